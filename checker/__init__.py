@@ -1,0 +1,21 @@
+"""raceproof: find races in distributed control planes, and prove their fixes.
+
+The model API, re-exported for model authors::
+
+    from checker import Model, Process, Store, Param, Int, Bool, Enum, Array, Set
+    from checker import action, require, when, ite, all_of, any_of, implies
+    from checker import invariant, action_invariant, reachable
+"""
+
+from .model import Model, Param, Process, Store, action, action_invariant, invariant, reachable
+from .runtime import require, when
+from .terms import all_of, any_of, implies, ite, max_, min_
+from .types import Array, Bool, Enum, Int, Set
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Array", "Bool", "Enum", "Int", "Model", "Param", "Process", "Set", "Store",
+    "action", "action_invariant", "all_of", "any_of", "implies", "invariant", "ite",
+    "max_", "min_", "reachable", "require", "when",
+]  # fmt: skip

@@ -1,0 +1,1 @@
+"""Search strategies over one model: BMC (symbolic); more engines plug in beside it."""

@@ -1,0 +1,188 @@
+"""Bounded model checking over the symbolic step executor.
+
+The unrolling grows one step at a time on one incremental solver. At every depth each
+open property is queried (under push/pop), so the first counterexample found for a
+property is a shortest one. Each answer is decoded from the action oracles, replayed
+concretely, compared slot by slot with the solver's states, and only then reported.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import z3
+
+from ..encoding import Encoding, State
+from ..errors import InternalError, ModelError
+from ..model import ModelInstance
+from ..results import PropertyResult, Verdict
+from ..trace import Trace, replay
+
+
+@dataclass
+class Unrolling:
+    """States x_0..x_k and oracles o_0..o_{k-1} asserted on one solver."""
+
+    enc: Encoding
+    symmetry: bool = True
+    solver: z3.Solver = field(init=False)
+    states: list[State] = field(default_factory=list)
+    oracles: list[z3.ArithRef] = field(default_factory=list)
+    _model: z3.ModelRef | None = None
+
+    def __post_init__(self) -> None:
+        # Without arrays the whole unrolling is linear integer arithmetic; z3's solver for
+        # that logic was 1.7x faster than the default one on the DNS model.
+        self.solver = z3.SolverFor(self.enc.logic)
+        x0 = self.enc.fresh_state("@0")
+        self.states.append(x0)
+        self.solver.add(self.enc.init(x0))
+
+    @property
+    def depth(self) -> int:
+        return len(self.oracles)
+
+    def extend(self) -> None:
+        k = self.depth
+        o = z3.Int(f"oracle@{k}")
+        x = self.enc.fresh_state(f"@{k + 1}")
+        self.solver.add(self.enc.trans(self.states[-1], o, x))
+        if self.symmetry:
+            self.solver.add(self.enc.symmetry_breaking(self.states[-1], o))
+        self.oracles.append(o)
+        self.states.append(x)
+
+    def query(self, goal: z3.BoolRef, deadline: float | None) -> z3.CheckSatResult:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return z3.unknown
+            self.solver.set("timeout", max(1, int(remaining * 1000)))
+        self.solver.push()
+        try:
+            self.solver.add(goal)
+            status = self.solver.check()
+            self._model = self.solver.model() if status == z3.sat else None
+            return status
+        finally:
+            self.solver.pop()
+
+    def trace(self, upto: int, prop: str | None, kind: str) -> Trace:
+        """Decode the last satisfying assignment (of a query at depth ``upto``) into a replayed trace."""
+        zmodel = self._model
+        if zmodel is None:  # pragma: no cover - only called after sat
+            raise InternalError("no model to decode")
+        transitions = [self.enc.decode_oracle(zmodel, o) for o in self.oracles[:upto]]
+        states = replay(self.enc.model, transitions)
+        for k, (sym, concrete) in enumerate(zip(self.states, states, strict=False)):
+            bad = self.enc.agrees(zmodel, sym, concrete)
+            if bad:
+                raise InternalError(f"solver and concrete replay disagree at step {k} on {', '.join(bad)}")
+        trace = Trace(self.enc.model, states, transitions, prop, kind)
+        trace.confirm()
+        return trace
+
+
+def _goal(enc: Encoding, u: Unrolling, name: str) -> z3.BoolRef | None:
+    """What a trace of the current depth must satisfy to answer property ``name``."""
+    prop = enc.model.properties[name]
+    x = u.states[-1]
+    if prop.kind == "invariant":
+        return z3.Not(enc.prop(name, x))
+    if prop.kind == "reachable":
+        return enc.prop(name, x)
+    if u.depth == 0:  # action invariants need a step
+        return None
+    return z3.Not(enc.prop(name, u.states[-2], x))
+
+
+def run_bmc(
+    model: ModelInstance,
+    properties: list[str],
+    depth: int,
+    timeout: float | None = None,
+    encoding: Encoding | None = None,
+    symmetry: bool = True,
+) -> list[PropertyResult]:
+    """Check ``properties`` on every trace of at most ``depth`` steps."""
+    started = time.monotonic()
+    deadline = started + timeout if timeout else None
+    enc = encoding or Encoding(model)
+    for name in properties:  # evaluate each property once: this also notes asymmetry
+        enc.prop(name, enc.x, enc.x_next)
+    u = Unrolling(enc, symmetry)
+    results: dict[str, PropertyResult] = {}
+    pending = list(properties)
+
+    def finish(name: str, verdict: Verdict, **kw: object) -> None:
+        kind = model.properties[name].kind
+        results[name] = PropertyResult(name, kind, verdict, "bmc", seconds=time.monotonic() - started, **kw)  # type: ignore[arg-type]
+        pending.remove(name)
+
+    exhausted = False
+    while pending:
+        goals = {n: g for n in pending if (g := _goal(enc, u, n)) is not None}
+        checks = _range_violations(enc, u)
+        # One query for "anything to report at this depth" saves a query per property at
+        # the depths where nothing happens, which is most of them.
+        status = u.query(z3.Or(list(goals.values()) + checks), deadline) if goals or checks else z3.unsat
+        unknown = status == z3.unknown
+        if status == z3.sat:
+            if checks:
+                _raise_range_error(enc, u, deadline)
+            for name, goal in goals.items():
+                answer = u.query(goal, deadline)
+                if answer == z3.sat:
+                    kind = model.properties[name].kind
+                    trace = u.trace(u.depth, name, "witness" if kind == "reachable" else "violation")
+                    verdict = Verdict.WITNESSED if kind == "reachable" else Verdict.VIOLATED
+                    finish(name, verdict, depth=u.depth, trace=trace, checked=True)
+                elif answer == z3.unknown:
+                    unknown = True
+        if unknown or (deadline is not None and time.monotonic() >= deadline):
+            why = u.solver.reason_unknown() or "timeout"
+            for name in list(pending):
+                finish(name, Verdict.UNKNOWN, depth=max(u.depth - 1, 0), reason=f"{why} at depth {u.depth}")
+            break
+        # Every write so far is within its declared range, so the states are too: telling
+        # the solver so helps it and loses nothing.
+        u.solver.add(enc.domain(u.states[-1]))
+        if not pending or u.depth >= depth:
+            break
+        u.extend()
+        if u.query(z3.BoolVal(True), deadline) == z3.unsat:
+            exhausted = True  # no trace is this long: every behaviour was covered
+            break
+
+    reached = u.depth - 1 if exhausted else u.depth
+    for name in list(pending):
+        kind = model.properties[name].kind
+        note = f"every behaviour ends within {reached} steps" if exhausted else f"no violation up to depth {reached}"
+        if kind == "reachable":
+            if exhausted:
+                finish(name, Verdict.UNREACHABLE, depth=reached, reason="no witness: " + note, checked=True)
+            else:
+                finish(name, Verdict.UNKNOWN, depth=reached, reason=f"no witness up to depth {reached}")
+        else:
+            finish(name, Verdict.HOLDS, depth=reached, reason=note)
+    return [results[n] for n in properties]
+
+
+def _range_violations(enc: Encoding, u: Unrolling) -> list[z3.BoolRef]:
+    if u.depth == 0:
+        return []
+    x, o = u.states[-2], u.oracles[-1]
+    return [enc.step_check(c, x, o) for c in enc.step_checks]
+
+
+def _raise_range_error(enc: Encoding, u: Unrolling, deadline: float | None) -> None:
+    """A write outside a declared range on the newest step is a model error, at its line."""
+    x, o = u.states[-2], u.oracles[-1]
+    for c in enc.step_checks:
+        if u.query(enc.step_check(c, x, o), deadline) == z3.sat:
+            assert u._model is not None
+            steps = [enc.decode_oracle(u._model, oo) for oo in u.oracles]
+            # replaying concretely raises the located ModelError of the offending write
+            replay(enc.model, steps)
+            raise ModelError(f"action {c.transition}: {c.check.message}", c.check.file, c.check.line)

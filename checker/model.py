@@ -1,0 +1,490 @@
+"""The model API: components, actions, parameters, properties, and their resolution.
+
+A model author writes::
+
+    class Counter(Process):
+        pc = Enum("read", "write", "done")
+        tmp = Int()
+
+        @action
+        def read(self, sys):
+            require(self.pc == "read")
+            self.tmp = sys.value
+            self.pc = "write"
+
+    class Shared(Store):
+        value = Int()
+
+    class Race(Model):
+        procs = Param(2, min=1)
+        counter = Counter(count="procs")
+        shared = Shared()
+
+        @invariant
+        def no_lost_update(sys): ...
+
+`Model.build(**params)` resolves all of it into a `ModelInstance`: a flat list of state
+slots, an initial state, and a list of `Transition`s (instance x action x arguments). The
+engines only ever talk to a `ModelInstance`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from .errors import ModelError, error_at_caller
+from .types import (
+    Array,
+    BoolSort,
+    Enum,
+    EnumSort,
+    IntSort,
+    Scalar,
+    ScalarSort,
+    Set,
+    SetSort,
+    StateDecl,
+    resolve,
+)
+
+
+# ---------------------------------------------------------------------------- parameters
+class Param:
+    """A model parameter with a default, a type, and optional bounds or choices.
+
+    ``default=None`` with ``type=int`` makes an optional parameter ("none = unbounded").
+    """
+
+    def __init__(
+        self,
+        default: Any,
+        *,
+        type: type | None = None,  # noqa: A002
+        min: int | None = None,  # noqa: A002
+        max: int | None = None,  # noqa: A002
+        choices: Iterable[Any] | None = None,
+        help: str = "",  # noqa: A002
+    ):
+        self.default = default
+        self.type = type if type is not None else builtin_type(default)
+        self.min, self.max = min, max
+        self.choices = tuple(choices) if choices is not None else None
+        self.help = help
+        self.name = "?"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def validate(self, value: Any) -> str | None:
+        """None if ``value`` is acceptable, else what is wrong with it."""
+        if value is None:
+            return None if self.default is None else f"parameter '{self.name}' needs a value"
+        if self.type is int and (isinstance(value, bool) or not isinstance(value, int)):
+            return f"parameter '{self.name}' must be an integer, got {value!r}"
+        if self.type is not int and self.type is not None and not isinstance(value, self.type):
+            return f"parameter '{self.name}' must be a {self.type.__name__}, got {value!r}"
+        if self.min is not None and value < self.min:
+            return f"parameter '{self.name}' must be at least {self.min}, got {value!r}"
+        if self.max is not None and value > self.max:
+            return f"parameter '{self.name}' must be at most {self.max}, got {value!r}"
+        if self.choices is not None and value not in self.choices:
+            options = ", ".join(repr(c) for c in self.choices)
+            return f"parameter '{self.name}' must be one of {options}; got {value!r}"
+        return None
+
+    def describe(self) -> str:
+        kind = self.type.__name__ if self.type else "any"
+        parts = [kind, f"default {self.default!r}"]
+        if self.min is not None:
+            parts.append(f">= {self.min}")
+        if self.max is not None:
+            parts.append(f"<= {self.max}")
+        if self.choices:
+            parts.append("one of " + "|".join(map(str, self.choices)))
+        return ", ".join(parts)
+
+
+def builtin_type(value: Any) -> type | None:
+    if value is None:
+        return None
+    return bool if isinstance(value, bool) else type(value)
+
+
+# ---------------------------------------------------------------------------- actions
+@dataclass
+class ActionDecl:
+    name: str
+    fn: Callable[..., Any]
+    domains: dict[str, Any]
+    fair: bool
+    file: str
+    line: int
+
+
+def action(fn: Callable[..., Any] | None = None, /, *, fair: bool = False, **domains: Any) -> Any:
+    """Mark a component method as an atomic step: ``def name(self, sys, **args)``.
+
+    Keyword arguments give each argument's finite domain: an int n (0..n-1), the name of
+    an int parameter (0..value-1), an iterable, or a function of the parameters. The
+    engines treat every combination of arguments as its own transition.
+    """
+
+    def wrap(f: Callable[..., Any]) -> Callable[..., Any]:
+        params = list(inspect.signature(f).parameters)
+        missing = [d for d in domains if d not in params]
+        if missing:
+            raise error_at_caller(ModelError, f"action '{f.__name__}' has no argument named {missing[0]!r}")
+        code = f.__code__
+        f._rp_action = ActionDecl(f.__name__, f, dict(domains), fair, code.co_filename, code.co_firstlineno)  # type: ignore[attr-defined]
+        return f
+
+    return wrap(fn) if fn is not None else wrap
+
+
+# ---------------------------------------------------------------------------- properties
+@dataclass
+class PropertyDecl:
+    name: str
+    kind: str  # "invariant" | "action_invariant" | "reachable"
+    fn: Callable[..., Any]
+    doc: str
+    file: str
+    line: int
+
+
+def _property(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        code = fn.__code__
+        doc = inspect.getdoc(fn) or ""
+        fn._rp_property = PropertyDecl(fn.__name__, kind, fn, doc, code.co_filename, code.co_firstlineno)  # type: ignore[attr-defined]
+        return fn
+
+    return deco
+
+
+invariant = _property("invariant")
+"""``@invariant def name(sys) -> bool``: holds in every reachable state."""
+action_invariant = _property("action_invariant")
+"""``@action_invariant def name(old, new) -> bool``: holds across every step."""
+reachable = _property("reachable")
+"""``@reachable def name(sys) -> bool``: some reachable state satisfies it (a witness)."""
+
+
+# ---------------------------------------------------------------------------- components
+class Component:
+    """A part of the system with its own state and actions; declare it on a `Model`.
+
+    ``count`` (int, parameter name or function) makes N interchangeable instances, named
+    ``<attr>1`` .. ``<attr>N``; leave it out for a single instance named ``<attr>``.
+    Replicas are treated as symmetric (the engines explore one of each set of
+    interchangeable choices) unless ``symmetric=False``, or model code reads ``self.id``
+    or picks one replica by index (``sys.enactor[0]``): raceproof notices and turns the
+    reduction off for that component.
+    """
+
+    #: state variables are named "<instance>.<var>"; a `Store` names them "<var>"
+    global_names = False
+
+    def __init__(self, count: Any = None, *, symmetric: bool = True):
+        self.count = count
+        self.symmetric = symmetric
+        self.attr = "?"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attr = name
+
+    @classmethod
+    def state_decls(cls) -> dict[str, StateDecl]:
+        decls: dict[str, StateDecl] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, StateDecl):
+                    decls[name] = value
+        return decls
+
+    @classmethod
+    def action_decls(cls) -> list[ActionDecl]:
+        found: dict[str, ActionDecl] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                decl = getattr(value, "_rp_action", None)
+                if decl is not None:
+                    found[name] = decl
+        return list(found.values())
+
+
+class Process(Component):
+    """An active component (Planner, Enactor): its state is private, named per instance."""
+
+
+class Store(Component):
+    """A shared store (Route53, the plan store): its state variables carry their own names."""
+
+    global_names = True
+
+
+# ---------------------------------------------------------------------------- resolution
+@dataclass
+class Var:
+    """A resolved state variable: a scalar, an array of scalars, or a set."""
+
+    name: str
+    decl: StateDecl
+    owner: Instance
+    shape: str  # "scalar" | "array" | "set"
+    sort: ScalarSort | SetSort  # the element sort for arrays
+    slots: range
+
+
+@dataclass
+class Slot:
+    name: str
+    sort: ScalarSort | SetSort
+    var: Var
+
+
+@dataclass
+class Instance:
+    name: str
+    attr: str
+    component: Component
+    id: int | None  # 1-based for replicated components
+    vars: dict[str, Var] = field(default_factory=dict)
+
+    @property
+    def is_store(self) -> bool:
+        return self.component.global_names
+
+
+@dataclass
+class Transition:
+    """One instance running one action with fixed arguments: one atomic step."""
+
+    index: int
+    instance: Instance
+    action: ActionDecl
+    args: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        if not self.args:
+            return self.action.name
+        return f"{self.action.name}({', '.join(f'{k}={v}' for k, v in self.args.items())})"
+
+    def __str__(self) -> str:
+        return f"{self.instance.name}.{self.label}"
+
+
+@dataclass
+class Property:
+    name: str
+    kind: str
+    fn: Callable[..., Any]
+    doc: str
+    file: str
+    line: int
+
+
+class Model:
+    """Base class of a system model: parameters, components and properties as attributes."""
+
+    #: a short description shown by `raceproof list`
+    description = ""
+
+    @classmethod
+    def params(cls) -> dict[str, Param]:
+        return {n: v for k in reversed(cls.__mro__) for n, v in vars(k).items() if isinstance(v, Param)}
+
+    @classmethod
+    def components(cls) -> dict[str, Component]:
+        return {n: v for k in reversed(cls.__mro__) for n, v in vars(k).items() if isinstance(v, Component)}
+
+    @classmethod
+    def property_decls(cls) -> dict[str, PropertyDecl]:
+        found: dict[str, PropertyDecl] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                decl = getattr(value, "_rp_property", None)
+                if decl is not None:
+                    found[name] = decl
+        return found
+
+    @classmethod
+    def check_params(cls, given: dict[str, Any]) -> list[tuple[str, str]]:
+        """Problems with ``given`` as (parameter name, message); empty if none."""
+        declared = cls.params()
+        problems = []
+        for name, value in given.items():
+            if name not in declared:
+                known = ", ".join(declared) or "none"
+                problems.append((name, f"unknown parameter '{name}' (this model takes: {known})"))
+                continue
+            msg = declared[name].validate(value)
+            if msg:
+                problems.append((name, msg))
+        return problems
+
+    @classmethod
+    def build(cls, **given: Any) -> ModelInstance:
+        problems = cls.check_params(given)
+        if problems:
+            raise ModelError(problems[0][1])
+        values = {n: p.default for n, p in cls.params().items()} | given
+        return ModelInstance(cls, SimpleNamespace(**values))
+
+
+class ModelInstance:
+    """A model with its parameters bound: slots, initial state, transitions, properties."""
+
+    def __init__(self, model: type[Model], params: SimpleNamespace):
+        self.model = model
+        self.params = params
+        self.instances: list[Instance] = []
+        self.vars: list[Var] = []
+        self.slots: list[Slot] = []
+        self.var_by_name: dict[str, Var] = {}
+        #: replicated components whose code breaks symmetry: attr -> where
+        self.asymmetry: dict[str, str] = {}
+        self._build_instances()
+        self.enum_ids = self._enum_ids()
+        self.init: tuple[Any, ...] = self._init_state()
+        self.transitions = self._transitions()
+        self.properties = {
+            name: Property(d.name, d.kind, d.fn, d.doc, d.file, d.line)
+            for name, d in model.property_decls().items()
+        }
+
+    # -- construction
+    def _build_instances(self) -> None:
+        for attr, comp in self.model.components().items():
+            count = resolve(comp.count, self.params)
+            if count is None:
+                names = [(attr, None)]
+            elif isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise ModelError(f"component '{attr}': count {count!r} is not a non-negative int")
+            else:
+                names = [(f"{attr}{i}", i) for i in range(1, count + 1)]
+            for name, ident in names:
+                inst = Instance(name, attr, comp, ident)
+                self.instances.append(inst)
+                for decl_name, decl in type(comp).state_decls().items():
+                    self._add_var(inst, decl_name, decl)
+
+    def _add_var(self, inst: Instance, decl_name: str, decl: StateDecl) -> None:
+        name = decl_name if inst.is_store else f"{inst.name}.{decl_name}"
+        if name in self.var_by_name:
+            raise decl.fail(f"two state variables are named '{name}'")
+        start = len(self.slots)
+        if isinstance(decl, Scalar):
+            var = Var(name, decl, inst, "scalar", decl.sort(self.params), range(start, start + 1))
+            self.slots.append(Slot(name, var.sort, var))
+        elif isinstance(decl, Array):
+            size = decl.resolve_size(self.params)
+            var = Var(name, decl, inst, "array", decl.elem.sort(self.params), range(start, start + size))
+            self.slots.extend(Slot(f"{name}[{i}]", var.sort, var) for i in range(size))
+        elif isinstance(decl, Set):
+            sort = SetSort(decl.elem.sort(self.params))
+            var = Var(name, decl, inst, "set", sort, range(start, start + 1))
+            self.slots.append(Slot(name, sort, var))
+        else:  # pragma: no cover - StateDecl has no other subclasses
+            raise decl.fail("unsupported declaration")
+        inst.vars[decl_name] = var
+        self.vars.append(var)
+        self.var_by_name[name] = var
+
+    def _enum_ids(self) -> dict[str, int]:
+        names: dict[str, int] = {}
+        for comp in self.model.components().values():
+            for decl in type(comp).state_decls().values():
+                elem = decl.elem if isinstance(decl, Array | Set) else decl
+                if isinstance(elem, Enum):
+                    for n in elem.names:
+                        names.setdefault(n, len(names))
+        return names
+
+    def _init_state(self) -> tuple[Any, ...]:
+        state: list[Any] = []
+        for var in self.vars:
+            decl = var.decl
+            if isinstance(decl, Scalar):
+                assert not isinstance(var.sort, SetSort)
+                state.append(decl.resolve_init(self.params, var.sort))
+            elif isinstance(decl, Array):
+                assert not isinstance(var.sort, SetSort)
+                state.extend(decl.resolve_init(self.params, var.sort, len(var.slots)))
+            elif isinstance(decl, Set):
+                assert isinstance(var.sort, SetSort)
+                state.append(decl.resolve_init(self.params, var.sort))
+        return tuple(state)
+
+    def _transitions(self) -> list[Transition]:
+        out: list[Transition] = []
+        for inst in self.instances:
+            for act in type(inst.component).action_decls():
+                names = list(act.domains)
+                domains = [self._domain(act, n) for n in names]
+                for combo in itertools.product(*domains):
+                    out.append(Transition(len(out), inst, act, dict(zip(names, combo, strict=True))))
+        return out
+
+    def _domain(self, act: ActionDecl, arg: str) -> list[Any]:
+        spec = act.domains[arg]
+        value = resolve(spec, self.params)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = range(value)
+        try:
+            return list(value)
+        except TypeError:
+            raise ModelError(
+                f"action '{act.name}': the domain of '{arg}' is {value!r}, not a collection", act.file, act.line
+            ) from None
+
+    # -- symmetry
+    def note_asymmetry(self, attr: str, where: str) -> None:
+        self.asymmetry.setdefault(attr, where)
+
+    def symmetry_groups(self) -> list[list[Instance]]:
+        """Sets of interchangeable instances (replicas of a symmetric component)."""
+        groups: dict[str, list[Instance]] = {}
+        for inst in self.instances:
+            if inst.id is not None and inst.component.symmetric and inst.attr not in self.asymmetry:
+                groups.setdefault(inst.attr, []).append(inst)
+        return [g for g in groups.values() if len(g) > 1]
+
+    # -- queries
+    def describe_state(self, state: tuple[Any, ...]) -> dict[str, Any]:
+        """{variable name: value} with arrays as lists and sets as sorted lists."""
+        out: dict[str, Any] = {}
+        for var in self.vars:
+            if var.shape == "array":
+                out[var.name] = [state[i] for i in var.slots]
+            elif var.shape == "set":
+                out[var.name] = sorted(state[var.slots.start], key=_sort_key)
+            else:
+                out[var.name] = state[var.slots.start]
+        return out
+
+    def property(self, name: str) -> Property:
+        return self.properties[name]
+
+    def param_dict(self) -> dict[str, Any]:
+        return dict(vars(self.params))
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    return (0, value) if isinstance(value, bool | int) else (1, str(value))
+
+
+def finite_values(sort: ScalarSort) -> list[Any]:
+    """The values of a finite scalar sort, in the order the symbolic encoding uses."""
+    if isinstance(sort, BoolSort):
+        return [False, True]
+    if isinstance(sort, EnumSort):
+        return list(sort.names)
+    assert isinstance(sort, IntSort) and sort.finite
+    return list(sort.values())

@@ -1,0 +1,559 @@
+"""Running model code: one action, or one property, under one interpretation.
+
+`Frame` is the state of one execution: the slot values it reads and writes, the guards
+collected by `require`, the conditions of enclosing `when` blocks, and the range checks of
+bounded writes. The views (`InstanceView`, `SystemView`, `ArrayView`, `SetView`) are what
+model code sees as ``self`` and ``sys``; they turn attribute access into slot reads and writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import z3
+
+from .errors import ModelError, RaceproofError, error_at_caller, model_location_from_traceback, model_frame
+from .model import Instance, ModelInstance, Transition, Var, finite_values
+from .terms import Concrete, Interp, SetLike, Symbolic, Term, lift, sort_kind
+from .types import EnumSort, IntSort, SetSort
+
+
+class Disabled(Exception):
+    """Raised by `require` under the concrete interpretation: the action cannot fire."""
+
+
+@dataclass
+class RangeCheck:
+    ok: Any  # raw bool: the written value is within its declared type
+    message: str
+    file: str | None
+    line: int | None
+
+
+@dataclass
+class Frame:
+    model: ModelInstance
+    interp: Interp
+    state: list[Any]
+    writable: bool = True
+    guards: list[Any] = field(default_factory=list)
+    conds: list[Any] = field(default_factory=list)
+    checks: list[RangeCheck] = field(default_factory=list)
+
+    # -- reads and writes of slots
+    def read(self, slot: int) -> Any:
+        return self.state[slot]
+
+    def write(self, slot: int, raw: Any) -> None:
+        if not self.writable:
+            raise error_at_caller(ModelError, "properties only read state; this one assigns to it")
+        if self.conds:
+            raw = _ite_raw(self.interp, self._cond(), raw, self.state[slot])
+        self.state[slot] = raw
+
+    def _cond(self) -> Any:
+        return self.interp.and_(list(self.conds))
+
+    def check_range(self, ok: Any, message: str) -> None:
+        """Record that a write must stay within its declared type (see `RangeCheck`)."""
+        if self.conds:
+            ok = self.interp.or_([self.interp.not_(self._cond()), ok])
+        if isinstance(self.interp, Concrete) and ok:
+            return
+        err = error_at_caller(ModelError, message)
+        self.checks.append(RangeCheck(ok, message, err.file, err.line))
+
+
+def _ite_raw(interp: Interp, c: Any, a: Any, b: Any) -> Any:
+    if isinstance(a, tuple):  # a finite set under the symbolic interpretation
+        return tuple(interp.ite(c, x, y) for x, y in zip(a, b, strict=True))
+    return interp.ite(c, a, b)
+
+
+_STACK: list[Frame] = []
+
+
+def current_frame(what: str) -> Frame:
+    if not _STACK:
+        raise error_at_caller(ModelError, f"{what} can only be used inside an action or property")
+    return _STACK[-1]
+
+
+@contextlib.contextmanager
+def _running(frame: Frame) -> Iterator[Frame]:
+    _STACK.append(frame)
+    try:
+        yield frame
+    finally:
+        _STACK.pop()
+
+
+# ---------------------------------------------------------------------------- model-facing API
+def require(cond: Any) -> None:
+    """The action can fire only if ``cond`` holds (in the state as the action has made it)."""
+    frame = current_frame("require(...)")
+    if isinstance(cond, Term):
+        if cond.kind != "bool":
+            raise error_at_caller(ModelError, "require(...) needs a boolean condition")
+        raw = cond.raw
+    elif isinstance(cond, bool):
+        raw = frame.interp.const(cond)
+    else:
+        raise error_at_caller(ModelError, f"require(...) needs a boolean condition, got {cond!r}")
+    if frame.conds:
+        raw = frame.interp.or_([frame.interp.not_(frame._cond()), raw])
+    if isinstance(frame.interp, Concrete):
+        if not raw:
+            raise Disabled
+    elif z3.is_false(raw):
+        raise Disabled  # statically false (e.g. a parameter): prune the transition
+    else:
+        frame.guards.append(raw)
+
+
+@contextlib.contextmanager
+def when(cond: Any) -> Iterator[None]:
+    """Updates (and requires) inside the block take effect only if ``cond`` holds."""
+    frame = current_frame("when(...)")
+    if isinstance(cond, bool):
+        raw = frame.interp.const(cond)
+    elif isinstance(cond, Term) and cond.kind == "bool":
+        raw = cond.raw
+    else:
+        raise error_at_caller(ModelError, f"when(...) needs a boolean condition, got {cond!r}", 3)
+    frame.conds.append(raw)
+    try:
+        yield
+    finally:
+        frame.conds.pop()
+
+
+# ---------------------------------------------------------------------------- views
+def _read_var(frame: Frame, var: Var) -> Any:
+    if var.shape == "scalar":
+        return Term(frame.interp, frame.read(var.slots.start), sort_kind(var.sort))  # type: ignore[arg-type]
+    if var.shape == "array":
+        return ArrayView(frame, var)
+    return SetView(frame, var)
+
+
+def _write_var(frame: Frame, var: Var, value: Any) -> None:
+    if var.shape == "scalar":
+        _write_scalar(frame, var, var.slots.start, value)
+    elif var.shape == "array":
+        values = list(value) if isinstance(value, list | tuple | ArrayView) else None
+        if values is None or len(values) != len(var.slots):
+            raise error_at_caller(ModelError, f"'{var.name}' is an array of {len(var.slots)}; assign its elements")
+        for slot, v in zip(var.slots, values, strict=True):
+            _write_scalar(frame, var, slot, v)
+    else:
+        raise error_at_caller(ModelError, f"'{var.name}' is a set: change it with .add, .discard or .discard_if")
+
+
+def _write_scalar(frame: Frame, var: Var, slot: int, value: Any) -> None:
+    sort = var.sort
+    kind = sort_kind(sort)  # type: ignore[arg-type]
+    if isinstance(value, SetLike | ArrayView):
+        raise error_at_caller(ModelError, f"'{var.name}' holds a single {sort.describe()}, not a collection")
+    given = value.kind if isinstance(value, Term) else _py_kind(value)
+    if given != kind:
+        raise error_at_caller(ModelError, f"'{var.name}' is a {sort.describe()}; cannot assign {value!r}")
+    if isinstance(sort, EnumSort) and isinstance(value, str) and value not in sort.names:
+        raise error_at_caller(ModelError, f"'{value}' is not one of {var.name}'s values {sort.describe()}")
+    raw = lift(frame.interp, value)
+    ok = _in_sort(frame.interp, sort, raw)
+    if ok is not None:
+        frame.check_range(ok, f"'{var.name}' is a {sort.describe()}: this assignment leaves that range")
+    frame.write(slot, raw)
+
+
+def _py_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, str):
+        return "enum"
+    return type(value).__name__
+
+
+def _in_sort(interp: Interp, sort: Any, raw: Any) -> Any:
+    """A raw bool saying ``raw`` is within ``sort``, or None if every value of its kind is."""
+    if isinstance(sort, IntSort):
+        parts = []
+        if sort.lo is not None:
+            parts.append(interp.binop("ge", raw, interp.const(sort.lo)))
+        if sort.hi is not None:
+            parts.append(interp.binop("le", raw, interp.const(sort.hi)))
+        return interp.and_(parts) if parts else None
+    if isinstance(sort, EnumSort):
+        if isinstance(interp, Concrete):
+            return raw in sort.names
+        return interp.or_([interp.binop("eq", raw, interp.const(n)) for n in sort.names])
+    return None
+
+
+class InstanceView:
+    """``self`` inside an action; also what ``sys.<component>`` returns."""
+
+    __slots__ = ("_frame", "_inst")
+
+    def __init__(self, frame: Frame, inst: Instance):
+        object.__setattr__(self, "_frame", frame)
+        object.__setattr__(self, "_inst", inst)
+
+    @property
+    def id(self) -> int | None:
+        """1-based number of a replicated instance (None for a single one)."""
+        _note_asymmetry(self._frame, self._inst.attr, "reads .id")
+        return self._inst.id
+
+    @property
+    def name(self) -> str:
+        return self._inst.name
+
+    def __getattr__(self, name: str) -> Any:
+        inst = self._inst
+        var = inst.vars.get(name)
+        if var is not None:
+            return _read_var(self._frame, var)
+        attr = getattr(type(inst.component), name, None)
+        if callable(attr) and not hasattr(attr, "_rp_action"):
+            return attr.__get__(self)  # a helper method: runs inside this frame
+        raise error_at_caller(ModelError, f"'{inst.name}' has no state variable or method '{name}'")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        var = self._inst.vars.get(name)
+        if var is None:
+            raise error_at_caller(
+                ModelError, f"'{self._inst.name}' has no state variable '{name}' (declare it on the class)"
+            )
+        _write_var(self._frame, var, value)
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _note_asymmetry(frame: Frame, attr: str, what: str) -> None:
+    err = error_at_caller(ModelError, "")
+    frame.model.note_asymmetry(attr, f"{err.where() or 'model code'} {what}")
+
+
+class Replicas(tuple):
+    """``sys.<component>`` for a replicated component: iterate it, or index it (which
+    singles one replica out, so the engines stop treating the replicas as symmetric)."""
+
+    def __new__(cls, frame: Frame, attr: str, views: list[InstanceView]) -> Replicas:
+        self = super().__new__(cls, views)
+        self._frame, self._attr = frame, attr
+        return self
+
+    def __getitem__(self, index: Any) -> Any:
+        _note_asymmetry(self._frame, self._attr, f"picks {self._attr}[{index!r}]")
+        return super().__getitem__(index)
+
+
+class Params:
+    """Read-only view of the parameters (plain Python values: branching on them is fine)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Any):
+        object.__setattr__(self, "_values", values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return getattr(self._values, name)
+        except AttributeError:
+            raise error_at_caller(ModelError, f"the model has no parameter '{name}'") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise error_at_caller(ModelError, "parameters are read-only")
+
+
+class SystemView:
+    """``sys`` inside actions and properties: shared state, components, ``params``."""
+
+    __slots__ = ("_frame", "_members", "params")
+
+    def __init__(self, frame: Frame):
+        model = frame.model
+        members: dict[str, Any] = {}
+        replicas: dict[str, list[InstanceView]] = {}
+        for inst in model.instances:
+            view = InstanceView(frame, inst)
+            if inst.id is None:
+                members[inst.attr] = view
+            else:
+                replicas.setdefault(inst.attr, []).append(view)
+        members.update({k: Replicas(frame, k, v) for k, v in replicas.items()})
+        object.__setattr__(self, "_frame", frame)
+        object.__setattr__(self, "_members", members)
+        object.__setattr__(self, "params", Params(model.params))
+
+    def __getattr__(self, name: str) -> Any:
+        member = self._members.get(name)
+        if member is not None:
+            return member
+        var = self._frame.model.var_by_name.get(name)
+        if var is not None and var.owner.is_store:
+            return _read_var(self._frame, var)
+        raise error_at_caller(ModelError, f"the system has no component or shared state named '{name}'")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        var = self._frame.model.var_by_name.get(name)
+        if var is None or not var.owner.is_store:
+            raise error_at_caller(ModelError, f"the system has no shared state named '{name}'")
+        _write_var(self._frame, var, value)
+
+
+class ArrayView:
+    """A state array: index it with an int or a state value; assign its elements."""
+
+    __slots__ = ("_frame", "_var")
+
+    def __init__(self, frame: Frame, var: Var):
+        self._frame, self._var = frame, var
+
+    def __len__(self) -> int:
+        return len(self._var.slots)
+
+    def __iter__(self) -> Iterator[Term]:
+        return (self[i] for i in range(len(self)))
+
+    def _kind(self) -> str:
+        return sort_kind(self._var.sort)  # type: ignore[arg-type]
+
+    def __getitem__(self, index: Any) -> Term:
+        frame, slots = self._frame, self._var.slots
+        if isinstance(index, int) and not isinstance(index, bool):
+            if not 0 <= index < len(slots):
+                raise error_at_caller(ModelError, f"index {index} is outside '{self._var.name}' (size {len(slots)})")
+            return Term(frame.interp, frame.read(slots[index]), self._kind())
+        idx = self._index(index)
+        interp = frame.interp
+        if isinstance(interp, Concrete):
+            if not 0 <= idx < len(slots):
+                raise error_at_caller(ModelError, f"index {idx} is outside '{self._var.name}' (size {len(slots)})")
+            return Term(interp, frame.read(slots[idx]), self._kind())
+        frame.check_range(
+            interp.and_([idx >= 0, idx < len(slots)]), f"an index of '{self._var.name}' is outside 0..{len(slots) - 1}"
+        )
+        raw = frame.read(slots[-1])
+        for i in range(len(slots) - 2, -1, -1):
+            raw = interp.ite(idx == i, frame.read(slots[i]), raw)
+        return Term(interp, raw, self._kind())
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        frame, var = self._frame, self._var
+        if isinstance(index, int) and not isinstance(index, bool):
+            if not 0 <= index < len(var.slots):
+                raise error_at_caller(ModelError, f"index {index} is outside '{var.name}' (size {len(var.slots)})")
+            _write_scalar(frame, var, var.slots[index], value)
+            return
+        idx = self._index(index)
+        if isinstance(frame.interp, Concrete):
+            if not 0 <= idx < len(var.slots):
+                raise error_at_caller(ModelError, f"index {idx} is outside '{var.name}' (size {len(var.slots)})")
+            _write_scalar(frame, var, var.slots[idx], value)
+            return
+        frame.check_range(
+            frame.interp.and_([idx >= 0, idx < len(var.slots)]),
+            f"an index of '{var.name}' is outside 0..{len(var.slots) - 1}",
+        )
+        for i, slot in enumerate(var.slots):
+            frame.conds.append(idx == i)
+            try:
+                _write_scalar(frame, var, slot, value)
+            finally:
+                frame.conds.pop()
+
+    def _index(self, index: Any) -> Any:
+        if not isinstance(index, Term) or index.kind != "int":
+            raise error_at_caller(ModelError, f"'{self._var.name}' is indexed by integers, got {index!r}")
+        if index.interp is not self._frame.interp:
+            raise error_at_caller(ModelError, "values from two different executions were mixed")
+        return index.raw
+
+
+class SetView(SetLike):
+    """A state set: ``contains``, ``add``, ``discard``, ``discard_if``, ``is_empty``."""
+
+    __slots__ = ("_frame", "_var", "_slot", "_elem")
+
+    def __init__(self, frame: Frame, var: Var):
+        self._frame, self._var, self._slot = frame, var, var.slots.start
+        assert isinstance(var.sort, SetSort)
+        self._elem = var.sort.elem
+
+    def _raw(self) -> Any:
+        return self._frame.read(self._slot)
+
+    def _elem_raw(self, value: Any, what: str) -> Any:
+        kind = value.kind if isinstance(value, Term) else _py_kind(value)
+        if kind != sort_kind(self._elem):
+            raise error_at_caller(ModelError, f"{self._var.name}.{what}: elements are {self._elem.describe()}, got {value!r}")
+        return lift(self._frame.interp, value)
+
+    def _finite(self) -> bool:
+        return isinstance(self._frame.interp, Symbolic) and isinstance(self._raw(), tuple)
+
+    def contains(self, value: Any) -> Term:
+        interp, raw, x = self._frame.interp, self._raw(), self._elem_raw(value, "contains")
+        if isinstance(interp, Concrete):
+            return Term(interp, x in raw, "bool")
+        if self._finite():
+            pairs = zip(finite_values(self._elem), raw, strict=True)
+            return Term(interp, interp.or_([interp.and_([_eq(interp, x, v), bit]) for v, bit in pairs]), "bool")
+        return Term(interp, z3.Select(raw, x), "bool")
+
+    def add(self, value: Any) -> None:
+        self._update(value, True, "add")
+
+    def discard(self, value: Any) -> None:
+        self._update(value, False, "discard")
+
+    def _update(self, value: Any, present: bool, what: str) -> None:
+        interp, raw, x = self._frame.interp, self._raw(), self._elem_raw(value, what)
+        ok = _in_sort(interp, self._elem, x)
+        if ok is not None and present:
+            self._frame.check_range(ok, f"{self._var.name}.add: the element is outside {self._elem.describe()}")
+        if isinstance(interp, Concrete):
+            new = raw | {x} if present else raw - {x}
+        elif self._finite():
+            pairs = zip(finite_values(self._elem), raw, strict=True)
+            new = tuple(interp.ite(_eq(interp, x, v), z3.BoolVal(present), bit) for v, bit in pairs)
+        else:
+            new = z3.Store(raw, x, present)
+        self._frame.write(self._slot, new)
+
+    def discard_if(self, pred: Callable[[Term], Any]) -> None:
+        """Remove every element for which ``pred(element)`` holds (one atomic bulk delete)."""
+        frame, interp, raw = self._frame, self._frame.interp, self._raw()
+        kind = sort_kind(self._elem)
+
+        def holds(raw_elem: Any) -> Any:
+            result = pred(Term(interp, raw_elem, kind))
+            if isinstance(result, bool):
+                return interp.const(result)
+            if not isinstance(result, Term) or result.kind != "bool":
+                raise error_at_caller(ModelError, f"{self._var.name}.discard_if: the predicate must return a bool")
+            return result.raw
+
+        if isinstance(interp, Concrete):
+            new = frozenset(v for v in raw if not holds(v))
+        elif self._finite():
+            values = finite_values(self._elem)
+            new = tuple(interp.and_([bit, interp.not_(holds(interp.const(v)))]) for v, bit in zip(values, raw, strict=True))
+        else:
+            g = z3.FreshInt("g")
+            new = z3.Lambda([g], z3.And(z3.Select(raw, g), z3.Not(holds(g))))
+        frame.write(self._slot, new)
+
+    def is_empty(self) -> Term:
+        interp, raw = self._frame.interp, self._raw()
+        if isinstance(interp, Concrete):
+            return Term(interp, not raw, "bool")
+        if self._finite():
+            return Term(interp, interp.not_(interp.or_(list(raw))), "bool")
+        raise error_at_caller(ModelError, f"is_empty() needs a set of a bounded type; '{self._var.name}' is unbounded")
+
+    def __contains__(self, value: Any) -> bool:
+        raise error_at_caller(ModelError, f"`x in {self._var.name}` cannot be a state value; use .contains(x)")
+
+    def __bool__(self) -> bool:
+        raise error_at_caller(ModelError, f"a set used as a Python bool; use {self._var.name}.is_empty()")
+
+
+def _eq(interp: Interp, x: Any, v: Any) -> Any:
+    return interp.binop("eq", x, interp.const(v))
+
+
+# ---------------------------------------------------------------------------- executing
+@dataclass
+class SymbolicStep:
+    """One transition run over symbolic state: fires iff ``guard``; then the state is ``next``."""
+
+    guard: Any
+    next: list[Any]
+    checks: list[RangeCheck]
+
+
+def _call(model: ModelInstance, what: str, fn: Callable[[], Any]) -> Any:
+    """Run model code, turning its exceptions into located `ModelError`s."""
+    try:
+        return fn()
+    except (Disabled, RaceproofError):
+        raise
+    except RecursionError:
+        raise ModelError(f"{what}: infinite recursion in model code") from None
+    except Exception as exc:  # any other error is a bug in the model, reported at its line
+        file, line = model_location_from_traceback(exc.__traceback__)
+        raise ModelError(f"{what} raised {type(exc).__name__}: {exc}", file, line) from exc
+
+
+def _run_action(frame: Frame, t: Transition) -> None:
+    inst = InstanceView(frame, t.instance)
+    system = SystemView(frame)
+    _call(frame.model, f"action {t}", lambda: t.action.fn(inst, system, **t.args))
+
+
+def fire(model: ModelInstance, t: Transition, state: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """Concrete step: the successor of ``state`` under ``t``, or None if ``t`` is disabled."""
+    frame = Frame(model, CONCRETE, list(state))
+    with _running(frame):
+        try:
+            _run_action(frame, t)
+        except Disabled:
+            return None
+    if frame.checks:
+        check = frame.checks[0]
+        raise ModelError(f"action {t}: {check.message}", check.file, check.line)
+    return tuple(frame.state)
+
+
+def fire_symbolic(model: ModelInstance, interp: Symbolic, t: Transition, state: list[Any]) -> SymbolicStep | None:
+    """Symbolic step over ``state`` (raw z3 values); None if ``t`` can never fire."""
+    frame = Frame(model, interp, list(state))
+    with _running(frame):
+        try:
+            _run_action(frame, t)
+        except Disabled:
+            return None
+    return SymbolicStep(interp.and_(frame.guards), frame.state, frame.checks)
+
+
+def evaluate(model: ModelInstance, interp: Interp, prop_name: str, *states: list[Any] | tuple[Any, ...]) -> Any:
+    """The raw bool value of a property over one state (two for action invariants)."""
+    prop = model.properties[prop_name]
+    frames = [Frame(model, interp, list(s), writable=False) for s in states]
+    views = [SystemView(f) for f in frames]
+    with _running(frames[0]):
+        try:
+            result = _call(model, f"property '{prop_name}'", lambda: prop.fn(*views))
+        except Disabled:
+            raise ModelError(f"property '{prop_name}' calls require(...); properties return a bool", prop.file, prop.line) from None
+    if isinstance(result, bool):
+        return interp.const(result)
+    if not isinstance(result, Term) or result.kind != "bool":
+        raise ModelError(f"property '{prop_name}' must return a bool, got {result!r}", prop.file, prop.line)
+    return result.raw
+
+
+def enabled(model: ModelInstance, state: tuple[Any, ...]) -> Iterator[tuple[Transition, tuple[Any, ...]]]:
+    """Every transition enabled in ``state`` with its successor (concrete)."""
+    for t in model.transitions:
+        nxt = fire(model, t, state)
+        if nxt is not None:
+            yield t, nxt
+
+
+CONCRETE = Concrete()
+
+__all__ = [
+    "ArrayView", "CONCRETE", "Disabled", "Frame", "InstanceView", "SetView", "SymbolicStep",
+    "SystemView", "enabled", "evaluate", "fire", "fire_symbolic", "require", "when", "model_frame",
+]  # fmt: skip

@@ -1,0 +1,1 @@
+"""Models of real systems, one package per system; each exposes ``MODEL`` (a `checker.Model`)."""
