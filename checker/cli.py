@@ -1,0 +1,186 @@
+"""The `raceproof` command line. Each verb is a small function over the library.
+
+Exit codes (stable): 0 holds/proved, 1 violated, 2 bad input or usage, 3 inconclusive.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from . import __version__
+from .errors import InternalError, RaceproofError
+from .itf import to_itf, write_json_atomic
+from .registry import known_models, load_model
+from .results import ExitCode
+from .run import SpecResult, check_spec
+from .spec import Spec, load_spec
+
+
+def _console(stderr: bool = False) -> Console:
+    # Off a terminal (CI logs, pipes) rich would wrap tables at 80 columns: give it room.
+    width = None if sys.stdout.isatty() else max(120, shutil.get_terminal_size((120, 24)).columns)
+    return Console(stderr=stderr, highlight=False, width=width, soft_wrap=True)
+
+
+def _fail(code: ExitCode, message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(int(code))
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Bad input exits 2 with a located message; raceproof's own faults exit 3, never 0 or 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return fn(*args, **kwargs)
+        except RaceproofError as exc:
+            if debug:
+                traceback.print_exc()
+            _fail(ExitCode.BAD_INPUT, f"error: {exc}")
+        except InternalError as exc:
+            if debug:
+                traceback.print_exc()
+            _fail(ExitCode.INCONCLUSIVE, f"internal error (no verdict): {exc}")
+        except KeyboardInterrupt:
+            _fail(ExitCode.INCONCLUSIVE, "interrupted: no verdict")
+        except Exception as exc:  # a bug in raceproof: report it, never a verdict
+            if debug:
+                traceback.print_exc()
+            _fail(ExitCode.INCONCLUSIVE, f"internal error (no verdict): {type(exc).__name__}: {exc}; rerun with --debug")
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="raceproof")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+def main(debug: bool) -> None:
+    """Find races in distributed control planes, and prove their fixes."""
+
+
+def _load_all(paths: tuple[str, ...]) -> list[Spec]:
+    """Load every spec first, so that one bad spec stops the run before any work."""
+    specs, errors = [], []
+    for path in paths:
+        try:
+            specs.append(load_spec(path))
+        except RaceproofError as exc:
+            errors.append(str(exc))
+    if errors:
+        _fail(ExitCode.BAD_INPUT, "\n".join(f"error: {e}" for e in errors))
+    return specs
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--depth", type=click.IntRange(min=0), help="BMC bound (overrides the spec).")
+@click.option("--property", "properties", multiple=True, metavar="NAME", help="Check only this property (repeatable).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per spec (overrides the spec).")
+@click.option("--itf", "itf_path", type=click.Path(dir_okay=False), help="Write counterexamples as ITF to FILE.")
+@click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
+@click.option("--all-vars", is_flag=True, help="Show every variable at every step, not only changes.")
+@click.option("--witnesses", is_flag=True, help="Also print the traces that witness `reachable` properties.")
+@click.option("--no-symmetry", is_flag=True, help="Do not reduce interchangeable replicas (for comparison).")
+@handle_errors
+def check(
+    specs: tuple[str, ...],
+    depth: int | None,
+    properties: tuple[str, ...],
+    timeout: float | None,
+    itf_path: str | None,
+    as_json: bool,
+    all_vars: bool,
+    witnesses: bool,
+    no_symmetry: bool,
+) -> None:
+    """Check SPEC files: every property, every interleaving, up to the bound.
+
+    Exit 0 if every property holds or is witnessed, 1 if one is violated, 2 on bad
+    input, 3 if a result is inconclusive (timeout, unknown, no witness within the bound).
+    """
+    loaded = _load_all(specs)
+    console = _console()
+    results: list[SpecResult] = []
+    for spec in loaded:
+        sr = check_spec(spec, depth, list(properties) or None, timeout, symmetry=not no_symmetry)
+        results.append(sr)
+        if not as_json:
+            from .report.text import print_spec_result
+
+            print_spec_result(console, sr, all_vars=all_vars, witnesses=witnesses)
+    written = _write_itf(itf_path, results) if itf_path else []
+    code = max((sr.exit_code for sr in results), default=ExitCode.OK)
+    if as_json:
+        from .report.json import spec_json
+
+        out = {"raceproof": __version__, "exit_code": int(code), "specs": [spec_json(sr) for sr in results]}
+        if itf_path:
+            out["itf"] = written
+        click.echo(json.dumps(out, indent=2, default=str))
+    else:
+        for path in written:
+            console.print(f"ITF trace written to {path}")
+    sys.exit(int(code))
+
+
+def _write_itf(path: str, results: list[SpecResult]) -> list[str]:
+    """The first counterexample goes to ``path``; any others beside it, named by spec and property."""
+    traces = [(sr, r) for sr in results for r in sr.results if r.trace is not None and r.trace.kind == "violation"]
+    written = []
+    base = Path(path)
+    for n, (sr, r) in enumerate(traces):
+        assert r.trace is not None
+        target = base if n == 0 else base.with_name(f"{base.name.split('.')[0]}.{sr.spec.name}.{r.name}.itf.json")
+        write_json_atomic(target, to_itf(r.trace, str(sr.spec.path)))
+        written.append(str(target))
+    return written
+
+
+@main.command(name="list")
+@click.option("--specs-dir", default="specs", show_default=True, type=click.Path(file_okay=False))
+@handle_errors
+def list_(specs_dir: str) -> None:
+    """Show the models (parameters, properties) and the specs."""
+    console = _console()
+    for name, description in known_models().items():
+        console.print(f"[bold]model {name}[/bold]  {description}")
+        try:
+            cls = load_model(name)
+        except RaceproofError as exc:
+            console.print(f"  [red]{exc}[/red]")
+            continue
+        console.print("  parameters:")
+        for p in cls.params().values():
+            console.print(f"    {p.name:<14} {p.describe()}" + (f"  — {p.help}" if p.help else ""))
+        console.print("  properties:")
+        for prop in cls.property_decls().values():
+            console.print(f"    {prop.name:<26} {prop.kind:<17} {prop.doc.splitlines()[0] if prop.doc else ''}")
+    folder = Path(specs_dir)
+    spec_files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    console.print(f"[bold]specs[/bold] in {specs_dir}/" if spec_files else f"no specs in {specs_dir}/")
+    for path in spec_files:
+        try:
+            spec = load_spec(path)
+        except RaceproofError as exc:
+            console.print(f"  [red]{exc}[/red]")
+            continue
+        expect = ", ".join(f"{k}={v}" for k, v in spec.expect.items())
+        params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
+        console.print(f"  {os.fspath(path):<42} {spec.model_ref} ({params}); depth {spec.depth}; expect {expect}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,78 @@
+"""Traces in ITF, the Informal Trace Format of Apalache and Quint.
+
+Ints are written as ``{"#bigint": "<digits>"}``, sets as ``{"#set": [...]}``, arrays as
+JSON lists, enum values as strings. Each state's ``#meta`` carries the step ``index``, the
+``action`` that led to it (``init`` for the first) and the ``process`` (instance) that ran it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .trace import Trace
+
+
+def encode_value(value: Any) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return {"#bigint": str(value)}
+    if isinstance(value, frozenset | set):
+        return {"#set": [encode_value(v) for v in sorted(value, key=_order)]}
+    if isinstance(value, list | tuple):
+        return [encode_value(v) for v in value]
+    if isinstance(value, dict):
+        return {"#map": [[encode_value(k), encode_value(v)] for k, v in value.items()]}
+    raise TypeError(f"cannot encode {value!r} in ITF")
+
+
+def _order(v: Any) -> tuple[int, Any]:
+    return (0, v) if isinstance(v, int) else (1, str(v))
+
+
+def to_itf(trace: Trace, source: str = "") -> dict[str, Any]:
+    model = trace.model
+    states = []
+    for i, state in enumerate(trace.states):
+        t = trace.transitions[i - 1] if i > 0 else None
+        meta: dict[str, Any] = {
+            "index": i,
+            "action": t.label if t else "init",
+            "process": t.instance.name if t else None,
+        }
+        values = model.describe_state(state)
+        # sets are described as sorted lists; restore their set-ness for ITF
+        for var in model.vars:
+            if var.shape == "set":
+                values[var.name] = frozenset(values[var.name])
+        states.append({"#meta": meta} | {k: encode_value(v) for k, v in values.items()})
+    meta = {
+        "format": "ITF",
+        "source": source,
+        "description": f"{trace.kind} of '{trace.property}'" if trace.property else trace.kind,
+        "property": trace.property,
+        "kind": trace.kind,
+        "model": model.model.__name__,
+        "params": {k: v for k, v in model.param_dict().items() if v is not None},
+        "replayed": True,
+    }
+    return {"#meta": meta, "vars": [v.name for v in model.vars], "states": states}
+
+
+def write_json_atomic(path: str | Path, data: Any) -> None:
+    """Write ``data`` as JSON so that a crash never leaves a half-written file behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

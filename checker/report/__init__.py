@@ -1,0 +1,1 @@
+"""Renderings of results and traces for people (text) and machines (JSON, ITF)."""

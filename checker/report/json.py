@@ -1,0 +1,54 @@
+"""The machine-readable result object of `raceproof check --json`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..results import PropertyResult
+from ..run import SpecResult
+from ..trace import Trace
+from .text import fmt
+
+
+def trace_json(trace: Trace) -> dict[str, Any]:
+    steps = []
+    for i, state in enumerate(trace.states):
+        t = trace.transitions[i - 1] if i else None
+        steps.append({
+            "step": i,
+            "instance": t.instance.name if t else None,
+            "action": t.action.name if t else "init",
+            "args": t.args if t else {},
+            "changes": [{"var": c.var, "old": fmt(c.old), "new": fmt(c.new)} for c in trace.changes(i)] if i else [],
+            "state": {k: v for k, v in trace.model.describe_state(state).items()},
+        })  # fmt: skip
+    return {"kind": trace.kind, "property": trace.property, "length": len(trace), "replayed": True, "steps": steps}
+
+
+def result_json(r: PropertyResult) -> dict[str, Any]:
+    return {
+        "property": r.name,
+        "kind": r.kind,
+        "verdict": r.verdict.value,
+        "expected": r.expected,
+        "meets_expectation": r.meets_expectation,
+        "engine": r.engine,
+        "depth": r.depth,
+        "seconds": round(r.seconds, 3),
+        "checked": r.checked,
+        "reason": r.reason,
+        "trace": trace_json(r.trace) if r.trace is not None else None,
+    }
+
+
+def spec_json(sr: SpecResult) -> dict[str, Any]:
+    return {
+        "spec": str(sr.spec.path),
+        "model": sr.spec.model_ref,
+        "params": sr.spec.params,
+        "engine": sr.engine,
+        "depth": sr.depth,
+        "seconds": round(sr.seconds, 3),
+        "exit_code": int(sr.exit_code),
+        "results": [result_json(r) for r in sr.results],
+    }

@@ -1,0 +1,107 @@
+"""Terminal output (rich): a verdict line per property, and labelled traces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..results import PropertyResult, Verdict
+from ..run import SpecResult
+from ..trace import Trace
+
+_STYLE = {
+    Verdict.VIOLATED: ("✗", "bold red"),
+    Verdict.UNREACHABLE: ("✗", "bold red"),
+    Verdict.HOLDS: ("✓", "green"),
+    Verdict.PROVED: ("✓", "bold green"),
+    Verdict.WITNESSED: ("✓", "green"),
+    Verdict.UNKNOWN: ("?", "yellow"),
+}
+
+
+def fmt(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(fmt(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def verdict_line(r: PropertyResult, bound: int) -> Text:
+    mark, style = _STYLE[r.verdict]
+    line = Text(f"  {mark} ", style=style)
+    line.append(f"{r.name:<28}", style="bold")
+    line.append(f" {r.verdict.value:<10}", style=style)
+    if r.verdict in (Verdict.VIOLATED, Verdict.WITNESSED) and r.trace is not None:
+        detail = f"in {len(r.trace)} steps (shortest; replayed concretely)"
+    elif r.verdict is Verdict.HOLDS:
+        detail = f"up to depth {r.depth}" + (f" ({r.reason})" if "every behaviour" in r.reason else "")
+    else:
+        detail = r.reason
+    line.append(f" {detail}")
+    if r.expected is not None:
+        ok = r.meets_expectation
+        line.append(f"   expected {r.expected}: ", style="dim")
+        line.append("ok" if ok else "MISMATCH", style="green" if ok else "bold red")
+    return line
+
+
+def state_lines(trace: Trace, i: int) -> list[str]:
+    """A state, one line per instance: ``enactor1: pc=idle, plan=0`` and ``plans = [1]``."""
+    values = trace.values(i)
+    lines = []
+    for inst in trace.model.instances:
+        if inst.is_store:
+            lines += [f"{v.name} = {fmt(values[v.name])}" for v in inst.vars.values()]
+        elif inst.vars:
+            lines.append(f"{inst.name}: " + ", ".join(f"{n}={fmt(values[v.name])}" for n, v in inst.vars.items()))
+    return lines
+
+
+def trace_table(trace: Trace, all_vars: bool = False) -> Table:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, padding=(0, 2))
+    table.add_column("step", justify="right")
+    table.add_column("instance")
+    table.add_column("action")
+    table.add_column("changes (old → new)" if not all_vars else "state")
+    table.add_row("0", "", "init", "\n".join(state_lines(trace, 0)))
+    for i, t in enumerate(trace.transitions, start=1):
+        if all_vars:
+            body = "\n".join(state_lines(trace, i))
+        else:
+            body = "\n".join(f"{c.var}: {fmt(c.old)} → {fmt(c.new)}" for c in trace.changes(i)) or "(no change)"
+        table.add_row(str(i), t.instance.name, t.label, body)
+    return table
+
+
+def print_trace(console: Console, r: PropertyResult, all_vars: bool = False) -> None:
+    trace = r.trace
+    assert trace is not None
+    what = "Witness for" if trace.kind == "witness" else "Counterexample to"
+    console.print(Text(f"\n{what} {r.name} ({len(trace)} steps, replayed concretely):", style="bold"))
+    console.print(trace_table(trace, all_vars))
+    prop = trace.model.properties[r.name]
+    doc = f" ({prop.doc})" if prop.doc else ""
+    if trace.kind == "witness":
+        console.print(f"  {r.name} holds in state {len(trace)}{doc}.")
+    elif prop.kind == "action_invariant":
+        console.print(f"  {r.name} is false across step {len(trace)}{doc}.")
+    else:
+        console.print(f"  {r.name} is false in state {len(trace)}{doc}.")
+
+
+def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, witnesses: bool = False) -> None:
+    spec = sr.spec
+    params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
+    head = Text(f"{spec.path}", style="bold")
+    head.append(f"  model {spec.model_ref}" + (f" ({params})" if params else ""), style="dim")
+    head.append(f"  {sr.engine} to depth {sr.depth}, {sr.seconds:.2f}s", style="dim")
+    console.print(head)
+    for r in sr.results:
+        console.print(verdict_line(r, sr.depth))
+    for r in sr.results:
+        if r.trace is not None and (r.trace.kind == "violation" or witnesses):
+            print_trace(console, r, all_vars)

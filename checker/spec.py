@@ -1,0 +1,172 @@
+"""Spec files (TOML): which model, its parameters, the properties, bounds, expectations.
+
+    model = "dns"                      # a package under models/, or "package.module:Class"
+    description = "..."
+
+    [params]                           # the model's parameters (others keep their defaults)
+    variant = "as_designed"
+
+    [check]
+    depth = 12                         # BMC bound
+    timeout = 300                      # seconds, for the whole spec
+    properties = ["endpoint_never_empty"]   # optional: default, every property in [expect]
+
+    [expect]                           # the verdict each property should get
+    endpoint_never_empty = "violated"
+
+Every problem is reported as a `SpecError` naming the file and the line of the offending key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelError, SpecError
+from .model import Model, ModelInstance
+from .registry import load_model
+
+EXPECTATIONS = ("violated", "holds", "proved", "witnessed", "unreachable")
+_TOP_KEYS = {"model", "description", "params", "check", "expect"}
+_CHECK_KEYS = {"depth", "timeout", "properties", "engine"}
+DEFAULT_DEPTH = 10
+
+
+@dataclass
+class Spec:
+    path: Path
+    name: str
+    model_ref: str
+    model: type[Model]
+    params: dict[str, Any]
+    depth: int
+    timeout: float | None
+    properties: list[str]
+    expect: dict[str, str]
+    engine: str = "bmc"
+    description: str = ""
+    lines: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def build(self) -> ModelInstance:
+        try:
+            return self.model.build(**self.params)
+        except ModelError as exc:
+            if exc.file is None:  # a parameter problem: point at the spec
+                raise SpecError(exc.message, str(self.path), self.line("params", "")) from None
+            raise
+
+    def line(self, section: str, key: str) -> int | None:
+        return self.lines.get((section, key)) or self.lines.get((section, ""))
+
+
+def _key_lines(text: str) -> dict[tuple[str, str], int]:
+    """(table, key) -> line number, for pointing errors at the line the user wrote."""
+    lines: dict[tuple[str, str], int] = {}
+    section = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        header = re.match(r"^\[\s*([A-Za-z0-9_.\-]+)\s*\]", line)
+        if header:
+            section = header.group(1)
+            lines.setdefault((section, ""), number)
+            continue
+        key = re.match(r'^"?([A-Za-z0-9_.\-]+)"?\s*=', line)
+        if key:
+            lines.setdefault((section, key.group(1)), number)
+    return lines
+
+
+def load_spec(path: str | Path) -> Spec:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError("spec file not found", str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"cannot read spec: {exc}", str(path)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) if where else str(exc)
+        line = int(where.group(1)) if where else None
+        raise SpecError(f"malformed TOML: {msg}", str(path), line) from None
+    lines = _key_lines(text)
+
+    def fail(message: str, section: str = "", key: str = "") -> SpecError:
+        return SpecError(message, str(path), lines.get((section, key)) or lines.get((section, "")))
+
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise fail(f"unknown key '{key}' (a spec has: {', '.join(sorted(_TOP_KEYS))})", "", key)
+    ref = data.get("model")
+    if not isinstance(ref, str) or not ref:
+        raise fail("missing 'model = \"<name>\"' (e.g. model = \"dns\")", "", "model")
+    try:
+        model = load_model(ref)
+    except SpecError as exc:
+        raise fail(exc.message, "", "model") from None
+
+    params = _table(data, "params", fail)
+    for name, message in model.check_params(params):
+        raise fail(message, "params", name)
+
+    check = _table(data, "check", fail)
+    for key in check:
+        if key not in _CHECK_KEYS:
+            raise fail(f"unknown key '{key}' in [check] (known: {', '.join(sorted(_CHECK_KEYS))})", "check", key)
+    depth = check.get("depth", DEFAULT_DEPTH)
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+        raise fail(f"depth must be a non-negative integer, got {depth!r}", "check", "depth")
+    timeout = check.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
+        raise fail(f"timeout must be a positive number of seconds, got {timeout!r}", "check", "timeout")
+    engine = check.get("engine", "bmc")
+    if engine not in ("bmc",):
+        raise fail(f"unknown engine {engine!r} (known: bmc)", "check", "engine")
+
+    known = model.property_decls()
+    expect = _table(data, "expect", fail)
+    for name, verdict in expect.items():
+        if name not in known:
+            raise fail(_unknown_property(name, known), "expect", name)
+        if verdict not in EXPECTATIONS:
+            raise fail(f"expected verdict must be one of {', '.join(EXPECTATIONS)}; got {verdict!r}", "expect", name)
+    properties = check.get("properties", list(expect) or list(known))
+    if not isinstance(properties, list) or not all(isinstance(p, str) for p in properties):
+        raise fail("properties must be a list of property names", "check", "properties")
+    for name in properties:
+        if name not in known:
+            raise fail(_unknown_property(name, known), "check", "properties")
+
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise fail("description must be a string", "", "description")
+    return Spec(
+        path=path,
+        name=path.stem,
+        model_ref=ref,
+        model=model,
+        params=params,
+        depth=depth,
+        timeout=float(timeout) if timeout is not None else None,
+        properties=properties,
+        expect=expect,
+        engine=engine,
+        description=description,
+        lines=lines,
+    )
+
+
+def _table(data: dict[str, Any], name: str, fail: Any) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise fail(f"'{name}' must be a table ([{name}])", "", name)
+    return value
+
+
+def _unknown_property(name: str, known: dict[str, Any]) -> str:
+    return f"unknown property '{name}' (this model has: {', '.join(known) or 'none'})"
