@@ -15,7 +15,7 @@ from typing import Any
 
 import z3
 
-from .errors import ModelError, RaceproofError, error_at_caller, model_location_from_traceback, model_frame
+from .errors import ModelError, RaceproofError, error_at_caller, model_frame, model_location_from_traceback
 from .model import Instance, ModelInstance, Transition, Var, finite_values
 from .terms import Concrete, Interp, SetLike, Symbolic, Term, lift, sort_kind
 from .types import EnumSort, IntSort, SetSort
