@@ -30,6 +30,7 @@ class Unrolling:
     states: list[State] = field(default_factory=list)
     oracles: list[z3.ArithRef] = field(default_factory=list)
     _model: z3.ModelRef | None = None
+    solver_seconds: float = 0.0  # time inside z3's check(), for benchmarks and --json
 
     def __post_init__(self) -> None:
         # Without arrays the whole unrolling is linear integer arithmetic; z3's solver for
@@ -62,7 +63,9 @@ class Unrolling:
         self.solver.push()
         try:
             self.solver.add(goal)
+            started = time.monotonic()
             status = self.solver.check()
+            self.solver_seconds += time.monotonic() - started
             self._model = self.solver.model() if status == z3.sat else None
             return status
         finally:
@@ -118,6 +121,7 @@ def run_bmc(
     def finish(name: str, verdict: Verdict, **kw: object) -> None:
         kind = model.properties[name].kind
         results[name] = PropertyResult(name, kind, verdict, "bmc", seconds=time.monotonic() - started, **kw)  # type: ignore[arg-type]
+        results[name].extra["solver_seconds"] = round(u.solver_seconds, 4)
         pending.remove(name)
 
     exhausted = False

@@ -35,6 +35,7 @@ def result_json(r: PropertyResult) -> dict[str, Any]:
         "engine": r.engine,
         "depth": r.depth,
         "seconds": round(r.seconds, 3),
+        "solver_seconds": r.extra.get("solver_seconds"),
         "checked": r.checked,
         "reason": r.reason,
         "trace": trace_json(r.trace) if r.trace is not None else None,
