@@ -38,12 +38,14 @@ from types import SimpleNamespace
 from typing import Any
 
 from .errors import ModelError, error_at_caller
+from .terms import sort_kind
 from .types import (
     Array,
     BoolSort,
     Enum,
     EnumSort,
     IntSort,
+    Map,
     Scalar,
     ScalarSort,
     Set,
@@ -236,9 +238,11 @@ class Var:
     name: str
     decl: StateDecl
     owner: Instance
-    shape: str  # "scalar" | "array" | "set"
-    sort: ScalarSort | SetSort  # the element sort for arrays
+    shape: str  # "scalar" | "array" | "map" | "set"
+    sort: ScalarSort | SetSort  # the element sort for arrays and maps
     slots: range
+    keys: list[Any] = field(default_factory=list)  # arrays: 0..n-1; maps: the key sort's values
+    key_kind: str = "int"
 
 
 @dataclass
@@ -385,8 +389,16 @@ class ModelInstance:
             self.slots.append(Slot(name, var.sort, var))
         elif isinstance(decl, Array):
             size = decl.resolve_size(self.params)
-            var = Var(name, decl, inst, "array", decl.elem.sort(self.params), range(start, start + size))
+            var = Var(name, decl, inst, "array", decl.elem.sort(self.params), range(start, start + size), list(range(size)))
             self.slots.extend(Slot(f"{name}[{i}]", var.sort, var) for i in range(size))
+        elif isinstance(decl, Map):
+            key_sort = decl.key.sort(self.params)
+            if not getattr(key_sort, "finite", True):
+                raise decl.fail(f"map keys must be a finite type (Enum, Bool, or Int with min and max), not {key_sort.describe()}")
+            keys = finite_values(key_sort)
+            var = Var(name, decl, inst, "map", decl.value.sort(self.params), range(start, start + len(keys)), keys)
+            var.key_kind = sort_kind(key_sort)
+            self.slots.extend(Slot(f"{name}[{k}]", var.sort, var) for k in keys)
         elif isinstance(decl, Set):
             sort = SetSort(decl.elem.sort(self.params))
             var = Var(name, decl, inst, "set", sort, range(start, start + 1))
@@ -401,10 +413,11 @@ class ModelInstance:
         names: dict[str, int] = {}
         for comp in self.model.components().values():
             for decl in type(comp).state_decls().values():
-                elem = decl.elem if isinstance(decl, Array | Set) else decl
-                if isinstance(elem, Enum):
-                    for n in elem.names:
-                        names.setdefault(n, len(names))
+                parts = [decl.key, decl.value] if isinstance(decl, Map) else [getattr(decl, "elem", decl)]
+                for elem in parts:
+                    if isinstance(elem, Enum):
+                        for n in elem.names:
+                            names.setdefault(n, len(names))
         return names
 
     def _init_state(self) -> tuple[Any, ...]:
@@ -414,9 +427,9 @@ class ModelInstance:
             if isinstance(decl, Scalar):
                 assert not isinstance(var.sort, SetSort)
                 state.append(decl.resolve_init(self.params, var.sort))
-            elif isinstance(decl, Array):
+            elif isinstance(decl, Array | Map):
                 assert not isinstance(var.sort, SetSort)
-                state.extend(decl.resolve_init(self.params, var.sort, len(var.slots)))
+                state.extend(decl.resolve_init(self.params, var.sort, var.keys))
             elif isinstance(decl, Set):
                 assert isinstance(var.sort, SetSort)
                 state.append(decl.resolve_init(self.params, var.sort))
@@ -463,6 +476,8 @@ class ModelInstance:
         for var in self.vars:
             if var.shape == "array":
                 out[var.name] = [state[i] for i in var.slots]
+            elif var.shape == "map":
+                out[var.name] = {k: state[i] for k, i in zip(var.keys, var.slots, strict=True)}
             elif var.shape == "set":
                 out[var.name] = sorted(state[var.slots.start], key=_sort_key)
             else:

@@ -135,7 +135,7 @@ def when(cond: Any) -> Iterator[None]:
 def _read_var(frame: Frame, var: Var) -> Any:
     if var.shape == "scalar":
         return Term(frame.interp, frame.read(var.slots.start), sort_kind(var.sort))  # type: ignore[arg-type]
-    if var.shape == "array":
+    if var.shape in ("array", "map"):
         return ArrayView(frame, var)
     return SetView(frame, var)
 
@@ -143,7 +143,9 @@ def _read_var(frame: Frame, var: Var) -> Any:
 def _write_var(frame: Frame, var: Var, value: Any) -> None:
     if var.shape == "scalar":
         _write_scalar(frame, var, var.slots.start, value)
-    elif var.shape == "array":
+    elif var.shape in ("array", "map"):
+        if isinstance(value, dict) and var.shape == "map":
+            value = [value[k] if k in value else ArrayView(frame, var)[k] for k in var.keys]
         values = list(value) if isinstance(value, list | tuple | ArrayView) else None
         if values is None or len(values) != len(var.slots):
             raise error_at_caller(ModelError, f"'{var.name}' is an array of {len(var.slots)}; assign its elements")
@@ -311,7 +313,8 @@ class SystemView:
 
 
 class ArrayView:
-    """A state array: index it with an int or a state value; assign its elements."""
+    """A state array (keys 0..n-1) or map (keys of an Enum or bounded Int): index it with a
+    Python key or a state value; assign its elements."""
 
     __slots__ = ("_frame", "_var")
 
@@ -322,61 +325,70 @@ class ArrayView:
         return len(self._var.slots)
 
     def __iter__(self) -> Iterator[Term]:
-        return (self[i] for i in range(len(self)))
+        """The values, in key order (iterating a map gives its values, unlike a dict)."""
+        return (self._at(i) for i in range(len(self)))
 
-    def _kind(self) -> str:
-        return sort_kind(self._var.sort)  # type: ignore[arg-type]
+    def keys(self) -> list[Any]:
+        return list(self._var.keys)
 
-    def __getitem__(self, index: Any) -> Term:
-        frame, slots = self._frame, self._var.slots
-        if isinstance(index, int) and not isinstance(index, bool):
-            if not 0 <= index < len(slots):
-                raise error_at_caller(ModelError, f"index {index} is outside '{self._var.name}' (size {len(slots)})")
-            return Term(frame.interp, frame.read(slots[index]), self._kind())
-        idx = self._index(index)
-        interp = frame.interp
-        if isinstance(interp, Concrete):
-            if not 0 <= idx < len(slots):
-                raise error_at_caller(ModelError, f"index {idx} is outside '{self._var.name}' (size {len(slots)})")
-            return Term(interp, frame.read(slots[idx]), self._kind())
-        frame.check_range(
-            interp.and_([idx >= 0, idx < len(slots)]), f"an index of '{self._var.name}' is outside 0..{len(slots) - 1}"
-        )
-        raw = frame.read(slots[-1])
+    def items(self) -> list[tuple[Any, Term]]:
+        return [(k, self._at(i)) for i, k in enumerate(self._var.keys)]
+
+    def _at(self, position: int) -> Term:
+        return Term(self._frame.interp, self._frame.read(self._var.slots[position]), sort_kind(self._var.sort))  # type: ignore[arg-type]
+
+    def _outside(self, key: Any) -> ModelError:
+        keys = self._var.keys
+        shown = f"0..{len(keys) - 1}" if self._var.shape == "array" else ", ".join(map(str, keys))
+        return error_at_caller(ModelError, f"key {key!r} is outside '{self._var.name}' ({shown})")
+
+    def _position(self, key: Any) -> int | None:
+        """The slot position of a constant key, or None if the key is a state value."""
+        if isinstance(key, Term):
+            if key.kind != self._var.key_kind:
+                raise error_at_caller(ModelError, f"'{self._var.name}' is indexed by {self._var.key_kind}, got {key!r}")
+            if key.interp is not self._frame.interp:
+                raise error_at_caller(ModelError, "values from two different executions were mixed")
+            if not isinstance(self._frame.interp, Concrete):
+                return None
+            key = key.raw
+        if _py_kind(key) != self._var.key_kind:
+            raise error_at_caller(ModelError, f"'{self._var.name}' is indexed by {self._var.key_kind}, got {key!r}")
+        for i, k in enumerate(self._var.keys):
+            if k == key and type(k) is type(key):
+                return i
+        raise self._outside(key)
+
+    def _matches(self, key: Term) -> list[Any]:
+        """Per slot position, the raw condition "the symbolic key is this position's key"."""
+        interp = self._frame.interp
+        matches = [interp.binop("eq", key.raw, interp.const(k)) for k in self._var.keys]
+        self._frame.check_range(interp.or_(matches), f"a key of '{self._var.name}' is outside its keys")
+        return matches
+
+    def __getitem__(self, key: Any) -> Term:
+        position = self._position(key)
+        if position is not None:
+            return self._at(position)
+        interp, slots = self._frame.interp, self._var.slots
+        matches = self._matches(key)
+        raw = self._frame.read(slots[-1])
         for i in range(len(slots) - 2, -1, -1):
-            raw = interp.ite(idx == i, frame.read(slots[i]), raw)
-        return Term(interp, raw, self._kind())
+            raw = interp.ite(matches[i], self._frame.read(slots[i]), raw)
+        return Term(interp, raw, sort_kind(self._var.sort))  # type: ignore[arg-type]
 
-    def __setitem__(self, index: Any, value: Any) -> None:
+    def __setitem__(self, key: Any, value: Any) -> None:
         frame, var = self._frame, self._var
-        if isinstance(index, int) and not isinstance(index, bool):
-            if not 0 <= index < len(var.slots):
-                raise error_at_caller(ModelError, f"index {index} is outside '{var.name}' (size {len(var.slots)})")
-            _write_scalar(frame, var, var.slots[index], value)
+        position = self._position(key)
+        if position is not None:
+            _write_scalar(frame, var, var.slots[position], value)
             return
-        idx = self._index(index)
-        if isinstance(frame.interp, Concrete):
-            if not 0 <= idx < len(var.slots):
-                raise error_at_caller(ModelError, f"index {idx} is outside '{var.name}' (size {len(var.slots)})")
-            _write_scalar(frame, var, var.slots[idx], value)
-            return
-        frame.check_range(
-            frame.interp.and_([idx >= 0, idx < len(var.slots)]),
-            f"an index of '{var.name}' is outside 0..{len(var.slots) - 1}",
-        )
-        for i, slot in enumerate(var.slots):
-            frame.conds.append(idx == i)
+        for match, slot in zip(self._matches(key), var.slots, strict=True):
+            frame.conds.append(match)
             try:
                 _write_scalar(frame, var, slot, value)
             finally:
                 frame.conds.pop()
-
-    def _index(self, index: Any) -> Any:
-        if not isinstance(index, Term) or index.kind != "int":
-            raise error_at_caller(ModelError, f"'{self._var.name}' is indexed by integers, got {index!r}")
-        if index.interp is not self._frame.interp:
-            raise error_at_caller(ModelError, "values from two different executions were mixed")
-        return index.raw
 
 
 class SetView(SetLike):

@@ -219,17 +219,47 @@ class Array(StateDecl):
             raise self.fail(f"size {size!r} is not a non-negative int")
         return size
 
-    def resolve_init(self, params: Any, sort: ScalarSort, size: int) -> list[Any]:
+    def resolve_init(self, params: Any, sort: ScalarSort, keys: list[Any]) -> list[Any]:
         value = resolve(self.init, params)
         if value is None:
             value = self.elem.resolve_init(params, sort)
-        values = list(value) if isinstance(value, list | tuple) else [value] * size
-        if len(values) != size:
-            raise self.fail(f"initial value has {len(values)} elements, the array has {size}")
-        for v in values:
-            if not sort.check(v):
-                raise self.fail(f"initial element {v!r} is not a {sort.describe()}")
-        return values
+        values = list(value) if isinstance(value, list | tuple) else [value] * len(keys)
+        if len(values) != len(keys):
+            raise self.fail(f"initial value has {len(values)} elements, the array has {len(keys)}")
+        return _checked(self, sort, values)
+
+
+def _checked(decl: StateDecl, sort: ScalarSort, values: list[Any]) -> list[Any]:
+    for v in values:
+        if not sort.check(v):
+            raise decl.fail(f"initial element {v!r} is not a {sort.describe()}")
+    return values
+
+
+class Map(StateDecl):
+    """A map from a finite key type (``Enum``, ``Bool``, bounded ``Int``) to scalars.
+
+    ``init`` is one value for every key, a dict (keys left out get the value type's
+    default), or a function of the parameters.
+    """
+
+    def __init__(self, key: Scalar, value: Scalar, init: Any = None) -> None:
+        super().__init__()
+        if not isinstance(key, Scalar) or not isinstance(value, Scalar):
+            raise error_at_caller(ModelError, "Map(key, value) takes two scalars: Bool(), Int(...) or Enum(...)")
+        self.key, self.value, self.init = key, value, init
+        # Array-like access for code that treats arrays and maps alike
+        self.elem = value
+
+    def resolve_init(self, params: Any, sort: ScalarSort, keys: list[Any]) -> list[Any]:
+        value = resolve(self.init, params)
+        default = self.value.resolve_init(params, sort)
+        if isinstance(value, dict):
+            unknown = [k for k in value if k not in keys]
+            if unknown:
+                raise self.fail(f"initial value has a key {unknown[0]!r} outside the key type")
+            return _checked(self, sort, [value.get(k, default) for k in keys])
+        return _checked(self, sort, [default if value is None else value] * len(keys))
 
 
 class Set(StateDecl):

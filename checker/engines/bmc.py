@@ -162,7 +162,8 @@ def run_bmc(
     reached = u.depth - 1 if exhausted else u.depth
     for name in list(pending):
         kind = model.properties[name].kind
-        note = f"every behaviour ends within {reached} steps" if exhausted else f"no violation up to depth {reached}"
+        steps = f"{reached} step{'s' if reached != 1 else ''}"
+        note = f"every behaviour ends within {steps}" if exhausted else f"no violation up to depth {reached}"
         if kind == "reachable":
             if exhausted:
                 finish(name, Verdict.UNREACHABLE, depth=reached, reason="no witness: " + note, checked=True)

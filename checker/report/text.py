@@ -25,6 +25,8 @@ _STYLE = {
 def fmt(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(fmt(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{fmt(k)}: {fmt(v)}" for k, v in value.items()) + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
