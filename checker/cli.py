@@ -5,13 +5,15 @@ Exit codes (stable): 0 holds/proved, 1 violated, 2 bad input or usage, 3 inconcl
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import shutil
 import sys
+import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +117,8 @@ def check(
     console = _console()
     results: list[SpecResult] = []
     for spec in loaded:
-        sr = check_spec(spec, depth, list(properties) or None, timeout, symmetry=not no_symmetry)
+        with _progress(console, spec, as_json) as progress:
+            sr = check_spec(spec, depth, list(properties) or None, timeout, not no_symmetry, progress)
         results.append(sr)
         if not as_json:
             from .report.text import print_spec_result
@@ -134,6 +137,22 @@ def check(
         for path in written:
             console.print(f"ITF trace written to {path}")
     sys.exit(int(code))
+
+
+@contextlib.contextmanager
+def _progress(console: Console, spec: Spec, quiet: bool) -> Iterator[Callable[[int, list[str]], None] | None]:
+    """A live status line on a terminal: depth reached, time, properties still open."""
+    if quiet or not console.is_terminal:
+        yield None
+        return
+    started = time.monotonic()
+    with console.status(f"{spec.path}: starting") as status:
+
+        def update(depth: int, pending: list[str]) -> None:
+            elapsed = time.monotonic() - started
+            status.update(f"{spec.path}: depth {depth}, {elapsed:.1f}s, open: {', '.join(pending)}")
+
+        yield update
 
 
 def _write_itf(path: str, results: list[SpecResult]) -> list[str]:

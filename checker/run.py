@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .engines.bmc import run_bmc
@@ -30,6 +31,7 @@ def check_spec(
     properties: list[str] | None = None,
     timeout: float | None = None,
     symmetry: bool = True,
+    progress: Callable[[int, list[str]], None] | None = None,
 ) -> SpecResult:
     names = properties or spec.properties
     model = spec.build()
@@ -39,7 +41,7 @@ def check_spec(
             raise SpecError(f"unknown property '{name}' (this model has: {known})", str(spec.path))
     bound = spec.depth if depth is None else depth
     started = time.monotonic()
-    results = run_bmc(model, names, bound, timeout if timeout is not None else spec.timeout, symmetry=symmetry)
+    results = run_bmc(model, names, bound, timeout if timeout is not None else spec.timeout, symmetry=symmetry, progress=progress)
     for r in results:
         r.expected = spec.expect.get(r.name)
     return SpecResult(spec, results, time.monotonic() - started, bound, "bmc")

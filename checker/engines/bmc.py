@@ -9,6 +9,7 @@ concretely, compared slot by slot with the solver's states, and only then report
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import z3
@@ -107,8 +108,12 @@ def run_bmc(
     timeout: float | None = None,
     encoding: Encoding | None = None,
     symmetry: bool = True,
+    progress: Callable[[int, list[str]], None] | None = None,
 ) -> list[PropertyResult]:
-    """Check ``properties`` on every trace of at most ``depth`` steps."""
+    """Check ``properties`` on every trace of at most ``depth`` steps.
+
+    ``progress(depth, open_properties)`` is called as each depth starts.
+    """
     started = time.monotonic()
     deadline = started + timeout if timeout else None
     enc = encoding or Encoding(model)
@@ -126,6 +131,8 @@ def run_bmc(
 
     exhausted = False
     while pending:
+        if progress is not None:
+            progress(u.depth, list(pending))
         goals = {n: g for n in pending if (g := _goal(enc, u, n)) is not None}
         checks = _range_violations(enc, u)
         # One query for "anything to report at this depth" saves a query per property at
