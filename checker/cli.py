@@ -21,7 +21,7 @@ import click
 from rich.console import Console
 
 from . import __version__
-from .errors import InternalError, RaceproofError
+from .errors import InternalError, RaceproofError, SpecError
 from .itf import to_itf, write_json_atomic
 from .registry import known_models, load_model
 from .results import ExitCode
@@ -73,12 +73,22 @@ def main(debug: bool) -> None:
     """Find races in distributed control planes, and prove their fixes."""
 
 
-def _load_all(paths: tuple[str, ...]) -> list[Spec]:
+def _load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[Spec]:
     """Load every spec first, so that one bad spec stops the run before any work."""
     specs, errors = [], []
     for path in paths:
         try:
-            specs.append(load_spec(path))
+            spec = load_spec(path)
+            known = spec.model.property_decls()
+            for name in properties:  # --property: each spec's model must have it
+                if name not in known:
+                    raise SpecError(
+                        f"unknown property '{name}' given with --property (model '{spec.model_ref}' has: "
+                        f"{', '.join(known) or 'none'})",
+                        str(spec.path),
+                        spec.line("", "model"),
+                    )
+            specs.append(spec)
         except RaceproofError as exc:
             errors.append(str(exc))
     if errors:
@@ -113,7 +123,7 @@ def check(
     Exit 0 if every property holds or is witnessed, 1 if one is violated, 2 on bad
     input, 3 if a result is inconclusive (timeout, unknown, no witness within the bound).
     """
-    loaded = _load_all(specs)
+    loaded = _load_all(specs, properties)
     console = _console()
     results: list[SpecResult] = []
     for spec in loaded:

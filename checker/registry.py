@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
+import re
+import sys
 from types import ModuleType
 
 from .errors import ModelError, SpecError, model_location_from_traceback
@@ -30,8 +33,11 @@ def known_models() -> dict[str, str]:
 def load_model(ref: str) -> type[Model]:
     """The `Model` subclass named by ``ref``: ``dns`` (models.dns) or ``pkg.module:Class``."""
     module_name, _, attr = ref.partition(":")
+    if not _REF.fullmatch(ref):
+        raise SpecError(f"model '{ref}' is not a model name (e.g. dns) or a reference like 'package.module:Class'")
     if ":" not in ref and "." not in ref:
         module_name = f"models.{ref}"
+    _importable_from_cwd()
     module = _import(module_name, ref)
     if attr:
         cls = getattr(module, attr, None)
@@ -41,6 +47,21 @@ def load_model(ref: str) -> type[Model]:
         what = f"'{attr}'" if attr else "MODEL"
         raise SpecError(f"model '{ref}': {module_name} has no {what} that is a checker.Model subclass")
     return cls
+
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_REF = re.compile(rf"{_IDENT}(\.{_IDENT})*(:{_IDENT})?")
+
+
+def _importable_from_cwd() -> None:
+    """Let ``package.module:Class`` name a module of the project raceproof is run in.
+
+    ``python -m`` puts the current directory on ``sys.path``; the ``raceproof`` script does
+    not. Appended last, it never shadows an installed package.
+    """
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.append(cwd)
 
 
 def _import(module_name: str, ref: str) -> ModuleType:
@@ -55,7 +76,7 @@ def _import(module_name: str, ref: str) -> ModuleType:
         raise ModelError(f"model '{ref}' has a syntax error: {exc.msg}", exc.filename, exc.lineno) from None
     except (ModelError, SpecError):
         raise
-    except Exception as exc:  # an error while importing model code is a model error, at its line
+    except (Exception, SystemExit) as exc:  # an error while importing model code is a model error, at its line
         raise _located(exc, ref) from None
 
 

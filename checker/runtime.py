@@ -95,6 +95,10 @@ def _running(frame: Frame) -> Iterator[Frame]:
 def require(cond: Any) -> None:
     """The action can fire only if ``cond`` holds (in the state as the action has made it)."""
     frame = current_frame("require(...)")
+    if not frame.writable:  # a property: a guard there would be silently ignored symbolically
+        raise error_at_caller(
+            ModelError, "require(...) is for actions; a property returns a bool (use implies(cond, ...))"
+        )
     if isinstance(cond, Term):
         if cond.kind != "bool":
             raise error_at_caller(ModelError, "require(...) needs a boolean condition")
@@ -500,9 +504,10 @@ def _call(model: ModelInstance, what: str, fn: Callable[[], Any]) -> Any:
         return fn()
     except (Disabled, RaceproofError):
         raise
-    except RecursionError:
-        raise ModelError(f"{what}: infinite recursion in model code") from None
-    except Exception as exc:  # any other error is a bug in the model, reported at its line
+    except RecursionError as exc:
+        file, line = model_location_from_traceback(exc.__traceback__)
+        raise ModelError(f"{what}: infinite recursion in model code", file, line) from None
+    except (Exception, SystemExit) as exc:  # any other error is a bug in the model, reported at its line
         file, line = model_location_from_traceback(exc.__traceback__)
         raise ModelError(f"{what} raised {type(exc).__name__}: {exc}", file, line) from exc
 

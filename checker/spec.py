@@ -19,13 +19,14 @@ Every problem is reported as a `SpecError` naming the file and the line of the o
 
 from __future__ import annotations
 
+import inspect
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelError, SpecError
+from .errors import ModelError, RaceproofError, SpecError, model_location_from_traceback
 from .model import Model, ModelInstance
 from .registry import load_model
 
@@ -55,11 +56,28 @@ class Spec:
             return self.model.build(**self.params)
         except ModelError as exc:
             if exc.file is None:  # a parameter problem: point at the spec
-                raise SpecError(exc.message, str(self.path), self.line("params", "")) from None
+                line = self.line("params", "") or self.line("", "model")
+                raise SpecError(exc.message, str(self.path), line) from None
             raise
+        except RaceproofError:
+            raise
+        except Exception as exc:  # e.g. a declaration naming a parameter the model lacks
+            file, line = model_location_from_traceback(exc.__traceback__)
+            if file is None:  # only raceproof's frames: point at the model class
+                file, line = _class_location(self.model)
+            raise ModelError(
+                f"building model '{self.model_ref}' raised {type(exc).__name__}: {exc}", file, line
+            ) from None
 
     def line(self, section: str, key: str) -> int | None:
-        return self.lines.get((section, key)) or self.lines.get((section, ""))
+        return self.lines.get((section, key)) or self.lines.get((section, "")) or self.lines.get(("", section))
+
+
+def _class_location(cls: type) -> tuple[str | None, int | None]:
+    try:
+        return inspect.getsourcefile(cls), inspect.getsourcelines(cls)[1]
+    except (OSError, TypeError):
+        return None, None
 
 
 def _key_lines(text: str) -> dict[tuple[str, str], int]:
@@ -76,6 +94,11 @@ def _key_lines(text: str) -> dict[tuple[str, str], int]:
         key = re.match(r'^"?([A-Za-z0-9_.\-]+)"?\s*=', line)
         if key:
             lines.setdefault((section, key.group(1)), number)
+            *tables, name = key.group(1).split(".")  # a dotted key: params.enactors = 3
+            if tables:
+                table = ".".join([section, *tables] if section else tables)
+                lines.setdefault((table, name), number)
+                lines.setdefault((table, ""), number)
     return lines
 
 
@@ -97,7 +120,9 @@ def load_spec(path: str | Path) -> Spec:
     lines = _key_lines(text)
 
     def fail(message: str, section: str = "", key: str = "") -> SpecError:
-        return SpecError(message, str(path), lines.get((section, key)) or lines.get((section, "")))
+        # an inline table (params = { ... }) has no line of its own per key: use the table's
+        line = lines.get((section, key)) or lines.get((section, "")) or lines.get(("", section))
+        return SpecError(message, str(path), line)
 
     for key in data:
         if key not in _TOP_KEYS:

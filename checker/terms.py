@@ -112,13 +112,25 @@ class Symbolic(Interp):
         if op in ("eq", "ne") and a.sort() != b.sort():
             raise error_at_caller(ModelError, f"cannot compare {a.sort()} with {b.sort()}", 4)
         try:
-            if op == "floordiv":
-                return a / b  # z3's integer division rounds down for positive divisors
-            if op == "mod":
-                return a % b
+            if op in ("floordiv", "mod"):
+                return self._division(op, a, b)
             return _PY_OPS[op](a, b)
         except z3.Z3Exception as exc:
             raise error_at_caller(ModelError, f"`{_SYMBOL[op]}` on these values: {exc}", 4) from None
+
+    def _division(self, op: str, a: Any, b: Any) -> z3.ArithRef:
+        """Python's ``//`` and ``%`` (rounding towards minus infinity, for either sign of
+        the divisor). A divisor that may be 0 is a range check, as concretely it raises."""
+        if z3.is_int_value(b) and b.as_long() > 0:  # SMT-LIB's div and mod round down here
+            return a / b if op == "floordiv" else a % b
+        if z3.is_int_value(b) and b.as_long() < 0:
+            quotient = (-a) / (-b)
+        else:  # reported (at its line) only if a step that divides by 0 is reachable
+            from .runtime import current_frame  # runtime imports this module
+
+            current_frame("division").check_range(b != 0, f"`{_SYMBOL[op]}` by a value that can be 0")
+            quotient = z3.If(b > 0, a / b, (-a) / (-b))
+        return quotient if op == "floordiv" else a - b * quotient
 
     def not_(self, a: Any) -> z3.BoolRef:
         return z3.Not(a)
@@ -207,6 +219,7 @@ class Term:
     # -- operators
     def _op(self, op: str, other: Any, swap: bool = False) -> Term:
         other_raw = lift(self.interp, other)
+        _check_kinds(op, self.kind, other.kind if isinstance(other, Term) else kind_of(other))
         a, b = (other_raw, self.raw) if swap else (self.raw, other_raw)
         return Term(self.interp, self.interp.binop(op, a, b), _RESULT_KIND[op])
 
@@ -243,6 +256,23 @@ class Term:
 
     def __pos__(self) -> Term:
         return self
+
+
+def _check_kinds(op: str, mine: str, theirs: str) -> None:
+    """Both interpretations must reject the same operands: enums are ints to z3, and z3
+    would silently turn a bool into an int, so the types are checked here, once."""
+    if op in _BOOL_OPS:
+        ok, need = mine == theirs == "bool", "two booleans"
+    elif op in _ARITH_OPS or op in _ORDER_OPS:
+        ok, need = mine == theirs == "int", "two integers"
+    else:
+        ok, need = mine == theirs, "two values of one type"
+    if not ok:
+        raise error_at_caller(ModelError, f"`{_SYMBOL[op]}` needs {need}, got {_a(mine)} and {_a(theirs)}")
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
 def lift(interp: Interp, value: Any) -> Any:

@@ -1,0 +1,1 @@
+"""raceproof's test suite."""
