@@ -15,6 +15,7 @@ from typing import Any
 
 import z3
 
+from . import intervals
 from .errors import ModelError, RaceproofError, error_at_caller, model_frame, model_location_from_traceback
 from .model import Instance, ModelInstance, Transition, Var, finite_values
 from .terms import Concrete, Interp, SetLike, Symbolic, Term, lift, sort_kind
@@ -57,6 +58,11 @@ class Frame:
     def _cond(self) -> Any:
         return self.interp.and_(list(self.conds))
 
+    def masked(self) -> bool:
+        """Concretely inside a `when` block whose condition is false: nothing there takes
+        effect, so a bad key or divisor there is no error (symbolically it is none either)."""
+        return isinstance(self.interp, Concrete) and bool(self.conds) and not self._cond()
+
     def check_range(self, ok: Any, message: str) -> None:
         """Record that a write must stay within its declared type (see `RangeCheck`)."""
         if self.conds:
@@ -74,6 +80,11 @@ def _ite_raw(interp: Interp, c: Any, a: Any, b: Any) -> Any:
 
 
 _STACK: list[Frame] = []
+
+
+def masked() -> bool:
+    """See `Frame.masked` (for the concrete interpretation's operators)."""
+    return bool(_STACK) and _STACK[-1].masked()
 
 
 def current_frame(what: str) -> Frame:
@@ -348,6 +359,7 @@ class ArrayView:
 
     def _position(self, key: Any) -> int | None:
         """The slot position of a constant key, or None if the key is a state value."""
+        state_key = isinstance(key, Term)
         if isinstance(key, Term):
             if key.kind != self._var.key_kind:
                 raise error_at_caller(ModelError, f"'{self._var.name}' is indexed by {self._var.key_kind}, got {key!r}")
@@ -361,6 +373,8 @@ class ArrayView:
         for i, k in enumerate(self._var.keys):
             if k == key and type(k) is type(key):
                 return i
+        if state_key and self._frame.masked():
+            return len(self._var.keys) - 1  # any slot: under a false `when` nothing is written
         raise self._outside(key)
 
     def _matches(self, key: Term) -> list[Any]:
@@ -417,10 +431,17 @@ class SetView(SetLike):
     def _finite(self) -> bool:
         return isinstance(self._frame.interp, Symbolic) and isinstance(self._raw(), tuple)
 
+    def _interval(self) -> bool:
+        """Whether this (unbounded) set is encoded as an interval: see `checker.intervals`."""
+        interp = self._frame.interp
+        return isinstance(interp, Symbolic) and self._slot in interp.interval_slots
+
     def contains(self, value: Any) -> Term:
         interp, raw, x = self._frame.interp, self._raw(), self._elem_raw(value, "contains")
         if isinstance(interp, Concrete):
             return Term(interp, x in raw, "bool")
+        if self._interval():
+            return Term(interp, intervals.contains(raw, x), "bool")
         if self._finite():
             pairs = zip(finite_values(self._elem), raw, strict=True)
             return Term(interp, interp.or_([interp.and_([_eq(interp, x, v), bit]) for v, bit in pairs]), "bool")
@@ -439,6 +460,9 @@ class SetView(SetLike):
             self._frame.check_range(ok, f"{self._var.name}.add: the element is outside {self._elem.describe()}")
         if isinstance(interp, Concrete):
             new = raw | {x} if present else raw - {x}
+        elif self._interval():
+            new, exact = intervals.add(raw, x) if present else intervals.discard(raw, x)
+            self._frame.check_range(exact, intervals.gap_message(self._var.name, what))
         elif self._finite():
             pairs = zip(finite_values(self._elem), raw, strict=True)
             new = tuple(interp.ite(_eq(interp, x, v), z3.BoolVal(present), bit) for v, bit in pairs)
@@ -461,6 +485,9 @@ class SetView(SetLike):
 
         if isinstance(interp, Concrete):
             new = frozenset(v for v in raw if not holds(v))
+        elif self._interval():
+            g = z3.FreshInt("g")
+            new = intervals.discard_if(raw, holds(g), g, self._slot, self._var.name)
         elif self._finite():
             values = finite_values(self._elem)
             new = tuple(interp.and_([bit, interp.not_(holds(interp.const(v)))]) for v, bit in zip(values, raw, strict=True))
@@ -473,6 +500,8 @@ class SetView(SetLike):
         interp, raw = self._frame.interp, self._raw()
         if isinstance(interp, Concrete):
             return Term(interp, not raw, "bool")
+        if self._interval():
+            return Term(interp, intervals.is_empty(raw), "bool")
         if self._finite():
             return Term(interp, interp.not_(interp.or_(list(raw))), "bool")
         raise error_at_caller(ModelError, f"is_empty() needs a set of a bounded type; '{self._var.name}' is unbounded")

@@ -59,7 +59,7 @@ class Spec:
                 line = self.line("params", "") or self.line("", "model")
                 raise SpecError(exc.message, str(self.path), line) from None
             raise
-        except RaceproofError:
+        except (RaceproofError, AssertionError):  # an AssertionError is raceproof's own fault
             raise
         except Exception as exc:  # e.g. a declaration naming a parameter the model lacks
             file, line = model_location_from_traceback(exc.__traceback__)

@@ -56,6 +56,11 @@ class Concrete(Interp):
                 raise error_at_caller(ModelError, f"`{_SYMBOL[op]}` needs two integers, got {a!r} and {b!r}", 4)
         elif type(a) is not type(b) and not (isinstance(a, int) and isinstance(b, int)):
             raise error_at_caller(ModelError, f"cannot compare {a!r} with {b!r}", 4)
+        if op in ("floordiv", "mod") and b == 0:
+            from .runtime import masked  # runtime imports this module
+
+            if masked():  # under a false `when`, as symbolically: no error, a don't-care value
+                return 0
         return _PY_OPS[op](a, b)
 
     def not_(self, a: Any) -> bool:
@@ -83,9 +88,11 @@ class Symbolic(Interp):
 
     name = "symbolic"
 
-    def __init__(self, enum_ids: dict[str, int]):
+    def __init__(self, enum_ids: dict[str, int], interval_slots: frozenset[int] = frozenset()):
         self.enum_ids = enum_ids
         self.enum_names = {i: n for n, i in enum_ids.items()}
+        #: slots of unbounded int sets encoded as an interval (lo, hi); see `checker.intervals`
+        self.interval_slots = interval_slots
 
     def const(self, value: Any) -> z3.ExprRef:
         if isinstance(value, z3.ExprRef):

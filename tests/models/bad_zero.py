@@ -8,7 +8,7 @@ from ._base import Base, FlagProcess
 class Divides(FlagProcess):
     @action
     def bump(self, sys):
-        sys.count = sys.count + 10 // sys.params.divisor  # BAD: divisor is 0
+        sys.count = sys.count + 10 // sys.params.divisor  # BAD-ACTION: divisor is 0
         self.on = True
 
 
@@ -27,4 +27,4 @@ class BadZeroProperty(Base):
 
     @invariant
     def ratio_ok(sys):
-        return sys.count * (1 // sys.params.divisor) >= 0  # BAD: divisor is 0
+        return sys.count * (1 // sys.params.divisor) >= 0  # BAD-PROPERTY: divisor is 0

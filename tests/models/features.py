@@ -18,6 +18,7 @@ from checker import (
     implies,
     invariant,
     ite,
+    min_,
     reachable,
     require,
     when,
@@ -239,3 +240,32 @@ class Election(Model):
     def unanimous(sys):
         """Witnessed at depth ``voters``."""
         return sys.votes == sys.params.voters
+
+
+# ---------------------------------------------------------------------------- when with a state key
+class Walker(Process):
+    """Marks cells while its cursor is on the array; the cursor runs on past the end."""
+
+    cursor = Int(init=0, min=0, max=5)
+
+    @action
+    def step(self, sys):
+        with when(self.cursor < sys.params.size):
+            sys.cells[self.cursor] = 1  # out of range past the end, but then the `when` is false
+        self.cursor = min_(self.cursor + 1, 5)
+
+
+class WalkModel(Model):
+    size = Param(3, min=1, max=5)
+    walker = Walker()
+    store = Cells()
+
+    @invariant
+    def cursor_below_five(sys):
+        """Violated at depth 5, walking past the end of the array."""
+        return sys.walker.cursor < 5
+
+    @invariant
+    def marked_behind_cursor(sys):
+        """Holds: every cell behind the cursor is marked."""
+        return all_of(implies(sys.walker.cursor > i, c == 1) for i, c in enumerate(sys.cells))
