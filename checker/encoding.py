@@ -15,12 +15,18 @@ from typing import Any
 
 import z3
 
+from .errors import ModelError
+from .intervals import NotAnInterval
 from .model import ModelInstance, Transition, finite_values
 from .runtime import RangeCheck, evaluate, fire_symbolic
 from .terms import Symbolic
 from .types import BoolSort, EnumSort, IntSort, SetSort
 
-State = list[Any]  # per slot: a z3 expression, or a tuple of z3 Bools for a finite set
+# per slot: a z3 expression, a tuple of z3 Bools for a finite set, or (lo, hi) for an
+# unbounded int set held as an interval (see `checker.intervals`)
+State = list[Any]
+
+SET_ENCODINGS = ("array", "interval", "auto")
 
 
 @dataclass
@@ -33,17 +39,31 @@ class StepCheck:
 
 
 class Encoding:
-    def __init__(self, model: ModelInstance):
+    """``sets`` chooses how unbounded int sets are encoded: ``"array"`` (z3 arrays, always
+    possible), ``"interval"`` (lo..hi pairs; a model error where a set cannot be one), or
+    ``"auto"`` (intervals where the model's operations allow, arrays elsewhere)."""
+
+    def __init__(self, model: ModelInstance, sets: str = "array"):
+        if sets not in SET_ENCODINGS:
+            raise ValueError(f"sets must be one of {', '.join(SET_ENCODINGS)}, not {sets!r}")
         self.model = model
-        self.interp = Symbolic(model.enum_ids)
-        self.x = self.fresh_state("")
-        self.x_next = self.fresh_state("'")
         self.oracle = z3.Int("oracle")
-        self.fired: list[tuple[Transition, Any]] = []  # (transition, SymbolicStep)
-        for t in model.transitions:
-            step = fire_symbolic(model, self.interp, t, self.x)
-            if step is not None:
-                self.fired.append((t, step))
+        #: unbounded int sets that stay arrays, with the reason: set name -> why
+        self.array_sets: dict[str, str] = {}
+        candidates = self._interval_candidates() if sets != "array" else set()
+        while True:  # each round either succeeds or drops one candidate
+            self.interval_slots = frozenset(candidates)
+            self.interp = Symbolic(model.enum_ids, self.interval_slots)
+            self.x = self.fresh_state("")
+            self.x_next = self.fresh_state("'")
+            try:
+                self.fired = self._fire_all()
+                break
+            except NotAnInterval as exc:
+                if sets == "interval":
+                    raise ModelError(f"sets='interval' is impossible for this model: {exc.why}") from None
+                candidates.discard(exc.slot)
+                self.array_sets[model.slots[exc.slot].name] = exc.why
         self._trans = self._build_trans()
         self.step_checks = [
             StepCheck(t, z3.And(self.oracle == t.index, step.guard, z3.Not(c.ok)), c)
@@ -53,19 +73,48 @@ class Encoding:
         self._prop_cache: dict[str, z3.BoolRef] = {}
         self._symmetry: z3.BoolRef | None = None
 
+    def _fire_all(self) -> list[tuple[Transition, Any]]:
+        fired: list[tuple[Transition, Any]] = []  # (transition, SymbolicStep)
+        for t in self.model.transitions:
+            step = fire_symbolic(self.model, self.interp, t, self.x)
+            if step is not None:
+                fired.append((t, step))
+        return fired
+
+    def _interval_candidates(self) -> set[int]:
+        """Unbounded int sets whose initial value is an interval (the actions decide the rest)."""
+        found = set()
+        for i, slot in enumerate(self.model.slots):
+            if self._unbounded_set(i):
+                init = self.model.init[i]
+                if not init or max(init) - min(init) + 1 == len(init):
+                    found.add(i)
+                else:
+                    self.array_sets[slot.name] = "its initial value is not a contiguous range"
+        return found
+
+    def _unbounded_set(self, i: int) -> bool:
+        sort = self.model.slots[i].sort
+        return isinstance(sort, SetSort) and not sort.finite and isinstance(sort.elem, IntSort)
+
     @property
     def logic(self) -> str:
-        """The SMT logic of the encoding: arrays appear only for unbounded sets."""
-        arrays = any(isinstance(s.sort, SetSort) and not s.sort.finite for s in self.model.slots)
+        """The SMT logic of the encoding: arrays appear only for unbounded sets not held as intervals."""
+        arrays = any(
+            isinstance(s.sort, SetSort) and not s.sort.finite and i not in self.interval_slots
+            for i, s in enumerate(self.model.slots)
+        )
         return "QF_AUFLIA" if arrays else "QF_LIA"
 
     # -- states
     def fresh_state(self, suffix: str) -> State:
         out: State = []
-        for slot in self.model.slots:
+        for i, slot in enumerate(self.model.slots):
             name = f"{slot.name}{suffix}"
             sort = slot.sort
-            if isinstance(sort, SetSort):
+            if i in self.interval_slots:
+                out.append((z3.Int(f"{slot.name}.lo{suffix}"), z3.Int(f"{slot.name}.hi{suffix}")))
+            elif isinstance(sort, SetSort):
                 if sort.finite:
                     out.append(tuple(z3.Bool(f"{name}{{{v}}}") for v in finite_values(sort.elem)))
                 else:
@@ -86,9 +135,14 @@ class Encoding:
     def const_state(self, values: tuple[Any, ...]) -> State:
         """A concrete state as z3 values."""
         out: State = []
-        for slot, value in zip(self.model.slots, values, strict=True):
+        for i, (slot, value) in enumerate(zip(self.model.slots, values, strict=True)):
             sort = slot.sort
-            if isinstance(sort, SetSort):
+            if i in self.interval_slots:
+                lo, hi = (min(value), max(value)) if value else (1, 0)
+                if hi - lo + 1 != len(value):
+                    raise ValueError(f"{slot.name} = {set(value)} is not an interval")
+                out.append((z3.IntVal(lo), z3.IntVal(hi)))
+            elif isinstance(sort, SetSort):
                 if sort.finite:
                     out.append(tuple(z3.BoolVal(v in value) for v in finite_values(sort.elem)))
                 else:
@@ -201,9 +255,14 @@ class Encoding:
     def agrees(self, zmodel: z3.ModelRef, x: State, values: tuple[Any, ...]) -> list[str]:
         """Slots where the solver's state differs from a concretely replayed one."""
         bad = []
-        for slot, sym, value in zip(self.model.slots, x, values, strict=True):
+        for i, (slot, sym, value) in enumerate(zip(self.model.slots, x, values, strict=True)):
             sort = slot.sort
-            if isinstance(sort, SetSort):
+            if i in self.interval_slots:
+                lo, hi = (self.decode_value(zmodel, v, IntSort()) for v in sym)
+                size = max(hi - lo + 1, 0)
+                if size != len(value) or (value and (min(value), max(value)) != (lo, hi)):
+                    bad.append(slot.name)
+            elif isinstance(sort, SetSort):
                 candidates = set(finite_values(sort.elem)) if sort.finite else _ints_near(values) | set(value)
                 for v in candidates:
                     member = sym[finite_values(sort.elem).index(v)] if sort.finite else z3.Select(sym, v)
@@ -213,6 +272,32 @@ class Encoding:
             elif self.decode_value(zmodel, sym, sort) != value:
                 bad.append(slot.name)
         return bad
+
+    def decode_state(self, zmodel: z3.ModelRef, x: State, max_set: int = 10_000) -> tuple[Any, ...]:
+        """Any solver state (not only a reachable one, e.g. a counterexample to induction) as
+        concrete values. An unbounded array set shows only the members near the state's
+        other integers; an interval of more than ``max_set`` elements raises ValueError."""
+        values: list[Any] = [None] * len(x)
+        sets = []
+        for i, (slot, sym) in enumerate(zip(self.model.slots, x, strict=True)):
+            sort = slot.sort
+            if i in self.interval_slots:
+                lo, hi = (self.decode_value(zmodel, v, IntSort()) for v in sym)
+                if hi - lo + 1 > max_set:
+                    raise ValueError(f"{slot.name} holds {hi - lo + 1} elements ({lo}..{hi})")
+                values[i] = frozenset(range(lo, hi + 1))
+            elif isinstance(sort, SetSort) and sort.finite:
+                bits = [z3.is_true(zmodel.eval(b, model_completion=True)) for b in sym]
+                values[i] = frozenset(v for v, bit in zip(finite_values(sort.elem), bits, strict=True) if bit)
+            elif isinstance(sort, SetSort):
+                sets.append(i)
+            else:
+                values[i] = self.decode_value(zmodel, sym, sort)
+        near = _ints_near(tuple(v for v in values if v is not None))
+        for i in sets:
+            member = [v for v in sorted(near) if z3.is_true(zmodel.eval(z3.Select(x[i], v), model_completion=True))]
+            values[i] = frozenset(member)
+        return tuple(values)
 
     def decode_value(self, zmodel: z3.ModelRef, sym: z3.ExprRef, sort: Any) -> Any:
         val = zmodel.eval(sym, model_completion=True)
