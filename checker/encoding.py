@@ -71,6 +71,7 @@ class Encoding:
             for c in step.checks
         ]
         self._prop_cache: dict[str, z3.BoolRef] = {}
+        self.prop_checks: dict[str, list[RangeCheck]] = {}
         self._symmetry: z3.BoolRef | None = None
 
     def _fire_all(self) -> list[tuple[Transition, Any]]:
@@ -211,8 +212,16 @@ class Encoding:
         """A property over state ``x`` (and successor ``x2`` for action invariants)."""
         if name not in self._prop_cache:
             states = [self.x, self.x_next] if self.model.properties[name].kind == "action_invariant" else [self.x]
-            self._prop_cache[name] = evaluate(self.model, self.interp, name, *states)
+            checks: list[RangeCheck] = []
+            self._prop_cache[name] = evaluate(self.model, self.interp, name, *states, checks=checks)
+            self.prop_checks[name] = checks
         return z3.substitute(self._prop_cache[name], *self.substitution(x, None, x2))
+
+    def prop_check_violations(self, name: str, x: State, x2: State | None = None) -> list[tuple[RangeCheck, z3.BoolRef]]:
+        """Each range check of a property (e.g. a key outside an array) with its violation over ``x``."""
+        self.prop(name, x, x2)
+        pairs = self.substitution(x, None, x2)
+        return [(c, z3.substitute(z3.Not(c.ok), *pairs)) for c in self.prop_checks[name]]
 
     # -- symmetry
     def symmetry_breaking(self, x: State, o: z3.ArithRef) -> z3.BoolRef:

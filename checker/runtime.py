@@ -572,10 +572,23 @@ def fire_symbolic(model: ModelInstance, interp: Symbolic, t: Transition, state: 
     return SymbolicStep(interp.and_(frame.guards), frame.state, frame.checks)
 
 
-def evaluate(model: ModelInstance, interp: Interp, prop_name: str, *states: list[Any] | tuple[Any, ...]) -> Any:
-    """The raw bool value of a property over one state (two for action invariants)."""
+def evaluate(
+    model: ModelInstance,
+    interp: Interp,
+    prop_name: str,
+    *states: list[Any] | tuple[Any, ...],
+    checks: list[RangeCheck] | None = None,
+) -> Any:
+    """The raw bool value of a property over one state (two for action invariants).
+
+    Range checks met while evaluating (a key outside an array, a division by zero) are
+    appended to ``checks``: symbolic engines must query them like those of actions.
+    """
     prop = model.properties[prop_name]
     frames = [Frame(model, interp, list(s), writable=False) for s in states]
+    if checks is not None:
+        for f in frames:
+            f.checks = checks
     views = [SystemView(f) for f in frames]
     with _running(frames[0]):
         try:

@@ -240,13 +240,6 @@ def test_script_missing_file_and_unknown_option(tmp_path: Path) -> None:
     assert usage.exit_code == 2 and "Traceback" not in usage.output and "--frobnicate" in usage.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a key out of range inside a *property* is not checked symbolically. runtime.evaluate "
-    "drops the RangeChecks that ArrayView records while a property is evaluated, and Encoding.prop/run_bmc "
-    "never query them (action range checks become StepChecks, property ones do not); the symbolic read falls "
-    "back to the last cell, so BMC answers 'holds' (exit 0) where concrete evaluation raises.",
-)
 def test_out_of_range_key_in_a_property_is_a_model_error(write_spec: WriteSpec) -> None:
     model_file = MODELS_DIR / "bad_misc.py"
     spec = write_spec('model = "tests.models.bad_misc:PropertyIndex"\n[check]\ndepth = 5\n')

@@ -18,6 +18,7 @@ from ..encoding import Encoding, State
 from ..errors import InternalError, ModelError
 from ..model import ModelInstance
 from ..results import PropertyResult, Verdict
+from ..runtime import CONCRETE, RangeCheck, evaluate
 from ..trace import Trace, replay
 
 
@@ -138,14 +139,14 @@ def run_bmc(
         if progress is not None:
             progress(u.depth, list(pending))
         goals = {n: g for n in pending if (g := _goal(enc, u, n)) is not None}
-        checks = _range_violations(enc, u)
+        checks = _range_violations(enc, u, pending)
         # One query for "anything to report at this depth" saves a query per property at
         # the depths where nothing happens, which is most of them.
         status = u.query(z3.Or(list(goals.values()) + checks), deadline) if goals or checks else z3.unsat
         unknown = status == z3.unknown
         if status == z3.sat:
             if checks:
-                _raise_range_error(enc, u, deadline)
+                _raise_range_error(enc, u, pending, deadline)
             for name, goal in goals.items():
                 answer = u.query(goal, deadline)
                 if answer == z3.sat:
@@ -185,18 +186,44 @@ def run_bmc(
     return [results[n] for n in properties]
 
 
-def _range_violations(enc: Encoding, u: Unrolling) -> list[z3.BoolRef]:
+def _prop_violations(enc: Encoding, u: Unrolling, names: list[str]) -> list[tuple[str, RangeCheck, z3.BoolRef]]:
+    """Range checks of the properties evaluated at the newest state (or step)."""
+    out = []
+    for name in names:
+        if enc.model.properties[name].kind == "action_invariant":
+            if u.depth == 0:
+                continue
+            pairs = enc.prop_check_violations(name, u.states[-2], u.states[-1])
+        else:
+            pairs = enc.prop_check_violations(name, u.states[-1])
+        out += [(name, c, v) for c, v in pairs]
+    return out
+
+
+def _range_violations(enc: Encoding, u: Unrolling, names: list[str]) -> list[z3.BoolRef]:
+    found = [v for _, _, v in _prop_violations(enc, u, names)]
     if u.depth == 0:
-        return []
+        return found
     x, o = u.states[-2], u.oracles[-1]
-    return [enc.step_check(c, x, o) for c in enc.step_checks]
+    return found + [enc.step_check(c, x, o) for c in enc.step_checks]
 
 
-def _raise_range_error(enc: Encoding, u: Unrolling, deadline: float | None) -> None:
-    """A write outside a declared range on the newest step is a model error, at its line."""
+def _raise_range_error(enc: Encoding, u: Unrolling, names: list[str], deadline: float | None) -> None:
+    """A write (or a property's read) outside a declared range at the newest step is a model
+    error, reported at its line."""
+    if u.query(z3.Or(_range_violations(enc, u, names)), deadline) != z3.sat:
+        return  # the joint query was satisfied by a property, not by a range error
+    for name, c, violated in _prop_violations(enc, u, names):
+        if u.query(violated, deadline) == z3.sat:
+            assert u._model is not None
+            states = replay(enc.model, [enc.decode_oracle(u._model, oo) for oo in u.oracles])
+            kind = enc.model.properties[name].kind
+            # evaluating concretely raises the located ModelError of the offending read
+            evaluate(enc.model, CONCRETE, name, *(states[-2:] if kind == "action_invariant" else states[-1:]))
+            raise ModelError(f"property '{name}': {c.message}", c.file, c.line)
+    if u.depth == 0:
+        return
     x, o = u.states[-2], u.oracles[-1]
-    if u.query(z3.Or([enc.step_check(c, x, o) for c in enc.step_checks]), deadline) != z3.sat:
-        return  # the joint query was satisfied by a property, not by a bad write
     for c in enc.step_checks:
         if u.query(enc.step_check(c, x, o), deadline) == z3.sat:
             assert u._model is not None
