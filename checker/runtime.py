@@ -327,6 +327,14 @@ class SystemView:
         _write_var(self._frame, var, value)
 
 
+def _as_term(interp: Interp, value: Any, kind: str) -> Term:
+    if isinstance(value, Term):
+        return value
+    if _py_kind(value) != kind:
+        raise error_at_caller(ModelError, f"default {value!r} is not a {kind}")
+    return Term(interp, lift(interp, value), kind)
+
+
 class ArrayView:
     """A state array (keys 0..n-1) or map (keys of an Enum or bounded Int): index it with a
     Python key or a state value; assign its elements."""
@@ -393,6 +401,21 @@ class ArrayView:
         raw = self._frame.read(slots[-1])
         for i in range(len(slots) - 2, -1, -1):
             raw = interp.ite(matches[i], self._frame.read(slots[i]), raw)
+        return Term(interp, raw, sort_kind(self._var.sort))  # type: ignore[arg-type]
+
+    def get(self, key: Any, default: Any) -> Term:
+        """The value at ``key``, or ``default`` where ``key`` is not one of the keys: a read
+        that is guarded by the key's range (``a[i]`` outside the keys is a model error)."""
+        interp = self._frame.interp
+        if not isinstance(key, Term):
+            inside = any(k == key and type(k) is type(key) for k in self._var.keys)
+            return self[key] if inside else _as_term(interp, default, sort_kind(self._var.sort))  # type: ignore[arg-type]
+        if key.kind != self._var.key_kind:
+            raise error_at_caller(ModelError, f"'{self._var.name}' is indexed by {self._var.key_kind}, got {key!r}")
+        raw = lift(interp, default)
+        for i in range(len(self._var.keys) - 1, -1, -1):
+            match = interp.binop("eq", key.raw, interp.const(self._var.keys[i]))
+            raw = interp.ite(match, self._frame.read(self._var.slots[i]), raw)
         return Term(interp, raw, sort_kind(self._var.sort))  # type: ignore[arg-type]
 
     def __setitem__(self, key: Any, value: Any) -> None:

@@ -68,8 +68,11 @@ class ArrayModel(Model):
 
     @invariant
     def cursor_cell_empty(sys):
-        """The cell under the cursor (a symbolic index in a property) is empty (holds)."""
-        return implies(sys.filler.cursor < sys.params.size, sys.cells[sys.filler.cursor] == 0)
+        """The cell under the cursor (a symbolic index in a property) is empty (holds).
+
+        The cursor ends one past the last cell: `get` reads with a default there, where
+        `cells[cursor]` would be an out-of-range read (a model error)."""
+        return implies(sys.filler.cursor < sys.params.size, sys.cells.get(sys.filler.cursor, 0) == 0)
 
 
 # ---------------------------------------------------------------------------- sets
