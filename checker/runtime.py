@@ -18,7 +18,7 @@ import z3
 from . import intervals
 from .errors import ModelError, RaceproofError, error_at_caller, model_frame, model_location_from_traceback
 from .model import Instance, ModelInstance, Transition, Var, finite_values
-from .terms import Concrete, Interp, SetLike, Symbolic, Term, lift, sort_kind
+from .terms import Concrete, Interp, SetLike, Symbolic, Term, lift, py_kind, sort_kind
 from .types import EnumSort, IntSort, SetSort
 
 
@@ -175,7 +175,7 @@ def _write_scalar(frame: Frame, var: Var, slot: int, value: Any) -> None:
     kind = sort_kind(sort)  # type: ignore[arg-type]
     if isinstance(value, SetLike | ArrayView):
         raise error_at_caller(ModelError, f"'{var.name}' holds a single {sort.describe()}, not a collection")
-    given = value.kind if isinstance(value, Term) else _py_kind(value)
+    given = value.kind if isinstance(value, Term) else py_kind(value)
     if given != kind:
         raise error_at_caller(ModelError, f"'{var.name}' is a {sort.describe()}; cannot assign {value!r}")
     if isinstance(sort, EnumSort) and isinstance(value, str) and value not in sort.names:
@@ -185,16 +185,6 @@ def _write_scalar(frame: Frame, var: Var, slot: int, value: Any) -> None:
     if ok is not None:
         frame.check_range(ok, f"'{var.name}' is a {sort.describe()}: this assignment leaves that range")
     frame.write(slot, raw)
-
-
-def _py_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, str):
-        return "enum"
-    return type(value).__name__
 
 
 def _in_sort(interp: Interp, sort: Any, raw: Any) -> Any:
@@ -330,7 +320,7 @@ class SystemView:
 def _as_term(interp: Interp, value: Any, kind: str) -> Term:
     if isinstance(value, Term):
         return value
-    if _py_kind(value) != kind:
+    if py_kind(value) != kind:
         raise error_at_caller(ModelError, f"default {value!r} is not a {kind}")
     return Term(interp, lift(interp, value), kind)
 
@@ -376,7 +366,7 @@ class ArrayView:
             if not isinstance(self._frame.interp, Concrete):
                 return None
             key = key.raw
-        if _py_kind(key) != self._var.key_kind:
+        if py_kind(key) != self._var.key_kind:
             raise error_at_caller(ModelError, f"'{self._var.name}' is indexed by {self._var.key_kind}, got {key!r}")
         for i, k in enumerate(self._var.keys):
             if k == key and type(k) is type(key):
@@ -446,7 +436,7 @@ class SetView(SetLike):
         return self._frame.read(self._slot)
 
     def _elem_raw(self, value: Any, what: str) -> Any:
-        kind = value.kind if isinstance(value, Term) else _py_kind(value)
+        kind = value.kind if isinstance(value, Term) else py_kind(value)
         if kind != sort_kind(self._elem):
             raise error_at_caller(ModelError, f"{self._var.name}.{what}: elements are {self._elem.describe()}, got {value!r}")
         return lift(self._frame.interp, value)

@@ -187,16 +187,24 @@ _ORDER_OPS = {"lt", "le", "gt", "ge"}
 _RESULT_KIND = {op: "int" for op in _ARITH_OPS} | {op: "bool" for op in _BOOL_OPS | _ORDER_OPS | {"eq", "ne"}}
 
 
-def kind_of(value: Any) -> str:
-    if isinstance(value, Term):
-        return value.kind
+def py_kind(value: Any) -> str:
+    """The kind of a Python constant in model code ("bool", "int", "enum"), else its type name."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):
         return "int"
     if isinstance(value, str):
         return "enum"
-    raise error_at_caller(ModelError, f"unsupported value {value!r} in model code", 4)
+    return type(value).__name__
+
+
+def kind_of(value: Any) -> str:
+    if isinstance(value, Term):
+        return value.kind
+    kind = py_kind(value)
+    if kind not in ("bool", "int", "enum"):
+        raise error_at_caller(ModelError, f"unsupported value {value!r} in model code", 4)
+    return kind
 
 
 class Term:
