@@ -57,14 +57,15 @@
 /*
  * The fencing token counter is unbounded in the Python model (TokenService.next_token =
  * Int(min=1)), and a byte would wrap silently. It is bounded in reachable states all the
- * same: a token is taken only by a pick (or the take_token that follows one), a pick needs
- * latest > endpoint_plan[0], latest stops at MAXP, and once it has stopped the holder of
- * the highest token writes latest to endpoint 0 (in the fixed variants its write cannot
- * fail), after which no pick is enabled. So only finitely many tokens are ever handed
- * out. Rather than rely on that argument, TOKEN_CAP turns it into a checked fact: taking
- * a token asserts next_token < TOKEN_CAP, so an exhaustive run that reports no error has
- * shown the cap is never reached and the finite search covered the unbounded counter's
- * whole reachable state space. 255 is the byte limit; the counter stays far below it.
+ * same: a token is taken only by a pick (or the take_token right after one), a pick needs
+ * latest > endpoint_plan[0], and in the fixed variants an Enactor picks each generation at
+ * most once (if its write to endpoint 0 fails, a later token has already written that same
+ * generation there, which disables further picks of it). So at most N * (MAXP - 1) tokens
+ * are handed out: 12 here, and indeed the exhaustive search fails with TOKEN_CAP=12 and
+ * passes with 13. Rather than rely on that argument, TOKEN_CAP turns it into a checked
+ * fact: taking a token asserts next_token < TOKEN_CAP, so an exhaustive run without errors
+ * shows the cap is never reached and the finite search covered the whole reachable state
+ * space of the unbounded counter. The default, 255, is the byte limit.
  */
 #ifndef TOKEN_CAP
 #define TOKEN_CAP 255
