@@ -32,7 +32,7 @@ class Unrolling:
     states: list[State] = field(default_factory=list)
     oracles: list[z3.ArithRef] = field(default_factory=list)
     _model: z3.ModelRef | None = None
-    solver_seconds: float = 0.0  # time inside z3's check(), for benchmarks and --json
+    solver_seconds: float = 0.0  # time inside z3 check() so far; results record the running total
 
     def __post_init__(self) -> None:
         # Without arrays the whole unrolling is linear integer arithmetic; z3's solver for
