@@ -1,0 +1,330 @@
+"""A third interpretation of model code: numpy columns, for the explicit-state engine.
+
+Running an action through `runtime.fire` costs a Python object per operation. Instead,
+each transition is run once symbolically (`checker.encoding.Encoding`: a guard and a
+next-state vector as z3 terms over template slot constants), and those terms are
+translated into Python source over numpy arrays, compiled once. One call then steps a
+whole breadth-first level: a state is a column of an ``(m, n)`` int64 matrix, one row per
+*flat* slot (see `Vectors`), so a guard or an update is a handful of array operations for
+all ``n`` states at once.
+
+The translation covers what finite models produce: Bool/Int constants, If, And, Or, Not,
+Xor, Implies, comparisons, + - * and integer div/mod. Anything else (z3 arrays of
+unbounded sets) raises `Untranslatable`, and the engine uses `runtime.fire` instead. Range
+checks (a write outside its declared type) are compiled too; where one fails, the state
+is re-run with `runtime.fire`, which raises the located `ModelError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import z3
+
+from ..encoding import Encoding
+from ..errors import InternalError
+from ..model import ModelInstance, Transition, finite_values
+from ..runtime import CONCRETE, evaluate, fire
+from ..types import BoolSort, EnumSort, IntSort, SetSort
+
+
+class Untranslatable(Exception):
+    """A z3 term outside what `_Emitter` translates (e.g. an array of an unbounded set)."""
+
+
+# ---------------------------------------------------------------------------- flat vectors
+@dataclass
+class Column:
+    slot: int  # the model slot this flat column belongs to
+    kind: str  # "bool" | "enum" | "int" | "bit" (one element of a finite set)
+    lo: int | None  # declared bounds, None where unbounded
+    hi: int | None
+    elem: Any = None  # for "bit": the set element this column stands for
+
+
+class Vectors:
+    """The numeric form of states: one int per flat slot (z3's `Encoding.flat` layout).
+
+    Bools are 0/1, enum names their model-wide ids (``model.enum_ids``), ints themselves,
+    and a finite set one 0/1 column per element. Unbounded sets have no numeric form:
+    `numeric` is False then.
+    """
+
+    def __init__(self, model: ModelInstance):
+        self.model = model
+        self.enum_ids = model.enum_ids
+        self.enum_names = {i: n for n, i in model.enum_ids.items()}
+        self.columns: list[Column] = []
+        self.slot_columns: list[range] = []
+        self.numeric = True
+        for i, slot in enumerate(model.slots):
+            start = len(self.columns)
+            sort = slot.sort
+            if isinstance(sort, SetSort):
+                if not sort.finite:
+                    self.numeric = False
+                    self.columns.append(Column(i, "set", None, None))
+                else:
+                    self.columns += [Column(i, "bit", 0, 1, v) for v in finite_values(sort.elem)]
+            elif isinstance(sort, BoolSort):
+                self.columns.append(Column(i, "bool", 0, 1))
+            elif isinstance(sort, EnumSort):
+                ids = [self.enum_ids[n] for n in sort.names]
+                self.columns.append(Column(i, "enum", min(ids), max(ids)))
+            else:
+                assert isinstance(sort, IntSort)
+                self.columns.append(Column(i, "int", sort.lo, sort.hi))
+            self.slot_columns.append(range(start, len(self.columns)))
+
+    @property
+    def width(self) -> int:
+        return len(self.columns)
+
+    def encode(self, state: tuple[Any, ...]) -> list[int]:
+        out: list[int] = []
+        for value, col in zip(state, self._heads(), strict=True):
+            sort = self.model.slots[col.slot].sort
+            if col.kind == "bit":
+                assert isinstance(sort, SetSort)
+                out += [int(v in value) for v in finite_values(sort.elem)]
+            elif col.kind == "enum":
+                out.append(self.enum_ids[value])
+            else:
+                out.append(int(value))
+        return out
+
+    def decode(self, vector: Any) -> tuple[Any, ...]:
+        values = [int(v) for v in vector]
+        out: list[Any] = []
+        for cols in self.slot_columns:
+            col = self.columns[cols.start]
+            if col.kind == "bit":
+                out.append(frozenset(self.columns[j].elem for j in cols if values[j]))
+            elif col.kind == "enum":
+                out.append(self.enum_names[values[cols.start]])
+            elif col.kind == "bool":
+                out.append(bool(values[cols.start]))
+            else:
+                out.append(values[cols.start])
+        return tuple(out)
+
+    def matrix(self, states: list[tuple[Any, ...]]) -> np.ndarray:
+        """States as an ``(m, n)`` matrix (one column per state)."""
+        rows = np.array([self.encode(s) for s in states], dtype=np.int64).reshape(len(states), self.width)
+        return np.ascontiguousarray(rows.T)  # each slot's values contiguous: the ops run along rows
+
+    def _heads(self) -> list[Column]:
+        return [self.columns[r.start] for r in self.slot_columns]
+
+
+# ---------------------------------------------------------------------------- z3 -> numpy source
+def _div(a: Any, b: Any) -> Any:
+    """SMT-LIB's euclidean ``div`` (what the symbolic encoding means by ``/`` on ints)."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    safe = np.where(b == 0, 1, b)  # a zero divisor only occurs masked by a false `when`
+    with np.errstate(all="ignore"):
+        return np.where(b == 0, 0, np.where(safe > 0, a // safe, -(a // -safe)))
+
+
+def _mod(a: Any, b: Any) -> Any:
+    """SMT-LIB's ``mod``: never negative, whatever the divisor's sign."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    safe = np.abs(np.where(b == 0, 1, b))
+    with np.errstate(all="ignore"):
+        return np.where(b == 0, 0, a % safe)
+
+
+_NARY = {z3.Z3_OP_AND: " & ", z3.Z3_OP_OR: " | ", z3.Z3_OP_ADD: " + ", z3.Z3_OP_SUB: " - ", z3.Z3_OP_MUL: " * "}
+_BINARY = {
+    z3.Z3_OP_XOR: "^", z3.Z3_OP_EQ: "==", z3.Z3_OP_IFF: "==", z3.Z3_OP_LE: "<=", z3.Z3_OP_LT: "<",
+    z3.Z3_OP_GE: ">=", z3.Z3_OP_GT: ">",
+}  # fmt: skip
+
+
+class _Emitter:
+    """Straight-line numpy source for a set of z3 terms, one temporary per shared subterm."""
+
+    def __init__(self, inputs: dict[str, tuple[str, int, bool]]):
+        self.inputs = inputs  # z3 constant name -> (matrix argument, row, is bool)
+        self.lines: list[str] = []
+        self.memo: dict[int, str] = {}
+        self.alive: list[z3.ExprRef] = []  # an AST id is reused once its term is freed: keep them
+
+    def expr(self, e: z3.ExprRef) -> str:
+        key = e.get_id()
+        if key in self.memo:
+            return self.memo[key]
+        src = self._translate(e)
+        if not src.isidentifier() and not _is_literal(src):
+            name = f"t{len(self.memo)}"
+            self.lines.append(f"{name} = {src}")
+            src = name
+        self.memo[key] = src
+        self.alive.append(e)
+        return src
+
+    def _translate(self, e: z3.ExprRef) -> str:
+        if z3.is_true(e):
+            return "True"
+        if z3.is_false(e):
+            return "False"
+        if z3.is_int_value(e):
+            return str(e.as_long())
+        k = e.decl().kind()
+        if k == z3.Z3_OP_UNINTERPRETED and e.num_args() == 0:
+            name = e.decl().name()
+            if name not in self.inputs:
+                raise Untranslatable(f"unknown constant {name}")
+            arg, row, is_bool = self.inputs[name]
+            return f"({arg}[{row}] != 0)" if is_bool else f"{arg}[{row}]"
+        args = [self.expr(c) for c in e.children()]
+        if k in _NARY:
+            return "(" + _NARY[k].join(args) + ")"
+        if k in _BINARY and len(args) == 2:
+            return f"({args[0]} {_BINARY[k]} {args[1]})"
+        if k == z3.Z3_OP_NOT:
+            return f"np.logical_not({args[0]})"
+        if k == z3.Z3_OP_IMPLIES:
+            return f"(np.logical_not({args[0]}) | {args[1]})"
+        if k == z3.Z3_OP_ITE:
+            return f"np.where({args[0]}, {args[1]}, {args[2]})"
+        if k == z3.Z3_OP_DISTINCT:
+            pairs = [f"({a} != {b})" for i, a in enumerate(args) for b in args[i + 1 :]]
+            return "(" + " & ".join(pairs) + ")"
+        if k == z3.Z3_OP_UMINUS:
+            return f"(-{args[0]})"
+        if k == z3.Z3_OP_IDIV:
+            return f"_div({args[0]}, {args[1]})"
+        if k == z3.Z3_OP_MOD:
+            return f"_mod({args[0]}, {args[1]})"
+        raise Untranslatable(f"no numpy form for {e.decl().name()}")
+
+
+def _is_literal(src: str) -> bool:
+    return src in ("True", "False") or src.lstrip("-").isdigit()
+
+
+def _compile(name: str, params: str, emitter: _Emitter, body: list[str]) -> Callable[..., Any]:
+    source = "\n".join([f"def {name}({params}):", *("    " + line for line in emitter.lines + body)])
+    namespace: dict[str, Any] = {"np": np, "_div": _div, "_mod": _mod}
+    exec(compile(source, f"<explicit:{name}>", "exec"), namespace)  # noqa: S102 - our own generated source
+    fn = namespace[name]
+    fn.source = source  # for debugging a miscompiled step
+    return fn
+
+
+def _broadcast(value: Any, n: int) -> np.ndarray:
+    """A guard or check that folded to a constant still needs one answer per state."""
+    arr = np.asarray(value, dtype=bool)
+    return np.broadcast_to(arr, (n,)) if arr.ndim == 0 else arr
+
+
+# ---------------------------------------------------------------------------- compiled steps
+@dataclass
+class CompiledStep:
+    """One transition over a matrix of states."""
+
+    transition: Transition
+    guard: Callable[[np.ndarray], Any]  # S -> bool per state
+    next: Callable[[np.ndarray], np.ndarray]  # S (enabled states only) -> successors
+    bad: Callable[[np.ndarray], Any] | None  # S (enabled states) -> a range check fails
+
+
+class Compiled:
+    """Every transition and property of a model over state matrices; `Untranslatable` if
+    the model has unbounded sets or terms without a numpy form."""
+
+    def __init__(self, model: ModelInstance, properties: list[str], encoding: Encoding | None = None):
+        self.model = model
+        self.vectors = Vectors(model)
+        if not self.vectors.numeric:
+            raise Untranslatable("the state has an unbounded set")
+        self.enc = encoding or Encoding(model)
+        names = [c.decl().name() for c in Encoding.flat(self.enc.x)]
+        names2 = [c.decl().name() for c in Encoding.flat(self.enc.x_next)]
+        if len(names) != self.vectors.width:
+            raise Untranslatable("the symbolic state does not match the flat layout")
+        bools = [col.kind in ("bool", "bit") for col in self.vectors.columns]
+        self._inputs = {n: ("S", j, b) for j, (n, b) in enumerate(zip(names, bools, strict=True))}
+        self._inputs2 = {n: ("S2", j, b) for j, (n, b) in enumerate(zip(names2, bools, strict=True))}
+        self.steps = [self._step(t, step) for t, step in self.enc.fired]
+        self.props: dict[str, Callable[..., Any]] = {}
+        self.prop_bad: dict[str, Callable[..., Any] | None] = {}
+        for name in properties:
+            self._property(name)
+
+    def _step(self, t: Transition, step: Any) -> CompiledStep:
+        em = _Emitter(self._inputs)
+        g = em.expr(z3.simplify(step.guard))
+        guard = _compile(f"guard_{t.index}", "S", em, [f"return {g}"])
+        em = _Emitter(self._inputs)
+        body = ["N = S.copy()"]
+        for j, (cur, nxt) in enumerate(zip(Encoding.flat(self.enc.x), Encoding.flat(step.next), strict=True)):
+            if not z3.eq(cur, nxt):
+                body.append(f"N[{j}] = {em.expr(z3.simplify(nxt))}")
+        nxt_fn = _compile(f"next_{t.index}", "S", em, [*body, "return N"])
+        return CompiledStep(
+            t, guard, nxt_fn, self._checks(f"bad_{t.index}", "S", [c.ok for c in step.checks], self._inputs)
+        )
+
+    def _checks(self, name: str, params: str, oks: list[Any], inputs: dict[str, tuple[str, int, bool]]) -> Any:
+        oks = [s for s in (z3.simplify(ok) for ok in oks) if not z3.is_true(s)]
+        if not oks:
+            return None
+        em = _Emitter(inputs)
+        parts = [f"np.logical_not({em.expr(ok)})" for ok in oks]
+        return _compile(name, params, em, [f"return {' | '.join(parts)}"])
+
+    def _property(self, name: str) -> None:
+        kind = self.model.properties[name].kind
+        expr = z3.simplify(self.enc.prop(name, self.enc.x, self.enc.x_next))
+        inputs = self._inputs | self._inputs2 if kind == "action_invariant" else self._inputs
+        params = "S, S2" if kind == "action_invariant" else "S"
+        em = _Emitter(inputs)
+        result = em.expr(expr)
+        self.props[name] = _compile(f"prop_{name}", params, em, [f"return {result}"])
+        self.prop_bad[name] = self._checks(f"bad_{name}", params, [c.ok for c in self.enc.prop_checks[name]], inputs)
+
+    # -- running
+    def successors(self, step: CompiledStep, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(positions of the states where ``step`` is enabled, their successors)."""
+        n = S.shape[1]
+        where = np.flatnonzero(_broadcast(step.guard(S), n))
+        if where.size == 0:
+            return where, S[:, :0]
+        sub = S[:, where]
+        if step.bad is not None:
+            bad = _broadcast(step.bad(sub), where.size)
+            if bad.any():
+                self._raise_step_error(step.transition, sub[:, int(np.argmax(bad))])
+        return where, step.next(sub)
+
+    def holds(self, name: str, S: np.ndarray, S2: np.ndarray | None = None) -> np.ndarray:
+        """Per state (or per edge S -> S2 for action invariants): the property holds."""
+        args = (S,) if S2 is None else (S, S2)
+        n = S.shape[1]
+        bad_fn = self.prop_bad[name]
+        if bad_fn is not None:
+            bad = _broadcast(bad_fn(*args), n)
+            if bad.any():
+                i = int(np.argmax(bad))
+                states = [self.vectors.decode(a[:, i]) for a in args]
+                evaluate(self.model, CONCRETE, name, *states)  # raises the located ModelError
+                raise InternalError(f"property '{name}': a compiled range check failed that concrete evaluation passes")
+        return _broadcast(self.props[name](*args), n)
+
+    def _raise_step_error(self, t: Transition, vector: np.ndarray) -> None:
+        fire(self.model, t, self.vectors.decode(vector))  # raises the located ModelError
+        raise InternalError(f"action {t}: a compiled range check failed that the concrete step passes")
+
+    def fire_concrete(self, t: Transition, state: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """`runtime.fire` through the compiled code (for cross-checking the two)."""
+        S = self.vectors.matrix([state])
+        for step in self.steps:
+            if step.transition.index == t.index:
+                where, nxt = self.successors(step, S)
+                return self.vectors.decode(nxt[:, 0]) if where.size else None
+        return None  # statically disabled: never fires

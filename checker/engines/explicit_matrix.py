@@ -1,0 +1,118 @@
+"""Level-synchronous breadth-first search over compiled transitions (numpy columns).
+
+Each level's frontier is one ``(m, n)`` matrix; every compiled transition steps all of it
+at once. Successors are canonicalized (symmetry), packed into keys and merged into the
+sorted `VisitedStore`. Properties are checked per level: invariants and `reachable` on the
+states first found at that depth, action invariants on every edge expanded from the
+previous depth, so the first finding of each property is a shortest one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import numpy as np
+
+from ..state_store import KeyLayout, VisitedStore
+from .explicit_common import Search, State, concrete_trace
+from .explicit_compile import Compiled
+from .explicit_symmetry import MatrixCanon
+
+
+class MatrixSearch:
+    def __init__(self, compiled: Compiled, search: Search, symmetry: bool):
+        self.c = compiled
+        self.s = search
+        self.vec = compiled.vectors
+        self.canon = MatrixCanon(compiled.model, self.vec.slot_columns, symmetry)
+        self.by_index = {step.transition.index: step for step in compiled.steps}
+        search.backend = "numpy"
+        search.symmetry = self.canon.active
+
+    def run(self) -> None:
+        s = self.s
+        S0 = self.vec.matrix([self.c.model.init])
+        bounds = [(col.lo, col.hi) for col in self.vec.columns]
+        store = self.store = VisitedStore(KeyLayout.for_columns(bounds, S0))
+        self._canon(S0)
+        store.add(store.layout.pack(S0), np.zeros(1, np.int32), np.full(1, -1, np.int32))
+        s.states = store.count
+        frontier, base = S0, 0
+        self._check_states(frontier, base)
+        while s.going and frontier.shape[1] and not s.timed_out():
+            s.report()
+            succ, parents, via = self._expand(frontier, base)
+            if s.stop is not None:
+                break
+            if not succ:  # every frontier state is a deadlock: nothing more to explore
+                frontier = frontier[:, :0]
+                break
+            C = np.concatenate(succ, axis=1)
+            store.ensure_covers(C)
+            self._canon(C)
+            base = store.count
+            chosen, cut = store.add(store.layout.pack(C), np.concatenate(parents), np.concatenate(via), s.limit_left())
+            frontier = C[:, chosen]
+            s.states = store.count
+            if chosen.size:
+                s.depth += 1
+            self._check_states(frontier, base)
+            if cut:
+                s.stop = f"max_states ({s.max_states}) reached"
+                break
+        s.exhaustive = s.stop is None and frontier.shape[1] == 0
+        s.bytes_per_state = store.nbytes / max(store.count, 1)
+        s.repacks = store.repacks
+
+    def _canon(self, S: np.ndarray) -> None:
+        if self.canon.active:
+            self.canon(S, self.store.layout.lo, self.store.layout.width)
+
+    def _expand(self, frontier: np.ndarray, base: int) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        """Every enabled step from the frontier; checks action invariants on the edges."""
+        succ, parents, via = [], [], []
+        for step in self.c.steps:
+            where, nxt = self.c.successors(step, frontier)
+            if not where.size:
+                continue
+            self.s.fired += where.size
+            ids = (base + where).astype(np.int32)
+            for name in self.s.of_kind("action_invariant"):
+                bad = np.flatnonzero(~self.c.holds(name, frontier[:, where], nxt))
+                if bad.size:
+                    self.s.record(name, self._trace(int(ids[bad[0]]), step.transition.index, name, "violation"))
+            succ.append(nxt)
+            parents.append(ids)
+            via.append(np.full(where.size, step.transition.index, np.int32))
+            if self.s.timed_out():
+                break
+        return succ, parents, via
+
+    def _check_states(self, S: np.ndarray, base: int) -> None:
+        for name in self.s.of_kind("invariant", "reachable"):
+            holds = self.c.holds(name, S)
+            hits = np.flatnonzero(holds if self.c.model.properties[name].kind == "reachable" else ~holds)
+            if hits.size:
+                kind = "witness" if self.c.model.properties[name].kind == "reachable" else "violation"
+                self.s.record(name, self._trace(base + int(hits[0]), None, name, kind))
+
+    # -- traces
+    def _trace(self, state_id: int, last: int | None, prop: str, kind: str):
+        """The trace to ``state_id`` (then one more step ``last``, for an action invariant)."""
+        hints = self.store.path(state_id) + ([last] if last is not None else [])
+        rep = self._vector_canon(self.c.model.init)
+        targets: list[Hashable] = [rep]
+        for t in hints:  # the representatives, recomputed the way the search made them
+            where, nxt = self.c.successors(self.by_index[t], np.array(rep, dtype=np.int64).reshape(-1, 1))
+            assert where.size == 1
+            rep = self._canon_column(nxt)
+            targets.append(rep)
+        return concrete_trace(self.c.model, hints, targets, self._vector_canon, prop, kind)
+
+    def _vector_canon(self, state: State) -> tuple[int, ...]:
+        return self._canon_column(self.vec.matrix([state]))
+
+    def _canon_column(self, S: np.ndarray) -> tuple[int, ...]:
+        S = S.copy()
+        self._canon(S)
+        return tuple(int(v) for v in S[:, 0])

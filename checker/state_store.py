@@ -1,0 +1,192 @@
+"""Compact storage of visited states for the explicit-state engine.
+
+A state (an int64 column of the engine's state matrix) is packed into a key of one or
+more 64-bit words: each flat slot gets a bit field just wide enough for the values seen so
+far (`KeyLayout`). Unbounded ints widen their field when a larger value shows up, and
+then every stored key is re-packed; that happens a few times per run at most.
+
+`VisitedStore` keeps the keys sorted (binary search with numpy, no Python object per
+state) next to the state ids, plus each state's parent id and the transition that reached
+it, so a shortest trace can be rebuilt. That is 8 bytes per key word plus 10 bytes per
+state, against 150-250 bytes for a Python dict of tuples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+WORD = 64
+_CHUNK = 1 << 16  # states re-packed at a time when the layout widens (bounds the spike in memory)
+
+
+def _bits(span: int) -> int:
+    """Bits needed for the values 0..span."""
+    return max(1, int(span).bit_length())
+
+
+@dataclass
+class KeyLayout:
+    """Per flat column: the value stored as 0 (``lo``) and the field width in bits."""
+
+    lo: list[int]
+    width: list[int]
+    fixed: list[bool]  # declared bounds: the field never needs to widen
+    word: list[int] = field(init=False)
+    shift: list[int] = field(init=False)
+    words: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._place()
+
+    @classmethod
+    def for_columns(cls, bounds: list[tuple[int | None, int | None]], sample: np.ndarray) -> KeyLayout:
+        """Fields from declared bounds where both exist, else from the values in ``sample``."""
+        lo, width, fixed = [], [], []
+        for j, (low, high) in enumerate(bounds):
+            if low is not None and high is not None:
+                lo.append(low)
+                width.append(_bits(high - low))
+                fixed.append(True)
+            else:
+                mn, mx = int(sample[j].min()), int(sample[j].max())
+                start = low if low is not None else mn - 4  # a little room below for unbounded ints
+                lo.append(start)
+                width.append(_bits(mx - start) + 1)  # and one spare bit above
+                fixed.append(False)
+        return cls(lo, width, fixed)
+
+    def _place(self) -> None:
+        """Pack fields into words; a field never straddles two words."""
+        self.word, self.shift = [], []
+        w, used = 0, 0
+        for width in self.width:
+            if width > WORD:
+                raise ValueError(f"a field of {width} bits does not fit a {WORD}-bit word")
+            if used + width > WORD:
+                w, used = w + 1, 0
+            self.word.append(w)
+            self.shift.append(used)
+            used += width
+        self.words = w + 1
+
+    def covers(self, S: np.ndarray) -> list[tuple[int, int, int]]:
+        """Columns whose values in ``S`` fall outside their field: (column, min, max)."""
+        if S.shape[1] == 0:
+            return []
+        mins, maxs = S.min(axis=1), S.max(axis=1)
+        out = []
+        for j, (lo, width) in enumerate(zip(self.lo, self.width, strict=True)):
+            mn, mx = int(mins[j]), int(maxs[j])
+            if mn < lo or mx > lo + (1 << width) - 1:
+                out.append((j, mn, mx))
+        return out
+
+    def widened(self, outside: list[tuple[int, int, int]]) -> KeyLayout:
+        lo, width = list(self.lo), list(self.width)
+        for j, mn, mx in outside:
+            if self.fixed[j]:  # a write outside declared bounds is a model error raised earlier
+                raise ValueError(f"flat column {j} holds {mn}..{mx}, outside its declared range")
+            old_hi = lo[j] + (1 << width[j]) - 1
+            if mn < lo[j]:
+                lo[j] = mn - (old_hi - mn)  # double the room below, so widening stays rare
+            hi = max(old_hi, mx)
+            # exactly wide enough: a spare bit per field would have cost the DNS model a
+            # second key word (69 bits instead of 63), and each widening adds a bit anyway
+            width[j] = _bits(hi - lo[j])
+        return KeyLayout(lo, width, list(self.fixed))
+
+    def pack(self, S: np.ndarray) -> np.ndarray:
+        """Keys of the states (columns of ``S``): uint64 if one word, else a void of 8*words bytes."""
+        n = S.shape[1]
+        words = np.zeros((self.words, n), dtype=np.uint64)
+        for j in range(len(self.lo)):
+            field_ = (S[j] - self.lo[j]).astype(np.uint64)
+            if self.shift[j]:
+                field_ <<= np.uint64(self.shift[j])
+            words[self.word[j]] |= field_
+        if self.words == 1:
+            return words[0]
+        return np.ascontiguousarray(words.T).view(np.dtype((np.void, 8 * self.words))).ravel()
+
+    def unpack(self, keys: np.ndarray) -> np.ndarray:
+        n = keys.shape[0]
+        words = keys.reshape(1, n) if self.words == 1 else keys.view(np.uint64).reshape(n, self.words).T
+        S = np.empty((len(self.lo), n), dtype=np.int64)
+        for j in range(len(self.lo)):
+            mask = np.uint64((1 << self.width[j]) - 1)
+            S[j] = ((words[self.word[j]] >> np.uint64(self.shift[j])) & mask).astype(np.int64) + self.lo[j]
+        return S
+
+
+class VisitedStore:
+    """Sorted packed keys -> state ids, and each state's parent and incoming transition."""
+
+    def __init__(self, layout: KeyLayout):
+        self.layout = layout
+        self.keys = layout.pack(np.zeros((len(layout.lo), 0), dtype=np.int64))
+        self.ids = np.zeros(0, dtype=np.int32)
+        self.parent = np.zeros(1024, dtype=np.int32)
+        self.via = np.zeros(1024, dtype=np.int32)  # transition index into model.transitions
+        self.count = 0
+        self.repacks = 0
+
+    def ensure_covers(self, S: np.ndarray) -> None:
+        """Widen the layout (re-packing every stored key) if ``S`` holds values it cannot."""
+        outside = self.layout.covers(S)
+        if not outside:
+            return
+        new = self.layout.widened(outside)
+        parts = [new.pack(self.layout.unpack(self.keys[i : i + _CHUNK])) for i in range(0, len(self.keys), _CHUNK)]
+        keys = np.concatenate(parts) if parts else new.pack(np.zeros((len(new.lo), 0), dtype=np.int64))
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.ids = keys[order], self.ids[order]
+        self.layout = new
+        self.repacks += 1
+
+    def add(
+        self, keys: np.ndarray, parents: np.ndarray, via: np.ndarray, limit: int | None = None
+    ) -> tuple[np.ndarray, bool]:
+        """Store the keys not seen before (the first of equal keys wins). Returns the positions
+        (into ``keys``) of the new states, in the order of their new ids, and whether ``limit``
+        (a cap on how many are stored) cut some off."""
+        uniq, first = np.unique(keys, return_index=True)
+        pos = np.searchsorted(self.keys, uniq)
+        inside = pos < len(self.keys)
+        seen = np.zeros(len(uniq), dtype=bool)
+        seen[inside] = self.keys[pos[inside]] == uniq[inside]
+        fresh = np.flatnonzero(~seen)
+        cut = limit is not None and fresh.size > limit
+        if cut:
+            fresh = fresh[:limit]
+        k = fresh.size
+        new_ids = np.arange(self.count, self.count + k, dtype=np.int32)
+        self.keys = np.insert(self.keys, pos[fresh], uniq[fresh])
+        self.ids = np.insert(self.ids, pos[fresh], new_ids)
+        self._grow(self.count + k)
+        chosen = first[fresh]
+        self.parent[self.count : self.count + k] = parents[chosen]
+        self.via[self.count : self.count + k] = via[chosen]
+        self.count += k
+        return chosen, cut
+
+    def _grow(self, size: int) -> None:
+        if size <= len(self.parent):
+            return
+        cap = max(size, 2 * len(self.parent))
+        self.parent = np.resize(self.parent, cap)
+        self.via = np.resize(self.via, cap)
+
+    def path(self, state_id: int) -> list[int]:
+        """The transition indices from the initial state (id 0) to ``state_id``."""
+        out = []
+        while state_id != 0:
+            out.append(int(self.via[state_id]))
+            state_id = int(self.parent[state_id])
+        return out[::-1]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held for the stored states (keys, ids, parents, transitions; with spare capacity)."""
+        return self.keys.nbytes + self.ids.nbytes + self.parent.nbytes + self.via.nbytes
