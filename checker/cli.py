@@ -106,6 +106,12 @@ def _load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[
 @click.option("--all-vars", is_flag=True, help="Show every variable at every step, not only changes.")
 @click.option("--witnesses", is_flag=True, help="Also print the traces that witness `reachable` properties.")
 @click.option("--no-symmetry", is_flag=True, help="Do not reduce interchangeable replicas (for comparison).")
+@click.option(
+    "--engine",
+    type=click.Choice(["bmc", "explicit"]),
+    help="bmc: symbolic, to the depth bound; explicit: exhaustive search of a finite instance (default: the spec's).",
+)
+@click.option("--max-states", type=click.IntRange(min=1), help="explicit: stop (inconclusive) after N distinct states.")
 @handle_errors
 def check(
     specs: tuple[str, ...],
@@ -117,6 +123,8 @@ def check(
     all_vars: bool,
     witnesses: bool,
     no_symmetry: bool,
+    engine: str | None,
+    max_states: int | None,
 ) -> None:
     """Check SPEC files: every property, every interleaving, up to the bound.
 
@@ -128,7 +136,7 @@ def check(
     results: list[SpecResult] = []
     for spec in loaded:
         with _progress(console, spec, as_json) as progress:
-            sr = check_spec(spec, depth, list(properties) or None, timeout, not no_symmetry, progress)
+            sr = check_spec(spec, depth, list(properties) or None, timeout, not no_symmetry, progress, engine, max_states)
         results.append(sr)
         if not as_json:
             from .report.text import print_spec_result
@@ -150,17 +158,22 @@ def check(
 
 
 @contextlib.contextmanager
-def _progress(console: Console, spec: Spec, quiet: bool) -> Iterator[Callable[[int, list[str]], None] | None]:
-    """A live status line on a terminal: depth reached, time, properties still open."""
+def _progress(console: Console, spec: Spec, quiet: bool) -> Iterator[Callable[..., None] | None]:
+    """A live status line on a terminal: depth, states (explicit search), time, open properties.
+
+    BMC calls it with (depth, open properties), the explicit engine with (depth, states, open).
+    """
     if quiet or not console.is_terminal:
         yield None
         return
     started = time.monotonic()
     with console.status(f"{spec.path}: starting") as status:
 
-        def update(depth: int, pending: list[str]) -> None:
+        def update(depth: int, *rest: Any) -> None:
             elapsed = time.monotonic() - started
-            status.update(f"{spec.path}: depth {depth}, {elapsed:.1f}s, open: {', '.join(pending)}")
+            pending = rest[-1]
+            states = f", {rest[0]:,} states ({rest[0] / max(elapsed, 1e-9):,.0f}/s)" if len(rest) == 2 else ""
+            status.update(f"{spec.path}: depth {depth}{states}, {elapsed:.1f}s, open: {', '.join(pending)}")
 
         yield update
 

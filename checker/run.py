@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .engines.bmc import run_bmc
+from .engines.explicit import run_explicit
 from .errors import SpecError
 from .results import ExitCode, PropertyResult, exit_code
 from .spec import Spec
@@ -31,8 +32,12 @@ def check_spec(
     properties: list[str] | None = None,
     timeout: float | None = None,
     symmetry: bool = True,
-    progress: Callable[[int, list[str]], None] | None = None,
+    progress: Callable[..., None] | None = None,
+    engine: str | None = None,
+    max_states: int | None = None,
 ) -> SpecResult:
+    """Check a spec with its engine (or ``engine``): ``bmc`` to the bound, or ``explicit``
+    (exhaustive breadth-first search of a finite instance, up to ``max_states``)."""
     names = properties or spec.properties
     model = spec.build()
     for name in names:
@@ -40,8 +45,15 @@ def check_spec(
             known = ", ".join(model.properties)
             raise SpecError(f"unknown property '{name}' (this model has: {known})", str(spec.path))
     bound = spec.depth if depth is None else depth
+    engine = engine or spec.engine
+    limit = timeout if timeout is not None else spec.timeout
     started = time.monotonic()
-    results = run_bmc(model, names, bound, timeout if timeout is not None else spec.timeout, symmetry=symmetry, progress=progress)
+    if engine == "explicit":
+        cap = max_states if max_states is not None else spec.max_states
+        results = run_explicit(model, names, cap, limit, symmetry=symmetry, progress=progress)
+        bound = max((r.extra.get("depth", 0) for r in results), default=0)
+    else:
+        results = run_bmc(model, names, bound, limit, symmetry=symmetry, progress=progress)
     for r in results:
         r.expected = spec.expect.get(r.name)
-    return SpecResult(spec, results, time.monotonic() - started, bound, "bmc")
+    return SpecResult(spec, results, time.monotonic() - started, bound, engine)

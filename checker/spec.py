@@ -32,7 +32,8 @@ from .registry import load_model
 
 EXPECTATIONS = ("violated", "holds", "proved", "witnessed", "unreachable")
 _TOP_KEYS = {"model", "description", "params", "check", "expect"}
-_CHECK_KEYS = {"depth", "timeout", "properties", "engine"}
+_CHECK_KEYS = {"depth", "timeout", "properties", "engine", "max_states"}
+ENGINES = ("bmc", "explicit")
 DEFAULT_DEPTH = 10
 
 
@@ -48,6 +49,7 @@ class Spec:
     properties: list[str]
     expect: dict[str, str]
     engine: str = "bmc"
+    max_states: int | None = None
     description: str = ""
     lines: dict[tuple[str, str], int] = field(default_factory=dict)
 
@@ -152,8 +154,11 @@ def load_spec(path: str | Path) -> Spec:
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
         raise fail(f"timeout must be a positive number of seconds, got {timeout!r}", "check", "timeout")
     engine = check.get("engine", "bmc")
-    if engine not in ("bmc",):
-        raise fail(f"unknown engine {engine!r} (known: bmc)", "check", "engine")
+    if engine not in ENGINES:
+        raise fail(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})", "check", "engine")
+    max_states = check.get("max_states")
+    if max_states is not None and (isinstance(max_states, bool) or not isinstance(max_states, int) or max_states < 1):
+        raise fail(f"max_states must be a positive integer, got {max_states!r}", "check", "max_states")
 
     known = model.property_decls()
     expect = _table(data, "expect", fail)
@@ -185,6 +190,7 @@ def load_spec(path: str | Path) -> Spec:
         properties=properties,
         expect=expect,
         engine=engine,
+        max_states=max_states,
         description=description,
         lines=lines,
     )

@@ -156,3 +156,24 @@ def test_list_shows_models_and_specs(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 0, result.output
     assert "model dns" in result.stdout and "endpoint_never_empty" in result.stdout
     assert "specs/dns_race.toml" in result.stdout
+
+
+def test_explicit_engine_from_the_cli_agrees_with_bmc(write_spec: WriteSpec) -> None:
+    spec = str(write_spec(RACE))
+    bmc = json.loads(run_cli("check", spec, "--json").stdout)["specs"][0]["results"]
+    explicit_run = run_cli("check", spec, "--json", "--engine", "explicit")
+    assert explicit_run.exit_code == 1, explicit_run.output
+    explicit = json.loads(explicit_run.stdout)["specs"][0]
+    assert explicit["engine"] == "explicit"
+    assert [(r["property"], r["verdict"]) for r in explicit["results"]] == [(r["property"], r["verdict"]) for r in bmc]
+    lengths = {r["property"]: r["trace"]["length"] for r in explicit["results"] if r["trace"]}
+    assert lengths == {r["property"]: r["trace"]["length"] for r in bmc if r["trace"]}
+
+
+def test_explicit_engine_holds_exhaustively_and_max_states_is_inconclusive(write_spec: WriteSpec) -> None:
+    spec = str(write_spec(ATOMIC))
+    full = run_cli("check", spec, "--engine", "explicit")
+    assert full.exit_code == 0, full.output
+    assert "exhaustive:" in full.stdout and "distinct states" in full.stdout
+    capped = run_cli("check", spec, "--engine", "explicit", "--max-states", "2")
+    assert capped.exit_code == 3, capped.output

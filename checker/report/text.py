@@ -39,6 +39,8 @@ def verdict_line(r: PropertyResult, bound: int) -> Text:
     line.append(f" {r.verdict.value:<10}", style=style)
     if r.verdict in (Verdict.VIOLATED, Verdict.WITNESSED) and r.trace is not None:
         detail = f"in {len(r.trace)} steps (shortest; replayed concretely)"
+    elif r.verdict is Verdict.HOLDS and r.engine == "explicit":
+        detail = r.reason
     elif r.verdict is Verdict.HOLDS:
         detail = f"up to depth {r.depth}" + (f" ({r.reason})" if "every behaviour" in r.reason else "")
     else:
@@ -100,7 +102,11 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
     params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
     head = Text(f"{spec.path}", style="bold")
     head.append(f"  model {spec.model_ref}" + (f" ({params})" if params else ""), style="dim")
-    head.append(f"  {sr.engine} to depth {sr.depth}, {sr.seconds:.2f}s", style="dim")
+    if sr.engine == "explicit":
+        states = max((r.extra.get("states", 0) for r in sr.results), default=0)
+        head.append(f"  explicit search, {states:,} distinct states, depth {sr.depth}, {sr.seconds:.2f}s", style="dim")
+    else:
+        head.append(f"  {sr.engine} to depth {sr.depth}, {sr.seconds:.2f}s", style="dim")
     console.print(head)
     for r in sr.results:
         console.print(verdict_line(r, sr.depth))
