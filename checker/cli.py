@@ -25,7 +25,7 @@ from .errors import InternalError, RaceproofError, SpecError
 from .itf import to_itf, write_json_atomic
 from .registry import known_models, load_model
 from .results import ExitCode
-from .run import SpecResult, check_spec
+from .run import SpecResult, check_spec, prove_spec
 from .spec import Spec, load_spec
 
 
@@ -137,11 +137,20 @@ def check(
     for spec in loaded:
         with _progress(console, spec, as_json) as progress:
             sr = check_spec(spec, depth, list(properties) or None, timeout, not no_symmetry, progress, engine, max_states)
+        _show(console, sr, as_json, all_vars, witnesses)
         results.append(sr)
-        if not as_json:
-            from .report.text import print_spec_result
+    _finish(console, results, as_json, itf_path)
 
-            print_spec_result(console, sr, all_vars=all_vars, witnesses=witnesses)
+
+def _show(console: Console, sr: SpecResult, as_json: bool, all_vars: bool = False, witnesses: bool = False) -> None:
+    if not as_json:
+        from .report.text import print_spec_result
+
+        print_spec_result(console, sr, all_vars=all_vars, witnesses=witnesses)
+
+
+def _finish(console: Console, results: list[SpecResult], as_json: bool, itf_path: str | None) -> None:
+    """Write the ITF traces, print the JSON object if asked, and exit with the worst verdict's code."""
     written = _write_itf(itf_path, results) if itf_path else []
     code = max((sr.exit_code for sr in results), default=ExitCode.OK)
     if as_json:
@@ -155,6 +164,61 @@ def check(
         for path in written:
             console.print(f"ITF trace written to {path}")
     sys.exit(int(code))
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "kind", "pdr"]),
+    default="auto",
+    show_default=True,
+    help="kind: k-induction; pdr: IC3/PDR (z3 Spacer); auto: both and BMC in parallel processes, first answer wins.",
+)
+@click.option("--property", "properties", multiple=True, metavar="NAME", help="Prove only this property (repeatable).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per spec (overrides the spec).")
+@click.option("--certificate", "certificate", type=click.Path(dir_okay=False), help="Write the invariant as SMT-LIB2.")
+@click.option("--itf", "itf_path", type=click.Path(dir_okay=False), help="Write counterexamples as ITF to FILE.")
+@click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
+@handle_errors
+def prove(
+    specs: tuple[str, ...],
+    engine: str,
+    properties: tuple[str, ...],
+    timeout: float | None,
+    certificate: str | None,
+    itf_path: str | None,
+    as_json: bool,
+) -> None:
+    """Prove SPEC files' invariants for every reachable state: traces of any length.
+
+    A proof prints its inductive invariant in the model's names, re-checked by a fresh
+    solver; `--certificate FILE` writes it as an SMT-LIB2 script that `z3 FILE` re-checks
+    (every query answers unsat). A violation is a replayed counterexample (exit 1); a
+    failed induction is a counterexample to induction, not a violation (exit 3).
+    """
+    loaded = _load_all(specs, properties)
+    console = _console()
+    results: list[SpecResult] = []
+    for n, spec in enumerate(loaded):
+        cert = certificate
+        if certificate and n > 0:  # one certificate per spec, beside the first
+            base = Path(certificate)
+            cert = str(base.with_name(f"{base.stem}.{spec.name}{base.suffix}"))
+        with _status(console, f"{spec.path}: proving ({engine})", as_json):
+            sr = prove_spec(spec, list(properties) or None, engine, timeout, cert)
+        _show(console, sr, as_json)
+        results.append(sr)
+    _finish(console, results, as_json, itf_path)
+
+
+@contextlib.contextmanager
+def _status(console: Console, message: str, quiet: bool) -> Iterator[None]:
+    if quiet or not console.is_terminal:
+        yield
+        return
+    with console.status(message):
+        yield
 
 
 @contextlib.contextmanager

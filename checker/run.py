@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from .engines.bmc import run_bmc
 from .engines.explicit import run_explicit
+from .engines.prove import prove
+from .model import ModelInstance
 from .errors import SpecError
 from .results import ExitCode, PropertyResult, exit_code
 from .spec import Spec
@@ -26,6 +28,13 @@ class SpecResult:
         return exit_code(self.results)
 
 
+def _check_names(spec: Spec, model: ModelInstance, names: list[str]) -> None:
+    for name in names:
+        if name not in model.properties:
+            known = ", ".join(model.properties)
+            raise SpecError(f"unknown property '{name}' (this model has: {known})", str(spec.path), spec.line("", "model"))
+
+
 def check_spec(
     spec: Spec,
     depth: int | None = None,
@@ -40,14 +49,22 @@ def check_spec(
     (exhaustive breadth-first search of a finite instance, up to ``max_states``)."""
     names = properties or spec.properties
     model = spec.build()
-    for name in names:
-        if name not in model.properties:
-            known = ", ".join(model.properties)
-            raise SpecError(f"unknown property '{name}' (this model has: {known})", str(spec.path))
+    _check_names(spec, model, names)
     bound = spec.depth if depth is None else depth
     engine = engine or spec.engine
     limit = timeout if timeout is not None else spec.timeout
     started = time.monotonic()
+    # Properties the spec expects to be *proved* get a proof, not a bounded check.
+    to_prove = [n for n in names if spec.expect.get(n) == "proved"]
+    if to_prove:
+        sr = prove_spec(spec, to_prove, timeout=limit)
+        rest = [n for n in names if n not in to_prove]
+        if rest:
+            other = check_spec(spec, depth, rest, timeout, symmetry, progress, engine, max_states)
+            sr.results = [next(r for r in sr.results + other.results if r.name == n) for n in names]
+            sr.depth, sr.engine = other.depth, f"prove + {other.engine}"
+        sr.seconds = time.monotonic() - started
+        return sr
     if engine == "explicit":
         cap = max_states if max_states is not None else spec.max_states
         results = run_explicit(model, names, cap, limit, symmetry=symmetry, progress=progress)
@@ -57,3 +74,29 @@ def check_spec(
     for r in results:
         r.expected = spec.expect.get(r.name)
     return SpecResult(spec, results, time.monotonic() - started, bound, engine)
+
+
+def prove_spec(
+    spec: Spec,
+    properties: list[str] | None = None,
+    engine: str = "auto",
+    timeout: float | None = None,
+    certificate: str | None = None,
+) -> SpecResult:
+    """Prove the spec's invariants and action invariants for every reachable state (any
+    number of steps, unbounded data where the model leaves it unbounded); its `reachable`
+    properties, which no invariant can prove, are looked for by BMC to the spec's bound."""
+    model = spec.build()
+    names = properties or spec.properties
+    _check_names(spec, model, names)
+    started = time.monotonic()
+    safety = [n for n in names if model.properties[n].kind != "reachable"]
+    witnesses = [n for n in names if n not in safety]
+    limit = timeout if timeout is not None else spec.timeout
+    found = prove(model, safety, engine, limit, certificate) if safety else []
+    if witnesses:
+        found += run_bmc(model, witnesses, spec.depth, limit)
+    results = [next(r for r in found if r.name == n) for n in names]
+    for r in results:
+        r.expected = spec.expect.get(r.name)
+    return SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove ({engine})")
