@@ -47,6 +47,7 @@ class Encoding:
         if sets not in SET_ENCODINGS:
             raise ValueError(f"sets must be one of {', '.join(SET_ENCODINGS)}, not {sets!r}")
         self.model = model
+        self.sets = sets
         self.oracle = z3.Int("oracle")
         #: unbounded int sets that stay arrays, with the reason: set name -> why
         self.array_sets: dict[str, str] = {}

@@ -19,7 +19,8 @@ from .types import EnumSort
 Linear = dict[str, Fraction]  # variable name -> coefficient; "" is the constant
 
 _CMP = {
-    z3.Z3_OP_LE: "<=", z3.Z3_OP_LT: "<", z3.Z3_OP_GE: ">=", z3.Z3_OP_GT: ">", z3.Z3_OP_EQ: "==", z3.Z3_OP_DISTINCT: "!=",
+    z3.Z3_OP_LE: "<=", z3.Z3_OP_LT: "<", z3.Z3_OP_GE: ">=", z3.Z3_OP_GT: ">",
+    z3.Z3_OP_EQ: "==", z3.Z3_OP_DISTINCT: "!=",
 }  # fmt: skip
 _NEGATED = {"<=": ">", "<": ">=", ">=": "<", ">": "<=", "==": "!=", "!=": "=="}
 _MIRRORED = {"<=": ">=", "<": ">", ">=": "<=", ">": "<", "==": "==", "!=": "!="}
@@ -203,7 +204,14 @@ def _linear_text(diff: Linear, op: str) -> str:
         const, op = -const, _MIRRORED[op]
     left = {v: c for v, c in terms.items() if c > 0}
     right = {v: -c for v, c in terms.items() if c < 0}
-    right[""] = -const
+    bound = -const
+    # Over integers `a < b + 1` is `a <= b`: use whichever form has the smaller constant
+    if all(c.denominator == 1 for c in terms.values()) and bound.denominator == 1:
+        if op == "<" and abs(bound - 1) < abs(bound):
+            op, bound = "<=", bound - 1
+        elif op == ">" and abs(bound + 1) < abs(bound):
+            op, bound = ">=", bound + 1
+    right[""] = bound
     return f"{_sum_text(left)} {op} {_sum_text(right)}"
 
 

@@ -1,0 +1,393 @@
+"""k-induction over the symbolic step executor.
+
+For k = 1, 2, ...: the *base case* is BMC from the initial states to depth k-1 (a real
+counterexample found there is replayed and reported like any BMC violation); the *step
+case* asks whether k consecutive states that keep every property (and every range check)
+can be followed by one that does not, from *any* state, reachable or not. If not, the
+properties hold in every reachable state. The step case uses simple paths: its first k
+states must be pairwise distinct, a constraint added lazily, only for pairs that a
+counterexample repeats (sound because a shortest path to a violation never repeats a state).
+
+Properties are proved jointly, with any strengthening invariants the caller names (which
+are proved too). If the step case still fails at the largest k, the last answer is a
+*counterexample to induction* (CTI): a k+1 state segment that is not known to be reachable.
+It is returned as a trace labelled ``kind="cti"``, never replayed from the initial state,
+and the verdict is unknown. Before that, properties that the CTI does not break are tried
+on their own (dropping the broken ones from the hypotheses), so they can still be proved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import z3
+
+from .. import certificate as certs
+from ..encoding import Encoding, State
+from ..errors import InternalError, ModelError
+from ..formula import legend, readable
+from ..model import ModelInstance, Transition
+from ..results import PropertyResult, Verdict
+from ..runtime import CONCRETE, evaluate, fire
+from ..trace import Trace, replay
+from .bmc import Unrolling
+from .obligations import Clock, Obligations, new_solver, unsupported_reason
+
+ENGINE = "kind"
+DEFAULT_MAX_K = 12
+CTI_REASON = "induction failed: counterexample to induction (not a real violation)"
+# When a CTI is decoded, interval-encoded sets are first kept this small if the solver can,
+# so that the reported states stay readable.
+_SMALL_SET = 16
+_SMALL_INT = 32
+
+
+class Base:
+    """The base case: BMC from the initial states, one depth at a time."""
+
+    def __init__(self, enc: Encoding, symmetry: bool = True):
+        self.enc = enc
+        self.u = Unrolling(enc, symmetry)
+        self.checked = -1  # the deepest depth whose states have been checked
+
+    def advance(self, names: list[str], depth: int, clock: Clock) -> dict[str, tuple[int, Trace]] | None:
+        """Check every depth up to ``depth``: {property: (depth, replayed trace)}; None on timeout."""
+        found: dict[str, tuple[int, Trace]] = {}
+        while self.checked < depth:
+            if self.checked >= 0:
+                self.u.extend()
+            before = self.u.solver_seconds
+            got = self._check([n for n in names if n not in found], clock)
+            clock.solver_seconds += self.u.solver_seconds - before
+            if got is None:
+                return None
+            found.update(got)
+            self.checked += 1
+        return found
+
+    def search(self, names: list[str], depth: int, clock: Clock) -> dict[str, tuple[int, Trace]] | None:
+        """Like `advance`, but past ``depth`` if needed, until something is found (a few steps more)."""
+        found = self.advance(names, depth, clock)
+        extra = depth + 5
+        while found is not None and not found and self.checked < extra:
+            found = self.advance(names, self.checked + 1, clock)
+        return found
+
+    def _check(self, names: list[str], clock: Clock) -> dict[str, tuple[int, Trace]] | None:
+        enc, u = self.enc, self.u
+        goals = {n: g for n in names if (g := self._goal(n)) is not None}
+        checks = self._range_errors(names)
+        found: dict[str, tuple[int, Trace]] = {}
+        if goals or checks:
+            status = u.query(z3.Or(list(goals.values()) + [v for _, v in checks]), clock.deadline)
+            if status == z3.unknown:
+                return None
+            if status == z3.sat:
+                self._raise_range_error(checks, clock)
+                for name, goal in goals.items():
+                    answer = u.query(goal, clock.deadline)
+                    if answer == z3.unknown:
+                        return None
+                    if answer == z3.sat:
+                        found[name] = (u.depth, u.trace(u.depth, name, "violation"))
+        u.solver.add(enc.domain(u.states[-1]))  # every write so far kept its range
+        return found
+
+    def _goal(self, name: str) -> z3.BoolRef | None:
+        """A violation of ``name`` at the newest state (or step)."""
+        u = self.u
+        if self.enc.model.properties[name].kind == "action_invariant":
+            return z3.Not(self.enc.prop(name, u.states[-2], u.states[-1])) if u.depth else None
+        return z3.Not(self.enc.prop(name, u.states[-1]))
+
+    def _range_errors(self, names: list[str]) -> list[tuple[Any, z3.BoolRef]]:
+        """(what, violation) for every range check at the newest step: of the step's writes
+        (what is a `StepCheck`) and of the properties' reads (what is a property name)."""
+        enc, u = self.enc, self.u
+        out: list[tuple[Any, z3.BoolRef]] = []
+        for n in names:
+            if enc.model.properties[n].kind == "action_invariant":
+                if u.depth:
+                    out += [(n, v) for _, v in enc.prop_check_violations(n, u.states[-2], u.states[-1])]
+            else:
+                out += [(n, v) for _, v in enc.prop_check_violations(n, u.states[-1])]
+        if u.depth:
+            out += [(c, enc.step_check(c, u.states[-2], u.oracles[-1])) for c in enc.step_checks]
+        return out
+
+    def _raise_range_error(self, checks: list[tuple[Any, z3.BoolRef]], clock: Clock) -> None:
+        """A reachable range error is a model error: replaying it concretely raises it at the
+        model's line (or, for the interval encoding's own checks, it is raised here)."""
+        enc, u = self.enc, self.u
+        for what, violated in checks:
+            if u.query(violated, clock.deadline) != z3.sat:
+                continue
+            assert u._model is not None
+            states = replay(enc.model, [enc.decode_oracle(u._model, o) for o in u.oracles])
+            if isinstance(what, str):
+                kind = enc.model.properties[what].kind
+                evaluate(enc.model, CONCRETE, what, *(states[-2:] if kind == "action_invariant" else states[-1:]))
+                raise ModelError(f"property '{what}': a read outside its range")
+            raise ModelError(f"action {what.transition}: {what.check.message}", what.check.file, what.check.line)
+
+
+class Step:
+    """The step case, grown one state at a time on one solver.
+
+    The window is y_0 .. y_k with oracles p_0 .. p_{k-1}. Hypotheses (on y_0 .. y_{k-1} and
+    the steps between them) are guarded by one literal per property, so that a property can
+    be dropped from the hypotheses without rebuilding anything.
+    """
+
+    def __init__(self, enc: Encoding, obl: Obligations):
+        self.enc, self.obl = enc, obl
+        self.solver = new_solver(enc)
+        self.act = {n: z3.Bool(f"assume {n}") for n in obl.names}
+        self.ys: list[State] = [enc.fresh_state("#0")]
+        self.ps: list[z3.ArithRef] = []
+        self.pairs: set[tuple[int, int]] = set()  # simple-path constraints added
+        self._queries = 0
+        self.zmodel: z3.ModelRef | None = None
+
+    @property
+    def k(self) -> int:
+        return len(self.ps)
+
+    def extend(self) -> None:
+        """From a window of k steps to k+1: the old last state and step become hypotheses."""
+        enc, obl, k = self.enc, self.obl, self.k
+        y = self.ys[k]
+        self.solver.add(enc.domain(y))
+        for n in obl.state_props:
+            self.solver.add(z3.Implies(self.act[n], obl.holds(n, y)))
+        if k >= 1:
+            prev, p = self.ys[k - 1], self.ps[k - 1]
+            self.solver.add(obl.range_ok(prev, p))
+            for n in obl.step_props:
+                self.solver.add(z3.Implies(self.act[n], obl.holds(n, prev, y)))
+        p_new = z3.Int(f"oracle#{k}")
+        y_new = enc.fresh_state(f"#{k + 1}")
+        self.solver.add(enc.trans(y, p_new, y_new))
+        self.ps.append(p_new)
+        self.ys.append(y_new)
+
+    def query(self, active: list[str], clock: Clock) -> z3.CheckSatResult:
+        """Can the last state or step break an active property (or a range check)?"""
+        enc, obl, k = self.enc, self.obl, self.k
+        last, p, y = self.ys[k - 1], self.ps[k - 1], self.ys[k]
+        broken = [z3.Not(obl.range_ok(last, p))]
+        broken += [z3.Not(obl.holds(n, last, y)) for n in obl.step_props if n in active]
+        states = [z3.Not(obl.holds(n, y)) for n in obl.state_props if n in active]
+        if states:
+            broken.append(z3.And(enc.domain(y), z3.Or(states)))
+        self._queries += 1
+        goal = z3.Bool(f"goal#{self._queries}")
+        self.solver.add(z3.Implies(goal, z3.Or(broken)))
+        assumptions = [goal] + [self.act[n] for n in active]
+        while True:
+            status = clock.check(self.solver, *assumptions)
+            if status != z3.sat:
+                self.zmodel = None
+                return status
+            zmodel = self.solver.model()
+            repeated = self._repeated(zmodel)
+            if not repeated:
+                self.zmodel = self._small(zmodel, assumptions, clock)
+                return status
+            for i, j in repeated:  # not a simple path: rule that out, and ask again
+                self.pairs.add((i, j))
+                self.solver.add(z3.Not(enc.equal(self.ys[i], self.ys[j])))
+
+    def _repeated(self, zmodel: z3.ModelRef) -> list[tuple[int, int]]:
+        out = []
+        for j in range(self.k):
+            for i in range(j):
+                if (i, j) not in self.pairs and z3.is_true(zmodel.eval(self.enc.equal(self.ys[i], self.ys[j]), model_completion=True)):
+                    out.append((i, j))
+        return out
+
+    def _small(self, zmodel: z3.ModelRef, assumptions: list[z3.BoolRef], clock: Clock) -> z3.ModelRef:
+        """The same kind of answer with small numbers and sets, if there is one (a CTI is read
+        by people: generation 3 says as much as generation 3489)."""
+        sets = [hi - lo <= _SMALL_SET for y in self.ys for _, (lo, hi) in _intervals(self.enc, y)]
+        ints = [
+            z3.And(v >= -_SMALL_INT, v <= _SMALL_INT)
+            for y in self.ys
+            for v in self.enc.flat(y)
+            if z3.is_int(v)
+        ]
+        for bounds in (ints + sets, sets):
+            if not bounds:
+                continue
+            self.solver.push()
+            try:
+                self.solver.add(bounds)
+                if clock.check(self.solver, *assumptions) == z3.sat:
+                    return self.solver.model()
+            finally:
+                self.solver.pop()
+        return zmodel
+
+    def cti(self, prop: str | None, broken: list[str]) -> Trace:
+        """The last answer as a trace of kind "cti", each step checked concretely."""
+        assert self.zmodel is not None
+        zmodel, enc = self.zmodel, self.enc
+        states = [enc.decode_state(zmodel, y) for y in self.ys]
+        steps = [enc.decode_oracle(zmodel, p) for p in self.ps]
+        notes: dict[str, Any] = {
+            "cti": True,
+            "breaks": broken,
+            "simple_path_pairs": sorted(self.pairs),
+            "checked": _check_steps(enc, states, steps, last_exact="ranges" not in broken),
+        }
+        return Trace(enc.model, states, steps, prop, "cti", notes)
+
+
+def run_kind(
+    model: ModelInstance,
+    properties: list[str],
+    max_k: int = DEFAULT_MAX_K,
+    timeout: float | None = None,
+    strengthen: list[str] | tuple[str, ...] = (),
+    encoding: Encoding | None = None,
+    symmetry: bool = True,
+    certificate_timeout: float | None = 120,
+) -> list[PropertyResult]:
+    """Prove ``properties`` (with the ``strengthen`` invariants, proved along) by k-induction, k <= ``max_k``."""
+    clock = Clock(timeout)
+    enc = encoding or Encoding(model, sets="auto")
+    for n in list(properties) + list(strengthen):
+        if n not in model.properties:
+            raise ModelError(f"unknown property '{n}' (this model has: {', '.join(model.properties)})")
+    results: dict[str, PropertyResult] = {}
+    wanted = list(dict.fromkeys(properties))
+
+    def finish(names: list[str], verdict: Verdict, extra: dict[str, Any] | None = None, **kw: Any) -> None:
+        for n in names:
+            if n in wanted and n not in results:
+                results[n] = PropertyResult(
+                    n, model.properties[n].kind, verdict, ENGINE, seconds=clock.elapsed(), extra=dict(extra or {}), **kw
+                )
+                results[n].extra["solver_seconds"] = round(clock.solver_seconds, 4)
+                if strengthen:
+                    results[n].extra["strengthen"] = list(strengthen)
+                if enc.array_sets:
+                    results[n].extra["array_sets"] = dict(enc.array_sets)
+
+    names: list[str] = []
+    for n in dict.fromkeys(list(properties) + list(strengthen)):
+        why = unsupported_reason(model, n)
+        if why:
+            finish([n], Verdict.UNKNOWN, reason=why)
+        else:
+            names.append(n)
+    for n in names:  # evaluate every property once before symmetry breaking is built
+        enc.prop(n, enc.x, enc.x_next)
+    base = Base(enc, symmetry)
+    obl = Obligations(enc, names)
+    step = Step(enc, obl)
+    pending = list(names)
+    notes: list[str] = []
+    for k in range(1, max_k + 1):
+        violated = base.advance(pending, k - 1, clock)
+        if violated is None:
+            finish(pending, Verdict.UNKNOWN, reason=f"timeout in the base case at depth {k - 1}", depth=k - 1)
+            break
+        for name, (depth, trace) in violated.items():
+            finish([name], Verdict.VIOLATED, depth=depth, trace=trace, checked=True)
+            pending.remove(name)
+            if name not in wanted:
+                notes.append(f"strengthening invariant '{name}' is violated (depth {depth})")
+        if not [n for n in pending if n in wanted]:
+            break
+        step.extend()
+        if k < max_k:
+            status = step.query(pending, clock)
+            if status == z3.unsat:
+                _proved(enc, obl, pending, step, clock, certificate_timeout, finish, notes)
+                break
+            if status == z3.unknown:
+                finish(pending, Verdict.UNKNOWN, reason=f"timeout in the step case at k={k}", depth=k - 1)
+                break
+            continue
+        _last_round(enc, obl, pending, step, clock, certificate_timeout, finish, notes)
+    finish(wanted, Verdict.UNKNOWN, reason="no verdict")  # only fills what is still open (none, normally)
+    return [results[n] for n in wanted]
+
+
+def _last_round(enc, obl, pending, step, clock, cert_timeout, finish, notes) -> None:  # type: ignore[no-untyped-def]
+    """At the largest k: drop the properties a CTI breaks until the rest are inductive (or none are left)."""
+    active = list(pending)
+    k = step.k
+    while active:
+        status = step.query(active, clock)
+        if status == z3.unsat:
+            _proved(enc, obl, active, step, clock, cert_timeout, finish, notes)
+            return
+        if status == z3.unknown:
+            finish(active, Verdict.UNKNOWN, reason=f"timeout in the step case at k={k}", depth=k - 1)
+            return
+        broken = obl.broken_by(step.zmodel, step.ys[k - 1], step.ps[k - 1], step.ys[k])
+        droppable = [n for n in broken if n in active]
+        culprits = droppable or broken
+        trace = step.cti(culprits[0] if culprits and culprits[0] != "ranges" else None, broken)
+        why = CTI_REASON + f" at k={k}; it breaks {', '.join(broken) or '?'}"
+        if notes:
+            why += "; " + "; ".join(notes)
+        if "ranges" in broken or not droppable:  # range checks cannot be dropped: nothing is provable
+            finish(active, Verdict.UNKNOWN, reason=why, depth=k - 1, extra={"cti": trace, "k": k})
+            return
+        finish(droppable, Verdict.UNKNOWN, reason=why, depth=k - 1, extra={"cti": trace, "k": k})
+        active = [n for n in active if n not in droppable]
+
+
+def _proved(enc, obl, names, step, clock, cert_timeout, finish, notes) -> None:  # type: ignore[no-untyped-def]
+    state_names = [n for n in obl.state_props if n in names]
+    inv = obl.state_ok(enc.x, state_names)
+    cert = certs.Certificate(enc, inv, list(names), k=step.k, simple_path=bool(step.pairs), engine=ENGINE)
+    check = certs.check(cert, cert_timeout)
+    if not check.ok:
+        finish(names, Verdict.UNKNOWN, reason=f"the k-induction proof failed the independent re-check: {check.describe()}")
+        return
+    what = f"{step.k}-inductive" + (" (simple paths)" if step.pairs else "")
+    reason = f"{what}; {check.describe()}"
+    if notes:
+        reason += "; " + "; ".join(notes)
+    lines = readable(enc, inv) if state_names else ["True"]
+    extra = {
+        "invariant": lines,
+        "invariant_legend": legend(enc),
+        "certificate_text": cert.to_smtlib(),
+        "k": step.k,
+        "proved_with": list(names),
+    }
+    finish(names, Verdict.PROVED, checked=True, depth=step.k, reason=reason, extra=extra)
+
+
+def _intervals(enc: Encoding, y: State) -> list[tuple[int, Any]]:
+    return [(i, y[i]) for i in sorted(enc.interval_slots)]
+
+
+def _check_steps(enc: Encoding, states: list[tuple[Any, ...]], steps: list[Transition], last_exact: bool) -> str:
+    """Fire each labelled step concretely from the decoded state; say how that went.
+
+    A CTI is not reachable, so it cannot be replayed from the initial state; but each of
+    its steps must be a real step of the model from the state before it. (Except the last
+    one when that is what breaks a range check: there the encoding is not exact.)
+    """
+    skip = {i for i, s in enumerate(enc.model.slots) if s.var.shape == "set" and not s.sort.finite and i not in enc.interval_slots}
+    for i, t in enumerate(steps):
+        try:
+            nxt = fire(enc.model, t, states[i])
+        except ModelError as exc:
+            if i == len(steps) - 1:
+                return f"the last step breaks a range check concretely: {exc.message}"
+            raise InternalError(f"CTI step {i + 1} ({t}) fails concretely: {exc}") from None
+        if nxt is None:
+            raise InternalError(f"CTI step {i + 1} ({t}) is not enabled concretely")
+        bad = [enc.model.slots[j].name for j, (a, b) in enumerate(zip(nxt, states[i + 1], strict=True)) if j not in skip and a != b]
+        if bad and (last_exact or i < len(steps) - 1):
+            raise InternalError(f"CTI step {i + 1} ({t}) disagrees with the concrete step on {', '.join(bad)}")
+        if bad:
+            return f"the last step breaks a range check; concretely it gives other values of {', '.join(bad)}"
+    return "every step fired concretely from the state before it"

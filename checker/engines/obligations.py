@@ -1,0 +1,106 @@
+"""What a proof must establish, shared by k-induction, PDR and the certificate check.
+
+A proof covers a set of properties *jointly*, together with the model's range checks (a
+write outside a declared type, and the exactness conditions of the interval encoding of
+sets): a proof that ignored them would be a proof about a transition relation that is not
+the model's. So every step of every reachable path must keep the ranges, and every
+state stays within the declared types (`Encoding.domain`) because of that.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import z3
+
+from ..encoding import Encoding, State
+from ..model import ModelInstance
+
+PROVABLE = ("invariant", "action_invariant")
+
+
+def unsupported_reason(model: ModelInstance, name: str) -> str | None:
+    kind = model.properties[name].kind
+    if kind in PROVABLE:
+        return None
+    return f"the proof engines prove invariants and action invariants; '{name}' is a {kind} property (use check)"
+
+
+@dataclass
+class Obligations:
+    """The properties of one proof attempt, as formulas over given states."""
+
+    enc: Encoding
+    names: list[str]
+
+    def __post_init__(self) -> None:
+        kinds = {n: self.enc.model.properties[n].kind for n in self.names}
+        self.state_props = [n for n in self.names if kinds[n] == "invariant"]
+        self.step_props = [n for n in self.names if kinds[n] == "action_invariant"]
+
+    def holds(self, name: str, x: State, x2: State | None = None) -> z3.BoolRef:
+        """Property ``name`` holds, and evaluating it stays within every declared range (a
+        property that reads outside one is a model error, so that must never happen either)."""
+        reads = [z3.Not(v) for _, v in self.enc.prop_check_violations(name, x, x2)]
+        return z3.And([self.enc.prop(name, x, x2)] + reads)
+
+    def state_ok(self, x: State, names: list[str] | None = None) -> z3.BoolRef:
+        return z3.And([self.holds(n, x) for n in (self.state_props if names is None else names)])
+
+    def range_ok(self, x: State, o: z3.ArithRef) -> z3.BoolRef:
+        return z3.And([z3.Not(self.enc.step_check(c, x, o)) for c in self.enc.step_checks])
+
+    def step_ok(self, x: State, o: z3.ArithRef, x2: State, names: list[str] | None = None) -> z3.BoolRef:
+        """The step's own obligations: action invariants and range checks."""
+        props = self.step_props if names is None else names
+        return z3.And([self.holds(n, x, x2) for n in props] + [self.range_ok(x, o)])
+
+    def broken_by(self, zmodel: z3.ModelRef, x: State, o: z3.ArithRef, x2: State) -> list[str]:
+        """Which obligations a solver model breaks on the step ``x -o-> x2`` (``"ranges"`` for range checks)."""
+        out = [n for n in self.state_props if z3.is_false(zmodel.eval(self.holds(n, x2), model_completion=True))]
+        out += [n for n in self.step_props if z3.is_false(zmodel.eval(self.holds(n, x, x2), model_completion=True))]
+        if z3.is_false(zmodel.eval(self.range_ok(x, o), model_completion=True)):
+            out.append("ranges")
+        return out
+
+
+def new_solver(enc: Encoding) -> z3.Solver:
+    """A solver suited to the encoding's logic (as `Unrolling` chooses for BMC)."""
+    if enc.logic == "QF_LIA":
+        solver = z3.SolverFor("QF_LIA")
+        solver.set("arith.solver", 2)  # the simplex solver: faster on these unrollings
+        return solver
+    return z3.Solver()  # lambdas of unbounded array sets are outside QF_AUFLIA
+
+
+class Clock:
+    """Wall-clock deadline plus the time spent inside z3 (what the benchmarks report)."""
+
+    def __init__(self, timeout: float | None):
+        self.started = time.monotonic()
+        self.deadline = self.started + timeout if timeout else None
+        self.solver_seconds = 0.0
+
+    def remaining_ms(self) -> int | None:
+        if self.deadline is None:
+            return None
+        return max(1, int((self.deadline - time.monotonic()) * 1000))
+
+    def expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def check(self, solver: z3.Solver, *assumptions: z3.BoolRef) -> z3.CheckSatResult:
+        if self.expired():
+            return z3.unknown
+        ms = self.remaining_ms()
+        if ms is not None:
+            solver.set("timeout", ms)
+        started = time.monotonic()
+        try:
+            return solver.check(*assumptions)
+        finally:
+            self.solver_seconds += time.monotonic() - started

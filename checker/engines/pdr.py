@@ -1,0 +1,205 @@
+"""PDR/IC3 over the symbolic step executor, by z3's Spacer.
+
+The model becomes constrained Horn clauses over one relation ``Inv`` on the flattened state
+slots: ``init(x) => Inv(x)``; one rule per transition t, ``Inv(x) & dom(x) & trans_t(x, x')
+=> Inv(x')`` (the oracle fixed to t, so each rule is a guard and an update; Spacer works
+per rule, and one rule with the oracle's ite chains was slower); and error rules for each
+property, each action invariant on each transition, and each range check. ``unsat`` means
+safe: Spacer's solution for ``Inv`` is an inductive invariant, which is re-checked by a
+fresh solver (`checker.certificate`) before anything is reported, and printed in the
+model's names. ``sat`` means unsafe: BMC then finds the shortest counterexample (to at
+least the depth of Spacer's derivation) and replays it, as for any violation.
+
+With many interchangeable replicas the invariant is first sought on a two-replica instance
+and generalized (`checker.engines.generalize`); Spacer on the full instance is the fallback.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import z3
+
+from .. import certificate as certs
+from ..encoding import Encoding
+from ..formula import legend, readable
+from ..model import ModelInstance
+from ..results import PropertyResult, Verdict
+from .generalize import conjuncts, houdini, instantiate, smaller_instance
+from .kind import Base
+from .obligations import Clock, Obligations, unsupported_reason
+
+ENGINE = "pdr"
+
+
+def run_pdr(
+    model: ModelInstance,
+    properties: list[str],
+    timeout: float | None = None,
+    encoding: Encoding | None = None,
+    certificate_timeout: float | None = 120,
+    generalize: bool = True,
+) -> list[PropertyResult]:
+    """Prove (or refute) ``properties`` for every reachable state, with Spacer."""
+    clock = Clock(timeout)
+    enc = encoding or Encoding(model, sets="auto")
+    results: dict[str, PropertyResult] = {}
+
+    def finish(names: list[str], verdict: Verdict, extra: dict[str, Any] | None = None, **kw: Any) -> None:
+        for n in names:
+            results[n] = PropertyResult(
+                n, model.properties[n].kind, verdict, ENGINE, seconds=clock.elapsed(), extra=dict(extra or {}), **kw
+            )
+            results[n].extra["solver_seconds"] = round(clock.solver_seconds, 4)
+            if enc.array_sets:
+                results[n].extra["array_sets"] = dict(enc.array_sets)
+
+    pending: list[str] = []
+    for n in dict.fromkeys(properties):
+        why = unsupported_reason(model, n)
+        if why:
+            finish([n], Verdict.UNKNOWN, reason=why)
+        else:
+            pending.append(n)
+    base: Base | None = None
+    if pending and generalize:
+        found = _from_small_instance(enc, pending, clock)
+        if found is not None:
+            inv, note = found
+            if _proved(enc, pending, inv, clock, certificate_timeout, finish, note, quiet=True):
+                pending = []
+    while pending:
+        status, found = _spacer(enc, pending, clock)
+        if status == z3.unsat:
+            assert isinstance(found, z3.BoolRef)
+            _proved(enc, pending, found, clock, certificate_timeout, finish)
+            break
+        if status == z3.unknown:
+            finish(pending, Verdict.UNKNOWN, reason=str(found))
+            break
+        # unsafe: find and replay the shortest counterexamples (at most one step past the
+        # derivation's last state: a violated action invariant or range check needs a step)
+        depth = int(found)  # type: ignore[arg-type]
+        base = base or Base(enc, symmetry=True)
+        violated = base.search(pending, depth + 1, clock)
+        if violated is None:
+            finish(pending, Verdict.UNKNOWN, reason=f"timeout while replaying Spacer's counterexample (depth {depth})")
+            break
+        if not violated:
+            finish(pending, Verdict.UNKNOWN, reason=f"Spacer reported a counterexample at depth {depth} that BMC did not find")
+            break
+        for name, (d, trace) in violated.items():
+            finish([name], Verdict.VIOLATED, depth=d, trace=trace, checked=True)
+            pending.remove(name)
+    return [results[n] for n in dict.fromkeys(properties)]
+
+
+def _from_small_instance(enc: Encoding, names: list[str], clock: Clock) -> tuple[z3.BoolRef, str] | None:
+    """An invariant of ``enc``'s model generalized from a proof with two replicas, if that works."""
+    for n in names:  # evaluating the properties notes any asymmetry they introduce
+        enc.prop(n, enc.x, enc.x_next)
+    small = smaller_instance(enc.model)
+    if small is None:
+        return None
+    small_model, lowered = small
+    small_enc = Encoding(small_model, sets=enc.sets)
+    status, found = _spacer(small_enc, names, clock)
+    if status != z3.unsat:
+        return None
+    assert isinstance(found, z3.BoolRef)
+    candidates = instantiate(conjuncts(found), small_enc, enc)
+    kept = houdini(enc, Obligations(enc, names), candidates, clock)
+    if not kept:
+        return None
+    shown = ", ".join(f"{k}={v}" for k, v in lowered.items())
+    note = f"generalized from a proof with {shown} ({len(kept)} of {len(candidates)} lemma instances inductive)"
+    return z3.And(kept), note
+
+
+def _proved(  # type: ignore[no-untyped-def]
+    enc: Encoding, names: list[str], inv: z3.BoolRef, clock: Clock, cert_timeout: float | None, finish,
+    note: str = "", quiet: bool = False,
+) -> bool:
+    """Report ``names`` proved by ``inv`` if the certificate re-check accepts it (else unknown, or
+    nothing when ``quiet``: a generalized invariant that falls short is just not used)."""
+    cert = certs.Certificate(enc, inv, list(names), k=1, engine=ENGINE)
+    check = certs.check(cert, cert_timeout)
+    if not check.ok:
+        if not quiet:
+            finish(names, Verdict.UNKNOWN, reason=f"Spacer's invariant failed the independent re-check: {check.describe()}")
+        return False
+    lines = readable(enc, inv)
+    why = f"inductive invariant of {len(lines)} conjunct(s)" + (f", {note}" if note else "")
+    finish(
+        names,
+        Verdict.PROVED,
+        checked=True,
+        reason=f"{why}; {check.describe()}",
+        extra={"invariant": lines, "invariant_legend": legend(enc), "certificate_text": cert.to_smtlib(), "k": 1},
+    )
+    return True
+
+
+def _spacer(enc: Encoding, names: list[str], clock: Clock) -> tuple[z3.CheckSatResult, object]:
+    """(unsat, invariant over enc.x) | (sat, derivation depth) | (unknown, reason)."""
+    obl = Obligations(enc, names)
+    x, x2 = enc.flat(enc.x), enc.flat(enc.x_next)
+    inv = z3.Function("Inv", *[c.sort() for c in x], z3.BoolSort())
+    err = z3.Bool("Err")
+    fp = z3.Fixedpoint()
+    fp.set(engine="spacer")
+    ms = clock.remaining_ms()
+    if ms is not None:
+        fp.set("timeout", ms)
+    fp.register_relation(inv, err.decl())
+    fp.declare_var(*x, *x2)
+    now, nxt = inv(*x), inv(*x2)
+    dom = enc.domain(enc.x)
+    fp.rule(now, enc.init(enc.x))
+    for t, _ in enc.fired:
+        step = z3.simplify(enc.trans(enc.x, z3.IntVal(t.index), enc.x_next))
+        if z3.is_false(step):
+            continue
+        fp.rule(nxt, [now, dom, step])
+        for n in obl.step_props:
+            fp.rule(err, [now, dom, step, z3.Not(obl.holds(n, enc.x, enc.x_next))])
+    for n in obl.state_props:
+        fp.rule(err, [now, dom, z3.Not(obl.holds(n, enc.x))])
+    for c in enc.step_checks:
+        bad = z3.simplify(enc.step_check(c, enc.x, z3.IntVal(c.transition.index)))
+        if not z3.is_false(bad):
+            fp.rule(err, [now, dom, bad])
+    if clock.expired():
+        return z3.unknown, "timeout"
+    started = time.monotonic()
+    try:
+        status = fp.query(err)
+    except z3.Z3Exception as exc:  # a timeout surfaces as "canceled"
+        clock.solver_seconds += time.monotonic() - started
+        return z3.unknown, "timeout" if "cancel" in str(exc) else f"Spacer failed: {exc}"
+    clock.solver_seconds += time.monotonic() - started
+    if status == z3.unsat:
+        cover = fp.get_cover_delta(-1, inv)
+        return status, z3.simplify(z3.substitute_vars(cover, *x))
+    if status == z3.sat:
+        return status, _derivation_depth(fp.get_answer(), inv)
+    return status, f"Spacer: {fp.reason_unknown() or 'unknown'}"
+
+
+def _derivation_depth(proof: z3.ExprRef, inv: z3.FuncDeclRef) -> int:
+    """Steps in Spacer's derivation of Err: the number of derived Inv facts, less the initial one."""
+    count = 0
+    seen: set[int] = set()
+    stack = [proof]
+    while stack:
+        e = stack.pop()
+        if e.get_id() in seen:
+            continue
+        seen.add(e.get_id())
+        if z3.is_app(e):
+            if e.decl().name() == "hyper-res" and e.num_args() and z3.is_app_of(e.arg(e.num_args() - 1), z3.Z3_OP_UNINTERPRETED):
+                if e.arg(e.num_args() - 1).decl() == inv:
+                    count += 1
+            stack.extend(e.children())
+    return max(count - 1, 0)

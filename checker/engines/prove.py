@@ -1,0 +1,229 @@
+"""`prove`: the proof engines behind one call, alone or side by side.
+
+``engine="kind"`` and ``engine="pdr"`` run one engine in this process. ``engine="auto"``
+runs k-induction, PDR and BMC at once, each in its own process (z3 gives no speed-up from
+threads here, and z3 objects cannot cross processes, so each child rebuilds the model from
+its class and parameters). Per property the first conclusive answer wins (proved, with a
+re-checked certificate; or violated, with a replayed trace); once every property has one,
+the other processes are terminated. A violation found in a child is replayed again here,
+from the transitions' indices, before it is reported.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue as queue_mod
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from ..encoding import Encoding
+from ..errors import InternalError, ModelError, RaceproofError
+from ..model import Model, ModelInstance
+from ..results import PropertyResult, Verdict
+from ..trace import Trace, replay
+from .bmc import run_bmc
+from .kind import DEFAULT_MAX_K, run_kind
+from .pdr import run_pdr
+
+ENGINES = ("auto", "kind", "pdr")
+CONCLUSIVE = (Verdict.PROVED, Verdict.VIOLATED)
+# A child needs a moment to start Python, import z3 and rebuild the model; and a proof's
+# certificate re-check runs after the engine's own clock stops.
+_GRACE = 10.0
+_BMC_DEPTH = 10_000  # BMC in the portfolio runs until stopped
+
+
+def prove(
+    model: ModelInstance,
+    properties: list[str],
+    engine: str = "auto",
+    timeout: float | None = None,
+    certificate: str | Path | None = None,
+    *,
+    strengthen: list[str] | tuple[str, ...] = (),
+    max_k: int = DEFAULT_MAX_K,
+    sets: str = "auto",
+) -> list[PropertyResult]:
+    """Prove or refute each of ``properties`` for every reachable state.
+
+    Verdicts: PROVED (``checked``; ``extra["invariant"]`` lists the invariant's conjuncts in
+    the model's names, ``extra["certificate"]`` is the SMT-LIB2 file when ``certificate`` is
+    given), VIOLATED (a replayed trace), or UNKNOWN with a reason (timeout; or a
+    counterexample to induction in ``extra["cti"]``, which is not a real violation).
+    ``strengthen`` names extra invariants of the model that k-induction proves along.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    for name in list(properties) + list(strengthen):
+        if name not in model.properties:
+            raise ModelError(f"unknown property '{name}' (this model has: {', '.join(model.properties)})")
+    options = {"timeout": timeout, "strengthen": tuple(strengthen), "max_k": max_k, "sets": sets}
+    if engine == "auto":
+        results = _portfolio(model, list(properties), options)
+    else:
+        results = _run(engine, model, list(properties), options)
+    _write_certificates(results, certificate)
+    return results
+
+
+def _run(engine: str, model: ModelInstance, properties: list[str], options: dict[str, Any]) -> list[PropertyResult]:
+    enc = Encoding(model, sets=options["sets"])
+    timeout = options["timeout"]
+    if engine == "kind":
+        return run_kind(model, properties, options["max_k"], timeout, options["strengthen"], enc)
+    if engine == "pdr":
+        return run_pdr(model, properties, timeout, enc)
+    if engine == "bmc":
+        return run_bmc(model, properties, _BMC_DEPTH, timeout, enc)
+    raise ValueError(engine)  # pragma: no cover
+
+
+def _write_certificates(results: list[PropertyResult], path: str | Path | None) -> None:
+    """One file per distinct certificate: ``path`` itself, then ``stem.2.suffix``, ..."""
+    written: dict[str, str] = {}
+    for r in results:
+        text = r.extra.pop("certificate_text", None)
+        if text is None or path is None:
+            continue
+        if text not in written:
+            base = Path(path)
+            target = base if not written else base.with_name(f"{base.stem}.{len(written) + 1}{base.suffix}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+            written[text] = str(target)
+        r.extra["certificate"] = written[text]
+
+
+# ---------------------------------------------------------------------------- portfolio
+def _portfolio(model: ModelInstance, properties: list[str], options: dict[str, Any]) -> list[PropertyResult]:
+    started = time.monotonic()
+    timeout = options["timeout"]
+    deadline = started + timeout + _GRACE if timeout else None
+    ctx = multiprocessing.get_context("spawn")
+    answers: Any = ctx.Queue()
+    engines = ("pdr", "kind", "bmc")
+    procs = {
+        e: ctx.Process(
+            target=_worker,
+            args=(e, model.model, model.param_dict(), properties, options, answers),
+            name=f"raceproof-{e}",
+            daemon=True,
+        )
+        for e in engines
+    }
+    for p in procs.values():
+        p.start()
+    best: dict[str, PropertyResult] = {}
+    fallback: dict[str, list[PropertyResult]] = {n: [] for n in properties}
+    done: set[str] = set()
+    try:
+        while len(done) < len(engines) and not all(n in best for n in properties):
+            if {"pdr", "kind"} <= done and timeout is None:
+                break  # BMC alone can refute but never prove, and would run for ever
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                break
+            try:
+                engine, payload = answers.get(timeout=min(wait, 1.0) if wait is not None else 1.0)
+            except queue_mod.Empty:
+                done |= {e for e, p in procs.items() if not p.is_alive() and e not in done and p.exitcode != 0}
+                continue
+            done.add(engine)
+            if payload[0] == "error":
+                _reraise(payload)
+            for r in (_restore(model, d) for d in payload[1]):
+                if r.verdict in CONCLUSIVE and r.name not in best:
+                    best[r.name] = r
+                fallback[r.name].append(r)
+    finally:
+        for p in procs.values():
+            if p.is_alive():
+                p.terminate()
+        for p in procs.values():
+            p.join(timeout=5)
+    elapsed = time.monotonic() - started
+    out = []
+    for n in properties:
+        r = best.get(n) or _inconclusive(model, n, fallback[n], elapsed, timeout)
+        r.extra["portfolio_seconds"] = round(elapsed, 3)
+        out.append(r)
+    return out
+
+
+def _inconclusive(
+    model: ModelInstance, name: str, tried: list[PropertyResult], elapsed: float, timeout: float | None
+) -> PropertyResult:
+    """The most useful non-answer: a CTI if k-induction found one, else the engines' reasons."""
+    for r in tried:
+        if "cti" in r.extra:
+            return r
+    reasons = [f"{r.engine}: {r.verdict.value}{' (' + r.reason + ')' if r.reason else ''}" for r in tried]
+    if timeout is not None and elapsed >= timeout:
+        reasons.insert(0, f"timeout after {timeout:g} s")
+    return PropertyResult(
+        name, model.properties[name].kind, Verdict.UNKNOWN, "auto", seconds=elapsed, reason="; ".join(reasons) or "no engine answered"
+    )
+
+
+def _worker(
+    engine: str, cls: type[Model], params: dict[str, Any], properties: list[str], options: dict[str, Any], answers: Any
+) -> None:
+    try:
+        model = cls.build(**params)
+        results = _run(engine, model, properties, options)
+        answers.put((engine, ("ok", [_portable(r) for r in results])))
+    except RaceproofError as exc:
+        answers.put((engine, ("error", type(exc).__name__, exc.message, exc.file, exc.line)))
+    except Exception as exc:  # noqa: BLE001 - reported in the parent as an internal error
+        answers.put((engine, ("error", "InternalError", f"{engine}: {exc}\n{traceback.format_exc()}", None, None)))
+
+
+def _reraise(payload: tuple[Any, ...]) -> None:
+    _, kind, message, file, line = payload
+    if kind == "ModelError" or kind == "NotAnInterval":
+        raise ModelError(message, file, line)
+    if kind == "InternalError":
+        raise InternalError(message)
+    raise RaceproofError(message, file, line)
+
+
+# ---------------------------------------------------------------------------- crossing processes
+def _portable(r: PropertyResult) -> dict[str, Any]:
+    """A result as plain data (no z3 objects, no model): traces become transition indices."""
+    extra = {k: (_portable_trace(v) if isinstance(v, Trace) else v) for k, v in r.extra.items()}
+    return {
+        "name": r.name, "kind": r.kind, "verdict": r.verdict.value, "engine": r.engine, "depth": r.depth,
+        "trace": _portable_trace(r.trace) if r.trace is not None else None, "reason": r.reason,
+        "seconds": r.seconds, "checked": r.checked, "extra": extra,
+    }  # fmt: skip
+
+
+def _portable_trace(t: Trace) -> dict[str, Any]:
+    return {
+        "__trace__": True,
+        "steps": [s.index for s in t.transitions],
+        "states": t.states if t.kind == "cti" else None,  # a CTI cannot be replayed from init
+        "property": t.property,
+        "kind": t.kind,
+        "notes": t.notes,
+    }
+
+
+def _restore(model: ModelInstance, d: dict[str, Any]) -> PropertyResult:
+    extra = {k: (_restore_trace(model, v) if isinstance(v, dict) and v.get("__trace__") else v) for k, v in d["extra"].items()}
+    trace = _restore_trace(model, d["trace"]) if d["trace"] is not None else None
+    return PropertyResult(
+        d["name"], d["kind"], Verdict(d["verdict"]), d["engine"], depth=d["depth"], trace=trace,
+        reason=d["reason"], seconds=d["seconds"], checked=d["checked"], extra=extra,
+    )  # fmt: skip
+
+
+def _restore_trace(model: ModelInstance, d: dict[str, Any]) -> Trace:
+    steps = [model.transitions[i] for i in d["steps"]]
+    if d["states"] is not None:
+        return Trace(model, [tuple(s) for s in d["states"]], steps, d["property"], d["kind"], d["notes"])
+    trace = Trace(model, replay(model, steps), steps, d["property"], d["kind"], d["notes"])
+    trace.confirm()  # replayed again in this process, not taken on the child's word
+    return trace
