@@ -40,6 +40,7 @@ VARIANTS = {
     "version_cas": "each write is conditional on the record's generation being older, inside the transaction",
     "fencing_token": "a token from a monotonic counter is taken with the plan; stale tokens are rejected",
     "fencing_token_late": "as fencing_token, but the token is taken in its own step after the pick",
+    "cas_stale_snapshot": "as version_cas, but compared with the generation seen at pick time, not the record's",
 }
 FENCED = ("fencing_token", "fencing_token_late")
 
@@ -80,17 +81,20 @@ class Route53(Store):
     endpoint_plan = Array(Int(min=1), size="endpoints", init=1)
     endpoint_token = Array(Int(min=0), size="endpoints", init=0)
 
-    def transact(self, sys, endpoint, plan, token):
+    def transact(self, sys, endpoint, plan, token, seen=None):
         """One Route53 transaction writing ``plan`` to ``endpoint``.
 
         The transaction reads the record's current plan first and fails if that plan no
         longer exists; this is what makes an emptied endpoint impossible to repair.
+        ``seen`` is what the Enactor saw on the endpoint when it picked (cas_stale_snapshot).
         """
         current = self.endpoint_plan[endpoint]
         ok = sys.plans.contains(current)
         variant = sys.params.variant
         if variant == "version_cas":
             ok = ok & (current < plan)  # compare-and-swap on the record's own generation
+        if variant == "cas_stale_snapshot":
+            ok = ok & (seen < plan)  # the same comparison, against a snapshot that may be stale
         if variant in FENCED:
             ok = ok & (token >= self.endpoint_token[endpoint])
             with when(ok):
@@ -106,6 +110,8 @@ class Enactor(Process):
     plan = Int(init=0, min=0)  # the generation this Enactor holds
     cursor = Int(init=0, min=0)  # the next endpoint to write
     token = Int(init=0, min=0)  # its fencing token (fencing variants)
+    # cas_stale_snapshot: each endpoint's generation as seen at pick (no state otherwise)
+    seen = Array(Int(min=0), size=lambda p: p.endpoints if p.variant == "cas_stale_snapshot" else 0, init=0)
 
     @action
     def pick(self, sys):
@@ -118,6 +124,8 @@ class Enactor(Process):
         self.cursor = 0
         if variant == "fencing_token":
             self.token = sys.tokens.take()  # in the same step as the plan
+        if variant == "cas_stale_snapshot":
+            self.seen = list(sys.endpoint_plan)
         if variant == "fencing_token_late":
             self.pc = "take_token"
         elif variant == "recheck_each_endpoint":
@@ -147,7 +155,8 @@ class Enactor(Process):
     def apply(self, sys):
         """Write the held plan to the next endpoint: one Route53 transaction."""
         require(self.pc == "apply")
-        sys.route53.transact(sys, self.cursor, self.plan, self.token)
+        seen = self.seen[self.cursor] if sys.params.variant == "cas_stale_snapshot" else None
+        sys.route53.transact(sys, self.cursor, self.plan, self.token, seen)
         self.cursor += 1
         done = self.cursor == sys.params.endpoints
         again = "check" if sys.params.variant == "recheck_each_endpoint" else "apply"
