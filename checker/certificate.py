@@ -142,8 +142,14 @@ class _Writer:
             f"; properties: {', '.join(cert.properties)}",
             f"; found by: {cert.engine or '?'}; k = {cert.k}{'; simple paths' if cert.simple_path else ''}",
             "; re-check: z3 THIS_FILE  -- the three (check-sat) answers must all be unsat",
-            "",
         ]
+        enums = sorted(enc.interp.enum_ids.items(), key=lambda kv: kv[1])
+        if enums:
+            lines.append("; enum values are integers: " + ", ".join(f"{n}={i}" for n, i in enums))
+        for i in sorted(enc.interval_slots):
+            name = model.slots[i].name
+            lines.append(f"; the set {name} is the integers from {name}.lo to {name}.hi (empty if .lo > .hi)")
+        lines.append("")
         lines += self.definitions()
         k = cert.k
         states = [enc.fresh_state(f"@{i}") for i in range(k + 1)]
@@ -198,10 +204,12 @@ class _Writer:
         if self.cert.simple_path:
             window += [f"(not {_eq(self.enc, xs[i], xs[j])})" for i in range(k) for j in range(i + 1, k)]
         consecution = _implies(window + [app("ranges", xs[k - 1], os[k - 1])], good(k))
-        safety = _and([
-            _implies(good(0), [app("prop", xs[0])]),
-            _implies(window, [app("step_ok", xs[k - 1], os[k - 1], xs[k])]),
-        ])
+        safety = _and(
+            [
+                _implies(good(0), [app("prop", xs[0])]),
+                _implies(window, [app("step_ok", xs[k - 1], os[k - 1], xs[k])]),
+            ]
+        )
         return [initiation, consecution, safety]
 
 

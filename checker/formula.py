@@ -81,7 +81,11 @@ class _Printer:
             return self.compare(e)
         if z3.is_app_of(e, z3.Z3_OP_ITE):
             return f"ite({self.bool(e.arg(0))}, {self.term(e.arg(1))}, {self.term(e.arg(2))})"
-        return self.term(e)
+        if z3.is_select(e) and z3.is_const(e.arg(0)):  # membership in an array-encoded set
+            return f"{e.arg(0)}.contains({self.term(e.arg(1))})"
+        if z3.is_const(e):
+            return str(e)
+        return " ".join(str(e).split())
 
     def _operand(self, e: z3.ExprRef) -> str:
         text = self.bool(e)
@@ -134,6 +138,8 @@ class _Printer:
             return str(e)
         if z3.is_bool(e):
             return self.bool(e)
+        if not z3.is_arith(e):
+            return " ".join(str(e).split())
         lin = _linear(e)
         if lin is not None:
             return _sum_text(lin)

@@ -49,12 +49,19 @@ class NotAnInterval(ModelError):
         self.slot, self.why = slot, why
 
 
+_GAP = "as an interval lo..hi, and this operation would leave a gap in it"
+
+
 def gap_message(set_name: str, what: str) -> str:
     return (
-        f"{set_name}.{what}: the proof engines hold '{set_name}' as an interval lo..hi, and this "
-        "operation would leave a gap in it, which that encoding cannot represent. Build the "
-        "encoding with sets='array' for this model"
+        f"{set_name}.{what}: the symbolic engines hold '{set_name}' {_GAP}, which that encoding "
+        "cannot represent. Build the encoding with sets='array' for this model"
     )
+
+
+def is_gap_error(message: str) -> bool:
+    """Whether an error is this encoding's limit (a reachable gap), not the model's fault."""
+    return _GAP in message
 
 
 def contains(raw: Raw, x: z3.ArithRef) -> z3.BoolRef:

@@ -9,11 +9,13 @@ states must be pairwise distinct, a constraint added lazily, only for pairs that
 counterexample repeats (sound because a shortest path to a violation never repeats a state).
 
 Properties are proved jointly, with any strengthening invariants the caller names (which
-are proved too). If the step case still fails at the largest k, the last answer is a
+are proved too). At each k, the properties a counterexample breaks are set aside and the
+rest tried without them, so that what is k-inductive on its own is proved at that k (and
+assumed from then on). If the step case still fails at the largest k, the last answer is a
 *counterexample to induction* (CTI): a k+1 state segment that is not known to be reachable.
-It is returned as a trace labelled ``kind="cti"``, never replayed from the initial state,
-and the verdict is unknown. Before that, properties that the CTI does not break are tried
-on their own (dropping the broken ones from the hypotheses), so they can still be proved.
+It is returned as a trace labelled ``kind="cti"``, never replayed from the initial state
+(each of its steps is fired concretely from the state before it instead), and the verdict
+is unknown.
 """
 
 from __future__ import annotations
@@ -66,11 +68,15 @@ class Base:
         return found
 
     def search(self, names: list[str], depth: int, clock: Clock) -> dict[str, tuple[int, Trace]] | None:
-        """Like `advance`, but past ``depth`` if needed, until something is found (a few steps more)."""
+        """Every violation of ``names`` up to ``depth``; then, while some name has none, on up to
+        about twice as deep: BMC finds shallow violations much faster than Spacer does."""
         found = self.advance(names, depth, clock)
-        extra = depth + 5
-        while found is not None and not found and self.checked < extra:
-            found = self.advance(names, self.checked + 1, clock)
+        limit = 2 * depth + 4
+        while found is not None and len(found) < len(names) and self.checked < limit:
+            more = self.advance([n for n in names if n not in found], self.checked + 1, clock)
+            if more is None:  # timeout: what was found still stands
+                return found or None
+            found.update(more)
         return found
 
     def _check(self, names: list[str], clock: Clock) -> dict[str, tuple[int, Trace]] | None:
@@ -171,8 +177,9 @@ class Step:
         self.ps.append(p_new)
         self.ys.append(y_new)
 
-    def query(self, active: list[str], clock: Clock) -> z3.CheckSatResult:
-        """Can the last state or step break an active property (or a range check)?"""
+    def query(self, active: list[str], established: list[str], clock: Clock) -> z3.CheckSatResult:
+        """Can the last state or step break an active property (or a range check), when the
+        active and the ``established`` properties hold before it?"""
         enc, obl, k = self.enc, self.obl, self.k
         last, p, y = self.ys[k - 1], self.ps[k - 1], self.ys[k]
         broken = [z3.Not(obl.range_ok(last, p))]
@@ -183,7 +190,7 @@ class Step:
         self._queries += 1
         goal = z3.Bool(f"goal#{self._queries}")
         self.solver.add(z3.Implies(goal, z3.Or(broken)))
-        assumptions = [goal] + [self.act[n] for n in active]
+        assumptions = [goal] + [self.act[n] for n in list(active) + list(established)]
         while True:
             status = clock.check(self.solver, *assumptions)
             if status != z3.sat:
@@ -202,7 +209,8 @@ class Step:
         out = []
         for j in range(self.k):
             for i in range(j):
-                if (i, j) not in self.pairs and z3.is_true(zmodel.eval(self.enc.equal(self.ys[i], self.ys[j]), model_completion=True)):
+                same = zmodel.eval(self.enc.equal(self.ys[i], self.ys[j]), model_completion=True)
+                if (i, j) not in self.pairs and z3.is_true(same):
                     out.append((i, j))
         return out
 
@@ -210,12 +218,7 @@ class Step:
         """The same kind of answer with small numbers and sets, if there is one (a CTI is read
         by people: generation 3 says as much as generation 3489)."""
         sets = [hi - lo <= _SMALL_SET for y in self.ys for _, (lo, hi) in _intervals(self.enc, y)]
-        ints = [
-            z3.And(v >= -_SMALL_INT, v <= _SMALL_INT)
-            for y in self.ys
-            for v in self.enc.flat(y)
-            if z3.is_int(v)
-        ]
+        ints = [z3.And(v >= -_SMALL_INT, v <= _SMALL_INT) for y in self.ys for v in self.enc.flat(y) if z3.is_int(v)]
         for bounds in (ints + sets, sets):
             if not bounds:
                 continue
@@ -259,109 +262,133 @@ def run_kind(
     for n in list(properties) + list(strengthen):
         if n not in model.properties:
             raise ModelError(f"unknown property '{n}' (this model has: {', '.join(model.properties)})")
-    results: dict[str, PropertyResult] = {}
-    wanted = list(dict.fromkeys(properties))
-
-    def finish(names: list[str], verdict: Verdict, extra: dict[str, Any] | None = None, **kw: Any) -> None:
-        for n in names:
-            if n in wanted and n not in results:
-                results[n] = PropertyResult(
-                    n, model.properties[n].kind, verdict, ENGINE, seconds=clock.elapsed(), extra=dict(extra or {}), **kw
-                )
-                results[n].extra["solver_seconds"] = round(clock.solver_seconds, 4)
-                if strengthen:
-                    results[n].extra["strengthen"] = list(strengthen)
-                if enc.array_sets:
-                    results[n].extra["array_sets"] = dict(enc.array_sets)
-
-    names: list[str] = []
-    for n in dict.fromkeys(list(properties) + list(strengthen)):
-        why = unsupported_reason(model, n)
-        if why:
-            finish([n], Verdict.UNKNOWN, reason=why)
-        else:
-            names.append(n)
+    run = _Run(model, enc, list(dict.fromkeys(properties)), list(strengthen), clock, certificate_timeout)
+    names = run.supported(list(dict.fromkeys(list(properties) + list(strengthen))))
     for n in names:  # evaluate every property once before symmetry breaking is built
         enc.prop(n, enc.x, enc.x_next)
     base = Base(enc, symmetry)
-    obl = Obligations(enc, names)
-    step = Step(enc, obl)
+    step = Step(enc, Obligations(enc, names))
     pending = list(names)
-    notes: list[str] = []
+    established: list[str] = []  # proved at a smaller k: assumed from then on
     for k in range(1, max_k + 1):
         violated = base.advance(pending, k - 1, clock)
         if violated is None:
-            finish(pending, Verdict.UNKNOWN, reason=f"timeout in the base case at depth {k - 1}", depth=k - 1)
+            why = "timeout" if clock.expired() else base.u.solver.reason_unknown() or "solver gave up"
+            run.finish(pending, Verdict.UNKNOWN, reason=f"{why} in the base case at depth {k - 1}", depth=k - 1)
             break
         for name, (depth, trace) in violated.items():
-            finish([name], Verdict.VIOLATED, depth=depth, trace=trace, checked=True)
+            run.finish([name], Verdict.VIOLATED, depth=depth, trace=trace, checked=True)
             pending.remove(name)
-            if name not in wanted:
-                notes.append(f"strengthening invariant '{name}' is violated (depth {depth})")
-        if not [n for n in pending if n in wanted]:
+            if name not in run.wanted:
+                run.notes.append(f"strengthening invariant '{name}' is violated (depth {depth})")
+        if not run.open(pending):
             break
         step.extend()
-        if k < max_k:
-            status = step.query(pending, clock)
-            if status == z3.unsat:
-                _proved(enc, obl, pending, step, clock, certificate_timeout, finish, notes)
-                break
-            if status == z3.unknown:
-                finish(pending, Verdict.UNKNOWN, reason=f"timeout in the step case at k={k}", depth=k - 1)
-                break
-            continue
-        _last_round(enc, obl, pending, step, clock, certificate_timeout, finish, notes)
-    finish(wanted, Verdict.UNKNOWN, reason="no verdict")  # only fills what is still open (none, normally)
-    return [results[n] for n in wanted]
-
-
-def _last_round(enc, obl, pending, step, clock, cert_timeout, finish, notes) -> None:  # type: ignore[no-untyped-def]
-    """At the largest k: drop the properties a CTI breaks until the rest are inductive (or none are left)."""
-    active = list(pending)
-    k = step.k
-    while active:
-        status = step.query(active, clock)
-        if status == z3.unsat:
-            _proved(enc, obl, active, step, clock, cert_timeout, finish, notes)
-            return
+        status, proved, ctis = _round(step, pending, established, clock, decode=k == max_k)
         if status == z3.unknown:
-            finish(active, Verdict.UNKNOWN, reason=f"timeout in the step case at k={k}", depth=k - 1)
-            return
+            why = "timeout" if clock.expired() else step.solver.reason_unknown() or "solver gave up"
+            run.finish(pending, Verdict.UNKNOWN, reason=f"{why} in the step case at k={k}", depth=k - 1)
+            break
+        if proved:
+            established += proved
+            pending = [n for n in pending if n not in proved]
+            run.proved(step, proved, established)
+        if k == max_k:
+            for name, (trace, broken) in ctis.items():
+                why = f"{CTI_REASON} at k={k}; it breaks {', '.join(broken) or '?'}"
+                extra = {"cti": trace, "k": k}
+                run.finish([name], Verdict.UNKNOWN, reason=run.with_notes(why), depth=k - 1, extra=extra)
+        if not run.open(pending):
+            break
+    run.finish(run.wanted, Verdict.UNKNOWN, reason="no verdict")  # only fills what is still open (none, normally)
+    return [run.results[n] for n in run.wanted]
+
+
+def _round(
+    step: Step, pending: list[str], established: list[str], clock: Clock, decode: bool
+) -> tuple[z3.CheckSatResult, list[str], dict[str, tuple[Trace | None, list[str]]]]:
+    """Step case at the current k: the largest subset of ``pending`` that is k-inductive
+    (assuming ``established``), found by dropping what each counterexample breaks; and,
+    for the rest, the counterexample (decoded only if ``decode``) with what it breaks."""
+    obl, k = step.obl, step.k
+    active = list(pending)
+    ctis: dict[str, tuple[Trace | None, list[str]]] = {}
+    while active:
+        status = step.query(active, established, clock)
+        if status != z3.sat:
+            return status, (active if status == z3.unsat else []), ctis
+        assert step.zmodel is not None
         broken = obl.broken_by(step.zmodel, step.ys[k - 1], step.ps[k - 1], step.ys[k])
         droppable = [n for n in broken if n in active]
-        culprits = droppable or broken
-        trace = step.cti(culprits[0] if culprits and culprits[0] != "ranges" else None, broken)
-        why = CTI_REASON + f" at k={k}; it breaks {', '.join(broken) or '?'}"
-        if notes:
-            why += "; " + "; ".join(notes)
-        if "ranges" in broken or not droppable:  # range checks cannot be dropped: nothing is provable
-            finish(active, Verdict.UNKNOWN, reason=why, depth=k - 1, extra={"cti": trace, "k": k})
+        trace = step.cti(droppable[0] if droppable else None, broken) if decode else None
+        # range checks cannot be dropped: if one breaks, nothing here is k-inductive
+        failed = active if "ranges" in broken or not droppable else droppable
+        for n in failed:
+            ctis[n] = (trace, broken)
+        active = [n for n in active if n not in failed]
+    return z3.sat, [], ctis
+
+
+class _Run:
+    """Bookkeeping of one `run_kind` call: results, notes, certificates."""
+
+    def __init__(self, model, enc, wanted, strengthen, clock, cert_timeout):  # type: ignore[no-untyped-def]
+        self.model, self.enc, self.wanted, self.strengthen = model, enc, wanted, strengthen
+        self.clock, self.cert_timeout = clock, cert_timeout
+        self.results: dict[str, PropertyResult] = {}
+        self.notes: list[str] = []
+
+    def supported(self, names: list[str]) -> list[str]:
+        out = []
+        for n in names:
+            why = unsupported_reason(self.model, n)
+            if why:
+                self.finish([n], Verdict.UNKNOWN, reason=why)
+            else:
+                out.append(n)
+        return out
+
+    def open(self, pending: list[str]) -> bool:
+        return any(n in self.wanted for n in pending)
+
+    def with_notes(self, reason: str) -> str:
+        return "; ".join([reason] + self.notes)
+
+    def finish(self, names: list[str], verdict: Verdict, extra: dict[str, Any] | None = None, **kw: Any) -> None:
+        for n in names:
+            if n not in self.wanted or n in self.results:
+                continue
+            kind = self.model.properties[n].kind
+            r = PropertyResult(n, kind, verdict, ENGINE, seconds=self.clock.elapsed(), extra=dict(extra or {}), **kw)
+            r.extra["solver_seconds"] = round(self.clock.solver_seconds, 4)
+            if self.strengthen:
+                r.extra["strengthen"] = list(self.strengthen)
+            if self.enc.array_sets:
+                r.extra["array_sets"] = dict(self.enc.array_sets)
+            self.results[n] = r
+
+    def proved(self, step: Step, names: list[str], established: list[str]) -> None:
+        """Report ``names`` proved at the current k, after the certificate re-check (which covers
+        everything assumed: ``established`` includes ``names``)."""
+        enc, obl = self.enc, step.obl
+        state_names = [n for n in obl.state_props if n in established]
+        inv = obl.state_ok(enc.x, state_names)
+        cert = certs.Certificate(enc, inv, list(established), k=step.k, simple_path=bool(step.pairs), engine=ENGINE)
+        check = certs.check(cert, self.cert_timeout)
+        if not check.ok:
+            why = f"the k-induction proof failed the independent re-check: {check.describe()}"
+            self.finish(names, Verdict.UNKNOWN, reason=why)
             return
-        finish(droppable, Verdict.UNKNOWN, reason=why, depth=k - 1, extra={"cti": trace, "k": k})
-        active = [n for n in active if n not in droppable]
-
-
-def _proved(enc, obl, names, step, clock, cert_timeout, finish, notes) -> None:  # type: ignore[no-untyped-def]
-    state_names = [n for n in obl.state_props if n in names]
-    inv = obl.state_ok(enc.x, state_names)
-    cert = certs.Certificate(enc, inv, list(names), k=step.k, simple_path=bool(step.pairs), engine=ENGINE)
-    check = certs.check(cert, cert_timeout)
-    if not check.ok:
-        finish(names, Verdict.UNKNOWN, reason=f"the k-induction proof failed the independent re-check: {check.describe()}")
-        return
-    what = f"{step.k}-inductive" + (" (simple paths)" if step.pairs else "")
-    reason = f"{what}; {check.describe()}"
-    if notes:
-        reason += "; " + "; ".join(notes)
-    lines = readable(enc, inv) if state_names else ["True"]
-    extra = {
-        "invariant": lines,
-        "invariant_legend": legend(enc),
-        "certificate_text": cert.to_smtlib(),
-        "k": step.k,
-        "proved_with": list(names),
-    }
-    finish(names, Verdict.PROVED, checked=True, depth=step.k, reason=reason, extra=extra)
+        what = f"{step.k}-inductive" + (" (simple paths)" if step.pairs else "")
+        extra = {
+            "invariant": readable(enc, inv) if state_names else ["True"],
+            "invariant_legend": legend(enc),
+            "certificate_text": cert.to_smtlib(),
+            "k": step.k,
+            "proved_with": list(established),
+        }
+        reason = self.with_notes(f"{what}; {check.describe()}")
+        self.finish(names, Verdict.PROVED, checked=True, depth=step.k, reason=reason, extra=extra)
 
 
 def _intervals(enc: Encoding, y: State) -> list[tuple[int, Any]]:
@@ -375,7 +402,12 @@ def _check_steps(enc: Encoding, states: list[tuple[Any, ...]], steps: list[Trans
     its steps must be a real step of the model from the state before it. (Except the last
     one when that is what breaks a range check: there the encoding is not exact.)
     """
-    skip = {i for i, s in enumerate(enc.model.slots) if s.var.shape == "set" and not s.sort.finite and i not in enc.interval_slots}
+    # unbounded array sets are decoded only near the state's other integers: not compared
+    skip = {
+        i
+        for i, s in enumerate(enc.model.slots)
+        if s.var.shape == "set" and not s.sort.finite and i not in enc.interval_slots
+    }
     for i, t in enumerate(steps):
         try:
             nxt = fire(enc.model, t, states[i])
@@ -385,7 +417,8 @@ def _check_steps(enc: Encoding, states: list[tuple[Any, ...]], steps: list[Trans
             raise InternalError(f"CTI step {i + 1} ({t}) fails concretely: {exc}") from None
         if nxt is None:
             raise InternalError(f"CTI step {i + 1} ({t}) is not enabled concretely")
-        bad = [enc.model.slots[j].name for j, (a, b) in enumerate(zip(nxt, states[i + 1], strict=True)) if j not in skip and a != b]
+        pairs = enumerate(zip(nxt, states[i + 1], strict=True))
+        bad = [enc.model.slots[j].name for j, (a, b) in pairs if j not in skip and a != b]
         if bad and (last_exact or i < len(steps) - 1):
             raise InternalError(f"CTI step {i + 1} ({t}) disagrees with the concrete step on {', '.join(bad)}")
         if bad:

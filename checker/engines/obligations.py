@@ -81,6 +81,10 @@ class Clock:
         self.started = time.monotonic()
         self.deadline = self.started + timeout if timeout else None
         self.solver_seconds = 0.0
+        self.phases: dict[str, float] = {}  # seconds per named phase, for reports and benchmarks
+
+    def phase(self, name: str, started: float) -> None:
+        self.phases[name] = round(self.phases.get(name, 0.0) + time.monotonic() - started, 4)
 
     def remaining_ms(self) -> int | None:
         if self.deadline is None:

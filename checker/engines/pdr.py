@@ -52,6 +52,7 @@ def run_pdr(
                 n, model.properties[n].kind, verdict, ENGINE, seconds=clock.elapsed(), extra=dict(extra or {}), **kw
             )
             results[n].extra["solver_seconds"] = round(clock.solver_seconds, 4)
+            results[n].extra["phases"] = dict(clock.phases)
             if enc.array_sets:
                 results[n].extra["array_sets"] = dict(enc.array_sets)
 
@@ -70,7 +71,9 @@ def run_pdr(
             if _proved(enc, pending, inv, clock, certificate_timeout, finish, note, quiet=True):
                 pending = []
     while pending:
+        started = time.monotonic()
         status, found = _spacer(enc, pending, clock)
+        clock.phase("spacer", started)
         if status == z3.unsat:
             assert isinstance(found, z3.BoolRef)
             _proved(enc, pending, found, clock, certificate_timeout, finish)
@@ -87,7 +90,8 @@ def run_pdr(
             finish(pending, Verdict.UNKNOWN, reason=f"timeout while replaying Spacer's counterexample (depth {depth})")
             break
         if not violated:
-            finish(pending, Verdict.UNKNOWN, reason=f"Spacer reported a counterexample at depth {depth} that BMC did not find")
+            why = f"Spacer reported a counterexample at depth {depth} that BMC did not find"
+            finish(pending, Verdict.UNKNOWN, reason=why)
             break
         for name, (d, trace) in violated.items():
             finish([name], Verdict.VIOLATED, depth=d, trace=trace, checked=True)
@@ -103,31 +107,44 @@ def _from_small_instance(enc: Encoding, names: list[str], clock: Clock) -> tuple
     if small is None:
         return None
     small_model, lowered = small
+    shown = ", ".join(f"{k}={v}" for k, v in lowered.items())
+    started = time.monotonic()
     small_enc = Encoding(small_model, sets=enc.sets)
     status, found = _spacer(small_enc, names, clock)
+    clock.phase(f"spacer with {shown}", started)
     if status != z3.unsat:
         return None
     assert isinstance(found, z3.BoolRef)
+    started = time.monotonic()
     candidates = instantiate(conjuncts(found), small_enc, enc)
     kept = houdini(enc, Obligations(enc, names), candidates, clock)
+    clock.phase("generalize (houdini)", started)
     if not kept:
         return None
-    shown = ", ".join(f"{k}={v}" for k, v in lowered.items())
     note = f"generalized from a proof with {shown} ({len(kept)} of {len(candidates)} lemma instances inductive)"
     return z3.And(kept), note
 
 
 def _proved(  # type: ignore[no-untyped-def]
-    enc: Encoding, names: list[str], inv: z3.BoolRef, clock: Clock, cert_timeout: float | None, finish,
-    note: str = "", quiet: bool = False,
+    enc: Encoding,
+    names: list[str],
+    inv: z3.BoolRef,
+    clock: Clock,
+    cert_timeout: float | None,
+    finish,
+    note: str = "",
+    quiet: bool = False,
 ) -> bool:
     """Report ``names`` proved by ``inv`` if the certificate re-check accepts it (else unknown, or
     nothing when ``quiet``: a generalized invariant that falls short is just not used)."""
+    started = time.monotonic()
     cert = certs.Certificate(enc, inv, list(names), k=1, engine=ENGINE)
     check = certs.check(cert, cert_timeout)
+    clock.phase("certificate re-check", started)
     if not check.ok:
         if not quiet:
-            finish(names, Verdict.UNKNOWN, reason=f"Spacer's invariant failed the independent re-check: {check.describe()}")
+            why = f"Spacer's invariant failed the independent re-check: {check.describe()}"
+            finish(names, Verdict.UNKNOWN, reason=why)
         return False
     lines = readable(enc, inv)
     why = f"inductive invariant of {len(lines)} conjunct(s)" + (f", {note}" if note else "")
@@ -198,8 +215,9 @@ def _derivation_depth(proof: z3.ExprRef, inv: z3.FuncDeclRef) -> int:
             continue
         seen.add(e.get_id())
         if z3.is_app(e):
-            if e.decl().name() == "hyper-res" and e.num_args() and z3.is_app_of(e.arg(e.num_args() - 1), z3.Z3_OP_UNINTERPRETED):
-                if e.arg(e.num_args() - 1).decl() == inv:
+            if e.decl().name() == "hyper-res" and e.num_args():
+                fact = e.arg(e.num_args() - 1)  # a hyper-resolution step's conclusion
+                if z3.is_app(fact) and fact.decl() == inv:
                     count += 1
             stack.extend(e.children())
     return max(count - 1, 0)

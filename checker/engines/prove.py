@@ -20,6 +20,7 @@ from typing import Any
 
 from ..encoding import Encoding
 from ..errors import InternalError, ModelError, RaceproofError
+from ..intervals import is_gap_error
 from ..model import Model, ModelInstance
 from ..results import PropertyResult, Verdict
 from ..trace import Trace, replay
@@ -69,7 +70,23 @@ def prove(
 
 
 def _run(engine: str, model: ModelInstance, properties: list[str], options: dict[str, Any]) -> list[PropertyResult]:
-    enc = Encoding(model, sets=options["sets"])
+    try:
+        return _run_with(engine, model, properties, options, options["sets"])
+    except ModelError as exc:
+        if options["sets"] != "auto" or not is_gap_error(exc.message):
+            raise
+    # A reachable state where a set held as an interval would need a gap: that was the
+    # encoding's choice, not the model's fault. Arrays represent every set.
+    results = _run_with(engine, model, properties, options, "array")
+    for r in results:
+        r.extra["sets"] = "array (a reachable step leaves a gap in an interval-encoded set)"
+    return results
+
+
+def _run_with(
+    engine: str, model: ModelInstance, properties: list[str], options: dict[str, Any], sets: str
+) -> list[PropertyResult]:
+    enc = Encoding(model, sets=sets)
     timeout = options["timeout"]
     if engine == "kind":
         return run_kind(model, properties, options["max_k"], timeout, options["strengthen"], enc)
@@ -143,6 +160,14 @@ def _portfolio(model: ModelInstance, properties: list[str], options: dict[str, A
                 p.terminate()
         for p in procs.values():
             p.join(timeout=5)
+    if not any(fallback.values()) and all((p.exitcode or 0) > 0 for p in procs.values()):
+        # Every child died before answering (e.g. the model class cannot be imported by name in
+        # a fresh process): run the proof here instead, with what is left of the time.
+        left = None if timeout is None else max(timeout - (time.monotonic() - started), 0.01)
+        results = _run("pdr", model, properties, options | {"timeout": left})
+        for r in results:
+            r.extra["portfolio"] = "the engine processes failed to start; ran PDR in this process"
+        return results
     elapsed = time.monotonic() - started
     out = []
     for n in properties:
@@ -162,9 +187,8 @@ def _inconclusive(
     reasons = [f"{r.engine}: {r.verdict.value}{' (' + r.reason + ')' if r.reason else ''}" for r in tried]
     if timeout is not None and elapsed >= timeout:
         reasons.insert(0, f"timeout after {timeout:g} s")
-    return PropertyResult(
-        name, model.properties[name].kind, Verdict.UNKNOWN, "auto", seconds=elapsed, reason="; ".join(reasons) or "no engine answered"
-    )
+    reason = "; ".join(reasons) or "no engine answered"
+    return PropertyResult(name, model.properties[name].kind, Verdict.UNKNOWN, "auto", seconds=elapsed, reason=reason)
 
 
 def _worker(
@@ -212,7 +236,10 @@ def _portable_trace(t: Trace) -> dict[str, Any]:
 
 
 def _restore(model: ModelInstance, d: dict[str, Any]) -> PropertyResult:
-    extra = {k: (_restore_trace(model, v) if isinstance(v, dict) and v.get("__trace__") else v) for k, v in d["extra"].items()}
+    def value(v: Any) -> Any:
+        return _restore_trace(model, v) if isinstance(v, dict) and v.get("__trace__") else v
+
+    extra = {k: value(v) for k, v in d["extra"].items()}
     trace = _restore_trace(model, d["trace"]) if d["trace"] is not None else None
     return PropertyResult(
         d["name"], d["kind"], Verdict(d["verdict"]), d["engine"], depth=d["depth"], trace=trace,

@@ -1,0 +1,71 @@
+"""The DNS race: the fixes proved for unbounded plan generations, the broken designs refuted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checker import certificate as certs
+from checker.engines.prove import prove
+from checker.results import Verdict
+from checker.runtime import CONCRETE, evaluate
+from checker.trace import replay
+from models.dns import Dns
+
+PROPS = ["endpoint_never_empty", "plan_never_regresses"]
+
+
+def _assert_proved(results, cert: Path | None = None) -> None:  # type: ignore[no-untyped-def]
+    for r in results:
+        assert r.verdict is Verdict.PROVED and r.checked, r.reason
+        assert r.extra["invariant"]
+    if cert is not None:
+        assert certs.check_file(cert).ok
+
+
+def _assert_violated(model, results) -> None:  # type: ignore[no-untyped-def]
+    for r in results:
+        assert r.verdict is Verdict.VIOLATED and r.trace is not None and r.trace.kind == "violation"
+        assert replay(model, r.trace.transitions) == r.trace.states
+        last = r.trace.states[-2:] if r.kind == "action_invariant" else r.trace.states[-1:]
+        assert evaluate(model, CONCRETE, r.name, *last) is False
+
+
+def test_version_cas_is_proved_for_unbounded_plans(tmp_path: Path) -> None:
+    model = Dns.build(variant="version_cas")
+    assert model.params.max_plans is None
+    cert = tmp_path / "cas.smt2"
+    results = prove(model, PROPS, engine="pdr", timeout=120, certificate=cert)
+    _assert_proved(results, cert)
+    text = "\n".join(results[0].extra["invariant"])
+    assert "plans.lo" in text and "endpoint_plan[0]" in text  # in the model's names
+
+
+@pytest.mark.parametrize("variant", ["as_designed", "cas_stale_snapshot"])
+def test_broken_designs_are_violated(variant: str) -> None:
+    model = Dns.build(variant=variant)
+    results = prove(model, PROPS, engine="kind", timeout=120)
+    _assert_violated(model, results)
+    assert [r.depth for r in results] == [9, 6]
+
+
+def test_stale_snapshot_only_exists_in_its_variant() -> None:
+    assert not any(s.name.startswith("enactor1.seen") for s in Dns.build(variant="version_cas").slots)
+    names = [s.name for s in Dns.build(variant="cas_stale_snapshot", endpoints=3).slots]
+    assert [n for n in names if n.startswith("enactor1.seen")] == [f"enactor1.seen[{i}]" for i in range(3)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["version_cas", "fencing_token"])
+@pytest.mark.parametrize(("enactors", "endpoints"), [(3, 2), (8, 3)])
+def test_fixes_are_proved_at_scale(variant: str, enactors: int, endpoints: int, tmp_path: Path) -> None:
+    model = Dns.build(variant=variant, enactors=enactors, endpoints=endpoints)
+    cert = tmp_path / "cert.smt2"
+    _assert_proved(prove(model, PROPS, engine="pdr", timeout=600, certificate=cert), cert)
+
+
+@pytest.mark.slow
+def test_auto_refutes_the_outage() -> None:
+    model = Dns.build(variant="as_designed")
+    _assert_violated(model, prove(model, PROPS, engine="auto", timeout=300))
