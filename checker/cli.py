@@ -61,7 +61,9 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # a bug in raceproof: report it, never a verdict
             if debug:
                 traceback.print_exc()
-            _fail(ExitCode.INCONCLUSIVE, f"internal error (no verdict): {type(exc).__name__}: {exc}; rerun with --debug")
+            _fail(
+                ExitCode.INCONCLUSIVE, f"internal error (no verdict): {type(exc).__name__}: {exc}; rerun with --debug"
+            )
 
     return wrapper
 
@@ -136,7 +138,9 @@ def check(
     results: list[SpecResult] = []
     for spec in loaded:
         with _progress(console, spec, as_json) as progress:
-            sr = check_spec(spec, depth, list(properties) or None, timeout, not no_symmetry, progress, engine, max_states)
+            sr = check_spec(
+                spec, depth, list(properties) or None, timeout, not no_symmetry, progress, engine, max_states
+            )
         _show(console, sr, as_json, all_vars, witnesses)
         results.append(sr)
     _finish(console, results, as_json, itf_path)

@@ -197,7 +197,9 @@ class Encoding:
                 expr = z3.If(self.oracle == t.index, value, expr)
         return expr
 
-    def substitution(self, x: State, o: z3.ArithRef | None = None, x2: State | None = None) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
+    def substitution(
+        self, x: State, o: z3.ArithRef | None = None, x2: State | None = None
+    ) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
         pairs = list(zip(self.flat(self.x), self.flat(x), strict=True))
         if o is not None:
             pairs.append((self.oracle, o))
@@ -218,7 +220,9 @@ class Encoding:
             self.prop_checks[name] = checks
         return z3.substitute(self._prop_cache[name], *self.substitution(x, None, x2))
 
-    def prop_check_violations(self, name: str, x: State, x2: State | None = None) -> list[tuple[RangeCheck, z3.BoolRef]]:
+    def prop_check_violations(
+        self, name: str, x: State, x2: State | None = None
+    ) -> list[tuple[RangeCheck, z3.BoolRef]]:
         """Each range check of a property (e.g. a key outside an array) with its violation over ``x``."""
         self.prop(name, x, x2)
         pairs = self.substitution(x, None, x2)
@@ -246,11 +250,13 @@ class Encoding:
                         continue
                     fires = z3.Or([self.oracle == i for i in moves])
                     for lo in group[:hi_pos]:
-                        same = z3.And([
-                            self.x[a] == self.x[b]
-                            for va, vb in zip(lo.vars.values(), hi.vars.values(), strict=True)
-                            for a, b in zip(va.slots, vb.slots, strict=True)
-                        ])
+                        same = z3.And(
+                            [
+                                self.x[a] == self.x[b]
+                                for va, vb in zip(lo.vars.values(), hi.vars.values(), strict=True)
+                                for a, b in zip(va.slots, vb.slots, strict=True)
+                            ]
+                        )
                         parts.append(z3.Not(z3.And(same, fires)))
             self._symmetry = z3.And(parts)
         return z3.substitute(self._symmetry, *self.substitution(x, o))

@@ -15,8 +15,7 @@ from types import FrameType, TracebackType
 _CHECKER_DIR = os.path.dirname(os.path.abspath(__file__))
 # Frames in these folders are never "the model's line": the stdlib and z3's own code.
 _FOREIGN_DIRS = tuple(
-    os.path.abspath(p) + os.sep
-    for p in {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"]}
+    os.path.abspath(p) + os.sep for p in {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"]}
 )
 
 

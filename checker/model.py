@@ -359,8 +359,7 @@ class ModelInstance:
         self.init: tuple[Any, ...] = self._init_state()
         self.transitions = self._transitions()
         self.properties = {
-            name: Property(d.name, d.kind, d.fn, d.doc, d.file, d.line)
-            for name, d in model.property_decls().items()
+            name: Property(d.name, d.kind, d.fn, d.doc, d.file, d.line) for name, d in model.property_decls().items()
         }
 
     # -- construction
@@ -389,12 +388,16 @@ class ModelInstance:
             self.slots.append(Slot(name, var.sort, var))
         elif isinstance(decl, Array):
             size = decl.resolve_size(self.params)
-            var = Var(name, decl, inst, "array", decl.elem.sort(self.params), range(start, start + size), list(range(size)))
+            var = Var(
+                name, decl, inst, "array", decl.elem.sort(self.params), range(start, start + size), list(range(size))
+            )
             self.slots.extend(Slot(f"{name}[{i}]", var.sort, var) for i in range(size))
         elif isinstance(decl, Map):
             key_sort = decl.key.sort(self.params)
             if not getattr(key_sort, "finite", True):
-                raise decl.fail(f"map keys must be a finite type (Enum, Bool, or Int with min and max), not {key_sort.describe()}")
+                raise decl.fail(
+                    f"map keys must be a finite type (Enum, Bool, or Int with min and max), not {key_sort.describe()}"
+                )
             keys = finite_values(key_sort)
             var = Var(name, decl, inst, "map", decl.value.sort(self.params), range(start, start + len(keys)), keys)
             var.key_kind = sort_kind(key_sort)

@@ -70,7 +70,9 @@ def _import(module_name: str, ref: str) -> ModuleType:
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
             known = ", ".join(_bundled()) or "none"
-            raise SpecError(f"unknown model '{ref}' (bundled models: {known}; or give 'package.module:Class')") from None
+            raise SpecError(
+                f"unknown model '{ref}' (bundled models: {known}; or give 'package.module:Class')"
+            ) from None
         raise _located(exc, ref) from None
     except SyntaxError as exc:
         raise ModelError(f"model '{ref}' has a syntax error: {exc.msg}", exc.filename, exc.lineno) from None

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from .trace import Trace
 
 
-class Verdict(str, enum.Enum):
+class Verdict(enum.StrEnum):
     HOLDS = "holds"  # no violation in any trace up to the bound
     PROVED = "proved"  # holds in every reachable state, with a re-checked certificate
     VIOLATED = "violated"  # a replayed counterexample exists

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from .engines.bmc import run_bmc
 from .engines.explicit import run_explicit
 from .engines.prove import prove
-from .model import ModelInstance
 from .errors import SpecError
+from .model import ModelInstance
 from .results import ExitCode, PropertyResult, exit_code
 from .spec import Spec
 
@@ -32,7 +32,9 @@ def _check_names(spec: Spec, model: ModelInstance, names: list[str]) -> None:
     for name in names:
         if name not in model.properties:
             known = ", ".join(model.properties)
-            raise SpecError(f"unknown property '{name}' (this model has: {known})", str(spec.path), spec.line("", "model"))
+            raise SpecError(
+                f"unknown property '{name}' (this model has: {known})", str(spec.path), spec.line("", "model")
+            )
 
 
 def check_spec(

@@ -438,7 +438,9 @@ class SetView(SetLike):
     def _elem_raw(self, value: Any, what: str) -> Any:
         kind = value.kind if isinstance(value, Term) else py_kind(value)
         if kind != sort_kind(self._elem):
-            raise error_at_caller(ModelError, f"{self._var.name}.{what}: elements are {self._elem.describe()}, got {value!r}")
+            raise error_at_caller(
+                ModelError, f"{self._var.name}.{what}: elements are {self._elem.describe()}, got {value!r}"
+            )
         return lift(self._frame.interp, value)
 
     def _finite(self) -> bool:
@@ -503,7 +505,9 @@ class SetView(SetLike):
             new = intervals.discard_if(raw, holds(g), g, self._slot, self._var.name)
         elif self._finite():
             values = finite_values(self._elem)
-            new = tuple(interp.and_([bit, interp.not_(holds(interp.const(v)))]) for v, bit in zip(values, raw, strict=True))
+            new = tuple(
+                interp.and_([bit, interp.not_(holds(interp.const(v)))]) for v, bit in zip(values, raw, strict=True)
+            )
         else:
             g = z3.FreshInt("g")
             new = z3.Lambda([g], z3.And(z3.Select(raw, g), z3.Not(holds(g))))
@@ -607,7 +611,9 @@ def evaluate(
         try:
             result = _call(model, f"property '{prop_name}'", lambda: prop.fn(*views))
         except Disabled:
-            raise ModelError(f"property '{prop_name}' calls require(...); properties return a bool", prop.file, prop.line) from None
+            raise ModelError(
+                f"property '{prop_name}' calls require(...); properties return a bool", prop.file, prop.line
+            ) from None
     if isinstance(result, bool):
         return interp.const(result)
     if not isinstance(result, Term) or result.kind != "bool":

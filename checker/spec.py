@@ -131,7 +131,7 @@ def load_spec(path: str | Path) -> Spec:
             raise fail(f"unknown key '{key}' (a spec has: {', '.join(sorted(_TOP_KEYS))})", "", key)
     ref = data.get("model")
     if not isinstance(ref, str) or not ref:
-        err = fail("missing 'model = \"<name>\"' (e.g. model = \"dns\")", "", "model")
+        err = fail('missing \'model = "<name>"\' (e.g. model = "dns")', "", "model")
         err.line = err.line or 1
         raise err
     try:
@@ -171,7 +171,9 @@ def load_spec(path: str | Path) -> Spec:
     if not isinstance(properties, list) or not all(isinstance(p, str) for p in properties):
         raise fail("properties must be a list of property names", "check", "properties")
     if not properties:
-        raise fail("the spec checks no property (the model declares none, or 'properties' is empty)", "check", "properties")
+        raise fail(
+            "the spec checks no property (the model declares none, or 'properties' is empty)", "check", "properties"
+        )
     for name in properties:
         if name not in known:
             raise fail(_unknown_property(name, known), "check", "properties")

@@ -103,9 +103,7 @@ class Symbolic(Interp):
             return z3.IntVal(value)
         if isinstance(value, str):
             if value not in self.enum_ids:
-                raise error_at_caller(
-                    ModelError, f"'{value}' is not a value of any Enum declared in this model", 4
-                )
+                raise error_at_caller(ModelError, f"'{value}' is not a value of any Enum declared in this model", 4)
             return z3.IntVal(self.enum_ids[value])
         raise error_at_caller(ModelError, f"unsupported value {value!r} in model code", 4)
 
@@ -238,28 +236,71 @@ class Term:
         a, b = (other_raw, self.raw) if swap else (self.raw, other_raw)
         return Term(self.interp, self.interp.binop(op, a, b), _RESULT_KIND[op])
 
-    def __add__(self, o: Any) -> Term: return self._op("add", o)
-    def __radd__(self, o: Any) -> Term: return self._op("add", o, True)
-    def __sub__(self, o: Any) -> Term: return self._op("sub", o)
-    def __rsub__(self, o: Any) -> Term: return self._op("sub", o, True)
-    def __mul__(self, o: Any) -> Term: return self._op("mul", o)
-    def __rmul__(self, o: Any) -> Term: return self._op("mul", o, True)
-    def __floordiv__(self, o: Any) -> Term: return self._op("floordiv", o)
-    def __rfloordiv__(self, o: Any) -> Term: return self._op("floordiv", o, True)
-    def __mod__(self, o: Any) -> Term: return self._op("mod", o)
-    def __rmod__(self, o: Any) -> Term: return self._op("mod", o, True)
-    def __eq__(self, o: Any) -> Term: return self._op("eq", o)  # type: ignore[override]
-    def __ne__(self, o: Any) -> Term: return self._op("ne", o)  # type: ignore[override]
-    def __lt__(self, o: Any) -> Term: return self._op("lt", o)
-    def __le__(self, o: Any) -> Term: return self._op("le", o)
-    def __gt__(self, o: Any) -> Term: return self._op("gt", o)
-    def __ge__(self, o: Any) -> Term: return self._op("ge", o)
-    def __and__(self, o: Any) -> Term: return self._op("and", o)
-    def __rand__(self, o: Any) -> Term: return self._op("and", o, True)
-    def __or__(self, o: Any) -> Term: return self._op("or", o)
-    def __ror__(self, o: Any) -> Term: return self._op("or", o, True)
-    def __xor__(self, o: Any) -> Term: return self._op("xor", o)
-    def __rxor__(self, o: Any) -> Term: return self._op("xor", o, True)
+    def __add__(self, o: Any) -> Term:
+        return self._op("add", o)
+
+    def __radd__(self, o: Any) -> Term:
+        return self._op("add", o, True)
+
+    def __sub__(self, o: Any) -> Term:
+        return self._op("sub", o)
+
+    def __rsub__(self, o: Any) -> Term:
+        return self._op("sub", o, True)
+
+    def __mul__(self, o: Any) -> Term:
+        return self._op("mul", o)
+
+    def __rmul__(self, o: Any) -> Term:
+        return self._op("mul", o, True)
+
+    def __floordiv__(self, o: Any) -> Term:
+        return self._op("floordiv", o)
+
+    def __rfloordiv__(self, o: Any) -> Term:
+        return self._op("floordiv", o, True)
+
+    def __mod__(self, o: Any) -> Term:
+        return self._op("mod", o)
+
+    def __rmod__(self, o: Any) -> Term:
+        return self._op("mod", o, True)
+
+    def __eq__(self, o: Any) -> Term:
+        return self._op("eq", o)  # type: ignore[override]
+
+    def __ne__(self, o: Any) -> Term:
+        return self._op("ne", o)  # type: ignore[override]
+
+    def __lt__(self, o: Any) -> Term:
+        return self._op("lt", o)
+
+    def __le__(self, o: Any) -> Term:
+        return self._op("le", o)
+
+    def __gt__(self, o: Any) -> Term:
+        return self._op("gt", o)
+
+    def __ge__(self, o: Any) -> Term:
+        return self._op("ge", o)
+
+    def __and__(self, o: Any) -> Term:
+        return self._op("and", o)
+
+    def __rand__(self, o: Any) -> Term:
+        return self._op("and", o, True)
+
+    def __or__(self, o: Any) -> Term:
+        return self._op("or", o)
+
+    def __ror__(self, o: Any) -> Term:
+        return self._op("or", o, True)
+
+    def __xor__(self, o: Any) -> Term:
+        return self._op("xor", o)
+
+    def __rxor__(self, o: Any) -> Term:
+        return self._op("xor", o, True)
 
     def __invert__(self) -> Term:
         if self.kind != "bool":

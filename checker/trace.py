@@ -48,7 +48,9 @@ class Trace:
                 continue
             var = self.model.var_by_name[name]
             if var.shape == "array":
-                out.extend(Change(f"{name}[{k}]", o, n) for k, (o, n) in enumerate(zip(old, new, strict=True)) if o != n)
+                out.extend(
+                    Change(f"{name}[{k}]", o, n) for k, (o, n) in enumerate(zip(old, new, strict=True)) if o != n
+                )
             elif var.shape == "map":
                 out.extend(Change(f"{name}[{k}]", old[k], new[k]) for k in new if old[k] != new[k])
             else:

@@ -69,3 +69,44 @@ def test_fixes_are_proved_at_scale(variant: str, enactors: int, endpoints: int, 
 def test_auto_refutes_the_outage() -> None:
     model = Dns.build(variant="as_designed")
     _assert_violated(model, prove(model, PROPS, engine="auto", timeout=300))
+
+
+def test_the_ladder_climbs_replicas_to_two_then_arrays() -> None:
+    from checker.engines.generalize import ladder
+
+    rungs = ladder(Dns.build(variant="fencing_token", enactors=8, endpoints=3))
+    assert rungs == [
+        {"enactors": 1, "endpoints": 1},
+        {"enactors": 2, "endpoints": 1},
+        {"enactors": 2, "endpoints": 2},
+        {"enactors": 2, "endpoints": 3},
+    ]
+    assert ladder(Dns.build(enactors=1, endpoints=1)) == []
+
+
+def test_lemmas_are_instantiated_for_every_choice_of_replicas() -> None:
+    import z3
+
+    from checker.encoding import Encoding
+    from checker.engines.generalize import instantiate
+
+    big = Encoding(Dns.build(variant="version_cas", enactors=3), sets="auto")
+    a, b = z3.Ints("enactor1.plan enactor2.plan")
+    images = instantiate([a <= b, a >= 0], big)
+    assert len(images) == 3 * 2 + 3  # ordered pairs of distinct replicas, then each replica
+    assert all("enactor" in str(i) for i in images)
+
+
+def test_proof_is_generalized_from_smaller_instances() -> None:
+    (r, _) = prove(Dns.build(variant="version_cas"), PROPS, engine="pdr", timeout=120)
+    assert r.verdict is Verdict.PROVED
+    assert "generalized from smaller instances" in r.reason
+
+
+@pytest.mark.slow
+def test_direct_spacer_proves_without_the_ladder() -> None:
+    from checker.engines.pdr import run_pdr
+
+    results = run_pdr(Dns.build(variant="version_cas"), PROPS, timeout=300, generalize=False)
+    _assert_proved(results)
+    assert all("generalized" not in r.reason for r in results)

@@ -1,14 +1,17 @@
-"""Invariants of a large symmetric instance from a proof of a small one.
+"""Invariants of a large instance from proofs of smaller ones.
 
-Spacer's time grows steeply with the number of interchangeable replicas (8 Enactors), while
-the invariant of such a system is usually *parametric*: each lemma talks about one or two
-replicas and the shared state, and holds for every choice of them. So: prove the same
-model with two replicas, instantiate each lemma of its invariant for every injective
-choice of replicas of the large instance, and keep the largest inductive subset (Houdini:
-drop every lemma that some step can break, until none can). If what survives implies the
-properties, it is an invariant of the large instance, and the certificate re-check says so
-independently; if not, the caller falls back to Spacer on the large instance itself.
-Nothing here is trusted: a bad lemma is only ever dropped, never assumed.
+Spacer's time grows steeply with the size of a model (8 interchangeable Enactors, 3
+endpoints), while the invariant of such a system is usually *parametric*: each lemma talks
+about one or two replicas, a few array elements and the shared state, and holds for every
+choice of them. So the proof climbs a *ladder* of instances: the model with every size
+parameter (a replica count, an array length) at its smallest, then one parameter one step
+larger at a time, replicas only up to two. At each rung the lemmas found so far are carried
+over (every lemma, for every injective choice of replicas; array elements keep their
+names), only the largest inductive subset is kept (Houdini: drop every lemma that some step
+can break, until none can), and Spacer fills in the rest, starting from those lemmas. At the
+full instance, if what survives implies the properties, it is the invariant; else Spacer on
+the full instance starts from it. Nothing here is trusted: a lemma is only ever dropped,
+never assumed without a check, and the certificate re-check judges the result on its own.
 """
 
 from __future__ import annotations
@@ -24,29 +27,67 @@ from ..errors import RaceproofError
 from ..model import ModelInstance
 from .obligations import Clock, Obligations, new_solver
 
-SMALL = 2  # replicas in the small instance: enough for lemmas relating two of them
+SMALL = 2  # replicas on the ladder: enough for lemmas relating two of them
+MAX_RUNGS = 12
 
 
-def smaller_instance(model: ModelInstance) -> tuple[ModelInstance, dict[str, int]] | None:
-    """The model with every symmetric replica count above ``SMALL`` lowered to ``SMALL``.
+def ladder(model: ModelInstance) -> list[dict[str, int]]:
+    """The parameters of the smaller instances to prove first, smallest first (the full
+    instance not included). Empty if the model has no size parameter to shrink."""
+    sizes = _size_params(model)
+    if not sizes:
+        return []
+    target = model.param_dict()
+    replicas = {
+        comp.count
+        for attr, comp in model.model.components().items()
+        if isinstance(comp.count, str) and comp.symmetric and attr not in model.asymmetry
+    }
+    current = dict(sizes)
+    rungs = [dict(current)]
+    order = sorted(p for p in sizes if p in replicas) + sorted(p for p in sizes if p not in replicas)
+    for p in order:
+        top = min(target[p], SMALL) if p in replicas else target[p]
+        while current[p] < top:
+            current[p] += 1
+            rungs.append(dict(current))
+    full = {p: target[p] for p in sizes}
+    rungs = [r for r in rungs if r != full]
+    return rungs if len(rungs) <= MAX_RUNGS else []
 
-    Only counts given by a parameter can be lowered. None if there is nothing to lower, or
-    the model does not accept the smaller parameters.
-    """
-    lowered: dict[str, int] = {}
-    for attr, comp in model.model.components().items():
-        if not isinstance(comp.count, str) or not comp.symmetric or attr in model.asymmetry:
+
+def _size_params(model: ModelInstance) -> dict[str, int]:
+    """Int parameters that only add state when they grow (more replicas, longer arrays),
+    with their smallest value."""
+    names = {s.name for s in model.slots}
+    out: dict[str, int] = {}
+    for name, param in model.model.params().items():
+        value = getattr(model.params, name)
+        if param.type is not int or isinstance(value, bool) or not isinstance(value, int):
             continue
-        count = getattr(model.params, comp.count, None)
-        if isinstance(count, int) and count > SMALL:
-            lowered[comp.count] = SMALL
-    if not lowered:
-        return None
-    try:
-        small = model.model.build(**(model.param_dict() | lowered))
-    except RaceproofError:
-        return None
-    return small, lowered
+        low = max(param.min if param.min is not None else 1, 1)
+        if value <= low:
+            continue
+        try:
+            smaller = model.model.build(**(model.param_dict() | {name: low}))
+        except RaceproofError:
+            continue
+        if {s.name for s in smaller.slots} < names:
+            out[name] = low
+    return out
+
+
+def build(model: ModelInstance, params: dict[str, int]) -> ModelInstance:
+    return model.model.build(**(model.param_dict() | params))
+
+
+def implies_properties(enc: Encoding, obl: Obligations, lemmas: list[z3.BoolRef], clock: Clock) -> bool:
+    """Whether ``lemmas`` (and the declared types) imply every property and range check."""
+    x, o, x2 = enc.x, enc.oracle, enc.x_next
+    solver = new_solver(enc)
+    solver.add(z3.And(lemmas), enc.domain(x))
+    solver.add(z3.Or(z3.Not(obl.state_ok(x)), z3.And(enc.trans(x, o, x2), z3.Not(obl.step_ok(x, o, x2)))))
+    return clock.check(solver) == z3.unsat
 
 
 def conjuncts(f: z3.BoolRef) -> list[z3.BoolRef]:
@@ -55,8 +96,9 @@ def conjuncts(f: z3.BoolRef) -> list[z3.BoolRef]:
     return [] if z3.is_true(f) else [f]
 
 
-def instantiate(lemmas: list[z3.BoolRef], small: Encoding, big: Encoding) -> list[z3.BoolRef]:
-    """Every lemma of the small instance, for every injective choice of replicas of the big one."""
+def instantiate(lemmas: list[z3.BoolRef], big: Encoding) -> list[z3.BoolRef]:
+    """Every lemma of a smaller instance, for every injective choice of replicas of ``big``
+    (lemmas about state ``big`` does not have are left out)."""
     big_consts = {str(c): c for c in big.flat(big.x)}
     replicas: dict[str, list[int]] = {}
     for inst in big.model.instances:
@@ -95,10 +137,18 @@ def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock
     """The largest subset of ``candidates`` that holds initially and is closed under every
     step that keeps the ranges (None on timeout)."""
     x, o, x2 = enc.x, enc.oracle, enc.x_next
+    # The initial state is one concrete state: evaluate each lemma there (a solver only for
+    # what simplification leaves open).
+    at_init = list(zip(enc.flat(x), enc.flat(enc.const_state(enc.model.init)), strict=True))
     init = new_solver(enc)
     init.add(enc.init(x))
     kept = []
     for lemma in candidates:
+        value = z3.simplify(z3.substitute(lemma, *at_init))
+        if z3.is_true(value) or z3.is_false(value):
+            if z3.is_true(value):
+                kept.append(lemma)
+            continue
         init.push()
         init.add(z3.Not(lemma))
         status = clock.check(init)

@@ -106,7 +106,10 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
         states = max((r.extra.get("states", 0) for r in sr.results), default=0)
         head.append(f"  explicit search, {states:,} distinct states, depth {sr.depth}, {sr.seconds:.2f}s", style="dim")
     elif sr.engine.startswith("prove"):
-        head.append(f"  {sr.engine}: every reachable state; witnesses by bmc to depth {sr.depth}, {sr.seconds:.2f}s", style="dim")
+        head.append(
+            f"  {sr.engine}: every reachable state; witnesses by bmc to depth {sr.depth}, {sr.seconds:.2f}s",
+            style="dim",
+        )
     else:
         head.append(f"  {sr.engine} to depth {sr.depth}, {sr.seconds:.2f}s", style="dim")
     console.print(head)
@@ -118,15 +121,22 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
         if r.verdict is Verdict.PROVED and invariant and invariant not in shown:
             shown.add(invariant)
             names = [x.name for x in sr.results if tuple(x.extra.get("invariant") or ()) == invariant]
-            console.print(Text(f"\nInductive invariant proving {', '.join(names)} (re-checked by a fresh solver):", style="bold"))
+            console.print(
+                Text(f"\nInductive invariant proving {', '.join(names)} (re-checked by a fresh solver):", style="bold")
+            )
             for conjunct in invariant:
                 console.print(f"  {conjunct}")
             if r.extra.get("certificate"):
                 console.print(f"  certificate: {r.extra['certificate']} (re-check: z3 {r.extra['certificate']})")
         cti = r.extra.get("cti")
         if cti is not None:
-            console.print(Text(f"\nCounterexample to induction for {r.name} (NOT a real violation: the first state "
-                               "need not be reachable; add a strengthening invariant or raise k):", style="bold yellow"))
+            console.print(
+                Text(
+                    f"\nCounterexample to induction for {r.name} (NOT a real violation: the first state "
+                    "need not be reachable; add a strengthening invariant or raise k):",
+                    style="bold yellow",
+                )
+            )
             console.print(trace_table(cti, all_vars=True))
     for r in sr.results:
         if r.trace is not None and (r.trace.kind == "violation" or witnesses):
