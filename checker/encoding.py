@@ -250,11 +250,13 @@ class Encoding:
                         continue
                     fires = z3.Or([self.oracle == i for i in moves])
                     for lo in group[:hi_pos]:
+                        # flat(): a set slot is a tuple of bits (or an interval's two bounds)
                         same = z3.And(
                             [
-                                self.x[a] == self.x[b]
+                                ea == eb
                                 for va, vb in zip(lo.vars.values(), hi.vars.values(), strict=True)
                                 for a, b in zip(va.slots, vb.slots, strict=True)
+                                for ea, eb in zip(self.flat([self.x[a]]), self.flat([self.x[b]]), strict=True)
                             ]
                         )
                         parts.append(z3.Not(z3.And(same, fires)))

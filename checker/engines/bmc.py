@@ -38,10 +38,14 @@ class Unrolling:
         # Without arrays the whole unrolling is linear integer arithmetic; z3's solver for
         # that logic was 1.7x faster than the default one on the DNS model.
         # Lambdas (bulk deletes from unbounded sets) are outside QF_AUFLIA: let z3 choose.
-        self.solver = z3.SolverFor(self.enc.logic) if self.enc.logic == "QF_LIA" else z3.Solver()
-        # The older simplex arithmetic solver answered the DNS unrollings' UNSAT queries
-        # 2-3x faster than z3's default one (benchmarks/bench_bmc.py).
-        self.solver.set("arith.solver", 2)
+        if self.enc.logic == "QF_LIA":
+            self.solver = z3.SolverFor("QF_LIA")
+            # The older simplex arithmetic solver answered the DNS unrollings' UNSAT queries
+            # 2-3x faster than z3's default one (benchmarks/bench_bmc.py); with arrays and
+            # lambdas it made z3 answer unknown, so it is set for pure arithmetic only.
+            self.solver.set("arith.solver", 2)
+        else:
+            self.solver = z3.Solver()
         x0 = self.enc.fresh_state("@0")
         self.states.append(x0)
         self.solver.add(self.enc.init(x0))

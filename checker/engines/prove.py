@@ -12,6 +12,7 @@ from the transitions' indices, before it is reported.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue as queue_mod
 import time
 import traceback
@@ -34,6 +35,7 @@ CONCLUSIVE = (Verdict.PROVED, Verdict.VIOLATED)
 # certificate re-check runs after the engine's own clock stops.
 _GRACE = 10.0
 _BMC_DEPTH = 10_000  # BMC in the portfolio runs until stopped
+_NICE = 10
 
 
 def prove(
@@ -195,6 +197,10 @@ def _worker(
     engine: str, cls: type[Model], params: dict[str, Any], properties: list[str], options: dict[str, Any], answers: Any
 ) -> None:
     try:
+        if engine != "pdr" and hasattr(os, "nice"):
+            # Three engines on (here) two cores: let PDR, the one that proves, keep a core to
+            # itself; BMC and k-induction share the other (they still find bugs first).
+            os.nice(_NICE)
         model = cls.build(**params)
         results = _run(engine, model, properties, options)
         answers.put((engine, ("ok", [_portable(r) for r in results])))
