@@ -152,7 +152,7 @@ def action(fn: Callable[..., Any] | None = None, /, *, fair: bool = False, **dom
 @dataclass
 class PropertyDecl:
     name: str
-    kind: str  # "invariant" | "action_invariant" | "reachable"
+    kind: str  # "invariant" | "action_invariant" | "reachable" | "recoverable" | "eventually"
     fn: Callable[..., Any]
     doc: str
     file: str
@@ -175,6 +175,17 @@ action_invariant = _property("action_invariant")
 """``@action_invariant def name(old, new) -> bool``: holds across every step."""
 reachable = _property("reachable")
 """``@reachable def name(sys) -> bool``: some reachable state satisfies it (a witness)."""
+recoverable = _property("recoverable")
+"""``@recoverable def name(sys) -> bool``: from every reachable state a state satisfying it is
+still reachable (AG EF good). Checked on the explicit state graph of a finite instance."""
+eventually = _property("eventually")
+"""``@eventually def name(sys) -> bool``: every infinite path that is weakly fair to the
+actions declared ``@action(fair=True)`` reaches a state satisfying it (AF good). Checked on
+the explicit state graph; a violation is a lasso (a prefix and a cycle that repeats forever).
+Paths that end in a deadlock count as repeating their last state."""
+
+#: property kinds that need the whole state graph (the explicit engine), not one trace
+GRAPH_KINDS = frozenset({"recoverable", "eventually"})
 
 
 # ---------------------------------------------------------------------------- components
