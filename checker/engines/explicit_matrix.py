@@ -40,7 +40,7 @@ class MatrixSearch:
         frontier, base = S0, 0
         self._check_states(frontier, base)
         while s.going and frontier.shape[1] and not s.timed_out():
-            s.report()
+            s.report(frontier.shape[1])
             succ, parents, via = self._expand(frontier, base)
             if s.stop is not None:
                 break
@@ -75,7 +75,7 @@ class MatrixSearch:
             where, nxt = self.c.successors(step, frontier)
             if not where.size:
                 continue
-            self.s.fired += where.size
+            self.s.count(step.transition.index, where.size)
             ids = (base + where).astype(np.int32)
             for name in self.s.of_kind("action_invariant"):
                 bad = np.flatnonzero(~self.c.holds(name, frontier[:, where], nxt))
