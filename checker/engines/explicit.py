@@ -79,12 +79,13 @@ def run_explicit(
             except Untranslatable:
                 if backend == "numpy":
                     raise
-    search_started = time.monotonic()
+    search_started, search_cpu = time.monotonic(), time.process_time()
     if compiled is not None:
         MatrixSearch(compiled, search, symmetry).run()
     else:
         TupleSearch(search, symmetry).run()
     search.search_seconds = time.monotonic() - search_started
+    search.search_cpu_seconds = time.process_time() - search_cpu
     return _results(search, time.monotonic() - started, [t.index for t, _ in enc.fired])
 
 
@@ -108,6 +109,7 @@ def _results(s: Search, seconds: float, live: list[int]) -> list[PropertyResult]
         "states_per_second": round(s.states / seconds) if seconds > 0 else None,
         # the search alone, without building the encoding and compiling the steps
         "search_seconds": round(s.search_seconds, 4),
+        "search_cpu_seconds": round(s.search_cpu_seconds, 4),
         "key_repacks": s.repacks,
         "coverage": coverage,
     }

@@ -49,6 +49,7 @@ class Search:
     symmetry: bool = False
     repacks: int = 0  # times the packed-key layout widened (numpy search)
     search_seconds: float = 0.0
+    search_cpu_seconds: float = 0.0  # CPU time of the search (wall time misleads on a loaded machine)
 
     def __post_init__(self) -> None:
         self.pending = list(self.properties)
