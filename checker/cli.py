@@ -21,6 +21,7 @@ import click
 from rich.console import Console
 
 from . import __version__
+from .coverage import strict_exit_code, strict_problems
 from .errors import InternalError, RaceproofError, SpecError
 from .itf import to_itf, write_json_atomic
 from .registry import known_models, load_model
@@ -114,6 +115,12 @@ def _load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[
     help="bmc: symbolic, to the depth bound; explicit: exhaustive search of a finite instance (default: the spec's).",
 )
 @click.option("--max-states", type=click.IntRange(min=1), help="explicit: stop (inconclusive) after N distinct states.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail (exit 1) if an action never fires or a `reachable` property is never witnessed; "
+    "exit 3 if the run could not decide whether an action fires.",
+)
 @handle_errors
 def check(
     specs: tuple[str, ...],
@@ -127,11 +134,13 @@ def check(
     no_symmetry: bool,
     engine: str | None,
     max_states: int | None,
+    strict: bool,
 ) -> None:
     """Check SPEC files: every property, every interleaving, up to the bound.
 
     Exit 0 if every property holds or is witnessed, 1 if one is violated, 2 on bad
     input, 3 if a result is inconclusive (timeout, unknown, no witness within the bound).
+    Each check also lists the actions that never fired (coverage); `--strict` fails on them.
     """
     loaded = _load_all(specs, properties)
     console = _console()
@@ -142,8 +151,19 @@ def check(
                 spec, depth, list(properties) or None, timeout, not no_symmetry, progress, engine, max_states
             )
         _show(console, sr, as_json, all_vars, witnesses)
+        if strict:
+            _strict_messages(sr)
         results.append(sr)
-    _finish(console, results, as_json, itf_path)
+    _finish(console, results, as_json, itf_path, strict)
+
+
+def _strict_messages(sr: SpecResult) -> None:
+    """Why --strict fails (or cannot pass) this spec, on stderr (stdout may be JSON)."""
+    failures, undecided = strict_problems(sr.coverage)
+    for problem in failures:
+        click.echo(f"strict: {sr.spec.path}: {problem}", err=True)
+    for problem in undecided:
+        click.echo(f"strict: {sr.spec.path}: inconclusive: {problem}", err=True)
 
 
 def _show(console: Console, sr: SpecResult, as_json: bool, all_vars: bool = False, witnesses: bool = False) -> None:
@@ -153,14 +173,23 @@ def _show(console: Console, sr: SpecResult, as_json: bool, all_vars: bool = Fals
         print_spec_result(console, sr, all_vars=all_vars, witnesses=witnesses)
 
 
-def _finish(console: Console, results: list[SpecResult], as_json: bool, itf_path: str | None) -> None:
-    """Write the ITF traces, print the JSON object if asked, and exit with the worst verdict's code."""
+def _finish(
+    console: Console, results: list[SpecResult], as_json: bool, itf_path: str | None, strict: bool = False
+) -> None:
+    """Write the ITF traces, print the JSON object if asked, and exit with the worst verdict's code
+    (with ``strict``, coverage problems count: see `checker.coverage.strict_exit_code`)."""
     written = _write_itf(itf_path, results) if itf_path else []
-    code = max((sr.exit_code for sr in results), default=ExitCode.OK)
+    codes = [strict_exit_code(sr.exit_code, sr.coverage) if strict else sr.exit_code for sr in results]
+    code = max(codes, default=ExitCode.OK)
     if as_json:
         from .report.json import spec_json
 
-        out = {"raceproof": __version__, "exit_code": int(code), "specs": [spec_json(sr) for sr in results]}
+        specs = [spec_json(sr) for sr in results]
+        if strict:
+            for obj, sr, spec_code in zip(specs, results, codes, strict=True):
+                failures, undecided = strict_problems(sr.coverage)
+                obj["strict"] = {"exit_code": int(spec_code), "failures": failures, "undecided": undecided}
+        out = {"raceproof": __version__, "exit_code": int(code), "specs": specs}
         if itf_path:
             out["itf"] = written
         click.echo(json.dumps(out, indent=2, default=str))
@@ -227,23 +256,38 @@ def _status(console: Console, message: str, quiet: bool) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _progress(console: Console, spec: Spec, quiet: bool) -> Iterator[Callable[..., None] | None]:
-    """A live status line on a terminal: depth, states (explicit search), time, open properties.
+    """A live progress line on a terminal (nothing with --json or off a terminal).
 
-    BMC calls it with (depth, open properties), the explicit engine with (depth, states, open).
+    BMC calls it with (depth, open properties); the explicit engine with (depth, stored
+    states, open properties, frontier size) as each breadth-first level starts.
     """
     if quiet or not console.is_terminal:
         yield None
         return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     started = time.monotonic()
-    with console.status(f"{spec.path}: starting") as status:
+    what = TextColumn("{task.fields[what]}")
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), what)
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(str(spec.path), total=None, what="starting")
 
         def update(depth: int, *rest: Any) -> None:
-            elapsed = time.monotonic() - started
-            pending = rest[-1]
-            states = f", {rest[0]:,} states ({rest[0] / max(elapsed, 1e-9):,.0f}/s)" if len(rest) == 2 else ""
-            status.update(f"{spec.path}: depth {depth}{states}, {elapsed:.1f}s, open: {', '.join(pending)}")
+            bar.update(task, what=progress_text(depth, rest, time.monotonic() - started))
 
         yield update
+
+
+def progress_text(depth: int, rest: tuple[Any, ...], elapsed: float) -> str:
+    """One progress line from an engine's callback arguments (after the depth)."""
+    if len(rest) == 3:  # explicit search: states, open properties, frontier
+        states, pending, frontier = rest
+        rate = states / max(elapsed, 1e-9)
+        head = f"depth {depth}  {states:,} states  {rate:,.0f} states/s  queue {frontier:,}"
+    else:  # BMC: open properties
+        pending = rest[-1]
+        head = f"depth {depth}"
+    return f"{head}  open: {', '.join(pending) or '-'}"
 
 
 def _write_itf(path: str, results: list[SpecResult]) -> list[str]:

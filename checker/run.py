@@ -5,8 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from .coverage import spec_coverage
+from .encoding import Encoding
 from .engines.bmc import run_bmc
+from .engines.bmc_coverage import bmc_coverage
 from .engines.explicit import run_explicit
 from .engines.prove import prove
 from .errors import SpecError
@@ -22,6 +26,8 @@ class SpecResult:
     seconds: float
     depth: int
     engine: str
+    #: actions fired / never fired and `reachable` properties not witnessed (`checker.coverage`)
+    coverage: dict[str, Any] | None = None
 
     @property
     def exit_code(self) -> ExitCode:
@@ -59,12 +65,13 @@ def check_spec(
     # Properties the spec expects to be *proved* get a proof, not a bounded check.
     to_prove = [n for n in names if spec.expect.get(n) == "proved"]
     if to_prove:
-        sr = prove_spec(spec, to_prove, timeout=limit)
         rest = [n for n in names if n not in to_prove]
+        sr = prove_spec(spec, to_prove, timeout=limit, coverage=not rest)
         if rest:
             other = check_spec(spec, depth, rest, timeout, symmetry, progress, engine, max_states)
             sr.results = [next(r for r in sr.results + other.results if r.name == n) for n in names]
             sr.depth, sr.engine = other.depth, f"prove + {other.engine}"
+            sr.coverage = spec_coverage(sr.results)
         sr.seconds = time.monotonic() - started
         return sr
     if engine == "explicit":
@@ -72,10 +79,10 @@ def check_spec(
         results = run_explicit(model, names, cap, limit, symmetry=symmetry, progress=progress)
         bound = max((r.extra.get("depth", 0) for r in results), default=0)
     else:
-        results = run_bmc(model, names, bound, limit, symmetry=symmetry, progress=progress)
+        results = run_bmc(model, names, bound, limit, symmetry=symmetry, progress=progress, coverage=True)
     for r in results:
         r.expected = spec.expect.get(r.name)
-    return SpecResult(spec, results, time.monotonic() - started, bound, engine)
+    return SpecResult(spec, results, time.monotonic() - started, bound, engine, spec_coverage(results))
 
 
 def prove_spec(
@@ -84,10 +91,13 @@ def prove_spec(
     engine: str = "auto",
     timeout: float | None = None,
     certificate: str | None = None,
+    coverage: bool = True,
 ) -> SpecResult:
     """Prove the spec's invariants and action invariants for every reachable state (any
     number of steps, unbounded data where the model leaves it unbounded); its `reachable`
-    properties, which no invariant can prove, are looked for by BMC to the spec's bound."""
+    properties, which no invariant can prove, are looked for by BMC to the spec's bound.
+    Action coverage (with ``coverage``) is BMC's to the spec's bound: a proof says nothing
+    about which actions fire."""
     model = spec.build()
     names = properties or spec.properties
     _check_names(spec, model, names)
@@ -97,8 +107,13 @@ def prove_spec(
     limit = timeout if timeout is not None else spec.timeout
     found = prove(model, safety, engine, limit, certificate) if safety else []
     if witnesses:
-        found += run_bmc(model, witnesses, spec.depth, limit)
+        found += run_bmc(model, witnesses, spec.depth, limit, coverage=coverage)
     results = [next(r for r in found if r.name == n) for n in names]
     for r in results:
         r.expected = spec.expect.get(r.name)
-    return SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove ({engine})")
+    record = None
+    if coverage and not witnesses:  # no BMC run to reuse: a cheap one of its own
+        record = bmc_coverage(Encoding(model), spec.depth, started + limit if limit else None)
+    sr = SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove ({engine})")
+    sr.coverage = spec_coverage(results, record) if coverage else None
+    return sr

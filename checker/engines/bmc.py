@@ -118,10 +118,13 @@ def run_bmc(
     encoding: Encoding | None = None,
     symmetry: bool = True,
     progress: Callable[[int, list[str]], None] | None = None,
+    coverage: bool = False,
 ) -> list[PropertyResult]:
     """Check ``properties`` on every trace of at most ``depth`` steps.
 
-    ``progress(depth, open_properties)`` is called as each depth starts.
+    ``progress(depth, open_properties)`` is called as each depth starts. With ``coverage``,
+    each result's ``extra["coverage"]`` tells which actions can fire within ``depth`` steps
+    (`bmc_coverage`, on the same solver).
     """
     started = time.monotonic()
     deadline = started + timeout if timeout else None
@@ -187,6 +190,13 @@ def run_bmc(
                 finish(name, Verdict.UNKNOWN, depth=reached, reason=f"no witness up to depth {reached}")
         else:
             finish(name, Verdict.HOLDS, depth=reached, reason=note)
+    if coverage:
+        from .bmc_coverage import bmc_coverage  # imported here: it builds on this module
+
+        traces = [r.trace for r in results.values() if r.trace is not None]
+        record = bmc_coverage(enc, depth, deadline, symmetry, u, traces, reached if exhausted else None)
+        for r in results.values():
+            r.extra["coverage"] = record
     return [results[n] for n in properties]
 
 

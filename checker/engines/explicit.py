@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 
+from ..coverage import action_coverage, counts_by_action
 from ..encoding import Encoding
 from ..errors import ModelError
 from ..model import ModelInstance
@@ -44,10 +45,11 @@ def run_explicit(
 
     ``max_states`` caps the distinct (canonical) states stored and ``timeout`` the seconds;
     hitting either first makes every open property UNKNOWN. ``progress(depth, states,
-    open_properties)`` is called as each BFS level starts. ``backend`` is ``"auto"``,
+    open_properties, frontier)`` is called as each BFS level starts. ``backend`` is ``"auto"``,
     ``"numpy"`` (an error if the model does not compile) or ``"python"``. The search stops
     once every property has an answer; each result's ``extra`` holds the counts (states,
-    transitions_fired, depth, exhaustive, bytes_per_state, search_seconds, ...).
+    transitions_fired, depth, exhaustive, bytes_per_state, search_seconds, ...) and the
+    action coverage (``extra["coverage"]``, see `checker.coverage`).
     """
     if backend not in ("auto", "numpy", "python"):
         raise ValueError(f"backend must be auto, numpy or python, not {backend!r}")
@@ -77,17 +79,25 @@ def run_explicit(
             except Untranslatable:
                 if backend == "numpy":
                     raise
-    search_started = time.monotonic()
+    search_started, search_cpu = time.monotonic(), time.process_time()
     if compiled is not None:
         MatrixSearch(compiled, search, symmetry).run()
     else:
         TupleSearch(search, symmetry).run()
     search.search_seconds = time.monotonic() - search_started
-    return _results(search, time.monotonic() - started)
+    search.search_cpu_seconds = time.process_time() - search_cpu
+    return _results(search, time.monotonic() - started, [t.index for t, _ in enc.fired])
 
 
-def _results(s: Search, seconds: float) -> list[PropertyResult]:
+def _results(s: Search, seconds: float, live: list[int]) -> list[PropertyResult]:
     counts = f"{s.states} distinct state{'s' if s.states != 1 else ''}"
+    if s.exhaustive:
+        scope = f"exhaustive: {counts}"
+    else:
+        why = f"stopped: {s.stop}" if s.stop else "stopped once every property had an answer"
+        scope = f"explicit search to depth {s.depth}, {why}"
+    # Counted over the stored representatives' edges: what fired, not how often concretely.
+    coverage = action_coverage(s.model, live, counts_by_action(s.model, s.fired_by), s.exhaustive, scope)
     extra = {
         "states": s.states,
         "transitions_fired": s.fired,
@@ -99,7 +109,9 @@ def _results(s: Search, seconds: float) -> list[PropertyResult]:
         "states_per_second": round(s.states / seconds) if seconds > 0 else None,
         # the search alone, without building the encoding and compiling the steps
         "search_seconds": round(s.search_seconds, 4),
+        "search_cpu_seconds": round(s.search_cpu_seconds, 4),
         "key_repacks": s.repacks,
+        "coverage": coverage,
     }
     out = []
     for name in s.properties:

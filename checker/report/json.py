@@ -52,4 +52,5 @@ def spec_json(sr: SpecResult) -> dict[str, Any]:
         "seconds": round(sr.seconds, 3),
         "exit_code": int(sr.exit_code),
         "results": [result_json(r) for r in sr.results],
+        "coverage": sr.coverage,
     }

@@ -53,6 +53,33 @@ def verdict_line(r: PropertyResult, bound: int) -> Text:
     return line
 
 
+def coverage_lines(cov: dict[str, Any]) -> list[Text]:
+    """Which actions fired (with counts from an explicit search), which never did, which are
+    switched off by the parameters, and the `reachable` properties never witnessed."""
+    scope = cov["scope"]
+    fired = [f"{k} ×{n:,}" if n is not None else k for k, n in cov["fired"].items()]
+    lines = []
+    total = len(cov["fired"]) + len(cov["never"]) + len(cov["undetermined"])
+    what = "every action fired" if len(cov["fired"]) == total else f"{len(cov['fired'])} of {total} actions fired"
+    head = Text(f"  coverage: {what} ({scope}): {', '.join(fired) or 'none'}", style="dim")
+    lines.append(head)
+    if cov["never"]:
+        line = Text("  ✗ never fired ", style="bold red")
+        line.append(f"({scope}; a guard never true?): {', '.join(cov['never'])}")
+        lines.append(line)
+    if cov["undetermined"]:
+        line = Text("  ? not seen firing ", style="yellow")
+        line.append(f"(undecided: {scope}): {', '.join(cov['undetermined'])}")
+        lines.append(line)
+    if cov["static"]:
+        lines.append(Text(f"  off for these parameters (guard always false): {', '.join(cov['static'])}", style="dim"))
+    if cov.get("unwitnessed"):
+        line = Text("  ✗ reachable never witnessed: ", style="bold red")
+        line.append(", ".join(cov["unwitnessed"]))
+        lines.append(line)
+    return lines
+
+
 def state_lines(trace: Trace, i: int) -> list[str]:
     """A state, one line per instance: ``enactor1: pc=idle, plan=0`` and ``plans = [1]``."""
     values = trace.values(i)
@@ -104,7 +131,12 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
     head.append(f"  model {spec.model_ref}" + (f" ({params})" if params else ""), style="dim")
     if sr.engine == "explicit":
         states = max((r.extra.get("states", 0) for r in sr.results), default=0)
-        head.append(f"  explicit search, {states:,} distinct states, depth {sr.depth}, {sr.seconds:.2f}s", style="dim")
+        symmetry = "on" if any(r.extra.get("symmetry") for r in sr.results) else "off"
+        head.append(
+            f"  explicit search, {states:,} distinct states (symmetry reduction {symmetry}), depth {sr.depth}, "
+            f"{sr.seconds:.2f}s",
+            style="dim",
+        )
     elif sr.engine.startswith("prove"):
         head.append(
             f"  {sr.engine}: every reachable state; witnesses by bmc to depth {sr.depth}, {sr.seconds:.2f}s",
@@ -115,6 +147,9 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
     console.print(head)
     for r in sr.results:
         console.print(verdict_line(r, sr.depth))
+    if sr.coverage is not None:
+        for line in coverage_lines(sr.coverage):
+            console.print(line)
     shown: set[tuple[str, ...]] = set()
     for r in sr.results:
         invariant = tuple(r.extra.get("invariant") or ())
