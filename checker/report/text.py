@@ -187,3 +187,7 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
     for r in sr.results:
         if r.trace is not None and (r.trace.kind == "violation" or witnesses):
             print_trace(console, r, all_vars)
+            more = r.extra.get("more_traces", [])
+            for n, trace in enumerate(more, start=2):
+                console.print(Text(f"\nCounterexample {n} of {len(more) + 1} to {r.name}:", style="bold"))
+                print_view(console, from_trace(trace), all_vars)
