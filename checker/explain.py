@@ -369,8 +369,10 @@ def failing_parts(trace: Trace) -> list[Part]:
                 out[prefixes[n] + model.slots[s].name] = states[n][s]
         return out
 
+    if value:  # e.g. a lasso whose last state satisfies the property: nothing is false here
+        return []
     outer = next((r for r in observer.records if r.depth == 0), None)
-    if outer is None or value:
+    if outer is None:
         whole = {n: f.reads or [] for n, f in enumerate(frames)}
         parts = [Part(_source(prop.fn) or trace.property, value, {}, reads_of(whole))]
     else:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import RaceproofError, SpecError
 from ..trace import Trace, replay
-from .view import STATE, Participant, Step, TraceView, from_trace
+from .view import STATE, Participant, Record, Step, TraceView, from_trace
 
 #: variables Quint and Apalache add for model-based testing: the action taken, not system state
 _ACTION_VARS = ("mbt::actionTaken", "action_taken")
@@ -71,7 +71,7 @@ def decode(value: Any, where: str, path: str) -> Any:
             return out
         if tag == "#unserializable":
             return f"<{body}>"
-    return {k: decode(v, f"{where}.{k}", path) for k, v in value.items()}
+    return Record({k: decode(v, f"{where}.{k}", path) for k, v in value.items()})
 
 
 def _hashable(value: Any) -> Any:

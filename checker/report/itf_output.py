@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..itf import encode_value, to_itf
-from .view import TraceView
+from .view import Record, TraceView
 
 
 def _encode(value: Any) -> Any:
@@ -13,11 +13,17 @@ def _encode(value: Any) -> Any:
         return {"#tup": [_encode(v) for v in value]}
     if isinstance(value, list):
         return [_encode(v) for v in value]
+    if isinstance(value, Record):
+        return {k: _encode(v) for k, v in value.items()}
     if isinstance(value, dict):
         return {"#map": [[_encode(k), _encode(v)] for k, v in value.items()]}
     if isinstance(value, frozenset):
-        return encode_value(frozenset(value))
+        return {"#set": [_encode(v) for v in sorted(value, key=_order)]}
     return encode_value(value)
+
+
+def _order(v: Any) -> tuple[int, int, str]:
+    return (0, v, "") if isinstance(v, int) and not isinstance(v, bool) else (1, 0, repr(v))
 
 
 def view_itf(view: TraceView) -> dict[str, Any]:

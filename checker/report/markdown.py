@@ -46,7 +46,7 @@ def mermaid(view: TraceView) -> str:
         for x in (a, b):
             if x not in used:
                 used.append(x)
-    order = [p.name for p in view.participants] + [SYSTEM]
+    order = [SYSTEM] + [p.name for p in view.participants]
     kinds = {p.name: p.kind for p in view.participants}
     lines = ["sequenceDiagram"]
     for name in sorted(used, key=lambda x: order.index(x) if x in order else len(order)):

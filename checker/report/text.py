@@ -91,9 +91,10 @@ def trace_table(trace: Trace | TraceView, all_vars: bool = False) -> Table:
     for step in view.steps:
         i = step.index
         body = state_lines(view, i) if all_vars or i == 0 else change_lines(view, i)
-        row = [str(i), step.instance or "", step.action, "\n".join(body)]
+        # Text, not str: rich would read "[alice]" in "balances[alice]" as markup
+        row = [Text(str(i)), Text(step.instance or ""), Text(step.action), Text("\n".join(body))]
         if lasso:
-            row.append("↻ repeats" if view.in_cycle(i) else ("↺ cycle returns here" if i == view.loop else ""))
+            row.append(Text("↻ repeats" if view.in_cycle(i) else ("↺ cycle returns here" if i == view.loop else "")))
         table.add_row(*row)
     return table
 
@@ -115,27 +116,30 @@ def part_line(part: Part) -> str:
 
 def print_view(console: Console, view: TraceView, all_vars: bool = False) -> None:
     """A whole trace report: the table, what made the property false, and the stale reads."""
+
+    def say(line: str, style: str = "") -> None:
+        console.print(Text(line, style=style))  # Text: model names like "a[k]" are not rich markup
+
     replayed = ", replayed concretely" if view.replayed else ""
-    console.print(Text(f"\n{view.title} ({len(view)} steps{replayed}):", style="bold"))
+    say(f"\n{view.title} ({len(view)} steps{replayed}):", "bold")
     console.print(trace_table(view, all_vars))
-    doc = f" ({view.property_doc.splitlines()[0]})" if view.property_doc else ""
+    doc = view.property_doc.splitlines()[0].rstrip(".") if view.property_doc else ""
     if view.verdict_sentence:
-        console.print(f"  {view.verdict_sentence.rstrip('.')}{doc}.")
+        say(f"  {view.verdict_sentence.rstrip('.')}" + (f" ({doc})." if doc else "."))
     if view.failure:
-        console.print(Text("  What makes it false:", style="bold"))
+        say("  What makes it false:", "bold")
         for part in view.failure:
-            console.print(f"    {part_line(part)}")
+            say(f"    {part_line(part)}")
     if view.stale:
-        why = "a check went stale" if view.stale[0].in_guard else "a stale read"
-        console.print(Text(f"  Why: {why}", style="bold"))
+        say(f"  Why: {'a check went stale' if view.stale[0].in_guard else 'a stale read'}", "bold")
         for n, s in enumerate(view.stale):
             if n:
-                console.print("")
-            console.print(Text(f"    {s.headline}", style="bold"))
+                say("")
+            say(f"    {s.headline}", "bold")
             for sentence in s.sentences:
-                console.print(f"    - {sentence}")
+                say(f"    - {sentence}")
     if view.basis and (view.stale or not view.replayed or view.basis.startswith("no ")):
-        console.print(Text(f"  ({'stale reads from ' + view.basis if view.stale else view.basis})", style="dim"))
+        say(f"  ({'stale reads from ' + view.basis if view.stale else view.basis})", "dim")
 
 
 def print_trace(console: Console, r: PropertyResult, all_vars: bool = False) -> None:

@@ -20,6 +20,10 @@ from ..trace import Trace
 STATE = "state"
 
 
+class Record(dict):  # type: ignore[type-arg]
+    """An ITF record (a plain JSON object), kept apart from a map so that it is written back as one."""
+
+
 @dataclass
 class Participant:
     name: str
@@ -85,7 +89,9 @@ class TraceView:
         what = {"witness": "Witness for", "cti": "Counterexample to induction for", "lasso": "Lasso violating"}.get(
             self.kind, "Counterexample to"
         )
-        return f"{what} {self.prop}" if self.prop else f"Trace ({self.kind})"
+        if self.prop:
+            return f"{what} {self.prop}"
+        return {"violation": "Counterexample", "witness": "Witness", "lasso": "Lasso"}.get(self.kind, "Trace")
 
     @property
     def verdict_sentence(self) -> str:
