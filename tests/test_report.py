@@ -183,3 +183,38 @@ def test_several_counterexamples_differ_in_their_steps() -> None:
     sequences = {tuple((s["instance"], s["action"]) for s in t["steps"][1:]) for t in traces}
     assert len(sequences) == 3
     assert all(t["length"] == r["trace"]["length"] for t in traces)  # all shortest
+
+
+OVERDRAFT = """
+model = "tests.models.stale:Overdraft"
+[check]
+depth = 6
+[expect]
+never_overdrawn = "violated"
+"""
+
+
+def test_write_report_api_writes_every_counterexample(tmp_path: Path, write_spec) -> None:
+    from checker.report import write_report
+    from checker.run import check_spec
+    from checker.spec import load_spec
+
+    # without symmetry reduction the two withdrawers can also go the other way round
+    sr = check_spec(load_spec(write_spec(OVERDRAFT)), symmetry=False, max_counterexamples=2)
+    (r,) = sr.results
+    assert len(r.extra["more_traces"]) == 1
+    written = write_report(sr, "itf", tmp_path / "cex.itf.json")
+    assert len(written) == 2 and all(Path(p).is_file() for p in written)
+    assert Path(written[1]).name == "cex.never_overdrawn.1.itf.json"
+    (md,) = write_report(sr, "md", tmp_path / "cex.md")
+    assert Path(md).read_text().count("```mermaid") == 2
+    assert not list(tmp_path.glob(".*"))  # atomic writes leave no temporary files
+
+
+def test_prove_takes_report_options(tmp_path: Path, write_spec) -> None:
+    spec = write_spec(OVERDRAFT)
+    md, text = tmp_path / "p.md", tmp_path / "p.txt"
+    result = run_cli("prove", str(spec), "--engine", "kind", "--report", f"md:{md}", "--report", f"text:{text}")
+    assert result.exit_code == 1, result.output
+    assert "went stale" in md.read_text() and "sequenceDiagram" in md.read_text()
+    assert "who1" in text.read_text() and "acted on the old value" in text.read_text()

@@ -13,10 +13,10 @@ The stable entry points:
 from __future__ import annotations
 
 import io
-import json
 import os
 import tempfile
 from collections.abc import Iterable
+from json import dumps  # not `import json`: the submodule checker.report.json would shadow it
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,7 +59,7 @@ def render(views: list[TraceView], fmt: str, all_vars: bool = False, title: str 
     if fmt == "itf":
         from .itf_output import view_itf
 
-        return json.dumps(view_itf(views[0]) if views else {}, indent=2) + "\n"
+        return dumps(view_itf(views[0]) if views else {}, indent=2) + "\n"
     raise ValueError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")
 
 
