@@ -21,6 +21,7 @@ import click
 from rich.console import Console
 
 from . import __version__
+from .cli_report import report, report_option, write_reports
 from .coverage import strict_exit_code, strict_problems
 from .errors import InternalError, RaceproofError, SpecError
 from .itf import to_itf, write_json_atomic
@@ -121,6 +122,13 @@ def _load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[
     help="Fail (exit 1) if an action never fires or a `reachable` property is never witnessed; "
     "exit 3 if the run could not decide whether an action fires.",
 )
+@click.option(
+    "--max-counterexamples",
+    type=click.IntRange(min=1),
+    default=1,
+    help="bmc: up to N shortest counterexamples per property, each a different sequence of steps.",
+)
+@report_option
 @handle_errors
 def check(
     specs: tuple[str, ...],
@@ -135,6 +143,8 @@ def check(
     engine: str | None,
     max_states: int | None,
     strict: bool,
+    max_counterexamples: int,
+    reports: list[tuple[str, str]],
 ) -> None:
     """Check SPEC files: every property, every interleaving, up to the bound.
 
@@ -148,12 +158,21 @@ def check(
     for spec in loaded:
         with _progress(console, spec, as_json) as progress:
             sr = check_spec(
-                spec, depth, list(properties) or None, timeout, not no_symmetry, progress, engine, max_states
+                spec,
+                depth,
+                list(properties) or None,
+                timeout,
+                not no_symmetry,
+                progress,
+                engine,
+                max_states,
+                max_counterexamples,
             )
         _show(console, sr, as_json, all_vars, witnesses)
         if strict:
             _strict_messages(sr)
         results.append(sr)
+    write_reports(console, results, reports, as_json, all_vars)
     _finish(console, results, as_json, itf_path, strict)
 
 
@@ -213,6 +232,7 @@ def _finish(
 @click.option("--certificate", "certificate", type=click.Path(dir_okay=False), help="Write the invariant as SMT-LIB2.")
 @click.option("--itf", "itf_path", type=click.Path(dir_okay=False), help="Write counterexamples as ITF to FILE.")
 @click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
+@report_option
 @handle_errors
 def prove(
     specs: tuple[str, ...],
@@ -222,6 +242,7 @@ def prove(
     certificate: str | None,
     itf_path: str | None,
     as_json: bool,
+    reports: list[tuple[str, str]],
 ) -> None:
     """Prove SPEC files' invariants for every reachable state: traces of any length.
 
@@ -242,6 +263,7 @@ def prove(
             sr = prove_spec(spec, list(properties) or None, engine, timeout, cert)
         _show(console, sr, as_json)
         results.append(sr)
+    write_reports(console, results, reports, as_json)
     _finish(console, results, as_json, itf_path)
 
 
@@ -335,6 +357,8 @@ def list_(specs_dir: str) -> None:
         params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
         console.print(f"  {os.fspath(path):<42} {spec.model_ref} ({params}); depth {spec.depth}; expect {expect}")
 
+
+main.add_command(report)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

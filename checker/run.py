@@ -52,9 +52,11 @@ def check_spec(
     progress: Callable[..., None] | None = None,
     engine: str | None = None,
     max_states: int | None = None,
+    max_counterexamples: int = 1,
 ) -> SpecResult:
     """Check a spec with its engine (or ``engine``): ``bmc`` to the bound, or ``explicit``
-    (exhaustive breadth-first search of a finite instance, up to ``max_states``)."""
+    (exhaustive breadth-first search of a finite instance, up to ``max_states``).
+    ``max_counterexamples`` > 1 asks BMC for more shortest counterexamples per property."""
     names = properties or spec.properties
     model = spec.build()
     _check_names(spec, model, names)
@@ -68,7 +70,7 @@ def check_spec(
         rest = [n for n in names if n not in to_prove]
         sr = prove_spec(spec, to_prove, timeout=limit, coverage=not rest)
         if rest:
-            other = check_spec(spec, depth, rest, timeout, symmetry, progress, engine, max_states)
+            other = check_spec(spec, depth, rest, timeout, symmetry, progress, engine, max_states, max_counterexamples)
             sr.results = [next(r for r in sr.results + other.results if r.name == n) for n in names]
             sr.depth, sr.engine = other.depth, f"prove + {other.engine}"
             sr.coverage = spec_coverage(sr.results)
@@ -79,7 +81,16 @@ def check_spec(
         results = run_explicit(model, names, cap, limit, symmetry=symmetry, progress=progress)
         bound = max((r.extra.get("depth", 0) for r in results), default=0)
     else:
-        results = run_bmc(model, names, bound, limit, symmetry=symmetry, progress=progress, coverage=True)
+        results = run_bmc(
+            model,
+            names,
+            bound,
+            limit,
+            symmetry=symmetry,
+            progress=progress,
+            coverage=True,
+            max_counterexamples=max_counterexamples,
+        )
     for r in results:
         r.expected = spec.expect.get(r.name)
     return SpecResult(spec, results, time.monotonic() - started, bound, engine, spec_coverage(results))

@@ -119,12 +119,15 @@ def run_bmc(
     symmetry: bool = True,
     progress: Callable[[int, list[str]], None] | None = None,
     coverage: bool = False,
+    max_counterexamples: int = 1,
 ) -> list[PropertyResult]:
     """Check ``properties`` on every trace of at most ``depth`` steps.
 
     ``progress(depth, open_properties)`` is called as each depth starts. With ``coverage``,
     each result's ``extra["coverage"]`` tells which actions can fire within ``depth`` steps
-    (`bmc_coverage`, on the same solver).
+    (`bmc_coverage`, on the same solver). With ``max_counterexamples`` N > 1, a violated
+    property gets up to N-1 more shortest counterexamples in ``extra["more_traces"]``, each
+    with a different sequence of steps.
     """
     started = time.monotonic()
     deadline = started + timeout if timeout else None
@@ -160,7 +163,11 @@ def run_bmc(
                     kind = model.properties[name].kind
                     trace = u.trace(u.depth, name, "witness" if kind == "reachable" else "violation")
                     verdict = Verdict.WITNESSED if kind == "reachable" else Verdict.VIOLATED
+                    wanted = max_counterexamples - 1 if kind != "reachable" else 0
+                    more = _more_traces(u, goal, trace, wanted, deadline)
                     finish(name, verdict, depth=u.depth, trace=trace, checked=True)
+                    if more:
+                        results[name].extra["more_traces"] = more
                 elif answer == z3.unknown:
                     unknown = True
         if unknown or (deadline is not None and time.monotonic() >= deadline):
@@ -198,6 +205,21 @@ def run_bmc(
         for r in results.values():
             r.extra["coverage"] = record
     return [results[n] for n in properties]
+
+
+def _more_traces(u: Unrolling, goal: z3.BoolRef, first: Trace, wanted: int, deadline: float | None) -> list[Trace]:
+    """Up to ``wanted`` more counterexamples of the same length: each found sequence of
+    steps (the oracles) is blocked and the query solved again."""
+    found: list[Trace] = []
+    blocked = [first]
+    while len(found) < wanted:
+        blocks = [z3.Or([o != t.index for o, t in zip(u.oracles, trace.transitions, strict=True)]) for trace in blocked]
+        if u.query(z3.And(goal, *blocks), deadline) != z3.sat:
+            break  # no other sequence of this length (or out of time): report what was found
+        trace = u.trace(u.depth, first.property, first.kind)
+        found.append(trace)
+        blocked.append(trace)
+    return found
 
 
 def _prop_violations(enc: Encoding, u: Unrolling, names: list[str]) -> list[tuple[str, RangeCheck, z3.BoolRef]]:

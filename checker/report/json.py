@@ -39,6 +39,8 @@ def result_json(r: PropertyResult) -> dict[str, Any]:
         "checked": r.checked,
         "reason": r.reason,
         "trace": trace_json(r.trace) if r.trace is not None else None,
+        # --max-counterexamples: the other shortest counterexamples, each a different sequence of steps
+        "more_traces": [trace_json(t) for t in r.extra.get("more_traces", [])],
     }
 
 
