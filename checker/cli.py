@@ -303,5 +303,9 @@ def list_(specs_dir: str) -> None:
         console.print(f"  {os.fspath(path):<42} {spec.model_ref} ({params}); depth {spec.depth}; expect {expect}")
 
 
+from .cli_gate import gate  # noqa: E402  (the CI gate lives in its own module)
+
+main.add_command(gate)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
