@@ -8,9 +8,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..explain import Part
 from ..results import PropertyResult, Verdict
 from ..run import SpecResult
 from ..trace import Trace
+from .view import TraceView, from_trace
+from .view import fmt as vfmt
 
 _STYLE = {
     Verdict.VIOLATED: ("✗", "bold red"),
@@ -53,48 +56,91 @@ def verdict_line(r: PropertyResult, bound: int) -> Text:
     return line
 
 
-def state_lines(trace: Trace, i: int) -> list[str]:
-    """A state, one line per instance: ``enactor1: pc=idle, plan=0`` and ``plans = [1]``."""
-    values = trace.values(i)
+def state_lines(view: TraceView, i: int) -> list[str]:
+    """A state, one line per participant: ``enactor1: pc=idle, plan=0`` and ``plans = {1}``."""
+    values = view.steps[i].values
     lines = []
-    for inst in trace.model.instances:
-        if inst.is_store:
-            lines += [f"{v.name} = {fmt(values[v.name])}" for v in inst.vars.values()]
-        elif inst.vars:
-            lines.append(f"{inst.name}: " + ", ".join(f"{n}={fmt(values[v.name])}" for n, v in inst.vars.items()))
+    for p in view.participants:
+        if p.kind != "process":
+            lines += [f"{v} = {vfmt(values[v])}" for v in p.vars]
+        elif p.vars:
+            lines.append(f"{p.name}: " + ", ".join(f"{v.removeprefix(p.name + '.')}={vfmt(values[v])}" for v in p.vars))
     return lines
 
 
-def trace_table(trace: Trace, all_vars: bool = False) -> Table:
+def change_lines(view: TraceView, i: int) -> list[str]:
+    return [
+        f"{c.var}: {vfmt(c.old)} → {vfmt(c.new)}" + (f"  ({c.note})" if c.note else "") for c in view.changes(i)
+    ] or ["(no change)"]
+
+
+def _as_view(trace: Trace | TraceView) -> TraceView:
+    return trace if isinstance(trace, TraceView) else from_trace(trace, explained=False)
+
+
+def trace_table(trace: Trace | TraceView, all_vars: bool = False) -> Table:
+    view = _as_view(trace)
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, padding=(0, 2))
     table.add_column("step", justify="right")
     table.add_column("instance")
     table.add_column("action")
     table.add_column("changes (old → new)" if not all_vars else "state")
-    table.add_row("0", "", "init", "\n".join(state_lines(trace, 0)))
-    for i, t in enumerate(trace.transitions, start=1):
-        if all_vars:
-            body = "\n".join(state_lines(trace, i))
-        else:
-            body = "\n".join(f"{c.var}: {fmt(c.old)} → {fmt(c.new)}" for c in trace.changes(i)) or "(no change)"
-        table.add_row(str(i), t.instance.name, t.label, body)
+    lasso = view.loop is not None
+    if lasso:
+        table.add_column("cycle")
+    for step in view.steps:
+        i = step.index
+        body = state_lines(view, i) if all_vars or i == 0 else change_lines(view, i)
+        row = [str(i), step.instance or "", step.action, "\n".join(body)]
+        if lasso:
+            row.append("↻ repeats" if view.in_cycle(i) else ("↺ cycle returns here" if i == view.loop else ""))
+        table.add_row(*row)
     return table
 
 
+def part_line(part: Part) -> str:
+    """``sys.plans.contains(p) is false for p = 2: endpoint_plan[0] = 2 (step 8, enactor1 apply), ...``."""
+    where = ", ".join(f"{k} = {vfmt(v)}" for k, v in part.bindings.items())
+    reads = []
+    for name, value in part.reads.items():
+        last = part.last_changed.get(name)
+        since = f" (set at step {last[0]} by {last[1]}'s {last[2]})" if last else " (initial value)"
+        reads.append(f"{name} = {vfmt(value)}{since}")
+    return (
+        f"{part.text} is {vfmt(part.value)}"
+        + (f" for {where}" if where else "")
+        + (f": {', '.join(reads)}" if reads else "")
+    )
+
+
+def print_view(console: Console, view: TraceView, all_vars: bool = False) -> None:
+    """A whole trace report: the table, what made the property false, and the stale reads."""
+    replayed = ", replayed concretely" if view.replayed else ""
+    console.print(Text(f"\n{view.title} ({len(view)} steps{replayed}):", style="bold"))
+    console.print(trace_table(view, all_vars))
+    doc = f" ({view.property_doc.splitlines()[0]})" if view.property_doc else ""
+    if view.verdict_sentence:
+        console.print(f"  {view.verdict_sentence.rstrip('.')}{doc}.")
+    if view.failure:
+        console.print(Text("  What makes it false:", style="bold"))
+        for part in view.failure:
+            console.print(f"    {part_line(part)}")
+    if view.stale:
+        why = "a check went stale" if view.stale[0].in_guard else "a stale read"
+        console.print(Text(f"  Why: {why}", style="bold"))
+        for n, s in enumerate(view.stale):
+            if n:
+                console.print("")
+            console.print(Text(f"    {s.headline}", style="bold"))
+            for sentence in s.sentences:
+                console.print(f"    - {sentence}")
+    if view.basis and (view.stale or not view.replayed or view.basis.startswith("no ")):
+        console.print(Text(f"  ({'stale reads from ' + view.basis if view.stale else view.basis})", style="dim"))
+
+
 def print_trace(console: Console, r: PropertyResult, all_vars: bool = False) -> None:
-    trace = r.trace
-    assert trace is not None
-    what = "Witness for" if trace.kind == "witness" else "Counterexample to"
-    console.print(Text(f"\n{what} {r.name} ({len(trace)} steps, replayed concretely):", style="bold"))
-    console.print(trace_table(trace, all_vars))
-    prop = trace.model.properties[r.name]
-    doc = f" ({prop.doc})" if prop.doc else ""
-    if trace.kind == "witness":
-        console.print(f"  {r.name} holds in state {len(trace)}{doc}.")
-    elif prop.kind == "action_invariant":
-        console.print(f"  {r.name} is false across step {len(trace)}{doc}.")
-    else:
-        console.print(f"  {r.name} is false in state {len(trace)}{doc}.")
+    assert r.trace is not None
+    print_view(console, from_trace(r.trace, explained=r.trace.kind != "witness"), all_vars)
 
 
 def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, witnesses: bool = False) -> None:
