@@ -1,10 +1,10 @@
 """Reports of a spec whose expectations failed, written to the artifacts folder.
 
 The folder mirrors the specs' paths (``raceproof-reports/specs/dns_race.txt``): a text report
-of the whole spec (verdicts, traces, invariants), Markdown and HTML when the report renderers
-are available, and each failing property's trace in ITF (``<spec>.<property>.itf.json``) for
-replay in other tools. A spec that is re-run first drops its old reports, so the folder never
-holds a report of a failure that is gone.
+of the whole spec (verdicts, traces, invariants), Markdown and HTML renderings of its
+counterexamples (`checker.report.write_report`), and each failing property's trace in ITF
+(``<spec>.<property>.itf.json``) for replay in other tools. A spec that is re-run first drops
+its old reports, so the folder never holds a report of a failure that is gone.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .records import SpecRecord
 if TYPE_CHECKING:
     from ..run import SpecResult
 
-#: formats of whole-spec reports, by file suffix; md and html need checker.report.write_report
+#: whole-spec reports by format: text (checker.report.text), md and html (checker.report.write_report)
 SPEC_REPORTS = {"text": ".txt", "md": ".md", "html": ".html"}
 
 
@@ -72,23 +72,20 @@ def write_reports(sr: SpecResult, record: SpecRecord, folder: Path, strict: bool
     if not failing and not (strict and record.never_fired):
         return
     from ..itf import to_itf, write_json_atomic
+    from ..report import views_of, write_report
 
     stem = report_stem(folder, sr.spec.path)
     written: dict[str, str] = {}
-    try:
-        from ..report import write_report  # type: ignore[attr-defined]  # the report renderers' API
-    except ImportError:  # renderers not available: the text report only
-        write_report = None
-    for fmt, suffix in SPEC_REPORTS.items():
-        path = stem.with_name(stem.name + suffix)
-        if write_report is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+    text = stem.with_name(stem.name + SPEC_REPORTS["text"])
+    # the text report is the whole spec result (verdicts, invariants, traces): it also explains
+    # a failure without a trace (a drift, an inconclusive proof)
+    _write_text_atomic(text, _text_report(sr))
+    written["text"] = str(text)
+    if views_of(sr):  # the rendered reports show counterexamples: only when there is one
+        for fmt in ("md", "html"):
+            path = stem.with_name(stem.name + SPEC_REPORTS[fmt])
             write_report(sr, fmt, path)
-        elif fmt == "text":
-            _write_text_atomic(path, _text_report(sr))
-        else:
-            continue
-        written[fmt] = str(path)
+            written[fmt] = str(path)
     by_name = {r.name: r for r in sr.results}
     for prop in failing:
         prop.reports.update(written)
