@@ -24,7 +24,10 @@ def _git(cwd: Path, *args: str) -> str:
 def changed_files(rev: str, cwd: Path | None = None) -> set[Path]:
     """Resolved paths of every file that differs between ``rev`` and the working tree."""
     here = cwd or Path.cwd()
-    top = Path(_git(here, "rev-parse", "--show-toplevel").strip())
+    try:
+        top = Path(_git(here, "rev-parse", "--show-toplevel").strip())
+    except GitError as exc:
+        raise GitError(f"--changed-since {rev}: {here} is not in a git repository ({exc})") from None
     try:
         _git(top, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     except GitError:
