@@ -70,12 +70,12 @@ class SpecFile(pytest.File):
 
 
 def _check(config: pytest.Config, path: Path) -> tuple[SpecRecord | None, str | None]:
-    from .gate.cache import DEFAULT_DIR, VerdictCache
+    from .gate.cache import DEFAULT_DIR, VerdictCache, project_root
     from .gate.hashing import spec_inputs
     from .gate.records import SpecRecord
     from .gate.runner import check_one
 
-    root = config.rootpath
+    root = project_root(config.rootpath)  # the gate's root: one cache and one reports folder for both
     strict = config.getoption("raceproof_strict")
     cache = None
     if not config.getoption("raceproof_no_cache"):
