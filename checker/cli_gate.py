@@ -239,6 +239,8 @@ def _print_record(console: Console, record: SpecRecord, strict: bool, counter: s
         console.print(line)
     if strict and record.never_fired:
         console.print(Text(f"  ✗ actions never fired: {', '.join(record.never_fired)}", style="bold red"))
+    elif strict and record.undecided_actions:
+        console.print(Text(f"  ? actions not decided: {', '.join(record.undecided_actions)}", style="yellow"))
     for prop in record.properties:
         if outcomes[prop.name] is not Outcome.MET:
             if prop.trace_text:

@@ -329,3 +329,24 @@ def test_json_and_terminal_output_report_cached_verdicts(project: Path) -> None:
     assert out["exit_code"] == 0 and all(s["cached"] for s in out["specs"])
     racy = next(s for s in out["specs"] if s["spec"] == "specs/racy.toml")
     assert {p["name"]: p["detail"] for p in racy["properties"]}["no_lost_update"] == "in 4 steps"
+
+
+def test_strict_judges_action_coverage_when_the_run_reports_it() -> None:
+    """Coverage comes from the engines (`SpecResult.coverage`: lists ``never`` and ``undetermined``)."""
+    from types import SimpleNamespace
+
+    from checker.gate.expectations import gate_exit_code
+    from checker.gate.junit import junit_xml
+    from checker.gate.records import PropertyRecord, SpecRecord, _action_coverage
+
+    assert _action_coverage(SimpleNamespace()) == (None, None)  # a run without coverage
+    run = SimpleNamespace(coverage={"never": ["b.y", "a.x"], "undetermined": [], "static": ["c.z"], "fired": {}})
+    assert _action_coverage(run) == (["a.x", "b.y"], [])  # statically disabled actions never count
+    prop = PropertyRecord("p", "invariant", "holds", "holds", "bmc")
+    record = SpecRecord("s.toml", "s", "m", {}, "bmc", 3, 0.1, [prop], never_fired=["a.x"], undecided_actions=[])
+    assert gate_exit_code(record.all_outcomes(strict=False)) == 0
+    assert gate_exit_code(record.all_outcomes(strict=True)) == 1
+    root = junit_xml([record], strict=True).getroot()
+    assert root.get("failures") == "1" and "actions never fired: a.x" in ET.tostring(root).decode()
+    record.never_fired, record.undecided_actions = [], ["a.x"]
+    assert gate_exit_code(record.all_outcomes(strict=True)) == 3

@@ -53,9 +53,12 @@ def judge(prop: PropertyRecord, strict: bool = False) -> Outcome:
 
 
 def never_fired_outcome(spec: SpecRecord, strict: bool) -> Outcome | None:
-    """Strict only: a spec whose run left some action never fired is uncovered (a vacuous model)."""
+    """Strict only: a spec whose run left some action never fired is uncovered (a vacuous model);
+    one whose run could not decide whether an action fires is inconclusive."""
     if strict and spec.never_fired:
         return Outcome.UNCOVERED
+    if strict and spec.undecided_actions:
+        return Outcome.INCONCLUSIVE
     return None
 
 

@@ -42,6 +42,8 @@ class SpecRecord:
     properties: list[PropertyRecord]
     #: actions no trace fired (coverage), or None when the run does not tell
     never_fired: list[str] | None = None
+    #: actions the run could not decide (a bound or a limit stopped it first), or None
+    undecided_actions: list[str] | None = None
     cached: bool = False  # restored from the cache in this run (not stored)
 
     def outcomes(self, strict: bool = False) -> dict[str, Outcome]:
@@ -90,18 +92,17 @@ def trace_text(sr: SpecResult, r: PropertyResult) -> str | None:
     return out.getvalue().strip("\n")
 
 
-def _never_fired(sr: SpecResult) -> list[str] | None:
-    # TODO(coverage): the `coverage` branch adds action coverage to results; its final shape is
-    # not merged yet. Accept a SpecResult attribute or a per-result ``extra["coverage"]`` that
-    # exposes ``never_fired`` (attribute or key); until then this is None and --strict judges
-    # only `reachable` properties.
-    for source in [getattr(sr, "coverage", None), *(r.extra.get("coverage") for r in sr.results)]:
-        if source is None:
-            continue
-        names = source.get("never_fired") if isinstance(source, dict) else getattr(source, "never_fired", None)
-        if names is not None:
-            return sorted(str(n) for n in names)
-    return None
+def _action_coverage(sr: SpecResult) -> tuple[list[str] | None, list[str] | None]:
+    """(actions never fired, actions undecided) from the run's coverage, or (None, None).
+
+    The coverage work (branch `coverage`) sets ``SpecResult.coverage`` to a dict with lists
+    ``never`` and ``undetermined`` of action declarations (``checker.coverage``); statically
+    disabled actions are listed apart and never count. Until that is merged the attribute is
+    missing and --strict judges only `reachable` properties."""
+    coverage = getattr(sr, "coverage", None)
+    if not isinstance(coverage, dict) or "never" not in coverage:
+        return None, None
+    return sorted(map(str, coverage["never"])), sorted(map(str, coverage.get("undetermined", [])))
 
 
 def from_spec_result(sr: SpecResult, strict: bool = False) -> SpecRecord:
@@ -114,8 +115,8 @@ def from_spec_result(sr: SpecResult, strict: bool = False) -> SpecRecord:
         depth=sr.depth,
         seconds=round(sr.seconds, 3),
         properties=[],
-        never_fired=_never_fired(sr),
     )
+    record.never_fired, record.undecided_actions = _action_coverage(sr)
     for r in sr.results:
         prop = PropertyRecord(
             name=r.name,
