@@ -15,20 +15,19 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 
 from . import __version__
 from .cli_report import report, report_option, write_reports
-from .coverage import strict_exit_code, strict_problems
 from .errors import InternalError, RaceproofError, SpecError
-from .itf import to_itf, write_json_atomic
-from .registry import known_models, load_model
 from .results import ExitCode
-from .run import SpecResult, check_spec, prove_spec
-from .spec import Spec, load_spec
+
+if TYPE_CHECKING:  # imported where used: `raceproof gate` with every verdict cached never loads z3
+    from .run import SpecResult
+    from .spec import Spec
 
 
 def _console(stderr: bool = False) -> Console:
@@ -79,6 +78,8 @@ def main(debug: bool) -> None:
 
 def _load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[Spec]:
     """Load every spec first, so that one bad spec stops the run before any work."""
+    from .spec import load_spec
+
     specs, errors = [], []
     for path in paths:
         try:
@@ -152,6 +153,8 @@ def check(
     input, 3 if a result is inconclusive (timeout, unknown, no witness within the bound).
     Each check also lists the actions that never fired (coverage); `--strict` fails on them.
     """
+    from .run import check_spec
+
     loaded = _load_all(specs, properties)
     console = _console()
     results: list[SpecResult] = []
@@ -178,6 +181,8 @@ def check(
 
 def _strict_messages(sr: SpecResult) -> None:
     """Why --strict fails (or cannot pass) this spec, on stderr (stdout may be JSON)."""
+    from .coverage import strict_problems
+
     failures, undecided = strict_problems(sr.coverage)
     for problem in failures:
         click.echo(f"strict: {sr.spec.path}: {problem}", err=True)
@@ -197,6 +202,8 @@ def _finish(
 ) -> None:
     """Write the ITF traces, print the JSON object if asked, and exit with the worst verdict's code
     (with ``strict``, coverage problems count: see `checker.coverage.strict_exit_code`)."""
+    from .coverage import strict_exit_code, strict_problems
+
     written = _write_itf(itf_path, results) if itf_path else []
     codes = [strict_exit_code(sr.exit_code, sr.coverage) if strict else sr.exit_code for sr in results]
     code = max(codes, default=ExitCode.OK)
@@ -251,6 +258,8 @@ def prove(
     (every query answers unsat). A violation is a replayed counterexample (exit 1); a
     failed induction is a counterexample to induction, not a violation (exit 3).
     """
+    from .run import prove_spec
+
     loaded = _load_all(specs, properties)
     console = _console()
     results: list[SpecResult] = []
@@ -314,6 +323,8 @@ def progress_text(depth: int, rest: tuple[Any, ...], elapsed: float) -> str:
 
 def _write_itf(path: str, results: list[SpecResult]) -> list[str]:
     """The first counterexample goes to ``path``; any others beside it, named by spec and property."""
+    from .itf import to_itf, write_json_atomic
+
     traces = [(sr, r) for sr in results for r in sr.results if r.trace is not None and r.trace.kind == "violation"]
     written = []
     base = Path(path)
@@ -330,6 +341,9 @@ def _write_itf(path: str, results: list[SpecResult]) -> list[str]:
 @handle_errors
 def list_(specs_dir: str) -> None:
     """Show the models (parameters, properties) and the specs."""
+    from .registry import known_models, load_model
+    from .spec import load_spec
+
     console = _console()
     for name, description in known_models().items():
         console.print(f"[bold]model {name}[/bold]  {description}")
@@ -358,7 +372,10 @@ def list_(specs_dir: str) -> None:
         console.print(f"  {os.fspath(path):<42} {spec.model_ref} ({params}); depth {spec.depth}; expect {expect}")
 
 
+from .cli_gate import gate  # noqa: E402  (the CI gate lives in its own module)
+
 main.add_command(report)
+main.add_command(gate)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 
 from .report import FORMATS, render, write_atomic, write_report
-from .report.itf_input import load_itf
-from .run import SpecResult
+
+if TYPE_CHECKING:
+    from .run import SpecResult
 
 
 def _parse_report(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -80,6 +81,8 @@ def report(trace: str, fmt: str, output: str | None, all_vars: bool) -> None:
 
     @handle_errors
     def run() -> None:
+        from .report.itf_input import load_itf
+
         view = load_itf(trace)
         if output:
             write_atomic(output, render([view], fmt, all_vars))

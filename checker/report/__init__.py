@@ -20,10 +20,9 @@ from json import dumps  # not `import json`: the submodule checker.report.json w
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .view import TraceView, from_trace
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the views need the model layer (z3): imported where used, so `cli` stays light
     from ..run import SpecResult
+    from .view import TraceView
 
 FORMATS = ("text", "md", "mermaid", "html", "itf")
 #: formats that hold one trace per file
@@ -33,6 +32,8 @@ SUFFIX = {"text": ".txt", "md": ".md", "mermaid": ".mmd", "html": ".html", "itf"
 
 def views_of(sr: SpecResult, kinds: Iterable[str] = ("violation", "lasso")) -> list[TraceView]:
     """The result's counterexamples (replayed traces) as views, with their explanations."""
+    from .view import from_trace
+
     out = []
     for r in sr.results:
         traces = [r.trace, *r.extra.get("more_traces", [])] if r.trace is not None else []
