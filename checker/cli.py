@@ -21,6 +21,7 @@ import click
 from rich.console import Console
 
 from . import __version__
+from .cli_graph import register as register_graph
 from .cli_report import report, report_option, write_reports
 from .errors import InternalError, RaceproofError, SpecError
 from .results import ExitCode
@@ -325,7 +326,9 @@ def _write_itf(path: str, results: list[SpecResult]) -> list[str]:
     """The first counterexample goes to ``path``; any others beside it, named by spec and property."""
     from .itf import to_itf, write_json_atomic
 
-    traces = [(sr, r) for sr in results for r in sr.results if r.trace is not None and r.trace.kind == "violation"]
+    traces = [
+        (sr, r) for sr in results for r in sr.results if r.trace is not None and r.trace.kind in ("violation", "lasso")
+    ]
     written = []
     base = Path(path)
     for n, (sr, r) in enumerate(traces):
@@ -376,6 +379,7 @@ from .cli_gate import gate  # noqa: E402  (the CI gate lives in its own module)
 
 main.add_command(report)
 main.add_command(gate)
+register_graph(main)  # `raceproof graph` lives in cli_graph.py
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -5,6 +5,8 @@ JSON lists, enum values as strings. Each state's ``#meta`` carries the step ``in
 ``action`` that led to it (``init`` for the first) and the ``process`` (instance) that ran it.
 The top-level ``#meta`` names the model (``model_ref``, ``params``) and the property; a
 lasso has ITF's ``loop``. Reading ITF back: `checker.report.itf_input`.
+A lasso (an ``eventually`` counterexample) records ``loop``: the index of the state the trace
+returns to; the last state equals ``states[loop]`` (a deadlock: ``loop`` is the last index).
 """
 
 from __future__ import annotations
@@ -65,8 +67,10 @@ def to_itf(trace: Trace, source: str = "") -> dict[str, Any]:
         "params": {k: v for k, v in model.param_dict().items() if v is not None},
         "replayed": True,
     }
-    out = {"#meta": meta, "vars": [v.name for v in model.vars], "states": states}
-    if trace.loop is not None:  # ITF's own field for a lasso: the state the cycle returns to
+    if trace.loop is not None:  # a lasso, Apalache-style: the states from `loop` on repeat forever
+        meta["loop"] = trace.loop
+    out: dict[str, Any] = {"#meta": meta, "vars": [v.name for v in model.vars], "states": states}
+    if trace.loop is not None:  # and as the ITF trace's own optional `loop` field
         out["loop"] = trace.loop
     return out
 

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..explain import Part
+from ..model import GRAPH_KINDS
 from ..results import PropertyResult, Verdict
 from ..run import SpecResult
 from ..trace import Trace
@@ -40,7 +41,13 @@ def verdict_line(r: PropertyResult, bound: int) -> Text:
     line = Text(f"  {mark} ", style=style)
     line.append(f"{r.name:<28}", style="bold")
     line.append(f" {r.verdict.value:<10}", style=style)
-    if r.verdict in (Verdict.VIOLATED, Verdict.WITNESSED) and r.trace is not None:
+    if r.trace is not None and r.trace.kind == "lasso" and r.trace.loop is not None:
+        loop = r.trace.loop
+        if r.trace.notes.get("deadlock"):
+            detail = f"deadlock after {loop} steps (a lasso that stays put; replayed concretely)"
+        else:
+            detail = f"lasso: {loop}-step prefix, {len(r.trace) - loop}-step cycle (replayed concretely)"
+    elif r.verdict in (Verdict.VIOLATED, Verdict.WITNESSED) and r.trace is not None:
         detail = f"in {len(r.trace)} steps (shortest; replayed concretely)"
     elif r.verdict is Verdict.HOLDS and r.engine == "explicit":
         detail = r.reason
@@ -195,6 +202,18 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
     else:
         head.append(f"  {sr.engine} to depth {sr.depth}, {sr.seconds:.2f}s", style="dim")
     console.print(head)
+    graph = [r for r in sr.results if r.kind in GRAPH_KINDS and "edges" in r.extra]
+    if graph:
+        asked = graph[0].extra.get("requested_engine", "explicit")
+        why = "" if asked == "explicit" else f" (not {asked}: these properties need the whole state graph)"
+        console.print(
+            Text(
+                f"  {', '.join(r.name for r in graph)}: explicit engine{why}, state graph of "
+                f"{graph[0].extra.get('states', 0):,} states, {graph[0].extra.get('edges', 0):,} edges, "
+                "no symmetry reduction",
+                style="dim",
+            )
+        )
     for r in sr.results:
         console.print(verdict_line(r, sr.depth))
     if sr.coverage is not None:
@@ -224,7 +243,7 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
             )
             console.print(trace_table(cti, all_vars=True))
     for r in sr.results:
-        if r.trace is not None and (r.trace.kind == "violation" or witnesses):
+        if r.trace is not None and (r.trace.kind in ("violation", "lasso") or witnesses):
             print_trace(console, r, all_vars)
             more = r.extra.get("more_traces", [])
             for n, trace in enumerate(more, start=2):

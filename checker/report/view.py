@@ -100,10 +100,17 @@ class TraceView:
             return ""
         if self.kind == "witness":
             return f"{self.prop} holds in state {n}."
+        if self.kind == "lasso" and self.loop is not None and self.loop >= n:
+            return f"{self.prop} never becomes true: in state {n} no action is enabled, so it stays there forever."
         if self.kind == "lasso" and self.loop is not None:
             return (
                 f"{self.prop} never becomes true: after step {n} the trace returns to state {self.loop} "
                 f"and repeats steps {self.loop + 1}..{n} forever."
+            )
+        if self.property_kind == "recoverable":
+            return (
+                f"{self.prop} is false in state {n}, and no state where it holds is reachable from there: "
+                "nothing in the model can recover."
             )
         if self.property_kind == "action_invariant":
             return f"{self.prop} is false across step {n}."
