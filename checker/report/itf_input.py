@@ -186,7 +186,7 @@ def _rebuild(data: dict[str, Any], meta: dict[str, Any], plain: TraceView) -> Tr
             raise ValueError(f"step {step.index}: no transition {step.instance}.{step.action} in the model")
         transitions.append(found[0])
     prop = plain.prop if plain.prop in model.properties else None
-    trace = Trace(model, replay(model, transitions), transitions, prop, plain.kind, plain.loop)
+    trace = Trace(model, replay(model, transitions), transitions, prop, plain.kind, loop=plain.loop)
     view = from_trace(trace, plain.source)
     for step, mine in zip(plain.steps, view.steps, strict=True):
         if step.values != {k: mine.values[k] for k in step.values}:

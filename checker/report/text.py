@@ -128,9 +128,22 @@ def trace_table(trace: Trace | TraceView, all_vars: bool = False) -> Table:
         # Text, not str: rich would read "[alice]" in "balances[alice]" as markup
         row = [Text(str(i)), Text(step.instance or ""), Text(step.action), Text("\n".join(body))]
         if lasso:
-            row.append(Text("↻ repeats" if view.in_cycle(i) else ("↺ cycle returns here" if i == view.loop else "")))
+            row.append(Text(_cycle_mark(view, i)))
         table.add_row(*row)
     return table
+
+
+def _cycle_mark(view: TraceView, i: int) -> str:
+    """Where a lasso's cycle starts, which steps repeat, and where it closes (or deadlocks)."""
+    n, loop = len(view), view.loop
+    assert loop is not None
+    if loop >= n:  # a deadlock: the path stops in its last state
+        return "■ deadlock: nothing is enabled, it stays here forever" if i == n else ""
+    if i == loop:
+        return "◀── cycle starts here (the state after this step)"
+    if i == n:
+        return f"↻ repeats; ↺ back to step {loop}"
+    return "↻ repeats" if view.in_cycle(i) else ""
 
 
 def part_line(part: Part) -> str:
