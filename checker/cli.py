@@ -248,7 +248,9 @@ def _progress(console: Console, spec: Spec, quiet: bool) -> Iterator[Callable[..
 
 def _write_itf(path: str, results: list[SpecResult]) -> list[str]:
     """The first counterexample goes to ``path``; any others beside it, named by spec and property."""
-    traces = [(sr, r) for sr in results for r in sr.results if r.trace is not None and r.trace.kind == "violation"]
+    traces = [
+        (sr, r) for sr in results for r in sr.results if r.trace is not None and r.trace.kind in ("violation", "lasso")
+    ]
     written = []
     base = Path(path)
     for n, (sr, r) in enumerate(traces):

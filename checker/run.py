@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from .engines.bmc import run_bmc
 from .engines.explicit import run_explicit
+from .engines.graph import run_graph
 from .engines.prove import prove
 from .errors import SpecError
-from .model import ModelInstance
-from .results import ExitCode, PropertyResult, exit_code
+from .model import GRAPH_KINDS, ModelInstance
+from .results import ExitCode, PropertyResult, Verdict, exit_code
 from .spec import Spec
 
 
@@ -56,6 +57,13 @@ def check_spec(
     engine = engine or spec.engine
     limit = timeout if timeout is not None else spec.timeout
     started = time.monotonic()
+    cap = max_states if max_states is not None else spec.max_states
+    # recoverable/eventually need the whole state graph: the explicit engine, whatever the spec's engine
+    graph = [n for n in names if model.properties[n].kind in GRAPH_KINDS]
+    if graph:
+        rest = [n for n in names if n not in graph]
+        other = check_spec(spec, depth, rest, timeout, symmetry, progress, engine, max_states) if rest else None
+        return _with_graph(spec, model, names, graph, other, cap, limit, engine, started)
     # Properties the spec expects to be *proved* get a proof, not a bounded check.
     to_prove = [n for n in names if spec.expect.get(n) == "proved"]
     if to_prove:
@@ -68,7 +76,6 @@ def check_spec(
         sr.seconds = time.monotonic() - started
         return sr
     if engine == "explicit":
-        cap = max_states if max_states is not None else spec.max_states
         results = run_explicit(model, names, cap, limit, symmetry=symmetry, progress=progress)
         bound = max((r.extra.get("depth", 0) for r in results), default=0)
     else:
@@ -92,13 +99,51 @@ def prove_spec(
     names = properties or spec.properties
     _check_names(spec, model, names)
     started = time.monotonic()
-    safety = [n for n in names if model.properties[n].kind != "reachable"]
-    witnesses = [n for n in names if n not in safety]
+    graph = [n for n in names if model.properties[n].kind in GRAPH_KINDS]
+    safety = [n for n in names if model.properties[n].kind != "reachable" and n not in graph]
+    witnesses = [n for n in names if n not in safety and n not in graph]
     limit = timeout if timeout is not None else spec.timeout
     found = prove(model, safety, engine, limit, certificate) if safety else []
     if witnesses:
         found += run_bmc(model, witnesses, spec.depth, limit)
+    if graph:  # a finite instance's state graph: HOLDS for this instance, never PROVED
+        found += _graph_results(model, graph, spec.max_states, limit, f"prove ({engine})")
     results = [next(r for r in found if r.name == n) for n in names]
     for r in results:
         r.expected = spec.expect.get(r.name)
     return SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove ({engine})")
+
+
+def _graph_results(
+    model: ModelInstance, names: list[str], cap: int | None, limit: float | None, engine: str
+) -> list[PropertyResult]:
+    """recoverable/eventually on the explicit state graph, noting when the spec asked for another engine."""
+    results = run_graph(model, names, cap, limit)
+    for r in results:
+        r.extra["requested_engine"] = engine
+        if engine != "explicit" and r.verdict is Verdict.HOLDS:
+            r.reason += f" (explicit state graph; {engine} does not check {r.kind} properties)"
+    return results
+
+
+def _with_graph(
+    spec: Spec,
+    model: ModelInstance,
+    names: list[str],
+    graph: list[str],
+    other: SpecResult | None,
+    cap: int | None,
+    limit: float | None,
+    engine: str,
+    started: float,
+) -> SpecResult:
+    """Merge the graph properties' results (explicit engine) with the others' (``other``)."""
+    found = _graph_results(model, graph, cap, limit, engine)
+    if other is not None:
+        found += other.results
+    results = [next(r for r in found if r.name == n) for n in names]
+    for r in results:
+        r.expected = spec.expect.get(r.name)
+    depth = other.depth if other else max((r.extra.get("depth", 0) for r in found), default=0)
+    label = f"{other.engine} + explicit graph" if other else "explicit graph"
+    return SpecResult(spec, results, time.monotonic() - started, depth, label)

@@ -16,7 +16,7 @@ import z3
 
 from ..encoding import Encoding, State
 from ..errors import InternalError, ModelError
-from ..model import ModelInstance
+from ..model import GRAPH_KINDS, ModelInstance
 from ..results import PropertyResult, Verdict
 from ..runtime import CONCRETE, RangeCheck, evaluate
 from ..trace import Trace, replay
@@ -127,6 +127,13 @@ def run_bmc(
     deadline = started + timeout if timeout else None
     enc = encoding or Encoding(model)
     for name in properties:  # evaluate each property once: this also notes asymmetry
+        prop = model.properties[name]
+        if prop.kind in GRAPH_KINDS:  # one trace cannot show AG EF or a fair lasso
+            raise ModelError(
+                f"'{name}' is a {prop.kind} property: it needs the whole state graph (engine explicit)",
+                prop.file,
+                prop.line,
+            )
         enc.prop(name, enc.x, enc.x_next)
     u = Unrolling(enc, symmetry)
     results: dict[str, PropertyResult] = {}

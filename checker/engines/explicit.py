@@ -18,11 +18,12 @@ import time
 
 from ..encoding import Encoding
 from ..errors import ModelError
-from ..model import ModelInstance
+from ..model import GRAPH_KINDS, ModelInstance
 from ..results import PropertyResult, Verdict
 from ..runtime import CONCRETE, evaluate
 from .explicit_common import Progress, Search
 from .explicit_tuples import TupleSearch
+from .graph import run_graph
 
 try:  # numpy is what makes the search fast, but the engine runs without it
     from .explicit_compile import Compiled, Untranslatable
@@ -58,6 +59,13 @@ def run_explicit(
         if name not in model.properties:
             known = ", ".join(model.properties) or "none"
             raise ModelError(f"the model has no property '{name}' (it has: {known})")
+    graph = [n for n in properties if model.properties[n].kind in GRAPH_KINDS]
+    if graph:  # recoverable/eventually: the whole state graph, built by `graph_build`
+        rest = [n for n in properties if n not in graph]
+        found = run_graph(model, graph, max_states, timeout, backend)
+        if rest:
+            found += run_explicit(model, rest, max_states, timeout, symmetry, progress, backend)
+        return [next(r for r in found if r.name == n) for n in properties]
     # Run every action and property once (symbolically) before asking for the symmetry
     # groups: that is where code reading `self.id` or picking one replica is noticed.
     enc = Encoding(model)

@@ -22,7 +22,11 @@ def trace_json(trace: Trace) -> dict[str, Any]:
             "changes": [{"var": c.var, "old": fmt(c.old), "new": fmt(c.new)} for c in trace.changes(i)] if i else [],
             "state": {k: v for k, v in trace.model.describe_state(state).items()},
         })  # fmt: skip
-    return {"kind": trace.kind, "property": trace.property, "length": len(trace), "replayed": True, "steps": steps}
+    out = {"kind": trace.kind, "property": trace.property, "length": len(trace), "replayed": True, "steps": steps}
+    if trace.loop is not None:  # a lasso: states[loop:] repeat forever (the last equals states[loop])
+        out["loop"] = trace.loop
+        out["deadlock"] = bool(trace.notes.get("deadlock"))
+    return out
 
 
 def result_json(r: PropertyResult) -> dict[str, Any]:
