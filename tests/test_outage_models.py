@@ -22,24 +22,35 @@ from tests.conftest import REPO, CliResult, assert_located, replay_itf, run_cli
 
 PINNED: dict[str, dict[str, str]] = {
     "dwfm_collapse.toml": {
+        "leases_recovered": "violated",
         "queue_bounded": "violated",
         "no_duplicate_lease": "holds",
         "all_leases_lost": "witnessed",
         "recovered_from_total_loss": "witnessed",
     },
     "dwfm_longer_timeout.toml": {
+        "leases_recovered": "violated",
         "queue_bounded": "holds",
         "no_duplicate_lease": "holds",
         "all_leases_lost": "witnessed",
         "recovered_from_total_loss": "witnessed",
     },
     "dwfm_throttled.toml": {
+        "leases_recovered": "holds",
+        "queue_bounded": "holds",
+        "no_duplicate_lease": "holds",
+        "all_leases_lost": "witnessed",
+        "recovered_from_total_loss": "witnessed",
+    },
+    "dwfm_loose_throttle.toml": {
+        "leases_recovered": "violated",
         "queue_bounded": "holds",
         "no_duplicate_lease": "holds",
         "all_leases_lost": "witnessed",
         "recovered_from_total_loss": "witnessed",
     },
     "dwfm_drop_expired.toml": {
+        "leases_recovered": "holds",
         "queue_bounded": "holds",
         "no_duplicate_lease": "holds",
         "all_leases_lost": "witnessed",
@@ -128,7 +139,11 @@ def test_traces_replay_and_itf_files(runs: dict[str, Any], spec: str) -> None:
         states = replay(model, transitions)
         for step, state in zip(r["trace"]["steps"], states, strict=True):
             assert json.loads(json.dumps(model.describe_state(state))) == step["state"]
-        assert evaluate(model, CONCRETE, name, states[-1]) is (r["verdict"] == "witnessed")
+        if r["trace"]["kind"] == "lasso":  # the cycle closes, and the property is false all along it
+            assert states[-1] == states[r["trace"]["loop"]]
+            assert not any(evaluate(model, CONCRETE, name, st) for st in states)
+        else:
+            assert evaluate(model, CONCRETE, name, states[-1]) is (r["verdict"] == "witnessed")
     violated = [n for n, r in results_of(data).items() if r["verdict"] == "violated"]
     written = [Path(p) for p in data.get("itf", [])]
     assert len(written) == len(violated)
@@ -185,6 +200,49 @@ def test_dwfm_queue_overflows_with_stale_work(runs: dict[str, Any]) -> None:
     waiting = end["queue"][: end["queued"]]
     assert any(age > timeout for age in waiting) or end["worker1.age"] > timeout
     assert end["leased"] == 0
+
+
+def lasso_cycle(data: dict[str, Any], prop: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The prefix and the cycle of a lasso in the JSON: steps[0..loop] and steps[loop+1..]."""
+    trace = results_of(data)[prop]["trace"]
+    assert trace["kind"] == "lasso" and not trace["deadlock"]
+    return trace["steps"][: trace["loop"] + 1], trace["steps"][trace["loop"] + 1 :]
+
+
+@pytest.mark.parametrize("spec", ["dwfm_collapse.toml", "dwfm_longer_timeout.toml", "dwfm_loose_throttle.toml"])
+def test_dwfm_collapse_is_a_cycle_of_wasted_work_after_recovery(runs: dict[str, Any], spec: str) -> None:
+    """The lasso's cycle runs with DynamoDB up, keeps workers busy, re-queues work, and never
+    establishes a lease: every item a worker finishes is past its deadline."""
+    _, data, _ = runs[spec]
+    timeout = spec_data(spec)["params"]["timeout"]
+    prefix, cycle = lasso_cycle(data, "leases_recovered")
+    assert any(s["action"] == "recover" for s in prefix)
+    assert cycle and all(s["state"]["ddb_up"] for s in cycle)
+    acts = [s["action"] for s in cycle]
+    assert {"take", "finish", "request", "tick"} <= set(acts)
+    leased = prefix[-1]["state"]["leased"]
+    assert all(s["state"]["leased"] == leased for s in cycle) and leased < 3
+    for before, step in zip([prefix[-1], *cycle], cycle, strict=False):
+        if step["action"] == "finish":
+            assert before["state"]["worker1.age"] > timeout  # the work was stale: its lease thrown away
+    assert cycle[-1]["state"] == prefix[-1]["state"]
+
+
+def test_dwfm_collapse_lasso_is_short_and_readable(runs: dict[str, Any]) -> None:
+    _, data, itf = runs["dwfm_collapse.toml"]
+    prefix, cycle = lasso_cycle(data, "leases_recovered")
+    assert (len(prefix) - 1, len(cycle)) == (9, 10)
+    written = json.loads(itf.read_text())  # the first counterexample: the lasso, with its loop
+    assert written["#meta"]["property"] == "leases_recovered" and written["loop"] == 9
+
+
+def test_text_report_shows_the_lasso_cycle() -> None:
+    result = run_cli("check", str(REPO / "specs" / "dwfm_collapse.toml"), "--property", "leases_recovered")
+    assert result.exit_code == 1
+    text = result.stdout
+    assert re.search(r"✗ leases_recovered\s+violated\s+lasso: 9-step prefix, 10-step cycle", text)
+    assert "cycle starts here" in text
+    assert "back to step 9: the cycle repeats forever" in text
 
 
 def test_text_report_of_an_outage_trace() -> None:

@@ -231,10 +231,10 @@ class Dwfm(Model):
     droplets = Param(3, min=1, max=4, help="droplets whose leases DWFM manages")
     workers = Param(1, min=1, max=2, help="DWFM workers establishing leases")
     work_time = Param(2, min=1, max=4, help="ticks a worker needs to establish one lease")
-    timeout = Param(4, min=1, max=8, help="ticks after which a request is given up and queued again")
+    timeout = Param(3, min=1, max=8, help="ticks after which a request is given up and queued again")
     queue_capacity = Param(6, min=1, max=8, help="items the model's queue holds (the real one is unbounded)")
     queue_limit = Param(None, type=int, min=1, help="queue_bounded: at most this many waiting items (none: droplets)")
-    throttle = Param(2, min=1, help="throttled: admit a request only while the backlog is below this")
+    throttle = Param(1, min=1, help="throttled: admit a request only while the backlog is below this")
     outages = Param(1, min=1, max=2, help="DynamoDB outages (the first is in progress at the start)")
     variant = Param("as_designed", choices=VARIANTS, help="which design to check")
 
