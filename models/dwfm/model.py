@@ -4,11 +4,12 @@ DWFM holds a lease on every droplet (physical server); renewing it needs DynamoD
 DynamoDB is down the renewals fail and leases time out one by one; each droplet without a
 lease asks DWFM for a new one, and DWFM queues the work. Establishing a lease takes
 ``work_time`` ticks of a worker. A request not answered within ``timeout`` ticks of being
-queued is given up and queued again, but the old work item stays in the queue: a worker
-still spends ``work_time`` on it, and the lease it would establish is thrown away. When
-DynamoDB is back, the queue holds so much stale work that every fresh request also goes
-stale before a worker reaches it: the queue never drains, no lease is ever re-established
-(the postmortem's "congestive collapse", 2:25 to 5:28 AM PDT).
+queued is given up and queued again ("additional work was queued to reattempt establishing
+the droplet lease"), but the old work item stays in the queue: a worker still spends
+``work_time`` on it, and the lease it would establish is thrown away. Once working off the
+backlog takes longer than ``timeout``, every request waits behind others until it is
+stale, is worked on anyway, and is queued again: even with DynamoDB back, no lease is ever
+re-established (the postmortem's "congestive collapse", 2:25 to 5:28 AM PDT).
 
 Abstractions, and why they are sound for this question:
 
@@ -26,8 +27,16 @@ Abstractions, and why they are sound for this question:
   refuses new items. ``queue_bounded`` (at most ``queue_limit`` waiting items) is checked
   below that capacity, so it is the design, not the model's size, that keeps it true.
 
-Variants (parameter ``variant``) are the designs; see VARIANTS. The naive fix "a longer
-timeout" is the as-designed variant with a larger ``timeout`` (specs/dwfm_longer_timeout.toml).
+Variants (parameter ``variant``) are the designs; see VARIANTS. ``throttled`` works when
+``throttle * work_time <= timeout`` (every admitted request can be finished in time);
+``drop_expired`` drops an item at the head of the queue once its deadline has passed or
+would pass before a worker could finish it, and the droplet's request is queued again,
+fresh. The naive fixes are parameters, not variants: a longer ``timeout`` that is still
+shorter than the backlog (specs/dwfm_longer_timeout.toml), a ``throttle`` set too loose
+(specs/dwfm_loose_throttle.toml).
+
+Fairness: every action except a lease expiring is weakly fair (`@action(fair=True)`): a
+worker that can go on does, DynamoDB does recover, time does pass.
 """
 
 from __future__ import annotations
