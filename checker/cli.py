@@ -21,6 +21,7 @@ import click
 from rich.console import Console
 
 from . import __version__
+from .cli_graph import register as register_graph
 from .errors import InternalError, RaceproofError, SpecError
 from .itf import to_itf, write_json_atomic
 from .registry import known_models, load_model
@@ -293,6 +294,8 @@ def list_(specs_dir: str) -> None:
         params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
         console.print(f"  {os.fspath(path):<42} {spec.model_ref} ({params}); depth {spec.depth}; expect {expect}")
 
+
+register_graph(main)  # `raceproof graph` lives in cli_graph.py
 
 if __name__ == "__main__":  # pragma: no cover
     main()

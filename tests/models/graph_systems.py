@@ -8,6 +8,7 @@
   ``work`` is fair: holds (work is enabled until it runs).
 * ``GiveUp``: a worker may give up instead of working; then nothing is enabled: a deadlock
   in which ``done`` never holds (violated, a lasso with an empty cycle, 1 step).
+* ``Dropout``: see its docstring (a lasso whose cycle starts after a prefix).
 * ``Gate``: a fair ``enter`` needs an open gate, and the gate toggles: the gate can close
   every time before ``enter`` runs; ``enter`` is not *continuously* enabled, so weak fairness
   does not force it (violated: cycle open, close).
@@ -146,3 +147,18 @@ class Gate(Model):
     def entered(sys):
         """The visitor eventually gets in."""
         return sys.visitor.inside
+
+
+class Dropout(Model):
+    """A fair worker that may give up, beside a spinner: spinning before the worker moves is
+    unfair to ``work``, but once it has given up, ``work`` is disabled and spinning forever is
+    fair. ``done`` is violated by a lasso with a 1-step prefix (give_up) and a 2-step cycle."""
+
+    spinner = SpinnerProcess()
+    flag = Spinner()
+    worker = Quitter()
+
+    @eventually
+    def done(sys):
+        """The worker eventually finishes its work."""
+        return sys.worker.pc == "done"
