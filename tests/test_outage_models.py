@@ -338,3 +338,20 @@ def test_list_shows_the_outage_models_and_specs() -> None:
         assert prop in result.stdout
     for spec in PINNED:
         assert spec in result.stdout
+
+
+def test_dwfm_fixes_survive_a_second_outage(write_spec: Any) -> None:
+    """DynamoDB fails again after recovering (outages = 2): the throttled design still gets
+    every lease back; as designed it still collapses."""
+    text = (
+        'model = "dwfm"\n[params]\noutages = 2\nvariant = "{v}"\n[check]\nengine = "explicit"\n'
+        '[expect]\nleases_recovered = "{e}"\n'
+    )
+    fixed = run_cli("check", str(write_spec(text.format(v="throttled", e="holds"), "fixed")), "--json")
+    assert fixed.exit_code == 0, fixed.output
+    r = results_of(json.loads(fixed.stdout))["leases_recovered"]
+    assert r["verdict"] == "holds"
+    broken = run_cli("check", str(write_spec(text.format(v="as_designed", e="violated"), "broken")), "--json")
+    assert broken.exit_code == 1, broken.output
+    trace = results_of(json.loads(broken.stdout))["leases_recovered"]["trace"]
+    assert trace["kind"] == "lasso"

@@ -146,6 +146,7 @@ class DynamoDB(Store):
 
     @action
     def fail(self, sys):
+        require(sys.params.outages > 1)  # with one outage, off for these parameters (not a dead guard)
         require(sys.ddb_up & (sys.outages_left > 0))
         sys.ddb_up = False
         sys.outages_left -= 1
