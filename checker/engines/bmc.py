@@ -75,11 +75,38 @@ class Unrolling:
             self.solver.add(goal)
             started = time.monotonic()
             status = self.solver.check()
-            self.solver_seconds += time.monotonic() - started
             self._model = self.solver.model() if status == z3.sat else None
+            if status == z3.unknown and self._incomplete():
+                status = self._retry(deadline)
+            self.solver_seconds += time.monotonic() - started
             return status
         finally:
             self.solver.pop()
+
+    def _incomplete(self) -> bool:
+        """z3 gave up (not a timeout): with lambdas over arrays its quantifier instantiation
+        is incomplete, and whether it gives up depends on its heuristics' state."""
+        reason = self.solver.reason_unknown()
+        return "timeout" not in reason and "cancel" not in reason
+
+    def _retry(self, deadline: float | None) -> z3.CheckSatResult:
+        """The same query on fresh solvers with other random seeds: one of them usually decides it
+        (the order-dependent 'incomplete quantifiers' seen when specs run one after another)."""
+        status = z3.unknown
+        for seed in (1, 2, 3):
+            fresh = z3.Solver()
+            fresh.set("random_seed", seed)
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                fresh.set("timeout", max(1, int(remaining * 1000)))
+            fresh.add(self.solver.assertions())
+            status = fresh.check()
+            if status != z3.unknown:
+                self._model = fresh.model() if status == z3.sat else None
+                break
+        return status
 
     def trace(self, upto: int, prop: str | None, kind: str) -> Trace:
         """Decode the last satisfying assignment (of a query at depth ``upto``) into a replayed trace."""
