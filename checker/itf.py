@@ -12,11 +12,10 @@ returns to; the last state equals ``states[loop]`` (a deadlock: ``loop`` is the 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from .atomic import write_atomic_with
 from .trace import Trace
 
 
@@ -77,14 +76,9 @@ def to_itf(trace: Trace, source: str = "") -> dict[str, Any]:
 
 def write_json_atomic(path: str | Path, data: Any) -> None:
     """Write ``data`` as JSON so that a crash never leaves a half-written file behind."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    def write(fh: IO[str]) -> None:
+        json.dump(data, fh, indent=2)
+        fh.write("\n")
+
+    write_atomic_with(path, write)

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ..atomic import write_atomic_with
 from .records import SpecRecord
 
 ENTRY_FORMAT = "raceproof-gate-cache/1"
@@ -83,16 +82,7 @@ class VerdictCache:
             ignore.write_text("# created by raceproof gate\n*\n")
         data = {"format": ENTRY_FORMAT, "key": key, "spec": str(spec), "record": record.to_dict()}
         entry = self._entry(spec)
-        fd, tmp = tempfile.mkstemp(prefix=f".{entry.name}.", suffix=".tmp", dir=self.folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, indent=1)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, entry)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic_with(entry, lambda fh: json.dump(data, fh, indent=1), durable=True)
         return True
 
 

@@ -7,11 +7,11 @@ says so in the test case's properties.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import IO
 
+from ..atomic import write_atomic_with
 from .expectations import FAILING, Outcome, explain
 from .records import SpecRecord
 
@@ -72,12 +72,11 @@ def _reports(reports: dict[str, str]) -> str:
 
 
 def write_junit(path: Path, records: list[SpecRecord], strict: bool = False) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        junit_xml(records, strict).write(tmp, encoding="utf-8", xml_declaration=True)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    tree = junit_xml(records, strict)
+
+    def write(fh: IO[str]) -> None:
+        # declared by hand: with encoding="unicode" ElementTree would declare the locale's encoding
+        fh.write('<?xml version="1.0" encoding="utf-8"?>\n')
+        tree.write(fh, encoding="unicode")
+
+    write_atomic_with(path, write)

@@ -13,12 +13,12 @@ The stable entry points:
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Iterable
 from json import dumps  # not `import json`: the submodule checker.report.json would shadow it
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ..atomic import write_text_atomic
 
 if TYPE_CHECKING:  # the views need the model layer (z3): imported where used, so `cli` stays light
     from ..run import SpecResult
@@ -80,16 +80,7 @@ def _text(views: list[TraceView], all_vars: bool) -> str:
 
 def write_atomic(path: str | Path, text: str) -> None:
     """Write ``text`` so that a crash never leaves a half-written report behind."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text)
 
 
 def beside(path: str | Path, n: int, view: TraceView) -> Path:
