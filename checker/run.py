@@ -176,5 +176,5 @@ def _with_graph(
         r.expected = spec.expect.get(r.name)
     depth = other.depth if other else max((r.extra.get("depth", 0) for r in found), default=0)
     label = f"{other.engine} + explicit graph" if other else "explicit graph"
-    coverage = spec_coverage(results) if other is not None and other.coverage is not None else None
+    coverage = other.coverage if other is not None else spec_coverage(results)
     return SpecResult(spec, results, time.monotonic() - started, depth, label, coverage)

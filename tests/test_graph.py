@@ -263,3 +263,14 @@ def test_spec_expecting_proved_for_a_graph_property_is_bad_input(tmp_path: Path)
     spec = write(tmp_path, "p", 'model = "tests.models.graph_systems:Breaker"\n[expect]\nrecovers = "proved"\n')
     res = run_cli("check", str(spec))
     assert res.exit_code == 2 and f"{spec}:3" in res.stderr and "expect holds or violated" in res.stderr
+
+
+def test_graph_only_spec_reports_coverage_for_strict(tmp_path: Path) -> None:
+    spec = tmp_path / "breaker.toml"
+    spec.write_text('model = "tests.models.graph_systems:Breaker"\n')
+    res = run_cli("check", str(spec), "--strict", "--json")
+    assert res.exit_code == 0, res.output
+    cov = json.loads(res.stdout)["specs"][0]["coverage"]
+    # the whole graph was built: every action on an edge fired, the one with a false guard is off
+    assert set(cov["fired"]) == {"service.fail", "service.heal"} and cov["static"] == ["service.break_down"]
+    assert cov["never"] == [] and cov["undetermined"] == []

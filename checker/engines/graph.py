@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -79,6 +80,7 @@ def run_graph(
         "graph_seconds": round(graph.seconds, 4),
     }
     counts = f"{graph.nodes:,} states, {graph.edges:,} edges"
+    extra["coverage"] = _coverage(model, graph, counts)
     out = []
     for name in properties:
         kind = model.properties[name].kind
@@ -94,6 +96,19 @@ def run_graph(
         r.seconds = time.monotonic() - started
         out.append(r)
     return out
+
+
+def _coverage(model: ModelInstance, graph: StateGraph, counts: str) -> dict[str, Any]:
+    """Which actions label some edge of the graph: with the whole graph built, an action on no
+    edge never fires in this instance (vacuity, for ``--strict``)."""
+    from ..coverage import action_coverage, counts_by_action
+    from ..encoding import Encoding
+
+    live = [t.index for t, _ in Encoding(model).fired]  # guards not statically false
+    per_transition = {int(i): int(n) for i, n in enumerate(np.bincount(graph.via, minlength=len(model.transitions)))}
+    fired = counts_by_action(model, {i: n for i, n in per_transition.items() if n})
+    scope = f"exhaustive state graph: {counts}" if graph.complete else f"incomplete state graph: {counts}"
+    return action_coverage(model, live, fired, graph.complete, scope)
 
 
 # ---------------------------------------------------------------------------- reachability
