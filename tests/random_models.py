@@ -46,9 +46,7 @@ class VarInfo:
     hi: int = 1
     names: tuple[str, ...] = ()  # enums
     size: int = 0  # arrays
-
-    def elem_range(self) -> tuple[int, int]:
-        return self.lo, self.hi
+    init: Any = None  # the initial value (a list for arrays, a sorted list for sets)
 
 
 @dataclass
@@ -117,6 +115,7 @@ def _component(draw: Any, index: int) -> CompInfo:
             var.size = 2
         if kind == "enum":
             var.names = tuple(draw(st.sampled_from([ENUM_POOL[:2], ENUM_POOL, ("b", "c"), ("a", "c")])))
+        var.init = _initial(var, draw)
         comp.vars.append(var)
     return comp
 
@@ -129,6 +128,9 @@ class Gen:
         self.comps = comps
         self.unguarded = unguarded
         self.enum_names = sorted({n for c in comps for v in c.vars for n in v.names})
+        #: conditions that keep the reads of the statement being drawn defined (an array key
+        #: within its keys, a divisor not 0): `statements` turns them into `require`s
+        self.pending: list[str] = []
 
     # -- where values come from
     def scalar_refs(self, me: CompInfo | None, sysname: str = "sys") -> list[tuple[str, VarInfo]]:
@@ -172,7 +174,23 @@ class Gen:
             options.append("array")
         if depth < 1:
             options.append("ite")
+        if me is not None and refs:  # reads that can be undefined: in actions only
+            options += ["div"] + (["index"] if arrays else [])
         choice = self.draw(st.sampled_from(options))
+        if choice == "index":
+            arr = self.draw(st.sampled_from(arrays))
+            key, _ = self.draw(st.sampled_from(refs))
+            if self.draw(st.integers(0, 3)) == 0:
+                return f"{sysname}.{arr.name}.get({key}, {self.int_const(*near)})"
+            self.pending.append(f"(({key} >= 0) & ({key} <= {arr.size - 1}))")
+            return f"{sysname}.{arr.name}[{key}]"
+        if choice == "div":
+            divisor, _ = self.draw(st.sampled_from(refs))
+            if self.draw(st.booleans()):
+                divisor = f"({divisor} {self.draw(st.sampled_from(['+', '-']))} 1)"
+            self.pending.append(f"({divisor} != 0)")
+            dividend = self.draw(st.sampled_from(refs))[0] if self.draw(st.booleans()) else self.int_const(*near)
+            return f"({dividend} {self.draw(st.sampled_from(['//', '%']))} {divisor})"
         if choice == "const":
             return str(self.draw(st.integers(*near))) if self.draw(st.integers(0, 3)) else self.int_const(*near)
         if choice == "arg":
@@ -232,7 +250,7 @@ class Gen:
         if choice == "int_cmp":
             op = self.draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
             a = self.state_int_expr(me, sysname)
-            b = self.int_expr(me, 1, sysname)
+            b = self.int_const(0, 2) if self.draw(st.booleans()) else self.int_expr(me, 1, sysname)
             return f"({a} {op} {b})"
         if choice == "enum_cmp":
             op = self.draw(st.sampled_from(["==", "!="]))
@@ -253,6 +271,51 @@ class Gen:
             return f"{fold}({test} for r in {sysname}.{comp.attr})"
         expr = self.draw(st.sampled_from(self.refs_of("bool", me, sysname)))[0]
         return self.draw(st.sampled_from([expr, f"~{expr}"]))
+
+    def init_atom(self, truth: bool) -> str:
+        """A property atom whose value in the initial state is ``truth``: invariants are made
+        of true ones (so most are not violated at once), witnesses of false ones."""
+        var = self.draw(st.sampled_from([v for c in self.comps for v in c.vars]))
+        comp = var.comp
+        if comp.replicated:
+            how = self.draw(st.sampled_from(["all_of", "any_of", "single_out"]))
+            test = self._init_test(var, "r", truth if how != "all_of" else True)
+            if how == "single_out":
+                return test.replace("r.", f"sys.{comp.attr}[0].")
+            # every replica starts alike: an all_of/any_of of a test has the test's value
+            return f"{how}({self._init_test(var, 'r', truth)} for r in sys.{comp.attr})"
+        where = f"sys.{var.name}" if comp.store else f"sys.{comp.attr}.{var.name}"
+        return self._init_test(var, where, truth, prefix=False)
+
+    def _init_test(self, var: VarInfo, who: str, truth: bool, prefix: bool = True) -> str:
+        ref = f"{who}.{var.name}" if prefix else who
+        d = self.draw
+        if var.kind == "bool":
+            return ref if var.init == truth else f"~{ref}"
+        if var.kind == "enum":
+            others = [n for n in var.names if n != var.init]
+            if d(st.booleans()) or not others:
+                return f"({ref} {'==' if truth else '!='} {var.init!r})"
+            return f"({ref} {'!=' if truth else '=='} {d(st.sampled_from(others))!r})"
+        if var.kind == "set":
+            c = d(st.integers(var.lo, var.hi))
+            return f"{ref}.contains({c})" if (c in var.init) == truth else f"~{ref}.contains({c})"
+        if var.kind == "array":
+            k = d(st.integers(0, var.size - 1))
+            ref, value = f"{ref}[{k}]", var.init[k]
+        else:
+            value = var.init
+        lo, hi = var.lo, var.hi
+        op = d(st.sampled_from(["<=", ">=", "!=", "=="]))
+        if op == "<=":
+            c = d(st.integers(value, hi)) if truth else (value - 1)
+        elif op == ">=":
+            c = d(st.integers(lo, value)) if truth else (value + 1)
+        elif op == "==":
+            c = value if truth else d(st.sampled_from([x for x in range(lo, hi + 1) if x != value] or [value + 1]))
+        else:
+            c = d(st.sampled_from([x for x in range(lo, hi + 1) if x != value] or [value + 1])) if truth else value
+        return f"({ref} {op} {c})"
 
     def local_test(self, var: VarInfo, who: str) -> str:
         """A test of one replica's variable (inside an aggregate)."""
@@ -275,7 +338,7 @@ class Gen:
     # -- statements
     def guard_int(self, w: Writer, value: str, lo: int, hi: int) -> str:
         """Keep ``value`` within lo..hi: a `require`, a clamp, or (unguarded models) nothing."""
-        how = self.draw(st.sampled_from(["require", "require", "clamp"] + (["none"] if self.unguarded else [])))
+        how = self.draw(st.sampled_from(["require", "require", "clamp"] + (["none", "none"] if self.unguarded else [])))
         if how == "require":
             w.line(f"require(({value} >= {lo}) & ({value} <= {hi}))")
         elif how == "clamp":
@@ -288,10 +351,15 @@ class Gen:
         ]
         target, var = self.draw(st.sampled_from(targets))
         if var.kind == "bool":
-            w.line(f"{target} = {self.bool_expr(me, 1)}")
-        elif var.kind == "int":
-            value = self.guard_int(w, self.int_expr(me, 0, "sys", args, (var.lo, var.hi)), var.lo, var.hi)
+            how = self.draw(st.sampled_from(["flip", "const", "expr"]))
+            value = {"flip": f"~{target}", "const": str(self.draw(st.booleans()))}.get(how) or self.bool_expr(me, 1)
             w.line(f"{target} = {value}")
+        elif var.kind == "int":
+            if self.draw(st.booleans()):  # a counter: the likeliest way to make progress
+                value = f"{target} {self.draw(st.sampled_from(['+', '-']))} 1"
+            else:
+                value = self.int_expr(me, 0, "sys", args, (var.lo, var.hi))
+            w.line(f"{target} = {self.guard_int(w, value, var.lo, var.hi)}")
         elif var.kind == "enum":
             value = repr(self.draw(st.sampled_from(var.names))) if self.draw(st.booleans()) else self.enum_expr(me)
             if not self.unguarded or self.draw(st.booleans()):
@@ -314,41 +382,77 @@ class Gen:
         return self.guard_int(w, index, 0, arr.size - 1)
 
     def statements(self, w: Writer, me: CompInfo, args: tuple[str, ...], depth: int = 0) -> None:
-        for _ in range(self.draw(st.integers(1, 3))):
+        for _ in range(self.draw(st.integers(1, 2))):
             kinds = ["assign", "assign", "assign", "require"] + (["when"] if depth == 0 else [])
             choice = self.draw(st.sampled_from(kinds))
+            self.pending = []
+            sub = Writer()
+            sub.indent = w.indent
             if choice == "require":
-                w.line(f"require({self.bool_expr(me)})")
+                cond = self.bool_expr(me)
+                if self.pending and self.draw(st.booleans()):
+                    # the guard and the read in one condition: `&` evaluates both sides
+                    cond = " & ".join(self.pending + [cond])
+                    self.pending = []
+                sub.line(f"require({cond})")
             elif choice == "assign":
-                self.assignment(w, me, args)
+                self.assignment(sub, me, args)
             else:
-                w.line(f"with when({self.bool_expr(me)}):")
-                w.indent += 1
-                self.statements(w, me, args, depth + 1)
-                w.indent -= 1
+                sub.line(f"with when({self.bool_expr(me)}):")
+                guards, self.pending = self.pending, []
+                sub.indent += 1
+                self.statements(sub, me, args, depth + 1)
+                sub.indent -= 1
+                self.pending = guards
+            self.place_guards(w, sub)
+
+    def place_guards(self, w: Writer, sub: Writer) -> None:
+        """Write the statement in ``sub`` with `require`s for its pending reads: before it,
+        after it (the action still cannot fire where a read was undefined), or (unguarded
+        models) not at all."""
+        where = "before"
+        if self.pending:
+            where = self.draw(st.sampled_from(["before", "after"] + (["none"] if self.unguarded else [])))
+        guards = [f"require({g})" for g in self.pending] if where != "none" else []
+        self.pending = []
+        indent = "    " * w.indent
+        for text in (guards if where == "before" else []) + [t[len(indent) :] for t in sub.lines]:
+            w.line(text)
+        for text in guards if where == "after" else []:
+            w.line(text)
 
 
 # ---------------------------------------------------------------------------- the model
-def _decl(v: VarInfo, draw: Any) -> str:
+def _initial(v: VarInfo, draw: Any) -> Any:
     if v.kind == "int":
-        return f"Int(init={draw(st.integers(v.lo, v.hi))}, min={v.lo}, max={v.hi})"
+        return draw(st.integers(v.lo, v.hi))
     if v.kind == "bool":
-        return f"Bool(init={draw(st.booleans())})"
+        return draw(st.booleans())
+    if v.kind == "enum":
+        return draw(st.sampled_from(v.names))
+    if v.kind == "array":
+        return [draw(st.integers(v.lo, v.hi)) for _ in range(v.size)]
+    return sorted(draw(st.sets(st.integers(v.lo, v.hi), max_size=2)))
+
+
+def _decl(v: VarInfo) -> str:
+    if v.kind == "int":
+        return f"Int(init={v.init}, min={v.lo}, max={v.hi})"
+    if v.kind == "bool":
+        return f"Bool(init={v.init})"
     if v.kind == "enum":
         names = ", ".join(repr(n) for n in v.names)
-        return f"Enum({names}, init={draw(st.sampled_from(v.names))!r})"
+        return f"Enum({names}, init={v.init!r})"
     if v.kind == "array":
-        init = [draw(st.integers(v.lo, v.hi)) for _ in range(v.size)]
-        return f"Array(Int(min={v.lo}, max={v.hi}), size={v.size}, init={init})"
-    init = sorted(draw(st.sets(st.integers(v.lo, v.hi), max_size=2)))
-    return f"Set(Int(min={v.lo}, max={v.hi}), init={init})"
+        return f"Array(Int(min={v.lo}, max={v.hi}), size={v.size}, init={v.init})"
+    return f"Set(Int(min={v.lo}, max={v.hi}), init={v.init})"
 
 
 @st.composite
 def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
     """A random model; ``unguarded`` (drawn when None) lets some writes leave their range."""
     if unguarded is None:
-        unguarded = draw(st.integers(0, 4)) == 0
+        unguarded = draw(st.integers(0, 3)) == 0
     comps = [draw(_component(i)) for i in range(draw(st.integers(1, 3)))]
     gen = Gen(draw, comps, unguarded)
     w = Writer()
@@ -363,8 +467,8 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
         w.line(f"class {comp.attr.capitalize()}({'Store' if comp.store else 'Process'}):")
         w.indent += 1
         for v in comp.vars:
-            w.line(f"{v.name} = {_decl(v, draw)}")
-        for _ in range(draw(st.integers(0 if comp.store else 1, 3))):
+            w.line(f"{v.name} = {_decl(v)}")
+        for _ in range(draw(st.integers(0 if comp.store else 1, 4))):
             w.line()
             nargs = draw(st.sampled_from([0, 0, 0, 2]))
             w.line(f"@action(k={nargs})" if nargs else "@action")
@@ -402,15 +506,22 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
     # every engine (they stop early once every property has an answer).
     prop("invariant", "sys", "True")
     for _ in range(draw(st.integers(1, 3))):
-        if draw(st.booleans()):
-            body = f"implies({gen.bool_expr(None, 1)}, {gen.bool_expr(None, 1)})"
-        else:
+        shape = draw(st.sampled_from(["true", "true", "implies", "or", "and", "random"]))
+        if shape == "true":
+            body = gen.init_atom(True)
+        elif shape == "implies":
+            body = f"implies({gen.bool_expr(None, 1)}, {gen.init_atom(True)})"
+        elif shape in ("or", "and"):
+            a, b = gen.init_atom(True), gen.init_atom(shape == "and")
+            body = f"({a} {'&' if shape == 'and' else '|'} {b})"
+        else:  # anything: often violated in the initial state
             body = gen.bool_expr(None)
         prop("invariant", "sys", body)
     for _ in range(draw(st.integers(0, 2))):
         prop("action_invariant", "old, new", _step_formula(gen, draw))
     for _ in range(draw(st.integers(0, 2))):
-        prop("reachable", "sys", f"all_of({', '.join(gen.atom(None) for _ in range(draw(st.integers(1, 3))))})")
+        atoms = [gen.init_atom(False)] + [gen.init_atom(draw(st.booleans())) for _ in range(draw(st.integers(0, 2)))]
+        prop("reachable", "sys", f"all_of({', '.join(atoms)})")
     w.indent -= 1
     return RandomModel(w.text(), class_name, props, unguarded)
 
