@@ -36,6 +36,7 @@ from hypothesis import HealthCheck, assume, given, note, settings
 
 from checker.engines.bmc import run_bmc
 from checker.engines.explicit import run_explicit
+from checker.engines.pdr import run_pdr
 from checker.engines.prove import prove
 from checker.errors import ModelError
 from checker.model import Model, ModelInstance
@@ -405,3 +406,30 @@ def test_undefined_operation_in_a_step_that_fires_is_an_error(case: str) -> None
             run_explicit(_model(source), ["anything"], backend=backend)
     with pytest.raises(ModelError):
         run_bmc(_model(source), ["anything"], DEPTH)
+
+
+IDENTITY_STEP = """
+from checker import Bool, Model, Process, action, all_of, any_of, implies, invariant
+
+class P(Process):
+    flag = Bool(init=False)
+
+    @action
+    def idle(self, sys):
+        self.flag = self.flag
+
+class Regression(Model):
+    p = P(count=2)
+
+    @invariant
+    def all_or_none(sys):
+        return implies(any_of(~r.flag for r in sys.p), all_of(~r.flag for r in sys.p))
+"""
+
+
+def test_pdr_proves_a_property_that_no_step_changes() -> None:
+    """Spacer inlined the invariant relation away (its default rule inlining) and answered
+    "safe" with the invariant True, which the certificate re-check rejected: UNKNOWN for a
+    property that holds. With inlining off it returns a real invariant."""
+    (r,) = run_pdr(_model(IDENTITY_STEP), ["all_or_none"], timeout=PROVE_TIMEOUT, generalize=False)
+    assert r.verdict is Verdict.PROVED and r.checked, r.reason
