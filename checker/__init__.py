@@ -7,21 +7,49 @@ The model API, re-exported for model authors::
     from checker import invariant, action_invariant, reachable, recoverable, eventually
 """
 
-from .model import (
-    Model,
-    Param,
-    Process,
-    Store,
-    action,
-    action_invariant,
-    eventually,
-    invariant,
-    reachable,
-    recoverable,
-)
-from .runtime import require, when
-from .terms import all_of, any_of, implies, ite, max_, min_
-from .types import Array, Bool, Enum, Int, Map, Set
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import (
+        Model,
+        Param,
+        Process,
+        Store,
+        action,
+        action_invariant,
+        eventually,
+        invariant,
+        reachable,
+        recoverable,
+    )
+    from .runtime import require, when
+    from .terms import all_of, any_of, implies, ite, max_, min_
+    from .types import Array, Bool, Enum, Int, Map, Set
+
+# The model API is imported on first use (PEP 562), not with the package: commands that never
+# touch a model (a fully cached `raceproof gate`, the pytest plugin in a normal pytest run)
+# must not pay for importing z3 and numpy.
+_EXPORTS = {
+    **dict.fromkeys(
+        ("Model", "Param", "Process", "Store", "action", "action_invariant", "eventually", "invariant", "reachable",
+         "recoverable"),
+        ".model",
+    ),
+    **dict.fromkeys(("require", "when"), ".runtime"),
+    **dict.fromkeys(("all_of", "any_of", "implies", "ite", "max_", "min_"), ".terms"),
+    **dict.fromkeys(("Array", "Bool", "Enum", "Int", "Map", "Set"), ".types"),
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'checker' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
 
 __version__ = "0.1.0"
 

@@ -15,18 +15,20 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 
 from . import __version__
+from .cli_graph import register as register_graph
+from .cli_report import report, report_option, write_reports
 from .errors import InternalError, RaceproofError, SpecError
-from .itf import to_itf, write_json_atomic
-from .registry import known_models, load_model
 from .results import ExitCode
-from .run import SpecResult, check_spec, prove_spec
-from .spec import Spec, load_spec
+
+if TYPE_CHECKING:  # imported where used: `raceproof gate` with every verdict cached never loads z3
+    from .run import SpecResult
+    from .spec import Spec
 
 
 def _console(stderr: bool = False) -> Console:
@@ -77,6 +79,8 @@ def main(debug: bool) -> None:
 
 def _load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[Spec]:
     """Load every spec first, so that one bad spec stops the run before any work."""
+    from .spec import load_spec
+
     specs, errors = [], []
     for path in paths:
         try:
@@ -114,6 +118,19 @@ def _load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[
     help="bmc: symbolic, to the depth bound; explicit: exhaustive search of a finite instance (default: the spec's).",
 )
 @click.option("--max-states", type=click.IntRange(min=1), help="explicit: stop (inconclusive) after N distinct states.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail (exit 1) if an action never fires or a `reachable` property is never witnessed; "
+    "exit 3 if the run could not decide whether an action fires.",
+)
+@click.option(
+    "--max-counterexamples",
+    type=click.IntRange(min=1),
+    default=1,
+    help="bmc: up to N shortest counterexamples per property, each a different sequence of steps.",
+)
+@report_option
 @handle_errors
 def check(
     specs: tuple[str, ...],
@@ -127,23 +144,51 @@ def check(
     no_symmetry: bool,
     engine: str | None,
     max_states: int | None,
+    strict: bool,
+    max_counterexamples: int,
+    reports: list[tuple[str, str]],
 ) -> None:
     """Check SPEC files: every property, every interleaving, up to the bound.
 
     Exit 0 if every property holds or is witnessed, 1 if one is violated, 2 on bad
     input, 3 if a result is inconclusive (timeout, unknown, no witness within the bound).
+    Each check also lists the actions that never fired (coverage); `--strict` fails on them.
     """
+    from .run import check_spec
+
     loaded = _load_all(specs, properties)
     console = _console()
     results: list[SpecResult] = []
     for spec in loaded:
         with _progress(console, spec, as_json) as progress:
             sr = check_spec(
-                spec, depth, list(properties) or None, timeout, not no_symmetry, progress, engine, max_states
+                spec,
+                depth,
+                list(properties) or None,
+                timeout,
+                not no_symmetry,
+                progress,
+                engine,
+                max_states,
+                max_counterexamples,
             )
         _show(console, sr, as_json, all_vars, witnesses)
+        if strict:
+            _strict_messages(sr)
         results.append(sr)
-    _finish(console, results, as_json, itf_path)
+    write_reports(console, results, reports, as_json, all_vars)
+    _finish(console, results, as_json, itf_path, strict)
+
+
+def _strict_messages(sr: SpecResult) -> None:
+    """Why --strict fails (or cannot pass) this spec, on stderr (stdout may be JSON)."""
+    from .coverage import strict_problems
+
+    failures, undecided = strict_problems(sr.coverage)
+    for problem in failures:
+        click.echo(f"strict: {sr.spec.path}: {problem}", err=True)
+    for problem in undecided:
+        click.echo(f"strict: {sr.spec.path}: inconclusive: {problem}", err=True)
 
 
 def _show(console: Console, sr: SpecResult, as_json: bool, all_vars: bool = False, witnesses: bool = False) -> None:
@@ -153,14 +198,25 @@ def _show(console: Console, sr: SpecResult, as_json: bool, all_vars: bool = Fals
         print_spec_result(console, sr, all_vars=all_vars, witnesses=witnesses)
 
 
-def _finish(console: Console, results: list[SpecResult], as_json: bool, itf_path: str | None) -> None:
-    """Write the ITF traces, print the JSON object if asked, and exit with the worst verdict's code."""
+def _finish(
+    console: Console, results: list[SpecResult], as_json: bool, itf_path: str | None, strict: bool = False
+) -> None:
+    """Write the ITF traces, print the JSON object if asked, and exit with the worst verdict's code
+    (with ``strict``, coverage problems count: see `checker.coverage.strict_exit_code`)."""
+    from .coverage import strict_exit_code, strict_problems
+
     written = _write_itf(itf_path, results) if itf_path else []
-    code = max((sr.exit_code for sr in results), default=ExitCode.OK)
+    codes = [strict_exit_code(sr.exit_code, sr.coverage) if strict else sr.exit_code for sr in results]
+    code = max(codes, default=ExitCode.OK)
     if as_json:
         from .report.json import spec_json
 
-        out = {"raceproof": __version__, "exit_code": int(code), "specs": [spec_json(sr) for sr in results]}
+        specs = [spec_json(sr) for sr in results]
+        if strict:
+            for obj, sr, spec_code in zip(specs, results, codes, strict=True):
+                failures, undecided = strict_problems(sr.coverage)
+                obj["strict"] = {"exit_code": int(spec_code), "failures": failures, "undecided": undecided}
+        out = {"raceproof": __version__, "exit_code": int(code), "specs": specs}
         if itf_path:
             out["itf"] = written
         click.echo(json.dumps(out, indent=2, default=str))
@@ -184,6 +240,7 @@ def _finish(console: Console, results: list[SpecResult], as_json: bool, itf_path
 @click.option("--certificate", "certificate", type=click.Path(dir_okay=False), help="Write the invariant as SMT-LIB2.")
 @click.option("--itf", "itf_path", type=click.Path(dir_okay=False), help="Write counterexamples as ITF to FILE.")
 @click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
+@report_option
 @handle_errors
 def prove(
     specs: tuple[str, ...],
@@ -193,6 +250,7 @@ def prove(
     certificate: str | None,
     itf_path: str | None,
     as_json: bool,
+    reports: list[tuple[str, str]],
 ) -> None:
     """Prove SPEC files' invariants for every reachable state: traces of any length.
 
@@ -201,6 +259,8 @@ def prove(
     (every query answers unsat). A violation is a replayed counterexample (exit 1); a
     failed induction is a counterexample to induction, not a violation (exit 3).
     """
+    from .run import prove_spec
+
     loaded = _load_all(specs, properties)
     console = _console()
     results: list[SpecResult] = []
@@ -213,6 +273,7 @@ def prove(
             sr = prove_spec(spec, list(properties) or None, engine, timeout, cert)
         _show(console, sr, as_json)
         results.append(sr)
+    write_reports(console, results, reports, as_json)
     _finish(console, results, as_json, itf_path)
 
 
@@ -227,28 +288,47 @@ def _status(console: Console, message: str, quiet: bool) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _progress(console: Console, spec: Spec, quiet: bool) -> Iterator[Callable[..., None] | None]:
-    """A live status line on a terminal: depth, states (explicit search), time, open properties.
+    """A live progress line on a terminal (nothing with --json or off a terminal).
 
-    BMC calls it with (depth, open properties), the explicit engine with (depth, states, open).
+    BMC calls it with (depth, open properties); the explicit engine with (depth, stored
+    states, open properties, frontier size) as each breadth-first level starts.
     """
     if quiet or not console.is_terminal:
         yield None
         return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     started = time.monotonic()
-    with console.status(f"{spec.path}: starting") as status:
+    what = TextColumn("{task.fields[what]}")
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), what)
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(str(spec.path), total=None, what="starting")
 
         def update(depth: int, *rest: Any) -> None:
-            elapsed = time.monotonic() - started
-            pending = rest[-1]
-            states = f", {rest[0]:,} states ({rest[0] / max(elapsed, 1e-9):,.0f}/s)" if len(rest) == 2 else ""
-            status.update(f"{spec.path}: depth {depth}{states}, {elapsed:.1f}s, open: {', '.join(pending)}")
+            bar.update(task, what=progress_text(depth, rest, time.monotonic() - started))
 
         yield update
 
 
+def progress_text(depth: int, rest: tuple[Any, ...], elapsed: float) -> str:
+    """One progress line from an engine's callback arguments (after the depth)."""
+    if len(rest) == 3:  # explicit search: states, open properties, frontier
+        states, pending, frontier = rest
+        rate = states / max(elapsed, 1e-9)
+        head = f"depth {depth}  {states:,} states  {rate:,.0f} states/s  queue {frontier:,}"
+    else:  # BMC: open properties
+        pending = rest[-1]
+        head = f"depth {depth}"
+    return f"{head}  open: {', '.join(pending) or '-'}"
+
+
 def _write_itf(path: str, results: list[SpecResult]) -> list[str]:
     """The first counterexample goes to ``path``; any others beside it, named by spec and property."""
-    traces = [(sr, r) for sr in results for r in sr.results if r.trace is not None and r.trace.kind == "violation"]
+    from .itf import to_itf, write_json_atomic
+
+    traces = [
+        (sr, r) for sr in results for r in sr.results if r.trace is not None and r.trace.kind in ("violation", "lasso")
+    ]
     written = []
     base = Path(path)
     for n, (sr, r) in enumerate(traces):
@@ -264,6 +344,9 @@ def _write_itf(path: str, results: list[SpecResult]) -> list[str]:
 @handle_errors
 def list_(specs_dir: str) -> None:
     """Show the models (parameters, properties) and the specs."""
+    from .registry import known_models, load_model
+    from .spec import load_spec
+
     console = _console()
     for name, description in known_models().items():
         console.print(f"[bold]model {name}[/bold]  {description}")
@@ -291,6 +374,12 @@ def list_(specs_dir: str) -> None:
         params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
         console.print(f"  {os.fspath(path):<42} {spec.model_ref} ({params}); depth {spec.depth}; expect {expect}")
 
+
+from .cli_gate import gate  # noqa: E402  (the CI gate lives in its own module)
+
+main.add_command(report)
+main.add_command(gate)
+register_graph(main)  # `raceproof graph` lives in cli_graph.py
 
 if __name__ == "__main__":  # pragma: no cover
     main()

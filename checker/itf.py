@@ -3,6 +3,10 @@
 Ints are written as ``{"#bigint": "<digits>"}``, sets as ``{"#set": [...]}``, arrays as
 JSON lists, enum values as strings. Each state's ``#meta`` carries the step ``index``, the
 ``action`` that led to it (``init`` for the first) and the ``process`` (instance) that ran it.
+The top-level ``#meta`` names the model (``model_ref``, ``params``) and the property; a
+lasso has ITF's ``loop``. Reading ITF back: `checker.report.itf_input`.
+A lasso (an ``eventually`` counterexample) records ``loop``: the index of the state the trace
+returns to; the last state equals ``states[loop]`` (a deadlock: ``loop`` is the last index).
 """
 
 from __future__ import annotations
@@ -57,10 +61,18 @@ def to_itf(trace: Trace, source: str = "") -> dict[str, Any]:
         "property": trace.property,
         "kind": trace.kind,
         "model": model.model.__name__,
+        # enough to rebuild the model (`raceproof report` explains the trace with it)
+        "model_ref": f"{model.model.__module__}:{model.model.__qualname__}",
+        "property_kind": model.properties[trace.property].kind if trace.property in model.properties else None,
         "params": {k: v for k, v in model.param_dict().items() if v is not None},
         "replayed": True,
     }
-    return {"#meta": meta, "vars": [v.name for v in model.vars], "states": states}
+    if trace.loop is not None:  # a lasso, Apalache-style: the states from `loop` on repeat forever
+        meta["loop"] = trace.loop
+    out: dict[str, Any] = {"#meta": meta, "vars": [v.name for v in model.vars], "states": states}
+    if trace.loop is not None:  # and as the ITF trace's own optional `loop` field
+        out["loop"] = trace.loop
+    return out
 
 
 def write_json_atomic(path: str | Path, data: Any) -> None:

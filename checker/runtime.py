@@ -43,20 +43,34 @@ class Frame:
     guards: list[Any] = field(default_factory=list)
     conds: list[Any] = field(default_factory=list)
     checks: list[RangeCheck] = field(default_factory=list)
+    #: when not None, every slot read, in order (see `observe`); reporting only, never the engines
+    reads: list[int] | None = None
+    #: how many of ``reads`` happened before the latest `require`: the guard's reads
+    guard_mark: int = 0
+    #: when not None, every slot assigned (a masked `when` assigns nothing)
+    writes: list[int] | None = None
 
     # -- reads and writes of slots
     def read(self, slot: int) -> Any:
+        if self.reads is not None:
+            self.reads.append(slot)
         return self.state[slot]
 
     def write(self, slot: int, raw: Any) -> None:
         if not self.writable:
             raise error_at_caller(ModelError, "properties only read state; this one assigns to it")
+        if self.writes is not None and not self.masked():
+            self.writes.append(slot)
         if self.conds:
             raw = _ite_raw(self.interp, self._cond(), raw, self.state[slot])
         self.state[slot] = raw
 
     def _cond(self) -> Any:
         return self.interp.and_(list(self.conds))
+
+    def masked(self) -> bool:
+        """Concretely inside a `when` block whose condition is false: nothing there takes effect."""
+        return isinstance(self.interp, Concrete) and bool(self.conds) and not self._cond()
 
     def defer_error(self, message: str) -> None:
         """Concretely, a read that is undefined here: a state key outside an array's keys, a
@@ -123,6 +137,8 @@ def require(cond: Any) -> None:
         raise error_at_caller(ModelError, f"require(...) needs a boolean condition, got {cond!r}")
     if frame.conds:
         raw = frame.interp.or_([frame.interp.not_(frame._cond()), raw])
+    if frame.reads is not None:
+        frame.guard_mark = len(frame.reads)
     if isinstance(frame.interp, Concrete):
         if not raw:
             raise Disabled
@@ -592,6 +608,36 @@ def fire(model: ModelInstance, t: Transition, state: tuple[Any, ...]) -> tuple[A
     return tuple(frame.state)
 
 
+@dataclass
+class Access:
+    """What one concrete step read and assigned, by slot (for reports: see `checker.explain`).
+
+    ``guard`` holds the slots read before the action's last `require` (what its check
+    depends on), ``body`` the slots read after it; ``writes`` the slots assigned outside any
+    `when` block whose condition was false (an assignment may leave the value unchanged).
+    """
+
+    next: tuple[Any, ...] | None  # the successor, or None if the step is disabled
+    guard: frozenset[int]
+    body: frozenset[int]
+    writes: frozenset[int]
+
+
+def observe(model: ModelInstance, t: Transition, state: tuple[Any, ...]) -> Access:
+    """`fire`, recording the slots the step reads (guard and body) and assigns."""
+    frame = Frame(model, CONCRETE, list(state), reads=[], writes=[])
+    nxt: tuple[Any, ...] | None = None
+    with _running(frame):
+        try:
+            _run_action(frame, t)
+            nxt = tuple(frame.state)
+        except Disabled:
+            pass
+    reads, writes = frame.reads or [], frame.writes or []
+    guard = frozenset(reads[: frame.guard_mark])
+    return Access(nxt, guard, frozenset(reads[frame.guard_mark :]) - guard, frozenset(writes))
+
+
 def fire_symbolic(model: ModelInstance, interp: Symbolic, t: Transition, state: list[Any]) -> SymbolicStep | None:
     """Symbolic step over ``state`` (raw z3 values); None if ``t`` can never fire."""
     frame = Frame(model, interp, list(state))
@@ -615,11 +661,17 @@ def evaluate(
     Range checks met while evaluating (a key outside an array, a division by zero) are
     appended to ``checks``: symbolic engines must query them like those of actions.
     """
-    prop = model.properties[prop_name]
     frames = [Frame(model, interp, list(s), writable=False) for s in states]
-    found: list[RangeCheck] = [] if checks is None else checks
+    shared: list[RangeCheck] = [] if checks is None else checks
     for f in frames:
-        f.checks = found
+        f.checks = shared
+    return evaluate_in(model, prop_name, frames)
+
+
+def evaluate_in(model: ModelInstance, prop_name: str, frames: list[Frame]) -> Any:
+    """`evaluate` over frames the caller made (e.g. recording their reads, for reports)."""
+    prop = model.properties[prop_name]
+    interp = frames[0].interp
     views = [SystemView(f) for f in frames]
     with _running(frames[0]):
         try:
@@ -628,7 +680,8 @@ def evaluate(
             raise ModelError(
                 f"property '{prop_name}' calls require(...); properties return a bool", prop.file, prop.line
             ) from None
-    if isinstance(interp, Concrete) and found:  # concretely, an undefined read is an error at once
+    found = [c for f in frames for c in f.checks] if isinstance(interp, Concrete) else []
+    if found:  # concretely, an undefined read in a property is an error at once
         raise ModelError(f"property '{prop_name}': {found[0].message}", found[0].file, found[0].line)
     if isinstance(result, bool):
         return interp.const(result)
@@ -649,5 +702,6 @@ CONCRETE = Concrete()
 
 __all__ = [
     "ArrayView", "CONCRETE", "Disabled", "Frame", "InstanceView", "SetView", "SymbolicStep",
-    "SystemView", "enabled", "evaluate", "fire", "fire_symbolic", "require", "when", "model_frame",
+    "SystemView", "enabled", "evaluate", "evaluate_in", "fire", "observe", "Access", "fire_symbolic",
+    "require", "when", "model_frame",
 ]  # fmt: skip

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModelError, RaceproofError, SpecError, model_location_from_traceback
-from .model import Model, ModelInstance
+from .model import GRAPH_KINDS, Model, ModelInstance
 from .registry import load_model
 
 EXPECTATIONS = ("violated", "holds", "proved", "witnessed", "unreachable")
@@ -167,6 +167,11 @@ def load_spec(path: str | Path) -> Spec:
             raise fail(_unknown_property(name, known), "expect", name)
         if verdict not in EXPECTATIONS:
             raise fail(f"expected verdict must be one of {', '.join(EXPECTATIONS)}; got {verdict!r}", "expect", name)
+        if known[name].kind in GRAPH_KINDS and verdict not in ("holds", "violated"):
+            # checked on the state graph of a finite instance: never "proved", never a witness
+            raise fail(
+                f"'{name}' is a {known[name].kind} property: expect holds or violated, not {verdict!r}", "expect", name
+            )
     properties = check.get("properties", list(expect) or list(known))
     if not isinstance(properties, list) or not all(isinstance(p, str) for p in properties):
         raise fail("properties must be a list of property names", "check", "properties")

@@ -384,18 +384,25 @@ def _fold(values: Iterable[Any], empty: bool, name: str) -> Any:
     return Term(interp, interp.and_(raws) if empty else interp.or_(raws), "bool")
 
 
+#: set only while a report explains a failing property (`checker.explain`): collects each
+#: all_of/any_of's parts itself, to tell which of them made the property false
+FOLD_OBSERVER: Callable[[str, Any], tuple[Any, ...]] | None = None
+
+
+def _parts(values: tuple[Any, ...], name: str) -> tuple[Any, ...]:
+    if len(values) == 1 and not isinstance(values[0], Term | bool):
+        return FOLD_OBSERVER(name, values[0]) if FOLD_OBSERVER is not None else tuple(values[0])
+    return FOLD_OBSERVER(name, iter(values)) if FOLD_OBSERVER is not None else values
+
+
 def all_of(*values: Any) -> Any:
     """Conjunction; takes terms and booleans, or one iterable of them."""
-    if len(values) == 1 and not isinstance(values[0], Term | bool):
-        values = tuple(values[0])
-    return _fold(values, True, "all_of")
+    return _fold(_parts(values, "all_of"), True, "all_of")
 
 
 def any_of(*values: Any) -> Any:
     """Disjunction; takes terms and booleans, or one iterable of them."""
-    if len(values) == 1 and not isinstance(values[0], Term | bool):
-        values = tuple(values[0])
-    return _fold(values, False, "any_of")
+    return _fold(_parts(values, "any_of"), False, "any_of")
 
 
 def implies(a: Any, b: Any) -> Any:

@@ -29,10 +29,10 @@ class Trace:
     transitions: list[Transition]
     property: str | None = None
     kind: str = "violation"  # "violation" | "witness" | "cti" | "lasso"
+    notes: dict[str, Any] = field(default_factory=dict)
     #: a lasso's cycle: after the last state the trace returns to ``states[loop]`` and repeats
     #: ``transitions[loop:]`` forever (for ``eventually``); None for a finite trace
     loop: int | None = None
-    notes: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         """The number of steps."""

@@ -19,9 +19,18 @@ from .errors import ModelError, error_at_caller
 Dim = int | str | Callable[[Any], Any] | None
 
 
-def resolve(value: Any, params: Any) -> Any:
+def resolve(value: Any, params: Any, decl: StateDecl | None = None) -> Any:
+    """``value`` itself, the parameter it names, or what it computes from the parameters.
+
+    A missing parameter is reported at ``decl``'s line (the declaration naming it), not at
+    whichever model frame happens to be on the stack while the model is built."""
     if isinstance(value, str) and not isinstance(value, EnumLiteral):
-        return getattr(params, value)
+        try:
+            return getattr(params, value)
+        except (AttributeError, ModelError):
+            if decl is None:
+                raise
+            raise decl.fail(f"the model has no parameter '{value}'") from None
     if callable(value):
         return value(params)
     return value
@@ -138,7 +147,7 @@ class Scalar(StateDecl, ABC):
     def default(self, sort: ScalarSort) -> Any: ...
 
     def resolve_init(self, params: Any, sort: ScalarSort) -> Any:
-        value = resolve(self.init, params)
+        value = resolve(self.init, params, self)
         if value is None:
             value = self.default(sort)
         if isinstance(value, EnumLiteral):
@@ -174,7 +183,7 @@ class Int(Scalar):
         self.min, self.max = min, max
 
     def sort(self, params: Any) -> IntSort:
-        lo, hi = resolve(self.min, params), resolve(self.max, params)
+        lo, hi = resolve(self.min, params, self), resolve(self.max, params, self)
         for bound in (lo, hi):
             if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int)):
                 raise self.fail(f"bound {bound!r} is not an int")
@@ -218,13 +227,13 @@ class Array(StateDecl):
         self.elem, self.size, self.init = elem, size, init
 
     def resolve_size(self, params: Any) -> int:
-        size = resolve(self.size, params)
+        size = resolve(self.size, params, self)
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise self.fail(f"size {size!r} is not a non-negative int")
         return size
 
     def resolve_init(self, params: Any, sort: ScalarSort, keys: list[Any]) -> list[Any]:
-        value = resolve(self.init, params)
+        value = resolve(self.init, params, self)
         if value is None:
             value = self.elem.resolve_init(params, sort)
         values = list(value) if isinstance(value, list | tuple) else [value] * len(keys)
@@ -256,7 +265,7 @@ class Map(StateDecl):
         self.elem = value
 
     def resolve_init(self, params: Any, sort: ScalarSort, keys: list[Any]) -> list[Any]:
-        value = resolve(self.init, params)
+        value = resolve(self.init, params, self)
         default = self.value.resolve_init(params, sort)
         if isinstance(value, dict):
             unknown = [k for k in value if k not in keys]
@@ -276,7 +285,7 @@ class Set(StateDecl):
         self.elem, self.init = elem, init
 
     def resolve_init(self, params: Any, sort: SetSort) -> frozenset[Any]:
-        value = frozenset(resolve(self.init, params))
+        value = frozenset(resolve(self.init, params, self))
         if not sort.check(value):
             raise self.fail(f"initial value {set(value)!r} is not a {sort.describe()}")
         return value

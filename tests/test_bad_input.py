@@ -160,7 +160,7 @@ MODEL_CASES = {
         "bad_misc:UnknownSizeParam",
         "bad_misc.py",
         "# BAD-SIZE",
-        "no attribute 'no_such_param'",
+        "state 'cells': the model has no parameter 'no_such_param'",
     ),
 }
 

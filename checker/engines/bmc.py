@@ -16,7 +16,7 @@ import z3
 
 from ..encoding import Encoding, State
 from ..errors import InternalError, ModelError
-from ..model import ModelInstance
+from ..model import GRAPH_KINDS, ModelInstance
 from ..results import PropertyResult, Verdict
 from ..runtime import CONCRETE, RangeCheck, evaluate
 from ..trace import Trace, replay
@@ -75,11 +75,38 @@ class Unrolling:
             self.solver.add(goal)
             started = time.monotonic()
             status = self.solver.check()
-            self.solver_seconds += time.monotonic() - started
             self._model = self.solver.model() if status == z3.sat else None
+            if status == z3.unknown and self._incomplete():
+                status = self._retry(deadline)
+            self.solver_seconds += time.monotonic() - started
             return status
         finally:
             self.solver.pop()
+
+    def _incomplete(self) -> bool:
+        """z3 gave up (not a timeout): with lambdas over arrays its quantifier instantiation
+        is incomplete, and whether it gives up depends on its heuristics' state."""
+        reason = self.solver.reason_unknown()
+        return "timeout" not in reason and "cancel" not in reason
+
+    def _retry(self, deadline: float | None) -> z3.CheckSatResult:
+        """The same query on fresh solvers with other random seeds: one of them usually decides it
+        (the order-dependent 'incomplete quantifiers' seen when specs run one after another)."""
+        status = z3.unknown
+        for seed in (1, 2, 3):
+            fresh = z3.Solver()
+            fresh.set("random_seed", seed)
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                fresh.set("timeout", max(1, int(remaining * 1000)))
+            fresh.add(self.solver.assertions())
+            status = fresh.check()
+            if status != z3.unknown:
+                self._model = fresh.model() if status == z3.sat else None
+                break
+        return status
 
     def trace(self, upto: int, prop: str | None, kind: str) -> Trace:
         """Decode the last satisfying assignment (of a query at depth ``upto``) into a replayed trace."""
@@ -118,15 +145,28 @@ def run_bmc(
     encoding: Encoding | None = None,
     symmetry: bool = True,
     progress: Callable[[int, list[str]], None] | None = None,
+    coverage: bool = False,
+    max_counterexamples: int = 1,
 ) -> list[PropertyResult]:
     """Check ``properties`` on every trace of at most ``depth`` steps.
 
-    ``progress(depth, open_properties)`` is called as each depth starts.
+    ``progress(depth, open_properties)`` is called as each depth starts. With ``coverage``,
+    each result's ``extra["coverage"]`` tells which actions can fire within ``depth`` steps
+    (`bmc_coverage`, on the same solver). With ``max_counterexamples`` N > 1, a violated
+    property gets up to N-1 more shortest counterexamples in ``extra["more_traces"]``, each
+    with a different sequence of steps.
     """
     started = time.monotonic()
     deadline = started + timeout if timeout else None
     enc = encoding or Encoding(model)
     for name in properties:  # evaluate each property once: this also notes asymmetry
+        prop = model.properties[name]
+        if prop.kind in GRAPH_KINDS:  # one trace cannot show AG EF or a fair lasso
+            raise ModelError(
+                f"'{name}' is a {prop.kind} property: it needs the whole state graph (engine explicit)",
+                prop.file,
+                prop.line,
+            )
         enc.prop(name, enc.x, enc.x_next)
     u = Unrolling(enc, symmetry)
     results: dict[str, PropertyResult] = {}
@@ -157,7 +197,11 @@ def run_bmc(
                     kind = model.properties[name].kind
                     trace = u.trace(u.depth, name, "witness" if kind == "reachable" else "violation")
                     verdict = Verdict.WITNESSED if kind == "reachable" else Verdict.VIOLATED
+                    wanted = max_counterexamples - 1 if kind != "reachable" else 0
+                    more = _more_traces(u, goal, trace, wanted, deadline)
                     finish(name, verdict, depth=u.depth, trace=trace, checked=True)
+                    if more:
+                        results[name].extra["more_traces"] = more
                 elif answer == z3.unknown:
                     unknown = True
         if unknown or (deadline is not None and time.monotonic() >= deadline):
@@ -187,7 +231,29 @@ def run_bmc(
                 finish(name, Verdict.UNKNOWN, depth=reached, reason=f"no witness up to depth {reached}")
         else:
             finish(name, Verdict.HOLDS, depth=reached, reason=note)
+    if coverage:
+        from .bmc_coverage import bmc_coverage  # imported here: it builds on this module
+
+        traces = [r.trace for r in results.values() if r.trace is not None]
+        record = bmc_coverage(enc, depth, deadline, symmetry, u, traces, reached if exhausted else None)
+        for r in results.values():
+            r.extra["coverage"] = record
     return [results[n] for n in properties]
+
+
+def _more_traces(u: Unrolling, goal: z3.BoolRef, first: Trace, wanted: int, deadline: float | None) -> list[Trace]:
+    """Up to ``wanted`` more counterexamples of the same length: each found sequence of
+    steps (the oracles) is blocked and the query solved again."""
+    found: list[Trace] = []
+    blocked = [first]
+    while len(found) < wanted:
+        blocks = [z3.Or([o != t.index for o, t in zip(u.oracles, trace.transitions, strict=True)]) for trace in blocked]
+        if u.query(z3.And(goal, *blocks), deadline) != z3.sat:
+            break  # no other sequence of this length (or out of time): report what was found
+        trace = u.trace(u.depth, first.property, first.kind)
+        found.append(trace)
+        blocked.append(trace)
+    return found
 
 
 def _prop_violations(enc: Encoding, u: Unrolling, names: list[str]) -> list[tuple[str, RangeCheck, z3.BoolRef]]:

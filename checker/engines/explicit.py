@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import time
 
+from ..coverage import action_coverage, counts_by_action
 from ..encoding import Encoding
 from ..errors import ModelError
-from ..model import ModelInstance
+from ..model import GRAPH_KINDS, ModelInstance
 from ..results import PropertyResult, Verdict
 from ..runtime import CONCRETE, evaluate
 from .explicit_common import Progress, Search
 from .explicit_tuples import TupleSearch
+from .graph import run_graph
 
 try:  # numpy is what makes the search fast, but the engine runs without it
     from .explicit_compile import Compiled, Untranslatable
@@ -44,10 +46,11 @@ def run_explicit(
 
     ``max_states`` caps the distinct (canonical) states stored and ``timeout`` the seconds;
     hitting either first makes every open property UNKNOWN. ``progress(depth, states,
-    open_properties)`` is called as each BFS level starts. ``backend`` is ``"auto"``,
+    open_properties, frontier)`` is called as each BFS level starts. ``backend`` is ``"auto"``,
     ``"numpy"`` (an error if the model does not compile) or ``"python"``. The search stops
     once every property has an answer; each result's ``extra`` holds the counts (states,
-    transitions_fired, depth, exhaustive, bytes_per_state, search_seconds, ...).
+    transitions_fired, depth, exhaustive, bytes_per_state, search_seconds, ...) and the
+    action coverage (``extra["coverage"]``, see `checker.coverage`).
     """
     if backend not in ("auto", "numpy", "python"):
         raise ValueError(f"backend must be auto, numpy or python, not {backend!r}")
@@ -58,6 +61,13 @@ def run_explicit(
         if name not in model.properties:
             known = ", ".join(model.properties) or "none"
             raise ModelError(f"the model has no property '{name}' (it has: {known})")
+    graph = [n for n in properties if model.properties[n].kind in GRAPH_KINDS]
+    if graph:  # recoverable/eventually: the whole state graph, built by `graph_build`
+        rest = [n for n in properties if n not in graph]
+        found = run_graph(model, graph, max_states, timeout, backend)
+        if rest:
+            found += run_explicit(model, rest, max_states, timeout, symmetry, progress, backend)
+        return [next(r for r in found if r.name == n) for n in properties]
     # Run every action and property once (symbolically) before asking for the symmetry
     # groups: that is where code reading `self.id` or picking one replica is noticed.
     enc = Encoding(model)
@@ -77,17 +87,25 @@ def run_explicit(
             except Untranslatable:
                 if backend == "numpy":
                     raise
-    search_started = time.monotonic()
+    search_started, search_cpu = time.monotonic(), time.process_time()
     if compiled is not None:
         MatrixSearch(compiled, search, symmetry).run()
     else:
         TupleSearch(search, symmetry).run()
     search.search_seconds = time.monotonic() - search_started
-    return _results(search, time.monotonic() - started)
+    search.search_cpu_seconds = time.process_time() - search_cpu
+    return _results(search, time.monotonic() - started, [t.index for t, _ in enc.fired])
 
 
-def _results(s: Search, seconds: float) -> list[PropertyResult]:
+def _results(s: Search, seconds: float, live: list[int]) -> list[PropertyResult]:
     counts = f"{s.states} distinct state{'s' if s.states != 1 else ''}"
+    if s.exhaustive:
+        scope = f"exhaustive: {counts}"
+    else:
+        why = f"stopped: {s.stop}" if s.stop else "stopped once every property had an answer"
+        scope = f"explicit search to depth {s.depth}, {why}"
+    # Counted over the stored representatives' edges: what fired, not how often concretely.
+    coverage = action_coverage(s.model, live, counts_by_action(s.model, s.fired_by), s.exhaustive, scope)
     extra = {
         "states": s.states,
         "transitions_fired": s.fired,
@@ -99,7 +117,9 @@ def _results(s: Search, seconds: float) -> list[PropertyResult]:
         "states_per_second": round(s.states / seconds) if seconds > 0 else None,
         # the search alone, without building the encoding and compiling the steps
         "search_seconds": round(s.search_seconds, 4),
+        "search_cpu_seconds": round(s.search_cpu_seconds, 4),
         "key_repacks": s.repacks,
+        "coverage": coverage,
     }
     out = []
     for name in s.properties:

@@ -22,7 +22,8 @@ from ..runtime import CONCRETE, evaluate, fire
 from ..trace import Trace, replay
 
 State = tuple[Any, ...]
-Progress = Callable[[int, int, list[str]], None]
+#: progress(depth, stored states, open properties, frontier size), as each BFS level starts
+Progress = Callable[[int, int, list[str], int], None]
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Search:
     found: dict[str, Trace] = field(default_factory=dict)
     states: int = 0
     fired: int = 0  # enabled (state, transition) pairs expanded
+    fired_by: dict[int, int] = field(default_factory=dict)  # the same, per transition index (coverage)
     depth: int = 0  # BFS depth of the deepest stored state
     stop: str | None = None  # why the search ended before exhausting the state space
     exhaustive: bool = False
@@ -47,6 +49,7 @@ class Search:
     symmetry: bool = False
     repacks: int = 0  # times the packed-key layout widened (numpy search)
     search_seconds: float = 0.0
+    search_cpu_seconds: float = 0.0  # CPU time of the search (wall time misleads on a loaded machine)
 
     def __post_init__(self) -> None:
         self.pending = list(self.properties)
@@ -69,9 +72,14 @@ class Search:
         self.found[name] = trace
         self.pending.remove(name)
 
-    def report(self) -> None:
+    def report(self, frontier: int) -> None:
         if self.progress is not None:
-            self.progress(self.depth, self.states, list(self.pending))
+            self.progress(self.depth, self.states, list(self.pending), frontier)
+
+    def count(self, transition: int, n: int) -> None:
+        """``n`` enabled (state, ``transition``) pairs expanded."""
+        self.fired += n
+        self.fired_by[transition] = self.fired_by.get(transition, 0) + n
 
     def limit_left(self) -> int | None:
         return None if self.max_states is None else self.max_states - self.states

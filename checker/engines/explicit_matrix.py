@@ -18,6 +18,14 @@ from .explicit_common import Search, State, concrete_trace
 from .explicit_compile import Compiled
 from .explicit_symmetry import MatrixCanon
 
+CHUNK = 1 << 13  # frontier states stepped at a time (bounds the matrices alive at once)
+
+
+def _repack(keys: np.ndarray, old: KeyLayout, new: KeyLayout) -> np.ndarray:
+    """Keys packed with ``old`` re-packed with ``new``, a chunk at a time."""
+    parts = [new.pack(old.unpack(keys[i : i + CHUNK])) for i in range(0, keys.shape[0], CHUNK)]
+    return np.concatenate(parts) if parts else new.pack(np.zeros((len(new.lo), 0), dtype=np.int64))
+
 
 class MatrixSearch:
     def __init__(self, compiled: Compiled, search: Search, symmetry: bool):
@@ -37,30 +45,55 @@ class MatrixSearch:
         self._canon(S0)
         store.add(store.layout.pack(S0), np.zeros(1, np.int32), np.full(1, -1, np.int32))
         s.states = store.count
-        frontier, base = S0, 0
-        self._check_states(frontier, base)
-        while s.going and frontier.shape[1] and not s.timed_out():
-            s.report()
-            succ, parents, via = self._expand(frontier, base)
+        self._check_states(S0, 0)
+        # The frontier and each level's successors are kept packed (8 bytes per key word, not 8
+        # per flat column) and unpacked one chunk at a time: the peak is then the store, the
+        # packed successors and one chunk's matrices, not the whole level's matrices.
+        frontier, base = store.layout.pack(S0), 0
+        while s.going and frontier.shape[0] and not s.timed_out():
+            s.report(frontier.shape[0])
+            keys, parents, via = [], [], []
+            for start in range(0, frontier.shape[0], CHUNK):
+                layout = store.layout
+                succ, par, v = self._expand(layout.unpack(frontier[start : start + CHUNK]), base + start)
+                if s.stop is not None:
+                    break
+                if not succ:
+                    continue
+                C = np.concatenate(succ, axis=1)
+                del succ
+                store.ensure_covers(C)  # the canonical sort reads the layout's fields
+                self._canon(C)
+                # again: sorting moves values between replicas' columns, whose fields widen
+                # separately, and a value outside its field would corrupt the packed key
+                store.ensure_covers(C)
+                if store.layout is not layout:  # widened: what is packed so far must follow
+                    frontier = _repack(frontier, layout, store.layout)
+                    keys = [_repack(k, layout, store.layout) for k in keys]
+                keys.append(store.layout.pack(C))
+                parents += par
+                via += v
+                del C
             if s.stop is not None:
                 break
-            if not succ:  # every frontier state is a deadlock: nothing more to explore
-                frontier = frontier[:, :0]
+            if not keys:  # every frontier state is a deadlock: nothing more to explore
+                frontier = frontier[:0]
                 break
-            C = np.concatenate(succ, axis=1)
-            store.ensure_covers(C)
-            self._canon(C)
             base = store.count
-            chosen, cut = store.add(store.layout.pack(C), np.concatenate(parents), np.concatenate(via), s.limit_left())
-            frontier = C[:, chosen]
+            level = np.concatenate(keys)
+            del keys
+            chosen, cut = store.add(level, np.concatenate(parents), np.concatenate(via), s.limit_left())
+            frontier = level[chosen]  # new ids base, base + 1, ... in this order
+            del level
             s.states = store.count
             if chosen.size:
                 s.depth += 1
-            self._check_states(frontier, base)
+            for start in range(0, frontier.shape[0], CHUNK):
+                self._check_states(store.layout.unpack(frontier[start : start + CHUNK]), base + start)
             if cut:
                 s.stop = f"max_states ({s.max_states}) reached"
                 break
-        s.exhaustive = s.stop is None and frontier.shape[1] == 0
+        s.exhaustive = s.stop is None and frontier.shape[0] == 0
         s.bytes_per_state = store.nbytes / max(store.count, 1)
         s.repacks = store.repacks
 
@@ -75,7 +108,7 @@ class MatrixSearch:
             where, nxt = self.c.successors(step, frontier)
             if not where.size:
                 continue
-            self.s.fired += where.size
+            self.s.count(step.transition.index, where.size)
             ids = (base + where).astype(np.int32)
             for name in self.s.of_kind("action_invariant"):
                 bad = np.flatnonzero(~self.c.holds(name, frontier[:, where], nxt))

@@ -32,7 +32,7 @@ class TupleSearch:
         self._check_state(0)
         frontier = [0]
         while s.going and frontier and s.stop is None:
-            s.report()
+            s.report(len(frontier))
             nxt_frontier: list[int] = []
             for k, sid in enumerate(frontier):
                 if k % 256 == 0 and s.timed_out():
@@ -52,7 +52,7 @@ class TupleSearch:
             nxt = fire(model, t, state)
             if nxt is None:
                 continue
-            s.fired += 1
+            s.count(t.index, 1)
             for name in s.of_kind("action_invariant"):
                 if not evaluate(model, CONCRETE, name, state, nxt):
                     s.record(name, self._trace(sid, t.index, name, "violation"))

@@ -22,7 +22,11 @@ def trace_json(trace: Trace) -> dict[str, Any]:
             "changes": [{"var": c.var, "old": fmt(c.old), "new": fmt(c.new)} for c in trace.changes(i)] if i else [],
             "state": {k: v for k, v in trace.model.describe_state(state).items()},
         })  # fmt: skip
-    return {"kind": trace.kind, "property": trace.property, "length": len(trace), "replayed": True, "steps": steps}
+    out = {"kind": trace.kind, "property": trace.property, "length": len(trace), "replayed": True, "steps": steps}
+    if trace.loop is not None:  # a lasso: states[loop:] repeat forever (the last equals states[loop])
+        out["loop"] = trace.loop
+        out["deadlock"] = bool(trace.notes.get("deadlock"))
+    return out
 
 
 def result_json(r: PropertyResult) -> dict[str, Any]:
@@ -39,6 +43,8 @@ def result_json(r: PropertyResult) -> dict[str, Any]:
         "checked": r.checked,
         "reason": r.reason,
         "trace": trace_json(r.trace) if r.trace is not None else None,
+        # --max-counterexamples: the other shortest counterexamples, each a different sequence of steps
+        "more_traces": [trace_json(t) for t in r.extra.get("more_traces", [])],
     }
 
 
@@ -52,4 +58,5 @@ def spec_json(sr: SpecResult) -> dict[str, Any]:
         "seconds": round(sr.seconds, 3),
         "exit_code": int(sr.exit_code),
         "results": [result_json(r) for r in sr.results],
+        "coverage": sr.coverage,
     }

@@ -8,9 +8,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..explain import Part
+from ..model import GRAPH_KINDS
 from ..results import PropertyResult, Verdict
 from ..run import SpecResult
 from ..trace import Trace
+from .view import TraceView, from_trace
+from .view import fmt as vfmt
 
 _STYLE = {
     Verdict.VIOLATED: ("✗", "bold red"),
@@ -37,7 +41,13 @@ def verdict_line(r: PropertyResult, bound: int) -> Text:
     line = Text(f"  {mark} ", style=style)
     line.append(f"{r.name:<28}", style="bold")
     line.append(f" {r.verdict.value:<10}", style=style)
-    if r.verdict in (Verdict.VIOLATED, Verdict.WITNESSED) and r.trace is not None:
+    if r.trace is not None and r.trace.kind == "lasso" and r.trace.loop is not None:
+        loop = r.trace.loop
+        if r.trace.notes.get("deadlock"):
+            detail = f"deadlock after {loop} steps (a lasso that stays put; replayed concretely)"
+        else:
+            detail = f"lasso: {loop}-step prefix, {len(r.trace) - loop}-step cycle (replayed concretely)"
+    elif r.verdict in (Verdict.VIOLATED, Verdict.WITNESSED) and r.trace is not None:
         detail = f"in {len(r.trace)} steps (shortest; replayed concretely)"
     elif r.verdict is Verdict.HOLDS and r.engine == "explicit":
         detail = r.reason
@@ -53,48 +63,135 @@ def verdict_line(r: PropertyResult, bound: int) -> Text:
     return line
 
 
-def state_lines(trace: Trace, i: int) -> list[str]:
-    """A state, one line per instance: ``enactor1: pc=idle, plan=0`` and ``plans = [1]``."""
-    values = trace.values(i)
+def coverage_lines(cov: dict[str, Any]) -> list[Text]:
+    """Which actions fired (with counts from an explicit search), which never did, which are
+    switched off by the parameters, and the `reachable` properties never witnessed."""
+    scope = cov["scope"]
+    fired = [f"{k} ×{n:,}" if n is not None else k for k, n in cov["fired"].items()]
     lines = []
-    for inst in trace.model.instances:
-        if inst.is_store:
-            lines += [f"{v.name} = {fmt(values[v.name])}" for v in inst.vars.values()]
-        elif inst.vars:
-            lines.append(f"{inst.name}: " + ", ".join(f"{n}={fmt(values[v.name])}" for n, v in inst.vars.items()))
+    total = len(cov["fired"]) + len(cov["never"]) + len(cov["undetermined"])
+    what = "every action fired" if len(cov["fired"]) == total else f"{len(cov['fired'])} of {total} actions fired"
+    head = Text(f"  coverage: {what} ({scope}): {', '.join(fired) or 'none'}", style="dim")
+    lines.append(head)
+    if cov["never"]:
+        line = Text("  ✗ never fired ", style="bold red")
+        line.append(f"({scope}; a guard never true?): {', '.join(cov['never'])}")
+        lines.append(line)
+    if cov["undetermined"]:
+        line = Text("  ? not seen firing ", style="yellow")
+        line.append(f"(undecided: {scope}): {', '.join(cov['undetermined'])}")
+        lines.append(line)
+    if cov["static"]:
+        lines.append(Text(f"  off for these parameters (guard always false): {', '.join(cov['static'])}", style="dim"))
+    if cov.get("unwitnessed"):
+        line = Text("  ✗ reachable never witnessed: ", style="bold red")
+        line.append(", ".join(cov["unwitnessed"]))
+        lines.append(line)
     return lines
 
 
-def trace_table(trace: Trace, all_vars: bool = False) -> Table:
+def state_lines(view: TraceView, i: int) -> list[str]:
+    """A state, one line per participant: ``enactor1: pc=idle, plan=0`` and ``plans = {1}``."""
+    values = view.steps[i].values
+    lines = []
+    for p in view.participants:
+        if p.kind != "process":
+            lines += [f"{v} = {vfmt(values[v])}" for v in p.vars]
+        elif p.vars:
+            lines.append(f"{p.name}: " + ", ".join(f"{v.removeprefix(p.name + '.')}={vfmt(values[v])}" for v in p.vars))
+    return lines
+
+
+def change_lines(view: TraceView, i: int) -> list[str]:
+    return [
+        f"{c.var}: {vfmt(c.old)} → {vfmt(c.new)}" + (f"  ({c.note})" if c.note else "") for c in view.changes(i)
+    ] or ["(no change)"]
+
+
+def _as_view(trace: Trace | TraceView) -> TraceView:
+    return trace if isinstance(trace, TraceView) else from_trace(trace, explained=False)
+
+
+def trace_table(trace: Trace | TraceView, all_vars: bool = False) -> Table:
+    view = _as_view(trace)
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, padding=(0, 2))
     table.add_column("step", justify="right")
     table.add_column("instance")
     table.add_column("action")
     table.add_column("changes (old → new)" if not all_vars else "state")
-    table.add_row("0", "", "init", "\n".join(state_lines(trace, 0)))
-    for i, t in enumerate(trace.transitions, start=1):
-        if all_vars:
-            body = "\n".join(state_lines(trace, i))
-        else:
-            body = "\n".join(f"{c.var}: {fmt(c.old)} → {fmt(c.new)}" for c in trace.changes(i)) or "(no change)"
-        table.add_row(str(i), t.instance.name, t.label, body)
+    lasso = view.loop is not None
+    if lasso:
+        table.add_column("cycle")
+    for step in view.steps:
+        i = step.index
+        body = state_lines(view, i) if all_vars or i == 0 else change_lines(view, i)
+        # Text, not str: rich would read "[alice]" in "balances[alice]" as markup
+        row = [Text(str(i)), Text(step.instance or ""), Text(step.action), Text("\n".join(body))]
+        if lasso:
+            row.append(Text(_cycle_mark(view, i)))
+        table.add_row(*row)
     return table
 
 
+def _cycle_mark(view: TraceView, i: int) -> str:
+    """Where a lasso's cycle starts, which steps repeat, and where it closes (or deadlocks)."""
+    n, loop = len(view), view.loop
+    assert loop is not None
+    if loop >= n:  # a deadlock: the path stops in its last state
+        return "■ deadlock: nothing is enabled, it stays here forever" if i == n else ""
+    if i == loop:
+        return "◀── cycle starts here (the state after this step)"
+    if i == n:
+        return f"↻ repeats; ↺ back to step {loop}"
+    return "↻ repeats" if view.in_cycle(i) else ""
+
+
+def part_line(part: Part) -> str:
+    """``sys.plans.contains(p) is false for p = 2: endpoint_plan[0] = 2 (step 8, enactor1 apply), ...``."""
+    where = ", ".join(f"{k} = {vfmt(v)}" for k, v in part.bindings.items())
+    reads = []
+    for name, value in part.reads.items():
+        last = part.last_changed.get(name)
+        since = f" (set at step {last[0]} by {last[1]}'s {last[2]})" if last else " (initial value)"
+        reads.append(f"{name} = {vfmt(value)}{since}")
+    return (
+        f"{part.text} is {vfmt(part.value)}"
+        + (f" for {where}" if where else "")
+        + (f": {', '.join(reads)}" if reads else "")
+    )
+
+
+def print_view(console: Console, view: TraceView, all_vars: bool = False) -> None:
+    """A whole trace report: the table, what made the property false, and the stale reads."""
+
+    def say(line: str, style: str = "") -> None:
+        console.print(Text(line, style=style))  # Text: model names like "a[k]" are not rich markup
+
+    replayed = ", replayed concretely" if view.replayed else ""
+    say(f"\n{view.title} ({len(view)} steps{replayed}):", "bold")
+    console.print(trace_table(view, all_vars))
+    doc = view.property_doc.splitlines()[0].rstrip(".") if view.property_doc else ""
+    if view.verdict_sentence:
+        say(f"  {view.verdict_sentence.rstrip('.')}" + (f" ({doc})." if doc else "."))
+    if view.failure:
+        say("  What makes it false:", "bold")
+        for part in view.failure:
+            say(f"    {part_line(part)}")
+    if view.stale:
+        say(f"  Why: {'a check went stale' if view.stale[0].in_guard else 'a stale read'}", "bold")
+        for n, s in enumerate(view.stale):
+            if n:
+                say("")
+            say(f"    {s.headline}", "bold")
+            for sentence in s.sentences:
+                say(f"    - {sentence}")
+    if view.basis and (view.stale or not view.replayed or view.basis.startswith("no ")):
+        say(f"  ({'stale reads from ' + view.basis if view.stale else view.basis})", "dim")
+
+
 def print_trace(console: Console, r: PropertyResult, all_vars: bool = False) -> None:
-    trace = r.trace
-    assert trace is not None
-    what = "Witness for" if trace.kind == "witness" else "Counterexample to"
-    console.print(Text(f"\n{what} {r.name} ({len(trace)} steps, replayed concretely):", style="bold"))
-    console.print(trace_table(trace, all_vars))
-    prop = trace.model.properties[r.name]
-    doc = f" ({prop.doc})" if prop.doc else ""
-    if trace.kind == "witness":
-        console.print(f"  {r.name} holds in state {len(trace)}{doc}.")
-    elif prop.kind == "action_invariant":
-        console.print(f"  {r.name} is false across step {len(trace)}{doc}.")
-    else:
-        console.print(f"  {r.name} is false in state {len(trace)}{doc}.")
+    assert r.trace is not None
+    print_view(console, from_trace(r.trace, explained=r.trace.kind != "witness"), all_vars)
 
 
 def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, witnesses: bool = False) -> None:
@@ -104,7 +201,12 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
     head.append(f"  model {spec.model_ref}" + (f" ({params})" if params else ""), style="dim")
     if sr.engine == "explicit":
         states = max((r.extra.get("states", 0) for r in sr.results), default=0)
-        head.append(f"  explicit search, {states:,} distinct states, depth {sr.depth}, {sr.seconds:.2f}s", style="dim")
+        symmetry = "on" if any(r.extra.get("symmetry") for r in sr.results) else "off"
+        head.append(
+            f"  explicit search, {states:,} distinct states (symmetry reduction {symmetry}), depth {sr.depth}, "
+            f"{sr.seconds:.2f}s",
+            style="dim",
+        )
     elif sr.engine.startswith("prove"):
         head.append(
             f"  {sr.engine}: every reachable state; witnesses by bmc to depth {sr.depth}, {sr.seconds:.2f}s",
@@ -113,8 +215,23 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
     else:
         head.append(f"  {sr.engine} to depth {sr.depth}, {sr.seconds:.2f}s", style="dim")
     console.print(head)
+    graph = [r for r in sr.results if r.kind in GRAPH_KINDS and "edges" in r.extra]
+    if graph:
+        asked = graph[0].extra.get("requested_engine", "explicit")
+        why = "" if asked == "explicit" else f" (not {asked}: these properties need the whole state graph)"
+        console.print(
+            Text(
+                f"  {', '.join(r.name for r in graph)}: explicit engine{why}, state graph of "
+                f"{graph[0].extra.get('states', 0):,} states, {graph[0].extra.get('edges', 0):,} edges, "
+                "no symmetry reduction",
+                style="dim",
+            )
+        )
     for r in sr.results:
         console.print(verdict_line(r, sr.depth))
+    if sr.coverage is not None:
+        for line in coverage_lines(sr.coverage):
+            console.print(line)
     shown: set[tuple[str, ...]] = set()
     for r in sr.results:
         invariant = tuple(r.extra.get("invariant") or ())
@@ -139,5 +256,9 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
             )
             console.print(trace_table(cti, all_vars=True))
     for r in sr.results:
-        if r.trace is not None and (r.trace.kind == "violation" or witnesses):
+        if r.trace is not None and (r.trace.kind in ("violation", "lasso") or witnesses):
             print_trace(console, r, all_vars)
+            more = r.extra.get("more_traces", [])
+            for n, trace in enumerate(more, start=2):
+                console.print(Text(f"\nCounterexample {n} of {len(more) + 1} to {r.name}:", style="bold"))
+                print_view(console, from_trace(trace), all_vars)

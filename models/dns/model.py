@@ -29,6 +29,7 @@ from checker import (
     invariant,
     ite,
     reachable,
+    recoverable,
     require,
     when,
 )
@@ -69,7 +70,9 @@ class TokenService(Store):
 
     next_token = Int(init=1, min=1)
 
-    def take(self):
+    def take(self, sys):
+        if sys.params.max_tokens is not None:  # a finite instance for explicit search; none left: wait
+            require(self.next_token <= sys.params.max_tokens)
         token = self.next_token
         self.next_token += 1
         return token
@@ -123,7 +126,7 @@ class Enactor(Process):
         self.plan = latest
         self.cursor = 0
         if variant == "fencing_token":
-            self.token = sys.tokens.take()  # in the same step as the plan
+            self.token = sys.tokens.take(sys)  # in the same step as the plan
         if variant == "cas_stale_snapshot":
             self.seen = list(sys.endpoint_plan)
         if variant == "fencing_token_late":
@@ -138,7 +141,7 @@ class Enactor(Process):
         """fencing_token_late: the token is taken in a step of its own, after the pick."""
         require(sys.params.variant == "fencing_token_late")
         require(self.pc == "take_token")
-        self.token = sys.tokens.take()
+        self.token = sys.tokens.take(sys)
         self.pc = "apply"
 
     @action
@@ -184,6 +187,7 @@ class Dns(Model):
     endpoints = Param(2, min=1, max=8, help="DNS endpoints; endpoint 0 is the regional one")
     cleanup_age = Param(1, min=0, help="cleanup deletes plans more than this many generations older")
     max_plans = Param(None, type=int, min=1, help="bound on plan generations (none: unbounded)")
+    max_tokens = Param(None, type=int, min=1, help="bound on fencing tokens (none: unbounded); a finite instance")
     variant = Param("as_designed", choices=VARIANTS, help="which design to check")
 
     planner = Planner()
@@ -201,6 +205,11 @@ class Dns(Model):
     def plan_never_regresses(old, new):
         """No endpoint ever moves back to an older plan generation."""
         return all_of(n >= o for o, n in zip(old.endpoint_plan, new.endpoint_plan, strict=True))
+
+    @recoverable
+    def endpoints_recoverable(sys):
+        """Every endpoint serves a live plan (not deleted); AG EF: from every state, such a state is reachable."""
+        return all_of(sys.plans.contains(p) for p in sys.endpoint_plan)
 
     @reachable
     def every_endpoint_updated(sys):

@@ -72,10 +72,10 @@ class ExitsModel(Base):
 
 
 class Sized(FlagProcess):
-    cells = Array(Int(), size="no_such_param")
+    cells = Array(Int(), size="no_such_param")  # BAD-SIZE: a state size names a parameter the model lacks
 
 
-class UnknownSizeParam(Base):  # BAD-SIZE: a state size names a parameter the model lacks
+class UnknownSizeParam(Base):
     flag = Sized()
 
 

@@ -1,0 +1,265 @@
+"""`raceproof gate`: the CI gate on spec changes (see checker/gate/).
+
+Exit codes: 0 every expectation met; 1 an expectation failed (a violation where a proof or
+`holds` was expected, an expected violation that no longer reproduces, or with --strict a
+`reachable` property never witnessed); 2 bad input; 3 a result is inconclusive and no
+expectation failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .results import ExitCode
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .gate.records import SpecRecord
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--strict", is_flag=True, help="Also fail on reachable properties never witnessed (and unfired actions).")
+@click.option("--no-cache", is_flag=True, help="Check every spec, ignoring (and not reading) cached verdicts.")
+@click.option(
+    "--cache-dir", type=click.Path(file_okay=False), help="Verdict cache [default: .raceproof-cache/ at the root]."
+)
+@click.option("--changed-since", metavar="REV", help="Check only specs whose inputs changed since this git revision.")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Write JUnit XML (spec x property).")
+@click.option("--summary", "summary_path", type=click.Path(dir_okay=False), help="Write a Markdown summary table.")
+@click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Parallel processes.")
+@click.option("--shard", metavar="I/N", help="Check only shard I of N (deterministic split, for CI matrix jobs).")
+@click.option(
+    "--artifacts",
+    type=click.Path(file_okay=False),
+    default="raceproof-reports",
+    show_default=True,
+    help="Folder for the reports of failed expectations.",
+)
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per spec (overrides the spec).")
+def gate(**options: Any) -> None:
+    """Check every spec in PATHS (default: specs/) against its expected verdicts.
+
+    Verdicts are cached by a hash of each spec's inputs (the spec, the project modules its
+    model imports, raceproof and z3): unchanged specs are not checked again. Exit 0 if every
+    expectation is met, 1 if one failed (reports in --artifacts), 2 on bad input, 3 if a
+    result is inconclusive and none failed.
+    """
+    from .cli import handle_errors
+
+    handle_errors(_gate)(**options)
+
+
+def _gate(
+    paths: tuple[str, ...],
+    strict: bool,
+    no_cache: bool,
+    cache_dir: str | None,
+    changed_since: str | None,
+    junit_path: str | None,
+    summary_path: str | None,
+    as_json: bool,
+    jobs: int,
+    shard: str | None,
+    artifacts: str,
+    timeout: float | None,
+) -> None:
+    from .cli import _console
+    from .gate.cache import DEFAULT_DIR, VerdictCache, project_root
+    from .gate.runner import GateInputError, GateOptions, discover, run_gate
+
+    started = time.monotonic()
+    console = _console()
+    err = _console(stderr=True)
+
+    def warn(message: str) -> None:
+        err.print(f"warning: {message}", style="yellow", markup=False)
+
+    try:
+        specs = discover(paths or ("specs",))
+        if shard:
+            from .gate.shard import parse_shard, select_shard
+
+            try:
+                index, count = parse_shard(shard)
+            except ValueError as exc:
+                raise GateInputError([str(exc)]) from None
+            specs = select_shard(specs, index, count)
+        if changed_since:
+            specs = _changed(specs, changed_since)
+        cache = None if no_cache else VerdictCache(Path(cache_dir or project_root() / DEFAULT_DIR), warn)
+        options = GateOptions(Path(artifacts), cache, strict, jobs, timeout)
+        with _Progress(console, len(specs), quiet=as_json) as progress:
+            run = run_gate(specs, options, progress.start, lambda r: progress.done(r, strict))
+    except GateInputError as exc:
+        for message in exc.messages:
+            click.echo(f"error: {message}", err=True)
+        sys.exit(int(ExitCode.BAD_INPUT))
+    from .gate.expectations import gate_exit_code
+
+    code = gate_exit_code(o for r in run.records for o in r.all_outcomes(strict))
+    if run.bad_input and code is not ExitCode.VIOLATED:
+        code = ExitCode.BAD_INPUT
+    for message in run.bad_input:
+        click.echo(f"error: {message}", err=True)
+    _outputs(run.records, code, strict, junit_path, summary_path)
+    if as_json:
+        out = {
+            "exit_code": int(code),
+            "strict": strict,
+            "seconds": round(time.monotonic() - started, 3),
+            "specs": [_spec_json(r, strict) for r in run.records],
+            "errors": run.bad_input,
+        }
+        click.echo(json.dumps(out, indent=2))
+    else:
+        _footer(console, run.records, code, strict, time.monotonic() - started, specs_seen=len(specs))
+    sys.exit(int(code))
+
+
+def _changed(specs: list[Path], rev: str) -> list[Path]:
+    from .gate.changed import GitError, changed_files
+    from .gate.hashing import spec_inputs
+    from .gate.runner import GateInputError
+
+    try:
+        changed = changed_files(rev)
+    except GitError as exc:
+        raise GateInputError([str(exc)]) from None
+    selected = []
+    for path in specs:
+        files = {f.resolve() for f in spec_inputs(path).files()}
+        if files & changed:
+            selected.append(path)
+    return selected
+
+
+def _outputs(records: list[SpecRecord], code: ExitCode, strict: bool, junit: str | None, summary: str | None) -> None:
+    if junit:
+        from .gate.junit import write_junit
+
+        write_junit(Path(junit), records, strict)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary or step_summary:
+        from .gate.summary import summary_markdown, write_summary
+
+        if summary:
+            write_summary(Path(summary), summary_markdown(records, code, strict, Path(summary).parent))
+        if step_summary:  # GitHub renders it on the job's page; links stay relative to the workspace
+            write_summary(Path(step_summary), summary_markdown(records, code, strict, Path.cwd()), append=True)
+
+
+def _spec_json(record: SpecRecord, strict: bool) -> dict[str, Any]:
+    data = record.to_dict()
+    outcomes = record.outcomes(strict)
+    data["cached"] = record.cached
+    for prop in data["properties"]:
+        prop["outcome"] = outcomes[prop["name"]].value
+    return data
+
+
+class _Progress:
+    """Per-spec lines as verdicts arrive; on a terminal, a live line naming the specs being checked."""
+
+    def __init__(self, console: Console, total: int, quiet: bool) -> None:
+        self.console, self.total, self.quiet = console, total, quiet
+        self.running: dict[str, float] = {}
+        self.finished = 0
+        self.status: Any = None
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+    def _refresh(self) -> None:
+        if self.quiet or not self.console.is_terminal:
+            return
+        if not self.running:
+            if self.status is not None:
+                self.status.stop()
+                self.status = None
+            return
+        oldest = min(self.running.values())
+        text = f"[{self.finished}/{self.total}] checking {', '.join(self.running)} ({time.monotonic() - oldest:.0f}s)"
+        if self.status is None:
+            self.status = self.console.status(text)
+            self.status.start()
+        else:
+            self.status.update(text)
+
+    def start(self, path: Path) -> None:
+        self.running[str(path)] = time.monotonic()
+        self._refresh()
+
+    def done(self, record: SpecRecord, strict: bool) -> None:
+        self.running.pop(record.spec, None)
+        self.finished += 1
+        if not self.quiet:
+            _print_record(self.console, record, strict, f"[{self.finished}/{self.total}]")
+        self._refresh()
+
+
+def _print_record(console: Console, record: SpecRecord, strict: bool, counter: str) -> None:
+    from rich.text import Text
+
+    from .gate.expectations import Outcome, explain
+
+    marks = {
+        Outcome.MET: ("✓", "green"),
+        Outcome.FAILED: ("✗", "bold red"),
+        Outcome.DRIFTED: ("✗", "bold red"),
+        Outcome.UNCOVERED: ("✗", "bold red"),
+        Outcome.INCONCLUSIVE: ("?", "yellow"),
+    }
+    head = Text(f"{counter} ", style="dim")
+    head.append(record.spec, style="bold")
+    head.append("  cached" if record.cached else f"  {record.engine}, {record.seconds:.1f}s", style="dim")
+    console.print(head)
+    outcomes = record.outcomes(strict)
+    for prop in record.properties:
+        outcome = outcomes[prop.name]
+        mark, style = marks[outcome]
+        line = Text(f"  {mark} ", style=style)
+        line.append(f"{prop.name:<28}", style="bold")
+        line.append(f" {prop.verdict:<11}", style=style)
+        line.append(f" {prop.detail:<24}" if outcome is Outcome.MET else "")
+        line.append(f" {explain(prop, outcome)}", style="dim" if outcome is Outcome.MET else style)
+        console.print(line)
+    if strict and record.never_fired:
+        console.print(Text(f"  ✗ actions never fired: {', '.join(record.never_fired)}", style="bold red"))
+    elif strict and record.undecided_actions:
+        console.print(Text(f"  ? actions not decided: {', '.join(record.undecided_actions)}", style="yellow"))
+    for prop in record.properties:
+        if outcomes[prop.name] is not Outcome.MET:
+            if prop.trace_text:
+                console.print(Text("\n" + prop.trace_text + "\n"), markup=False)
+            for fmt, path in sorted(prop.reports.items()):
+                console.print(f"    report ({fmt}): {path}", markup=False, highlight=False)
+
+
+def _footer(console: Console, records: list[SpecRecord], code: ExitCode, strict: bool, seconds: float, specs_seen: int):
+    from collections import Counter
+
+    counts = Counter(o.value for r in records for o in r.outcomes(strict).values())
+    cached = sum(1 for r in records if r.cached)
+    parts = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+    verdict = {0: "pass", 1: "FAIL", 2: "bad input", 3: "inconclusive"}[int(code)]
+    console.print(
+        f"gate: {verdict} (exit {int(code)}): {specs_seen} spec(s), {sum(counts.values())} properties: "
+        f"{parts or 'none'}; {cached} spec(s) cached; {seconds:.2f}s",
+        style="bold" if code else "bold green",
+        markup=False,
+        highlight=False,
+    )

@@ -1,0 +1,97 @@
+"""`raceproof report TRACE`, and the `--report FORMAT:FILE` option of `check` and `prove`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+
+from .report import FORMATS, render, write_atomic, write_report
+
+if TYPE_CHECKING:
+    from .run import SpecResult
+
+
+def _parse_report(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, str]]:
+    out = []
+    for value in values:
+        fmt, sep, path = value.partition(":")
+        if not sep or not path:
+            raise click.BadParameter(f"'{value}' is not FORMAT:FILE (e.g. html:race.html)", ctx, param)
+        if fmt not in FORMATS:
+            raise click.BadParameter(f"unknown format '{fmt}' in '{value}' (one of {', '.join(FORMATS)})", ctx, param)
+        out.append((fmt, path))
+    return out
+
+
+def report_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--report FORMAT:FILE`` (repeatable): write the run's counterexamples as reports."""
+    return click.option(
+        "--report",
+        "reports",
+        multiple=True,
+        metavar="FORMAT:FILE",
+        callback=_parse_report,
+        help=f"Write the counterexamples as a report ({'|'.join(FORMATS)}) to FILE (repeatable).",
+    )(fn)
+
+
+def write_reports(
+    console: Console, results: list[SpecResult], reports: list[tuple[str, str]], as_json: bool, all_vars: bool = False
+) -> list[str]:
+    """Write each requested report of every spec's counterexamples (several specs: one file each)."""
+    written: list[str] = []
+    for fmt, path in reports:
+        for n, sr in enumerate(results):
+            target = path if n == 0 else _per_spec(path, sr)
+            written += write_report(sr, fmt, target, all_vars)
+    for path in written:
+        if as_json:  # stdout holds the JSON object
+            click.echo(f"report written to {path}", err=True)
+        else:
+            console.print(f"Report written to {path}")
+    return written
+
+
+def _per_spec(path: str, sr: SpecResult) -> str:
+    from pathlib import Path
+
+    base = Path(path)
+    stem, _, suffix = base.name.partition(".")
+    return str(base.with_name(f"{stem}.{sr.spec.name}.{suffix}" if suffix else f"{stem}.{sr.spec.name}"))
+
+
+@click.command()
+@click.argument("trace", type=click.Path(dir_okay=False))
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="The report's format."
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (default: standard output).")
+@click.option("--all-vars", is_flag=True, help="Show every variable at every step, not only changes.")
+def report(trace: str, fmt: str, output: str | None, all_vars: bool) -> None:
+    """Render an ITF TRACE (raceproof's, Apalache's or Quint's) as a report.
+
+    A trace raceproof wrote names its model: the model is rebuilt and the report explains
+    which check went stale. Other traces are shown as they are, without that explanation.
+    """
+    from .cli import _console, handle_errors
+
+    @handle_errors
+    def run() -> None:
+        from .report.itf_input import load_itf
+
+        view = load_itf(trace)
+        if output:
+            write_atomic(output, render([view], fmt, all_vars))
+            click.echo(f"Report written to {output}", err=True)
+        elif fmt == "text":
+            from .report.text import print_view
+
+            print_view(_console(), view, all_vars)
+        else:
+            sys.stdout.write(render([view], fmt, all_vars))
+
+    run()

@@ -1,0 +1,81 @@
+"""Action coverage for BMC: which action declarations can fire within the bound.
+
+Actions seen in a trace the check already found are covered for free. For each other one
+the unrolling's solver is asked, under push/pop, whether its oracle value can be taken at
+some step: one query per action, a disjunction over every step and every transition of
+the declaration. A satisfying assignment is a whole trace, so every action on it is
+covered too, and most models need a query or two. An unsatisfiable query means no trace of
+up to ``bound`` steps fires the action.
+
+The unrolling is extended to the bound first when the check stopped short of it (every
+property answered early). Extending is not undone, so where no trace is long enough (the
+model always stops sooner) the solver is dead; coverage then starts a fresh unrolling as
+long as the longest trace, and the verdict covers every behaviour.
+"""
+
+from __future__ import annotations
+
+import time
+
+import z3
+
+from ..coverage import action_coverage, action_key, action_keys
+from ..encoding import Encoding
+from ..trace import Trace
+from .bmc import Unrolling
+
+
+def bmc_coverage(
+    enc: Encoding,
+    bound: int,
+    deadline: float | None,
+    symmetry: bool = True,
+    unrolling: Unrolling | None = None,
+    traces: list[Trace] | None = None,
+    exhausted_at: int | None = None,
+) -> dict:
+    """The coverage record (`checker.coverage.action_coverage`) of traces of up to ``bound``
+    steps. ``unrolling`` is the check's own (reused when it is still satisfiable);
+    ``exhausted_at`` is the length every behaviour ends within, if the check found one."""
+    model = enc.model
+    live = [t.index for t, _ in enc.fired]
+    live_set = set(live)
+    keys = {k: [i for i in idx if i in live_set] for k, idx in action_keys(model).items()}
+    fired: dict[str, int | None] = {}
+    for trace in traces or []:
+        for t in trace.transitions:
+            fired[action_key(t)] = None
+    todo = [k for k, idx in keys.items() if idx and k not in fired]
+    unknown: list[str] = []
+    u, depth, exhaustive = unrolling, bound, False
+    if exhausted_at is not None:
+        depth, exhaustive, u = min(bound, exhausted_at), True, None
+    if todo:
+        if u is None or u.depth > depth:
+            u = Unrolling(enc, symmetry)
+        while u.depth < depth:
+            u.extend()
+            if u.query(z3.BoolVal(True), deadline) == z3.unsat:  # no trace is this long
+                depth, exhaustive = u.depth - 1, True
+                u = Unrolling(enc, symmetry)
+                for _ in range(depth):
+                    u.extend()
+                break
+        for key in todo:
+            if key in fired:
+                continue  # seen on the trace of an earlier query
+            goal = z3.Or([o == i for o in u.oracles for i in keys[key]]) if u.oracles else z3.BoolVal(False)
+            answer = u.query(goal, deadline)
+            if answer == z3.sat:
+                assert u._model is not None
+                for o in u.oracles:
+                    fired[action_key(enc.decode_oracle(u._model, o))] = None
+            elif answer == z3.unknown:
+                unknown.append(key)
+    if deadline is not None and time.monotonic() >= deadline and unknown:
+        scope = f"timeout before deciding, within {depth} steps"
+    elif exhaustive:
+        scope = f"every behaviour: all end within {depth} steps"
+    else:
+        scope = f"within {depth} steps"
+    return action_coverage(model, live, fired, True, scope, unknown)

@@ -1,0 +1,262 @@
+"""The reachable state graph of a finite instance, with every edge labelled by its transition.
+
+`recoverable` and `eventually` are properties of the whole graph, not of one trace, so the
+graph is built first: breadth-first from the initial state, one node per distinct state,
+one edge per enabled (state, transition) pair (two transitions reaching the same successor
+are two edges; a transition that leaves the state unchanged is a self-loop). Transitions
+are deterministic, so the labels on a node's out-edges are exactly the transitions enabled
+there: that is what weak fairness needs.
+
+No symmetry reduction: fairness is per instance (``enactor1.apply`` is not
+``enactor2.apply``), and a cycle through canonical states need not close in the concrete
+model, so the graph holds the concrete states and every path in it replays as it is.
+
+Two backends, like the explicit engine: the compiled numpy steps (`explicit_compile`) step
+a whole BFS level at once; models the numpy form cannot hold fall back to `runtime.fire`.
+Node ids are assigned in BFS order, so a smaller id is never deeper.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..encoding import Encoding
+from ..model import ModelInstance
+from ..runtime import CONCRETE, evaluate, fire
+
+try:  # numpy is installed wherever raceproof runs, but keep the fallback honest
+    from .explicit_compile import Compiled, Untranslatable
+except ImportError:  # pragma: no cover
+    Compiled = None  # type: ignore[assignment,misc]
+
+State = tuple[Any, ...]
+
+#: states stored before graph properties give up (inconclusive) when nothing else caps them
+DEFAULT_GRAPH_STATES = 1_000_000
+
+
+@dataclass
+class StateGraph:
+    """Nodes 0..n-1 (0 is the initial state), edges ``src -> dst`` labelled ``via`` (a
+    transition index), and the BFS tree (``parent``/``parent_via``) for shortest prefixes."""
+
+    model: ModelInstance
+    src: np.ndarray
+    dst: np.ndarray
+    via: np.ndarray
+    parent: np.ndarray
+    parent_via: np.ndarray
+    depth: np.ndarray
+    complete: bool  # every reachable state is in the graph
+    stop: str | None  # why not, if not
+    backend: str
+    seconds: float
+    _state: Callable[[int], State] = field(repr=False)
+    _holds: Callable[[str], np.ndarray] = field(repr=False)
+
+    @property
+    def nodes(self) -> int:
+        return len(self.parent)
+
+    @property
+    def edges(self) -> int:
+        return len(self.src)
+
+    def state(self, node: int) -> State:
+        """The concrete state of ``node``."""
+        return self._state(node)
+
+    def holds(self, prop: str) -> np.ndarray:
+        """Per node, whether the state property ``prop`` holds there."""
+        return self._holds(prop)
+
+    def path_to(self, node: int) -> list[int]:
+        """Transition indices of the shortest path from the initial state to ``node``."""
+        steps = []
+        while node != 0:
+            steps.append(int(self.parent_via[node]))
+            node = int(self.parent[node])
+        steps.reverse()
+        return steps
+
+
+class _Growth:
+    """Edges and the BFS tree as they are found; node ids in discovery order."""
+
+    def __init__(self) -> None:
+        self.src: list[np.ndarray] = []
+        self.dst: list[np.ndarray] = []
+        self.via: list[np.ndarray] = []
+        self.parent = [0]
+        self.parent_via = [-1]
+        self.depth = [0]
+
+    def finish(self) -> tuple[np.ndarray, ...]:
+        def cat(parts: list[np.ndarray]) -> np.ndarray:
+            return np.concatenate(parts).astype(np.int32) if parts else np.zeros(0, np.int32)
+
+        return (
+            cat(self.src),
+            cat(self.dst),
+            cat(self.via),
+            np.array(self.parent, np.int32),
+            np.array(self.parent_via, np.int32),
+            np.array(self.depth, np.int32),
+        )
+
+
+def build_graph(
+    model: ModelInstance,
+    properties: list[str],
+    max_states: int | None = None,
+    deadline: float | None = None,
+    backend: str = "auto",
+) -> StateGraph:
+    """The reachable state graph of ``model``, ready to evaluate the state ``properties``.
+
+    Stops (``complete`` False) once it would store more than ``max_states`` states, or at
+    ``deadline`` (a `time.monotonic` value)."""
+    started = time.monotonic()
+    enc = Encoding(model)
+    for name in properties:  # run each property once: a model error surfaces here, located
+        enc.prop(name, enc.x, enc.x_next)
+        evaluate(model, CONCRETE, name, model.init)
+    compiled = None
+    if backend != "python" and Compiled is not None:
+        try:
+            compiled = Compiled(model, list(properties), enc)
+        except Untranslatable:
+            if backend == "numpy":
+                raise
+    if compiled is not None:
+        return _NumpyBuild(compiled, max_states, deadline).run(started)
+    return _TupleBuild(model, max_states, deadline).run(started)
+
+
+class _NumpyBuild:
+    """BFS over compiled transitions; a state's key is the bytes of its column."""
+
+    def __init__(self, compiled: Any, max_states: int | None, deadline: float | None):
+        self.c = compiled
+        self.max_states = max_states
+        self.deadline = deadline
+
+    def run(self, started: float) -> StateGraph:
+        c, g = self.c, _Growth()
+        frontier = c.vectors.matrix([c.model.init])
+        index: dict[bytes, int] = {_keys(frontier)[0]: 0}
+        levels = [frontier]
+        base, level, stop = 0, 0, None
+        while frontier.shape[1] and stop is None:
+            level += 1
+            fresh: list[np.ndarray] = []
+            count = len(index)
+            for step in c.steps:
+                where, nxt = c.successors(step, frontier)
+                if not where.size:
+                    continue
+                ids = np.empty(where.size, np.int64)
+                for k, key in enumerate(_keys(nxt)):
+                    node = index.get(key)
+                    if node is None:
+                        if self.max_states is not None and count >= self.max_states:
+                            stop = f"more than {self.max_states:,} states (max_states)"
+                            break
+                        node = index[key] = count
+                        count += 1
+                        g.parent.append(base + int(where[k]))
+                        g.parent_via.append(step.transition.index)
+                        g.depth.append(level)
+                        fresh.append(nxt[:, k : k + 1])
+                    ids[k] = node
+                if stop is not None:
+                    break
+                g.src.append(base + where)
+                g.dst.append(ids)
+                g.via.append(np.full(where.size, step.transition.index))
+                if self.deadline is not None and time.monotonic() >= self.deadline:
+                    stop = "timeout"
+                    break
+            base += frontier.shape[1]
+            frontier = np.concatenate(fresh, axis=1) if fresh else frontier[:, :0]
+            if frontier.shape[1]:
+                levels.append(frontier)
+        matrix = np.concatenate(levels, axis=1)
+        src, dst, via, parent, parent_via, depth = g.finish()
+        n = len(parent)
+        matrix = matrix[:, :n]
+        decode = c.vectors.decode
+
+        def holds(prop: str) -> np.ndarray:
+            return np.asarray(c.holds(prop, matrix), dtype=bool).copy()
+
+        return StateGraph(
+            c.model, src, dst, via, parent, parent_via, depth, stop is None, stop, "numpy",
+            time.monotonic() - started, lambda node: decode(matrix[:, node]), holds,
+        )  # fmt: skip
+
+
+def _keys(S: np.ndarray) -> list[bytes]:
+    rows = np.ascontiguousarray(S.T)
+    width = rows.shape[1] * rows.itemsize
+    raw = rows.tobytes()
+    return [raw[i * width : (i + 1) * width] for i in range(rows.shape[0])]
+
+
+class _TupleBuild:
+    """BFS with `runtime.fire`, one state at a time (models with unbounded sets)."""
+
+    def __init__(self, model: ModelInstance, max_states: int | None, deadline: float | None):
+        self.model = model
+        self.max_states = max_states
+        self.deadline = deadline
+
+    def run(self, started: float) -> StateGraph:
+        model, g = self.model, _Growth()
+        states: list[State] = [model.init]
+        index: dict[State, int] = {model.init: 0}
+        src: list[int] = []
+        dst: list[int] = []
+        via: list[int] = []
+        stop, head = None, 0
+        while head < len(states) and stop is None:
+            if head % 256 == 0 and self.deadline is not None and time.monotonic() >= self.deadline:
+                stop = "timeout"
+                break
+            state = states[head]
+            for t in model.transitions:
+                nxt = fire(model, t, state)
+                if nxt is None:
+                    continue
+                node = index.get(nxt)
+                if node is None:
+                    if self.max_states is not None and len(states) >= self.max_states:
+                        stop = f"more than {self.max_states:,} states (max_states)"
+                        break
+                    node = index[nxt] = len(states)
+                    states.append(nxt)
+                    g.parent.append(head)
+                    g.parent_via.append(t.index)
+                    g.depth.append(g.depth[head] + 1)
+                src.append(head)
+                dst.append(node)
+                via.append(t.index)
+            head += 1
+        g.src, g.dst, g.via = [np.array(src, np.int32)], [np.array(dst, np.int32)], [np.array(via, np.int32)]
+        e_src, e_dst, e_via, parent, parent_via, depth = g.finish()
+        cache: dict[str, np.ndarray] = {}
+
+        def holds(prop: str) -> np.ndarray:
+            if prop not in cache:
+                cache[prop] = np.array([bool(evaluate(model, CONCRETE, prop, s)) for s in states], dtype=bool)
+            return cache[prop]
+
+        return StateGraph(
+            model, e_src, e_dst, e_via, parent, parent_via, depth, stop is None, stop, "python",
+            time.monotonic() - started, lambda node: states[node], holds,
+        )  # fmt: skip

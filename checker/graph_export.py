@@ -1,0 +1,59 @@
+"""The reachable state graph as DOT or GraphML, for looking at small models.
+
+Nodes carry the state's variables (GraphML: one attribute per variable, arrays and sets
+written as text; DOT: a label with one line per variable), edges the transition that
+fired, as ``instance.action``. Parallel edges (two transitions to the same successor)
+stay separate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from .engines.graph_build import StateGraph
+from .report.text import fmt
+
+
+def to_networkx(graph: StateGraph) -> nx.MultiDiGraph:
+    model = graph.model
+    g = nx.MultiDiGraph(model=model.model.__name__)
+    for node in range(graph.nodes):
+        values = model.describe_state(graph.state(node))
+        g.add_node(f"s{node}", **{name: _attr(v) for name, v in values.items()}, initial=node == 0)
+    for a, b, t in zip(graph.src.tolist(), graph.dst.tolist(), graph.via.tolist(), strict=True):
+        g.add_edge(f"s{a}", f"s{b}", label=str(model.transitions[t]))
+    return g
+
+
+def _attr(value: Any) -> Any:
+    """GraphML attributes are scalars: ints, bools and names stay; lists and sets become text."""
+    return value if isinstance(value, bool | int | str) else fmt(value)
+
+
+def write_graphml(graph: StateGraph, path: str | Path) -> None:
+    nx.write_graphml(to_networkx(graph), str(path))
+
+
+def write_dot(graph: StateGraph, path: str | Path) -> None:
+    model = graph.model
+    lines = [f"digraph {_quote(model.model.__name__)} {{", "  node [shape=box, fontname=monospace];"]
+    for node in range(graph.nodes):
+        values = model.describe_state(graph.state(node))
+        label = "\\l".join(_escape(f"{k} = {fmt(v)}") for k, v in values.items()) + "\\l"
+        style = ", peripheries=2" if node == 0 else ""
+        lines.append(f'  s{node} [label="{label}"{style}];')
+    for a, b, t in zip(graph.src.tolist(), graph.dst.tolist(), graph.via.tolist(), strict=True):
+        lines.append(f"  s{a} -> s{b} [label={_quote(str(model.transitions[t]))}];")
+    lines.append("}")
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _quote(text: str) -> str:
+    return f'"{_escape(text)}"'

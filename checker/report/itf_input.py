@@ -1,0 +1,194 @@
+"""Reading ITF traces (ours, Apalache's, Quint's) into a `TraceView`.
+
+The format (Apalache ADR-015): a JSON object with ``vars`` (names), ``states`` (objects
+mapping each name to a value, with an optional ``#meta``), an optional top-level ``#meta``
+and an optional ``loop`` (the index of the state a lasso returns to). Values are JSON
+booleans, strings and numbers, ``{"#bigint": "digits"}``, lists (sequences),
+``{"#tup": [...]}``, ``{"#set": [...]}``, ``{"#map": [[k, v], ...]}``,
+``{"#unserializable": "..."}``, and plain objects (records, and Quint's variants).
+
+A trace raceproof wrote names its model (``#meta.model_ref`` and ``params``): the model is
+rebuilt, the steps are matched to its transitions and replayed, and the report has the
+stale-read explanation. Any other trace is shown as it is, without one (the report says so).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import RaceproofError, SpecError
+from ..trace import Trace, replay
+from .view import STATE, Participant, Record, Step, TraceView, from_trace
+
+#: variables Quint and Apalache add for model-based testing: the action taken, not system state
+_ACTION_VARS = ("mbt::actionTaken", "action_taken")
+_HIDDEN_PREFIXES = ("mbt::",)
+
+
+class ItfError(SpecError):
+    """A file that is not a readable ITF trace (bad input: exit 2)."""
+
+
+def decode(value: Any, where: str, path: str) -> Any:
+    """One ITF value as a Python value (see `checker.report.view`)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise ItfError(f"{where}: {value} is not an integer (ITF has no fractions)", path)
+    if isinstance(value, list):
+        return [decode(v, f"{where}[{n}]", path) for n, v in enumerate(value)]
+    if not isinstance(value, dict):  # pragma: no cover - json.load yields nothing else
+        raise ItfError(f"{where}: unexpected value {value!r}", path)
+    if len(value) == 1:
+        ((tag, body),) = value.items()
+        if tag == "#bigint":
+            if not isinstance(body, str) or not body.lstrip("-").isdigit():
+                raise ItfError(f"{where}: #bigint must be a string of digits, got {body!r}", path)
+            return int(body)
+        if tag in ("#set", "#tup", "#map") and not isinstance(body, list):
+            raise ItfError(f"{where}: {tag} must hold a list, got {type(body).__name__}", path)
+        if tag == "#set":
+            items = [decode(v, f"{where}.#set[{n}]", path) for n, v in enumerate(body)]
+            try:
+                return frozenset(items)
+            except TypeError:  # sets of sets of records etc.: keep their order
+                return tuple(items)
+        if tag == "#tup":
+            return tuple(decode(v, f"{where}.#tup[{n}]", path) for n, v in enumerate(body))
+        if tag == "#map":
+            out = {}
+            for n, pair in enumerate(body):
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise ItfError(f"{where}.#map[{n}]: each entry must be a [key, value] pair", path)
+                key = decode(pair[0], f"{where}.#map[{n}][0]", path)
+                out[_hashable(key)] = decode(pair[1], f"{where}.#map[{n}][1]", path)
+            return out
+        if tag == "#unserializable":
+            return f"<{body}>"
+    return Record({k: decode(v, f"{where}.{k}", path) for k, v in value.items()})
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return value
+
+
+def read_itf(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ItfError("trace file not found", str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ItfError(f"cannot read trace: {exc}", str(path)) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ItfError(f"not JSON: {exc.msg}", str(path), exc.lineno) from None
+    if not isinstance(data, dict) or not isinstance(data.get("states"), list) or not data["states"]:
+        raise ItfError("not an ITF trace: expected an object with a non-empty 'states' list", str(path))
+    return data
+
+
+def load_itf(path: str | Path) -> TraceView:
+    """The view of an ITF file; rebuilt with its model (and explained) when raceproof wrote it."""
+    data = read_itf(path)
+    meta = data.get("#meta") if isinstance(data.get("#meta"), dict) else {}
+    view = _plain_view(data, meta, str(path))
+    if meta.get("model_ref"):
+        try:
+            rebuilt = _rebuild(data, meta, view)
+        except (RaceproofError, KeyError, ValueError, TypeError) as exc:
+            view.basis = f"no stale-read explanation: could not rebuild model '{meta['model_ref']}' ({exc})"
+        else:
+            rebuilt.source = str(path)
+            rebuilt.basis += " (model rebuilt from the ITF's #meta)"
+            return rebuilt
+    else:
+        view.basis = (
+            "no stale-read explanation: this ITF names no raceproof model, so which variables each step "
+            "read is unknown (value changes alone cannot show a read)"
+        )
+    return view
+
+
+def _plain_view(data: dict[str, Any], meta: dict[str, Any], path: str) -> TraceView:
+    states = data["states"]
+    names = data.get("vars")
+    if not isinstance(names, list):
+        names = [k for k in states[0] if k != "#meta"]
+    shown = [n for n in names if n not in _ACTION_VARS and not n.startswith(_HIDDEN_PREFIXES)]
+    steps = []
+    processes: list[str] = []
+    for n, state in enumerate(states):
+        if not isinstance(state, dict):
+            raise ItfError(f"states[{n}] is not an object", path)
+        missing = [v for v in shown if v not in state]
+        if missing:
+            raise ItfError(f"states[{n}] has no value for variable '{missing[0]}'", path)
+        smeta = state.get("#meta") if isinstance(state.get("#meta"), dict) else {}
+        action = smeta.get("action")
+        if action is None:
+            taken = next((state[v] for v in _ACTION_VARS if v in state), None)
+            action = decode(taken, f"states[{n}].action", path) if taken is not None else None
+        process = smeta.get("process")
+        if process is not None and process not in processes:
+            processes.append(str(process))
+        values = {v: decode(state[v], f"states[{n}].{v}", path) for v in shown}
+        label = str(action) if action is not None else ("init" if n == 0 else "step")
+        steps.append(Step(n, str(process) if process is not None else None, label, values))
+    participants = []
+    owner: dict[str, str] = {}
+    for p in processes:
+        mine = [v for v in shown if v.startswith(f"{p}.")]
+        participants.append(Participant(p, "process", mine))
+        owner.update(dict.fromkeys(mine, p))
+    rest = [v for v in shown if v not in owner]
+    if rest:
+        participants.append(Participant(STATE, "state", rest))
+        owner.update(dict.fromkeys(rest, STATE))
+    loop = data.get("loop")
+    if loop is not None and not (isinstance(loop, int) and 0 <= loop < len(states)):
+        raise ItfError(f"loop {loop!r} is not the index of a state", path)
+    kind = meta.get("kind") or ("lasso" if loop is not None else "violation")
+    return TraceView(
+        steps,
+        participants,
+        owner,
+        prop=meta.get("property"),
+        property_kind=meta.get("property_kind"),
+        kind=str(kind),
+        loop=loop,
+        source=path,
+        replayed=False,
+    )
+
+
+def _rebuild(data: dict[str, Any], meta: dict[str, Any], plain: TraceView) -> TraceView:
+    """Our own ITF: rebuild the model, match and replay the steps, check they agree with the file."""
+    from ..registry import load_model
+
+    cls = load_model(str(meta["model_ref"]))
+    model = cls.build(**dict(meta.get("params") or {}))
+    transitions = []
+    for step in plain.steps[1:]:
+        found = [t for t in model.transitions if t.instance.name == step.instance and t.label == step.action]
+        if len(found) != 1:
+            raise ValueError(f"step {step.index}: no transition {step.instance}.{step.action} in the model")
+        transitions.append(found[0])
+    prop = plain.prop if plain.prop in model.properties else None
+    trace = Trace(model, replay(model, transitions), transitions, prop, plain.kind, loop=plain.loop)
+    view = from_trace(trace, plain.source)
+    for step, mine in zip(plain.steps, view.steps, strict=True):
+        if step.values != {k: mine.values[k] for k in step.values}:
+            raise ValueError(f"state {step.index} of the file differs from the model's replay")
+    return view

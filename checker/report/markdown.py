@@ -1,0 +1,145 @@
+"""Markdown reports (pull-request comments, CI step summaries) with a Mermaid sequence diagram.
+
+The diagram has a participant per instance that takes a step and per store a step
+changes; each step is an arrow from the instance to every participant whose state it
+changed (to itself when it changed only its own), labelled with the step number, the
+action and the changes. A lasso's cycle is a Mermaid ``loop`` block; the act on a stale
+read gets a note.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..explain import Part, StaleRead
+from .view import STATE, TraceView, fmt
+
+#: who takes a step that names no instance (ITF from other tools)
+SYSTEM = "system"
+_LABEL_MAX = 90
+
+
+def _mermaid_text(text: str) -> str:
+    """Text Mermaid shows verbatim: ``;`` ends a statement and ``#`` starts an entity."""
+    text = text.replace(";", ",").replace("#", "no. ").replace("\n", " ")
+    return text if len(text) <= _LABEL_MAX else text[: _LABEL_MAX - 1] + "…"
+
+
+def _pid(name: str) -> str:
+    return "p_" + re.sub(r"\W", "_", name)
+
+
+def mermaid(view: TraceView) -> str:
+    """A Mermaid ``sequenceDiagram`` of the trace."""
+    arrows: list[tuple[int, str, str, str]] = []  # step, from, to, label
+    for step in view.steps[1:]:
+        i = step.index
+        actor = step.instance or SYSTEM
+        targets = [t for t in view.touched(i) if t != actor] or [actor]
+        for n, target in enumerate(targets):
+            mine = [c for c in view.changes(i) if view.owner.get(c.var.split("[")[0], STATE) == target]
+            shown = ", ".join(f"{_short(c.var, target)}: {fmt(c.old)} → {fmt(c.new)}" for c in mine)
+            head = f"{i}. {step.action}" if n == 0 else f"{i}. (cont.)"
+            arrows.append((i, actor, target, head + (f" — {shown}" if shown else "")))
+    used: list[str] = []
+    for _, a, b, _ in arrows:
+        for x in (a, b):
+            if x not in used:
+                used.append(x)
+    order = [SYSTEM] + [p.name for p in view.participants]
+    kinds = {p.name: p.kind for p in view.participants}
+    lines = ["sequenceDiagram"]
+    for name in sorted(used, key=lambda x: order.index(x) if x in order else len(order)):
+        label = f"{name} (store)" if kinds.get(name) == "store" else name
+        lines.append(f"    participant {_pid(name)} as {_mermaid_text(label)}")
+    acts = {s.act_step: s for s in reversed(view.stale)}
+    in_loop = False
+    for i, a, b, label in arrows:
+        if view.in_cycle(i) and not in_loop:
+            lines.append(f"    loop repeats forever (back to state {view.loop})")
+            in_loop = True
+        lines.append(f"    {_pid(a)}->>{_pid(b)}: {_mermaid_text(label)}")
+        stale = acts.pop(i, None)
+        if stale is not None:
+            note = (
+                f"acts on {stale.var} = {fmt(stale.seen)} read at step {stale.read_step}, "
+                f"stale since step {stale.write_step}"
+            )
+            lines.append(f"    Note over {_pid(a)}: {_mermaid_text(note)}")
+    if in_loop:
+        lines.append("    end")
+    if view.verdict_sentence and used:
+        lines.append(f"    Note over {_pid(used[0])}: {_mermaid_text(view.verdict_sentence)}")
+    return "\n".join(lines) + "\n"
+
+
+def _short(var: str, owner: str) -> str:
+    return var.removeprefix(owner + ".")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def part_md(part: Part) -> str:
+    where = ", ".join(f"`{k} = {fmt(v)}`" for k, v in part.bindings.items())
+    reads = []
+    for name, value in part.reads.items():
+        last = part.last_changed.get(name)
+        since = f" (set at step {last[0]} by {last[1]}'s `{last[2]}`)" if last else " (initial value)"
+        reads.append(f"`{name} = {fmt(value)}`{since}")
+    out = f"`{part.text}` is **{fmt(part.value)}**" + (f" for {where}" if where else "")
+    return out + (": " + ", ".join(reads) if reads else "")
+
+
+def stale_md(s: StaleRead) -> list[str]:
+    return [f"**{s.headline}**", "", *[f"- {x}" for x in s.sentences], ""]
+
+
+def trace_md(view: TraceView, all_vars: bool = False, heading: str = "###") -> str:
+    mark = "✓" if view.kind == "witness" else "✗"
+    out = [f"{heading} {mark} {view.title} ({len(view)} steps)", ""]
+    facts = [f"`{view.source}`"] if view.source else []
+    facts.append("replayed concretely" if view.replayed else "as read from the trace file")
+    out += [" · ".join(facts), ""]
+    if view.verdict_sentence:
+        doc = view.property_doc.splitlines()[0].rstrip(".") if view.property_doc else ""
+        out += [f"**{view.verdict_sentence}**" + (f" ({doc}.)" if doc else ""), ""]
+    if view.failure:
+        out += ["What makes it false:", "", *[f"- {part_md(p)}" for p in view.failure], ""]
+    if view.stale:
+        why = "a check went stale" if view.stale[0].in_guard else "a stale read"
+        out += [f"#### Why: {why}", ""]
+        for s in view.stale:
+            out += stale_md(s)
+    if view.basis:
+        out += [f"<sub>{'Stale reads from ' + view.basis if view.stale else view.basis}.</sub>", ""]
+    out += ["```mermaid", mermaid(view).rstrip("\n"), "```", ""]
+    out += ["| step | instance | action | " + ("state" if all_vars else "changes (old → new)") + " |"]
+    out += ["|---:|---|---|---|"]
+    for step in view.steps:
+        i = step.index
+        if i == 0 or all_vars:
+            body = "<br>".join(f"`{k}` = {fmt(v)}" for k, v in step.values.items())
+        else:
+            changes = view.changes(i)
+            body = "<br>".join(
+                f"`{c.var}`: {fmt(c.old)} → {fmt(c.new)}" + (f" ({c.note})" if c.note else "") for c in changes
+            )
+            body = body or "(no change)"
+        num = f"{i} ↻" if view.in_cycle(i) else str(i)
+        out.append(f"| {num} | {_cell(step.instance or '')} | `{_cell(step.action)}` | {_cell(body)} |")
+    if view.loop is not None:
+        out += ["", f"↻ After step {len(view)} the trace returns to state {view.loop} and repeats forever."]
+    return "\n".join(out) + "\n"
+
+
+def document_md(views: list[TraceView], title: str = "raceproof report", all_vars: bool = False) -> str:
+    if not views:
+        return f"## {title}\n\nNo counterexample: nothing to report.\n"
+    return f"## {title}\n\n" + "\n".join(trace_md(v, all_vars) for v in views)
+
+
+def document_mermaid(views: list[TraceView]) -> str:
+    """Only the diagrams (``.mmd``); several traces are separated by a comment line."""
+    return "\n".join(f"%% {v.title}\n{mermaid(v)}" for v in views)

@@ -1,0 +1,137 @@
+"""The stale-read analysis (checker.explain) on small models with known windows, and on DNS."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.engines.bmc import run_bmc
+from checker.explain import explain, failing_parts, stale_reads
+from checker.model import ModelInstance, Transition
+from checker.spec import load_spec
+from checker.trace import Trace, replay
+from tests.conftest import REPO
+from tests.models.counter import AtomicCounter, NonAtomicCounter
+from tests.models.stale import AtomicWithdraw, Overdraft
+
+
+def steps(model: ModelInstance, *names: str) -> list[Transition]:
+    """Transitions by ``instance.action``."""
+    by_name = {str(t): t for t in model.transitions}
+    return [by_name[n] for n in names]
+
+
+def trace_of(model: ModelInstance, *names: str, prop: str | None = None) -> Trace:
+    transitions = steps(model, *names)
+    return Trace(model, replay(model, transitions), transitions, prop)
+
+
+def test_check_then_act_window_is_found_in_the_counterexample() -> None:
+    model = Overdraft.build()
+    (result,) = run_bmc(model, ["never_overdrawn"], 6)
+    trace = result.trace
+    assert trace is not None and len(trace) == 4
+    (stale,) = stale_reads(trace)
+    assert stale.var == "balance" and stale.in_guard
+    assert stale.reader != stale.writer
+    assert stale.read_step < stale.write_step < stale.act_step
+    # the reader's check was made at its own step, the act is its withdraw
+    labels = {i + 1: str(t) for i, t in enumerate(trace.transitions)}
+    assert labels[stale.read_step] == f"{stale.reader}.check"
+    assert labels[stale.write_step] == f"{stale.writer}.withdraw"
+    assert labels[stale.act_step] == f"{stale.reader}.withdraw"
+    assert (stale.seen, stale.written, stale.current) == (1, 0, 0)
+    assert f"{stale.reader}'s check in check went stale" in stale.headline
+    assert any("acted on the old value" in s for s in stale.sentences)
+    assert "make sure the balance covers one unit" in stale.sentences[0]  # the action's docstring
+
+
+def test_the_same_interleaving_by_hand_names_the_known_steps() -> None:
+    model = Overdraft.build()
+    trace = trace_of(model, "who1.check", "who2.check", "who2.withdraw", "who1.withdraw", prop="never_overdrawn")
+    (stale,) = stale_reads(trace)
+    assert (stale.reader, stale.read_step, stale.writer, stale.write_step, stale.act_step) == ("who1", 1, "who2", 3, 4)
+
+
+def test_no_window_when_check_and_act_are_one_step() -> None:
+    model = AtomicWithdraw.build(start=2)
+    trace = trace_of(model, "who1.withdraw", "who2.withdraw")
+    assert stale_reads(trace) == []
+
+
+def test_a_change_the_check_still_accepts_is_not_stale() -> None:
+    # with a balance of 5 the other's withdrawal changes the balance, but the check would still pass
+    model = Overdraft.build(start=5)
+    trace = trace_of(model, "who1.check", "who2.check", "who2.withdraw", "who1.withdraw")
+    assert stale_reads(trace) == []
+    # with a balance of 1 the same interleaving has the window
+    assert len(stale_reads(trace_of(Overdraft.build(start=1), *[str(t) for t in trace.transitions]))) == 1
+
+
+def test_no_window_in_sequential_runs() -> None:
+    model = Overdraft.build(start=2)
+    trace = trace_of(model, "who1.check", "who1.withdraw", "who2.check", "who2.withdraw")
+    assert stale_reads(trace) == []
+
+
+def test_lost_update_is_a_stale_body_read() -> None:
+    model = NonAtomicCounter.build()
+    trace = trace_of(model, "worker1.read", "worker2.read", "worker2.write", "worker1.write", prop="no_lost_update")
+    (stale,) = stale_reads(trace)
+    assert (stale.reader, stale.var, stale.in_guard) == ("worker1", "value", False)
+    assert (stale.read_step, stale.write_step, stale.act_step) == (1, 3, 4)
+    assert "the value worker1 had read was out of date" in " ".join(stale.sentences)
+
+
+def test_atomic_counter_has_no_window() -> None:
+    model = AtomicCounter.build(procs=3)
+    trace = trace_of(model, "worker1.incr", "worker3.incr", "worker2.incr")
+    assert stale_reads(trace) == []
+
+
+def test_failing_parts_name_the_false_conjunct_and_its_reads() -> None:
+    model = Overdraft.build()
+    trace = trace_of(model, "who1.check", "who2.check", "who2.withdraw", "who1.withdraw", prop="never_overdrawn")
+    (part,) = failing_parts(trace)
+    assert part.text == "sys.balance >= 0" and part.value is False
+    assert part.reads == {"balance": -1}
+    assert part.last_changed["balance"] == (4, "who1", "withdraw")
+
+
+@pytest.fixture(scope="module")
+def dns_traces() -> dict[str, Trace]:
+    spec = load_spec(REPO / "specs" / "dns_race.toml")
+    model = spec.build()
+    results = run_bmc(model, ["endpoint_never_empty", "plan_never_regresses"], spec.depth)
+    return {r.name: r.trace for r in results if r.trace is not None}
+
+
+def test_dns_race_explained_in_plain_words(dns_traces: dict[str, Trace]) -> None:
+    found = explain(dns_traces["endpoint_never_empty"])
+    stale = found.stale[0]
+    # one Enactor's one-time newer-plan check went stale when another Enactor applied a newer plan
+    assert stale.reader.startswith("enactor") and stale.writer.startswith("enactor") and stale.reader != stale.writer
+    assert stale.var == "endpoint_plan[0]" and stale.in_guard and stale.written > stale.seen
+    assert stale.read_action == "pick" and stale.write_action == "apply" and stale.act_action == "apply"
+    words = " ".join(stale.sentences)
+    assert f"{stale.reader}'s check in pick (take the newest plan after the one-time check" in words
+    assert f"{stale.writer}'s apply (write the held plan" in words and "went stale" in words
+    assert f"{stale.reader} acted on the old value" in words
+    # and the other's cleanup deleted the plan the first one wrote (before or after its write)
+    written = dns_traces["endpoint_never_empty"].states[stale.act_step][model_slot(dns_traces, "endpoint_plan[0]")]
+    consequence = stale.sentences[-1]
+    assert f"{stale.writer}'s cleanup" in consequence and f"removed {written} from plans" in consequence
+    assert "had just written" in consequence or "had already removed" in consequence
+    (part,) = found.failure
+    assert part.text == "sys.plans.contains(p)" and part.bindings == {"p": written}
+
+
+def model_slot(traces: dict[str, Trace], name: str) -> int:
+    model = next(iter(traces.values())).model
+    return next(i for i, s in enumerate(model.slots) if s.name == name)
+
+
+def test_dns_regression_explained(dns_traces: dict[str, Trace]) -> None:
+    found = explain(dns_traces["plan_never_regresses"])
+    assert found.stale and found.stale[0].var == "endpoint_plan[0]"
+    (part,) = found.failure
+    assert part.text == "n >= o" and part.bindings["n"] < part.bindings["o"]
