@@ -362,6 +362,10 @@ class Gen:
             w.line(f"{target} = {self.guard_int(w, value, var.lo, var.hi)}")
         elif var.kind == "enum":
             value = repr(self.draw(st.sampled_from(var.names))) if self.draw(st.booleans()) else self.enum_expr(me)
+            if value.startswith("'") and value.strip("'") not in var.names:
+                # a literal outside the variable's names is a type error, reported statically by
+                # the symbolic engines even where the assignment is unreachable: not a range check
+                value = repr(var.names[0])
             if not self.unguarded or self.draw(st.booleans()):
                 names = ", ".join(repr(n) for n in var.names)
                 w.line(f"require(any_of({value} == n for n in ({names},)))")
