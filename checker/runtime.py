@@ -69,9 +69,16 @@ class Frame:
         return self.interp.and_(list(self.conds))
 
     def masked(self) -> bool:
-        """Concretely inside a `when` block whose condition is false: nothing there takes
-        effect, so a bad key or divisor there is no error (symbolically it is none either)."""
+        """Concretely inside a `when` block whose condition is false: nothing there takes effect."""
         return isinstance(self.interp, Concrete) and bool(self.conds) and not self._cond()
+
+    def defer_error(self, message: str) -> None:
+        """Concretely, a read that is undefined here: a state key outside an array's keys, a
+        division by 0. Symbolically that is a range check, an error only on a step that fires
+        (a later `require` may yet disable the action) and never under a false `when`; so it
+        is recorded the same way here, and `fire` raises it only if the action is enabled.
+        The caller goes on with a don't-care value."""
+        self.check_range(False, message)
 
     def check_range(self, ok: Any, message: str) -> None:
         """Record that a write must stay within its declared type (see `RangeCheck`)."""
@@ -92,9 +99,9 @@ def _ite_raw(interp: Interp, c: Any, a: Any, b: Any) -> Any:
 _STACK: list[Frame] = []
 
 
-def masked() -> bool:
-    """See `Frame.masked` (for the concrete interpretation's operators)."""
-    return bool(_STACK) and _STACK[-1].masked()
+def defer_error(message: str) -> None:
+    """See `Frame.defer_error` (for the concrete interpretation's operators)."""
+    current_frame("an undefined operation").defer_error(message)
 
 
 def current_frame(what: str) -> Frame:
@@ -337,6 +344,10 @@ def _as_term(interp: Interp, value: Any, kind: str) -> Term:
     return Term(interp, lift(interp, value), kind)
 
 
+#: `ArrayView._position` of a state key outside the keys, under the concrete interpretation
+_OUTSIDE = -1
+
+
 class ArrayView:
     """A state array (keys 0..n-1) or map (keys of an Enum or bounded Int): index it with a
     Python key or a state value; assign its elements."""
@@ -362,10 +373,10 @@ class ArrayView:
     def _at(self, position: int) -> Term:
         return Term(self._frame.interp, self._frame.read(self._var.slots[position]), sort_kind(self._var.sort))  # type: ignore[arg-type]
 
-    def _outside(self, key: Any) -> ModelError:
+    def _outside(self, key: Any) -> str:
         keys = self._var.keys
         shown = f"0..{len(keys) - 1}" if self._var.shape == "array" else ", ".join(map(str, keys))
-        return error_at_caller(ModelError, f"key {key!r} is outside '{self._var.name}' ({shown})")
+        return f"key {key!r} is outside '{self._var.name}' ({shown})"
 
     def _position(self, key: Any) -> int | None:
         """The slot position of a constant key, or None if the key is a state value."""
@@ -383,9 +394,10 @@ class ArrayView:
         for i, k in enumerate(self._var.keys):
             if k == key and type(k) is type(key):
                 return i
-        if state_key and self._frame.masked():
-            return len(self._var.keys) - 1  # any slot: under a false `when` nothing is written
-        raise self._outside(key)
+        if state_key:  # an error only if the step fires (see Frame.defer_error)
+            self._frame.defer_error(self._outside(key))
+            return _OUTSIDE
+        raise error_at_caller(ModelError, self._outside(key))
 
     def _matches(self, key: Term) -> list[Any]:
         """Per slot position, the raw condition "the symbolic key is this position's key"."""
@@ -396,6 +408,8 @@ class ArrayView:
 
     def __getitem__(self, key: Any) -> Term:
         position = self._position(key)
+        if position == _OUTSIDE:  # the symbolic read's don't-care value: the last slot's
+            return self._at(len(self) - 1)
         if position is not None:
             return self._at(position)
         interp, slots = self._frame.interp, self._var.slots
@@ -423,6 +437,8 @@ class ArrayView:
     def __setitem__(self, key: Any, value: Any) -> None:
         frame, var = self._frame, self._var
         position = self._position(key)
+        if position == _OUTSIDE:  # as symbolically, where no key matches: nothing is written
+            return
         if position is not None:
             _write_scalar(frame, var, var.slots[position], value)
             return
@@ -486,7 +502,9 @@ class SetView(SetLike):
         if ok is not None and present:
             self._frame.check_range(ok, f"{self._var.name}.add: the element is outside {self._elem.describe()}")
         if isinstance(interp, Concrete):
-            new = raw | {x} if present else raw - {x}
+            # an element outside a finite set's type is not added (an error if the step fires),
+            # as symbolically, where it matches none of the set's bits
+            new = raw | {x} if present and ok is not False else raw - {x}
         elif self._interval():
             new, exact = intervals.add(raw, x) if present else intervals.discard(raw, x)
             self._frame.check_range(exact, intervals.gap_message(self._var.name, what))
@@ -644,9 +662,9 @@ def evaluate(
     appended to ``checks``: symbolic engines must query them like those of actions.
     """
     frames = [Frame(model, interp, list(s), writable=False) for s in states]
-    if checks is not None:
-        for f in frames:
-            f.checks = checks
+    shared: list[RangeCheck] = [] if checks is None else checks
+    for f in frames:
+        f.checks = shared
     return evaluate_in(model, prop_name, frames)
 
 
@@ -662,6 +680,9 @@ def evaluate_in(model: ModelInstance, prop_name: str, frames: list[Frame]) -> An
             raise ModelError(
                 f"property '{prop_name}' calls require(...); properties return a bool", prop.file, prop.line
             ) from None
+    found = [c for f in frames for c in f.checks] if isinstance(interp, Concrete) else []
+    if found:  # concretely, an undefined read in a property is an error at once
+        raise ModelError(f"property '{prop_name}': {found[0].message}", found[0].file, found[0].line)
     if isinstance(result, bool):
         return interp.const(result)
     if not isinstance(result, Term) or result.kind != "bool":

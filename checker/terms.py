@@ -57,10 +57,12 @@ class Concrete(Interp):
         elif type(a) is not type(b) and not (isinstance(a, int) and isinstance(b, int)):
             raise error_at_caller(ModelError, f"cannot compare {a!r} with {b!r}", 4)
         if op in ("floordiv", "mod") and b == 0:
-            from .runtime import masked  # runtime imports this module
+            from .runtime import defer_error  # runtime imports this module
 
-            if masked():  # under a false `when`, as symbolically: no error, a don't-care value
-                return 0
+            # as symbolically: an error only if the step fires (and not under a false `when`),
+            # with the symbolic encoding's don't-care result (quotient 0)
+            defer_error(f"`{_SYMBOL[op]}` by 0 (ZeroDivisionError)")
+            return 0 if op == "floordiv" else a
         return _PY_OPS[op](a, b)
 
     def not_(self, a: Any) -> bool:
@@ -134,7 +136,9 @@ class Symbolic(Interp):
             from .runtime import current_frame  # runtime imports this module
 
             current_frame("division").check_range(b != 0, f"`{_SYMBOL[op]}` by a value that can be 0")
-            quotient = z3.If(b > 0, a / b, (-a) / (-b))
+            # z3's division by 0 is unconstrained; the quotient must be one value, the one the
+            # concrete and numpy interpretations use, for a later `require` to read it alike
+            quotient = z3.If(b > 0, a / b, z3.If(b < 0, (-a) / (-b), 0))
         return quotient if op == "floordiv" else a - b * quotient
 
     def not_(self, a: Any) -> z3.BoolRef:

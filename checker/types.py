@@ -150,6 +150,10 @@ class Scalar(StateDecl, ABC):
         value = resolve(self.init, params, self)
         if value is None:
             value = self.default(sort)
+        if isinstance(value, EnumLiteral):
+            # the marker has done its job; in a state it must be a plain str, as the enum
+            # names of model code are (the concrete interpretation compares types exactly)
+            value = str(value)
         if not sort.check(value):
             raise self.fail(f"initial value {value!r} is not a {sort.describe()}")
         return value

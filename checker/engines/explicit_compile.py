@@ -124,7 +124,7 @@ class Vectors:
 def _div(a: Any, b: Any) -> Any:
     """SMT-LIB's euclidean ``div`` (what the symbolic encoding means by ``/`` on ints)."""
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-    safe = np.where(b == 0, 1, b)  # a zero divisor only occurs masked by a false `when`
+    safe = np.where(b == 0, 1, b)  # a zero divisor is no error where the step does not fire
     with np.errstate(all="ignore"):
         return np.where(b == 0, 0, np.where(safe > 0, a // safe, -(a // -safe)))
 

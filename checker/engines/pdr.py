@@ -183,6 +183,11 @@ def _spacer(
     err = z3.Bool("Err")
     fp = z3.Fixedpoint()
     fp.set(engine="spacer")
+    # Without these, z3 may inline `Inv` away (e.g. when every step is the identity on the
+    # property's variables) and then report safety with an empty cover: the invariant "True",
+    # which the certificate re-check rightly rejects, leaving a true property unproved.
+    fp.set("xform.inline_linear", False)
+    fp.set("xform.inline_eager", False)
     ms = clock.remaining_ms()
     if ms is not None:
         fp.set("timeout", ms)
