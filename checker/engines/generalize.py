@@ -133,6 +133,48 @@ def instantiate(lemmas: list[z3.BoolRef], big: Encoding) -> list[z3.BoolRef]:
     return list(out.values())
 
 
+_ELEMENT = re.compile(r"^(.*)\[(\d+)\]$")  # an array element's slot: name[index]
+
+
+def array_sizes(model: ModelInstance) -> dict[str, int]:
+    """Each array's length, by the name its elements' slots carry (``endpoint_plan``: 2)."""
+    return {v.name: len(v.keys) for v in model.vars if v.shape == "array"}
+
+
+def shift_indices(lemmas: list[z3.BoolRef], small: ModelInstance, big: Encoding) -> list[z3.BoolRef]:
+    """Candidate lemmas for arrays that are longer in ``big`` than in ``small``: each lemma
+    again with the indices of those arrays it mentions moved to every injective choice of
+    indices of ``big`` (the lemma itself included). Array elements are not interchangeable the
+    way replicas are (endpoint 0 is special in the DNS model, an Enactor writes them in order),
+    so these are guesses, not consequences: Houdini keeps only those that are inductive. They
+    spare Spacer re-deriving, element by element, what the smaller instance already knew
+    about one element."""
+    before, after = array_sizes(small), array_sizes(big.model)
+    grown = {name for name, n in after.items() if n > before.get(name, n)}
+    if not grown:
+        return []
+    big_consts = {str(c): c for c in big.flat(big.x)}
+    top = max(after[name] for name in grown)
+    out: dict[str, z3.BoolRef] = {}
+    for lemma in lemmas:
+        consts = _consts(lemma)
+        elements = {name: m for name, m in ((n, _ELEMENT.match(n)) for n in consts) if m and m.group(1) in grown}
+        used = sorted({int(m.group(2)) for m in elements.values()})
+        for image in itertools.permutations(range(top), len(used)):
+            mapping = dict(zip(used, image, strict=True))
+            pairs = []
+            for name, m in elements.items():
+                target = f"{m.group(1)}[{mapping[int(m.group(2))]}]"
+                if target not in big_consts:
+                    break
+                if target != name:
+                    pairs.append((consts[name], big_consts[target]))
+            else:
+                shifted = z3.substitute(lemma, *pairs) if pairs else lemma
+                out.setdefault(shifted.sexpr(), shifted)
+    return list(out.values())
+
+
 def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock: Clock) -> list[z3.BoolRef] | None:
     """The largest subset of ``candidates`` that holds initially and is closed under every
     step that keeps the ranges (None on timeout)."""
