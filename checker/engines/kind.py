@@ -243,7 +243,7 @@ class Step:
             "simple_path_pairs": sorted(self.pairs),
             "checked": _check_steps(enc, states, steps, last_exact="ranges" not in broken),
         }
-        return Trace(enc.model, states, steps, prop, "cti", notes)
+        return Trace(enc.model, states, steps, prop, "cti", notes=notes)
 
 
 def run_kind(

@@ -256,7 +256,7 @@ def _restore(model: ModelInstance, d: dict[str, Any]) -> PropertyResult:
 def _restore_trace(model: ModelInstance, d: dict[str, Any]) -> Trace:
     steps = [model.transitions[i] for i in d["steps"]]
     if d["states"] is not None:
-        return Trace(model, [tuple(s) for s in d["states"]], steps, d["property"], d["kind"], d["notes"])
-    trace = Trace(model, replay(model, steps), steps, d["property"], d["kind"], d["notes"])
+        return Trace(model, [tuple(s) for s in d["states"]], steps, d["property"], d["kind"], notes=d["notes"])
+    trace = Trace(model, replay(model, steps), steps, d["property"], d["kind"], notes=d["notes"])
     trace.confirm()  # replayed again in this process, not taken on the child's word
     return trace
