@@ -7,7 +7,8 @@ choice of them. So the proof climbs a *ladder* of instances: the model with ever
 parameter (a replica count, an array length) at its smallest, then one parameter one step
 larger at a time, replicas only up to two. At each rung the lemmas found so far are carried
 over (every lemma, for every injective choice of replicas; array elements keep their
-names), only the largest inductive subset is kept (Houdini: drop every lemma that some step
+names, and where an array grew they are also tried on the other elements), only the
+largest inductive subset is kept (Houdini: drop every lemma that some step
 can break, until none can), and Spacer fills in the rest, starting from those lemmas. At the
 full instance, if what survives implies the properties, it is the invariant; else Spacer on
 the full instance starts from it. Nothing here is trusted: a lemma is only ever dropped,
