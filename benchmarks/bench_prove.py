@@ -2,9 +2,13 @@
 
 Plan generations are unbounded (``max_plans`` unset): these are proofs for every trace of
 any length, not bounded checks. Each run is in a fresh Python process, so that z3's state
-from one run cannot help the next. Printed per run: the verdict, z3's solving time (the
-engine's running total of time inside z3, including the certificate-free phases), the
-wall time of the whole call (model encoding, certificate re-check included), and the phases.
+from one run cannot help the next; each configuration runs ``--repeat`` times (default 3).
+Printed per configuration, best and median: z3's solving time (the engine's running total of
+time inside z3, not counting the certificate re-check) in this process's CPU seconds and in
+wall seconds, the CPU and wall time of the whole call (model encoding and certificate
+re-check included); then the phases of the median run (CPU seconds for PDR). k-induction
+does not report CPU solving time. On a shared machine trust the CPU columns: the wall
+columns also count other processes' turns.
 
     python benchmarks/bench_prove.py
     python benchmarks/bench_prove.py --engines pdr --sizes 8x3 --variants fencing_token --timeout 300
@@ -14,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
 import subprocess
 import sys
 import time
@@ -33,17 +39,27 @@ def one(variant: str, enactors: int, endpoints: int, engine: str, timeout: float
     from models.dns.model import Dns
 
     model = Dns.build(variant=variant, enactors=enactors, endpoints=endpoints)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     results = prove(model, PROPS, engine=engine, timeout=timeout, max_k=max_k)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     r = results[0]
     return {
         "verdicts": [x.verdict.value for x in results],
         "solver_s": r.extra.get("solver_seconds"),
+        "solver_cpu_s": r.extra.get("solver_cpu_seconds"),
+        "cpu_s": round(cpu, 3),
         "wall_s": round(wall, 3),
-        "phases": r.extra.get("phases", {}),
+        "phases": r.extra.get("phases_cpu") or r.extra.get("phases", {}),
         "note": r.reason.split(";")[0][:100],
     }
+
+
+def _stats(values: list[float]) -> str:
+    """best / median, or '-' when the engine does not report the figure."""
+    if not values:
+        return f"{'-':>13}"
+    ordered = sorted(values)
+    return f"{ordered[0]:>6.2f} {statistics.median(ordered):>6.2f}"
 
 
 def main() -> None:
@@ -53,28 +69,43 @@ def main() -> None:
     ap.add_argument("--engines", default="pdr,kind")
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--max-k", type=int, default=8, help="k-induction's largest k (its base case is BMC)")
+    ap.add_argument("--repeat", type=int, default=3, help="fresh processes per configuration (best and median)")
     ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one configuration, print JSON
     args = ap.parse_args()
     if args.one:
         variant, n, e, engine = args.one.split(":")
         print(json.dumps(one(variant, int(n), int(e), engine, args.timeout, args.max_k)))
         return
-    print(f"{'variant':<15} {'size':<5} {'engine':<6} {'verdicts':<17} {'solver s':>9} {'wall s':>8}  phases / note")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; repeat {args.repeat}")
+    print(
+        f"{'variant':<15} {'size':<5} {'engine':<6} {'verdicts':<17} "
+        f"{'solver CPU s':>13} {'solver wall s':>13} {'call CPU s':>13} {'wall s':>13}  phases (CPU s, median run)"
+    )
+    print(f"{'':<46}" + f" {'best':>6} {'median':>6}" * 4)
     for variant in args.variants.split(","):
         for size in args.sizes.split(","):
             n, e = size.split("x")
             for engine in args.engines.split(","):
                 cmd = [sys.executable, __file__, "--one", f"{variant}:{n}:{e}:{engine}",
                        "--timeout", str(args.timeout), "--max-k", str(args.max_k)]  # fmt: skip
-                proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False)
-                if proc.returncode != 0:
-                    print(f"{variant:<15} {size:<5} {engine:<6} failed: {proc.stderr.strip().splitlines()[-1:]}")
+                rows = []
+                for _ in range(args.repeat):
+                    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False)
+                    if proc.returncode != 0:
+                        print(f"{variant:<15} {size:<5} {engine:<6} failed: {proc.stderr.strip().splitlines()[-1:]}")
+                        break
+                    rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+                if not rows:
                     continue
-                row = json.loads(proc.stdout.strip().splitlines()[-1])
-                verdicts = "/".join(row["verdicts"])
-                phases = ", ".join(f"{k} {v:.2f}" for k, v in row["phases"].items()) or row["note"]
-                solver = f"{row['solver_s']:.2f}" if row["solver_s"] is not None else "-"
-                print(f"{variant:<15} {size:<5} {engine:<6} {verdicts:<17} {solver:>9} {row['wall_s']:>8.2f}  {phases}")
+                verdicts = "/".join(sorted({"/".join(r["verdicts"]) for r in rows}))
+
+                def column(key: str, rows: list[dict[str, Any]] = rows) -> list[float]:
+                    return [r[key] for r in rows if r.get(key) is not None]
+
+                median_run = sorted(rows, key=lambda r: r["wall_s"])[len(rows) // 2]
+                phases = ", ".join(f"{k} {v:.2f}" for k, v in median_run["phases"].items()) or median_run["note"]
+                figures = " ".join(_stats(column(k)) for k in ("solver_cpu_s", "solver_s", "cpu_s", "wall_s"))
+                print(f"{variant:<15} {size:<5} {engine:<6} {verdicts:<17} {figures}  {phases}")
                 sys.stdout.flush()
 
 

@@ -162,8 +162,13 @@ class Encoding:
     def init(self, state: State) -> z3.BoolRef:
         return self.equal(state, self.const_state(self.model.init))
 
-    def domain(self, state: State) -> z3.BoolRef:
-        """Type constraints of every slot (bounded ints, enum ranges)."""
+    def domain(self, state: State, enum_bounds: bool = False) -> z3.BoolRef:
+        """Type constraints of every slot (bounded ints, enum ranges).
+
+        ``enum_bounds``: an enum whose ids are consecutive becomes ``lo <= v <= hi`` instead of
+        a disjunction of equalities (the same set of values). Spacer is markedly faster with
+        bounds (half the solving time on the DNS model); the other engines keep the disjunction.
+        """
         parts = []
         for slot, v in zip(self.model.slots, state, strict=True):
             sort = slot.sort
@@ -173,7 +178,11 @@ class Encoding:
                 if sort.hi is not None:
                     parts.append(v <= sort.hi)
             elif isinstance(sort, EnumSort):
-                parts.append(z3.Or([v == self.interp.const(n) for n in sort.names]))
+                ids = sorted(self.interp.const(n).as_long() for n in sort.names)
+                if enum_bounds and ids[-1] - ids[0] + 1 == len(ids):
+                    parts += [v >= ids[0], v <= ids[-1]]
+                else:
+                    parts.append(z3.Or([v == self.interp.const(n) for n in sort.names]))
         return z3.And(parts)
 
     # -- the step relation

@@ -97,6 +97,61 @@ def test_lemmas_are_instantiated_for_every_choice_of_replicas() -> None:
     assert all("enactor" in str(i) for i in images)
 
 
+def test_array_indices_of_lemmas_are_shifted_to_longer_arrays() -> None:
+    import z3
+
+    from checker.encoding import Encoding
+    from checker.engines.generalize import shift_indices
+
+    small = Dns.build(variant="fencing_token", enactors=2, endpoints=1)
+    big = Encoding(Dns.build(variant="fencing_token", enactors=2, endpoints=3), sets="auto")
+    plan, token, latest = z3.Ints("endpoint_plan[0] endpoint_token[0] planner.latest")
+    shifted = {str(e) for e in shift_indices([plan <= latest, plan >= token, latest >= 1], small, big)}
+    # each element-mentioning lemma for every endpoint (the original among them); the others
+    # are not repeated: they are carried over anyway
+    assert shifted == {f"endpoint_plan[{i}] <= planner.latest" for i in range(3)} | {
+        f"endpoint_plan[{i}] >= endpoint_token[{i}]" for i in range(3)
+    }
+    same = Dns.build(variant="fencing_token", enactors=1, endpoints=3)
+    assert shift_indices([plan <= latest], same, big) == []  # no array grew
+
+
+def test_error_rules_ruled_out_by_the_cover_are_left_to_it() -> None:
+    """Spacer is not asked about an obligation the cover (Houdini's lemmas) already settles;
+    when the cover settles all of them, it is the whole invariant, and the certificate
+    re-check still judges it."""
+    import z3
+
+    from checker.encoding import Encoding
+    from checker.engines.generalize import houdini, instantiate
+    from checker.engines.obligations import Clock, Obligations
+    from checker.engines.pdr import _spacer
+
+    model = Dns.build(variant="version_cas", enactors=2, endpoints=1)
+    enc = Encoding(model, sets="auto")
+    status, found = _spacer(enc, PROPS, Clock(None))
+    assert status == z3.unsat
+    lemmas = [found] if not z3.is_and(found) else list(found.children())
+    cover = houdini(enc, Obligations(enc, PROPS), instantiate(lemmas, enc), Clock(None))
+    assert cover
+    status, rest = _spacer(enc, PROPS, Clock(None), cover=cover)
+    assert status == z3.unsat and z3.is_true(rest)
+    cert = certs.Certificate(enc, z3.And(cover), PROPS, k=1, engine="pdr")
+    assert certs.check(cert, 60).ok
+
+
+def test_enum_bounds_describe_the_same_states() -> None:
+    import z3
+
+    from checker.encoding import Encoding
+
+    enc = Encoding(Dns.build(variant="fencing_token", enactors=2, endpoints=2), sets="auto")
+    solver = z3.Solver()
+    solver.add(enc.domain(enc.x) != enc.domain(enc.x, enum_bounds=True))
+    assert solver.check() == z3.unsat
+    assert "Or(" not in str(enc.domain(enc.x, enum_bounds=True))
+
+
 def test_proof_is_generalized_from_smaller_instances() -> None:
     (r, _) = prove(Dns.build(variant="version_cas"), PROPS, engine="pdr", timeout=120)
     assert r.verdict is Verdict.PROVED

@@ -7,7 +7,8 @@ choice of them. So the proof climbs a *ladder* of instances: the model with ever
 parameter (a replica count, an array length) at its smallest, then one parameter one step
 larger at a time, replicas only up to two. At each rung the lemmas found so far are carried
 over (every lemma, for every injective choice of replicas; array elements keep their
-names), only the largest inductive subset is kept (Houdini: drop every lemma that some step
+names, and where an array grew they are also tried on the other elements), only the
+largest inductive subset is kept (Houdini: drop every lemma that some step
 can break, until none can), and Spacer fills in the rest, starting from those lemmas. At the
 full instance, if what survives implies the properties, it is the invariant; else Spacer on
 the full instance starts from it. Nothing here is trusted: a lemma is only ever dropped,
@@ -128,9 +129,68 @@ def instantiate(lemmas: list[z3.BoolRef], big: Encoding) -> list[z3.BoolRef]:
                 if target != name:
                     pairs.append((const, big_consts[target]))
             else:
-                image = z3.substitute(lemma, *pairs) if pairs else lemma
+                image = substitute(lemma, pairs)
                 out.setdefault(image.sexpr(), image)
     return list(out.values())
+
+
+_ELEMENT = re.compile(r"^(.*)\[(\d+)\]$")  # an array element's slot: name[index]
+
+
+def array_sizes(model: ModelInstance) -> dict[str, int]:
+    """Each array's length, by the name its elements' slots carry (``endpoint_plan``: 2)."""
+    return {v.name: len(v.keys) for v in model.vars if v.shape == "array"}
+
+
+def shift_indices(lemmas: list[z3.BoolRef], small: ModelInstance, big: Encoding) -> list[z3.BoolRef]:
+    """Candidate lemmas for arrays that are longer in ``big`` than in ``small``: each lemma
+    that mentions elements of those arrays, again with their indices moved to every injective
+    choice of indices of ``big`` (the lemma itself included; the others are left out).
+
+    Array elements are not interchangeable the way replicas are (endpoint 0 is special in the
+    DNS model, an Enactor writes them in order), so these are guesses, not consequences:
+    Houdini keeps only those that are inductive. They spare Spacer re-deriving, element by
+    element, what the smaller instance already knew about one element."""
+    before, after = array_sizes(small), array_sizes(big.model)
+    grown = {name for name, n in after.items() if n > before.get(name, n)}
+    if not grown:
+        return []
+    big_consts = {str(c): c for c in big.flat(big.x)}
+    top = max(after[name] for name in grown)
+    out: dict[str, z3.BoolRef] = {}
+    for lemma in lemmas:
+        consts = _consts(lemma)
+        elements = {name: m for name, m in ((n, _ELEMENT.match(n)) for n in consts) if m and m.group(1) in grown}
+        used = sorted({int(m.group(2)) for m in elements.values()})
+        if not used:
+            continue  # carried over as it is
+        for image in itertools.permutations(range(top), len(used)):
+            mapping = dict(zip(used, image, strict=True))
+            pairs = []
+            for name, m in elements.items():
+                target = f"{m.group(1)}[{mapping[int(m.group(2))]}]"
+                if target not in big_consts:
+                    break
+                if target != name:
+                    pairs.append((consts[name], big_consts[target]))
+            else:
+                shifted = substitute(lemma, pairs)
+                out.setdefault(shifted.sexpr(), shifted)
+    return list(out.values())
+
+
+def substitute(e: z3.BoolRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> z3.BoolRef:
+    """``z3.substitute`` without its per-call checks (that every pair has matching sorts, built
+    as Python objects pair by pair): with a few thousand lemmas of the 8-Enactor instance those
+    checks took longer than Houdini's solving. Our pairs always map a state constant to one of
+    the same sort (another replica's, or the next state's)."""
+    if not pairs:
+        return e
+    n = len(pairs)
+    sources, targets = (z3.Ast * n)(), (z3.Ast * n)()
+    for i, (a, b) in enumerate(pairs):
+        sources[i], targets[i] = a.as_ast(), b.as_ast()
+    return z3.BoolRef(z3.Z3_substitute(e.ctx_ref(), e.as_ast(), n, sources, targets), e.ctx)
 
 
 def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock: Clock) -> list[z3.BoolRef] | None:
@@ -144,7 +204,7 @@ def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock
     init.add(enc.init(x))
     kept = []
     for lemma in candidates:
-        value = z3.simplify(z3.substitute(lemma, *at_init))
+        value = z3.simplify(substitute(lemma, at_init))
         if z3.is_true(value) or z3.is_false(value):
             if z3.is_true(value):
                 kept.append(lemma)
@@ -158,7 +218,7 @@ def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock
         if status == z3.unsat:
             kept.append(lemma)
     to_next = list(zip(enc.flat(x), enc.flat(x2), strict=True))
-    after = [z3.substitute(lemma, *to_next) for lemma in kept]
+    after = [substitute(lemma, to_next) for lemma in kept]
     solver = new_solver(enc)
     solver.add(enc.domain(x), enc.trans(x, o, x2), obl.range_ok(x, o))
     guards = [z3.Bool(f"lemma {i}") for i in range(len(kept))]

@@ -75,16 +75,34 @@ def new_solver(enc: Encoding) -> z3.Solver:
 
 
 class Clock:
-    """Wall-clock deadline plus the time spent inside z3 (what the benchmarks report)."""
+    """Wall-clock deadline plus the time spent inside z3 (what the benchmarks report).
+
+    Solving time is kept both as wall time and as this process's CPU time (z3 runs in this
+    process): on a shared machine the wall time also counts other processes' turns.
+    """
 
     def __init__(self, timeout: float | None):
         self.started = time.monotonic()
         self.deadline = self.started + timeout if timeout else None
         self.solver_seconds = 0.0
+        self.solver_cpu_seconds = 0.0
         self.phases: dict[str, float] = {}  # seconds per named phase, for reports and benchmarks
+        self.phases_cpu: dict[str, float] = {}  # the same phases in CPU seconds
 
-    def phase(self, name: str, started: float) -> None:
-        self.phases[name] = round(self.phases.get(name, 0.0) + time.monotonic() - started, 4)
+    @staticmethod
+    def mark() -> tuple[float, float]:
+        """The start of a phase or a solver call: (wall, CPU)."""
+        return time.monotonic(), time.process_time()
+
+    def phase(self, name: str, started: tuple[float, float]) -> None:
+        wall, cpu = started
+        self.phases[name] = round(self.phases.get(name, 0.0) + time.monotonic() - wall, 4)
+        self.phases_cpu[name] = round(self.phases_cpu.get(name, 0.0) + time.process_time() - cpu, 4)
+
+    def solved(self, started: tuple[float, float]) -> None:
+        """Count a solver call that began at ``started`` (from `mark`)."""
+        self.solver_seconds += time.monotonic() - started[0]
+        self.solver_cpu_seconds += time.process_time() - started[1]
 
     def remaining_ms(self) -> int | None:
         if self.deadline is None:
@@ -103,8 +121,8 @@ class Clock:
         ms = self.remaining_ms()
         if ms is not None:
             solver.set("timeout", ms)
-        started = time.monotonic()
+        started = self.mark()
         try:
             return solver.check(*assumptions)
         finally:
-            self.solver_seconds += time.monotonic() - started
+            self.solved(started)
