@@ -3,9 +3,9 @@
 Actions seen in a trace the check already found are covered for free. For each other one
 the unrolling's solver is asked, under push/pop, whether its oracle value can be taken at
 some step: one query per action, a disjunction over every step and every transition of
-the declaration. A satisfying assignment is a whole trace, so every action on it is
-covered too, and most models need a query or two. An unsatisfiable query means no trace of
-up to ``bound`` steps fires the action.
+the declaration. A satisfying assignment is a whole trace, replayed concretely before it
+counts, so every action on it is covered too, and most models need a query or two. An
+unsatisfiable query means no trace of up to ``bound`` steps fires the action.
 
 The unrolling is extended to the bound first when the check stopped short of it (every
 property answered early). Extending is not undone, so where no trace is long enough (the
@@ -67,9 +67,11 @@ def bmc_coverage(
             goal = z3.Or([o == i for o in u.oracles for i in keys[key]]) if u.oracles else z3.BoolVal(False)
             answer = u.query(goal, deadline)
             if answer == z3.sat:
-                assert u._model is not None
-                for o in u.oracles:
-                    fired[action_key(enc.decode_oracle(u._model, o))] = None
+                # replayed concretely (and compared with the solver's states), like every trace:
+                # "this action fires" is never the solver's word alone
+                trace = u.trace(u.depth, None, "witness")
+                for t in trace.transitions:
+                    fired[action_key(t)] = None
             elif answer == z3.unknown:
                 unknown.append(key)
     if deadline is not None and time.monotonic() >= deadline and unknown:
