@@ -342,7 +342,19 @@ class Model:
             msg = declared[name].validate(value)
             if msg:
                 problems.append((name, msg))
+        if not problems:  # each value is fine on its own: now the relations between them
+            values = SimpleNamespace(**({n: d.default for n, d in declared.items()} | given))
+            for names, msg in cls.param_constraints(values):
+                # reported at the spec line of the first parameter involved that the spec sets
+                problems.append((next((n for n in names if n in given), names[0]), msg))
         return problems
+
+    @classmethod
+    def param_constraints(cls, p: SimpleNamespace) -> Iterable[tuple[tuple[str, ...], str]]:
+        """Override to relate parameters beyond each one's own range: yield ``(names, message)``
+        for each relation ``p`` breaks, ``names`` the parameters involved, most to blame first.
+        A broken one is bad input (exit 2) at the spec's line of that parameter."""
+        return ()
 
     @classmethod
     def build(cls, **given: Any) -> ModelInstance:

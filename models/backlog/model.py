@@ -17,7 +17,8 @@ exceeded"). Both properties are then proved for traces of any length.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from types import SimpleNamespace
 
 from checker import Int, Model, Param, Process, Store, action, invariant, reachable, require
 
@@ -90,16 +91,10 @@ class NetworkBacklog(Model):
     clock = Clock()
 
     @classmethod
-    def check_params(cls, given: dict[str, Any]) -> list[tuple[str, str]]:
+    def param_constraints(cls, p: SimpleNamespace) -> Iterator[tuple[tuple[str, ...], str]]:
         """Beyond each parameter's own range: the backlog must start within its limit."""
-        problems = super().check_params(given)
-        if problems:
-            return problems
-        p = {n: d.default for n, d in cls.params().items()} | given
-        if p["initial_backlog"] > p["limit"]:
-            name = "initial_backlog" if "initial_backlog" in given else "limit"
-            problems.append((name, f"initial_backlog ({p['initial_backlog']}) is above limit ({p['limit']})"))
-        return problems
+        if p.initial_backlog > p.limit:
+            yield ("initial_backlog", "limit"), f"initial_backlog ({p.initial_backlog}) is above limit ({p.limit})"
 
     @invariant
     def backlog_under_limit(sys):

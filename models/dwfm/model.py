@@ -41,6 +41,8 @@ worker that can go on does, DynamoDB does recover, time does pass.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 from checker import (
@@ -255,27 +257,22 @@ class Dwfm(Model):
     clock = Clock()
 
     @classmethod
-    def check_params(cls, given: dict[str, Any]) -> list[tuple[str, str]]:
+    def param_constraints(cls, p: SimpleNamespace) -> Iterator[tuple[tuple[str, ...], str]]:
         """Beyond each parameter's own range: combinations that would make a property meaningless."""
-        problems = super().check_params(given)
-        if problems:
-            return problems
-        p = {n: d.default for n, d in cls.params().items()} | given
-
-        def blame(*names: str) -> str:  # the line the user wrote, if they wrote one
-            return next((n for n in names if n in given), names[0])
-
-        if p["timeout"] < p["work_time"]:
-            msg = f"timeout ({p['timeout']}) must be at least work_time ({p['work_time']}): no attempt could succeed"
-            problems.append((blame("timeout", "work_time"), msg))
-        limit = p["droplets"] if p["queue_limit"] is None else p["queue_limit"]
-        if p["queue_capacity"] <= limit:
-            msg = (
-                f"queue_capacity ({p['queue_capacity']}) must exceed queue_limit ({limit}), "
-                "or queue_bounded could never fail"
+        if p.timeout < p.work_time:
+            yield (
+                ("timeout", "work_time"),
+                (f"timeout ({p.timeout}) must be at least work_time ({p.work_time}): no attempt could succeed"),
             )
-            problems.append((blame("queue_capacity", "queue_limit", "droplets"), msg))
-        return problems
+        limit = p.droplets if p.queue_limit is None else p.queue_limit
+        if p.queue_capacity <= limit:
+            yield (
+                ("queue_capacity", "queue_limit", "droplets"),
+                (
+                    f"queue_capacity ({p.queue_capacity}) must exceed queue_limit ({limit}), "
+                    "or queue_bounded could never fail"
+                ),
+            )
 
     @eventually
     def leases_recovered(sys):

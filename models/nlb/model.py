@@ -26,6 +26,8 @@ traces of any length.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 from checker import (
@@ -146,19 +148,13 @@ class Nlb(Model):
     failover = Failover()
 
     @classmethod
-    def check_params(cls, given: dict[str, Any]) -> list[tuple[str, str]]:
+    def param_constraints(cls, p: SimpleNamespace) -> Iterator[tuple[tuple[str, ...], str]]:
         """Beyond each parameter's own range: the load must fit in the whole fleet."""
-        problems = super().check_params(given)
-        if problems:
-            return problems
-        p = {n: d.default for n, d in cls.params().items()} | given
-        total = p["azs"] * p["nodes_per_az"]
-        if p["load"] > total:
-            name = next((n for n in ("load", "nodes_per_az", "azs") if n in given), "load")
-            problems.append(
-                (name, f"load ({p['load']}) exceeds the whole fleet ({p['azs']} x {p['nodes_per_az']} nodes)")
+        if p.load > p.azs * p.nodes_per_az:
+            yield (
+                ("load", "nodes_per_az", "azs"),
+                (f"load ({p.load}) exceeds the whole fleet ({p.azs} x {p.nodes_per_az} nodes)"),
             )
-        return problems
 
     @invariant
     def capacity_covers_load(sys):
