@@ -87,3 +87,53 @@ def replay(model: ModelInstance, transitions: list[Transition]) -> list[tuple[An
             raise InternalError(f"replay: step {k} ({t}) is not enabled in the concrete model")
         states.append(nxt)
     return states
+
+
+def normalize(trace: Trace) -> Trace:
+    """The same counterexample with its commuting steps in a canonical order.
+
+    Two adjacent steps commute here when firing them the other way round is possible and
+    reaches exactly the same state, without the property failing in between. Swapping them
+    gives an equivalent trace (same steps, same outcome, same length), so among the orders a
+    solver or a search may return, one is chosen: instances in model order, lower ones first.
+    This makes reports stable from run to run, and a race reads in causal order: where a
+    delayed write and a delete reach the same broken state either way, the write comes first
+    and the delete is seen removing what was just written. Witnesses, lassos and CTIs are
+    returned unchanged (their shape carries meaning of its own).
+    """
+    if trace.kind != "violation" or trace.property is None or len(trace.transitions) < 2:
+        return trace
+    model = trace.model
+    prop = model.properties[trace.property]
+    rank = {inst.name: n for n, inst in enumerate(model.instances)}
+    steps, states = list(trace.transitions), list(trace.states)
+
+    def still_holds(before: tuple[Any, ...], after: tuple[Any, ...]) -> bool:
+        if prop.kind == "action_invariant":
+            return bool(evaluate(model, CONCRETE, trace.property, before, after))
+        return bool(evaluate(model, CONCRETE, trace.property, after))
+
+    changed = True
+    while changed:  # bubble sort under the commuting condition: each swap removes one inversion
+        changed = False
+        for i in range(len(steps) - 1):
+            a, b = steps[i], steps[i + 1]
+            if (rank[b.instance.name], b.index) >= (rank[a.instance.name], a.index):
+                continue
+            mid = fire(model, b, states[i])
+            if mid is None or not still_holds(states[i], mid):
+                continue
+            end = fire(model, a, mid)
+            if end is None or end != states[i + 2]:
+                continue
+            if i + 2 < len(steps) and not still_holds(mid, end):
+                continue  # the property must still fail only at the end
+            if i + 2 == len(steps) and still_holds(mid, end):
+                continue  # ... and still fail there (an action invariant is judged across the step)
+            steps[i], steps[i + 1], states[i + 1] = b, a, mid
+            changed = True
+    if steps == trace.transitions:
+        return trace
+    normal = Trace(model, replay(model, steps), steps, trace.property, trace.kind, notes=dict(trace.notes))
+    normal.confirm()
+    return normal

@@ -11,7 +11,7 @@ from checker.engines.bmc import run_bmc
 from checker.errors import InternalError
 from checker.results import PropertyResult, Verdict
 from checker.runtime import CONCRETE, evaluate
-from checker.trace import Trace, replay
+from checker.trace import Trace, normalize, replay
 from tests.models.arith import Division
 from tests.models.counter import AtomicCounter, NonAtomicCounter
 from tests.models.features import ArrayModel, Election, PurgeModel, SetModel, TrafficLight, WalkModel
@@ -117,3 +117,47 @@ def test_replay_rejects_a_disabled_step() -> None:
     write_first = [t for t in trace.model.transitions if t.action.name == "write"][:1]
     with pytest.raises(InternalError, match="step 1 .* is not enabled"):
         replay(trace.model, write_first)
+
+
+# ---------------------------------------------------------------------------- normal form
+def _steps(model: Any, *names: str) -> list[Any]:
+    by_name = {f"{t.instance.name}.{t.label}": t for t in model.transitions}
+    return [by_name[n] for n in names]
+
+
+def test_normalize_orders_commuting_steps_by_instance() -> None:
+    model = NonAtomicCounter.build(procs=2)
+    steps = _steps(model, "worker2.read", "worker1.read", "worker2.write", "worker1.write")
+    trace = Trace(model, replay(model, steps), steps, "no_lost_update")
+    trace.confirm()
+    normal = normalize(trace)
+    order = [f"{t.instance.name}.{t.label}" for t in normal.transitions]
+    assert order == ["worker1.read", "worker2.read", "worker1.write", "worker2.write"]
+    assert normal.states[-1] == trace.states[-1] and len(normal) == len(trace)
+    normal.confirm()
+
+
+def test_normalize_keeps_steps_that_do_not_commute() -> None:
+    model = NonAtomicCounter.build(procs=2)
+    # worker2 reads only after worker1 wrote: swapping them would change what worker2 read
+    steps = _steps(model, "worker1.read", "worker2.read", "worker2.write", "worker1.write")
+    trace = Trace(model, replay(model, steps), steps, "no_lost_update")
+    normal = normalize(trace)
+    # the reads commute, the writes (the same value 1) do too: but never a read past a write
+    order = [f"{t.instance.name}.{t.label}" for t in normal.transitions]
+    assert order.index("worker2.read") < order.index("worker1.write")
+    assert normal.states[-1] == trace.states[-1]
+
+
+def test_dns_race_reads_in_causal_order() -> None:
+    """The postmortem's order: the delayed Enactor writes its old plan, then the other's cleanup
+    deletes it (the same broken state as the other way round, which BMC may return first)."""
+    from models.dns import Dns
+
+    model = Dns.build(max_plans=5)
+    (r,) = run_bmc(model, ["endpoint_never_empty"], 9)
+    assert r.trace is not None and len(r.trace) == 9
+    last = r.trace.transitions[-1]
+    assert last.label == "cleanup"  # not the delayed write: that came first
+    delayed = [t for t in r.trace.transitions if t.label == "apply" and t.instance is not last.instance]
+    assert delayed, "another Enactor wrote before the cleanup"

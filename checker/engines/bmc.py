@@ -19,7 +19,7 @@ from ..errors import InternalError, ModelError
 from ..model import GRAPH_KINDS, ModelInstance
 from ..results import PropertyResult, Verdict
 from ..runtime import CONCRETE, RangeCheck, evaluate
-from ..trace import Trace, replay
+from ..trace import Trace, normalize, replay
 
 
 @dataclass
@@ -195,10 +195,11 @@ def run_bmc(
                 answer = u.query(goal, deadline)
                 if answer == z3.sat:
                     kind = model.properties[name].kind
-                    trace = u.trace(u.depth, name, "witness" if kind == "reachable" else "violation")
+                    raw = u.trace(u.depth, name, "witness" if kind == "reachable" else "violation")
+                    trace = normalize(raw)  # commuting steps in a canonical order (trace.normalize)
                     verdict = Verdict.WITNESSED if kind == "reachable" else Verdict.VIOLATED
                     wanted = max_counterexamples - 1 if kind != "reachable" else 0
-                    more = _more_traces(u, goal, trace, wanted, deadline)
+                    more = _more_traces(u, goal, [raw, trace], wanted, deadline)
                     finish(name, verdict, depth=u.depth, trace=trace, checked=True)
                     if more:
                         results[name].extra["more_traces"] = more
@@ -241,18 +242,27 @@ def run_bmc(
     return [results[n] for n in properties]
 
 
-def _more_traces(u: Unrolling, goal: z3.BoolRef, first: Trace, wanted: int, deadline: float | None) -> list[Trace]:
-    """Up to ``wanted`` more counterexamples of the same length: each found sequence of
-    steps (the oracles) is blocked and the query solved again."""
+def _more_traces(
+    u: Unrolling, goal: z3.BoolRef, first: list[Trace], wanted: int, deadline: float | None
+) -> list[Trace]:
+    """Up to ``wanted`` more counterexamples of the same length, each a different sequence
+    of steps: each found sequence (the oracles) is blocked and the query solved again.
+    ``first`` holds the trace already reported (as found, and normalized). A found trace is
+    reported normalized when that gives a new sequence, else as found (many orders of the
+    same steps normalize alike; each is still a different interleaving)."""
     found: list[Trace] = []
-    blocked = [first]
+    blocked = list(first)
+    if wanted and first[0].transitions != first[-1].transitions:
+        found.append(first[0])  # the order the solver found is another interleaving already
     while len(found) < wanted:
         blocks = [z3.Or([o != t.index for o, t in zip(u.oracles, trace.transitions, strict=True)]) for trace in blocked]
         if u.query(z3.And(goal, *blocks), deadline) != z3.sat:
             break  # no other sequence of this length (or out of time): report what was found
-        trace = u.trace(u.depth, first.property, first.kind)
-        found.append(trace)
-        blocked.append(trace)
+        raw = u.trace(u.depth, first[-1].property, first[-1].kind)
+        trace = normalize(raw)
+        reported = {tuple(t.index for t in b.transitions) for b in [first[-1], *found]}
+        found.append(trace if tuple(t.index for t in trace.transitions) not in reported else raw)
+        blocked += [raw, trace]
     return found
 
 

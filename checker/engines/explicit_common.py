@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import InternalError
 from ..model import ModelInstance
 from ..runtime import CONCRETE, evaluate, fire
-from ..trace import Trace, replay
+from ..trace import Trace, normalize, replay
 
 State = tuple[Any, ...]
 #: progress(depth, stored states, open properties, frontier size), as each BFS level starts
@@ -117,4 +117,4 @@ def concrete_trace(
             raise InternalError(f"explicit search: no transition reaches the recorded state at step {i}")
     trace = Trace(model, replay(model, steps), steps, prop, kind)
     trace.confirm()
-    return trace
+    return normalize(trace)  # the same canonical order of commuting steps as BMC's
