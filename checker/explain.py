@@ -113,9 +113,18 @@ def action_doc(t: Transition) -> str:
 
 
 def _what(t: Transition) -> str:
-    """``enactor1's pick (take the newest plan ...)``."""
+    """``enactor1's `pick` (take the newest plan ...)``.
+
+    Action names are quoted in backticks wherever a sentence uses them: a name is code, not a
+    word, so an action called ``check`` or ``read`` does not run into the sentence around it
+    (Markdown shows them as code, HTML as ``<code>``, the terminal as they are).
+    """
     doc = action_doc(t)
-    return f"{t.instance.name}'s {t.label}" + (f" ({doc})" if doc else "")
+    return f"{t.instance.name}'s {_q(t.label)}" + (f" ({doc})" if doc else "")
+
+
+def _q(name: str) -> str:
+    return f"`{name}`"
 
 
 def show(value: Any) -> str:
@@ -214,15 +223,15 @@ def _describe(
     s = StaleRead(reader, var, i, ti.label, in_guard, seen, writer, j, tj.label, written, k, tk.label, current)
     if in_guard:
         s.headline = (
-            f"{reader}'s check in {ti.label} went stale: it read {var} = {show(seen)} at step {i}, "
-            f"{writer}'s {tj.label} changed {var} to {show(written)} at step {j}, "
-            f"and {reader} acted on the old value at step {k} ({tk.label})."
+            f"The check {reader} made at step {i} ({_q(ti.label)}) went stale: it read {var} = {show(seen)}, "
+            f"{writer}'s {_q(tj.label)} changed {var} to {show(written)} at step {j}, "
+            f"and {reader} acted on the old value at step {k} ({_q(tk.label)})."
         )
         doc = action_doc(ti)
         first = (
-            f"At step {i}, {reader}'s check in {ti.label}"
+            f"At step {i}, {reader} ran {_q(ti.label)}"
             + (f" ({doc})" if doc else "")
-            + f" read {var} = {show(seen)}."
+            + f": its check read {var} = {show(seen)}."
         )
         second = (
             f"At step {j}, {_what(tj)} changed {var} from {show(seen)} to {show(written)}: "
@@ -230,8 +239,8 @@ def _describe(
         )
     else:
         s.headline = (
-            f"{reader} read {var} = {show(seen)} at step {i} ({ti.label}), {writer}'s {tj.label} changed it to "
-            f"{show(written)} at step {j}, and {reader} acted on the old value at step {k} ({tk.label})."
+            f"{reader} read {var} = {show(seen)} at step {i} ({_q(ti.label)}), {writer}'s {_q(tj.label)} changed "
+            f"it to {show(written)} at step {j}, and {reader} acted on the old value at step {k} ({_q(tk.label)})."
         )
         first = f"At step {i}, {_what(ti)} read {var} = {show(seen)}."
         second = (

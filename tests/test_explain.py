@@ -40,7 +40,10 @@ def test_check_then_act_window_is_found_in_the_counterexample() -> None:
     assert labels[stale.write_step] == f"{stale.writer}.withdraw"
     assert labels[stale.act_step] == f"{stale.reader}.withdraw"
     assert (stale.seen, stale.written, stale.current) == (1, 0, 0)
-    assert f"{stale.reader}'s check in check went stale" in stale.headline
+    # an action called `check` is quoted, so the sentence does not read "check in check"
+    assert stale.headline.startswith(f"The check {stale.reader} made at step {stale.read_step} (`check`) went stale")
+    assert "check in check" not in " ".join([stale.headline, *stale.sentences])
+    assert stale.sentences[0].startswith(f"At step {stale.read_step}, {stale.reader} ran `check`")
     assert any("acted on the old value" in s for s in stale.sentences)
     assert "make sure the balance covers one unit" in stale.sentences[0]  # the action's docstring
 
@@ -113,13 +116,13 @@ def test_dns_race_explained_in_plain_words(dns_traces: dict[str, Trace]) -> None
     assert stale.var == "endpoint_plan[0]" and stale.in_guard and stale.written > stale.seen
     assert stale.read_action == "pick" and stale.write_action == "apply" and stale.act_action == "apply"
     words = " ".join(stale.sentences)
-    assert f"{stale.reader}'s check in pick (take the newest plan after the one-time check" in words
-    assert f"{stale.writer}'s apply (write the held plan" in words and "went stale" in words
+    assert f"{stale.reader} ran `pick` (take the newest plan after the one-time check" in words
+    assert f"{stale.writer}'s `apply` (write the held plan" in words and "went stale" in words
     assert f"{stale.reader} acted on the old value" in words
     # and the other's cleanup deleted the plan the first one wrote (before or after its write)
     written = dns_traces["endpoint_never_empty"].states[stale.act_step][model_slot(dns_traces, "endpoint_plan[0]")]
     consequence = stale.sentences[-1]
-    assert f"{stale.writer}'s cleanup" in consequence and f"removed {written} from plans" in consequence
+    assert f"{stale.writer}'s `cleanup`" in consequence and f"removed {written} from plans" in consequence
     assert "had just written" in consequence or "had already removed" in consequence
     (part,) = found.failure
     assert part.text == "sys.plans.contains(p)" and part.bindings == {"p": written}

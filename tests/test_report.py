@@ -19,8 +19,13 @@ from tests.models.stale import Toggle
 DNS = str(REPO / "specs" / "dns_race.toml")
 SAMPLE = REPO / "tests" / "data" / "quint_bank.itf.json"
 STALE = re.compile(
-    r"enactor(\d)'s check in pick went stale: it read endpoint_plan\[0\] = 1 at step \d+, enactor(\d)'s apply"
+    r"The check enactor(\d) made at step \d+ \(`pick`\) went stale: it read endpoint_plan\[0\] = 1, enactor(\d)'s `apply`"
 )
+
+
+def html_words(html: str) -> str:
+    """The explanation's words as the other formats write them: action names in backticks."""
+    return re.sub(r"</?code>", "`", html.replace("&#39;", "'"))
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +77,7 @@ def test_html_is_self_contained(dns_reports: tuple[CliResult, Path]) -> None:
     assert "http://" not in html and "https://" not in html
     assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\((?!#)", html)  # nothing to fetch
     assert html.count('class="lane ') >= 5 and 'class="step ' in html
-    assert STALE.search(html.replace("&#39;", "'"))
+    assert STALE.search(html_words(html))
     assert 'class="row failing"' in html and 'id="property-0"' in html
 
 
@@ -90,7 +95,7 @@ def test_report_verb_explains_our_itf(dns_reports: tuple[CliResult, Path]) -> No
     assert STALE.search(result.stdout) and "model rebuilt from the ITF's #meta" in result.stdout
     html = run_cli("report", str(itf), "--format", "html", "-o", str(dns_reports[1] / "again.html"))
     assert html.exit_code == 0, html.output
-    assert STALE.search((dns_reports[1] / "again.html").read_text().replace("&#39;", "'"))
+    assert STALE.search(html_words((dns_reports[1] / "again.html").read_text()))
 
 
 def test_report_renders_a_quint_style_itf(tmp_path: Path) -> None:
@@ -208,6 +213,13 @@ def test_write_report_api_writes_every_counterexample(tmp_path: Path, write_spec
     assert Path(written[1]).name == "cex.never_overdrawn.1.itf.json"
     (md,) = write_report(sr, "md", tmp_path / "cex.md")
     assert Path(md).read_text().count("```mermaid") == 2
+    # every format numbers them in its headings, as the terminal does
+    headings = re.findall(r"^### ✗ (.+) \(\d+ steps\)$", Path(md).read_text(), re.M)
+    assert headings == ["Counterexample 1 of 2 to never_overdrawn", "Counterexample 2 of 2 to never_overdrawn"]
+    (html,) = write_report(sr, "html", tmp_path / "cex.html")
+    assert re.findall(r"<h2>✗ (.+) \(\d+ steps\)</h2>", Path(html).read_text()) == headings
+    (text,) = write_report(sr, "text", tmp_path / "cex.txt")
+    assert re.findall(r"^(Counterexample \d of \d to \w+) \(", Path(text).read_text(), re.M) == headings
     assert not list(tmp_path.glob(".*"))  # atomic writes leave no temporary files
 
 

@@ -120,7 +120,7 @@ def trace_md(view: TraceView, all_vars: bool = False, heading: str = "###") -> s
     for step in view.steps:
         i = step.index
         if i == 0 or all_vars:
-            body = "<br>".join(f"`{k}` = {fmt(v)}" for k, v in step.values.items())
+            body = "<br>".join(f"`{k}` = {fmt(v)}" for k, v in view.shown(step.values).items())
         else:
             changes = view.changes(i)
             body = "<br>".join(

@@ -67,6 +67,11 @@ class TraceView:
     basis: str = ""
     #: the live trace this view was made from (None when read from a file)
     origin: Trace | None = None
+    #: this is counterexample ``number`` of ``of`` to the same property (``--max-counterexamples``)
+    number: int = 1
+    of: int = 1
+    #: variables left out of whole-state displays: arrays of size zero (``[]`` in every state)
+    hidden: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
         return len(self.steps) - 1
@@ -86,12 +91,19 @@ class TraceView:
 
     @property
     def title(self) -> str:
-        what = {"witness": "Witness for", "cti": "Counterexample to induction for", "lasso": "Lasso violating"}.get(
-            self.kind, "Counterexample to"
-        )
-        if self.prop:
-            return f"{what} {self.prop}"
-        return {"violation": "Counterexample", "witness": "Witness", "lasso": "Lasso"}.get(self.kind, "Trace")
+        """``Counterexample to P``; one of several is numbered: ``Counterexample 2 of 3 to P``."""
+        noun, link = {
+            "witness": ("Witness", "for"),
+            "cti": ("Counterexample to induction", "for"),
+            "lasso": ("Lasso", "violating"),
+        }.get(self.kind, ("Counterexample" if self.kind == "violation" else "Trace", "to"))
+        if self.of > 1:
+            noun += f" {self.number} of {self.of}"
+        return f"{noun} {link} {self.prop}" if self.prop else noun
+
+    def shown(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A state without the variables that carry no information (`hidden`)."""
+        return {k: v for k, v in values.items() if k not in self.hidden} if self.hidden else values
 
     @property
     def verdict_sentence(self) -> str:
@@ -203,6 +215,10 @@ def from_trace(trace: Trace, source: str = "", explained: bool = True) -> TraceV
         source,
         replayed=True,
         origin=trace,
+    )
+    # a zero-size array (e.g. per-endpoint state a variant switches off) is `[]` in every state
+    view.hidden = frozenset(
+        v.name for v in model.vars if v.shape == "array" and all(s.values[v.name] == [] for s in steps)
     )
     if explained and trace.kind in ("violation", "lasso"):
         found = explain(trace)
