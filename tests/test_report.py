@@ -19,7 +19,8 @@ from tests.models.stale import Toggle
 DNS = str(REPO / "specs" / "dns_race.toml")
 SAMPLE = REPO / "tests" / "data" / "quint_bank.itf.json"
 STALE = re.compile(
-    r"The check enactor(\d) made at step \d+ \(`pick`\) went stale: it read endpoint_plan\[0\] = 1, enactor(\d)'s `apply`"
+    r"The check enactor(\d) made at step \d+ \(`pick`\) went stale: "
+    r"it read endpoint_plan\[0\] = 1, enactor(\d)'s `apply`"
 )
 
 
