@@ -20,9 +20,14 @@ A **stale read** is ``(P, v, i, j, k)`` with ``i < j < k`` where
 
 1. step ``i`` is P's and reads ``v``, seeing the value ``a = v in s(i-1)``;
 2. step ``j`` is the first step after ``i`` of another instance Q that changes ``v``;
-3. step ``k`` is P's first acting step after ``j``, and no step of P strictly between
-   ``i`` and ``k`` reads ``v`` again: P acted on what it saw at ``i`` ("acted on the old
-   value");
+3. step ``k`` is P's first acting step after ``j``; no step of P strictly between ``i`` and
+   ``k`` reads ``v`` again or assigns it (P looked again, or knows the value it set); and
+   ``k`` *follows from* ``i`` through P's private state (P's slots that are not shared): it
+   reads such a slot that step ``i`` assigned, or that a step of P in between assigned after
+   reading such a slot (``pick`` sets ``pc``, ``apply`` requires it). Then P acted on what it
+   saw at ``i`` ("acted on the old value"). An act that does not look at what step ``i`` left
+   behind relied on no earlier check: an instance without private state (a store, say),
+   whose actions each check and act in one step, has no window however its steps interleave;
 4. ``v``'s value just before ``k`` is not ``a`` (a value that came back is not stale);
 5. for a guard read, the check really went stale: P's action of step ``i``, re-run on
    ``s(i-1)`` with ``v`` replaced by its value in ``s(k-1)``, is disabled. A change the check
@@ -194,15 +199,28 @@ def _changes(trace: Trace, t: int, slot: int) -> bool:
 
 
 def _act_after(trace: Trace, acc: list[Access], shared: set[int], p: Any, v: int, i: int, j: int) -> int | None:
-    """P's first acting step after ``j``, if P does not read ``v`` again before it."""
+    """P's first acting step after ``j`` that follows from step ``i``, if P does not read or set ``v`` before it.
+
+    "Follows from" (rule 3 of the module docstring): what step ``i`` saw reaches the act only
+    through P's private state (a program counter, a copied value: P's slots no other instance
+    touches; a shared slot is a fact anyone may update, not P's memory of its check).
+    ``carried`` holds the private slots assigned by step ``i`` and by P's later steps that read
+    such a slot; an act that reads none of them did not rely on step ``i``'s check: that check
+    was used up in its own step.
+    """
+    own = {s for s, slot in enumerate(trace.model.slots) if slot.var.owner is p} - shared  # P's private memory
+    carried = set(acc[i - 1].writes & own)
     for t in range(i + 1, len(trace.transitions) + 1):
         if trace.transitions[t - 1].instance is not p:
             continue
         a = acc[t - 1]
+        reads = a.guard | a.body
         if t > j and a.writes & shared:
-            return t
-        if v in a.guard | a.body:
-            return None  # P looked again: a later window starts here
+            return t if reads & carried else None
+        if v in reads or v in a.writes:
+            return None  # P looked again, or set the value itself: a later window starts here
+        if reads & carried:
+            carried |= a.writes & own
     return None
 
 

@@ -129,7 +129,7 @@ def trace_context(view: TraceView, n: int) -> dict[str, Any]:
             "changes": view.changes(i) if i else [],
             "state": [(k, fmt(v), k in changed) for k, v in view.shown(step.values).items()],
             "cycle": view.in_cycle(i),
-            "loop_target": view.loop == i,
+            "loop_target": view.loop == i and not view.deadlock,
             "failing": i == len(view) and view.kind in ("violation", "lasso"),
         })  # fmt: skip
     doc = view.property_doc.splitlines()[0] if view.property_doc else ""

@@ -129,8 +129,8 @@ def trace_md(view: TraceView, all_vars: bool = False, heading: str = "###") -> s
             body = body or "(no change)"
         num = f"{i} ↻" if view.in_cycle(i) else str(i)
         out.append(f"| {num} | {_cell(step.instance or '')} | `{_cell(step.action)}` | {_cell(body)} |")
-    if view.loop is not None:
-        out += ["", f"↻ After step {len(view)} the trace returns to state {view.loop} and repeats forever."]
+    if view.loop_sentence:
+        out += ["", ("■ " if view.deadlock else "↻ ") + view.loop_sentence]
     return "\n".join(out) + "\n"
 
 

@@ -128,6 +128,21 @@ class TraceView:
             return f"{self.prop} is false across step {n}."
         return f"{self.prop} is false in state {n}."
 
+    @property
+    def deadlock(self) -> bool:
+        """A lasso that stays put: its last state enables nothing (``loop == len``)."""
+        return self.kind == "lasso" and self.loop is not None and self.loop >= len(self)
+
+    @property
+    def loop_sentence(self) -> str:
+        """What happens after the last step of a lasso ("" for other traces)."""
+        if self.loop is None:
+            return ""
+        n = len(self)
+        if self.deadlock:
+            return f"After step {n} no action is enabled: the trace stays in state {n} forever."
+        return f"After step {n} the trace returns to state {self.loop} and repeats steps {self.loop + 1}..{n} forever."
+
     def in_cycle(self, i: int) -> bool:
         """Whether step ``i`` (the transition into state i) is part of a lasso's repeating cycle."""
         return self.loop is not None and i > self.loop
