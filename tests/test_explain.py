@@ -138,3 +138,30 @@ def test_dns_regression_explained(dns_traces: dict[str, Trace]) -> None:
     assert found.stale and found.stale[0].var == "endpoint_plan[0]"
     (part,) = found.failure
     assert part.text == "n >= o" and part.bindings["n"] < part.bindings["o"]
+
+
+def test_one_step_checks_of_a_store_are_no_window() -> None:
+    # DWFM's fleet is a store: `lease_expires` and `request` each check and act in one step, and
+    # the lasso interleaves them with DynamoDB's recovery; nothing a later step does relies on an
+    # earlier check (no private state carries it), so the lasso has no stale read to explain
+    from checker.run import check_spec
+
+    sr = check_spec(load_spec(REPO / "specs" / "dwfm_collapse.toml"), properties=["leases_recovered"])
+    (result,) = sr.results
+    assert result.trace is not None and result.trace.kind == "lasso"
+    assert stale_reads(result.trace) == []
+
+
+def test_a_lasso_labels_where_its_stale_reads_act() -> None:
+    from dataclasses import replace
+
+    from checker.report import render
+    from checker.report.view import from_trace
+
+    model = Overdraft.build()
+    trace = trace_of(model, "who1.check", "who2.check", "who2.withdraw", "who1.withdraw", prop="never_overdrawn")
+    view = from_trace(Trace(model, trace.states, trace.transitions, "never_overdrawn", "lasso", loop=2))
+    (stale,) = view.stale
+    assert view.phase(stale) == "in the repeating cycle"
+    assert view.phase(replace(stale, act_step=2)) == "in the prefix, before the cycle"
+    assert "[in the repeating cycle]" in render([view], "text") and "_(in the repeating cycle)_" in render([view], "md")

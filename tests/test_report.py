@@ -231,3 +231,27 @@ def test_prove_takes_report_options(tmp_path: Path, write_spec) -> None:
     assert result.exit_code == 1, result.output
     assert "went stale" in md.read_text() and "sequenceDiagram" in md.read_text()
     assert "who1" in text.read_text() and "acted on the old value" in text.read_text()
+
+
+def test_a_lasso_that_deadlocks_says_it_stays_put(tmp_path: Path) -> None:
+    # loop == len: the path stops in its last state (a deadlock), no cycle to draw
+    model = Toggle.build()
+    flips = [model.transitions[0]] * 2
+    view = from_trace(Trace(model, replay(model, flips), flips, "stays_off", "lasso", loop=2))
+    assert view.deadlock and not view.in_cycle(2)
+    stays = "After step 2 no action is enabled: the trace stays in state 2 forever."
+    md, html = render([view], "md"), render([view], "html")
+    assert f"■ {stays}" in md and "returns to state" not in md and "loop repeats" not in md
+    assert stays in html and "returns to" not in html and 'class="cycle"' not in html and "repeating cycle" not in html
+    assert "deadlock: nothing is enabled" in render([view], "text")
+
+
+def test_a_zero_size_array_is_left_out_of_whole_states(dns_reports: tuple[CliResult, Path]) -> None:
+    # dns_race has no per-endpoint snapshot: each Enactor's `seen` is an array of size zero
+    out = dns_reports[1]
+    text, md, html = ((out / f"race.{f}").read_text() for f in ("text", "md", "html"))
+    assert "enactor1: pc=idle, plan=0, cursor=0, token=0" in text and "seen" not in text
+    assert "`enactor1.pc` = idle" in md and "enactor1.seen" not in md
+    assert "<code>enactor1.pc</code>" in html and "enactor1.seen" not in html
+    # the machine-readable trace keeps every variable
+    assert "enactor1.seen" in json.loads((out / "race.itf").read_text())["vars"]

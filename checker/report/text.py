@@ -183,7 +183,8 @@ def print_view(console: Console, view: TraceView, all_vars: bool = False) -> Non
         for n, s in enumerate(view.stale):
             if n:
                 say("")
-            say(f"    {s.headline}", "bold")
+            phase = view.phase(s)
+            say(f"    {s.headline}" + (f" [{phase}]" if phase else ""), "bold")
             for sentence in s.sentences:
                 say(f"    - {sentence}")
     if view.basis and (view.stale or not view.replayed or view.basis.startswith("no ")):

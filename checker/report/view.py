@@ -143,6 +143,16 @@ class TraceView:
             return f"After step {n} no action is enabled: the trace stays in state {n} forever."
         return f"After step {n} the trace returns to state {self.loop} and repeats steps {self.loop + 1}..{n} forever."
 
+    def phase(self, stale: StaleRead) -> str:
+        """Where a lasso's stale read acted: before the cycle (how it got there) or in it ("" otherwise).
+
+        A liveness counterexample is about its cycle, but a stale read in the prefix may be
+        what put the system where the cycle cannot recover, so both are shown, labelled.
+        """
+        if self.loop is None or self.deadlock:
+            return ""
+        return "in the repeating cycle" if stale.act_step > self.loop else "in the prefix, before the cycle"
+
     def in_cycle(self, i: int) -> bool:
         """Whether step ``i`` (the transition into state i) is part of a lasso's repeating cycle."""
         return self.loop is not None and i > self.loop
