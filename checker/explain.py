@@ -20,9 +20,14 @@ A **stale read** is ``(P, v, i, j, k)`` with ``i < j < k`` where
 
 1. step ``i`` is P's and reads ``v``, seeing the value ``a = v in s(i-1)``;
 2. step ``j`` is the first step after ``i`` of another instance Q that changes ``v``;
-3. step ``k`` is P's first acting step after ``j``, and no step of P strictly between
-   ``i`` and ``k`` reads ``v`` again: P acted on what it saw at ``i`` ("acted on the old
-   value");
+3. step ``k`` is P's first acting step after ``j``; no step of P strictly between ``i`` and
+   ``k`` reads ``v`` again or assigns it (P looked again, or knows the value it set); and
+   ``k`` *follows from* ``i`` through P's private state (P's slots that are not shared): it
+   reads such a slot that step ``i`` assigned, or that a step of P in between assigned after
+   reading such a slot (``pick`` sets ``pc``, ``apply`` requires it). Then P acted on what it
+   saw at ``i`` ("acted on the old value"). An act that does not look at what step ``i`` left
+   behind relied on no earlier check: an instance without private state (a store, say),
+   whose actions each check and act in one step, has no window however its steps interleave;
 4. ``v``'s value just before ``k`` is not ``a`` (a value that came back is not stale);
 5. for a guard read, the check really went stale: P's action of step ``i``, re-run on
    ``s(i-1)`` with ``v`` replaced by its value in ``s(k-1)``, is disabled. A change the check
@@ -113,9 +118,18 @@ def action_doc(t: Transition) -> str:
 
 
 def _what(t: Transition) -> str:
-    """``enactor1's pick (take the newest plan ...)``."""
+    """``enactor1's `pick` (take the newest plan ...)``.
+
+    Action names are quoted in backticks wherever a sentence uses them: a name is code, not a
+    word, so an action called ``check`` or ``read`` does not run into the sentence around it
+    (Markdown shows them as code, HTML as ``<code>``, the terminal as they are).
+    """
     doc = action_doc(t)
-    return f"{t.instance.name}'s {t.label}" + (f" ({doc})" if doc else "")
+    return f"{t.instance.name}'s {_q(t.label)}" + (f" ({doc})" if doc else "")
+
+
+def _q(name: str) -> str:
+    return f"`{name}`"
 
 
 def show(value: Any) -> str:
@@ -185,15 +199,28 @@ def _changes(trace: Trace, t: int, slot: int) -> bool:
 
 
 def _act_after(trace: Trace, acc: list[Access], shared: set[int], p: Any, v: int, i: int, j: int) -> int | None:
-    """P's first acting step after ``j``, if P does not read ``v`` again before it."""
+    """P's first acting step after ``j`` that follows from step ``i``, if P does not read or set ``v`` before it.
+
+    "Follows from" (rule 3 of the module docstring): what step ``i`` saw reaches the act only
+    through P's private state (a program counter, a copied value: P's slots no other instance
+    touches; a shared slot is a fact anyone may update, not P's memory of its check).
+    ``carried`` holds the private slots assigned by step ``i`` and by P's later steps that read
+    such a slot; an act that reads none of them did not rely on step ``i``'s check: that check
+    was used up in its own step.
+    """
+    own = {s for s, slot in enumerate(trace.model.slots) if slot.var.owner is p} - shared  # P's private memory
+    carried = set(acc[i - 1].writes & own)
     for t in range(i + 1, len(trace.transitions) + 1):
         if trace.transitions[t - 1].instance is not p:
             continue
         a = acc[t - 1]
+        reads = a.guard | a.body
         if t > j and a.writes & shared:
-            return t
-        if v in a.guard | a.body:
-            return None  # P looked again: a later window starts here
+            return t if reads & carried else None
+        if v in reads or v in a.writes:
+            return None  # P looked again, or set the value itself: a later window starts here
+        if reads & carried:
+            carried |= a.writes & own
     return None
 
 
@@ -214,15 +241,15 @@ def _describe(
     s = StaleRead(reader, var, i, ti.label, in_guard, seen, writer, j, tj.label, written, k, tk.label, current)
     if in_guard:
         s.headline = (
-            f"{reader}'s check in {ti.label} went stale: it read {var} = {show(seen)} at step {i}, "
-            f"{writer}'s {tj.label} changed {var} to {show(written)} at step {j}, "
-            f"and {reader} acted on the old value at step {k} ({tk.label})."
+            f"The check {reader} made at step {i} ({_q(ti.label)}) went stale: it read {var} = {show(seen)}, "
+            f"{writer}'s {_q(tj.label)} changed {var} to {show(written)} at step {j}, "
+            f"and {reader} acted on the old value at step {k} ({_q(tk.label)})."
         )
         doc = action_doc(ti)
         first = (
-            f"At step {i}, {reader}'s check in {ti.label}"
+            f"At step {i}, {reader} ran {_q(ti.label)}"
             + (f" ({doc})" if doc else "")
-            + f" read {var} = {show(seen)}."
+            + f": its check read {var} = {show(seen)}."
         )
         second = (
             f"At step {j}, {_what(tj)} changed {var} from {show(seen)} to {show(written)}: "
@@ -230,8 +257,8 @@ def _describe(
         )
     else:
         s.headline = (
-            f"{reader} read {var} = {show(seen)} at step {i} ({ti.label}), {writer}'s {tj.label} changed it to "
-            f"{show(written)} at step {j}, and {reader} acted on the old value at step {k} ({tk.label})."
+            f"{reader} read {var} = {show(seen)} at step {i} ({_q(ti.label)}), {writer}'s {_q(tj.label)} changed "
+            f"it to {show(written)} at step {j}, and {reader} acted on the old value at step {k} ({_q(tk.label)})."
         )
         first = f"At step {i}, {_what(ti)} read {var} = {show(seen)}."
         second = (

@@ -19,8 +19,14 @@ from tests.models.stale import Toggle
 DNS = str(REPO / "specs" / "dns_race.toml")
 SAMPLE = REPO / "tests" / "data" / "quint_bank.itf.json"
 STALE = re.compile(
-    r"enactor(\d)'s check in pick went stale: it read endpoint_plan\[0\] = 1 at step \d+, enactor(\d)'s apply"
+    r"The check enactor(\d) made at step \d+ \(`pick`\) went stale: "
+    r"it read endpoint_plan\[0\] = 1, enactor(\d)'s `apply`"
 )
+
+
+def html_words(html: str) -> str:
+    """The explanation's words as the other formats write them: action names in backticks."""
+    return re.sub(r"</?code>", "`", html.replace("&#39;", "'"))
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +78,7 @@ def test_html_is_self_contained(dns_reports: tuple[CliResult, Path]) -> None:
     assert "http://" not in html and "https://" not in html
     assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\((?!#)", html)  # nothing to fetch
     assert html.count('class="lane ') >= 5 and 'class="step ' in html
-    assert STALE.search(html.replace("&#39;", "'"))
+    assert STALE.search(html_words(html))
     assert 'class="row failing"' in html and 'id="property-0"' in html
 
 
@@ -90,7 +96,7 @@ def test_report_verb_explains_our_itf(dns_reports: tuple[CliResult, Path]) -> No
     assert STALE.search(result.stdout) and "model rebuilt from the ITF's #meta" in result.stdout
     html = run_cli("report", str(itf), "--format", "html", "-o", str(dns_reports[1] / "again.html"))
     assert html.exit_code == 0, html.output
-    assert STALE.search((dns_reports[1] / "again.html").read_text().replace("&#39;", "'"))
+    assert STALE.search(html_words((dns_reports[1] / "again.html").read_text()))
 
 
 def test_report_renders_a_quint_style_itf(tmp_path: Path) -> None:
@@ -208,6 +214,13 @@ def test_write_report_api_writes_every_counterexample(tmp_path: Path, write_spec
     assert Path(written[1]).name == "cex.never_overdrawn.1.itf.json"
     (md,) = write_report(sr, "md", tmp_path / "cex.md")
     assert Path(md).read_text().count("```mermaid") == 2
+    # every format numbers them in its headings, as the terminal does
+    headings = re.findall(r"^### ✗ (.+) \(\d+ steps\)$", Path(md).read_text(), re.M)
+    assert headings == ["Counterexample 1 of 2 to never_overdrawn", "Counterexample 2 of 2 to never_overdrawn"]
+    (html,) = write_report(sr, "html", tmp_path / "cex.html")
+    assert re.findall(r"<h2>✗ (.+) \(\d+ steps\)</h2>", Path(html).read_text()) == headings
+    (text,) = write_report(sr, "text", tmp_path / "cex.txt")
+    assert re.findall(r"^(Counterexample \d of \d to \w+) \(", Path(text).read_text(), re.M) == headings
     assert not list(tmp_path.glob(".*"))  # atomic writes leave no temporary files
 
 
@@ -218,3 +231,27 @@ def test_prove_takes_report_options(tmp_path: Path, write_spec) -> None:
     assert result.exit_code == 1, result.output
     assert "went stale" in md.read_text() and "sequenceDiagram" in md.read_text()
     assert "who1" in text.read_text() and "acted on the old value" in text.read_text()
+
+
+def test_a_lasso_that_deadlocks_says_it_stays_put(tmp_path: Path) -> None:
+    # loop == len: the path stops in its last state (a deadlock), no cycle to draw
+    model = Toggle.build()
+    flips = [model.transitions[0]] * 2
+    view = from_trace(Trace(model, replay(model, flips), flips, "stays_off", "lasso", loop=2))
+    assert view.deadlock and not view.in_cycle(2)
+    stays = "After step 2 no action is enabled: the trace stays in state 2 forever."
+    md, html = render([view], "md"), render([view], "html")
+    assert f"■ {stays}" in md and "returns to state" not in md and "loop repeats" not in md
+    assert stays in html and "returns to" not in html and 'class="cycle"' not in html and "repeating cycle" not in html
+    assert "deadlock: nothing is enabled" in render([view], "text")
+
+
+def test_a_zero_size_array_is_left_out_of_whole_states(dns_reports: tuple[CliResult, Path]) -> None:
+    # dns_race has no per-endpoint snapshot: each Enactor's `seen` is an array of size zero
+    out = dns_reports[1]
+    text, md, html = ((out / f"race.{f}").read_text() for f in ("text", "md", "html"))
+    assert "enactor1: pc=idle, plan=0, cursor=0, token=0" in text and "seen" not in text
+    assert "`enactor1.pc` = idle" in md and "enactor1.seen" not in md
+    assert "<code>enactor1.pc</code>" in html and "enactor1.seen" not in html
+    # the machine-readable trace keeps every variable
+    assert "enactor1.seen" in json.loads((out / "race.itf").read_text())["vars"]

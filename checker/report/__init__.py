@@ -37,7 +37,10 @@ def views_of(sr: SpecResult, kinds: Iterable[str] = ("violation", "lasso")) -> l
     out = []
     for r in sr.results:
         traces = [r.trace, *r.extra.get("more_traces", [])] if r.trace is not None else []
-        out += [from_trace(t, str(sr.spec.path)) for t in traces if t.kind in kinds]
+        views = [from_trace(t, str(sr.spec.path)) for t in traces if t.kind in kinds]
+        for n, view in enumerate(views, start=1):  # several to one property are numbered in their titles
+            view.number, view.of = n, len(views)
+        out += views
     return out
 
 

@@ -9,10 +9,12 @@ autoescaping; the layout numbers are computed here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from .. import __version__
 from .view import TraceView, fmt
@@ -98,6 +100,12 @@ def _roles(view: TraceView) -> dict[int, list[str]]:
     return out
 
 
+def code_spans(text: str) -> markupsafe.Markup:
+    """Escaped text whose `backticked` names (actions, in the explanation's sentences) are ``<code>``."""
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("checker.report", "templates"),
@@ -107,6 +115,7 @@ def _env() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = fmt
+    env.filters["code"] = code_spans
     return env
 
 
@@ -118,9 +127,9 @@ def trace_context(view: TraceView, n: int) -> dict[str, Any]:
         rows.append({
             "step": step,
             "changes": view.changes(i) if i else [],
-            "state": [(k, fmt(v), k in changed) for k, v in step.values.items()],
+            "state": [(k, fmt(v), k in changed) for k, v in view.shown(step.values).items()],
             "cycle": view.in_cycle(i),
-            "loop_target": view.loop == i,
+            "loop_target": view.loop == i and not view.deadlock,
             "failing": i == len(view) and view.kind in ("violation", "lasso"),
         })  # fmt: skip
     doc = view.property_doc.splitlines()[0] if view.property_doc else ""

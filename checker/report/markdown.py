@@ -92,8 +92,8 @@ def part_md(part: Part) -> str:
     return out + (": " + ", ".join(reads) if reads else "")
 
 
-def stale_md(s: StaleRead) -> list[str]:
-    return [f"**{s.headline}**", "", *[f"- {x}" for x in s.sentences], ""]
+def stale_md(s: StaleRead, phase: str = "") -> list[str]:
+    return [f"**{s.headline}**" + (f" _({phase})_" if phase else ""), "", *[f"- {x}" for x in s.sentences], ""]
 
 
 def trace_md(view: TraceView, all_vars: bool = False, heading: str = "###") -> str:
@@ -111,7 +111,7 @@ def trace_md(view: TraceView, all_vars: bool = False, heading: str = "###") -> s
         why = "a check went stale" if view.stale[0].in_guard else "a stale read"
         out += [f"#### Why: {why}", ""]
         for s in view.stale:
-            out += stale_md(s)
+            out += stale_md(s, view.phase(s))
     if view.basis:
         out += [f"<sub>{'Stale reads from ' + view.basis if view.stale else view.basis}.</sub>", ""]
     out += ["```mermaid", mermaid(view).rstrip("\n"), "```", ""]
@@ -120,7 +120,7 @@ def trace_md(view: TraceView, all_vars: bool = False, heading: str = "###") -> s
     for step in view.steps:
         i = step.index
         if i == 0 or all_vars:
-            body = "<br>".join(f"`{k}` = {fmt(v)}" for k, v in step.values.items())
+            body = "<br>".join(f"`{k}` = {fmt(v)}" for k, v in view.shown(step.values).items())
         else:
             changes = view.changes(i)
             body = "<br>".join(
@@ -129,8 +129,8 @@ def trace_md(view: TraceView, all_vars: bool = False, heading: str = "###") -> s
             body = body or "(no change)"
         num = f"{i} ↻" if view.in_cycle(i) else str(i)
         out.append(f"| {num} | {_cell(step.instance or '')} | `{_cell(step.action)}` | {_cell(body)} |")
-    if view.loop is not None:
-        out += ["", f"↻ After step {len(view)} the trace returns to state {view.loop} and repeats forever."]
+    if view.loop_sentence:
+        out += ["", ("■ " if view.deadlock else "↻ ") + view.loop_sentence]
     return "\n".join(out) + "\n"
 
 

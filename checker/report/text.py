@@ -92,13 +92,14 @@ def coverage_lines(cov: dict[str, Any]) -> list[Text]:
 
 def state_lines(view: TraceView, i: int) -> list[str]:
     """A state, one line per participant: ``enactor1: pc=idle, plan=0`` and ``plans = {1}``."""
-    values = view.steps[i].values
+    values = view.shown(view.steps[i].values)
     lines = []
     for p in view.participants:
+        names = [v for v in p.vars if v in values]
         if p.kind != "process":
-            lines += [f"{v} = {vfmt(values[v])}" for v in p.vars]
-        elif p.vars:
-            lines.append(f"{p.name}: " + ", ".join(f"{v.removeprefix(p.name + '.')}={vfmt(values[v])}" for v in p.vars))
+            lines += [f"{v} = {vfmt(values[v])}" for v in names]
+        elif names:
+            lines.append(f"{p.name}: " + ", ".join(f"{v.removeprefix(p.name + '.')}={vfmt(values[v])}" for v in names))
     return lines
 
 
@@ -182,7 +183,8 @@ def print_view(console: Console, view: TraceView, all_vars: bool = False) -> Non
         for n, s in enumerate(view.stale):
             if n:
                 say("")
-            say(f"    {s.headline}", "bold")
+            phase = view.phase(s)
+            say(f"    {s.headline}" + (f" [{phase}]" if phase else ""), "bold")
             for sentence in s.sentences:
                 say(f"    - {sentence}")
     if view.basis and (view.stale or not view.replayed or view.basis.startswith("no ")):
@@ -257,8 +259,10 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
             console.print(trace_table(cti, all_vars=True))
     for r in sr.results:
         if r.trace is not None and (r.trace.kind in ("violation", "lasso") or witnesses):
-            print_trace(console, r, all_vars)
             more = r.extra.get("more_traces", [])
-            for n, trace in enumerate(more, start=2):
-                console.print(Text(f"\nCounterexample {n} of {len(more) + 1} to {r.name}:", style="bold"))
-                print_view(console, from_trace(trace), all_vars)
+            if not more:
+                print_trace(console, r, all_vars)
+            for n, trace in enumerate([r.trace, *more] if more else [], start=1):
+                view = from_trace(trace, explained=trace.kind != "witness")
+                view.number, view.of = n, len(more) + 1  # the title says "Counterexample 2 of 3 to P"
+                print_view(console, view, all_vars)

@@ -67,6 +67,11 @@ class TraceView:
     basis: str = ""
     #: the live trace this view was made from (None when read from a file)
     origin: Trace | None = None
+    #: this is counterexample ``number`` of ``of`` to the same property (``--max-counterexamples``)
+    number: int = 1
+    of: int = 1
+    #: variables left out of whole-state displays: arrays of size zero (``[]`` in every state)
+    hidden: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
         return len(self.steps) - 1
@@ -86,12 +91,19 @@ class TraceView:
 
     @property
     def title(self) -> str:
-        what = {"witness": "Witness for", "cti": "Counterexample to induction for", "lasso": "Lasso violating"}.get(
-            self.kind, "Counterexample to"
-        )
-        if self.prop:
-            return f"{what} {self.prop}"
-        return {"violation": "Counterexample", "witness": "Witness", "lasso": "Lasso"}.get(self.kind, "Trace")
+        """``Counterexample to P``; one of several is numbered: ``Counterexample 2 of 3 to P``."""
+        noun, link = {
+            "witness": ("Witness", "for"),
+            "cti": ("Counterexample to induction", "for"),
+            "lasso": ("Lasso", "violating"),
+        }.get(self.kind, ("Counterexample" if self.kind == "violation" else "Trace", "to"))
+        if self.of > 1:
+            noun += f" {self.number} of {self.of}"
+        return f"{noun} {link} {self.prop}" if self.prop else noun
+
+    def shown(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A state without the variables that carry no information (`hidden`)."""
+        return {k: v for k, v in values.items() if k not in self.hidden} if self.hidden else values
 
     @property
     def verdict_sentence(self) -> str:
@@ -115,6 +127,31 @@ class TraceView:
         if self.property_kind == "action_invariant":
             return f"{self.prop} is false across step {n}."
         return f"{self.prop} is false in state {n}."
+
+    @property
+    def deadlock(self) -> bool:
+        """A lasso that stays put: its last state enables nothing (``loop == len``)."""
+        return self.kind == "lasso" and self.loop is not None and self.loop >= len(self)
+
+    @property
+    def loop_sentence(self) -> str:
+        """What happens after the last step of a lasso ("" for other traces)."""
+        if self.loop is None:
+            return ""
+        n = len(self)
+        if self.deadlock:
+            return f"After step {n} no action is enabled: the trace stays in state {n} forever."
+        return f"After step {n} the trace returns to state {self.loop} and repeats steps {self.loop + 1}..{n} forever."
+
+    def phase(self, stale: StaleRead) -> str:
+        """Where a lasso's stale read acted: before the cycle (how it got there) or in it ("" otherwise).
+
+        A liveness counterexample is about its cycle, but a stale read in the prefix may be
+        what put the system where the cycle cannot recover, so both are shown, labelled.
+        """
+        if self.loop is None or self.deadlock:
+            return ""
+        return "in the repeating cycle" if stale.act_step > self.loop else "in the prefix, before the cycle"
 
     def in_cycle(self, i: int) -> bool:
         """Whether step ``i`` (the transition into state i) is part of a lasso's repeating cycle."""
@@ -203,6 +240,10 @@ def from_trace(trace: Trace, source: str = "", explained: bool = True) -> TraceV
         source,
         replayed=True,
         origin=trace,
+    )
+    # a zero-size array (e.g. per-endpoint state a variant switches off) is `[]` in every state
+    view.hidden = frozenset(
+        v.name for v in model.vars if v.shape == "array" and all(s.values[v.name] == [] for s in steps)
     )
     if explained and trace.kind in ("violation", "lasso"):
         found = explain(trace)
