@@ -23,7 +23,7 @@ from typing import Any
 
 import z3
 
-from ..encoding import Encoding
+from ..encoding import Encoding, substitute
 from ..errors import RaceproofError
 from ..model import ModelInstance
 from .obligations import Clock, Obligations, new_solver
@@ -106,7 +106,7 @@ def instantiate(lemmas: list[z3.BoolRef], big: Encoding) -> list[z3.BoolRef]:
         if inst.id is not None:
             replicas.setdefault(inst.attr, []).append(inst.id)
     prefix = re.compile(r"^(" + "|".join(map(re.escape, replicas)) + r")(\d+)\.(.*)$") if replicas else None
-    out: dict[str, z3.BoolRef] = {}
+    out: dict[int, z3.BoolRef] = {}  # by z3's id: terms are hash-consed, equal terms share one
     for lemma in lemmas:
         consts = _consts(lemma)
         used: dict[str, list[int]] = {}  # component attr -> replica ids the lemma mentions
@@ -130,7 +130,7 @@ def instantiate(lemmas: list[z3.BoolRef], big: Encoding) -> list[z3.BoolRef]:
                     pairs.append((const, big_consts[target]))
             else:
                 image = substitute(lemma, pairs)
-                out.setdefault(image.sexpr(), image)
+                out.setdefault(image.get_id(), image)
     return list(out.values())
 
 
@@ -157,7 +157,7 @@ def shift_indices(lemmas: list[z3.BoolRef], small: ModelInstance, big: Encoding)
         return []
     big_consts = {str(c): c for c in big.flat(big.x)}
     top = max(after[name] for name in grown)
-    out: dict[str, z3.BoolRef] = {}
+    out: dict[int, z3.BoolRef] = {}
     for lemma in lemmas:
         consts = _consts(lemma)
         elements = {name: m for name, m in ((n, _ELEMENT.match(n)) for n in consts) if m and m.group(1) in grown}
@@ -175,22 +175,8 @@ def shift_indices(lemmas: list[z3.BoolRef], small: ModelInstance, big: Encoding)
                     pairs.append((consts[name], big_consts[target]))
             else:
                 shifted = substitute(lemma, pairs)
-                out.setdefault(shifted.sexpr(), shifted)
+                out.setdefault(shifted.get_id(), shifted)
     return list(out.values())
-
-
-def substitute(e: z3.BoolRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> z3.BoolRef:
-    """``z3.substitute`` without its per-call checks (that every pair has matching sorts, built
-    as Python objects pair by pair): with a few thousand lemmas of the 8-Enactor instance those
-    checks took longer than Houdini's solving. Our pairs always map a state constant to one of
-    the same sort (another replica's, or the next state's)."""
-    if not pairs:
-        return e
-    n = len(pairs)
-    sources, targets = (z3.Ast * n)(), (z3.Ast * n)()
-    for i, (a, b) in enumerate(pairs):
-        sources[i], targets[i] = a.as_ast(), b.as_ast()
-    return z3.BoolRef(z3.Z3_substitute(e.ctx_ref(), e.as_ast(), n, sources, targets), e.ctx)
 
 
 def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock: Clock) -> list[z3.BoolRef] | None:
@@ -240,15 +226,27 @@ def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock
 
 
 def _consts(e: z3.ExprRef) -> dict[str, Any]:
+    """The state constants in ``e``, by name. Walked through z3's C API: a lemma's terms are
+    mostly shared, and Python wrappers (and ``str``, z3's pretty printer) for each of them
+    cost more than the rest of instantiating a few thousand lemmas."""
+    ref, ctx = e.ctx_ref(), e.ctx
     out: dict[str, Any] = {}
     seen: set[int] = set()
-    stack = [e]
+    stack = [e.as_ast()]
     while stack:
         t = stack.pop()
-        if t.get_id() in seen:
+        ident = z3.Z3_get_ast_id(ref, t)
+        if ident in seen:
             continue
-        seen.add(t.get_id())
-        if z3.is_const(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            out[str(t)] = t
-        stack.extend(t.children())
+        seen.add(ident)
+        if z3.Z3_get_ast_kind(ref, t) != z3.Z3_APP_AST:
+            continue  # numerals; no quantifiers or bound variables in a lemma
+        n = z3.Z3_get_app_num_args(ref, t)
+        if n == 0:
+            decl = z3.Z3_get_app_decl(ref, t)
+            if z3.Z3_get_decl_kind(ref, decl) == z3.Z3_OP_UNINTERPRETED:
+                const = z3.z3._to_expr_ref(t, ctx)
+                out[str(const.decl().name())] = const
+            continue
+        stack.extend(z3.Z3_get_app_arg(ref, t, i) for i in range(n))
     return out
