@@ -86,7 +86,7 @@ def implies_properties(enc: Encoding, obl: Obligations, lemmas: list[z3.BoolRef]
     """Whether ``lemmas`` (and the declared types) imply every property and range check."""
     x, o, x2 = enc.x, enc.oracle, enc.x_next
     solver = new_solver(enc)
-    solver.add(z3.And(lemmas), enc.domain(x))
+    solver.add(*lemmas, enc.domain(x))
     solver.add(z3.Or(z3.Not(obl.state_ok(x)), z3.And(enc.trans(x, o, x2), z3.Not(obl.step_ok(x, o, x2)))))
     return clock.check(solver) == z3.unsat
 
@@ -204,7 +204,7 @@ def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock
         if status == z3.unsat:
             kept.append(lemma)
     to_next = list(zip(enc.flat(x), enc.flat(x2), strict=True))
-    after = [substitute(lemma, to_next) for lemma in kept]
+    broken = [z3.Not(substitute(lemma, to_next)) for lemma in kept]  # negated once, not per round
     solver = new_solver(enc)
     solver.add(enc.domain(x), enc.trans(x, o, x2), obl.range_ok(x, o))
     guards = [z3.Bool(f"lemma {i}") for i in range(len(kept))]
@@ -213,7 +213,7 @@ def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock
     active = set(range(len(kept)))
     while active:
         solver.push()
-        solver.add(z3.Or([z3.Not(after[i]) for i in active]))
+        solver.add(any_of([broken[i] for i in active]))
         status = clock.check(solver, *[guards[i] for i in active])
         zmodel = solver.model() if status == z3.sat else None
         solver.pop()
@@ -221,8 +221,17 @@ def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock
             break
         if zmodel is None:
             return None
-        active -= {i for i in active if z3.is_false(zmodel.eval(after[i], model_completion=True))}
+        active -= {i for i in active if z3.is_true(zmodel.eval(broken[i], model_completion=True))}
     return [kept[i] for i in sorted(active)]
+
+
+def any_of(terms: list[z3.BoolRef]) -> z3.BoolRef:
+    """``z3.Or(terms)`` without z3's coercion of each term (Houdini's rounds over ~1000 lemmas)."""
+    if len(terms) == 1:
+        return terms[0]
+    ctx = terms[0].ctx
+    args = (z3.Ast * len(terms))(*(t.as_ast() for t in terms))
+    return z3.BoolRef(z3.Z3_mk_or(ctx.ref(), len(terms), args), ctx)
 
 
 def _consts(e: z3.ExprRef) -> dict[str, Any]:
