@@ -122,7 +122,7 @@ class _Printer:
         """What ``str`` prints for the term (for what the printer does not rewrite)."""
         if n.name is not None:
             return n.name
-        return str(z3._to_expr_ref(n.ast, self.ctx))
+        return str(z3.z3._to_expr_ref(n.ast, self.ctx))
 
     def conjuncts(self, n: _Node) -> list[_Node]:
         if n.kind == z3.Z3_OP_AND:
