@@ -23,7 +23,7 @@ from typing import Any
 
 import z3
 
-from ..encoding import Encoding
+from ..encoding import Encoding, substitute
 from ..errors import RaceproofError
 from ..model import ModelInstance
 from .obligations import Clock, Obligations, new_solver
@@ -86,7 +86,7 @@ def implies_properties(enc: Encoding, obl: Obligations, lemmas: list[z3.BoolRef]
     """Whether ``lemmas`` (and the declared types) imply every property and range check."""
     x, o, x2 = enc.x, enc.oracle, enc.x_next
     solver = new_solver(enc)
-    solver.add(z3.And(lemmas), enc.domain(x))
+    solver.add(*lemmas, enc.domain(x))
     solver.add(z3.Or(z3.Not(obl.state_ok(x)), z3.And(enc.trans(x, o, x2), z3.Not(obl.step_ok(x, o, x2)))))
     return clock.check(solver) == z3.unsat
 
@@ -106,7 +106,7 @@ def instantiate(lemmas: list[z3.BoolRef], big: Encoding) -> list[z3.BoolRef]:
         if inst.id is not None:
             replicas.setdefault(inst.attr, []).append(inst.id)
     prefix = re.compile(r"^(" + "|".join(map(re.escape, replicas)) + r")(\d+)\.(.*)$") if replicas else None
-    out: dict[str, z3.BoolRef] = {}
+    out: dict[int, z3.BoolRef] = {}  # by z3's id: terms are hash-consed, equal terms share one
     for lemma in lemmas:
         consts = _consts(lemma)
         used: dict[str, list[int]] = {}  # component attr -> replica ids the lemma mentions
@@ -130,7 +130,7 @@ def instantiate(lemmas: list[z3.BoolRef], big: Encoding) -> list[z3.BoolRef]:
                     pairs.append((const, big_consts[target]))
             else:
                 image = substitute(lemma, pairs)
-                out.setdefault(image.sexpr(), image)
+                out.setdefault(image.get_id(), image)
     return list(out.values())
 
 
@@ -157,7 +157,7 @@ def shift_indices(lemmas: list[z3.BoolRef], small: ModelInstance, big: Encoding)
         return []
     big_consts = {str(c): c for c in big.flat(big.x)}
     top = max(after[name] for name in grown)
-    out: dict[str, z3.BoolRef] = {}
+    out: dict[int, z3.BoolRef] = {}
     for lemma in lemmas:
         consts = _consts(lemma)
         elements = {name: m for name, m in ((n, _ELEMENT.match(n)) for n in consts) if m and m.group(1) in grown}
@@ -175,22 +175,8 @@ def shift_indices(lemmas: list[z3.BoolRef], small: ModelInstance, big: Encoding)
                     pairs.append((consts[name], big_consts[target]))
             else:
                 shifted = substitute(lemma, pairs)
-                out.setdefault(shifted.sexpr(), shifted)
+                out.setdefault(shifted.get_id(), shifted)
     return list(out.values())
-
-
-def substitute(e: z3.BoolRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> z3.BoolRef:
-    """``z3.substitute`` without its per-call checks (that every pair has matching sorts, built
-    as Python objects pair by pair): with a few thousand lemmas of the 8-Enactor instance those
-    checks took longer than Houdini's solving. Our pairs always map a state constant to one of
-    the same sort (another replica's, or the next state's)."""
-    if not pairs:
-        return e
-    n = len(pairs)
-    sources, targets = (z3.Ast * n)(), (z3.Ast * n)()
-    for i, (a, b) in enumerate(pairs):
-        sources[i], targets[i] = a.as_ast(), b.as_ast()
-    return z3.BoolRef(z3.Z3_substitute(e.ctx_ref(), e.as_ast(), n, sources, targets), e.ctx)
 
 
 def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock: Clock) -> list[z3.BoolRef] | None:
@@ -218,7 +204,7 @@ def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock
         if status == z3.unsat:
             kept.append(lemma)
     to_next = list(zip(enc.flat(x), enc.flat(x2), strict=True))
-    after = [substitute(lemma, to_next) for lemma in kept]
+    broken = [z3.Not(substitute(lemma, to_next)) for lemma in kept]  # negated once, not per round
     solver = new_solver(enc)
     solver.add(enc.domain(x), enc.trans(x, o, x2), obl.range_ok(x, o))
     guards = [z3.Bool(f"lemma {i}") for i in range(len(kept))]
@@ -227,7 +213,7 @@ def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock
     active = set(range(len(kept)))
     while active:
         solver.push()
-        solver.add(z3.Or([z3.Not(after[i]) for i in active]))
+        solver.add(any_of([broken[i] for i in active]))
         status = clock.check(solver, *[guards[i] for i in active])
         zmodel = solver.model() if status == z3.sat else None
         solver.pop()
@@ -235,20 +221,41 @@ def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock
             break
         if zmodel is None:
             return None
-        active -= {i for i in active if z3.is_false(zmodel.eval(after[i], model_completion=True))}
+        active -= {i for i in active if z3.is_true(zmodel.eval(broken[i], model_completion=True))}
     return [kept[i] for i in sorted(active)]
 
 
+def any_of(terms: list[z3.BoolRef]) -> z3.BoolRef:
+    """``z3.Or(terms)`` without z3's coercion of each term (Houdini's rounds over ~1000 lemmas)."""
+    if len(terms) == 1:
+        return terms[0]
+    ctx = terms[0].ctx
+    args = (z3.Ast * len(terms))(*(t.as_ast() for t in terms))
+    return z3.BoolRef(z3.Z3_mk_or(ctx.ref(), len(terms), args), ctx)
+
+
 def _consts(e: z3.ExprRef) -> dict[str, Any]:
+    """The state constants in ``e``, by name. Walked through z3's C API: a lemma's terms are
+    mostly shared, and Python wrappers (and ``str``, z3's pretty printer) for each of them
+    cost more than the rest of instantiating a few thousand lemmas."""
+    ref, ctx = e.ctx_ref(), e.ctx
     out: dict[str, Any] = {}
     seen: set[int] = set()
-    stack = [e]
+    stack = [e.as_ast()]
     while stack:
         t = stack.pop()
-        if t.get_id() in seen:
+        ident = z3.Z3_get_ast_id(ref, t)
+        if ident in seen:
             continue
-        seen.add(t.get_id())
-        if z3.is_const(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            out[str(t)] = t
-        stack.extend(t.children())
+        seen.add(ident)
+        if z3.Z3_get_ast_kind(ref, t) != z3.Z3_APP_AST:
+            continue  # numerals; no quantifiers or bound variables in a lemma
+        n = z3.Z3_get_app_num_args(ref, t)
+        if n == 0:
+            decl = z3.Z3_get_app_decl(ref, t)
+            if z3.Z3_get_decl_kind(ref, decl) == z3.Z3_OP_UNINTERPRETED:
+                const = z3.z3._to_expr_ref(t, ctx)
+                out[str(const.decl().name())] = const
+            continue
+        stack.extend(z3.Z3_get_app_arg(ref, t, i) for i in range(n))
     return out
