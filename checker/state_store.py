@@ -110,14 +110,60 @@ class KeyLayout:
             return words[0]
         return np.ascontiguousarray(words.T).view(np.dtype((np.void, 8 * self.words))).ravel()
 
-    def unpack(self, keys: np.ndarray) -> np.ndarray:
+    def words_of(self, keys: np.ndarray) -> np.ndarray:
+        """The keys as a ``(words, n)`` uint64 array (a view, no copy, when one word)."""
         n = keys.shape[0]
-        words = keys.reshape(1, n) if self.words == 1 else keys.view(np.uint64).reshape(n, self.words).T
-        S = np.empty((len(self.lo), n), dtype=np.int64)
+        return keys.reshape(1, n) if self.words == 1 else keys.view(np.uint64).reshape(n, self.words).T
+
+    def unpack_row(self, words: np.ndarray, j: int) -> np.ndarray:
+        """Flat column ``j`` of the states whose keys are ``words`` (from `words_of`)."""
+        row = np.right_shift(words[self.word[j]], np.uint64(self.shift[j]))
+        row &= np.uint64((1 << self.width[j]) - 1)
+        out = row.view(np.int64)  # the same bits as astype(int64), without a copy
+        out += self.lo[j]
+        return out
+
+    def unpack(self, keys: np.ndarray) -> np.ndarray:
+        words = self.words_of(keys)
+        S = np.empty((len(self.lo), keys.shape[0]), dtype=np.int64)
         for j in range(len(self.lo)):
-            mask = np.uint64((1 << self.width[j]) - 1)
-            S[j] = ((words[self.word[j]] >> np.uint64(self.shift[j])) & mask).astype(np.int64) + self.lo[j]
+            S[j] = self.unpack_row(words, j)
         return S
+
+    def outside(self, values: dict[int, list[np.ndarray]]) -> list[tuple[int, int, int]]:
+        """Like `covers`, for some columns only: ``values[j]`` lists arrays of column ``j``'s new
+        values. Columns with declared bounds are skipped (a write outside them is a range error
+        that the compiled checks have raised already)."""
+        out = []
+        for j, arrays in values.items():
+            if self.fixed[j]:
+                continue
+            mn = min(int(np.min(a)) for a in arrays)
+            mx = max(int(np.max(a)) for a in arrays)
+            if mn < self.lo[j] or mx > self.lo[j] + (1 << self.width[j]) - 1:
+                out.append((j, mn, mx))
+        return out
+
+    def derive(self, parents: np.ndarray, changed: list[int], values: list[np.ndarray]) -> np.ndarray:
+        """Keys of states that equal ``parents`` (keys) but in columns ``changed``, which hold
+        ``values``: the parent's words with those fields cleared and re-filled, so the columns a
+        step leaves alone are never unpacked and packed again. The values must fit (`outside`)."""
+        n = parents.shape[0]
+        words = self.words_of(parents).copy() if self.words > 1 else parents.reshape(1, n).copy()
+        clear = [0] * self.words
+        for j in changed:
+            clear[self.word[j]] |= ((1 << self.width[j]) - 1) << self.shift[j]
+        for w, bits in enumerate(clear):
+            if bits:
+                words[w] &= np.uint64(~bits & ((1 << WORD) - 1))
+        for j, v in zip(changed, values, strict=True):
+            field_ = np.subtract(v, self.lo[j], dtype=np.int64).view(np.uint64)  # a new array
+            if self.shift[j]:
+                field_ <<= np.uint64(self.shift[j])
+            words[self.word[j]] |= field_
+        if self.words == 1:
+            return words[0]
+        return np.ascontiguousarray(words.T).view(np.dtype((np.void, 8 * self.words))).ravel()
 
 
 class VisitedStore:
@@ -134,7 +180,10 @@ class VisitedStore:
 
     def ensure_covers(self, S: np.ndarray) -> None:
         """Widen the layout (re-packing every stored key) if ``S`` holds values it cannot."""
-        outside = self.layout.covers(S)
+        self.widen(self.layout.covers(S))
+
+    def widen(self, outside: list[tuple[int, int, int]]) -> None:
+        """Widen the layout for the (column, min, max) of ``outside`` and re-pack every stored key."""
         if not outside:
             return
         new = self.layout.widened(outside)
