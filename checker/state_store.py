@@ -110,6 +110,33 @@ class KeyLayout:
             return words[0]
         return np.ascontiguousarray(words.T).view(np.dtype((np.void, 8 * self.words))).ravel()
 
+    def repack(self, keys: np.ndarray, old: KeyLayout) -> np.ndarray:
+        """Keys packed with ``old`` packed with this layout instead (a widening of ``old``)."""
+        if old.words != 1 or self.words != 1:
+            return self.pack(old.unpack(keys))
+        # One word to one word: move runs of adjacent fields that keep their width and offset
+        # (``lo``) with one shift each, instead of unpacking and packing every field.
+        out = np.zeros(keys.shape[0], dtype=np.uint64)
+        j, m = 0, len(self.lo)
+        while j < m:
+            if self.lo[j] != old.lo[j]:  # the stored number changes: this field alone
+                field_ = ((keys >> np.uint64(old.shift[j])) & np.uint64((1 << old.width[j]) - 1)).view(np.int64)
+                field_ += old.lo[j] - self.lo[j]
+                out |= field_.view(np.uint64) << np.uint64(self.shift[j])
+                j += 1
+                continue
+            k, bits = j, 0  # fields j..k-1 keep their offsets and their places relative to field j
+            while k < m and self.lo[k] == old.lo[k] and self.shift[k] - self.shift[j] == old.shift[k] - old.shift[j]:
+                bits = self.shift[k] - self.shift[j] + min(self.width[k], old.width[k])
+                if self.width[k] != old.width[k]:  # widened: the fields after it move
+                    k += 1
+                    break
+                k += 1
+            run = (keys >> np.uint64(old.shift[j])) & np.uint64((1 << bits) - 1)
+            out |= run << np.uint64(self.shift[j])
+            j = k
+        return out
+
     def words_of(self, keys: np.ndarray) -> np.ndarray:
         """The keys as a ``(words, n)`` uint64 array (a view, no copy, when one word)."""
         n = keys.shape[0]
@@ -166,13 +193,25 @@ class KeyLayout:
         return np.ascontiguousarray(words.T).view(np.dtype((np.void, 8 * self.words))).ravel()
 
 
+def _merge(keys: np.ndarray, pos: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """``np.insert(keys, pos, new)`` for sorted ``pos`` (ascending, as from `searchsorted` of
+    sorted keys), without its general-case bookkeeping: once per level over the whole store,
+    it was the search's largest single cost."""
+    out = np.empty(keys.shape[0] + new.shape[0], dtype=keys.dtype)
+    at = pos + np.arange(new.shape[0])  # where each new key lands
+    old = np.ones(out.shape[0], dtype=bool)
+    old[at] = False
+    out[at] = new
+    out[old] = keys
+    return out
+
+
 class VisitedStore:
     """Sorted packed keys -> state ids, and each state's parent and incoming transition."""
 
     def __init__(self, layout: KeyLayout):
         self.layout = layout
         self.keys = layout.pack(np.zeros((len(layout.lo), 0), dtype=np.int64))
-        self.ids = np.zeros(0, dtype=np.int32)
         self.parent = np.zeros(1024, dtype=np.int32)
         self.via = np.zeros(1024, dtype=np.int32)  # transition index into model.transitions
         self.count = 0
@@ -187,10 +226,12 @@ class VisitedStore:
         if not outside:
             return
         new = self.layout.widened(outside)
-        parts = [new.pack(self.layout.unpack(self.keys[i : i + _CHUNK])) for i in range(0, len(self.keys), _CHUNK)]
+        parts = [new.repack(self.keys[i : i + _CHUNK], self.layout) for i in range(0, len(self.keys), _CHUNK)]
         keys = np.concatenate(parts) if parts else new.pack(np.zeros((len(new.lo), 0), dtype=np.int64))
-        order = np.argsort(keys, kind="stable")
-        self.keys, self.ids = keys[order], self.ids[order]
+        # Fields are laid out in column order, lowest first, so a one-word key's numeric order
+        # is the order of its (value - lo) fields from the last column down: a widening (which
+        # maps every value monotonically and keeps the fields' order) preserves it.
+        self.keys = keys if self.layout.words == new.words == 1 else np.sort(keys)
         self.layout = new
         self.repacks += 1
 
@@ -210,9 +251,7 @@ class VisitedStore:
         if cut:
             fresh = fresh[:limit]
         k = fresh.size
-        new_ids = np.arange(self.count, self.count + k, dtype=np.int32)
-        self.keys = np.insert(self.keys, pos[fresh], uniq[fresh])
-        self.ids = np.insert(self.ids, pos[fresh], new_ids)
+        self.keys = _merge(self.keys, pos[fresh], uniq[fresh])
         self._grow(self.count + k)
         chosen = first[fresh]
         self.parent[self.count : self.count + k] = parents[chosen]
@@ -238,4 +277,4 @@ class VisitedStore:
     @property
     def nbytes(self) -> int:
         """Bytes held for the stored states (keys, ids, parents, transitions; with spare capacity)."""
-        return self.keys.nbytes + self.ids.nbytes + self.parent.nbytes + self.via.nbytes
+        return self.keys.nbytes + self.parent.nbytes + self.via.nbytes

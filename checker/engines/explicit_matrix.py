@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -25,8 +26,15 @@ CHUNK = 1 << 13  # frontier states stepped at a time (bounds the matrices alive 
 
 def _repack(keys: np.ndarray, old: KeyLayout, new: KeyLayout) -> np.ndarray:
     """Keys packed with ``old`` re-packed with ``new``, a chunk at a time."""
-    parts = [new.pack(old.unpack(keys[i : i + CHUNK])) for i in range(0, keys.shape[0], CHUNK)]
+    parts = [new.repack(keys[i : i + CHUNK], old) for i in range(0, keys.shape[0], CHUNK)]
     return np.concatenate(parts) if parts else new.pack(np.zeros((len(new.lo), 0), dtype=np.int64))
+
+
+def _row(value: Any, n: int) -> np.ndarray:
+    """An updated row as ``n`` int64s (an update may fold to a constant, or be a bool)."""
+    if isinstance(value, np.ndarray) and value.dtype == np.int64:
+        return value
+    return np.broadcast_to(np.asarray(value, dtype=np.int64), (n,))
 
 
 @dataclass
@@ -150,7 +158,7 @@ class MatrixSearch:
                 bad = _broadcast(step.bad(sub), where.size)
                 if bad.any():
                     self.c._raise_step_error(step.transition, sub[:, int(np.argmax(bad))])
-            values = [np.broadcast_to(np.asarray(v, dtype=np.int64), where.shape) for v in step.delta(sub)]
+            values = [_row(v, where.size) for v in step.delta(sub)]
             self.s.count(step.transition.index, where.size)
             ids = (base + where).astype(np.int32)
             for name in self.s.of_kind("action_invariant"):
