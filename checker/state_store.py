@@ -193,25 +193,27 @@ class KeyLayout:
         return np.ascontiguousarray(words.T).view(np.dtype((np.void, 8 * self.words))).ravel()
 
 
-def _merge(keys: np.ndarray, pos: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """``np.insert(keys, pos, new)`` for sorted ``pos`` (ascending, as from `searchsorted` of
-    sorted keys), without its general-case bookkeeping: once per level over the whole store,
-    it was the search's largest single cost."""
-    out = np.empty(keys.shape[0] + new.shape[0], dtype=keys.dtype)
-    at = pos + np.arange(new.shape[0])  # where each new key lands
-    old = np.ones(out.shape[0], dtype=bool)
-    old[at] = False
-    out[at] = new
-    out[old] = keys
-    return out
+def _seen(keys: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(positions of the sorted ``queries`` in the sorted ``keys``, whether each is there)."""
+    pos = np.searchsorted(keys, queries)  # fast for sorted queries: each search starts at the last
+    inside = pos < len(keys)
+    seen = np.zeros(len(queries), dtype=bool)
+    seen[inside] = keys[pos[inside]] == queries[inside]
+    return pos, seen
 
 
 class VisitedStore:
-    """Sorted packed keys -> state ids, and each state's parent and incoming transition."""
+    """Sorted packed keys, and each state's parent and incoming transition.
+
+    The keys are two sorted arrays: the bulk (``keys``) and the recent ones (``recent``).
+    A level's new keys go into ``recent``, which is merged into the bulk once it holds a
+    quarter as many: an insert into one sorted array copies all of it, and doing that every
+    level over the whole store was the search's largest single cost."""
 
     def __init__(self, layout: KeyLayout):
         self.layout = layout
         self.keys = layout.pack(np.zeros((len(layout.lo), 0), dtype=np.int64))
+        self.recent = self.keys
         self.parent = np.zeros(1024, dtype=np.int32)
         self.via = np.zeros(1024, dtype=np.int32)  # transition index into model.transitions
         self.count = 0
@@ -225,6 +227,7 @@ class VisitedStore:
         """Widen the layout for the (column, min, max) of ``outside`` and re-pack every stored key."""
         if not outside:
             return
+        self._merge()
         new = self.layout.widened(outside)
         parts = [new.repack(self.keys[i : i + _CHUNK], self.layout) for i in range(0, len(self.keys), _CHUNK)]
         keys = np.concatenate(parts) if parts else new.pack(np.zeros((len(new.lo), 0), dtype=np.int64))
@@ -232,6 +235,7 @@ class VisitedStore:
         # is the order of its (value - lo) fields from the last column down: a widening (which
         # maps every value monotonically and keeps the fields' order) preserves it.
         self.keys = keys if self.layout.words == new.words == 1 else np.sort(keys)
+        self.recent = self.keys[:0]
         self.layout = new
         self.repacks += 1
 
@@ -239,25 +243,30 @@ class VisitedStore:
         self, keys: np.ndarray, parents: np.ndarray, via: np.ndarray, limit: int | None = None
     ) -> tuple[np.ndarray, bool]:
         """Store the keys not seen before (the first of equal keys wins). Returns the positions
-        (into ``keys``) of the new states, in the order of their new ids, and whether ``limit``
-        (a cap on how many are stored) cut some off."""
+        (into ``keys``) of the new states, in the order of their new ids (the keys' order),
+        and whether ``limit`` (a cap on how many are stored) cut some off."""
         uniq, first = np.unique(keys, return_index=True)
-        pos = np.searchsorted(self.keys, uniq)
-        inside = pos < len(self.keys)
-        seen = np.zeros(len(uniq), dtype=bool)
-        seen[inside] = self.keys[pos[inside]] == uniq[inside]
-        fresh = np.flatnonzero(~seen)
+        fresh = np.flatnonzero(~_seen(self.keys, uniq)[1])
+        pos, seen = _seen(self.recent, uniq[fresh])
+        fresh, pos = fresh[~seen], pos[~seen]
         cut = limit is not None and fresh.size > limit
         if cut:
-            fresh = fresh[:limit]
+            fresh, pos = fresh[:limit], pos[:limit]
         k = fresh.size
-        self.keys = _merge(self.keys, pos[fresh], uniq[fresh])
+        self.recent = np.insert(self.recent, pos, uniq[fresh])
+        if 4 * len(self.recent) > len(self.keys):
+            self._merge()
         self._grow(self.count + k)
         chosen = first[fresh]
         self.parent[self.count : self.count + k] = parents[chosen]
         self.via[self.count : self.count + k] = via[chosen]
         self.count += k
         return chosen, cut
+
+    def _merge(self) -> None:
+        if len(self.recent):
+            self.keys = np.insert(self.keys, np.searchsorted(self.keys, self.recent), self.recent)
+            self.recent = self.keys[:0]
 
     def _grow(self, size: int) -> None:
         if size <= len(self.parent):
@@ -276,5 +285,5 @@ class VisitedStore:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held for the stored states (keys, ids, parents, transitions; with spare capacity)."""
-        return self.keys.nbytes + self.parent.nbytes + self.via.nbytes
+        """Bytes held for the stored states (keys, parents, transitions; with spare capacity)."""
+        return self.keys.nbytes + self.recent.nbytes + self.parent.nbytes + self.via.nbytes

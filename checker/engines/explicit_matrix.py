@@ -21,7 +21,7 @@ from .explicit_compile import Compiled, CompiledStep, _broadcast
 from .explicit_rows import NextRows, PackedRows, SubRows
 from .explicit_symmetry import MatrixCanon
 
-CHUNK = 1 << 13  # frontier states stepped at a time (bounds the matrices alive at once)
+CHUNK = 1 << 16  # frontier states stepped at a time: fewer numpy calls per state; the rows are lazy
 
 
 def _repack(keys: np.ndarray, old: KeyLayout, new: KeyLayout) -> np.ndarray:
