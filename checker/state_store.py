@@ -205,19 +205,25 @@ def _seen(keys: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray
 class VisitedStore:
     """Sorted packed keys, and each state's parent and incoming transition.
 
-    The keys are two sorted arrays: the bulk (``keys``) and the recent ones (``recent``).
+    The keys are two sorted arrays: the bulk (``bulk``) and the recent ones (``recent``).
     A level's new keys go into ``recent``, which is merged into the bulk once it holds a
     quarter as many: an insert into one sorted array copies all of it, and doing that every
     level over the whole store was the search's largest single cost."""
 
     def __init__(self, layout: KeyLayout):
         self.layout = layout
-        self.keys = layout.pack(np.zeros((len(layout.lo), 0), dtype=np.int64))
-        self.recent = self.keys
+        self.bulk = layout.pack(np.zeros((len(layout.lo), 0), dtype=np.int64))
+        self.recent = self.bulk
         self.parent = np.zeros(1024, dtype=np.int32)
         self.via = np.zeros(1024, dtype=np.int32)  # transition index into model.transitions
         self.count = 0
         self.repacks = 0
+
+    @property
+    def keys(self) -> np.ndarray:
+        """Every stored key, sorted."""
+        self._merge()
+        return self.bulk
 
     def ensure_covers(self, S: np.ndarray) -> None:
         """Widen the layout (re-packing every stored key) if ``S`` holds values it cannot."""
@@ -229,13 +235,13 @@ class VisitedStore:
             return
         self._merge()
         new = self.layout.widened(outside)
-        parts = [new.repack(self.keys[i : i + _CHUNK], self.layout) for i in range(0, len(self.keys), _CHUNK)]
+        parts = [new.repack(self.bulk[i : i + _CHUNK], self.layout) for i in range(0, len(self.bulk), _CHUNK)]
         keys = np.concatenate(parts) if parts else new.pack(np.zeros((len(new.lo), 0), dtype=np.int64))
         # Fields are laid out in column order, lowest first, so a one-word key's numeric order
         # is the order of its (value - lo) fields from the last column down: a widening (which
         # maps every value monotonically and keeps the fields' order) preserves it.
-        self.keys = keys if self.layout.words == new.words == 1 else np.sort(keys)
-        self.recent = self.keys[:0]
+        self.bulk = keys if self.layout.words == new.words == 1 else np.sort(keys)
+        self.recent = self.bulk[:0]
         self.layout = new
         self.repacks += 1
 
@@ -246,7 +252,7 @@ class VisitedStore:
         (into ``keys``) of the new states, in the order of their new ids (the keys' order),
         and whether ``limit`` (a cap on how many are stored) cut some off."""
         uniq, first = np.unique(keys, return_index=True)
-        fresh = np.flatnonzero(~_seen(self.keys, uniq)[1])
+        fresh = np.flatnonzero(~_seen(self.bulk, uniq)[1])
         pos, seen = _seen(self.recent, uniq[fresh])
         fresh, pos = fresh[~seen], pos[~seen]
         cut = limit is not None and fresh.size > limit
@@ -254,7 +260,7 @@ class VisitedStore:
             fresh, pos = fresh[:limit], pos[:limit]
         k = fresh.size
         self.recent = np.insert(self.recent, pos, uniq[fresh])
-        if 4 * len(self.recent) > len(self.keys):
+        if 4 * len(self.recent) > len(self.bulk):
             self._merge()
         self._grow(self.count + k)
         chosen = first[fresh]
@@ -265,8 +271,8 @@ class VisitedStore:
 
     def _merge(self) -> None:
         if len(self.recent):
-            self.keys = np.insert(self.keys, np.searchsorted(self.keys, self.recent), self.recent)
-            self.recent = self.keys[:0]
+            self.bulk = np.insert(self.bulk, np.searchsorted(self.bulk, self.recent), self.recent)
+            self.recent = self.bulk[:0]
 
     def _grow(self, size: int) -> None:
         if size <= len(self.parent):
@@ -286,4 +292,4 @@ class VisitedStore:
     @property
     def nbytes(self) -> int:
         """Bytes held for the stored states (keys, parents, transitions; with spare capacity)."""
-        return self.keys.nbytes + self.recent.nbytes + self.parent.nbytes + self.via.nbytes
+        return self.bulk.nbytes + self.recent.nbytes + self.parent.nbytes + self.via.nbytes
