@@ -173,17 +173,24 @@ class KeyLayout:
 
     def derive(self, parents: np.ndarray, changed: list[int], values: list[np.ndarray]) -> np.ndarray:
         """Keys of states that equal ``parents`` (keys) but in columns ``changed``, which hold
-        ``values``: the parent's words with those fields cleared and re-filled, so the columns a
-        step leaves alone are never unpacked and packed again. The values must fit (`outside`)."""
+        ``values`` (arrays, or 0-d for a constant): the parent's words with those fields cleared
+        and re-filled, so the columns a step leaves alone are never unpacked and packed again.
+        The values must fit (`outside`)."""
         n = parents.shape[0]
         words = self.words_of(parents).copy() if self.words > 1 else parents.reshape(1, n).copy()
-        clear = [0] * self.words
-        for j in changed:
+        clear, const = [0] * self.words, [0] * self.words
+        for j, v in zip(changed, values, strict=True):
             clear[self.word[j]] |= ((1 << self.width[j]) - 1) << self.shift[j]
-        for w, bits in enumerate(clear):
+            if v.ndim == 0:  # an update to a constant: part of one mask, not an array op
+                const[self.word[j]] |= (int(v) - self.lo[j]) << self.shift[j]
+        for w, (bits, fill) in enumerate(zip(clear, const, strict=True)):
             if bits:
                 words[w] &= np.uint64(~bits & ((1 << WORD) - 1))
+            if fill:
+                words[w] |= np.uint64(fill)
         for j, v in zip(changed, values, strict=True):
+            if v.ndim == 0:
+                continue
             field_ = np.subtract(v, self.lo[j], dtype=np.int64).view(np.uint64)  # a new array
             if self.shift[j]:
                 field_ <<= np.uint64(self.shift[j])

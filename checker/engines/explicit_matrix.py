@@ -30,11 +30,11 @@ def _repack(keys: np.ndarray, old: KeyLayout, new: KeyLayout) -> np.ndarray:
     return np.concatenate(parts) if parts else new.pack(np.zeros((len(new.lo), 0), dtype=np.int64))
 
 
-def _row(value: Any, n: int) -> np.ndarray:
-    """An updated row as ``n`` int64s (an update may fold to a constant, or be a bool)."""
+def _row(value: Any) -> np.ndarray:
+    """An updated row as int64s: an array, or 0-d where the update folded to a constant."""
     if isinstance(value, np.ndarray) and value.dtype == np.int64:
         return value
-    return np.broadcast_to(np.asarray(value, dtype=np.int64), (n,))
+    return np.asarray(value, dtype=np.int64)
 
 
 @dataclass
@@ -45,7 +45,7 @@ class _Move:
     where: np.ndarray
     ids: np.ndarray
     sub: SubRows
-    values: list[np.ndarray]  # the new values of ``step.changed``, one array per row
+    values: list[np.ndarray]  # the new values of ``step.changed``, one array (or 0-d constant) per row
 
 
 class MatrixSearch:
@@ -158,7 +158,7 @@ class MatrixSearch:
                 bad = _broadcast(step.bad(sub), where.size)
                 if bad.any():
                     self.c._raise_step_error(step.transition, sub[:, int(np.argmax(bad))])
-            values = [_row(v, where.size) for v in step.delta(sub)]
+            values = [_row(v) for v in step.delta(sub)]
             self.s.count(step.transition.index, where.size)
             ids = (base + where).astype(np.int32)
             for name in self.s.of_kind("action_invariant"):

@@ -6,7 +6,8 @@ search hands them views that produce a row on first read and keep it for the nex
 
 - `PackedRows`: the frontier, unpacked from its keys one row at a time;
 - `SubRows`: the states where a step is enabled, a row gathered at a time;
-- `NextRows`: those states' successors, the step's updated rows over the unchanged ones.
+- `NextRows`: those states' successors, the step's updated rows over the unchanged ones
+  (an updated row may be 0-d: a constant, which numpy broadcasts).
 
 A guard that reads 2 of 24 rows then costs 2 unpacks, not a 24-row matrix, and a
 successor never exists as a column at all: its key is derived from its parent's
@@ -35,7 +36,8 @@ class _Rows:
     def __getitem__(self, key: Any) -> np.ndarray:
         if isinstance(key, tuple):  # (slice(None), i): one state's column
             _, i = key
-            return np.array([self[j][i] for j in range(self.shape[0])], dtype=np.int64)
+            rows = [self[j] for j in range(self.shape[0])]
+            return np.array([row[i] if row.ndim else row for row in rows], dtype=np.int64)
         row = self._rows.get(key)
         if row is None:
             row = self._rows[key] = self._make(key)
