@@ -4,9 +4,10 @@ Each level's frontier is a run of packed keys, stepped a chunk at a time: every 
 transition steps the whole chunk at once, reading the rows it needs (`explicit_rows`).
 Without symmetry a successor's key is its parent's with the updated fields replaced
 (`KeyLayout.derive`); with symmetry the successors are built as a matrix, canonicalized
-and packed. The keys are merged into the sorted `VisitedStore`. Properties are checked per level: invariants and `reachable` on the
-states first found at that depth, action invariants on every edge expanded from the
-previous depth, so the first finding of each property is a shortest one.
+and packed. The keys are merged into the sorted `VisitedStore`. Properties are checked
+per level: invariants and `reachable` on the states first found at that depth, action
+invariants on every edge expanded from the previous depth, so the first finding of each
+property is a shortest one.
 """
 
 from __future__ import annotations
