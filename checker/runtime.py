@@ -9,6 +9,7 @@ model code sees as ``self`` and ``sys``; they turn attribute access into slot re
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -300,33 +301,54 @@ class Params:
         raise error_at_caller(ModelError, "parameters are read-only")
 
 
+# Per model: ``sys.<attr>`` -> its instance (a single component) or its replicas' instances.
+_MEMBERS: weakref.WeakKeyDictionary[ModelInstance, dict[str, Instance | list[Instance]]] = weakref.WeakKeyDictionary()
+
+
+def _members(model: ModelInstance) -> dict[str, Instance | list[Instance]]:
+    found = _MEMBERS.get(model)
+    if found is None:
+        single: dict[str, Instance | list[Instance]] = {}
+        replicas: dict[str, list[Instance]] = {}
+        for inst in model.instances:
+            if inst.id is None:
+                single[inst.attr] = inst
+            else:
+                replicas.setdefault(inst.attr, []).append(inst)
+        found = _MEMBERS[model] = {**single, **replicas}
+    return found
+
+
 class SystemView:
-    """``sys`` inside actions and properties: shared state, components, ``params``."""
+    """``sys`` inside actions and properties: shared state, components, ``params``.
+
+    Made for every step and property evaluation, so its component views are made on first
+    access: an action reads one or two of them, and building a view for every instance of
+    the model was a fifth of the explicit engine's fallback search."""
 
     __slots__ = ("_frame", "_members", "params")
 
     def __init__(self, frame: Frame):
-        model = frame.model
-        members: dict[str, Any] = {}
-        replicas: dict[str, list[InstanceView]] = {}
-        for inst in model.instances:
-            view = InstanceView(frame, inst)
-            if inst.id is None:
-                members[inst.attr] = view
-            else:
-                replicas.setdefault(inst.attr, []).append(view)
-        members.update({k: Replicas(frame, k, v) for k, v in replicas.items()})
         object.__setattr__(self, "_frame", frame)
-        object.__setattr__(self, "_members", members)
-        object.__setattr__(self, "params", Params(model.params))
+        object.__setattr__(self, "_members", {})
+        object.__setattr__(self, "params", Params(frame.model.params))
 
     def __getattr__(self, name: str) -> Any:
         member = self._members.get(name)
         if member is not None:
             return member
-        var = self._frame.model.var_by_name.get(name)
+        frame = self._frame
+        found = _members(frame.model).get(name)
+        if found is not None:
+            if isinstance(found, list):
+                member = Replicas(frame, name, [InstanceView(frame, inst) for inst in found])
+            else:
+                member = InstanceView(frame, found)
+            self._members[name] = member
+            return member
+        var = frame.model.var_by_name.get(name)
         if var is not None and var.owner.is_store:
-            return _read_var(self._frame, var)
+            return _read_var(frame, var)
         raise error_at_caller(ModelError, f"the system has no component or shared state named '{name}'")
 
     def __setattr__(self, name: str, value: Any) -> None:

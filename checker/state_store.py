@@ -110,38 +110,145 @@ class KeyLayout:
             return words[0]
         return np.ascontiguousarray(words.T).view(np.dtype((np.void, 8 * self.words))).ravel()
 
-    def unpack(self, keys: np.ndarray) -> np.ndarray:
+    def repack(self, keys: np.ndarray, old: KeyLayout) -> np.ndarray:
+        """Keys packed with ``old`` packed with this layout instead (a widening of ``old``)."""
+        if old.words != 1 or self.words != 1:
+            return self.pack(old.unpack(keys))
+        # One word to one word: move runs of adjacent fields that keep their width and offset
+        # (``lo``) with one shift each, instead of unpacking and packing every field.
+        out = np.zeros(keys.shape[0], dtype=np.uint64)
+        j, m = 0, len(self.lo)
+        while j < m:
+            if self.lo[j] != old.lo[j]:  # the stored number changes: this field alone
+                field_ = ((keys >> np.uint64(old.shift[j])) & np.uint64((1 << old.width[j]) - 1)).view(np.int64)
+                field_ += old.lo[j] - self.lo[j]
+                out |= field_.view(np.uint64) << np.uint64(self.shift[j])
+                j += 1
+                continue
+            k, bits = j, 0  # fields j..k-1 keep their offsets and their places relative to field j
+            while k < m and self.lo[k] == old.lo[k] and self.shift[k] - self.shift[j] == old.shift[k] - old.shift[j]:
+                bits = self.shift[k] - self.shift[j] + min(self.width[k], old.width[k])
+                if self.width[k] != old.width[k]:  # widened: the fields after it move
+                    k += 1
+                    break
+                k += 1
+            run = (keys >> np.uint64(old.shift[j])) & np.uint64((1 << bits) - 1)
+            out |= run << np.uint64(self.shift[j])
+            j = k
+        return out
+
+    def words_of(self, keys: np.ndarray) -> np.ndarray:
+        """The keys as a ``(words, n)`` uint64 array (a view, no copy, when one word)."""
         n = keys.shape[0]
-        words = keys.reshape(1, n) if self.words == 1 else keys.view(np.uint64).reshape(n, self.words).T
-        S = np.empty((len(self.lo), n), dtype=np.int64)
+        return keys.reshape(1, n) if self.words == 1 else keys.view(np.uint64).reshape(n, self.words).T
+
+    def unpack_row(self, words: np.ndarray, j: int) -> np.ndarray:
+        """Flat column ``j`` of the states whose keys are ``words`` (from `words_of`)."""
+        row = np.right_shift(words[self.word[j]], np.uint64(self.shift[j]))
+        row &= np.uint64((1 << self.width[j]) - 1)
+        out = row.view(np.int64)  # the same bits as astype(int64), without a copy
+        out += self.lo[j]
+        return out
+
+    def unpack(self, keys: np.ndarray) -> np.ndarray:
+        words = self.words_of(keys)
+        S = np.empty((len(self.lo), keys.shape[0]), dtype=np.int64)
         for j in range(len(self.lo)):
-            mask = np.uint64((1 << self.width[j]) - 1)
-            S[j] = ((words[self.word[j]] >> np.uint64(self.shift[j])) & mask).astype(np.int64) + self.lo[j]
+            S[j] = self.unpack_row(words, j)
         return S
+
+    def outside(self, values: dict[int, list[np.ndarray]]) -> list[tuple[int, int, int]]:
+        """Like `covers`, for some columns only: ``values[j]`` lists arrays of column ``j``'s new
+        values. Columns with declared bounds are skipped (a write outside them is a range error
+        that the compiled checks have raised already)."""
+        out = []
+        for j, arrays in values.items():
+            if self.fixed[j]:
+                continue
+            mn = min(int(np.min(a)) for a in arrays)
+            mx = max(int(np.max(a)) for a in arrays)
+            if mn < self.lo[j] or mx > self.lo[j] + (1 << self.width[j]) - 1:
+                out.append((j, mn, mx))
+        return out
+
+    def derive(self, parents: np.ndarray, changed: list[int], values: list[np.ndarray]) -> np.ndarray:
+        """Keys of states that equal ``parents`` (keys) but in columns ``changed``, which hold
+        ``values`` (arrays, or 0-d for a constant): the parent's words with those fields cleared
+        and re-filled, so the columns a step leaves alone are never unpacked and packed again.
+        The values must fit (`outside`)."""
+        n = parents.shape[0]
+        words = self.words_of(parents).copy() if self.words > 1 else parents.reshape(1, n).copy()
+        clear, const = [0] * self.words, [0] * self.words
+        for j, v in zip(changed, values, strict=True):
+            clear[self.word[j]] |= ((1 << self.width[j]) - 1) << self.shift[j]
+            if v.ndim == 0:  # an update to a constant: part of one mask, not an array op
+                const[self.word[j]] |= (int(v) - self.lo[j]) << self.shift[j]
+        for w, (bits, fill) in enumerate(zip(clear, const, strict=True)):
+            if bits:
+                words[w] &= np.uint64(~bits & ((1 << WORD) - 1))
+            if fill:
+                words[w] |= np.uint64(fill)
+        for j, v in zip(changed, values, strict=True):
+            if v.ndim == 0:
+                continue
+            field_ = np.subtract(v, self.lo[j], dtype=np.int64).view(np.uint64)  # a new array
+            if self.shift[j]:
+                field_ <<= np.uint64(self.shift[j])
+            words[self.word[j]] |= field_
+        if self.words == 1:
+            return words[0]
+        return np.ascontiguousarray(words.T).view(np.dtype((np.void, 8 * self.words))).ravel()
+
+
+def _seen(keys: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(positions of the sorted ``queries`` in the sorted ``keys``, whether each is there)."""
+    pos = np.searchsorted(keys, queries)  # fast for sorted queries: each search starts at the last
+    inside = pos < len(keys)
+    seen = np.zeros(len(queries), dtype=bool)
+    seen[inside] = keys[pos[inside]] == queries[inside]
+    return pos, seen
 
 
 class VisitedStore:
-    """Sorted packed keys -> state ids, and each state's parent and incoming transition."""
+    """Sorted packed keys, and each state's parent and incoming transition.
+
+    The keys are two sorted arrays: the bulk (``bulk``) and the recent ones (``recent``).
+    A level's new keys go into ``recent``, which is merged into the bulk once it holds a
+    quarter as many: an insert into one sorted array copies all of it, and doing that every
+    level over the whole store was the search's largest single cost."""
 
     def __init__(self, layout: KeyLayout):
         self.layout = layout
-        self.keys = layout.pack(np.zeros((len(layout.lo), 0), dtype=np.int64))
-        self.ids = np.zeros(0, dtype=np.int32)
+        self.bulk = layout.pack(np.zeros((len(layout.lo), 0), dtype=np.int64))
+        self.recent = self.bulk
         self.parent = np.zeros(1024, dtype=np.int32)
         self.via = np.zeros(1024, dtype=np.int32)  # transition index into model.transitions
         self.count = 0
         self.repacks = 0
 
+    @property
+    def keys(self) -> np.ndarray:
+        """Every stored key, sorted."""
+        self._merge()
+        return self.bulk
+
     def ensure_covers(self, S: np.ndarray) -> None:
         """Widen the layout (re-packing every stored key) if ``S`` holds values it cannot."""
-        outside = self.layout.covers(S)
+        self.widen(self.layout.covers(S))
+
+    def widen(self, outside: list[tuple[int, int, int]]) -> None:
+        """Widen the layout for the (column, min, max) of ``outside`` and re-pack every stored key."""
         if not outside:
             return
+        self._merge()
         new = self.layout.widened(outside)
-        parts = [new.pack(self.layout.unpack(self.keys[i : i + _CHUNK])) for i in range(0, len(self.keys), _CHUNK)]
+        parts = [new.repack(self.bulk[i : i + _CHUNK], self.layout) for i in range(0, len(self.bulk), _CHUNK)]
         keys = np.concatenate(parts) if parts else new.pack(np.zeros((len(new.lo), 0), dtype=np.int64))
-        order = np.argsort(keys, kind="stable")
-        self.keys, self.ids = keys[order], self.ids[order]
+        # Fields are laid out in column order, lowest first, so a one-word key's numeric order
+        # is the order of its (value - lo) fields from the last column down: a widening (which
+        # maps every value monotonically and keeps the fields' order) preserves it.
+        self.bulk = keys if self.layout.words == new.words == 1 else np.sort(keys)
+        self.recent = self.bulk[:0]
         self.layout = new
         self.repacks += 1
 
@@ -149,27 +256,30 @@ class VisitedStore:
         self, keys: np.ndarray, parents: np.ndarray, via: np.ndarray, limit: int | None = None
     ) -> tuple[np.ndarray, bool]:
         """Store the keys not seen before (the first of equal keys wins). Returns the positions
-        (into ``keys``) of the new states, in the order of their new ids, and whether ``limit``
-        (a cap on how many are stored) cut some off."""
+        (into ``keys``) of the new states, in the order of their new ids (the keys' order),
+        and whether ``limit`` (a cap on how many are stored) cut some off."""
         uniq, first = np.unique(keys, return_index=True)
-        pos = np.searchsorted(self.keys, uniq)
-        inside = pos < len(self.keys)
-        seen = np.zeros(len(uniq), dtype=bool)
-        seen[inside] = self.keys[pos[inside]] == uniq[inside]
-        fresh = np.flatnonzero(~seen)
+        fresh = np.flatnonzero(~_seen(self.bulk, uniq)[1])
+        pos, seen = _seen(self.recent, uniq[fresh])
+        fresh, pos = fresh[~seen], pos[~seen]
         cut = limit is not None and fresh.size > limit
         if cut:
-            fresh = fresh[:limit]
+            fresh, pos = fresh[:limit], pos[:limit]
         k = fresh.size
-        new_ids = np.arange(self.count, self.count + k, dtype=np.int32)
-        self.keys = np.insert(self.keys, pos[fresh], uniq[fresh])
-        self.ids = np.insert(self.ids, pos[fresh], new_ids)
+        self.recent = np.insert(self.recent, pos, uniq[fresh])
+        if 4 * len(self.recent) > len(self.bulk):
+            self._merge()
         self._grow(self.count + k)
         chosen = first[fresh]
         self.parent[self.count : self.count + k] = parents[chosen]
         self.via[self.count : self.count + k] = via[chosen]
         self.count += k
         return chosen, cut
+
+    def _merge(self) -> None:
+        if len(self.recent):
+            self.bulk = np.insert(self.bulk, np.searchsorted(self.bulk, self.recent), self.recent)
+            self.recent = self.bulk[:0]
 
     def _grow(self, size: int) -> None:
         if size <= len(self.parent):
@@ -188,5 +298,5 @@ class VisitedStore:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held for the stored states (keys, ids, parents, transitions; with spare capacity)."""
-        return self.keys.nbytes + self.ids.nbytes + self.parent.nbytes + self.via.nbytes
+        """Bytes held for the stored states (keys, parents, transitions; with spare capacity)."""
+        return self.bulk.nbytes + self.recent.nbytes + self.parent.nbytes + self.via.nbytes

@@ -405,6 +405,67 @@ def test_visited_store_dedupes_across_levels_and_repacks() -> None:
     assert store.path(3) == [1, 0]  # id 3 (300) came from id 1 via transition 0; id 1 from the root via 1
 
 
+def _random_layout(rng: random.Random, max_width: int) -> tuple[KeyLayout, np.ndarray]:
+    """A layout of 1-14 fields (often more than one word) and 30 states that fit it."""
+    m = rng.randint(1, 14)
+    layout = KeyLayout(
+        [rng.randint(-5, 5) for _ in range(m)], [rng.randint(1, max_width) for _ in range(m)], [False] * m
+    )
+    S = np.array(
+        [[rng.randint(layout.lo[j], layout.lo[j] + (1 << layout.width[j]) - 1) for _ in range(30)] for j in range(m)],
+        dtype=np.int64,
+    )
+    return layout, S
+
+
+def test_derived_keys_are_the_packed_successors() -> None:
+    """Without symmetry a successor's key is its parent's with the updated fields replaced
+    (`KeyLayout.derive`); it must equal packing the successor, constants included."""
+    rng = random.Random(5)
+    for _ in range(300):
+        layout, S = _random_layout(rng, 20)
+        keys = layout.pack(S)
+        assert np.array_equal(layout.unpack(keys), S)
+        where = np.array(sorted(rng.sample(range(S.shape[1]), rng.randint(1, S.shape[1]))))
+        changed = sorted(rng.sample(range(S.shape[0]), rng.randint(1, S.shape[0])))
+        N, values = S[:, where].copy(), []
+        for j in changed:
+            top = layout.lo[j] + (1 << layout.width[j]) - 1
+            if rng.random() < 0.3:
+                v = np.asarray(rng.randint(layout.lo[j], top), dtype=np.int64)  # an update folded to a constant
+            else:
+                v = np.array([rng.randint(layout.lo[j], top) for _ in where], dtype=np.int64)
+            N[j] = v
+            values.append(v)
+        derived, packed = layout.derive(keys[where], changed, values), layout.pack(N)
+        assert derived.dtype == packed.dtype and np.array_equal(derived, packed)
+
+
+def test_widening_repacks_keys_and_keeps_one_word_keys_in_order() -> None:
+    """`KeyLayout.repack` moves runs of fields in key space: the same keys as unpacking and
+    packing; between one-word layouts the keys' order is kept (the store skips re-sorting)."""
+    rng = random.Random(3)
+    for _ in range(500):
+        layout, S = _random_layout(rng, 9)
+        outside = [
+            (
+                j,
+                layout.lo[j] - rng.randint(0, 6) * (rng.random() < 0.3),
+                layout.lo[j] + (1 << layout.width[j]) + rng.randint(0, 40),
+            )
+            for j in range(S.shape[0])
+            if rng.random() < 0.4
+        ]
+        if not outside:
+            continue
+        wider = layout.widened(outside)
+        keys = layout.pack(S)
+        assert np.array_equal(wider.repack(keys, layout), wider.pack(S))
+        if layout.words == wider.words == 1:
+            new = wider.pack(S)
+            assert np.array_equal(np.argsort(keys, kind="stable"), np.argsort(new, kind="stable"))
+
+
 def test_stored_keys_unpack_to_the_canonical_states_searched() -> None:
     """Sorting replicas moves values between their columns, whose key fields widen separately:
     the layout must cover the canonical states, or keys are corrupted (a past bug, that the

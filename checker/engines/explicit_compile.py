@@ -231,6 +231,8 @@ class CompiledStep:
     guard: Callable[[np.ndarray], Any]  # S -> bool per state
     next: Callable[[np.ndarray], np.ndarray]  # S (enabled states only) -> successors
     bad: Callable[[np.ndarray], Any] | None  # S (enabled states) -> a range check fails
+    changed: list[int]  # the flat rows the step may write
+    delta: Callable[[Any], tuple[Any, ...]]  # S (enabled states) -> the new values of those rows
 
 
 class Compiled:
@@ -262,13 +264,17 @@ class Compiled:
         guard = _compile(f"guard_{t.index}", "S", em, [f"return {g}"])
         em = _Emitter(self._inputs)
         body = ["N = S.copy()"]
+        changed, values = [], []
         for j, (cur, nxt) in enumerate(zip(Encoding.flat(self.enc.x), Encoding.flat(step.next), strict=True)):
             if not z3.eq(cur, nxt):
-                body.append(f"N[{j}] = {em.expr(z3.simplify(nxt))}")
+                changed.append(j)
+                values.append(em.expr(z3.simplify(nxt)))
+                body.append(f"N[{j}] = {values[-1]}")
         nxt_fn = _compile(f"next_{t.index}", "S", em, [*body, "return N"])
-        return CompiledStep(
-            t, guard, nxt_fn, self._checks(f"bad_{t.index}", "S", [c.ok for c in step.checks], self._inputs)
-        )
+        # the same updates, without the copy of the unchanged rows (the search derives keys)
+        delta = _compile(f"delta_{t.index}", "S", em, [f"return ({''.join(v + ', ' for v in values)})"])
+        bad = self._checks(f"bad_{t.index}", "S", [c.ok for c in step.checks], self._inputs)
+        return CompiledStep(t, guard, nxt_fn, bad, changed, delta)
 
     def _checks(self, name: str, params: str, oks: list[Any], inputs: dict[str, tuple[str, int, bool]]) -> Any:
         oks = [s for s in (z3.simplify(ok) for ok in oks) if not z3.is_true(s)]
@@ -311,7 +317,7 @@ class Compiled:
             bad = _broadcast(bad_fn(*args), n)
             if bad.any():
                 i = int(np.argmax(bad))
-                states = [self.vectors.decode(a[:, i]) for a in args]
+                states = [self.vectors.decode(a[:, i]) for a in args]  # (also on `explicit_rows` views)
                 evaluate(self.model, CONCRETE, name, *states)  # raises the located ModelError
                 raise InternalError(f"property '{name}': a compiled range check failed that concrete evaluation passes")
         return _broadcast(self.props[name](*args), n)

@@ -1,30 +1,54 @@
 """Level-synchronous breadth-first search over compiled transitions (numpy columns).
 
-Each level's frontier is one ``(m, n)`` matrix; every compiled transition steps all of it
-at once. Successors are canonicalized (symmetry), packed into keys and merged into the
-sorted `VisitedStore`. Properties are checked per level: invariants and `reachable` on the
-states first found at that depth, action invariants on every edge expanded from the
-previous depth, so the first finding of each property is a shortest one.
+Each level's frontier is a run of packed keys, stepped a chunk at a time: every compiled
+transition steps the whole chunk at once, reading the rows it needs (`explicit_rows`).
+Without symmetry a successor's key is its parent's with the updated fields replaced
+(`KeyLayout.derive`); with symmetry the successors are built as a matrix, canonicalized
+and packed. The keys are merged into the sorted `VisitedStore`. Properties are checked
+per level: invariants and `reachable` on the states first found at that depth, action
+invariants on every edge expanded from the previous depth, so the first finding of each
+property is a shortest one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ..state_store import KeyLayout, VisitedStore
 from .explicit_common import Search, State, concrete_trace
-from .explicit_compile import Compiled
+from .explicit_compile import Compiled, CompiledStep, _broadcast
+from .explicit_rows import NextRows, PackedRows, SubRows
 from .explicit_symmetry import MatrixCanon
 
-CHUNK = 1 << 13  # frontier states stepped at a time (bounds the matrices alive at once)
+CHUNK = 1 << 16  # frontier states stepped at a time: fewer numpy calls per state; the rows are lazy
 
 
 def _repack(keys: np.ndarray, old: KeyLayout, new: KeyLayout) -> np.ndarray:
     """Keys packed with ``old`` re-packed with ``new``, a chunk at a time."""
-    parts = [new.pack(old.unpack(keys[i : i + CHUNK])) for i in range(0, keys.shape[0], CHUNK)]
+    parts = [new.repack(keys[i : i + CHUNK], old) for i in range(0, keys.shape[0], CHUNK)]
     return np.concatenate(parts) if parts else new.pack(np.zeros((len(new.lo), 0), dtype=np.int64))
+
+
+def _row(value: Any) -> np.ndarray:
+    """An updated row as int64s: an array, or 0-d where the update folded to a constant."""
+    if isinstance(value, np.ndarray) and value.dtype == np.int64:
+        return value
+    return np.asarray(value, dtype=np.int64)
+
+
+@dataclass
+class _Move:
+    """One step from the states at positions ``where`` of a frontier chunk (ids ``ids``)."""
+
+    step: CompiledStep
+    where: np.ndarray
+    ids: np.ndarray
+    sub: SubRows
+    values: list[np.ndarray]  # the new values of ``step.changed``, one array (or 0-d constant) per row
 
 
 class MatrixSearch:
@@ -55,25 +79,30 @@ class MatrixSearch:
             keys, parents, via = [], [], []
             for start in range(0, frontier.shape[0], CHUNK):
                 layout = store.layout
-                succ, par, v = self._expand(layout.unpack(frontier[start : start + CHUNK]), base + start)
+                moves = self._expand(PackedRows(frontier[start : start + CHUNK], layout), base + start)
                 if s.stop is not None:
                     break
-                if not succ:
+                if not moves:
                     continue
-                C = np.concatenate(succ, axis=1)
-                del succ
-                store.ensure_covers(C)  # the canonical sort reads the layout's fields
-                self._canon(C)
-                # again: sorting moves values between replicas' columns, whose fields widen
-                # separately, and a value outside its field would corrupt the packed key
-                store.ensure_covers(C)
+                if self.canon.active:
+                    level_keys = self._canonical_keys(moves)
+                else:
+                    # successors' new values must fit the layout before their keys are derived
+                    new: dict[int, list[np.ndarray]] = {}
+                    for move in moves:
+                        for j, v in zip(move.step.changed, move.values, strict=True):
+                            new.setdefault(j, []).append(v)
+                    store.widen(layout.outside(new))
                 if store.layout is not layout:  # widened: what is packed so far must follow
                     frontier = _repack(frontier, layout, store.layout)
                     keys = [_repack(k, layout, store.layout) for k in keys]
-                keys.append(store.layout.pack(C))
-                parents += par
-                via += v
-                del C
+                if not self.canon.active:
+                    chunk = frontier[start : start + CHUNK]
+                    level_keys = [store.layout.derive(chunk[m.where], m.step.changed, m.values) for m in moves]
+                keys += level_keys
+                parents += [m.ids for m in moves]
+                via += [np.full(m.where.size, m.step.transition.index, np.int32) for m in moves]
+                del moves, level_keys
             if s.stop is not None:
                 break
             if not keys:  # every frontier state is a deadlock: nothing more to explore
@@ -89,7 +118,7 @@ class MatrixSearch:
             if chosen.size:
                 s.depth += 1
             for start in range(0, frontier.shape[0], CHUNK):
-                self._check_states(store.layout.unpack(frontier[start : start + CHUNK]), base + start)
+                self._check_states(PackedRows(frontier[start : start + CHUNK], store.layout), base + start)
             if cut:
                 s.stop = f"max_states ({s.max_states}) reached"
                 break
@@ -97,29 +126,52 @@ class MatrixSearch:
         s.bytes_per_state = store.nbytes / max(store.count, 1)
         s.repacks = store.repacks
 
+    def _canonical_keys(self, moves: list[_Move]) -> list[np.ndarray]:
+        """Keys of the canonical forms of the moves' successors (the store's layout widened to hold them)."""
+        m = len(self.vec.columns)
+        C = np.empty((m, sum(move.where.size for move in moves)), dtype=np.int64)
+        at = 0
+        for move in moves:
+            nxt = NextRows(move.sub, move.step.changed, move.values)
+            for j in range(m):
+                C[j, at : at + move.where.size] = nxt[j]
+            at += move.where.size
+        store = self.store
+        store.ensure_covers(C)  # the canonical sort reads the layout's fields
+        self._canon(C)
+        # again: sorting moves values between replicas' columns, whose fields widen
+        # separately, and a value outside its field would corrupt the packed key
+        store.ensure_covers(C)
+        return [store.layout.pack(C)]
+
     def _canon(self, S: np.ndarray) -> None:
         if self.canon.active:
             self.canon(S, self.store.layout.lo, self.store.layout.width)
 
-    def _expand(self, frontier: np.ndarray, base: int) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    def _expand(self, frontier: PackedRows, base: int) -> list[_Move]:
         """Every enabled step from the frontier; checks action invariants on the edges."""
-        succ, parents, via = [], [], []
+        moves = []
+        n = frontier.shape[1]
         for step in self.c.steps:
-            where, nxt = self.c.successors(step, frontier)
+            where = np.flatnonzero(_broadcast(step.guard(frontier), n))
             if not where.size:
                 continue
+            sub = SubRows(frontier, where)
+            if step.bad is not None:
+                bad = _broadcast(step.bad(sub), where.size)
+                if bad.any():
+                    self.c._raise_step_error(step.transition, sub[:, int(np.argmax(bad))])
+            values = [_row(v) for v in step.delta(sub)]
             self.s.count(step.transition.index, where.size)
             ids = (base + where).astype(np.int32)
             for name in self.s.of_kind("action_invariant"):
-                bad = np.flatnonzero(~self.c.holds(name, frontier[:, where], nxt))
+                bad = np.flatnonzero(~self.c.holds(name, sub, NextRows(sub, step.changed, values)))
                 if bad.size:
                     self.s.record(name, self._trace(int(ids[bad[0]]), step.transition.index, name, "violation"))
-            succ.append(nxt)
-            parents.append(ids)
-            via.append(np.full(where.size, step.transition.index, np.int32))
+            moves.append(_Move(step, where, ids, sub, values))
             if self.s.timed_out():
                 break
-        return succ, parents, via
+        return moves
 
     def _check_states(self, S: np.ndarray, base: int) -> None:
         for name in self.s.of_kind("invariant", "reachable"):
