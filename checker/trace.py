@@ -98,8 +98,10 @@ def normalize(trace: Trace) -> Trace:
     solver or a search may return, one is chosen: instances in model order, lower ones first.
     This makes reports stable from run to run, and a race reads in causal order: where a
     delayed write and a delete reach the same broken state either way, the write comes first
-    and the delete is seen removing what was just written. Witnesses, lassos and CTIs are
-    returned unchanged (their shape carries meaning of its own).
+    and the delete is seen removing what was just written. For a `recoverable` counterexample
+    the states in between must stay good too (stricter than needed: fewer swaps, never a
+    wrong one). Witnesses, lassos and CTIs are returned unchanged (their shape carries
+    meaning of its own).
     """
     if trace.kind != "violation" or trace.property is None or len(trace.transitions) < 2:
         return trace

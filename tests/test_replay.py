@@ -161,3 +161,14 @@ def test_dns_race_reads_in_causal_order() -> None:
     assert last.label == "cleanup"  # not the delayed write: that came first
     delayed = [t for t in r.trace.transitions if t.label == "apply" and t.instance is not last.instance]
     assert delayed, "another Enactor wrote before the cleanup"
+
+
+def test_dns_recoverable_counterexample_is_normalized_too() -> None:
+    from checker.engines.graph import run_graph
+    from models.dns import Dns
+
+    model = Dns.build(max_plans=5)
+    (r,) = run_graph(model, ["endpoints_recoverable"])
+    assert r.trace is not None and len(r.trace) == 9
+    assert r.trace.transitions[-1].label == "cleanup"  # the delayed write came first, as in the postmortem
+    assert normalize(r.trace) is r.trace  # already in canonical order

@@ -43,7 +43,7 @@ from ..errors import InternalError, ModelError
 from ..model import GRAPH_KINDS, ModelInstance
 from ..results import PropertyResult, Verdict
 from ..runtime import CONCRETE, evaluate, fire
-from ..trace import Trace, replay
+from ..trace import Trace, normalize, replay
 from .graph_build import DEFAULT_GRAPH_STATES, StateGraph, build_graph
 
 #: states re-explored concretely from a recoverable counterexample's last state
@@ -174,7 +174,9 @@ def _recoverable(graph: StateGraph, name: str) -> Trace | None:
     seen = _no_good_reachable(model, name, trace.states[-1])
     trace.notes["unrecoverable"] = True
     trace.notes["closure_states"] = seen  # None: too many to re-explore concretely
-    return trace
+    # the same steps in the engines' canonical order: it ends in the same state, so the check
+    # above still holds for it
+    return normalize(trace)
 
 
 def _no_good_reachable(model: ModelInstance, name: str, start: tuple) -> int | None:
