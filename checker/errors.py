@@ -10,6 +10,7 @@ import os
 import sys
 import sysconfig
 import traceback
+from pathlib import Path
 from types import FrameType, TracebackType
 
 _CHECKER_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -45,6 +46,16 @@ class SpecError(RaceproofError):
 
 class ModelError(RaceproofError):
     """Model code is wrong: an unsupported construct, a type error, or an exception."""
+
+
+def read_input(path: str | Path, error: type[RaceproofError], what: str) -> str:
+    """The text of an input file (a spec, a trace), or ``error`` naming the file: bad input."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{what} file not found", str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"cannot read {what}: {exc}", str(path)) from None
 
 
 class InternalError(Exception):

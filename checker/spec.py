@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelError, RaceproofError, SpecError, model_location_from_traceback
+from .errors import ModelError, RaceproofError, SpecError, model_location_from_traceback, read_input
 from .model import GRAPH_KINDS, Model, ModelInstance
 from .registry import load_model
 
@@ -106,12 +106,7 @@ def _key_lines(text: str) -> dict[tuple[str, str], int]:
 
 def load_spec(path: str | Path) -> Spec:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError("spec file not found", str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read spec: {exc}", str(path)) from None
+    text = read_input(path, SpecError, "spec")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

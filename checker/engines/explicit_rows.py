@@ -16,6 +16,7 @@ successor never exists as a column at all: its key is derived from its parent's
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ import numpy as np
 from ..state_store import KeyLayout
 
 
-class _Rows:
+class _Rows(ABC):
     """Rows made on first read and cached. ``S[:, i]`` (the whole column of state ``i``)
     is for the error paths, which decode one state."""
 
@@ -43,8 +44,9 @@ class _Rows:
             row = self._rows[key] = self._make(key)
         return row
 
+    @abstractmethod
     def _make(self, j: int) -> np.ndarray:
-        raise NotImplementedError
+        """Row ``j``, made on its first read."""
 
     def matrix(self) -> np.ndarray:
         """Every row: the whole ``(m, n)`` matrix (what symmetry reduction sorts)."""

@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import RaceproofError, SpecError
+from ..errors import RaceproofError, SpecError, read_input
 from ..trace import Trace, replay
 from .view import STATE, Participant, Record, Step, TraceView, from_trace
 
@@ -84,12 +84,7 @@ def _hashable(value: Any) -> Any:
 
 def read_itf(path: str | Path) -> dict[str, Any]:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ItfError("trace file not found", str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ItfError(f"cannot read trace: {exc}", str(path)) from None
+    text = read_input(path, ItfError, "trace")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
