@@ -36,11 +36,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # so that `python benchmarks/bench_bmc.py` finds checker/ and models/
     sys.path.insert(0, str(ROOT))
 
+from promela_model import PML_VARIANTS, PROMELA  # noqa: E402  (benchmarks/ is on the path)
+
 from checker.engines.bmc import run_bmc  # noqa: E402
 from checker.results import Verdict  # noqa: E402
 from checker.spec import Spec, load_spec  # noqa: E402
 
-PROMELA = ROOT / "benchmarks" / "promela" / "dns_race.pml"
 RACE_SPEC = ROOT / "specs" / "dns_race.toml"
 FIXED_SPECS = {
     "version_cas": ROOT / "specs" / "dns_version_cas.toml",
@@ -51,15 +52,6 @@ SAFETY = ["endpoint_never_empty", "plan_never_regresses"]
 # exactly these (BMC deepens one step at a time, SPIN -DBFS explores level by level, so both
 # give shortest traces); the "length" columns and the trail-length lines show it.
 SHORTEST = {"endpoint_never_empty": 9, "plan_never_regresses": 6}
-# The numbering of VARIANT in dns_race.pml.
-PML_VARIANTS = [
-    "as_designed",
-    "recheck_each_endpoint",
-    "cleanup_guard",
-    "version_cas",
-    "fencing_token",
-    "fencing_token_late",
-]
 # Per-property Promela switches: each SPIN run checks one property, as each BMC run does,
 # so "time to the first counterexample" means the same thing on both sides.
 PML_PROPERTY = {
