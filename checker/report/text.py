@@ -75,14 +75,18 @@ def coverage_lines(cov: dict[str, Any]) -> list[Text]:
     lines.append(head)
     if cov["never"]:
         line = Text("  ✗ never fired ", style="bold red")
-        line.append(f"({scope}; a guard never true?): {', '.join(cov['never'])}")
+        line.append(f"({scope}): {', '.join(cov['never'])}: no state the search reached lets them fire, ")
+        line.append("so every property about them holds vacuously")
         lines.append(line)
     if cov["undetermined"]:
         line = Text("  ? not seen firing ", style="yellow")
-        line.append(f"(undecided: {scope}): {', '.join(cov['undetermined'])}")
+        line.append(f"({scope}): {', '.join(cov['undetermined'])}: the search stopped (every property ")
+        line.append("was answered, or a limit was hit) before it could tell whether they can fire")
         lines.append(line)
     if cov["static"]:
-        lines.append(Text(f"  off for these parameters (guard always false): {', '.join(cov['static'])}", style="dim"))
+        off = ", ".join(cov["static"])
+        line = Text(f"  switched off by these parameters: {off}: their guards are false in every state", style="dim")
+        lines.append(line)
     if cov.get("unwitnessed"):
         line = Text("  ✗ reachable never witnessed: ", style="bold red")
         line.append(", ".join(cov["unwitnessed"]))
