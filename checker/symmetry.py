@@ -49,7 +49,7 @@ from .errors import RaceproofError
 from .model import Instance, ModelInstance, Transition
 
 #: per solver query; ``unknown`` (also on timeout) means "not symmetric"
-SOLVER_TIMEOUT_MS = 30_000
+SOLVER_TIMEOUT_MS = 10_000
 
 Pairs = list[tuple[z3.ExprRef, z3.ExprRef]]
 
@@ -68,15 +68,17 @@ class SymmetryDecision:
         return [g[0].attr for g in self.groups]
 
     def as_json(self) -> dict[str, Any]:
+        """What results carry (``extra["symmetry_reduction"]``) and ``--json`` prints."""
         return {
             "reduced": self.reduced,
             "not_reduced": dict(self.not_reduced),
             "check_seconds": round(self.seconds, 4),
+            "summary": self.summary(),
         }
 
     def summary(self) -> str:
         """One line for the text output ("" when the model has no replicas)."""
-        parts = [f"{g[0].attr} ({len(g)} replicas) reduced" for g in self.groups]
+        parts = [f"{g[0].attr} reduced ({len(g)} interchangeable replicas)" for g in self.groups]
         parts += [f"{attr} not reduced: {why}" for attr, why in self.not_reduced.items()]
         return "symmetry: " + "; ".join(parts) if parts else ""
 
@@ -184,6 +186,12 @@ def _steps_reason(enc: Encoding, replicas: list[Instance]) -> str | None:
     themselves, or None if it does for every neighbouring pair."""
     model = enc.model
     steps = {t.index: step for t, step in enc.fired}
+    # per transition, where its range checks fail (the same for every swap: built once)
+    fails = {
+        i: z3.Or([z3.And(step.guard, z3.Not(c.ok)) for c in step.checks]) if step.checks else z3.BoolVal(False)
+        for i, step in steps.items()
+    }
+    domain: list[z3.BoolRef] = []
     for a, b in zip(replicas, replicas[1:], strict=False):
         perm = _slot_swap(a, b)
         swapped = f"{a.name} and {b.name} are swapped"
@@ -198,7 +206,11 @@ def _steps_reason(enc: Encoding, replicas: list[Instance]) -> str | None:
             if twin is None:
                 return f"step {t} has no counterpart when {swapped}"
             _step_mismatches(enc, found, t, steps.get(t.index), steps.get(twin.index), perm, pairs)
-        why = _refute(found, [enc.domain(enc.x)], swapped)
+            no_fail = z3.BoolVal(False)
+            twin_fails = substitute(fails[twin.index], pairs) if twin.index in fails else no_fail
+            found.differ(f"where {t} leaves a declared range", twin_fails, fails.get(t.index, no_fail))
+        domain = domain or [enc.domain(enc.x)]
+        why = _refute(found, domain, swapped)
         if why is not None:
             return why
     return None
@@ -207,27 +219,20 @@ def _steps_reason(enc: Encoding, replicas: list[Instance]) -> str | None:
 def _step_mismatches(
     enc: Encoding, found: _Mismatches, t: Transition, step: Any, twin: Any, perm: dict[int, int], pairs: Pairs
 ) -> None:
-    """``guard_twin(σx) ⇔ guard_t(x)``; where enabled, ``next_twin(σx) = σ(next_t(x))``;
-    and the range checks of both fail alike."""
+    """``guard_twin(σx) ⇔ guard_t(x)`` and, where enabled, ``next_twin(σx) = σ(next_t(x))``."""
     guard = step.guard if step is not None else z3.BoolVal(False)
     twin_guard = substitute(twin.guard, pairs) if twin is not None else z3.BoolVal(False)
     found.differ(f"which states enable {t}", twin_guard, guard)
-    if step is not None and twin is not None:
-        for s in range(len(enc.x)):
-            mine = step.next[perm.get(s, s)]
-            theirs = twin.next[s]
-            if theirs is enc.x[s] and mine is enc.x[perm.get(s, s)]:
-                continue  # neither writes the slot: both leave it as it was
-            what = f"what {t} writes to {enc.model.slots[perm.get(s, s)].name}"
-            for m, th in zip(enc.flat([mine]), enc.flat([theirs]), strict=True):
-                found.differ(what, substitute(th, pairs), m, when=guard)
-    fails = z3.Or([z3.And(guard, z3.Not(c.ok)) for c in step.checks]) if step is not None else z3.BoolVal(False)
-    twin_fails = (
-        substitute(z3.Or([z3.And(twin.guard, z3.Not(c.ok)) for c in twin.checks]), pairs)
-        if twin is not None
-        else z3.BoolVal(False)
-    )
-    found.differ(f"where {t} leaves a declared range", twin_fails, fails)
+    if step is None or twin is None:
+        return  # one never fires: the guards above differ, or neither fires
+    for s in range(len(enc.x)):
+        mine = step.next[perm.get(s, s)]
+        theirs = twin.next[s]
+        if theirs is enc.x[s] and mine is enc.x[perm.get(s, s)]:
+            continue  # neither writes the slot: both leave it as it was
+        what = f"what {t} writes to {enc.model.slots[perm.get(s, s)].name}"
+        for m, th in zip(enc.flat([mine]), enc.flat([theirs]), strict=True):
+            found.differ(what, substitute(th, pairs), m, when=guard)
 
 
 def _property_reason(enc: Encoding, replicas: list[Instance], name: str) -> str | None:
@@ -271,3 +276,4 @@ def _refute(found: _Mismatches, assumptions: list[z3.BoolRef], swapped: str) -> 
         found.items[0][0],
     )
     return f"{label} changes when {swapped}"
+

@@ -26,6 +26,15 @@ from checker import (
 )
 
 
+class Counted(Model):
+    """A property that always holds: with it the explicit search runs to the end, so its
+    state counts are exact."""
+
+    @invariant
+    def explored(sys):
+        return True
+
+
 # ---------------------------------------------------------------------------- first-match scan
 class Client(Process):
     waiting = Bool()
@@ -57,7 +66,7 @@ class Counter(Store):
                 sys.last_served = c.ticket
 
 
-class FirstMatch(Model):
+class FirstMatch(Counted):
     """fifo (nobody waits with a ticket older than the last one served) is violated in 3
     steps: client2 arrives, client1 arrives, client1 is served first. States: 11."""
 
@@ -79,7 +88,7 @@ class Worker(Process):
         self.done = True
 
 
-class ListFirst(Model):
+class ListFirst(Counted):
     """second_alone (worker2 done, worker1 not) is witnessed in 1 step. States: 4."""
 
     worker = Worker(count=2)
@@ -90,7 +99,7 @@ class ListFirst(Model):
         return workers[1].done & ~workers[0].done
 
 
-class Unpacking(Model):
+class Unpacking(Counted):
     """in_order (worker2 finishes only after worker1) is violated in 1 step. States: 4."""
 
     worker = Worker(count=2)
@@ -106,7 +115,7 @@ class Flags(Store):
     flags = Array(Bool(), size="workers", init=lambda p: [i == 0 for i in range(p.workers)])
 
 
-class Zipped(Model):
+class Zipped(Counted):
     """only_flagged (a worker is done only if its flag is set; only flag 0 is) is violated
     in 1 step, by worker2. States: 4."""
 
@@ -134,7 +143,7 @@ class Referee(Store):
                 sys.winner = i
 
 
-class Enumerated(Model):
+class Enumerated(Counted):
     """second_wins (winner 1) is witnessed in 2 steps: worker2 goes, record. States: 10."""
 
     worker = Worker(count=2)
@@ -161,7 +170,7 @@ class Boost(Store):
     boosted = Bool()
 
 
-class NameCompare(Model):
+class NameCompare(Counted):
     """never_boosted is violated in 1 step (booster2.boost). States: 2."""
 
     booster = Booster(count=2)
@@ -172,8 +181,34 @@ class NameCompare(Model):
         return ~sys.boosted
 
 
+# ---------------------------------------------------------------------------- an argument over replicas
+class Target(Process):
+    done = Bool()
+
+
+class Poker(Store):
+    @action(who=2)
+    def poke(self, sys, who):
+        target = list(sys.target)[who]  # an action argument that picks a replica
+        require(~target.done)
+        target.done = True
+
+
+class PickedByArgument(Counted):
+    """Swapping the targets maps poke(who=0) to poke(who=1), not to itself: the check is
+    conservative and does not reduce (the answers are the same either way). both_done is
+    witnessed in 2 steps. States: 4."""
+
+    target = Target(count=2)
+    poker = Poker()
+
+    @reachable
+    def both_done(sys):
+        return all_of(t.done for t in sys.target)
+
+
 # ---------------------------------------------------------------------------- symmetric
-class Symmetric(Model):
+class Symmetric(Counted):
     """Interchangeable workers (n of them) beside two that are declared not to be:
     2**n * 4 states, (n + 1) * 4 up to permuting the n; all_done is witnessed and
     not_all_done violated in n steps."""
