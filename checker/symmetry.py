@@ -143,11 +143,7 @@ def _slot_swap(a: Instance, b: Instance) -> dict[int, int]:
 
 def _pairs(enc: Encoding, state: list[Any], perm: dict[int, int]) -> Pairs:
     """Substitution pairs that turn a term over ``state`` into the same term over σ(state)."""
-    return [
-        (p, q)
-        for s, t in perm.items()
-        for p, q in zip(enc.flat([state[s]]), enc.flat([state[t]]), strict=True)
-    ]
+    return [(p, q) for s, t in perm.items() for p, q in zip(enc.flat([state[s]]), enc.flat([state[t]]), strict=True)]
 
 
 def _twins(model: ModelInstance, a: Instance, b: Instance) -> dict[int, Transition | None]:
@@ -276,4 +272,3 @@ def _refute(found: _Mismatches, assumptions: list[z3.BoolRef], swapped: str) -> 
         found.items[0][0],
     )
     return f"{label} changes when {swapped}"
-

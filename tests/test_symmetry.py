@@ -52,17 +52,21 @@ class Case:
     reason: str  # in the decision's reason: what breaks symmetry
     component: str
 
+    def __str__(self) -> str:
+        return f"{self.model.__name__}-{self.prop}"
+
 
 CASES = [
     Case(FirstMatch, "fifo", Verdict.VIOLATED, 3, 13, "counter.serve", "client"),
     Case(ListFirst, "second_alone", Verdict.WITNESSED, 1, 4, "property 'second_alone'", "worker"),
     Case(Unpacking, "in_order", Verdict.VIOLATED, 1, 4, "property 'in_order'", "worker"),
+    Case(Unpacking, "second_after_first", Verdict.VIOLATED, 1, 4, "property 'second_after_first'", "worker"),
     Case(Zipped, "only_flagged", Verdict.VIOLATED, 1, 4, "property 'only_flagged'", "worker"),
     Case(Enumerated, "second_wins", Verdict.WITNESSED, 2, 8, "referee.record", "worker"),
     Case(NameCompare, "never_boosted", Verdict.VIOLATED, 1, 2, "booster1.boost", "booster"),
     Case(PickedByArgument, "both_done", Verdict.WITNESSED, 2, 4, "poker.poke", "target"),
 ]
-IDS = [c.model.__name__ for c in CASES]
+IDS = [str(c) for c in CASES]
 WriteSpec = Callable[..., Path]
 
 
@@ -107,7 +111,7 @@ def test_explicit_search_finds_the_shortest_answer_and_counts_every_state(case: 
     assert full[1].extra["states"] == case.states
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.verdict is Verdict.VIOLATED], ids=lambda c: c.model.__name__)
+@pytest.mark.parametrize("case", [c for c in CASES if c.verdict is Verdict.VIOLATED], ids=str)
 def test_the_proof_engines_refute_it(case: Case) -> None:
     model = case.model.build()
     for r in (run_pdr(model, [case.prop])[0], run_kind(model, [case.prop])[0]):
@@ -152,7 +156,7 @@ def test_prove_portfolio_refutes_the_first_match_scan() -> None:
 def test_interchangeable_replicas_are_reduced_to_exact_orbits() -> None:
     """3 symmetric workers and 2 declared symmetric=False: (3 + 1) * 4 orbits of 2**3 * 4 states."""
     model = Symmetric.build(workers=3)
-    decision = decide(Encoding(model), ["all_done", "not_all_done", "explored"])
+    decision = decide(Encoding(model), ["all_done", "not_all_done", "done_stays_done", "explored"])
     assert decision.reduced == ["worker"]
     assert decision.not_reduced == {"worker_off": "declared symmetric=False"}
     for backend in ("numpy", "python"):
@@ -160,8 +164,8 @@ def test_interchangeable_replicas_are_reduced_to_exact_orbits() -> None:
             found = run_explicit(model, ["all_done", "not_all_done", "explored"], symmetry=symmetry, backend=backend)
             assert [(r.verdict, length(r)) for r in found[:2]] == [(Verdict.WITNESSED, 3), (Verdict.VIOLATED, 3)]
             assert found[2].extra["states"] == states, (backend, symmetry)
-    r = run_bmc(model, ["all_done", "not_all_done"], 5)
-    assert [(x.verdict, length(x)) for x in r] == [(Verdict.WITNESSED, 3), (Verdict.VIOLATED, 3)]
+    r = run_bmc(model, ["all_done", "not_all_done", "done_stays_done"], 5)
+    assert [(x.verdict, length(x)) for x in r] == [(Verdict.WITNESSED, 3), (Verdict.VIOLATED, 3), (Verdict.HOLDS, None)]
     assert r[0].extra["symmetry_reduction"]["reduced"] == ["worker"]
 
 

@@ -16,6 +16,7 @@ from checker import (
     Process,
     Store,
     action,
+    action_invariant,
     all_of,
     any_of,
     implies,
@@ -100,7 +101,8 @@ class ListFirst(Counted):
 
 
 class Unpacking(Counted):
-    """in_order (worker2 finishes only after worker1) is violated in 1 step. States: 4."""
+    """in_order (worker2 finishes only after worker1) and its step form second_after_first
+    are violated in 1 step. States: 4."""
 
     worker = Worker(count=2)
 
@@ -108,6 +110,11 @@ class Unpacking(Counted):
     def in_order(sys):
         first, second = sys.worker
         return implies(second.done, first.done)
+
+    @action_invariant
+    def second_after_first(old, new):
+        (first, second), (_, second_now) = old.worker, new.worker
+        return implies(second_now.done & ~second.done, first.done)
 
 
 # ---------------------------------------------------------------------------- zip
@@ -220,6 +227,11 @@ class Symmetric(Counted):
     @reachable
     def all_done(sys):
         return all_of(w.done for w in sys.worker)
+
+    @action_invariant
+    def done_stays_done(old, new):
+        """Holds (each worker compared with itself across the step: symmetric)."""
+        return all_of(implies(o.done, n.done) for o, n in zip(old.worker, new.worker, strict=True))
 
     @invariant
     def not_all_done(sys):
