@@ -9,7 +9,8 @@ Two searches implement it (`explicit_matrix`, `explicit_tuples`); ``run_explicit
 the numpy one whenever the model compiles to numpy columns (`explicit_compile`) and falls
 back to `runtime.fire` one state at a time otherwise. Symmetry reduction (on by default)
 stores one state per class of states equal up to permuting interchangeable replicas
-(`explicit_symmetry`).
+(`explicit_symmetry`): those of the components `checker.symmetry` proves interchangeable
+for the properties of this run.
 """
 
 from __future__ import annotations
