@@ -265,13 +265,15 @@ class InstanceView:
 
 
 def _note_asymmetry(frame: Frame, attr: str, what: str) -> None:
+    """Remember where model code singled a replica out: an explanation, never the decision."""
     err = error_at_caller(ModelError, "")
     frame.model.note_asymmetry(attr, f"{err.where() or 'model code'} {what}")
 
 
 class Replicas(tuple):
-    """``sys.<component>`` for a replicated component: iterate it, or index it (which
-    singles one replica out, so the engines stop treating the replicas as symmetric)."""
+    """``sys.<component>`` for a replicated component: iterate it, or index it. An index is
+    noted (`ModelInstance.note_asymmetry`) only to explain, in the output, why the replicas
+    were not reduced: whether they are interchangeable is decided by `checker.symmetry`."""
 
     def __new__(cls, frame: Frame, attr: str, views: list[InstanceView]) -> Replicas:
         self = super().__new__(cls, views)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..model import Instance
 from ..state_store import KeyLayout, VisitedStore
 from .explicit_common import Search, State, concrete_trace
 from .explicit_compile import Compiled, CompiledStep, _broadcast
@@ -52,11 +53,12 @@ class _Move:
 
 
 class MatrixSearch:
-    def __init__(self, compiled: Compiled, search: Search, symmetry: bool):
+    def __init__(self, compiled: Compiled, search: Search, groups: list[list[Instance]]):
+        """``groups``: interchangeable replicas (`checker.symmetry.decide`), [] for no reduction."""
         self.c = compiled
         self.s = search
         self.vec = compiled.vectors
-        self.canon = MatrixCanon(compiled.model, self.vec.slot_columns, symmetry)
+        self.canon = MatrixCanon(groups, self.vec.slot_columns)
         self.by_index = {step.transition.index: step for step in compiled.steps}
         search.backend = "numpy"
         search.symmetry = self.canon.active

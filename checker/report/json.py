@@ -59,4 +59,6 @@ def spec_json(sr: SpecResult) -> dict[str, Any]:
         "exit_code": int(sr.exit_code),
         "results": [result_json(r) for r in sr.results],
         "coverage": sr.coverage,
+        # which replicated components were reduced, and why the others were not (checker.symmetry)
+        "symmetry": next((r.extra["symmetry_reduction"] for r in sr.results if "symmetry_reduction" in r.extra), None),
     }

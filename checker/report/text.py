@@ -221,6 +221,9 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
     else:
         head.append(f"  {sr.engine} to depth {sr.depth}, {sr.seconds:.2f}s", style="dim")
     console.print(head)
+    symmetry = next((r.extra["symmetry_reduction"] for r in sr.results if "symmetry_reduction" in r.extra), None)
+    if symmetry and symmetry["summary"]:  # which replicas were reduced, and why others were not
+        console.print(Text(f"  {symmetry['summary']}", style="dim"))
     graph = [r for r in sr.results if r.kind in GRAPH_KINDS and "edges" in r.extra]
     if graph:
         asked = graph[0].extra.get("requested_engine", "explicit")
