@@ -1,0 +1,200 @@
+"""Which values the numpy backend computes exactly: interval analysis before compiling.
+
+numpy's int64 arithmetic wraps silently, and a wrapped product turns a violated guard into
+a false one: a wrong "holds". So the compiled code is only used where it is exact, and that
+is proved, not hoped for:
+
+- Every flat column has an interval: its declared bounds, or for an unbounded ``Int``
+  ``[-L, L]`` (intersected with a one-sided declared bound), ``L = 2**k``.
+- `Ranges` propagates intervals through every term the compiler translates, the way the
+  generated numpy code evaluates it (``a + b + c`` as ``(a + b) + c``: each partial sum
+  too), and fails if any integer (a constant included) may leave the int64 range.
+- `exact_limit` picks the largest ``L`` (at most `state_store.VALUE_LIMIT`, what a packed
+  key can hold) for which no term may overflow. Inside ``[-L, L]`` every computed value is
+  exact; at run time the search checks each new value of an unbounded column against
+  ``[-L, L]`` (`Compiled.check_values`), and a value outside it raises `Exceeds` (the value
+  itself is still exact: the analysis covered the step that made it).
+- No ``L`` at all (a constant such as ``10**19``; bounded columns whose product may not fit
+  64 bits) raises `Exceeds` before the search starts.
+
+`Exceeds` tells the engine to search with exact Python integers instead (the ``python``
+backend), and to say so in the result (`Exceeds.note`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import z3
+
+from ..state_store import VALUE_LIMIT
+
+INT64_MAX = 2**63 - 1  # the analysis also keeps away from -2**63, whose negation wraps
+MAX_EXPONENT = VALUE_LIMIT.bit_length() - 1
+
+Interval = tuple[int, int]
+
+
+class Exceeds(Exception):
+    """Some value may not fit the numpy backend's 64-bit integers; ``why`` says which."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
+
+    @property
+    def note(self) -> str:
+        return f"numpy backend: values may exceed 64 bits ({self.why}); searched with exact Python integers"
+
+
+class _Unsafe(Exception):
+    def __init__(self, term: z3.ExprRef, interval: Interval | None):
+        super().__init__(str(term))
+        self.term, self.interval = term, interval
+
+
+def _fits(iv: Interval) -> bool:
+    return -INT64_MAX <= iv[0] and iv[1] <= INT64_MAX
+
+
+def _add(a: Interval, b: Interval) -> Interval:
+    return a[0] + b[0], a[1] + b[1]
+
+
+def _sub(a: Interval, b: Interval) -> Interval:
+    return a[0] - b[1], a[1] - b[0]
+
+
+def _mul(a: Interval, b: Interval) -> Interval:
+    corners = (a[0] * b[0], a[0] * b[1], a[1] * b[0], a[1] * b[1])
+    return min(corners), max(corners)
+
+
+def _magnitude(iv: Interval) -> int:
+    return max(abs(iv[0]), abs(iv[1]))
+
+
+_FOLD = {z3.Z3_OP_ADD: _add, z3.Z3_OP_SUB: _sub, z3.Z3_OP_MUL: _mul}
+
+
+class Ranges:
+    """Intervals of integer terms over input constants with the intervals ``inputs``
+    (z3 constant name -> interval; Bool inputs are absent). `of` raises `_Unsafe` where a
+    term, or a partial result numpy computes on the way, may leave the int64 range."""
+
+    def __init__(self, inputs: dict[str, Interval]):
+        self.inputs = inputs
+        self.memo: dict[int, Interval | None] = {}
+        self.alive: list[z3.ExprRef] = []  # an AST id is reused once its term is freed: keep them
+
+    def of(self, e: z3.ExprRef) -> Interval | None:
+        """The interval of ``e`` (None for a Bool term, after checking its integer subterms)."""
+        key = e.get_id()
+        if key in self.memo:
+            return self.memo[key]
+        iv = self._interval(e)
+        if iv is not None and not _fits(iv):
+            raise _Unsafe(e, iv)
+        self.memo[key] = iv
+        self.alive.append(e)
+        return iv
+
+    def _interval(self, e: z3.ExprRef) -> Interval | None:
+        if z3.is_int_value(e):
+            v = e.as_long()
+            return v, v
+        args = [self.of(c) for c in e.children()]
+        if not z3.is_int(e):
+            if not z3.is_bool(e):
+                raise _Unsafe(e, None)  # (not translated either: the emitter says why)
+            return None
+        k = e.decl().kind()
+        if k == z3.Z3_OP_UNINTERPRETED and e.num_args() == 0:
+            iv = self.inputs.get(e.decl().name())
+            if iv is None:
+                raise _Unsafe(e, None)
+            return iv
+        ints = [a for a in args if a is not None]
+        if k in _FOLD and len(ints) == len(args) and ints:
+            acc = ints[0]
+            for b in ints[1:]:  # left to right, like the generated ``(a + b + c)``
+                acc = _FOLD[k](acc, b)
+                if not _fits(acc):
+                    raise _Unsafe(e, acc)
+            return acc
+        if k == z3.Z3_OP_UMINUS and len(ints) == 1:
+            return -ints[0][1], -ints[0][0]
+        if k == z3.Z3_OP_ITE and len(ints) == 2:
+            return min(ints[0][0], ints[1][0]), max(ints[0][1], ints[1][1])
+        if k == z3.Z3_OP_IDIV and len(ints) == 2:
+            # |a div b| <= |a| for b != 0, and div by 0 is 0 (`explicit_compile._div`)
+            m = _magnitude(ints[0])
+            return -m, m
+        if k == z3.Z3_OP_MOD and len(ints) == 2:
+            return 0, max(0, _magnitude(ints[1]) - 1)  # never negative; mod by 0 is 0
+        raise _Unsafe(e, None)
+
+
+def column_interval(lo: int | None, hi: int | None, limit: int) -> Interval:
+    """A column's values: its declared bounds, each missing one replaced by +-``limit``."""
+    return (lo if lo is not None else -limit), (hi if hi is not None else limit)
+
+
+def _describe(term: z3.ExprRef, interval: Interval | None, names: dict[str, str]) -> str:
+    if z3.is_int_value(term):
+        return f"the constant {term.as_long()} does not fit 64 bits"
+    text = str(term)
+    for internal, shown in sorted(names.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(internal, shown)
+    text = " ".join(text.split())
+    if len(text) > 80:
+        text = text[:77] + "..."
+    if interval is None:
+        return f"no 64-bit bound for {text}"
+    lo, hi = interval
+    return f"{text} may reach {hi if abs(hi) >= abs(lo) else lo}"
+
+
+def exact_limit(
+    terms: Iterable[z3.ExprRef],
+    columns: list[tuple[int | None, int | None]],
+    names: list[list[str]],
+    shown: list[str],
+) -> tuple[int, Ranges]:
+    """The largest ``L = 2**k`` (``k <= MAX_EXPONENT``) such that, with every unbounded column
+    in ``[-L, L]``, no term of ``terms`` may leave the int64 range; and the `Ranges` at that
+    ``L``. ``columns`` are the flat columns' declared bounds (Bool, enum and set columns
+    included: their bounds are 0..1 or the enum ids), ``names[j]`` the z3 constant names of
+    column ``j`` (current and next state), ``shown[j]`` its name in the model. Raises
+    `Exceeds` when there is no such ``L``."""
+    terms = list(terms)
+    display = {n: shown[j] for j, ns in enumerate(names) for n in ns}
+    for j, (lo, hi) in enumerate(columns):
+        for bound in (lo, hi):
+            if bound is not None and abs(bound) > VALUE_LIMIT:
+                raise Exceeds(f"{shown[j]} is declared up to {bound}")
+
+    def attempt(k: int) -> Ranges:
+        limit = 1 << k
+        ranges = Ranges(
+            {n: column_interval(lo, hi, limit) for (lo, hi), ns in zip(columns, names, strict=True) for n in ns}
+        )
+        for t in terms:
+            ranges.of(t)
+        return ranges
+
+    unbounded = any(lo is None or hi is None for lo, hi in columns)
+    try:
+        best = attempt(0)
+    except _Unsafe as err:
+        raise Exceeds(_describe(err.term, err.interval, display)) from None
+    if not unbounded:
+        return VALUE_LIMIT, best
+    good, bad = 0, MAX_EXPONENT + 1  # attempt(good) succeeds; bad is out of reach or fails
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        try:
+            best, good = attempt(mid), mid
+        except _Unsafe:
+            bad = mid
+    return 1 << good, best  # ``best`` is attempt(good): later attempts all failed

@@ -1,0 +1,131 @@
+"""Models whose values leave the 64-bit range: every engine must compute them exactly.
+
+* ``ProductGuard``: ``x`` and ``y`` are set to 3e9 and 4e9 (two steps); ``alarm`` fires when
+  ``x * y > 10**19`` (1.2e19 is: exact arithmetic says so, int64 wraps it to a negative
+  number). ``quiet`` is violated in 3 steps.
+* ``Squarer``: an unbounded ``Int`` squared while it is below 2**40: 2, 4, 16, 256, 65536,
+  2**32, 2**64 (7 states, 6 squarings; 2**64 does not fit 64 bits). ``below_2_62`` is violated
+  and ``huge`` witnessed in 6 steps, ``halt`` fires once (from 2**64); ``positive`` holds.
+* ``BigCounter``: a counter set to ``start`` (near 2**61 or 2**63) that may climb 5 past it
+  or reset: ``can_reset`` (recoverable) holds; ``reaches_top`` (eventually, under weak
+  fairness of ``climb`` and ``mark``) is violated by resetting forever (begin, then a
+  climb/reset cycle); ``past_start`` is witnessed in 5 steps and ``mark`` fires.
+"""
+
+from __future__ import annotations
+
+from checker import Bool, Int, Model, Param, Process, action, eventually, invariant, reachable, recoverable, require
+
+
+class Multiplier(Process):
+    x = Int(init=0)
+    y = Int(init=0)
+    alarm = Bool(init=False)
+
+    @action
+    def set_x(self, sys):
+        require(self.x == 0)
+        self.x = 3_000_000_000
+
+    @action
+    def set_y(self, sys):
+        require(self.y == 0)
+        self.y = 4_000_000_000
+
+    @action
+    def check(self, sys):
+        require((self.x * self.y > 10**19) & ~self.alarm)
+        self.alarm = True
+
+
+class ProductGuard(Model):
+    m = Multiplier()
+
+    @invariant
+    def quiet(sys):
+        """Violated in 3 steps: 3e9 * 4e9 = 1.2e19 > 1e19."""
+        return ~sys.m.alarm
+
+
+class Square(Process):
+    x = Int(init=2)
+    halted = Bool(init=False)
+
+    @action
+    def square(self, sys):
+        require(self.x < 2**40)
+        self.x = self.x * self.x
+
+    @action
+    def halt(self, sys):
+        require((self.x > 2**40) & ~self.halted)
+        self.halted = True
+
+
+class Squarer(Model):
+    s = Square()
+
+    @invariant
+    def below_2_62(sys):
+        """Violated in 6 steps: x reaches 2**64."""
+        return sys.s.x < 2**62
+
+    @invariant
+    def positive(sys):
+        """Holds: a square of a positive number is positive (int64 would wrap 2**64 to 0)."""
+        return sys.s.x > 0
+
+    @reachable
+    def huge(sys):
+        """Witnessed in 6 steps."""
+        return sys.s.x > 2**62
+
+
+class Climber(Process):
+    n = Int(init=0)
+    started = Bool(init=False)
+    top = Bool(init=False)
+
+    @action
+    def begin(self, sys):
+        require(~self.started)
+        self.n = sys.params.start
+        self.started = True
+
+    @action(fair=True)
+    def climb(self, sys):
+        require(self.started & (self.n < sys.params.start + 5))
+        self.n = self.n + 1
+
+    @action
+    def reset(self, sys):
+        require(self.started)
+        self.n = sys.params.start
+
+    @action(fair=True)
+    def mark(self, sys):
+        require((self.n > sys.params.start + 3) & ~self.top)
+        self.top = True
+
+
+class BigCounter(Model):
+    """``start`` 2**61 - 3 (the default) outgrows what the numpy backend holds exactly while
+    searching; 2**63 - 3 makes a constant (``start + 5``) that does not fit 64 bits at all."""
+
+    start = Param(2**61 - 3)
+    c = Climber()
+
+    @recoverable
+    def can_reset(sys):
+        """Holds: reset is enabled in every state after begin."""
+        return sys.c.started & (sys.c.n == sys.params.start)
+
+    @eventually
+    def reaches_top(sys):
+        """Violated: begin, then climb and reset forever (climb is taken infinitely often: fair)."""
+        return sys.c.top
+
+    @reachable
+    def past_start(sys):
+        """Witnessed in 5 steps (begin, climb x4)."""
+        return sys.c.n > sys.params.start + 3
