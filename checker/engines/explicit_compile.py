@@ -35,7 +35,7 @@ from ..errors import InternalError
 from ..model import ModelInstance, Transition, finite_values
 from ..runtime import CONCRETE, evaluate, fire
 from ..types import BoolSort, EnumSort, IntSort, SetSort
-from .explicit_bounds import Exceeds, Interval, column_interval, exact_limit
+from .explicit_bounds import Exceeds, column_interval, exact_limit
 
 
 class Untranslatable(Exception):
@@ -241,9 +241,10 @@ class CompiledStep:
     changed: list[int]  # the flat rows the step may write
     delta: Callable[[Any], tuple[Any, ...]]  # S (enabled states) -> the new values of those rows
     updates: list[Any]  # the z3 terms of those new values
-    #: (position in ``changed``, allowed interval) of the unbounded columns whose new values
-    #: may leave the range the compiled code is exact on (`Compiled.check_values`)
-    watch: list[tuple[int, Interval]]
+    #: (position in ``changed``, lowest, highest allowed value) of the unbounded columns whose
+    #: new values may leave the range the compiled code is exact on (`Compiled.check_values`);
+    #: a side the update cannot cross is None
+    watch: list[tuple[int, int | None, int | None]]
 
 
 class Compiled:
@@ -285,7 +286,7 @@ class Compiled:
                 lo, hi = self.intervals[j]
                 iv = ranges.of(term)
                 if iv is not None and (iv[0] < lo or iv[1] > hi) and (cols[j].lo is None or cols[j].hi is None):
-                    step.watch.append((i, self.intervals[j]))
+                    step.watch.append((i, lo if iv[0] < lo else None, hi if iv[1] > hi else None))
 
     def check_state(self, state: tuple[Any, ...]) -> None:
         """`Exceeds` unless every int of ``state`` lies in the range the compiled code is exact on."""
@@ -298,13 +299,14 @@ class Compiled:
         """`Exceeds` if a new value of an unbounded column (``values[i]`` for ``step.changed[i]``;
         an array or a 0-d constant) left the range the compiled code is exact on. The value
         itself is exact: the analysis covered the step that computed it from states in range."""
-        for i, (lo, hi) in step.watch:
+        for i, lo, hi in step.watch:
             v = values[i]
             if v.size == 0:
                 continue
-            mn, mx = int(np.min(v)), int(np.max(v))
-            if mn < lo or mx > hi:
-                raise self._exceeds(step.changed[i], mn if mn < lo else mx)
+            if lo is not None and (mn := int(np.min(v))) < lo:
+                raise self._exceeds(step.changed[i], mn)
+            if hi is not None and (mx := int(np.max(v))) > hi:
+                raise self._exceeds(step.changed[i], mx)
 
     def _exceeds(self, column: int, value: int) -> Exceeds:
         k = self.limit.bit_length() - 1

@@ -2,7 +2,8 @@
 
 * ``ProductGuard``: ``x`` and ``y`` are set to 3e9 and 4e9 (two steps); ``alarm`` fires when
   ``x * y > 10**19`` (1.2e19 is: exact arithmetic says so, int64 wraps it to a negative
-  number). ``quiet`` is violated in 3 steps.
+  number). ``quiet`` is violated in 3 steps. ``BoundedProduct``: the same with declared
+  bounds up to 5e9 and the threshold 1e18 (a constant that fits: the product does not).
 * ``Squarer``: an unbounded ``Int`` squared while it is below 2**40: 2, 4, 16, 256, 65536,
   2**32, 2**64 (7 states, 6 squarings; 2**64 does not fit 64 bits). ``below_2_62`` is violated
   and ``huge`` witnessed in 6 steps, ``halt`` fires once (from 2**64); ``positive`` holds.
@@ -44,6 +45,36 @@ class ProductGuard(Model):
     @invariant
     def quiet(sys):
         """Violated in 3 steps: 3e9 * 4e9 = 1.2e19 > 1e19."""
+        return ~sys.m.alarm
+
+
+class BoundedMultiplier(Process):
+    x = Int(init=0, min=0, max=5_000_000_000)
+    y = Int(init=0, min=0, max=5_000_000_000)
+    alarm = Bool(init=False)
+
+    @action
+    def set_x(self, sys):
+        require(self.x == 0)
+        self.x = 3_000_000_000
+
+    @action
+    def set_y(self, sys):
+        require(self.y == 0)
+        self.y = 4_000_000_000
+
+    @action
+    def check(self, sys):
+        require((self.x * self.y > 10**18) & ~self.alarm)
+        self.alarm = True
+
+
+class BoundedProduct(Model):
+    m = BoundedMultiplier()
+
+    @invariant
+    def quiet(sys):
+        """Violated in 3 steps: every constant fits 64 bits, the product (up to 2.5e19) may not."""
         return ~sys.m.alarm
 
 
