@@ -27,7 +27,7 @@ from checker.results import PropertyResult, Verdict
 from checker.state_store import VALUE_LIMIT, KeyLayout
 from checker.trace import replay
 from tests.conftest import run_cli
-from tests.models.overflow import BigCounter, BoundedProduct, ProductGuard, Squarer
+from tests.models.overflow import BigCounter, BoundedProduct, Indexed, ProductGuard, Squarer
 
 NOTE = "numpy backend: values may exceed 64 bits"
 
@@ -113,6 +113,22 @@ def test_squarer_bmc_agrees() -> None:
 def test_small_values_stay_on_numpy_without_a_note() -> None:
     r = assert_same_as_python(BigCounter, start=100)["past_start"]
     assert r.extra["backend"] == "numpy" and "backend_note" not in r.extra and NOTE not in r.reason
+
+
+# ---------------------------------------------------------------------------- array indices, set bits
+def test_array_index_and_set_element_from_a_square() -> None:
+    """int64 would wrap x * x and write the wrong cell: ``middle_cell_small`` was reported
+    holds (exhaustive) before; it is violated in 4 steps."""
+    ours = assert_same_as_python(Indexed)
+    assert summary(ours) == {
+        "middle_cell_small": (Verdict.VIOLATED, 4),
+        "tag_two": (Verdict.WITNESSED, 2),
+        "tag_one": (Verdict.UNREACHABLE, None),
+    }
+    assert all(NOTE in r.reason and "indexer.x reached 4294967295" in r.reason for r in ours.values())
+    small = assert_same_as_python(Indexed, start=5, stride=3)
+    assert all(r.extra["backend"] == "numpy" for r in small.values())
+    assert small["middle_cell_small"].verdict is Verdict.HOLDS and small["tag_one"].verdict is Verdict.WITNESSED
 
 
 # ---------------------------------------------------------------------------- graph properties

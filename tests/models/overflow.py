@@ -15,7 +15,22 @@
 
 from __future__ import annotations
 
-from checker import Bool, Int, Model, Param, Process, action, eventually, invariant, reachable, recoverable, require
+from checker import (
+    Array,
+    Bool,
+    Int,
+    Model,
+    Param,
+    Process,
+    Set,
+    Store,
+    action,
+    eventually,
+    invariant,
+    reachable,
+    recoverable,
+    require,
+)
 
 
 class Multiplier(Process):
@@ -160,3 +175,48 @@ class BigCounter(Model):
     def past_start(sys):
         """Witnessed in 5 steps (begin, climb x4)."""
         return sys.c.n > sys.params.start + 3
+
+
+class Table(Store):
+    cells = Array(Int(), size=3, init=0)
+    tags = Set(Int(min=0, max=3))  # finite: one bit column per element
+
+
+class Indexer(Process):
+    x = Int(init=0)
+
+    @action
+    def begin(self, sys):
+        require(self.x == 0)
+        self.x = sys.params.start
+
+    @action
+    def grow(self, sys):
+        """Writes at an index computed from a square, tags an element computed the same way."""
+        require((self.x != 0) & (self.x < sys.params.start + 3 * sys.params.stride))
+        sys.cells[(self.x * self.x) % 3] = self.x
+        sys.tags.add((self.x * self.x + 1) % 4)
+        self.x = self.x + sys.params.stride
+
+
+class Indexed(Model):
+    """Array indices and set elements computed from ``x * x``: with ``start`` 2**31 - 1 and
+    ``stride`` 2**31 the squares leave int64 (numpy would index the wrong cell); with small
+    values the numpy backend computes them exactly."""
+
+    start = Param(2**31 - 1)
+    stride = Param(2**31)
+    table = Table()
+    indexer = Indexer()
+
+    @invariant
+    def middle_cell_small(sys):
+        return sys.cells[1] < 2**32
+
+    @reachable
+    def tag_two(sys):
+        return sys.tags.contains(2)
+
+    @reachable
+    def tag_one(sys):
+        return sys.tags.contains(1)
