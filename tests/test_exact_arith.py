@@ -131,6 +131,14 @@ def test_array_index_and_set_element_from_a_square() -> None:
     assert small["middle_cell_small"].verdict is Verdict.HOLDS and small["tag_one"].verdict is Verdict.WITNESSED
 
 
+def test_exact_ranges_are_per_column() -> None:
+    """``x * x`` limits ``x`` to 2**31; the cells, which only copy ``x``, keep the maximum."""
+    c = Compiled(Indexed.build(), list(Indexed.build().properties))
+    limits = {c.shown[j]: k for j, k in enumerate(c.limits) if c.vectors.columns[j].kind == "int"}
+    assert limits == {"cells[0]": VALUE_LIMIT, "cells[1]": VALUE_LIMIT, "cells[2]": VALUE_LIMIT, "indexer.x": 2**31}
+    assert c.vectors.columns[0].lo is None  # (the cells are unbounded Ints too)
+
+
 # ---------------------------------------------------------------------------- graph properties
 @pytest.mark.parametrize(("start", "why"), [(2**61 - 3, "c.n reached 2305843009213693953"), (2**63 - 3, "constant")])
 def test_graph_properties_beyond_int64(start: int, why: str) -> None:

@@ -9,8 +9,8 @@ is proved, not hoped for:
 - `Ranges` propagates intervals through every term the compiler translates, the way the
   generated numpy code evaluates it (``a + b + c`` as ``(a + b) + c``: each partial sum
   too), and fails if any integer (a constant included) may leave the int64 range.
-- `exact_limit` picks the largest ``L`` (at most `state_store.VALUE_LIMIT`, what a packed
-  key can hold) for which no term may overflow. Inside ``[-L, L]`` every computed value is
+- `exact_limits` picks, per column, the largest ``L`` (at most `state_store.VALUE_LIMIT`,
+  what a packed key can hold) for which no term may overflow. Inside ``[-L, L]`` every computed value is
   exact; at run time the search checks each new value of an unbounded column against
   ``[-L, L]`` (`Compiled.check_values`), and a value outside it raises `Exceeds` (the value
   itself is still exact: the analysis covered the step that made it).
@@ -23,7 +23,7 @@ backend), and to say so in the result (`Exceeds.note`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import z3
 
@@ -33,6 +33,8 @@ INT64_MAX = 2**63 - 1  # the analysis also keeps away from -2**63, whose negatio
 MAX_EXPONENT = VALUE_LIMIT.bit_length() - 1
 
 Interval = tuple[int, int]
+
+_SEPARATELY = 64  # with more unbounded columns than this, one common limit only (the analysis is per attempt)
 
 
 class Exceeds(Exception):
@@ -136,8 +138,10 @@ class Ranges:
 
 
 def column_interval(lo: int | None, hi: int | None, limit: int) -> Interval:
-    """A column's values: its declared bounds, each missing one replaced by +-``limit``."""
-    return (lo if lo is not None else -limit), (hi if hi is not None else limit)
+    """A column's values: its declared bounds, a missing one replaced by +-``limit`` (never
+    an empty interval: ``Int(min=2**40)`` with ``limit`` 2**31 holds just 2**40)."""
+    low = lo if lo is not None else min(-limit, hi if hi is not None else -limit)
+    return low, (hi if hi is not None else max(limit, low))
 
 
 def _describe(term: z3.ExprRef, interval: Interval | None, names: dict[str, str]) -> str:
@@ -155,46 +159,74 @@ def _describe(term: z3.ExprRef, interval: Interval | None, names: dict[str, str]
     return f"{text} may reach {hi if abs(hi) >= abs(lo) else lo}"
 
 
-def exact_limit(
+def exact_limits(
     terms: Iterable[z3.ExprRef],
     columns: list[tuple[int | None, int | None]],
     names: list[list[str]],
     shown: list[str],
-) -> tuple[int, Ranges]:
-    """The largest ``L = 2**k`` (``k <= MAX_EXPONENT``) such that, with every unbounded column
-    in ``[-L, L]``, no term of ``terms`` may leave the int64 range; and the `Ranges` at that
-    ``L``. ``columns`` are the flat columns' declared bounds (Bool, enum and set columns
-    included: their bounds are 0..1 or the enum ids), ``names[j]`` the z3 constant names of
-    column ``j`` (current and next state), ``shown[j]`` its name in the model. Raises
-    `Exceeds` when there is no such ``L``."""
+) -> tuple[list[int], Ranges]:
+    """Per flat column, a limit ``L = 2**k`` (``k <= MAX_EXPONENT``) such that, with every
+    unbounded column within ``[-L, L]`` (`column_interval`), no term of ``terms`` may leave
+    the int64 range; and the `Ranges` under those limits. ``columns`` are the flat columns'
+    declared bounds (Bool, enum and set columns included: 0..1 or the enum ids), ``names[j]``
+    the z3 constant names of column ``j`` (current and next state), ``shown[j]`` its name in
+    the model. Raises `Exceeds` when even ``L = 1`` does not make every term fit.
+
+    The limits are first raised together (the largest common one), then, where that stops
+    short of the maximum, one column at a time: a product of two columns then does not hold
+    back a third column that only counts."""
     terms = list(terms)
     display = {n: shown[j] for j, ns in enumerate(names) for n in ns}
     for j, (lo, hi) in enumerate(columns):
         for bound in (lo, hi):
             if bound is not None and abs(bound) > VALUE_LIMIT:
                 raise Exceeds(f"{shown[j]} is declared up to {bound}")
+    free = {j for j, (lo, hi) in enumerate(columns) if lo is None or hi is None}
 
-    def attempt(k: int) -> Ranges:
-        limit = 1 << k
+    def attempt(exponents: list[int]) -> Ranges:
         ranges = Ranges(
-            {n: column_interval(lo, hi, limit) for (lo, hi), ns in zip(columns, names, strict=True) for n in ns}
+            {
+                n: column_interval(lo, hi, 1 << k)
+                for (lo, hi), ns, k in zip(columns, names, exponents, strict=True)
+                for n in ns
+            }
         )
         for t in terms:
             ranges.of(t)
         return ranges
 
-    unbounded = any(lo is None or hi is None for lo, hi in columns)
+    def highest(start: int, trial: Callable[[int], list[int]]) -> tuple[int, Ranges | None]:
+        """The largest k in start..MAX_EXPONENT whose ``trial(k)`` passes (``start`` passes)."""
+        good, bad, found = start, MAX_EXPONENT + 1, None
+        while bad - good > 1:
+            mid = (good + bad) // 2
+            try:
+                found, good = attempt(trial(mid)), mid
+            except _Unsafe:
+                bad = mid
+        return good, found
+
+    def together(k: int) -> list[int]:
+        return [k if j in free else MAX_EXPONENT for j in range(len(columns))]
+
+    try:  # the common case first: no limit below the maximum (one pass over the terms)
+        return [1 << k for k in together(MAX_EXPONENT)], attempt(together(MAX_EXPONENT))
+    except _Unsafe as err:
+        if not free:  # nothing to narrow: some term may overflow whatever the state
+            raise Exceeds(_describe(err.term, err.interval, display)) from None
     try:
-        best = attempt(0)
+        best = attempt(together(0))
     except _Unsafe as err:
         raise Exceeds(_describe(err.term, err.interval, display)) from None
-    if not unbounded:
-        return VALUE_LIMIT, best
-    good, bad = 0, MAX_EXPONENT + 1  # attempt(good) succeeds; bad is out of reach or fails
-    while bad - good > 1:
-        mid = (good + bad) // 2
-        try:
-            best, good = attempt(mid), mid
-        except _Unsafe:
-            bad = mid
-    return 1 << good, best  # ``best`` is attempt(good): later attempts all failed
+    common, found = highest(0, together)
+    exponents, best = together(common), found or best
+    if common < MAX_EXPONENT and len(free) <= _SEPARATELY:
+        for j in sorted(free):
+
+            def alone(k: int, j: int = j, base: list[int] = exponents) -> list[int]:
+                return [k if i == j else e for i, e in enumerate(base)]
+
+            k, found = highest(exponents[j], alone)
+            if found is not None:  # (``best`` always matches ``exponents``)
+                exponents, best = alone(k), found
+    return [1 << k for k in exponents], best

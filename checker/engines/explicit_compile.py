@@ -16,7 +16,7 @@ is re-run with `runtime.fire`, which raises the located `ModelError`.
 
 int64 arithmetic wraps silently, so every translated term goes through the interval
 analysis of `explicit_bounds` first: the compiled code runs only on states whose unbounded
-columns lie within the proved-exact range (`Compiled.limit`), which the search checks as
+columns lie within the proved-exact ranges (`Compiled.limits`), which the search checks as
 values are written (`Compiled.check_values`); anything else raises `Exceeds`, and the
 engine searches with exact Python integers instead.
 """
@@ -35,7 +35,7 @@ from ..errors import InternalError
 from ..model import ModelInstance, Transition, finite_values
 from ..runtime import CONCRETE, evaluate, fire
 from ..types import BoolSort, EnumSort, IntSort, SetSort
-from .explicit_bounds import Exceeds, column_interval, exact_limit
+from .explicit_bounds import Exceeds, column_interval, exact_limits
 
 
 class Untranslatable(Exception):
@@ -279,8 +279,8 @@ class Compiled:
         self.shown = [self.model.slots[c.slot].name + (f"∋{c.elem!r}" if c.kind == "bit" else "") for c in cols]
         bounds = [(c.lo, c.hi) for c in cols]
         both = [[a, b] for a, b in zip(names, names2, strict=True)]
-        self.limit, ranges = exact_limit(self._terms, bounds, both, self.shown)
-        self.intervals = [column_interval(lo, hi, self.limit) for lo, hi in bounds]
+        self.limits, ranges = exact_limits(self._terms, bounds, both, self.shown)
+        self.intervals = [column_interval(lo, hi, k) for (lo, hi), k in zip(bounds, self.limits, strict=True)]
         for step in self.steps:
             for i, (j, term) in enumerate(zip(step.changed, step.updates, strict=True)):
                 lo, hi = self.intervals[j]
@@ -309,7 +309,7 @@ class Compiled:
                 raise self._exceeds(step.changed[i], mx)
 
     def _exceeds(self, column: int, value: int) -> Exceeds:
-        k = self.limit.bit_length() - 1
+        k = self.limits[column].bit_length() - 1
         why = f"{self.shown[column]} reached {value}, beyond the +-2**{k} on which this model's arithmetic is exact"
         return Exceeds(why)
 
