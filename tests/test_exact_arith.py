@@ -27,7 +27,15 @@ from checker.results import PropertyResult, Verdict
 from checker.state_store import VALUE_LIMIT, KeyLayout
 from checker.trace import replay
 from tests.conftest import run_cli
-from tests.models.overflow import BigCounter, BoundedProduct, Indexed, ProductGuard, Squarer
+from tests.models.overflow import (
+    BigCounter,
+    BoundedProduct,
+    Indexed,
+    ProductGuard,
+    Sentinel,
+    Squarer,
+    WideConstant,
+)
 
 NOTE = "numpy backend: values may exceed 64 bits"
 
@@ -69,7 +77,8 @@ def test_product_beyond_int64_is_a_violation_in_every_engine() -> None:
     ours = assert_same_as_python(ProductGuard)["quiet"]
     assert ours.verdict is Verdict.VIOLATED and len(ours.trace) == 3
     assert ours.extra["backend"] == "python"
-    assert ours.reason.startswith(NOTE) and "the constant 10000000000000000000 does not fit 64 bits" in ours.reason
+    # x * y > 10**19 is decided in 64 bits while x * y fits (x, y within 2**31); x = 3e9 is not
+    assert ours.reason.startswith(NOTE) and "m.x reached 3000000000, beyond the +-2**31" in ours.reason
     assert "m.check" in fired(ours) and ours.extra["coverage"]["never"] == []
     (bmc,) = run_bmc(ProductGuard.build(), ["quiet"], 5)
     assert bmc.verdict is Verdict.VIOLATED and len(bmc.trace) == 3
@@ -83,6 +92,18 @@ def test_bounded_product_that_may_not_fit_is_refused_before_compiling() -> None:
         Compiled(BoundedProduct.build(), ["quiet"])
     ours = assert_same_as_python(BoundedProduct)["quiet"]
     assert ours.verdict is Verdict.VIOLATED and len(ours.trace) == 3 and NOTE in ours.reason
+
+
+def test_wide_constants() -> None:
+    """A constant beyond 64 bits inside arithmetic: no numpy at all. In a comparison with a
+    term that provably fits 64 bits: decided, and the numpy backend stays in use."""
+    with pytest.raises(Exceeds, match="the constant 18446744073709551616 does not fit 64 bits"):
+        Compiled(WideConstant.build(), ["below_2_65"])
+    wide = assert_same_as_python(WideConstant)["below_2_65"]
+    assert wide.verdict is Verdict.VIOLATED and len(wide.trace) == 2 and NOTE in wide.reason
+    sentinel = assert_same_as_python(Sentinel)
+    assert summary(sentinel) == {"a_below_sentinel": (Verdict.HOLDS, None), "a_beyond": (Verdict.UNREACHABLE, None)}
+    assert all(r.extra["backend"] == "numpy" and NOTE not in r.reason for r in sentinel.values())
 
 
 # ---------------------------------------------------------------------------- squaring an unbounded Int
@@ -140,10 +161,12 @@ def test_exact_ranges_are_per_column() -> None:
 
 
 # ---------------------------------------------------------------------------- graph properties
-@pytest.mark.parametrize(("start", "why"), [(2**61 - 3, "c.n reached 2305843009213693953"), (2**63 - 3, "constant")])
+@pytest.mark.parametrize(
+    ("start", "why"), [(2**61 - 3, "c.n reached 2305843009213693953"), (2**63 - 3, "c.n reached 9223372036854775805")]
+)
 def test_graph_properties_beyond_int64(start: int, why: str) -> None:
-    """At 2**61 - 3 the numpy graph build meets a value it cannot hold exactly; at 2**63 - 3 a
-    constant (start + 5) does not fit int64 at all: both build the graph exactly instead."""
+    """The numpy graph build meets a value beyond what it holds exactly (2**61) midway, or
+    (2**63 - 3) in the first step: both build the graph with exact integers instead."""
     ours = assert_same_as_python(BigCounter, start=start)
     assert ours["can_reset"].verdict is Verdict.HOLDS
     assert ours["reaches_top"].verdict is Verdict.VIOLATED and ours["reaches_top"].trace.kind == "lasso"

@@ -79,6 +79,33 @@ def _magnitude(iv: Interval) -> int:
 _FOLD = {z3.Z3_OP_ADD: _add, z3.Z3_OP_SUB: _sub, z3.Z3_OP_MUL: _mul}
 
 
+_COMPARE = {
+    z3.Z3_OP_LE: lambda a, b: a <= b,
+    z3.Z3_OP_LT: lambda a, b: a < b,
+    z3.Z3_OP_GE: lambda a, b: a >= b,
+    z3.Z3_OP_GT: lambda a, b: a > b,
+    z3.Z3_OP_EQ: lambda a, b: a == b,
+}
+
+
+def wide_comparison(e: z3.ExprRef) -> tuple[bool, z3.ExprRef] | None:
+    """For ``t op C`` (or ``C op t``) with a constant ``C`` beyond the int64 range: its value
+    whenever ``t`` is within that range (the same for every such ``t``: 0 stands for them),
+    and ``t``. The compiler emits the value; `Ranges` proves ``t`` within the range, or the
+    model is not compiled. ``x < 10**30`` is then exact in 64 bits, not a reason to give up."""
+    if not z3.is_app(e) or e.num_args() != 2 or e.decl().kind() not in _COMPARE:
+        return None
+    a, b = e.children()
+    if not (z3.is_int(a) and z3.is_int(b)):
+        return None
+    compare = _COMPARE[e.decl().kind()]
+    if z3.is_int_value(b) and not z3.is_int_value(a) and not _fits((b.as_long(), b.as_long())):
+        return bool(compare(0, b.as_long())), a
+    if z3.is_int_value(a) and not z3.is_int_value(b) and not _fits((a.as_long(), a.as_long())):
+        return bool(compare(a.as_long(), 0)), b
+    return None
+
+
 class Ranges:
     """Intervals of integer terms over input constants with the intervals ``inputs``
     (z3 constant name -> interval; Bool inputs are absent). `of` raises `_Unsafe` where a
@@ -105,6 +132,10 @@ class Ranges:
         if z3.is_int_value(e):
             v = e.as_long()
             return v, v
+        wide = wide_comparison(e)
+        if wide is not None:
+            self.of(wide[1])  # the other side must fit: then the comparison is decided
+            return None
         args = [self.of(c) for c in e.children()]
         if not z3.is_int(e):
             if not z3.is_bool(e):

@@ -35,7 +35,7 @@ from ..errors import InternalError
 from ..model import ModelInstance, Transition, finite_values
 from ..runtime import CONCRETE, evaluate, fire
 from ..types import BoolSort, EnumSort, IntSort, SetSort
-from .explicit_bounds import Exceeds, column_interval, exact_limits
+from .explicit_bounds import Exceeds, column_interval, exact_limits, wide_comparison
 
 
 class Untranslatable(Exception):
@@ -187,6 +187,9 @@ class _Emitter:
                 raise Untranslatable(f"unknown constant {name}")
             arg, row, is_bool = self.inputs[name]
             return f"({arg}[{row}] != 0)" if is_bool else f"{arg}[{row}]"
+        wide = wide_comparison(e)
+        if wide is not None:  # decided, given the interval analysis that `Compiled` runs afterwards
+            return str(wide[0])
         args = [self.expr(c) for c in e.children()]
         if k in _NARY:
             return "(" + _NARY[k].join(args) + ")"

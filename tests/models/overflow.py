@@ -27,6 +27,7 @@ from checker import (
     action,
     eventually,
     invariant,
+    ite,
     reachable,
     recoverable,
     require,
@@ -220,3 +221,50 @@ class Indexed(Model):
     @reachable
     def tag_one(sys):
         return sys.tags.contains(1)
+
+
+class Scaler(Process):
+    a = Int(init=0)
+    r = Int(init=0)
+
+    @action
+    def scale(self, sys):
+        """r = a * 2**64: a constant that does not fit 64 bits, inside arithmetic."""
+        require(self.a < 2)
+        self.a = self.a + 1
+        self.r = self.a * 2**64
+
+
+class WideConstant(Model):
+    s = Scaler()
+
+    @invariant
+    def below_2_65(sys):
+        """Violated in 2 steps (r = 2 * 2**64)."""
+        return sys.s.r < 2**65
+
+
+class Stepper(Process):
+    a = Int(init=0)
+
+    @action
+    def step(self, sys):
+        require(self.a < 10**30)  # "no limit": the search ends by the property below, not this guard
+        self.a = ite(self.a < 3, self.a + 1, self.a)
+
+
+class Sentinel(Model):
+    """Comparisons with constants beyond 64 bits (``10**30`` as "no limit"): decided for every
+    value that fits, so the numpy backend stays exact and in use."""
+
+    s = Stepper()
+
+    @invariant
+    def a_below_sentinel(sys):
+        """Holds."""
+        return (sys.s.a < 10**30) & (sys.s.a != 2**64) & (-(10**30) < sys.s.a)
+
+    @reachable
+    def a_beyond(sys):
+        """Unreachable."""
+        return sys.s.a >= 10**20
