@@ -183,14 +183,19 @@ def test_graph_properties_beyond_int64(start: int, why: str) -> None:
 # ---------------------------------------------------------------------------- the CLI shows the note
 def test_note_in_text_and_json_output(tmp_path: Any) -> None:
     spec = tmp_path / "squarer.toml"
-    spec.write_text('model = "tests.models.overflow:Squarer"\n[expect]\npositive = "holds"\n')
+    spec.write_text('model = "tests.models.overflow:Squarer"\n[expect]\npositive = "holds"\nhuge = "witnessed"\n')
     text = run_cli("check", str(spec), "--engine", "explicit")
     assert text.exit_code == 0, text.output
     assert NOTE in " ".join(text.stdout.split())
     data = run_cli("check", str(spec), "--engine", "explicit", "--json")
     assert data.exit_code == 0, data.output
-    (result,) = [r for r in json.loads(data.stdout)["specs"][0]["results"] if r["property"] == "positive"]
-    assert result["verdict"] == "holds" and NOTE in result["reason"]
+    results = {r["property"]: r for r in json.loads(data.stdout)["specs"][0]["results"]}
+    assert results["positive"]["verdict"] == "holds" and results["huge"]["verdict"] == "witnessed"
+    assert all(NOTE in r["reason"] for r in results.values())
+    # a violation's line shows the trace length; the note has a line of its own
+    violated = run_cli("check", str(spec), "--engine", "explicit", "--property", "below_2_62")
+    assert violated.exit_code == 1, violated.output
+    assert "note: " + NOTE in " ".join(violated.stdout.split())
 
 
 # ---------------------------------------------------------------------------- the packed keys
