@@ -236,7 +236,10 @@ def _expressions() -> st.SearchStrategy[str]:
 
 
 MODEL_SOURCE = """
-from checker import Bool, Int, Model, Process, action, invariant, reachable, require, ite
+from checker import Array, Bool, Int, Model, Process, Store, action, invariant, reachable, recoverable, require, ite
+
+class Table(Store):
+    cells = Array(Int(), size=3, init=0)
 
 class P(Process):
     a = Int(init={a})
@@ -253,9 +256,11 @@ class P(Process):
     def compute(self, sys):
         require(~self.done & ({guard}))
         self.r = {expr}
+        sys.cells[({expr}) % 3] = self.a
         self.done = True
 
 class M(Model):
+    table = Table()
     p = P()
 
     @invariant
@@ -265,6 +270,14 @@ class M(Model):
     @reachable
     def negative(sys):
         return sys.p.done & (sys.p.r < 0)
+
+    @reachable
+    def middle_written(sys):
+        return sys.cells[1] != 0
+
+    @recoverable
+    def can_finish(sys):
+        return sys.p.done
 """
 
 
