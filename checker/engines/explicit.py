@@ -30,8 +30,9 @@ from .explicit_tuples import TupleSearch
 from .graph import run_graph
 
 try:  # numpy is what makes the search fast, but the engine runs without it
+    from .explicit_bounds import Exceeds
     from .explicit_compile import Compiled, Untranslatable
-    from .explicit_matrix import MatrixSearch
+    from .explicit_matrix import search_exactly
 except ImportError:  # pragma: no cover - numpy is installed wherever the tests run
     Compiled = None  # type: ignore[assignment,misc]
 
@@ -83,7 +84,7 @@ def run_explicit(
     else:
         decision = no_symmetry(model, "symmetry reduction turned off for this run")
     search = Search(model, list(properties), max_states, started + timeout if timeout else None, progress)
-    compiled = None
+    compiled, note = None, ""
     if backend != "python":
         if Compiled is None:
             if backend == "numpy":
@@ -91,12 +92,14 @@ def run_explicit(
         else:
             try:
                 compiled = Compiled(model, list(properties), enc)
+            except Exceeds as err:  # int64 would not be exact: exact Python integers, and say so
+                note = err.note
             except Untranslatable:
                 if backend == "numpy":
                     raise
     search_started, search_cpu = time.monotonic(), time.process_time()
-    if compiled is not None:
-        MatrixSearch(compiled, search, decision.groups).run()
+    if compiled is not None or note:
+        search = search_exactly(compiled, search, decision.groups, note)
     else:
         TupleSearch(search, decision.groups).run()
     search.search_seconds = time.monotonic() - search_started
@@ -129,6 +132,8 @@ def _results(s: Search, seconds: float, live: list[int], decision: SymmetryDecis
         "key_repacks": s.repacks,
         "coverage": coverage,
     }
+    if s.note:
+        extra["backend_note"] = s.note
     out = []
     for name in s.properties:
         kind = s.model.properties[name].kind
@@ -147,5 +152,7 @@ def _results(s: Search, seconds: float, live: list[int], decision: SymmetryDecis
         else:
             r.depth = s.depth
             r.reason = f"{s.stop or 'search stopped'}: {counts} up to depth {s.depth}, {s.fired} transitions fired"
+        if s.note:  # the reason is what the text and JSON reports show
+            r.reason = f"{r.reason} ({s.note})" if r.reason else s.note
         out.append(r)
     return out

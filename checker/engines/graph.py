@@ -79,6 +79,8 @@ def run_graph(
         "backend": graph.backend,
         "graph_seconds": round(graph.seconds, 4),
     }
+    if graph.note:
+        extra["backend_note"] = graph.note
     counts = f"{graph.nodes:,} states, {graph.edges:,} edges"
     extra["coverage"] = _coverage(model, graph, counts)
     out = []
@@ -93,6 +95,8 @@ def run_graph(
                 r.verdict, r.reason = Verdict.HOLDS, f"exhaustive state graph: {counts}"
             else:
                 r.verdict, r.trace, r.depth, r.checked = Verdict.VIOLATED, trace, len(trace), True
+        if graph.note:  # the reason is what the text and JSON reports show
+            r.reason = f"{r.reason} ({graph.note})" if r.reason else graph.note
         r.seconds = time.monotonic() - started
         out.append(r)
     return out

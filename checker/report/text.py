@@ -238,6 +238,9 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
         )
     for r in sr.results:
         console.print(verdict_line(r, sr.depth))
+    # a found trace's line shows its length, not its reason: say there how the search computed
+    for note in dict.fromkeys(r.reason for r in sr.results if r.trace is not None and r.extra.get("backend_note")):
+        console.print(Text(f"  note: {note}", style="dim"))
     if sr.coverage is not None:
         for line in coverage_lines(sr.coverage):
             console.print(line)
