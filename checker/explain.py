@@ -103,6 +103,8 @@ class Explanation:
     stale: list[StaleRead]
     failure: list[Part]
     basis: str = "read/write sets of each step, from re-running the model's actions"
+    #: what could not be explained, and why (the report says so instead)
+    notes: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------- words
@@ -370,6 +372,11 @@ def _raw(value: Any) -> Any:
     return value.raw if isinstance(value, Term) else value
 
 
+def _truth(value: Any) -> bool:
+    """A part's concrete value as a Python bool (a concrete term's raw value is a plain bool)."""
+    return bool(_raw(value))
+
+
 def failing_parts(trace: Trace) -> list[Part]:
     """The parts of the violated property that are false in the last state (see the module docstring)."""
     if trace.property is None or trace.kind not in ("violation", "lasso"):
@@ -404,16 +411,19 @@ def failing_parts(trace: Trace) -> list[Part]:
         parts = [Part(_source(prop.fn) or trace.property, value, {}, reads_of(whole))]
     else:
         texts = _generator_texts(prop.fn)
-        chosen = [p for p in outer.parts if not _raw(p[0])] if outer.name == "all_of" else outer.parts
+        listed = _listed_texts(prop.fn, outer.name, len(outer.parts))
+        # positions, never `list.index`: parts are terms, and `==` on terms builds a term
+        chosen = [
+            (n, p) for n, p in enumerate(outer.parts, start=1) if outer.name != "all_of" or not _truth(p[0])
+        ]
         parts = [
             Part(
-                texts.get(code.co_firstlineno, "") if code else f"part {outer.parts.index(p) + 1} of {outer.name}",
+                texts.get(code.co_firstlineno, "") if code else listed.get(n, f"part {n} of {outer.name}"),
                 _raw(val),
                 {k: _raw(b) for k, b in bindings.items()},
                 reads_of(reads),
             )
-            for p in chosen
-            for val, reads, bindings, code in [p]
+            for n, (val, reads, bindings, code) in chosen
         ]
     for part in parts:
         for name in part.reads:
@@ -446,6 +456,28 @@ def _generator_texts(fn: Any) -> dict[int, str]:
     return out
 
 
+def _listed_texts(fn: Any, fold: str, count: int) -> dict[int, str]:
+    """Part number -> source, when ``fn`` calls ``fold`` exactly once, on a list or tuple of ``count`` items.
+
+    ``all_of([a, b])`` evaluates its items before the call, so they cannot be told apart by
+    their code object; the source is certain only when that call is the one call of its kind.
+    """
+    tree = _tree(fn)
+    if tree is None:
+        return {}
+    calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", None)) == fold
+    ]
+    if len(calls) != 1 or len(calls[0].args) != 1 or not isinstance(calls[0].args[0], ast.List | ast.Tuple):
+        return {}
+    items = calls[0].args[0].elts
+    if len(items) != count or any(isinstance(e, ast.Starred) for e in items):
+        return {}
+    return {n: ast.unparse(e) for n, e in enumerate(items, start=1)}
+
+
 def _tree(fn: Any) -> ast.AST | None:
     try:
         return ast.parse(textwrap.dedent(inspect.getsource(fn)))
@@ -454,4 +486,27 @@ def _tree(fn: Any) -> ast.AST | None:
 
 
 def explain(trace: Trace) -> Explanation:
-    return Explanation(stale_reads(trace), failing_parts(trace))
+    """The stale reads and failing parts of ``trace``; never raises.
+
+    The explanation is a report's extra: whatever goes wrong computing it (model code that
+    behaves differently when re-run, an unforeseen shape of property) drops that half of the
+    explanation with a note in ``basis``, and the verdict and trace are reported as they are.
+    """
+    notes: list[str] = []
+    stale: list[StaleRead] = []
+    failure: list[Part] = []
+    try:
+        stale = stale_reads(trace)
+    except Exception as exc:  # noqa: BLE001 - see the docstring: a report must survive its explanation
+        notes.append(f"no stale-read explanation: computing it failed ({_brief(exc)})")
+    try:
+        failure = failing_parts(trace)
+    except Exception as exc:  # noqa: BLE001
+        notes.append(f"the false parts of the property are not shown: finding them failed ({_brief(exc)})")
+    return Explanation(stale, failure, notes=notes)
+
+
+def _brief(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    text = text if len(text) <= 160 else text[:157] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -165,3 +165,66 @@ def test_a_lasso_labels_where_its_stale_reads_act() -> None:
     assert view.phase(stale) == "in the repeating cycle"
     assert view.phase(replace(stale, act_step=2)) == "in the prefix, before the cycle"
     assert "[in the repeating cycle]" in render([view], "text") and "_(in the repeating cycle)_" in render([view], "md")
+
+
+# ---------------------------------------------------------------------------- folds given a list
+LISTED_FOLD = """
+from checker import Int, Model, Process, action, all_of, any_of, invariant, require
+
+class P(Process):
+    x = Int(init=0, min=0, max=5)
+
+    @action
+    def inc(self, sys):
+        require(self.x < 5)
+        self.x = self.x + 1
+
+class M(Model):
+    p = P()
+
+    @invariant
+    def small(sys):
+        return {fold}([sys.p.x >= 0, sys.p.x < 2])
+"""
+
+
+@pytest.mark.parametrize("fold", ["all_of", "any_of"])
+def test_a_fold_over_a_list_is_explained_and_exits_1(fold: str, tmp_path, monkeypatch) -> None:
+    """The false part not first: `list.index` compared terms with `==` (a term, used as a bool): exit 2."""
+    from tests.conftest import run_cli
+
+    # any_of: both parts false at x == 2; a module name per case (imported modules are cached)
+    parts = "sys.p.x >= 0, sys.p.x < 2" if fold == "all_of" else "sys.p.x < 0, sys.p.x < 2"
+    source = LISTED_FOLD.format(fold=fold).replace("sys.p.x >= 0, sys.p.x < 2", parts)
+    (tmp_path / f"listed_{fold}.py").write_text(source)
+    (tmp_path / "spec.toml").write_text(f'model = "listed_{fold}:M"\n[check]\ndepth = 4\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", str(tmp_path / "spec.toml"))
+    assert result.exit_code == 1, result.output
+    assert "error" not in result.output
+    assert "What makes it false:" in result.output
+    if fold == "all_of":
+        assert "sys.p.x < 2 is false" in result.output and "sys.p.x >= 0 is false" not in result.output
+    else:
+        assert "sys.p.x < 0 is false" in result.output and "sys.p.x < 2 is false" in result.output
+
+
+def test_an_explanation_that_fails_leaves_the_verdict_and_says_so(monkeypatch) -> None:
+    """Explaining is a report's extra: if it raises, the report says what is missing and goes on."""
+    import checker.explain as explain_module
+    from checker.report import render
+    from checker.report.view import from_trace
+
+    def broken(trace: Trace) -> list:
+        raise TypeError("a state value was used as a Python bool")
+
+    monkeypatch.setattr(explain_module, "stale_reads", broken)
+    model = Overdraft.build()
+    trace = trace_of(model, "who1.check", "who2.check", "who2.withdraw", "who1.withdraw", prop="never_overdrawn")
+    view = from_trace(trace)
+    assert view.stale == [] and [p.text for p in view.failure] == ["sys.balance >= 0"]
+    (note,) = view.notes
+    assert note.startswith("no stale-read explanation: computing it failed (TypeError: a state value")
+    for fmt in ("text", "md", "html"):
+        assert "no stale-read explanation: computing it failed" in render([view], fmt)

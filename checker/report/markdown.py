@@ -114,6 +114,8 @@ def trace_md(view: TraceView, all_vars: bool = False, heading: str = "###") -> s
             out += stale_md(s, view.phase(s))
     if view.basis:
         out += [f"<sub>{'Stale reads from ' + view.basis if view.stale else view.basis}.</sub>", ""]
+    for note in view.notes:
+        out += [f"<sub>{note}.</sub>", ""]
     out += ["```mermaid", mermaid(view).rstrip("\n"), "```", ""]
     out += ["| step | instance | action | " + ("state" if all_vars else "changes (old → new)") + " |"]
     out += ["|---:|---|---|---|"]

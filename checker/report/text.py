@@ -189,6 +189,8 @@ def print_view(console: Console, view: TraceView, all_vars: bool = False) -> Non
                 say(f"    - {sentence}")
     if view.basis and (view.stale or not view.replayed or view.basis.startswith("no ")):
         say(f"  ({'stale reads from ' + view.basis if view.stale else view.basis})", "dim")
+    for note in view.notes:
+        say(f"  ({note})", "dim")
 
 
 def print_trace(console: Console, r: PropertyResult, all_vars: bool = False) -> None:
