@@ -179,7 +179,7 @@ def print_view(console: Console, view: TraceView, all_vars: bool = False) -> Non
         for part in view.failure:
             say(f"    {part_line(part)}")
     if view.stale:
-        say(f"  Why: {'a check went stale' if view.stale[0].in_guard else 'a stale read'}", "bold")
+        say(f"  Why: {'a check went stale' if view.stale[0].in_guard else 'an update was lost'}", "bold")
         for n, s in enumerate(view.stale):
             if n:
                 say("")
