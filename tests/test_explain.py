@@ -303,3 +303,16 @@ def test_a_consuming_receive_is_no_stale_check_and_the_cleanup_is_named() -> Non
     assert part.reads == {"plans": frozenset({2}), "served": 1}
     assert part.last_changed["plans"] == (4, "consumer2", "cleanup")
     assert part.last_changed["served"] == (5, "consumer1", "publish")
+
+
+def test_reports_name_a_lost_update_as_such() -> None:
+    from checker.report import render
+    from checker.report.view import from_trace
+
+    model = NonAtomicCounter.build()
+    trace = trace_of(model, "worker1.read", "worker2.read", "worker2.write", "worker1.write", prop="no_lost_update")
+    view = from_trace(trace)
+    text, md, html = (render([view], fmt) for fmt in ("text", "md", "html"))
+    assert "Why: an update was lost" in text and "a check went stale" not in text
+    assert "Why: an update was lost" in md and "overwrites the change to value made at step 3" in md
+    assert "an update was lost" in html
