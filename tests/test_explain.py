@@ -316,3 +316,23 @@ def test_reports_name_a_lost_update_as_such() -> None:
     assert "Why: an update was lost" in text and "a check went stale" not in text
     assert "Why: an update was lost" in md and "overwrites the change to value made at step 3" in md
     assert "an update was lost" in html
+
+
+def test_a_receive_that_also_checked_the_plan_store_names_the_cleanup() -> None:
+    """The same trace where the receive also checked that plan 1 exists: that check (of a set the
+    receive does not change) went stale when consumer2's cleanup deleted plan 1."""
+    model = Consumers.build(check_exists=1)
+    trace = trace_of(
+        model,
+        "consumer1.receive(p=1)",
+        "consumer2.receive(p=2)",
+        "consumer2.publish",
+        "consumer2.cleanup",
+        "consumer1.publish",
+        prop="served_exists",
+    )
+    (stale,) = stale_reads(trace)
+    assert (stale.reader, stale.var, stale.in_guard) == ("consumer1", "plans", True)
+    assert (stale.read_step, stale.writer, stale.write_action, stale.act_step) == (1, "consumer2", "cleanup", 5)
+    assert stale.headline.endswith("and consumer1 acted on the old value at step 5 (`publish`).")
+

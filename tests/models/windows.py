@@ -13,7 +13,9 @@
   publishes it, then cleans up older plans. The first consumer publishes plan 1 after the
   second one's cleanup deleted it. The inbox changed after the first consumer's receive, but
   its receive was atomic: no check went stale. The cause is the cleanup (the failing part of
-  the property names it); no stale read.
+  the property names it); no stale read. With ``check_exists``, the receive also checks the
+  plan store, which the receive does not change: that check went stale when the cleanup
+  deleted the plan, and the explanation says so.
 """
 
 from __future__ import annotations
@@ -115,6 +117,8 @@ class Consumer(Process):
         """Take a plan from the inbox (check and take in one step)."""
         require(self.pc == "idle")
         require(sys.inbox.contains(p))
+        if sys.params.check_exists:
+            require(sys.plans.contains(p))  # a check of the plan store, which the receive does not change
         sys.inbox.discard(p)
         self.plan = p
         self.pc = "publish"
@@ -135,6 +139,7 @@ class Consumer(Process):
 
 
 class Consumers(Model):
+    check_exists = Param(0, min=0, max=1, help="1: the receive also checks that the plan exists")
     store = PlanStore()
     consumer = Consumer(count=2)
 
