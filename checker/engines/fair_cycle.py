@@ -11,10 +11,10 @@ each start state back to itself with every bit set. Every fair cycle passes thro
 witness of each requirement (a state where it is disabled, or the source of an edge that
 fires it), so the starts are the witnesses of the requirement with the fewest; with no
 requirement, every state. Starts are tried in order of their BFS depth, and a search stops at
-the length of the best cycle so far, so a tie goes to the cycle found first. The result may
-pass a state twice only when no fair cycle avoids that (two fair transitions each enabled
-throughout and firing on different loops through a hub); it is never two laps of a shorter
-fair cycle, since that shorter cycle would have been found first.
+the length of the best cycle so far, so a tie goes to the cycle found first. The result
+passes a state twice only when that is shorter than every fair cycle that does not (two
+fair transitions each enabled throughout and firing on different loops through a hub); it
+is never two laps of one cycle, since one lap meets the same requirements in fewer steps.
 
 The search is exact within `SEARCH_BUDGET` edge relaxations. Beyond it (large components
 with many fair transitions) the cycle is built through a witness of each requirement and
