@@ -198,7 +198,11 @@ def failing_parts(trace: Trace) -> list[Part]:
 
     if value:  # e.g. a lasso whose last state satisfies the property: nothing is false here
         return []
-    outer = next((r for r in observer.records if r.depth == 0), None)
+    outer = _outer_fold(prop.fn, observer.records)
+    if outer is not None and outer.name == "any_of" and any(_truth(p[0]) for p in outer.parts):
+        outer = None  # a true any_of is not what made the property false: say only what is certain
+    if outer is not None and outer.name == "all_of" and all(_truth(p[0]) for p in outer.parts):
+        outer = None
     if outer is None:
         whole = {n: f.reads or [] for n, f in enumerate(frames)}
         parts = [Part(_source(prop.fn) or trace.property, value, {}, reads_of(whole))]
@@ -211,7 +215,7 @@ def failing_parts(trace: Trace) -> list[Part]:
         ]
         parts = [
             Part(
-                texts.get(code.co_firstlineno, "") if code else listed.get(n, f"part {n} of {outer.name}"),
+                (texts.get(code.co_firstlineno, "") if code else listed.get(n, "")) or f"part {n} of {outer.name}",
                 _raw(val),
                 {k: _raw(b) for k, b in bindings.items()},
                 reads_of(reads),
@@ -227,6 +231,33 @@ def failing_parts(trace: Trace) -> list[Part]:
             if t is not None:
                 part.last_changed[name] = (t, trace.transitions[t - 1].instance.name, trace.transitions[t - 1].label)
     return parts
+
+
+def _outer_fold(fn: Any, records: list[_Record]) -> _Record | None:
+    """The `all_of`/`any_of` whose value the property returns, or None if that is not certain.
+
+    It is certain when every ``return`` of the property returns a call of one of them
+    directly: the arguments of that call are evaluated before it (folds over a list, or
+    helpers), so it is the last fold at the top level to start. A property that combines
+    folds (``all_of(..) & any_of(..)``) or returns a helper's value has no outer fold here.
+    """
+    tree = _tree(fn)
+    if tree is None:
+        return None
+    returns = [n.value for n in ast.walk(tree) if isinstance(n, ast.Return)]
+    names = {_fold_name(r) for r in returns}
+    top = [r for r in records if r.depth == 0]
+    if not returns or None in names or not top or top[-1].name not in names:
+        return None
+    return top[-1]
+
+
+def _fold_name(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Call):
+        name = getattr(node.func, "id", getattr(node.func, "attr", None))
+        if name in ("all_of", "any_of"):
+            return name
+    return None
 
 
 def _source(fn: Any) -> str:

@@ -191,14 +191,20 @@ class M(Model):
 """
 
 
-@pytest.mark.parametrize("fold", ["all_of", "any_of"])
+@pytest.mark.parametrize("fold", ["all_of", "any_of", "nested"])
 def test_a_fold_over_a_list_is_explained_and_exits_1(fold: str, tmp_path, monkeypatch) -> None:
-    """The false part not first: `list.index` compared terms with `==` (a term, used as a bool): exit 2."""
+    """The false part not first: `list.index` compared terms with `==` (a term, used as a bool): exit 2.
+    ``nested``: the inner any_of over a list runs before the outer all_of; the outer one is explained."""
     from tests.conftest import run_cli
 
     # any_of: both parts false at x == 2; a module name per case (imported modules are cached)
-    parts = "sys.p.x >= 0, sys.p.x < 2" if fold == "all_of" else "sys.p.x < 0, sys.p.x < 2"
-    source = LISTED_FOLD.format(fold=fold).replace("sys.p.x >= 0, sys.p.x < 2", parts)
+    parts = {
+        "all_of": "sys.p.x >= 0, sys.p.x < 2",
+        "any_of": "sys.p.x < 0, sys.p.x < 2",
+        "nested": "sys.p.x >= 0, any_of([sys.p.x < 0, sys.p.x < 2])",
+    }[fold]
+    source = LISTED_FOLD.format(fold="all_of" if fold == "nested" else fold)
+    source = source.replace("sys.p.x >= 0, sys.p.x < 2", parts)
     (tmp_path / f"listed_{fold}.py").write_text(source)
     (tmp_path / "spec.toml").write_text(f'model = "listed_{fold}:M"\n[check]\ndepth = 4\n')
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -209,6 +215,8 @@ def test_a_fold_over_a_list_is_explained_and_exits_1(fold: str, tmp_path, monkey
     assert "What makes it false:" in result.output
     if fold == "all_of":
         assert "sys.p.x < 2 is false" in result.output and "sys.p.x >= 0 is false" not in result.output
+    elif fold == "nested":
+        assert "any_of([sys.p.x < 0, sys.p.x < 2]) is false" in result.output and "part " not in result.output
     else:
         assert "sys.p.x < 0 is false" in result.output and "sys.p.x < 2 is false" in result.output
 
