@@ -74,8 +74,10 @@ to a stale read's sentences.
 
 The **failure** of a property is found by evaluating it concretely on the last state (two
 for an action invariant) while recording reads: the parts of its outermost `all_of` that
-are false (every part of an `any_of`), each with its bindings, the slots it read, and the
-step that last changed each of them.
+are false (every part of a false `any_of`), each with its bindings, the slots it read, and
+the step that last changed each of them. The outermost fold is the one the property
+returns, known only when every ``return`` is a direct call of one; otherwise (``a & b``, a
+helper's value) the whole property is the one part shown.
 """
 
 from __future__ import annotations
