@@ -124,6 +124,8 @@ def test_dns_race_explained_in_plain_words(dns_traces: dict[str, Trace]) -> None
     assert f"{stale.reader} acted on the stale check" in words and "its guard did not look at endpoint_plan[0]" in words
     # and the other's cleanup deleted the plan the first one wrote (before or after its write)
     written = dns_traces["endpoint_never_empty"].states[stale.act_step][model_slot(dns_traces, "endpoint_plan[0]")]
+    assert written < stale.written  # the reader wrote its older plan over the newer one
+    assert f"set endpoint_plan[0] {stale.written} → {written}" in stale.sentences[2]
     consequence = stale.sentences[-1]
     assert f"{stale.writer}'s `cleanup`" in consequence and f"removed {written} from plans" in consequence
     assert "had just written" in consequence or "had already removed" in consequence
