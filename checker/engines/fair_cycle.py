@@ -173,22 +173,22 @@ def _walk_nodes(comp: _Component, start: int, steps: list[int]) -> list[int]:
 
 def _shorten(comp: _Component, nodes: list[int], steps: list[int]) -> FairCycle:
     """Cut sub-walks between two visits of one state while the rest stays fair (see the module docstring)."""
-    changed = True
-    while changed:
-        changed = False
-        n = len(nodes)
-        for i in range(n):
-            for j in range(i + 1, n):
-                if nodes[i] != nodes[j]:
-                    continue
-                inner = (nodes[i:j], steps[i:j])
-                outer = (nodes[:i] + nodes[j:], steps[:i] + steps[j:])
-                for cand_nodes, cand_steps in (inner, outer):
-                    if cand_steps and comp.bits(cand_nodes, cand_steps) == comp.full:
-                        nodes, steps, changed = cand_nodes, cand_steps, True
-                        break
-                if changed:
-                    break
-            if changed:
-                break
-    return FairCycle(nodes, steps, False)
+    while True:
+        cut = _one_cut(comp, nodes, steps)
+        if cut is None:
+            return FairCycle(nodes, steps, False)
+        nodes, steps = cut
+
+
+def _one_cut(comp: _Component, nodes: list[int], steps: list[int]) -> Walk | None:
+    """A shorter fair closed walk made by one cut at a state visited twice, or None."""
+    where: dict[int, list[int]] = {}
+    for at, u in enumerate(nodes):
+        where.setdefault(u, []).append(at)
+    for visits in where.values():
+        for a, i in enumerate(visits):
+            for j in visits[a + 1 :]:
+                for cand in ((nodes[i:j], steps[i:j]), (nodes[:i] + nodes[j:], steps[:i] + steps[j:])):
+                    if cand[1] and comp.bits(*cand) == comp.full:
+                        return cand
+    return None
