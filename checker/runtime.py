@@ -82,7 +82,19 @@ class Frame:
         self.check_range(False, message)
 
     def check_range(self, ok: Any, message: str) -> None:
-        """Record that a write must stay within its declared type (see `RangeCheck`)."""
+        """Record that a write must stay within its declared type (see `RangeCheck`).
+
+        A recorded check is an error only if the step fires (`fire`; the symbolic engines
+        query ``guard & ~ok``), never at the write itself. Why: a step is one atomic
+        transition, and a step whose guard fails has no successor, so nothing it wrote is
+        ever a state that a property, a trace or another step could see; an error there
+        would report a behaviour the model does not have. A `require` after the write
+        judges the values as the action has made them, the out-of-range one included
+        (``self.x = self.x + 1`` then ``require(self.x <= 3)`` states the bound as a guard,
+        and disables the step at 3). Undefined reads follow the same rule (`defer_error`),
+        so BMC, the proofs, both explicit backends and the concrete replay agree
+        (tests/test_range_writes.py). The README's model section states the rule.
+        """
         if self.conds:
             ok = self.interp.or_([self.interp.not_(self._cond()), ok])
         if isinstance(self.interp, Concrete) and ok:

@@ -26,6 +26,8 @@ def trace_json(trace: Trace) -> dict[str, Any]:
     if trace.loop is not None:  # a lasso: states[loop:] repeat forever (the last equals states[loop])
         out["loop"] = trace.loop
         out["deadlock"] = bool(trace.notes.get("deadlock"))
+        if "shortest_cycle" in trace.notes:  # a shortest fair cycle, or one only shortened (`engines.fair_cycle`)
+            out["shortest_cycle"] = bool(trace.notes["shortest_cycle"])
     return out
 
 

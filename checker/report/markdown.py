@@ -61,10 +61,16 @@ def mermaid(view: TraceView) -> str:
         lines.append(f"    {_pid(a)}->>{_pid(b)}: {_mermaid_text(label)}")
         stale = acts.pop(i, None)
         if stale is not None:
-            note = (
-                f"acts on {stale.var} = {fmt(stale.seen)} read at step {stale.read_step}, "
-                f"stale since step {stale.write_step}"
-            )
+            if stale.in_guard:
+                note = (
+                    f"acts on its check of {stale.var} = {fmt(stale.seen)} at step {stale.read_step}, "
+                    f"stale since step {stale.write_step}"
+                )
+            else:
+                note = (
+                    f"overwrites the change to {stale.var} made at step {stale.write_step} "
+                    f"(it read {fmt(stale.seen)} at step {stale.read_step})"
+                )
             lines.append(f"    Note over {_pid(a)}: {_mermaid_text(note)}")
     if in_loop:
         lines.append("    end")
@@ -108,12 +114,14 @@ def trace_md(view: TraceView, all_vars: bool = False, heading: str = "###") -> s
     if view.failure:
         out += ["What makes it false:", "", *[f"- {part_md(p)}" for p in view.failure], ""]
     if view.stale:
-        why = "a check went stale" if view.stale[0].in_guard else "a stale read"
+        why = "a check went stale" if view.stale[0].in_guard else "an update was lost"
         out += [f"#### Why: {why}", ""]
         for s in view.stale:
             out += stale_md(s, view.phase(s))
     if view.basis:
         out += [f"<sub>{'Stale reads from ' + view.basis if view.stale else view.basis}.</sub>", ""]
+    for note in view.notes:
+        out += [f"<sub>{note}.</sub>", ""]
     out += ["```mermaid", mermaid(view).rstrip("\n"), "```", ""]
     out += ["| step | instance | action | " + ("state" if all_vars else "changes (old → new)") + " |"]
     out += ["|---:|---|---|---|"]

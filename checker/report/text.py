@@ -183,7 +183,7 @@ def print_view(console: Console, view: TraceView, all_vars: bool = False) -> Non
         for part in view.failure:
             say(f"    {part_line(part)}")
     if view.stale:
-        say(f"  Why: {'a check went stale' if view.stale[0].in_guard else 'a stale read'}", "bold")
+        say(f"  Why: {'a check went stale' if view.stale[0].in_guard else 'an update was lost'}", "bold")
         for n, s in enumerate(view.stale):
             if n:
                 say("")
@@ -193,6 +193,8 @@ def print_view(console: Console, view: TraceView, all_vars: bool = False) -> Non
                 say(f"    - {sentence}")
     if view.basis and (view.stale or not view.replayed or view.basis.startswith("no ")):
         say(f"  ({'stale reads from ' + view.basis if view.stale else view.basis})", "dim")
+    for note in view.notes:
+        say(f"  ({note})", "dim")
 
 
 def print_trace(console: Console, r: PropertyResult, all_vars: bool = False) -> None:

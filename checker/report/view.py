@@ -65,6 +65,8 @@ class TraceView:
     failure: list[Part] = field(default_factory=list)
     #: how the explanation was computed, or why there is none
     basis: str = ""
+    #: parts of the explanation that could not be computed, and why (`checker.explain.explain`)
+    notes: list[str] = field(default_factory=list)
     #: the live trace this view was made from (None when read from a file)
     origin: Trace | None = None
     #: this is counterexample ``number`` of ``of`` to the same property (``--max-counterexamples``)
@@ -247,5 +249,5 @@ def from_trace(trace: Trace, source: str = "", explained: bool = True) -> TraceV
     )
     if explained and trace.kind in ("violation", "lasso"):
         found = explain(trace)
-        view.stale, view.failure, view.basis = found.stale, found.failure, found.basis
+        view.stale, view.failure, view.basis, view.notes = found.stale, found.failure, found.basis, found.notes
     return view
