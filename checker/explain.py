@@ -212,9 +212,7 @@ def failing_parts(trace: Trace) -> list[Part]:
         texts = _generator_texts(prop.fn)
         listed = _listed_texts(prop.fn, outer.name, len(outer.parts))
         # positions, never `list.index`: parts are terms, and `==` on terms builds a term
-        chosen = [
-            (n, p) for n, p in enumerate(outer.parts, start=1) if outer.name != "all_of" or not _truth(p[0])
-        ]
+        chosen = [(n, p) for n, p in enumerate(outer.parts, start=1) if outer.name != "all_of" or not _truth(p[0])]
         parts = [
             Part(
                 (texts.get(code.co_firstlineno, "") if code else listed.get(n, "")) or f"part {n} of {outer.name}",

@@ -273,7 +273,12 @@ def test_a_stale_check_acted_on_by_a_read_modify_write_is_not_the_old_value() ->
     trace = trace_of(model, "worker1.check", "worker2.check", "worker2.add", "worker1.add", prop="within_limit")
     (stale,) = stale_reads(trace)
     assert (stale.reader, stale.var, stale.in_guard, stale.read_step, stale.write_step, stale.act_step) == (
-        "worker1", "value", True, 1, 3, 4,
+        "worker1",
+        "value",
+        True,
+        1,
+        3,
+        4,
     )
     words = " ".join([stale.headline, *stale.sentences])
     assert "old value" not in words
@@ -345,4 +350,3 @@ def test_a_receive_that_also_checked_the_plan_store_names_the_cleanup() -> None:
     assert (stale.reader, stale.var, stale.in_guard) == ("consumer1", "plans", True)
     assert (stale.read_step, stale.writer, stale.write_action, stale.act_step) == (1, "consumer2", "cleanup", 5)
     assert stale.headline.endswith("and consumer1 acted on the old value at step 5 (`publish`).")
-

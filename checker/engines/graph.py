@@ -230,9 +230,7 @@ def _eventually(graph: StateGraph, name: str) -> Trace | None:
     return trace
 
 
-def _fair_component(
-    graph: StateGraph, region: np.ndarray, depth: np.ndarray
-) -> tuple[int, list[int], bool] | None:
+def _fair_component(graph: StateGraph, region: np.ndarray, depth: np.ndarray) -> tuple[int, list[int], bool] | None:
     """The fair strongly connected component of the ¬p region entered first: (the cycle's
     first state, the transitions of a shortest fair cycle from it back to it, whether it is
     known to be shortest: `checker.engines.fair_cycle`); None if there is none. The cycle
