@@ -64,6 +64,7 @@ from .model import ModelInstance, Transition
 from .runtime import CONCRETE, Access, Frame, evaluate_in, observe
 from .terms import Term
 from .trace import Trace
+from .values import show
 
 
 @dataclass
@@ -130,24 +131,6 @@ def _what(t: Transition) -> str:
 
 def _q(name: str) -> str:
     return f"`{name}`"
-
-
-def show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, frozenset | set):
-        return "{" + ", ".join(show(v) for v in sorted(value, key=_order)) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(show(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{show(k)}: {show(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, Term):
-        return show(value.raw)
-    return str(value)
-
-
-def _order(v: Any) -> tuple[int, Any]:
-    return (0, v) if isinstance(v, bool | int) else (1, str(v))
 
 
 # ---------------------------------------------------------------------------- stale reads
