@@ -15,6 +15,7 @@ from checker.gate.shard import select_shard, split
 
 from .test_gate import GATE, PROJECT, gate, gate_env, gate_json, set_model
 
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
