@@ -12,6 +12,9 @@ from checker.report import render
 from checker.report.itf_input import load_itf
 from checker.report.itf_output import view_itf
 from checker.report.markdown import md_code, md_prose, md_text, mermaid
+from tests.conftest import REPO
+
+SAMPLE = REPO / "tests" / "data" / "quint_bank.itf.json"
 
 HOSTILE = "<img src=x onerror=alert(1)> *bold* _em_ [a](b) `tick`; #1 %% end"
 
@@ -92,3 +95,34 @@ def test_quint_nondet_picks_name_the_process_and_the_arguments(tmp_path: Path) -
     step = view.steps[1]
     assert step.instance == "n2" and step.action == "withdraw(amount=2)"
     assert re.search(r"^\s+1\s+n2\s+withdraw\(amount=2\)", render([view], "text"), re.M)
+
+
+def test_html_lanes_legend_and_docstrings() -> None:
+    from checker.engines.bmc import run_bmc
+    from checker.report.view import from_trace
+    from tests.models.stale import Overdraft
+
+    (result,) = run_bmc(Overdraft.build(withdrawers=3), ["never_overdrawn"], 6, symmetry=False)
+    assert result.trace is not None
+    view = from_trace(result.trace, "tests/models/stale.py")
+    acting = {s.instance for s in view.steps[1:]}
+    idle = sorted({"who1", "who2", "who3"} - acting)
+    assert idle  # two withdrawers make the race: one of the three never moves
+    html = render([view], "html")
+    lanes = set(re.findall(r'<g class="lane \w+" data-instance="([^"]+)"', html))
+    assert lanes == acting | {"account"} and f"No lane for {idle[0]}" in html
+    assert "read that went stale" in html  # this trace has an explanation: the legend explains its colours
+    assert '<div class="note">Take one unit out of the account.</div>' in html  # the action's docstring
+
+    plain = load_itf(SAMPLE)  # a foreign trace: no explanation, no stale-read legend
+    assert "read that went stale" not in render([plain], "html")
+
+
+def test_html_renders_docstring_backticks_as_code_in_the_table() -> None:
+    from checker.report.html import trace_context
+
+    view = load_itf(SAMPLE)
+    view.steps[1].doc = "re-queue the `request` for later"
+    html = render([view], "html")
+    assert "re-queue the <code>request</code> for later" in html and "`request`" not in html
+    assert trace_context(view, 0)["rows"][1]["step"].doc == "re-queue the `request` for later"
