@@ -68,7 +68,9 @@ def test_every_kind_of_diagram_parses_in_mermaid(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     errors = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert errors == [None] * len(diagrams), "\n\n".join(f"{e}\n{d}" for e, d in zip(errors, diagrams) if e)
+    assert errors == [None] * len(diagrams), "\n\n".join(
+        f"{e}\n{d}" for e, d in zip(errors, diagrams, strict=True) if e
+    )
     # and a broken diagram is caught, so the check can fail
     broken = subprocess.run(
         ["node", str(script)], input=json.dumps(["sequenceDiagram\n  A->>: x"]), capture_output=True, text=True,

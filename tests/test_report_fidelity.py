@@ -112,7 +112,7 @@ def test_html_lanes_legend_and_docstrings() -> None:
     lanes = set(re.findall(r'<g class="lane \w+" data-instance="([^"]+)"', html))
     assert lanes == acting | {"account"} and f"No lane for {idle[0]}" in html
     assert "read that went stale" in html  # this trace has an explanation: the legend explains its colours
-    assert '<div class="note">Take one unit out of the account.</div>' in html  # the action's docstring
+    assert '<div class="note">take one unit out of the account</div>' in html  # the action's docstring
 
     plain = load_itf(SAMPLE)  # a foreign trace: no explanation, no stale-read legend
     assert "read that went stale" not in render([plain], "html")
