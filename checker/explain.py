@@ -92,9 +92,10 @@ from typing import Any
 
 from . import terms
 from .runtime import CONCRETE, Frame, evaluate_in
-from .stale_reads import StaleRead, action_doc, show, stale_reads
+from .stale_reads import StaleRead, action_doc, stale_reads
 from .terms import Term
 from .trace import Trace
+from .values import show
 
 
 @dataclass

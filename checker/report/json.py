@@ -7,7 +7,7 @@ from typing import Any
 from ..results import PropertyResult
 from ..run import SpecResult
 from ..trace import Trace
-from .text import fmt
+from ..values import show as fmt
 
 
 def trace_json(trace: Trace) -> dict[str, Any]:

@@ -13,8 +13,7 @@ from ..model import GRAPH_KINDS
 from ..results import PropertyResult, Verdict
 from ..run import SpecResult
 from ..trace import Trace
-from .view import TraceView, from_trace
-from .view import fmt as vfmt
+from .view import TraceView, fmt, from_trace
 
 _STYLE = {
     Verdict.VIOLATED: ("✗", "bold red"),
@@ -24,16 +23,6 @@ _STYLE = {
     Verdict.WITNESSED: ("✓", "green"),
     Verdict.UNKNOWN: ("?", "yellow"),
 }
-
-
-def fmt(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(fmt(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{fmt(k)}: {fmt(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def verdict_line(r: PropertyResult, bound: int) -> Text:
@@ -101,16 +90,16 @@ def state_lines(view: TraceView, i: int) -> list[str]:
     for p in view.participants:
         names = [v for v in p.vars if v in values]
         if p.kind != "process":
-            lines += [f"{v} = {vfmt(values[v])}" for v in names]
+            lines += [f"{v} = {fmt(values[v])}" for v in names]
         elif names:
-            lines.append(f"{p.name}: " + ", ".join(f"{v.removeprefix(p.name + '.')}={vfmt(values[v])}" for v in names))
+            lines.append(f"{p.name}: " + ", ".join(f"{v.removeprefix(p.name + '.')}={fmt(values[v])}" for v in names))
     return lines
 
 
 def change_lines(view: TraceView, i: int) -> list[str]:
-    return [
-        f"{c.var}: {vfmt(c.old)} → {vfmt(c.new)}" + (f"  ({c.note})" if c.note else "") for c in view.changes(i)
-    ] or ["(no change)"]
+    return [f"{c.var}: {fmt(c.old)} → {fmt(c.new)}" + (f"  ({c.note})" if c.note else "") for c in view.changes(i)] or [
+        "(no change)"
+    ]
 
 
 def _as_view(trace: Trace | TraceView) -> TraceView:
@@ -153,14 +142,14 @@ def _cycle_mark(view: TraceView, i: int) -> str:
 
 def part_line(part: Part) -> str:
     """``sys.plans.contains(p) is false for p = 2: endpoint_plan[0] = 2 (step 8, enactor1 apply), ...``."""
-    where = ", ".join(f"{k} = {vfmt(v)}" for k, v in part.bindings.items())
+    where = ", ".join(f"{k} = {fmt(v)}" for k, v in part.bindings.items())
     reads = []
     for name, value in part.reads.items():
         last = part.last_changed.get(name)
         since = f" (set at step {last[0]} by {last[1]}'s {last[2]})" if last else " (initial value)"
-        reads.append(f"{name} = {vfmt(value)}{since}")
+        reads.append(f"{name} = {fmt(value)}{since}")
     return (
-        f"{part.text} is {vfmt(part.value)}"
+        f"{part.text} is {fmt(part.value)}"
         + (f" for {where}" if where else "")
         + (f": {', '.join(reads)}" if reads else "")
     )
