@@ -231,6 +231,8 @@ def _print_record(console: Console, record: SpecRecord, strict: bool, counter: s
     for prop in record.properties:
         outcome = outcomes[prop.name]
         mark, style = marks[outcome]
+        if outcome is Outcome.MET and prop.verdict == "holds_to_depth":
+            mark, style = "≤", "cyan"  # met, but bounded: not the ✓ of a complete result
         line = Text(f"  {mark} ", style=style)
         line.append(f"{prop.name:<28}", style="bold")
         line.append(f" {prop.verdict:<11}", style=style)

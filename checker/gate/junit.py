@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import IO
 
 from ..atomic import write_atomic_with
+from ..results import COMPLETE
 from .expectations import FAILING, Outcome, explain
 from .records import SpecRecord
+
+_COMPLETE = {v.value for v in COMPLETE}
 
 
 def junit_xml(records: list[SpecRecord], strict: bool = False) -> ET.ElementTree:
@@ -37,6 +40,8 @@ def junit_xml(records: list[SpecRecord], strict: bool = False) -> ET.ElementTree
             for key, value in (
                 ("expected", prop.expected or ""),
                 ("verdict", prop.verdict),
+                # false for a bounded pass (holds_to_depth) or no verdict: a pass that covers only short behaviours
+                ("complete", "true" if prop.verdict in _COMPLETE else "false"),
                 ("outcome", outcome.value),
                 ("cached", "true" if record.cached else "false"),
                 *((f"report.{fmt}", path) for fmt, path in sorted(prop.reports.items())),

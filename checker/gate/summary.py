@@ -13,6 +13,12 @@ from ..results import ExitCode
 from .expectations import FAILING, Outcome
 from .records import SpecRecord
 
+
+def _mark(outcome: Outcome, verdict: str) -> str:
+    """A met bounded pass is not shown like a complete one."""
+    return "☑️ bounded" if outcome is Outcome.MET and verdict == "holds_to_depth" else _MARK[outcome]
+
+
 _MARK = {
     Outcome.MET: "✅",
     Outcome.FAILED: "❌",
@@ -60,7 +66,7 @@ def summary_markdown(
         reports = " ".join(_link(path, relative_to) for _, path in sorted(prop.reports.items()))
         detail = prop.detail + (" (cached)" if record.cached else "")
         lines.append(
-            f"| {_MARK[outcome]} | `{_cell(record.spec)}` | `{prop.name}` | {prop.expected or '—'} | "
+            f"| {_mark(outcome, prop.verdict)} | `{_cell(record.spec)}` | `{prop.name}` | {prop.expected or '—'} | "
             f"**{prop.verdict}** | {_cell(detail)} | {reports} |"
         )
     for record in records:
