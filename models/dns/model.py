@@ -114,7 +114,9 @@ class Enactor(Process):
     cursor = Int(init=0, min=0, max="endpoints")  # the next endpoint to write
     token = Int(init=0, min=0, max="max_tokens")  # its fencing token (fencing variants)
     # cas_stale_snapshot: each endpoint's generation as seen at pick (no state otherwise)
-    seen = Array(Int(min=0, max="max_plans"), size=lambda p: p.endpoints if p.variant == "cas_stale_snapshot" else 0, init=0)
+    seen = Array(
+        Int(min=0, max="max_plans"), size=lambda p: p.endpoints if p.variant == "cas_stale_snapshot" else 0, init=0
+    )
 
     @action
     def pick(self, sys):
