@@ -174,7 +174,7 @@ def load_spec(path: str | Path) -> Spec:
             # neither engine can prove: the spec would ask for a verdict its own engine never gives
             raise fail(
                 f"'{name}' is expected proved, but engine {engine!r} cannot prove (bmc is bounded; explicit "
-                f"covers this instance only): use engine = \"auto\" (a proof), or expect holds/holds_to_depth",
+                f'covers this instance only): use engine = "auto" (a proof), or expect holds/holds_to_depth',
                 "expect",
                 name,
             )
