@@ -163,6 +163,9 @@ def check(
     """
     from .run import check_spec
 
+    if max_counterexamples > 1 and (engine == "explicit" or (engine is None and max_states is not None)):
+        # refused rather than silently ignored: only BMC enumerates several shortest counterexamples
+        _fail(ExitCode.BAD_INPUT, "error: --max-counterexamples needs the bmc engine (not explicit / --max-states)")
     loaded = _load_all(specs, properties)
     console = _console()
     results: list[SpecResult] = []

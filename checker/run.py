@@ -102,13 +102,16 @@ def _check_names(spec: Spec, model: ModelInstance, names: list[str]) -> None:
             )
 
 
-def requested_engine(spec: Spec, engine: str | None, max_states: int | None) -> str:
-    """The engine asked for: ``engine`` (the command line's), else explicit when ``--max-states``
-    is given to a spec whose engine is auto (a state cap means an explicit search), else the spec's."""
+def requested_engine(spec: Spec, engine: str | None, max_states: int | None, max_counterexamples: int = 1) -> str:
+    """The engine asked for: ``engine`` (the command line's), else the one an engine-specific
+    option implies on a spec whose engine is auto (``--max-states``: an explicit search;
+    ``--max-counterexamples`` N > 1: BMC), else the spec's."""
     if engine is not None:
         return engine
-    if max_states is not None and spec.engine == "auto":
+    if spec.engine == "auto" and max_states is not None:
         return "explicit"
+    if spec.engine == "auto" and max_counterexamples > 1:
+        return "bmc"
     return spec.engine
 
 
@@ -135,7 +138,7 @@ def check_spec(
     model = spec.build()
     _check_names(spec, model, names)
     bound = spec.depth if depth is None else depth
-    requested = requested_engine(spec, engine, max_states)
+    requested = requested_engine(spec, engine, max_states, max_counterexamples)
     limit = timeout if timeout is not None else spec.timeout
     started = time.monotonic()
     cap = max_states if max_states is not None else spec.max_states

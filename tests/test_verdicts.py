@@ -209,3 +209,11 @@ def test_pytest_plugin_a_bounded_pass_fails_holds_and_passes_holds_to_depth(boun
     assert "wants_bounded.toml::no_lost_update PASSED" in result.stdout
     assert "wants_holds.toml::no_lost_update FAILED" in result.stdout
     assert "got only holds_to_depth" in result.stdout
+
+
+def test_engine_specific_options_request_their_engine(tmp_path: Path) -> None:
+    spec = load_spec(RECHECK)
+    sr = check_spec(spec, 12, ["plan_never_regresses"], max_counterexamples=2)
+    assert sr.engine == "bmc" and len(sr.results[0].extra["more_traces"]) == 1
+    both = run_cli("check", str(RECHECK), "--max-states", "10", "--max-counterexamples", "2")
+    assert both.exit_code == 2 and "--max-counterexamples needs the bmc engine" in both.stderr
