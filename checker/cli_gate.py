@@ -159,11 +159,14 @@ def _outputs(records: list[SpecRecord], code: ExitCode, strict: bool, junit: str
 
 
 def _spec_json(record: SpecRecord, strict: bool) -> dict[str, Any]:
+    from .results import is_complete
+
     data = record.to_dict()
     outcomes = record.outcomes(strict)
     data["cached"] = record.cached
     for prop in data["properties"]:
         prop["outcome"] = outcomes[prop["name"]].value
+        prop["complete"] = is_complete(prop["verdict"])  # false for holds_to_depth (bounded) and unknown
     return data
 
 

@@ -199,8 +199,10 @@ def test_gate_a_bounded_pass_never_meets_holds(bounded_project: Path) -> None:
     assert bounded.find("error") is None and bounded.find("failure") is None
     props = {p.get("name"): p.get("value") for p in bounded.iter("property")}
     assert props["verdict"] == "holds_to_depth" and props["complete"] == "false"
-    only_bounded = gate(bounded_project, "specs/wants_bounded.toml")
+    only_bounded = gate(bounded_project, "--json", "specs/wants_bounded.toml")
     assert only_bounded.exit_code == 0, only_bounded.output
+    (prop,) = json.loads(only_bounded.stdout)["specs"][0]["properties"]
+    assert (prop["verdict"], prop["outcome"], prop["complete"]) == ("holds_to_depth", "met", False)
 
 
 def test_pytest_plugin_a_bounded_pass_fails_holds_and_passes_holds_to_depth(bounded_project: Path) -> None:

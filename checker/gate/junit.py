@@ -12,11 +12,9 @@ from pathlib import Path
 from typing import IO
 
 from ..atomic import write_atomic_with
-from ..results import COMPLETE
+from ..results import is_complete
 from .expectations import FAILING, Outcome, explain
 from .records import SpecRecord
-
-_COMPLETE = {v.value for v in COMPLETE}
 
 
 def junit_xml(records: list[SpecRecord], strict: bool = False) -> ET.ElementTree:
@@ -41,7 +39,7 @@ def junit_xml(records: list[SpecRecord], strict: bool = False) -> ET.ElementTree
                 ("expected", prop.expected or ""),
                 ("verdict", prop.verdict),
                 # false for a bounded pass (holds_to_depth) or no verdict: a pass that covers only short behaviours
-                ("complete", "true" if prop.verdict in _COMPLETE else "false"),
+                ("complete", "true" if is_complete(prop.verdict) else "false"),
                 ("outcome", outcome.value),
                 ("cached", "true" if record.cached else "false"),
                 *((f"report.{fmt}", path) for fmt, path in sorted(prop.reports.items())),
