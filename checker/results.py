@@ -36,6 +36,8 @@ class ExitCode(enum.IntEnum):
 FAILING = {Verdict.VIOLATED, Verdict.UNREACHABLE}
 #: verdicts that do not depend on a bound: a replayed trace, an exhaustive search or a proof
 COMPLETE = frozenset(Verdict) - {Verdict.HOLDS_TO_DEPTH, Verdict.UNKNOWN}
+
+
 def is_complete(verdict: str) -> bool:
     """`COMPLETE` on a plain verdict string (gate records may come from the cache)."""
     return verdict in {v.value for v in COMPLETE}
