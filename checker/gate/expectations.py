@@ -79,7 +79,7 @@ def explain(prop: PropertyRecord, outcome: Outcome) -> str:
     """One line for people: why the property passed or failed the gate."""
     wanted = prop.expected or "no violation"
     if outcome is Outcome.MET and prop.verdict == "holds_to_depth":
-        return f"expected {wanted}: ok (bounded: {prop.detail})"
+        return f"expected {wanted}: ok ({prop.detail or 'bounded'})"
     if outcome is Outcome.MET:
         return f"expected {wanted}: ok"
     if outcome is Outcome.DRIFTED:
