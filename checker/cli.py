@@ -1,6 +1,7 @@
 """The `raceproof` command line. Each verb is a small function over the library.
 
-Exit codes (stable): 0 holds/proved, 1 violated, 2 bad input or usage, 3 inconclusive.
+Exit codes (stable): 0 holds/proved (and a bounded pass, holds_to_depth), 1 violated, 2 bad input
+or usage, 3 inconclusive.
 """
 
 from __future__ import annotations

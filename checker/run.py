@@ -195,7 +195,9 @@ def check_spec(
         r.expected = spec.expect.get(r.name)
     sr = SpecResult(spec, results, time.monotonic() - started, bound, choice.engine, spec_coverage(results))
     sr.requested_engine = requested
-    sr.engine_why = [f"{', '.join(names)}: {choice.why}"]
+    unused = depth is not None and choice.engine == "explicit"
+    note = f" (the depth {depth} given is not used: no bound)" if unused else ""
+    sr.engine_why = [f"{', '.join(names)}: {choice.why}{note}"]
     return sr
 
 
