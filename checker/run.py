@@ -77,6 +77,8 @@ def choose_engine(model: ModelInstance, requested: str, depth: int) -> EngineCho
     ``auto``: exhaustive explicit search when the instance is finite (a complete answer,
     shortest traces, and fast on deep traces), BMC to ``depth`` when it is not. A requested
     engine is run as asked, with a note where it cannot give a complete answer."""
+    if requested == "bmc":
+        return EngineChoice("bmc", f"bmc (requested): behaviours of up to {depth} steps (a bounded answer)")
     infinite = unbounded_state(model)
     shown = ", ".join(infinite[:3]) + (f" and {len(infinite) - 3} more" if len(infinite) > 3 else "")
     if requested == "explicit":
@@ -86,8 +88,6 @@ def choose_engine(model: ModelInstance, requested: str, depth: int) -> EngineCho
                 "many states are reachable (else at max_states or the timeout, inconclusive)"
             )  # fmt: skip
         return EngineChoice("explicit", "explicit (requested): exhaustive search of this finite instance")
-    if requested == "bmc":
-        return EngineChoice("bmc", f"bmc (requested): behaviours of up to {depth} steps (a bounded answer)")
     if infinite:
         return EngineChoice("bmc", f"bmc (auto): unbounded state {shown}; behaviours of up to {depth} steps")
     return EngineChoice("explicit", "explicit (auto): every state variable is bounded: exhaustive search")
