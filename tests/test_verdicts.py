@@ -219,3 +219,23 @@ def test_engine_specific_options_request_their_engine(tmp_path: Path) -> None:
     assert sr.engine == "bmc" and len(sr.results[0].extra["more_traces"]) == 1
     both = run_cli("check", str(RECHECK), "--max-states", "10", "--max-counterexamples", "2")
     assert both.exit_code == 2 and "--max-counterexamples needs the bmc engine" in both.stderr
+
+
+def test_gate_records_summary_and_explanations_tell_bounded_from_complete() -> None:
+    from checker.gate.expectations import Outcome, explain, judge
+    from checker.gate.records import PropertyRecord, SpecRecord
+    from checker.gate.summary import summary_markdown
+    from checker.results import ExitCode
+
+    def prop(verdict: str, expected: str) -> PropertyRecord:
+        return PropertyRecord("p", "invariant", verdict, expected, "bmc", detail="bounded: up to depth 4")
+
+    assert judge(prop("holds_to_depth", "holds")) is Outcome.INCONCLUSIVE
+    assert judge(prop("holds_to_depth", "proved")) is Outcome.INCONCLUSIVE
+    assert judge(prop("holds_to_depth", "holds_to_depth")) is Outcome.MET
+    assert judge(prop("holds_to_depth", "violated")) is Outcome.DRIFTED
+    exhaustive = PropertyRecord("p", "invariant", "holds", "proved", "explicit", detail="exhaustive: 9 distinct states")
+    assert judge(exhaustive) is Outcome.INCONCLUSIVE and "not a proof" in explain(exhaustive, Outcome.INCONCLUSIVE)
+    record = SpecRecord("s.toml", "s", "m", {}, "bmc", 4, 0.1, [prop("holds_to_depth", "holds_to_depth")])
+    row = next(line for line in summary_markdown([record], ExitCode.OK).splitlines() if "`p`" in line)
+    assert row.startswith("| ☑️ bounded |") and "**holds_to_depth**" in row
