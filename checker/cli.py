@@ -1,6 +1,7 @@
 """The `raceproof` command line. Each verb is a small function over the library.
 
-Exit codes (stable): 0 holds/proved, 1 violated, 2 bad input or usage, 3 inconclusive.
+Exit codes (stable): 0 holds/proved (and a bounded pass, holds_to_depth), 1 violated, 2 bad input
+or usage, 3 inconclusive.
 """
 
 from __future__ import annotations
@@ -135,10 +136,16 @@ def complete_properties(ctx: click.Context, param: click.Parameter, incomplete: 
 @click.option("--no-symmetry", is_flag=True, help="Do not reduce interchangeable replicas (for comparison).")
 @click.option(
     "--engine",
-    type=click.Choice(["bmc", "explicit"]),
-    help="bmc: symbolic, to the depth bound; explicit: exhaustive search of a finite instance (default: the spec's).",
+    type=click.Choice(["auto", "bmc", "explicit"]),
+    help="auto: a proof for properties expected `proved`, else exhaustive explicit search of a finite instance, "
+    "else bmc; bmc: symbolic, to the depth bound (a bounded answer); explicit: exhaustive search. A requested "
+    "engine is run as asked (default: the spec's, auto unless it says otherwise).",
 )
-@click.option("--max-states", type=click.IntRange(min=1), help="explicit: stop (inconclusive) after N distinct states.")
+@click.option(
+    "--max-states",
+    type=click.IntRange(min=1),
+    help="explicit: stop (inconclusive) after N distinct states; on an auto spec it requests the explicit engine.",
+)
 @click.option(
     "--strict",
     is_flag=True,
@@ -169,14 +176,18 @@ def check(
     max_counterexamples: int,
     reports: list[tuple[str, str]],
 ) -> None:
-    """Check SPEC files: every property, every interleaving, up to the bound.
+    """Check SPEC files: every property, every interleaving (exhaustively, or up to the bound).
 
-    Exit 0 if every property holds or is witnessed, 1 if one is violated, 2 on bad
-    input, 3 if a result is inconclusive (timeout, unknown, no witness within the bound).
+    Exit 0 if every property holds (complete, or holds_to_depth: bounded, marked ≤), is
+    proved or witnessed, 1 if one is violated, 2 on bad input, 3 if a result is
+    inconclusive (timeout, unknown, no witness within the bound).
     Each check also lists the actions that never fired (coverage); `--strict` fails on them.
     """
     from .run import check_spec
 
+    if max_counterexamples > 1 and (engine == "explicit" or (engine is None and max_states is not None)):
+        # refused rather than silently ignored: only BMC enumerates several shortest counterexamples
+        _fail(ExitCode.BAD_INPUT, "error: --max-counterexamples needs the bmc engine (not explicit / --max-states)")
     loaded = _load_all(specs, properties)
     console = _console()
     results: list[SpecResult] = []

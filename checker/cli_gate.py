@@ -203,11 +203,14 @@ def _outputs(
 
 
 def _spec_json(record: SpecRecord, strict: bool) -> dict[str, Any]:
+    from .results import is_complete
+
     data = record.to_dict()
     outcomes = record.outcomes(strict)
     data["cached"] = record.cached
     for prop in data["properties"]:
         prop["outcome"] = outcomes[prop["name"]].value
+        prop["complete"] = is_complete(prop["verdict"])  # false for holds_to_depth (bounded) and unknown
     return data
 
 
@@ -275,6 +278,8 @@ def _print_record(console: Console, record: SpecRecord, strict: bool, counter: s
     for prop in record.properties:
         outcome = outcomes[prop.name]
         mark, style = marks[outcome]
+        if outcome is Outcome.MET and prop.verdict == "holds_to_depth":
+            mark, style = "≤", "cyan"  # met, but bounded: not the ✓ of a complete result
         line = Text(f"  {mark} ", style=style)
         line.append(f"{prop.name:<28}", style="bold")
         line.append(f" {prop.verdict:<11}", style=style)

@@ -7,12 +7,13 @@
     variant = "as_designed"
 
     [check]
+    engine = "auto"                    # auto (default) | explicit | bmc: see `checker.run.choose_engine`
     depth = 12                         # BMC bound
     timeout = 300                      # seconds, for the whole spec
     properties = ["endpoint_never_empty"]   # optional: default, every property in [expect]
 
     [expect]                           # the verdict each property should get
-    endpoint_never_empty = "violated"
+    endpoint_never_empty = "violated"  # holds (complete), holds_to_depth (bounded), proved, witnessed, ...
 
 Every problem is reported as a `SpecError` naming the file and the line of the offending key.
 """
@@ -29,11 +30,13 @@ from typing import Any
 from .errors import ModelError, RaceproofError, SpecError, model_location_from_traceback, read_input
 from .model import GRAPH_KINDS, Model, ModelInstance
 from .registry import load_model
+from .results import EXPECTATIONS
 
-EXPECTATIONS = ("violated", "holds", "proved", "witnessed", "unreachable")
 _TOP_KEYS = {"model", "description", "params", "check", "expect"}
 _CHECK_KEYS = {"depth", "timeout", "properties", "engine", "max_states"}
-ENGINES = ("bmc", "explicit")
+#: auto: a proof for what the spec expects `proved`, else exhaustive explicit search of a
+#: finite instance, else BMC to the depth bound (`checker.run.choose_engine`)
+ENGINES = ("auto", "bmc", "explicit")
 DEFAULT_DEPTH = 10
 
 
@@ -48,7 +51,7 @@ class Spec:
     timeout: float | None
     properties: list[str]
     expect: dict[str, str]
-    engine: str = "bmc"
+    engine: str = "auto"
     max_states: int | None = None
     description: str = ""
     lines: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -148,7 +151,7 @@ def load_spec(path: str | Path) -> Spec:
     timeout = check.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
         raise fail(f"timeout must be a positive number of seconds, got {timeout!r}", "check", "timeout")
-    engine = check.get("engine", "bmc")
+    engine = check.get("engine", "auto")
     if engine not in ENGINES:
         raise fail(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})", "check", "engine")
     max_states = check.get("max_states")
@@ -166,6 +169,14 @@ def load_spec(path: str | Path) -> Spec:
             # checked on the state graph of a finite instance: never "proved", never a witness
             raise fail(
                 f"'{name}' is a {known[name].kind} property: expect holds or violated, not {verdict!r}", "expect", name
+            )
+        if verdict == "proved" and engine != "auto":
+            # neither engine can prove: the spec would ask for a verdict its own engine never gives
+            raise fail(
+                f"'{name}' is expected proved, but engine {engine!r} cannot prove (bmc is bounded; explicit "
+                f'covers this instance only): use engine = "auto" (a proof), or expect holds/holds_to_depth',
+                "expect",
+                name,
             )
     properties = check.get("properties", list(expect) or list(known))
     if not isinstance(properties, list) or not all(isinstance(p, str) for p in properties):

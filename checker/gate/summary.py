@@ -18,6 +18,12 @@ from ..results import ExitCode
 from .expectations import FAILING, Outcome
 from .records import PropertyRecord, SpecRecord
 
+
+def _mark(outcome: Outcome, verdict: str) -> str:
+    """A met bounded pass is not shown like a complete one."""
+    return "☑️ bounded" if outcome is Outcome.MET and verdict == "holds_to_depth" else _MARK[outcome]
+
+
 _MARK = {
     Outcome.MET: "✅",
     Outcome.FAILED: "❌",
@@ -142,7 +148,7 @@ def summary_markdown(
         for record, prop in met:
             detail = prop.detail + (" (cached)" if record.cached else "")
             lines.append(
-                f"| ✅ | `{_cell(record.spec)}` | `{prop.name}` | {prop.expected or '—'} | "
+                f"| {_mark(Outcome.MET, prop.verdict)} | `{_cell(record.spec)}` | `{prop.name}` | {prop.expected or '—'} | "
                 f"**{prop.verdict}** | {_cell(detail)} |"
             )
         lines += ["", "</details>"]
