@@ -146,8 +146,11 @@ def load_spec(path: str | Path) -> Spec:
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise fail(f"depth must be a non-negative integer, got {depth!r}", "check", "depth")
     timeout = check.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
-        raise fail(f"timeout must be a positive number of seconds, got {timeout!r}", "check", "timeout")
+    # `not timeout > 0` also refuses nan; `inf` is no limit (see `checker.run.time_limit`)
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0):
+        raise fail(
+            f"timeout must be a positive number of seconds (or inf: no limit), got {timeout!r}", "check", "timeout"
+        )
     engine = check.get("engine", "bmc")
     if engine not in ENGINES:
         raise fail(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})", "check", "engine")

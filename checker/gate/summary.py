@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..atomic import write_text_atomic
+from ..errors import OutputError
 from ..results import ExitCode
 from .expectations import FAILING, Outcome
 from .records import SpecRecord
@@ -71,6 +73,14 @@ def summary_markdown(
 
 
 def write_summary(path: Path, text: str, append: bool = False) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a" if append else "w", encoding="utf-8") as fh:
-        fh.write(text)
+    """Write the summary atomically; ``append`` (GitHub's step summary, which other steps share)
+    adds to the file in place. A failure is an `OutputError` naming the path."""
+    if not append:
+        write_text_atomic(path, text)
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror}", str(path)) from None

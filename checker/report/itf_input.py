@@ -84,7 +84,7 @@ def _hashable(value: Any) -> Any:
 
 def read_itf(path: str | Path) -> dict[str, Any]:
     path = Path(path)
-    text = read_input(path, ItfError, "trace")
+    text = read_input(path, ItfError, "trace", stdin=True)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -1,0 +1,75 @@
+"""Command-line values shared by the verbs: timeouts, output paths, and the outputs of a run.
+
+An output that cannot be written never hides a run's verdict: the verdict is printed, a
+violation still exits 1, and a run that would otherwise pass (or be inconclusive) exits 2,
+naming the path and the OS's reason. Output paths are checked before any work is done.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from .atomic import check_target
+from .errors import OutputError
+from .results import ExitCode
+
+T = TypeVar("T")
+
+
+class Seconds(click.ParamType):
+    """A positive number of seconds; ``inf`` is no limit (overriding the spec's); ``nan`` is refused."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, float):
+            number = value
+        else:
+            try:
+                number = float(value)
+            except ValueError:
+                self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not number > 0:  # also nan
+            self.fail(f"{value!r} is not a positive number of seconds (inf: no limit)", param, ctx)
+        return math.inf if math.isinf(number) else number
+
+
+SECONDS = Seconds()
+
+
+def writable(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback: refuse an output path that cannot be written before the run starts."""
+    if value:
+        try:
+            check_target(value)
+        except OutputError as exc:
+            raise click.BadParameter(str(exc), ctx, param) from None
+    return value
+
+
+class Outputs:
+    """The files a run writes after its verdict: the failures are kept, not raised."""
+
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+
+    def attempt(self, write: Callable[[], T]) -> T | None:
+        try:
+            return write()
+        except OutputError as exc:
+            self.failures.append(str(exc))
+            return None
+
+    def exit_code(self, code: ExitCode) -> ExitCode:
+        """A violation stays 1; otherwise an output that could not be written makes the run exit 2."""
+        if self.failures and code is not ExitCode.VIOLATED:
+            return ExitCode.BAD_INPUT
+        return code
+
+    def report(self) -> None:
+        for message in self.failures:
+            click.echo(f"error: {message} (the verdict above stands; this output is missing)", err=True)
