@@ -49,6 +49,9 @@ class SpecError(RaceproofError):
 class ModelError(RaceproofError):
     """Model code is wrong: an unsupported construct, a type error, or an exception."""
 
+    #: the model parameter whose value caused it, when one did (a spec's error names its line)
+    param: str | None = None
+
 
 #: the largest spec or trace read (a spec is a few hundred bytes; a long trace a few megabytes)
 MAX_INPUT_BYTES = 64 * 1024 * 1024

@@ -57,8 +57,8 @@ class Spec:
         try:
             return self.model.build(**self.params)
         except ModelError as exc:
-            if exc.file is None:  # a parameter problem: point at the spec
-                line = self.line("params", "") or self.line("", "model")
+            if exc.file is None or exc.param in self.params:  # a parameter problem: point at the spec
+                line = self.line("params", exc.param or "") or self.line("", "model")
                 raise SpecError(exc.message, str(self.path), line) from None
             raise
         except (RaceproofError, AssertionError):  # an AssertionError is raceproof's own fault
@@ -114,6 +114,12 @@ def load_spec(path: str | Path) -> Spec:
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) if where else str(exc)
         line = int(where.group(1)) if where else None
         raise SpecError(f"malformed TOML: {msg}", str(path), line) from None
+    except RecursionError:  # arrays or inline tables nested thousands deep
+        raise SpecError("malformed TOML: values nested too deep", str(path)) from None
+    except ValueError:  # tomllib's only other failure: an integer longer than Python converts
+        digits = re.search(r"[0-9_]{4300,}", text)
+        line = text.count("\n", 0, digits.start()) + 1 if digits else None
+        raise SpecError("malformed TOML: an integer of more than 4,300 digits", str(path), line) from None
     lines = _key_lines(text)
 
     def fail(message: str, section: str = "", key: str = "") -> SpecError:
