@@ -104,22 +104,27 @@ def _read_regular(name: str, error: type[RaceproofError], what: str, stdin: bool
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise error(f"cannot read {what}: a loop of symbolic links", name) from None
-        if exc.errno == errno.EISDIR:
-            raise error(f"{what} is a directory, not a file", name) from None
+        try:  # a socket cannot be opened at all (ENXIO): say what it is
+            _check_regular(os.stat(name).st_mode, name, error, what, stdin)
+        except OSError:
+            pass
         raise error(f"cannot read {what}: {exc.strerror}", name) from None
     try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise error(f"{what} is a directory, not a file", name)
-        if not stat.S_ISREG(mode):
-            alt = " or '-' for standard input" if stdin else ""
-            raise error(f"{what} is {_kind(mode)}: give a regular file{alt}", name)
+        _check_regular(os.fstat(fd).st_mode, name, error, what, stdin)
         with os.fdopen(fd, "rb", closefd=False) as fh:
             return fh.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
         raise error(f"cannot read {what}: {exc.strerror}", name) from None
     finally:
         os.close(fd)
+
+
+def _check_regular(mode: int, name: str, error: type[RaceproofError], what: str, stdin: bool) -> None:
+    if stat.S_ISDIR(mode):
+        raise error(f"{what} is a directory, not a file", name)
+    if not stat.S_ISREG(mode):
+        alt = " or '-' for standard input" if stdin else ""
+        raise error(f"{what} is {_kind(mode)}: give a regular file{alt}", name)
 
 
 class OutputError(RaceproofError):

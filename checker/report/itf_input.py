@@ -86,7 +86,7 @@ def _bigint(body: Any, where: str, path: str) -> int:
     # ASCII digits only: str.isdigit() also accepts superscripts, which int() refuses
     if not isinstance(body, str) or not _BIGINT.fullmatch(body):
         raise ItfError(
-            f"{where}: #bigint must be a string of decimal digits (optionally after '-'), got {body!r:.60}", path
+            f"{where}: #bigint must be a string of digits (0-9, optionally after one '-'), got {body!r:.60}", path
         )
     if len(body) > MAX_DIGITS:
         raise ItfError(f"{where}: #bigint has {len(body):,} digits, more than the {MAX_DIGITS:,} read", path)
