@@ -72,4 +72,4 @@ class Outputs:
 
     def report(self) -> None:
         for message in self.failures:
-            click.echo(f"error: {message} (the verdict above stands; this output is missing)", err=True)
+            click.echo(f"error: {message} (not written; the results above stand)", err=True)
