@@ -7,8 +7,9 @@ What happens depends on what is at the target path:
   and renamed over it, so a crash, a kill or a full disk never leaves a partial file (the
   temporary file is removed on any failure). The new file gets the permissions of the file
   it replaces, or those a plain ``open(path, "w")`` would give.
-- a character device or a FIFO (``/dev/null``, ``/dev/stdout``, a named pipe): the text is
-  written through to it, as a shell redirection would. Renaming over it would replace the
+- a character device or a FIFO (``/dev/null``, a named pipe), or a descriptor this process
+  has open (``/dev/stdout``, ``/dev/fd/N``, whatever it is): the text is written through to
+  it, as a shell redirection would. Renaming over it would replace the
   device node with a regular file (as root, ``-o /dev/null`` would replace ``/dev/null``).
 - a symbolic link: it is followed, as a shell redirection would; the link stays, and the
   file it points to is the target by the rules above (a dangling link's target is created).
@@ -25,6 +26,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -59,6 +61,8 @@ def _target(path: Path) -> tuple[str, Path, os.stat_result | None]:
         st = None
     except OSError as exc:  # ELOOP, ENOTDIR (a file where a folder should be), EACCES
         raise _error(path, exc) from None
+    if st is not None and _is_open_descriptor(path):
+        return "through", path, st  # /dev/stdout on a redirected file: never rename over the shell's file
     if st is None or stat.S_ISREG(st.st_mode):
         # a link is followed: the file it points to is replaced, the link stays
         real = Path(os.path.realpath(path)) if path.is_symlink() else path
@@ -67,6 +71,21 @@ def _target(path: Path) -> tuple[str, Path, os.stat_result | None]:
         return "through", path, st
     kind = "a directory" if stat.S_ISDIR(st.st_mode) else "a socket or block device"
     raise OutputError(f"cannot write: it is {kind}, not a file", str(path))
+
+
+def _is_open_descriptor(path: Path) -> bool:
+    return _descriptor(path) is not None
+
+
+def _descriptor(path: Path) -> int | None:
+    """The descriptor /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N names, if it does."""
+    name = os.path.abspath(path)
+    if name in ("/dev/stdout", "/dev/stderr"):
+        return 1 if name == "/dev/stdout" else 2
+    for prefix in ("/dev/fd/", "/proc/self/fd/"):
+        if name.startswith(prefix) and name[len(prefix) :].isdigit():
+            return int(name[len(prefix) :])
+    return None
 
 
 def check_target(path: str | Path) -> None:
@@ -123,9 +142,17 @@ def write_atomic_with(path: str | Path, write: Callable[[IO[str]], None], durabl
 
 
 def _write_through(path: Path, write: Callable[[IO[str]], None]) -> None:
-    """A device or FIFO: opened for writing as it is (no creation, no rename)."""
+    """A device or FIFO: opened for writing as it is (no creation, no rename). A descriptor this
+    process has open (/dev/stdout) is written through a duplicate, sharing its offset: on a
+    redirected file, the text lands after what was printed, and what is printed next after it."""
     try:
-        fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+        own = _descriptor(path)
+        if own is not None:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            fd = os.dup(own)
+        else:
+            fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             write(fh)
     except OSError as exc:

@@ -17,6 +17,7 @@ import os
 import socket
 import stat
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,7 +27,7 @@ import pytest
 
 from checker.atomic import check_target, write_text_atomic
 from checker.errors import OutputError
-from tests.conftest import CliResult, run_cli
+from tests.conftest import REPO, CliResult, run_cli
 
 VIOLATED = (
     'model = "tests.models.counter:NonAtomicCounter"\n[check]\ndepth = 4\n[expect]\nno_lost_update = "violated"\n'
@@ -353,3 +354,26 @@ def test_links_loops_folders_and_sockets_are_refused(specs: dict[str, Path], tra
         result = run_cli("check", str(specs["violated"]), "--report", f"md:{target}")
         assert result.exit_code == 2 and result.stdout == "", result.output
     assert sock_path.exists() and stat.S_ISSOCK(os.stat(sock_path).st_mode)
+
+
+def test_dev_stdout_redirected_to_a_file_is_written_in_place(specs: dict[str, Path], tmp_path: Path) -> None:
+    """`--itf /dev/stdout > out.txt`: the trace lands after the verdict; the shell's file is kept."""
+    out = tmp_path / "out.txt"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    with out.open("w") as fh:
+        proc = subprocess.run(
+            [sys.executable, "-m", "checker.cli", "check", str(specs["violated"]), "--itf", "/dev/stdout"],
+            stdout=fh,
+            stderr=subprocess.PIPE,
+            cwd=REPO,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+    assert proc.returncode == 1, proc.stderr
+    text = out.read_text()
+    verdict, rest = text.split("\n{\n", 1)
+    assert "violated" in verdict
+    trace, after = rest.rsplit("\n}\n", 1)
+    assert json.loads("{\n" + trace + "\n}")["#meta"]["property"] == "no_lost_update"
+    assert after == "ITF trace written to /dev/stdout\n"
