@@ -22,7 +22,7 @@ from rich.console import Console
 
 from . import __version__
 from .cli_graph import register as register_graph
-from .cli_options import SECONDS, Outputs, writable
+from .cli_options import SECONDS, Outputs, guard_stdout, writable
 from .cli_report import report, report_option, write_reports
 from .errors import InternalError, RaceproofError, SpecError
 from .results import ExitCode
@@ -76,6 +76,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 def main(debug: bool) -> None:
     """Find races in distributed control planes, and prove their fixes."""
+    guard_stdout()  # a full disk under `> out.txt` must not turn a verdict into an internal error
 
 
 def _load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[Spec]:
@@ -235,8 +236,7 @@ def _finish(
     else:
         for path in written:
             console.print(f"ITF trace written to {path}")
-    outputs.report()
-    sys.exit(int(code))
+    sys.exit(outputs.finish(code))
 
 
 @main.command()

@@ -138,8 +138,7 @@ def _gate(
         click.echo(json.dumps(out, indent=2))
     else:
         _footer(console, run.records, code, strict, time.monotonic() - started, specs_seen=len(specs))
-    outputs.report()
-    sys.exit(int(code))
+    sys.exit(outputs.finish(code))
 
 
 def _changed(specs: list[Path], rev: str) -> list[Path]:

@@ -54,5 +54,4 @@ def register(main: click.Group) -> None:
         for path, write in ((dot, write_dot), (graphml, write_graphml)):
             if path and outputs.attempt(functools.partial(write, g, path)) is not None:
                 click.echo(f"{path}: {g.nodes:,} states, {g.edges:,} edges")
-        outputs.report()
-        sys.exit(int(outputs.exit_code(ExitCode.OK)))
+        sys.exit(outputs.finish(ExitCode.OK))

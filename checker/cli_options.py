@@ -7,7 +7,10 @@ naming the path and the OS's reason. Output paths are checked before any work is
 
 from __future__ import annotations
 
+import io
 import math
+import os
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -51,11 +54,83 @@ def writable(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     return value
 
 
+class GuardedStdout(io.TextIOBase):
+    """Standard output that cannot fail: a full disk or a closed pipe under ``raceproof check >
+    out.txt`` is noted (`stdout_failure`) instead of raised from the middle of printing, where
+    it would turn a verdict into an internal error. After a failure the descriptor is pointed at
+    the null device, so that Python's own flush at exit does not fail again."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__()
+        self.stream = stream
+        self.failure: OSError | None = None
+
+    def write(self, text: str) -> int:
+        if self.failure is None:
+            try:
+                self.stream.write(text)
+            except OSError as exc:
+                self._failed(exc)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.failure is None:
+            try:
+                self.stream.flush()
+            except OSError as exc:
+                self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        self.failure = exc
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self.stream.fileno())
+            os.close(null)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+
+def guard_stdout() -> None:
+    if not isinstance(sys.stdout, GuardedStdout):
+        sys.stdout = GuardedStdout(sys.stdout)
+
+
+def stdout_failure() -> str | None:
+    """Why standard output could not be written (flushed first), or None."""
+    stream = sys.stdout
+    if not isinstance(stream, GuardedStdout):
+        return None
+    stream.flush()
+    exc = stream.failure
+    return f"<stdout>: cannot write: {exc.strerror or exc}" if exc is not None else None
+
+
 class Outputs:
     """The files a run writes after its verdict: the failures are kept, not raised."""
 
     def __init__(self) -> None:
         self.failures: list[str] = []
+
+    def finish(self, code: ExitCode) -> int:
+        """The exit code, once standard output is flushed and every failure reported on stderr."""
+        failure = stdout_failure()
+        if failure:
+            self.failures.append(failure)
+        self.report()
+        return int(self.exit_code(code))
 
     def attempt(self, write: Callable[[], T]) -> T | None:
         try:

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from .cli_options import Outputs, writable
 from .report import FORMATS, render, write_atomic, write_report
+from .results import ExitCode
 
 if TYPE_CHECKING:
     from .run import SpecResult
@@ -109,5 +110,8 @@ def report(trace: str, fmt: str, output: str | None, all_vars: bool) -> None:
             print_view(_console(), view, all_vars)
         else:
             sys.stdout.write(render([view], fmt, all_vars))
+        code = Outputs().finish(ExitCode.OK)  # the report could not go to standard output: exit 2
+        if code:
+            sys.exit(code)
 
     run()

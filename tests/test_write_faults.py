@@ -377,3 +377,25 @@ def test_dev_stdout_redirected_to_a_file_is_written_in_place(specs: dict[str, Pa
     trace, after = rest.rsplit("\n}\n", 1)
     assert json.loads("{\n" + trace + "\n}")["#meta"]["property"] == "no_lost_update"
     assert after == "ITF trace written to /dev/stdout\n"
+
+
+@pytest.mark.parametrize(("spec", "code"), [("violated", 1), ("holds", 2)])
+def test_a_full_standard_output_keeps_the_verdicts_exit_code(specs: dict[str, Path], spec: str, code: int) -> None:
+    """`raceproof check SPEC > file-on-a-full-disk`: the violation still exits 1, never 3."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    with open("/dev/full", "w") as full:  # opened by the test, as a shell redirection would
+        proc = subprocess.run(
+            [sys.executable, "-m", "checker.cli", "check", str(specs[spec])],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+    assert proc.returncode == code, proc.stderr
+    assert "<stdout>: cannot write: No space left on device" in proc.stderr
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
