@@ -114,6 +114,16 @@ def test_special_files_are_refused_not_read(tmp_path: Path, kind: str, phrase: s
         assert "'-' for standard input" in result.stderr
 
 
+def test_the_gate_refuses_a_fifo_among_its_specs(tmp_path: Path) -> None:
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    (folder / "good.toml").write_text(COUNTER + "[check]\ndepth = 2\n")
+    os.mkfifo(folder / "pipe.toml")  # hashing it for the cache must not hang either
+    for target in (folder, folder / "pipe.toml"):
+        result = run_cli("gate", str(target), "--no-cache", "--artifacts", str(tmp_path / "art"))
+        assert_bad(result, "pipe.toml", "a FIFO")
+
+
 def test_a_symlink_loop_and_a_dangling_link_say_so(tmp_path: Path) -> None:
     (tmp_path / "a.toml").symlink_to("b.toml")
     (tmp_path / "b.toml").symlink_to("a.toml")

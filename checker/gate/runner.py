@@ -57,7 +57,7 @@ def discover(paths: Iterable[str]) -> list[Path]:
             if not specs:
                 errors.append(f"{raw}: no spec files (*.toml) in this folder")
             found.extend(specs)
-        elif path.is_file():
+        elif path.exists() or path.is_symlink():  # not a regular file (a FIFO, a dangling link): loading says so
             found.append(path)
         else:
             errors.append(f"{raw}: no such file or folder")
