@@ -61,7 +61,7 @@ def _target(path: Path) -> tuple[str, Path, os.stat_result | None]:
         st = None
     except OSError as exc:  # ELOOP, ENOTDIR (a file where a folder should be), EACCES
         raise _error(path, exc) from None
-    if st is not None and _is_open_descriptor(path):
+    if st is not None and _descriptor(path) is not None:
         return "through", path, st  # /dev/stdout on a redirected file: never rename over the shell's file
     if st is None or stat.S_ISREG(st.st_mode):
         # a link is followed: the file it points to is replaced, the link stays
@@ -71,10 +71,6 @@ def _target(path: Path) -> tuple[str, Path, os.stat_result | None]:
         return "through", path, st
     kind = "a directory" if stat.S_ISDIR(st.st_mode) else "a socket or block device"
     raise OutputError(f"cannot write: it is {kind}, not a file", str(path))
-
-
-def _is_open_descriptor(path: Path) -> bool:
-    return _descriptor(path) is not None
 
 
 def _descriptor(path: Path) -> int | None:
