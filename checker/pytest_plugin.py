@@ -89,6 +89,8 @@ def _check(config: pytest.Config, path: Path) -> tuple[SpecRecord | None, str | 
     if "bad_input" in outcome:
         return None, f"error: {outcome['bad_input']}"
     record = SpecRecord.from_dict(outcome["record"])
+    if "output_error" in outcome:  # a failure report that could not be written: the verdict stands
+        config.issue_config_time_warning(pytest.PytestWarning(f"raceproof: {outcome['output_error']}"), stacklevel=2)
     if cache is not None and spec_inputs(path).key == key:
         cache.store(path, key, record)
     return record, None

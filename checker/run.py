@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -115,6 +116,13 @@ def requested_engine(spec: Spec, engine: str | None, max_states: int | None, max
     return spec.engine
 
 
+def time_limit(timeout: float | None, spec: Spec) -> float | None:
+    """Seconds for the run: ``timeout`` (the command line's), else the spec's; None is no limit.
+    An infinite timeout (``--timeout inf``, ``timeout = inf``) is no limit, overriding the spec's."""
+    limit = timeout if timeout is not None else spec.timeout
+    return None if limit is not None and math.isinf(limit) else limit
+
+
 def check_spec(
     spec: Spec,
     depth: int | None = None,
@@ -139,7 +147,7 @@ def check_spec(
     _check_names(spec, model, names)
     bound = spec.depth if depth is None else depth
     requested = requested_engine(spec, engine, max_states, max_counterexamples)
-    limit = timeout if timeout is not None else spec.timeout
+    limit = time_limit(timeout, spec)
     started = time.monotonic()
     cap = max_states if max_states is not None else spec.max_states
     # recoverable/eventually need the whole state graph: the explicit engine, whatever the spec's engine
@@ -163,7 +171,7 @@ def check_spec(
     to_prove = [n for n in names if spec.expect.get(n) == "proved"] if requested == "auto" else []
     if to_prove:
         rest = [n for n in names if n not in to_prove]
-        sr = prove_spec(spec, to_prove, timeout=limit, coverage=not rest)
+        sr = prove_spec(spec, to_prove, timeout=timeout, coverage=not rest)
         why = [f"{', '.join(to_prove)}: expected proved: a proof (prove, engine auto)"]
         if rest:
             other = check_spec(
@@ -221,7 +229,7 @@ def prove_spec(
     graph = [n for n in names if model.properties[n].kind in GRAPH_KINDS]
     safety = [n for n in names if model.properties[n].kind != "reachable" and n not in graph]
     witnesses = [n for n in names if n not in safety and n not in graph]
-    limit = timeout if timeout is not None else spec.timeout
+    limit = time_limit(timeout, spec)
     found = prove(model, safety, engine, limit, certificate) if safety else []
     if witnesses:
         found += run_bmc(model, witnesses, spec.depth, limit, coverage=coverage)

@@ -60,8 +60,8 @@ class Spec:
         try:
             return self.model.build(**self.params)
         except ModelError as exc:
-            if exc.file is None:  # a parameter problem: point at the spec
-                line = self.line("params", "") or self.line("", "model")
+            if exc.file is None or exc.param in self.params:  # a parameter problem: point at the spec
+                line = self.line("params", exc.param or "") or self.line("", "model")
                 raise SpecError(exc.message, str(self.path), line) from None
             raise
         except (RaceproofError, AssertionError):  # an AssertionError is raceproof's own fault
@@ -117,6 +117,12 @@ def load_spec(path: str | Path) -> Spec:
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) if where else str(exc)
         line = int(where.group(1)) if where else None
         raise SpecError(f"malformed TOML: {msg}", str(path), line) from None
+    except RecursionError:  # arrays or inline tables nested thousands deep
+        raise SpecError("malformed TOML: values nested too deep", str(path)) from None
+    except ValueError:  # tomllib's only other failure: an integer longer than Python converts
+        digits = re.search(r"[0-9_]{4300,}", text)
+        line = text.count("\n", 0, digits.start()) + 1 if digits else None
+        raise SpecError("malformed TOML: an integer of more than 4,300 digits", str(path), line) from None
     lines = _key_lines(text)
 
     def fail(message: str, section: str = "", key: str = "") -> SpecError:
@@ -149,8 +155,11 @@ def load_spec(path: str | Path) -> Spec:
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise fail(f"depth must be a non-negative integer, got {depth!r}", "check", "depth")
     timeout = check.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
-        raise fail(f"timeout must be a positive number of seconds, got {timeout!r}", "check", "timeout")
+    # `not timeout > 0` also refuses nan; `inf` is no limit (see `checker.run.time_limit`)
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0):
+        raise fail(
+            f"timeout must be a positive number of seconds (or inf: no limit), got {timeout!r}", "check", "timeout"
+        )
     engine = check.get("engine", "auto")
     if engine not in ENGINES:
         raise fail(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})", "check", "engine")

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..atomic import write_atomic_with
+from ..errors import OutputError
 from .records import SpecRecord
 
 ENTRY_FORMAT = "raceproof-gate-cache/1"
@@ -76,13 +77,17 @@ class VerdictCache:
         """Store ``record`` if it may be cached (see the module's docstring); atomically."""
         if key is None or not cacheable(record):
             return False
-        self.folder.mkdir(parents=True, exist_ok=True)
-        ignore = self.folder / ".gitignore"
-        if not ignore.exists():  # the cache never ends up in a commit, wherever it lives
-            ignore.write_text("# created by raceproof gate\n*\n")
         data = {"format": ENTRY_FORMAT, "key": key, "spec": str(spec), "record": record.to_dict()}
         entry = self._entry(spec)
-        write_atomic_with(entry, lambda fh: json.dump(data, fh, indent=1), durable=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():  # the cache never ends up in a commit, wherever it lives
+                ignore.write_text("# created by raceproof gate\n*\n")
+            write_atomic_with(entry, lambda fh: json.dump(data, fh, indent=1), durable=True)
+        except (OSError, OutputError) as exc:  # a cache is an optimisation: the verdict stands
+            self.warn(f"cannot store the verdict in the cache ({exc}); it is checked again next time")
+            return False
         return True
 
 

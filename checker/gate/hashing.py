@@ -195,10 +195,12 @@ class SpecInputs:
 
 
 def spec_inputs(path: Path) -> SpecInputs:
-    try:
-        raw = path.read_bytes()
+    from ..errors import RaceproofError, SpecError, read_input
+
+    try:  # the one reader: a FIFO named *.toml must not hang the gate (loading the spec says why)
+        raw = read_input(path, SpecError, "spec").encode("utf-8")
         ref = tomllib.loads(raw.decode("utf-8")).get("model")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (RaceproofError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
         return SpecInputs(path, None, {}, None)
     if not isinstance(ref, str) or not ref:
         return SpecInputs(path, None, {}, None)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..atomic import write_text_atomic
+from ..errors import OutputError
 from ..results import ExitCode
 from .expectations import FAILING, Outcome
 from .records import PropertyRecord, SpecRecord
@@ -147,15 +149,23 @@ def summary_markdown(
         ]
         for record, prop in met:
             detail = prop.detail + (" (cached)" if record.cached else "")
+            mark, expected = _mark(Outcome.MET, prop.verdict), prop.expected or "—"
             lines.append(
-                f"| {_mark(Outcome.MET, prop.verdict)} | `{_cell(record.spec)}` | `{prop.name}` | {prop.expected or '—'} | "
-                f"**{prop.verdict}** | {_cell(detail)} |"
+                f"| {mark} | `{_cell(record.spec)}` | `{prop.name}` | {expected} | **{prop.verdict}** | {_cell(detail)} |"
             )
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 
 
 def write_summary(path: Path, text: str, append: bool = False) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a" if append else "w", encoding="utf-8") as fh:
-        fh.write(text)
+    """Write the summary atomically; ``append`` (GitHub's step summary, which other steps share)
+    adds to the file in place. A failure is an `OutputError` naming the path."""
+    if not append:
+        write_text_atomic(path, text)
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror}", str(path)) from None

@@ -15,6 +15,7 @@ stale-read explanation. Any other trace is shown as it is, without one (the repo
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,12 @@ _HIDDEN_PREFIXES = ("mbt::",)
 _PICKS = "mbt::nondetPicks"
 #: a choice under one of these names is the process that took the step (the report's instance column)
 _PROCESS_PICKS = ("process", "proc", "pid", "node", "replica", "instance", "actor", "self", "p")
+
+
+#: the deepest nesting of values read (ITF values are records of sets of tuples, a few deep)
+MAX_NESTING = 64
+#: the longest ``#bigint`` read: Python's own limit on converting decimal strings
+MAX_DIGITS = 4300
 
 
 class ItfError(SpecError):
@@ -53,9 +60,7 @@ def decode(value: Any, where: str, path: str) -> Any:
     if len(value) == 1:
         ((tag, body),) = value.items()
         if tag == "#bigint":
-            if not isinstance(body, str) or not body.lstrip("-").isdigit():
-                raise ItfError(f"{where}: #bigint must be a string of digits, got {body!r}", path)
-            return int(body)
+            return _bigint(body, where, path)
         if tag in ("#set", "#tup", "#map") and not isinstance(body, list):
             raise ItfError(f"{where}: {tag} must hold a list, got {type(body).__name__}", path)
         if tag == "#set":
@@ -101,6 +106,35 @@ def _process_pick(picks: dict[str, Any]) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+_BIGINT = re.compile(r"-?[0-9]+")
+
+
+def _bigint(body: Any, where: str, path: str) -> int:
+    # ASCII digits only: str.isdigit() also accepts superscripts, which int() refuses
+    if not isinstance(body, str) or not _BIGINT.fullmatch(body):
+        raise ItfError(
+            f"{where}: #bigint must be a string of digits (0-9, optionally after one '-'), got {body!r:.60}", path
+        )
+    if len(body) > MAX_DIGITS:
+        raise ItfError(f"{where}: #bigint has {len(body):,} digits, more than the {MAX_DIGITS:,} read", path)
+    return int(body)
+
+
+def _check_shape(data: Any, path: str) -> None:
+    """Refuse values nested deeper than `MAX_NESTING` (iteratively: the check itself must not
+    run out of stack), naming the first one found."""
+    todo: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while todo:
+        value, where, depth = todo.pop()
+        if depth > MAX_NESTING:
+            where = where if len(where) <= 80 else where[:80] + "..."
+            raise ItfError(f"{where}: values nested more than {MAX_NESTING} deep", path)
+        if isinstance(value, list):
+            todo += [(v, f"{where}[{n}]", depth + 1) for n, v in enumerate(value)]
+        elif isinstance(value, dict):
+            todo += [(v, f"{where}.{k}" if where else str(k), depth + 1) for k, v in value.items()]
+
+
 def _hashable(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(_hashable(v) for v in value)
@@ -111,13 +145,31 @@ def _hashable(value: Any) -> Any:
 
 def read_itf(path: str | Path) -> dict[str, Any]:
     path = Path(path)
-    text = read_input(path, ItfError, "trace")
+    text = read_input(path, ItfError, "trace", stdin=True)
+    name = "<stdin>" if str(path) == "-" else str(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ItfError(f"not JSON: {exc.msg}", str(path), exc.lineno) from None
+        raise ItfError(f"not JSON: {exc.msg}", name, exc.lineno) from None
+    except RecursionError:
+        raise ItfError(f"values nested more than {MAX_NESTING} deep", name) from None
+    except ValueError:  # the only other failure of json.loads on a str: an integer too long to convert
+        raise ItfError(f"a number has more than {MAX_DIGITS:,} digits", name) from None
     if not isinstance(data, dict) or not isinstance(data.get("states"), list) or not data["states"]:
-        raise ItfError("not an ITF trace: expected an object with a non-empty 'states' list", str(path))
+        raise ItfError("not an ITF trace: expected an object with a non-empty 'states' list", name)
+    _check_shape(data, name)
+    names = data.get("vars")
+    if names is not None:
+        if not isinstance(names, list):
+            raise ItfError(f"vars: expected a list of variable names, got {type(names).__name__}", name)
+        for n, var in enumerate(names):
+            if not isinstance(var, str):
+                raise ItfError(f"vars[{n}]: a variable name is a string, got {var!r:.40}", name)
+    meta = data.get("#meta")
+    if isinstance(meta, dict):
+        for key in ("property", "property_kind", "kind", "model_ref"):
+            if meta.get(key) is not None and not isinstance(meta[key], str):
+                raise ItfError(f"#meta.{key}: expected a string, got {meta[key]!r:.40}", name)
     return data
 
 
@@ -125,7 +177,8 @@ def load_itf(path: str | Path) -> TraceView:
     """The view of an ITF file; rebuilt with its model (and explained) when raceproof wrote it."""
     data = read_itf(path)
     meta = data.get("#meta") if isinstance(data.get("#meta"), dict) else {}
-    view = _plain_view(data, meta, str(path))
+    path = "<stdin>" if str(path) == "-" else str(path)
+    view = _plain_view(data, meta, path)
     if meta.get("model_ref"):
         try:
             rebuilt = _rebuild(data, meta, view)
@@ -186,7 +239,7 @@ def _plain_view(data: dict[str, Any], meta: dict[str, Any], path: str) -> TraceV
         participants.append(Participant(STATE, "state", rest))
         owner.update(dict.fromkeys(rest, STATE))
     loop = data.get("loop")
-    if loop is not None and not (isinstance(loop, int) and 0 <= loop < len(states)):
+    if loop is not None and not (isinstance(loop, int) and not isinstance(loop, bool) and 0 <= loop < len(states)):
         raise ItfError(f"loop {loop!r} is not the index of a state", path)
     kind = meta.get("kind") or ("lasso" if loop is not None else "violation")
     return TraceView(
