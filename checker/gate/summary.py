@@ -149,9 +149,9 @@ def summary_markdown(
         ]
         for record, prop in met:
             detail = prop.detail + (" (cached)" if record.cached else "")
-            mark, expected = _mark(Outcome.MET, prop.verdict), prop.expected or "—"
+            mark, spec = _mark(Outcome.MET, prop.verdict), _cell(record.spec)
             lines.append(
-                f"| {mark} | `{_cell(record.spec)}` | `{prop.name}` | {expected} | **{prop.verdict}** | {_cell(detail)} |"
+                f"| {mark} | `{spec}` | `{prop.name}` | {prop.expected or '—'} | **{prop.verdict}** | {_cell(detail)} |"
             )
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
