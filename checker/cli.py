@@ -39,8 +39,36 @@ def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, width=width, soft_wrap=True)
 
 
-def _fail(code: ExitCode, message: str) -> None:
+#: the kinds of error a --json error object names, by exit code
+_ERROR_KINDS = {ExitCode.BAD_INPUT: "bad_input", ExitCode.INCONCLUSIVE: "no_verdict"}
+
+
+def _wants_json(args: list[str] | None = None) -> bool:
+    """Whether this command was asked for --json (its errors are then JSON on stdout too)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.params.get("as_json"):
+        return True
+    return "--json" in (sys.argv[1:] if args is None else args)
+
+
+def error_json(code: ExitCode, messages: list[str], errors: list[RaceproofError] | None = None) -> str:
+    """The JSON object a --json run prints when it stops on an error: no verdict, the exit code,
+    and each error with its file and line where known."""
+    items: list[dict[str, Any]] = []
+    for n, text in enumerate(messages):
+        found = errors[n] if errors and n < len(errors) else None
+        item: dict[str, Any] = {"message": found.message if found else text.removeprefix("error: ")}
+        if found is not None and found.file:
+            item["file"], item["line"] = found.file, found.line
+        items.append(item)
+    kind = _ERROR_KINDS.get(code, "error")
+    return json.dumps({"raceproof": __version__, "exit_code": int(code), "error": kind, "errors": items}, indent=2)
+
+
+def _fail(code: ExitCode, message: str, errors: list[RaceproofError] | None = None) -> None:
     click.echo(message, err=True)
+    if _wants_json():  # stdout holds one JSON object whatever happened
+        click.echo(error_json(code, message.splitlines(), errors))
     sys.exit(int(code))
 
 
@@ -55,7 +83,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except RaceproofError as exc:
             if debug:
                 traceback.print_exc()
-            _fail(ExitCode.BAD_INPUT, f"error: {exc}")
+            _fail(ExitCode.BAD_INPUT, f"error: {exc}", [exc])
         except InternalError as exc:
             if debug:
                 traceback.print_exc()
@@ -72,7 +100,27 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Cli(click.Group):
+    """The `raceproof` group: a usage error (an unknown option, a bad value) in a --json run is
+    also a JSON object on stdout, like every other error."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if "--json" not in argv or extra.get("standalone_mode") is False:
+            return super().main(args, prog_name, **extra)
+        try:
+            return super().main(argv, prog_name, standalone_mode=False, **extra)
+        except click.exceptions.Abort:
+            click.echo("interrupted: no verdict", err=True)
+            click.echo(error_json(ExitCode.INCONCLUSIVE, ["interrupted: no verdict"]))
+            sys.exit(int(ExitCode.INCONCLUSIVE))
+        except click.ClickException as exc:
+            exc.show()
+            click.echo(error_json(ExitCode.BAD_INPUT, [exc.format_message()]))
+            sys.exit(int(ExitCode.BAD_INPUT))
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="raceproof")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 def main(debug: bool) -> None:
@@ -84,7 +132,8 @@ def _load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[
     """Load every spec first, so that one bad spec stops the run before any work."""
     from .spec import load_spec
 
-    specs, errors = [], []
+    specs: list[Spec] = []
+    errors: list[RaceproofError] = []
     for path in paths:
         try:
             spec = load_spec(path)
@@ -99,9 +148,9 @@ def _load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[
                     )
             specs.append(spec)
         except RaceproofError as exc:
-            errors.append(str(exc))
+            errors.append(exc)
     if errors:
-        _fail(ExitCode.BAD_INPUT, "\n".join(f"error: {e}" for e in errors))
+        _fail(ExitCode.BAD_INPUT, "\n".join(f"error: {e}" for e in errors), errors)
     return specs
 
 
@@ -265,9 +314,8 @@ def _finish(
         if outputs.failures:
             out["output_errors"] = outputs.failures
         click.echo(json.dumps(out, indent=2, default=str))
-    else:
-        for path in written:
-            console.print(f"ITF trace written to {path}")
+    for path in written:  # a status line: stderr, so that stdout holds only the result
+        click.echo(f"ITF trace written to {path}", err=True)
     sys.exit(outputs.finish(code))
 
 

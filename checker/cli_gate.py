@@ -126,6 +126,10 @@ def _gate(
     except GateInputError as exc:
         for message in exc.messages:
             click.echo(f"error: {message}", err=True)
+        if as_json:  # stdout holds one JSON object whatever happened
+            from .cli import error_json
+
+            click.echo(error_json(ExitCode.BAD_INPUT, exc.messages))
         sys.exit(int(ExitCode.BAD_INPUT))
     from .gate.expectations import gate_exit_code
 

@@ -59,11 +59,8 @@ def write_reports(
             target = path if n == 0 else _per_spec(path, sr)
             write = functools.partial(write_report, sr, fmt, target, all_vars)
             written += (outputs.attempt(write) if outputs is not None else write()) or []
-    for path in written:
-        if as_json:  # stdout holds the JSON object
-            click.echo(f"report written to {path}", err=True)
-        else:
-            console.print(f"Report written to {path}")
+    for path in written:  # a status line: stderr, so that stdout holds only the result
+        click.echo(f"Report written to {path}", err=True)
     return written
 
 
