@@ -136,7 +136,7 @@ def test_itf_file_replays(write_spec: WriteSpec, tmp_path: Path) -> None:
     target = tmp_path / "out" / "race.itf.json"
     result = run_cli("check", str(write_spec(RACE)), "--itf", str(target))
     assert result.exit_code == 1
-    assert f"ITF trace written to {target}" in result.stdout.replace("\n", "")
+    assert f"ITF trace written to {target}" in result.stderr.replace("\n", "")
     itf = json.loads(target.read_text())
     assert itf["vars"] == ["value", "worker1.pc", "worker1.tmp", "worker2.pc", "worker2.tmp"]
     assert itf["#meta"]["property"] == "no_lost_update" and itf["#meta"]["kind"] == "violation"

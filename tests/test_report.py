@@ -44,7 +44,7 @@ def test_check_writes_every_format(dns_reports: tuple[CliResult, Path]) -> None:
     for fmt in FORMATS:
         path = out / f"race.{fmt}"
         assert path.is_file() and path.stat().st_size > 0, fmt
-        assert f"Report written to {path}" in result.stdout.replace("\n", "")
+        assert f"Report written to {path}" in result.stderr.replace("\n", "")
 
 
 def test_text_report_has_rows_failure_and_explanation(dns_reports: tuple[CliResult, Path]) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..atomic import write_atomic_with
+from ..errors import OutputError
 from .records import SpecRecord
 
 FILE = "spec-costs"  # JSON; not *.json, which names the verdict entries
@@ -55,5 +56,5 @@ def record_costs(folder: Path, records: list[SpecRecord], warn: Callable[[str], 
     try:
         folder.mkdir(parents=True, exist_ok=True)
         write_atomic_with(folder / FILE, lambda fh: json.dump(data, fh, indent=1))
-    except OSError as exc:
+    except (OSError, OutputError) as exc:  # a cost file is a hint: never fails a run
         warn(f"could not record spec costs in {folder / FILE} ({exc}); shards fall back to name order")
