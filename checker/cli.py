@@ -409,7 +409,8 @@ def _progress(console: Console, spec: Spec, quiet: bool) -> Iterator[Callable[..
     started = time.monotonic()
     what = TextColumn("{task.fields[what]}")
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), what)
-    with Progress(*columns, console=console, transient=True) as bar:
+    # rich redraws 10 times a second; the explicit engine reports within a level every 0.25 s
+    with Progress(*columns, console=console, transient=True, refresh_per_second=10) as bar:
         task = bar.add_task(str(spec.path), total=None, what="starting")
 
         def update(depth: int, *rest: Any) -> None:
@@ -420,9 +421,10 @@ def _progress(console: Console, spec: Spec, quiet: bool) -> Iterator[Callable[..
 
 def progress_text(depth: int, rest: tuple[Any, ...], elapsed: float) -> str:
     """One progress line from an engine's callback arguments (after the depth)."""
-    if len(rest) == 3:  # explicit search: states, open properties, frontier
-        states, pending, frontier = rest
-        rate = states / max(elapsed, 1e-9)
+    if len(rest) >= 3:  # explicit search: states, open properties, queue (, states expanded so far)
+        states, pending, frontier = rest[:3]
+        done = rest[3] if len(rest) > 3 else states
+        rate = done / max(elapsed, 1e-9)  # expanded states: it moves within a level too
         head = f"depth {depth}  {states:,} states  {rate:,.0f} states/s  queue {frontier:,}"
     else:  # BMC: open properties
         pending = rest[-1]

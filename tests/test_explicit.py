@@ -263,7 +263,34 @@ def test_progress_is_reported_per_level() -> None:
         record = lambda *a, to=seen: to.append(a)  # noqa: E731
         explicit(model, "value_never_decreases", symmetry=False, backend=backend, progress=record)
         open_ = ["value_never_decreases"]
-        assert seen == [(0, 1, open_, 1), (1, 3, open_, 2), (2, 6, open_, 3), (3, 10, open_, 4), (4, 13, open_, 3)]
+        assert seen == [
+            (0, 1, open_, 1, 0),
+            (1, 3, open_, 2, 1),
+            (2, 6, open_, 3, 3),
+            (3, 10, open_, 4, 6),
+            (4, 13, open_, 3, 10),
+        ]
+
+
+def test_progress_moves_within_a_big_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A level takes seconds on a big model: within it, reports come every TICK seconds with
+    the queue shrinking and the expanded count growing (here TICK is 0: at every chunk)."""
+    from checker.engines import explicit_common, explicit_matrix
+
+    monkeypatch.setattr(explicit_common, "TICK", 0.0)
+    monkeypatch.setattr(explicit_matrix, "CHUNK", 2)
+    for backend, model in (("numpy", NonAtomicCounter.build(procs=3)), ("python", NonAtomicCounter.build(procs=6))):
+        seen: list[tuple[Any, ...]] = []
+        record = lambda *a, to=seen: to.append(a)  # noqa: E731
+        explicit(model, "value_never_decreases", symmetry=False, backend=backend, progress=record)
+        level_starts: dict[int, tuple[Any, ...]] = {}
+        for a in seen:  # reports come in order: a level's first is its start
+            level_starts.setdefault(a[0], a)
+        within = [a for a in seen if level_starts[a[0]] is not a]
+        assert within, backend  # some level was reported on before it ended
+        for a in within:
+            start = level_starts[a[0]]
+            assert 0 < a[3] < start[3] and a[4] > start[4], (backend, a, start)
 
 
 def test_range_error_is_reported_at_the_model_line() -> None:

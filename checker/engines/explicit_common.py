@@ -22,8 +22,11 @@ from ..runtime import CONCRETE, evaluate, fire
 from ..trace import Trace, normalize, replay
 
 State = tuple[Any, ...]
-#: progress(depth, stored states, open properties, frontier size), as each BFS level starts
-Progress = Callable[[int, int, list[str], int], None]
+#: progress(depth, stored states, open properties, frontier size, states expanded so far), as
+#: each BFS level starts and then at most every `TICK` seconds within a level
+Progress = Callable[[int, int, list[str], int, int], None]
+#: seconds between progress reports within one BFS level (a big level takes many seconds)
+TICK = 0.25
 
 
 @dataclass
@@ -51,9 +54,12 @@ class Search:
     search_seconds: float = 0.0
     search_cpu_seconds: float = 0.0  # CPU time of the search (wall time misleads on a loaded machine)
     note: str = ""  # e.g. why the numpy backend gave way to exact Python integers (`explicit_bounds`)
+    expanded: int = 0  # frontier states expanded so far, over all levels (progress)
+    _last_report: float = 0.0
 
     def __post_init__(self) -> None:
         self.pending = list(self.properties)
+        self._level_start = 0
 
     def restart(self, note: str) -> Search:
         """A fresh run of the same search (same deadline), carrying ``note``."""
@@ -80,8 +86,21 @@ class Search:
         self.pending.remove(name)
 
     def report(self, frontier: int) -> None:
+        """A new level starts with ``frontier`` states to expand."""
+        self._level_start = self.expanded
         if self.progress is not None:
-            self.progress(self.depth, self.states, list(self.pending), frontier)
+            self._last_report = time.monotonic()
+            self.progress(self.depth, self.states, list(self.pending), frontier, self.expanded)
+
+    def tick(self, done: int, frontier: int) -> None:
+        """``done`` of this level's ``frontier`` states are expanded: report, at most every `TICK` s."""
+        self.expanded = self._level_start + done
+        if self.progress is not None and 0 < done < frontier and time.monotonic() - self._last_report >= TICK:
+            self._last_report = time.monotonic()
+            self.progress(self.depth, self.states, list(self.pending), frontier - done, self.expanded)
+
+    def level_done(self, frontier: int) -> None:
+        self.expanded = self._level_start + frontier
 
     def count(self, transition: int, n: int) -> None:
         """``n`` enabled (state, ``transition``) pairs expanded."""

@@ -124,11 +124,13 @@ class MatrixSearch:
                 parents += [m.ids for m in moves]
                 via += [np.full(m.where.size, m.step.transition.index, np.int32) for m in moves]
                 del moves, level_keys
+                s.tick(min(start + CHUNK, frontier.shape[0]), frontier.shape[0])
             if s.stop is not None:
                 break
             if not keys:  # every frontier state is a deadlock: nothing more to explore
                 frontier = frontier[:0]
                 break
+            s.level_done(frontier.shape[0])
             base = store.count
             level = np.concatenate(keys)
             del keys

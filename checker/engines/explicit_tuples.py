@@ -37,11 +37,14 @@ class TupleSearch:
             s.report(len(frontier))
             nxt_frontier: list[int] = []
             for k, sid in enumerate(frontier):
-                if k % 256 == 0 and s.timed_out():
-                    break
+                if k % 256 == 0:
+                    if s.timed_out():
+                        break
+                    s.tick(k, len(frontier))
                 self._expand(sid, nxt_frontier)
                 if s.stop is not None:
                     break
+            s.level_done(len(frontier))
             if nxt_frontier:
                 s.depth += 1
             frontier = nxt_frontier
