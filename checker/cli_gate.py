@@ -303,8 +303,10 @@ def _print_record(console: Console, record: SpecRecord, strict: bool, counter: s
             mark, style = "≤", "cyan"  # met, but bounded: not the ✓ of a complete result
         line = Text(f"  {mark} ", style=style)
         line.append(f"{prop.name:<28}", style="bold")
-        line.append(f" {prop.verdict:<11}", style=style)
-        line.append(f" {prop.detail:<24}" if outcome is Outcome.MET else "")
+        line.append(f" {prop.verdict:<14}", style=style)
+        # the detail is as long as it is ("exhaustive: 192,050 distinct states"): never run into the
+        # judgement, which follows after a separator
+        line.append(f" {prop.detail} ·" if outcome is Outcome.MET and prop.detail else "")
         line.append(f" {explain(prop, outcome)}", style="dim" if outcome is Outcome.MET else style)
         console.print(line)
     if strict and record.never_fired:

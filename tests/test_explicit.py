@@ -115,7 +115,7 @@ def test_dns_fencing_token_holds_exhaustively() -> None:
     for name in ("endpoint_never_empty", "plan_never_regresses"):
         r = results[name]
         assert r.verdict is Verdict.HOLDS and r.extra["exhaustive"]
-        assert r.reason == f"exhaustive: {r.extra['states']} distinct states"
+        assert r.reason == f"exhaustive: {r.extra['states']:,} distinct states"
     assert results["every_endpoint_updated"].verdict is Verdict.WITNESSED
 
 

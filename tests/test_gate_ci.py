@@ -4,6 +4,7 @@ that stay out of `git status`, and a step summary that shows the counterexample 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -104,3 +105,10 @@ def test_step_summary_shows_failures_first_with_the_counterexample_and_the_artif
     assert "no_lost_update is false in state 4" in text and "#### Why: " in text
     assert "artifact **`raceproof-reports-1`**" in text and "`specs/fixed.html`" in text
     assert "](" not in text.split("<details>")[0].split("Reports in")[1]  # no relative link to a dead path
+
+
+def test_gate_lines_keep_their_columns(project: Path) -> None:
+    out = gate(project, "--no-cache").stdout
+    flags = next(line for line in out.splitlines() if "never_lowered" in line)
+    # the detail never runs into the judgement: "... distinct states, diameter 2 · expected holds: ok"
+    assert re.search(r"exhaustive: [\d,]+ distinct states?, diameter \d+ · expected holds: ok$", flags), flags

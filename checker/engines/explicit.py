@@ -108,7 +108,7 @@ def run_explicit(
 
 
 def _results(s: Search, seconds: float, live: list[int], decision: SymmetryDecision) -> list[PropertyResult]:
-    counts = f"{s.states} distinct state{'s' if s.states != 1 else ''}"
+    counts = f"{s.states:,} distinct state{'s' if s.states != 1 else ''}"
     if s.exhaustive:
         scope = f"exhaustive: {counts}"
     else:
