@@ -382,4 +382,8 @@ main.add_command(gate)
 register_graph(main)  # `raceproof graph` lives in cli_graph.py
 
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m checker.cli` put the working directory first on the import path; models are
+    # found from each spec's own project, never from wherever the command happens to run
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]
     main()

@@ -50,7 +50,9 @@ def discover(paths: Iterable[str]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             specs = sorted(
-                p for p in path.rglob("*.toml") if not any(part.startswith(".") for part in p.relative_to(path).parts)
+                p
+                for p in path.rglob("*.toml")
+                if not any(part.startswith(".") for part in p.relative_to(path).parts) and p.name != "pyproject.toml"
             )
             if not specs:
                 errors.append(f"{raw}: no spec files (*.toml) in this folder")

@@ -10,6 +10,11 @@ booleans, strings and numbers, ``{"#bigint": "digits"}``, lists (sequences),
 A trace raceproof wrote names its model (``#meta.model_ref`` and ``params``): the model is
 rebuilt, the steps are matched to its transitions and replayed, and the report has the
 stale-read explanation. Any other trace is shown as it is, without one (the report says so).
+
+Opening a trace never runs code from somewhere unexpected: the model it names is rebuilt only
+when it lives in the trace's own project tree or in the installed toolkit (its bundled models),
+or when the user names the model (``--model REF``, found like a spec's, from the working
+directory's project). Otherwise the trace is rendered as it is, and the report says why.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RaceproofError, SpecError, read_input
+from ..project import find_project
+from ..registry import ModelSource, is_toolkit_file, load, model_file, resolve
 from ..trace import Trace, replay
 from .view import STATE, Participant, Record, Step, TraceView, from_trace
 
@@ -94,19 +101,30 @@ def read_itf(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def load_itf(path: str | Path) -> TraceView:
-    """The view of an ITF file; rebuilt with its model (and explained) when raceproof wrote it."""
+def load_itf(path: str | Path, model: str | None = None) -> TraceView:
+    """The view of an ITF file; rebuilt with its model (and explained) when raceproof wrote it.
+    ``model``: the user's own choice of model (``--model``), instead of the one the file names."""
     data = read_itf(path)
     meta = data.get("#meta") if isinstance(data.get("#meta"), dict) else {}
     view = _plain_view(data, meta, str(path))
-    if meta.get("model_ref"):
+    if model is not None:
+        source = resolve(model, Path.cwd())  # the user named it: bad input if it does not exist
+    elif meta.get("model_ref"):
+        source = _trusted_source(str(meta["model_ref"]), Path(path), view)
+        if source is None:
+            return view
+    else:
+        source = None
+    if source is not None:
         try:
-            rebuilt = _rebuild(data, meta, view)
+            rebuilt, cls = _rebuild(data, meta, view, source)
         except (RaceproofError, KeyError, ValueError, TypeError) as exc:
-            view.basis = f"no stale-read explanation: could not rebuild model '{meta['model_ref']}' ({exc})"
+            view.basis = f"no stale-read explanation: could not rebuild model '{source.ref}' ({exc})"
         else:
             rebuilt.source = str(path)
-            rebuilt.basis += " (model rebuilt from the ITF's #meta)"
+            origin = model_file(cls) or source.origin
+            how = "--model" if model is not None else "the ITF's #meta"
+            rebuilt.basis += f" (model rebuilt from {how}: {origin})"
             return rebuilt
     else:
         view.basis = (
@@ -114,6 +132,27 @@ def load_itf(path: str | Path) -> TraceView:
             "read is unknown (value changes alone cannot show a read)"
         )
     return view
+
+
+def _trusted_source(ref: str, path: Path, view: TraceView) -> ModelSource | None:
+    """The model a trace names, if it is the trace's project's or the toolkit's; else None (and
+    the view says why). Never the working directory's, nor anything else on the import path."""
+    try:
+        source = resolve(ref, path.parent, python_path=False)
+    except SpecError:
+        source = None
+    project = find_project(path)
+    # a project is a folder marked as one (pyproject.toml, .git): a trace in a bare folder (a
+    # download, /tmp) trusts nothing next to it
+    in_project = project.marked and project.contains(source.origin) if source is not None else False
+    if source is not None and (in_project or is_toolkit_file(source.origin)):
+        return source
+    where = f"the trace's project ({project.root})" if project.marked else "a project (the trace is in none)"
+    view.basis = (
+        f"no stale-read explanation: the model this trace names ('{ref}') is not in {where} "
+        "nor bundled with raceproof, so its code was not run; give --model REF to rebuild it with a model you trust"
+    )
+    return None
 
 
 def _plain_view(data: dict[str, Any], meta: dict[str, Any], path: str) -> TraceView:
@@ -168,11 +207,11 @@ def _plain_view(data: dict[str, Any], meta: dict[str, Any], path: str) -> TraceV
     )
 
 
-def _rebuild(data: dict[str, Any], meta: dict[str, Any], plain: TraceView) -> TraceView:
+def _rebuild(
+    data: dict[str, Any], meta: dict[str, Any], plain: TraceView, source: ModelSource
+) -> tuple[TraceView, type]:
     """Our own ITF: rebuild the model, match and replay the steps, check they agree with the file."""
-    from ..registry import load_model
-
-    cls = load_model(str(meta["model_ref"]))
+    cls = load(source)
     model = cls.build(**dict(meta.get("params") or {}))
     transitions = []
     for step in plain.steps[1:]:
@@ -186,4 +225,4 @@ def _rebuild(data: dict[str, Any], meta: dict[str, Any], plain: TraceView) -> Tr
     for step, mine in zip(plain.steps, view.steps, strict=True):
         if step.values != {k: mine.values[k] for k in step.values}:
             raise ValueError(f"state {step.index} of the file differs from the model's replay")
-    return view
+    return view, cls

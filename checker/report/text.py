@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from rich.console import Console
@@ -196,6 +197,14 @@ def print_trace(console: Console, r: PropertyResult, all_vars: bool = False) -> 
     print_view(console, from_trace(r.trace, explained=r.trace.kind != "witness"), all_vars)
 
 
+def model_source_line(spec: Any) -> str:
+    """``model dns from models/dns/model.py (the spec's project)``: the file whose code was loaded."""
+    assert spec.source is not None
+    file = str(spec.model_origin() or spec.source.origin)
+    rel = os.path.relpath(file)
+    return f"model {spec.model_ref} from {file if rel.startswith('..') else rel} ({spec.source.describe()})"
+
+
 def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, witnesses: bool = False) -> None:
     spec = sr.spec
     params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
@@ -217,6 +226,8 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
     else:
         head.append(f"  {sr.engine} to depth {sr.depth}, {sr.seconds:.2f}s", style="dim")
     console.print(head)
+    if spec.source is not None:  # which code ran: resolved from the spec's project, else the bundled models
+        console.print(Text(f"  {model_source_line(spec)}", style="dim"))
     graph = [r for r in sr.results if r.kind in GRAPH_KINDS and "edges" in r.extra]
     if graph:
         asked = graph[0].extra.get("requested_engine", "explicit")
