@@ -22,6 +22,7 @@ from .results import ExitCode
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from .gate.cache import VerdictCache
     from .gate.records import SpecRecord
 
 
@@ -94,9 +95,9 @@ def _gate(
             except ValueError as exc:
                 raise GateInputError([str(exc)]) from None
             specs = select_shard(specs, index, count)
-        if changed_since:
-            specs = _changed(specs, changed_since)
         cache = None if no_cache else VerdictCache(Path(cache_dir or project_root() / DEFAULT_DIR), warn)
+        if changed_since:
+            specs = _changed(specs, changed_since, cache)
         options = GateOptions(Path(artifacts), cache, strict, jobs, timeout)
         with _Progress(console, len(specs), quiet=as_json) as progress:
             run = run_gate(specs, options, progress.start, lambda r: progress.done(r, strict))
@@ -126,7 +127,7 @@ def _gate(
     sys.exit(int(code))
 
 
-def _changed(specs: list[Path], rev: str) -> list[Path]:
+def _changed(specs: list[Path], rev: str, cache: VerdictCache | None) -> list[Path]:
     from .gate.changed import GitError, changed_files
     from .gate.hashing import spec_inputs
     from .gate.runner import GateInputError
@@ -137,7 +138,10 @@ def _changed(specs: list[Path], rev: str) -> list[Path]:
         raise GateInputError([str(exc)]) from None
     selected = []
     for path in specs:
-        files = {f.resolve() for f in spec_inputs(path).files()}
+        # the model's modules (as its imports say) and what its last cached run read (dynamic
+        # imports, data files): an edit to any of them selects the spec
+        recorded = cache.recorded_inputs(path) if cache is not None else []
+        files = {f.resolve() for f in [*spec_inputs(path).files(), *recorded]}
         if files & changed:
             selected.append(path)
     return selected

@@ -90,7 +90,7 @@ def _check(config: pytest.Config, path: Path) -> tuple[SpecRecord | None, str | 
         return None, f"error: {outcome['bad_input']}"
     record = SpecRecord.from_dict(outcome["record"])
     if cache is not None and spec_inputs(path).key == key:
-        cache.store(path, key, record)
+        cache.store(path, key, record, outcome.get("inputs"))
     return record, None
 
 
