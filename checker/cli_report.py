@@ -92,7 +92,7 @@ def report(trace: str, fmt: str, output: str | None, all_vars: bool, model_ref: 
     def run() -> None:
         from .report.itf_input import load_itf
 
-        view = load_itf(trace, model_ref)
+        view = load_itf(trace, model_ref, lambda line: click.echo(line, err=True))  # which code runs
         if output:
             write_atomic(output, render([view], fmt, all_vars))
             click.echo(f"Report written to {output}", err=True)

@@ -20,6 +20,7 @@ directory's project). Otherwise the trace is rendered as it is, and the report s
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -101,9 +102,10 @@ def read_itf(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def load_itf(path: str | Path, model: str | None = None) -> TraceView:
+def load_itf(path: str | Path, model: str | None = None, say: Callable[[str], None] | None = None) -> TraceView:
     """The view of an ITF file; rebuilt with its model (and explained) when raceproof wrote it.
-    ``model``: the user's own choice of model (``--model``), instead of the one the file names."""
+    ``model``: the user's own choice of model (``--model``), instead of the one the file names;
+    ``say`` is told which file's code is loaded, before it runs."""
     data = read_itf(path)
     meta = data.get("#meta") if isinstance(data.get("#meta"), dict) else {}
     view = _plain_view(data, meta, str(path))
@@ -116,6 +118,9 @@ def load_itf(path: str | Path, model: str | None = None) -> TraceView:
     else:
         source = None
     if source is not None:
+        if say is not None:
+            where = "--model" if model is not None else source.describe().replace("spec's", "trace's")
+            say(f"loading model {source.ref} from {source.origin} ({where})")
         try:
             rebuilt, cls = _rebuild(data, meta, view, source)
         except (RaceproofError, KeyError, ValueError, TypeError) as exc:
