@@ -69,19 +69,18 @@ def resolve(ref: str, base: str | Path | None = None, *, python_path: bool = Tru
         found = _in_folder(f"{project.models_dir.name}.{ref}", project.models_dir.parent, project.models_dir)
         if found is not None:
             return ModelSource(ref, f"{project.models_dir.name}.{ref}", "", *found, "project")
-        bundled = _bundled(f"{BUNDLED_PACKAGE}.{ref}")
+        bundled = _bundled(f"{BUNDLED_PACKAGE}.{ref}", ref, "")
         if bundled is not None:
-            return ModelSource(ref, f"{BUNDLED_PACKAGE}.{ref}", "", *bundled, None, "bundled")
-        raise SpecError(_unknown(ref, project))
-    if module.split(".")[0] == BUNDLED_PACKAGE:
-        bundled = _bundled(module)
-        if bundled is not None:
-            return ModelSource(ref, module, attr, *bundled, None, "bundled")
+            return bundled
         raise SpecError(_unknown(ref, project))
     for folder in project.pythonpath:
         found = _in_folder(module, folder, None)
         if found is not None:
             return ModelSource(ref, module, attr, *found, "project")
+    if module.split(".")[0] in _bundled_names():  # e.g. a trace of a bundled model: raceproof_models.dns.model
+        bundled = _bundled(module, ref, attr)
+        if bundled is not None:
+            return bundled
     if python_path:
         for entry in sys.path:
             if entry in ("", ".") or not os.path.isdir(entry):  # "" is the working directory: never implicitly
@@ -114,8 +113,15 @@ def _top_location(top: str, folder: Path) -> Path:
     return Path(spec.origin or folder / top)
 
 
-def _bundled(module: str) -> tuple[Path, Path] | None:
-    """(origin, package folder) of ``raceproof_models.<tail>`` in the toolkit's bundled models."""
+def _bundled_names() -> tuple[str, ...]:
+    folder = bundled_models_dir()
+    return (BUNDLED_PACKAGE, folder.name) if folder is not None else (BUNDLED_PACKAGE,)
+
+
+def _bundled(module: str, ref: str, attr: str) -> ModelSource | None:
+    """``<bundled>.<tail>`` in the toolkit's bundled models: installed, the ``raceproof_models``
+    package; in raceproof's source checkout, its ``models`` package (imported under that name, from
+    the checkout, so that worker processes find it by name too)."""
     folder = bundled_models_dir()
     if folder is None:
         return None
@@ -123,7 +129,11 @@ def _bundled(module: str) -> tuple[Path, Path] | None:
     path = folder.joinpath(*tail)
     candidates = [path / "__init__.py", path.with_suffix(".py")] if tail else [folder / "__init__.py"]
     origin = next((c for c in candidates if c.is_file()), None)
-    return (origin, folder) if origin is not None else None
+    if origin is None:
+        return None
+    installed = folder.name == BUNDLED_PACKAGE
+    name = ".".join([folder.name, *tail])
+    return ModelSource(ref, name, attr, origin, folder, None if installed else folder.parent, "bundled")
 
 
 def _within(path: Path, folder: Path) -> bool:

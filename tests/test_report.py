@@ -91,10 +91,10 @@ def test_mermaid_and_itf_reports(dns_reports: tuple[CliResult, Path]) -> None:
 
 def test_report_verb_explains_our_itf(dns_reports: tuple[CliResult, Path]) -> None:
     itf = dns_reports[1] / "race.itf"
-    # a trace outside any project: its model's code is not run unless the user names the model
-    plain = run_cli("report", str(itf))
-    assert plain.exit_code == 0, plain.output
-    assert not STALE.search(plain.stdout) and "its code was not run; give --model REF" in plain.stdout
+    # a trace outside any project, of a model bundled with raceproof (this checkout's models/): rebuilt
+    bundled = run_cli("report", str(itf))
+    assert bundled.exit_code == 0, bundled.output
+    assert STALE.search(bundled.stdout) and "(raceproof's bundled models)" in bundled.stderr
     result = run_cli("report", str(itf), "--model", "dns")  # from the working directory's project: the checkout
     assert result.exit_code == 0, result.output
     assert STALE.search(result.stdout) and "model rebuilt from --model: " in result.stdout
