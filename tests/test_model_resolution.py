@@ -34,6 +34,12 @@ def clean_modules():
     sys.path[:] = path
 
 
+# project b's models.tick: another limit, and its property has another name (loading b's spec
+# with a's model would be an "unknown property" error, checking it a wrong verdict)
+B_MODEL = counter_model(3).replace("def at_most_two", "def at_most_two_b")
+B_VIOLATED = VIOLATED.replace("at_most_two", "at_most_two_b")
+
+
 def test_an_edited_model_is_checked_by_the_installed_script_from_another_directory(tmp_path: Path) -> None:
     project = make_project(tmp_path / "proj", {"tick": counter_model(2)}, {"tick": 'model = "tick"\n' + HOLDS})
     elsewhere = tmp_path / "elsewhere"
@@ -77,7 +83,7 @@ def test_a_project_with_its_own_models_package(tmp_path: Path, clean_modules: No
 def test_two_projects_in_one_gate_keep_their_own_models(tmp_path: Path) -> None:
     """Same package name (models.tick), different code: one gate process, each spec its own model."""
     a = make_project(tmp_path / "a", {"tick": counter_model(2)}, {"a": 'model = "tick"\n' + HOLDS})
-    b = make_project(tmp_path / "b", {"tick": counter_model(3)}, {"b": 'model = "tick"\n' + VIOLATED})
+    b = make_project(tmp_path / "b", {"tick": B_MODEL}, {"b": 'model = "tick"\n' + B_VIOLATED})
     for jobs in ("1", "2"):
         proc = subprocess.run(
             [sys.executable, "-m", "checker.cli", "gate", "--no-cache", "--jobs", jobs, "--json", str(a), str(b)],
@@ -86,6 +92,15 @@ def test_two_projects_in_one_gate_keep_their_own_models(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stdout + proc.stderr
         outcomes = {Path(s["spec"]).name: s["properties"][0]["verdict"] for s in json.loads(proc.stdout)["specs"]}
         assert outcomes == {"a.toml": "holds", "b.toml": "violated"}
+
+
+def test_two_projects_in_one_pytest_session_keep_their_own_models(tmp_path: Path) -> None:
+    from .test_gate_pytest import run_pytest
+
+    make_project(tmp_path / "a", {"tick": counter_model(2)}, {"a": 'model = "tick"\n' + HOLDS})
+    make_project(tmp_path / "b", {"tick": B_MODEL}, {"b": 'model = "tick"\n' + B_VIOLATED})
+    run = run_pytest(tmp_path, "--raceproof", "--raceproof-no-cache", "-q", "a/specs", "b/specs")
+    assert run.returncode == 0 and "2 passed" in run.stdout, run.stdout + run.stderr
 
 
 def test_a_module_reference_resolves_from_the_specs_project(tmp_path: Path) -> None:
