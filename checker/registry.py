@@ -255,6 +255,8 @@ def _import(source: ModelSource) -> ModuleType:
         raise _located(exc, source.ref) from None
     for name in set(sys.modules) - before:
         new = sys.modules.get(name)
+        if not (name == top or name.startswith(top + ".")):
+            continue  # only the model's own tree is checked for edits (see activate)
         if new is not None and not hasattr(new, _STAMP):
             try:
                 setattr(new, _STAMP, _stat(getattr(new, "__file__", None)))

@@ -109,8 +109,14 @@ def _library_dirs() -> tuple[str, ...]:
 
 @functools.cache
 def _library_prefixes() -> tuple[str, ...]:
-    prefixes = {os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
-    return (*_library_dirs(), *sorted(prefixes))
+    # the interpreter's own files (lib/, share/ of its prefixes), not everything under them: a
+    # project may live under /usr/src
+    parts = {
+        os.path.realpath(os.path.join(p, d)) + os.sep
+        for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)
+        for d in ("lib", "lib64", "share", "bin")
+    }
+    return (*_library_dirs(), *sorted(parts))
 
 
 def is_project_file(path: str, any_suffix: bool = False) -> bool:

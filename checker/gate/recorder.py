@@ -23,6 +23,7 @@ from .hashing import is_project_file, sha256_file
 _RECORDING: InputRecorder | None = None
 _HOOKED = False
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_MAIN = ("__main__", "__mp_main__")
 _SYSTEM = tuple(os.sep + d + os.sep for d in ("proc", "sys", "dev"))
 
 
@@ -75,7 +76,9 @@ class InputRecorder:
         if not _HOOKED:
             sys.addaudithook(_audit)  # for the life of the process, but inert outside a recording
             _HOOKED = True
-        self._hidden = {name: m for name, m in list(sys.modules.items()) if name != "__main__" and _user_module(m)}
+        self._hidden = {
+            name: m for name, m in list(sys.modules.items()) if name not in _MAIN and _user_module(m)
+        }
         for name in self._hidden:
             del sys.modules[name]
         self._before = set(sys.modules)
