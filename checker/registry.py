@@ -243,16 +243,16 @@ def _import(source: ModelSource) -> ModuleType:
         if top not in sys.modules:
             _import_top(top, source.location)
         module = importlib.import_module(source.module)
-    except ModuleNotFoundError as exc:
-        raise _located(exc, source.ref) from None
-    except SyntaxError as exc:
-        raise ModelError(f"model '{source.ref}' has a syntax error: {exc.msg}", exc.filename, exc.lineno) from None
-    except (ModelError, SpecError):
-        raise
-    except (Exception, SystemExit) as exc:  # an error while importing model code is a model error, at its line
-        for name in set(sys.modules) - before:  # a half-imported tree is not kept
+    except BaseException as exc:
+        for name in set(_tree(top)) - before:  # a half-imported model is not kept (libraries it loaded are)
             sys.modules.pop(name, None)
-        raise _located(exc, source.ref) from None
+        if isinstance(exc, SyntaxError):
+            raise ModelError(
+                f"model '{source.ref}' has a syntax error: {exc.msg}", exc.filename, exc.lineno
+            ) from None
+        if isinstance(exc, ModelError | SpecError) or not isinstance(exc, Exception | SystemExit):
+            raise
+        raise _located(exc, source.ref) from None  # an error while importing model code: at its line
     for name in set(sys.modules) - before:
         new = sys.modules.get(name)
         if not (name == top or name.startswith(top + ".")):
