@@ -102,10 +102,31 @@ def _load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[
     return specs
 
 
+def complete_properties(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of --property: the properties of the models of the SPECS given so far."""
+    from .spec import load_spec
+
+    names: list[str] = []
+    # while completing, click leaves the positional SPECS unparsed in ctx.args
+    for path in ctx.params.get("specs") or ctx.args:
+        try:
+            names += [n for n in load_spec(path).model.property_decls() if n not in names]
+        except Exception:  # completion never fails: a spec that does not load offers nothing
+            continue
+    return [n for n in names if n.startswith(incomplete)]
+
+
 @main.command()
 @click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--depth", type=click.IntRange(min=0), help="BMC bound (overrides the spec).")
-@click.option("--property", "properties", multiple=True, metavar="NAME", help="Check only this property (repeatable).")
+@click.option(
+    "--property",
+    "properties",
+    multiple=True,
+    metavar="NAME",
+    shell_complete=complete_properties,
+    help="Check only this property (repeatable).",
+)
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per spec (overrides the spec).")
 @click.option("--itf", "itf_path", type=click.Path(dir_okay=False), help="Write counterexamples as ITF to FILE.")
 @click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
@@ -235,7 +256,14 @@ def _finish(
     show_default=True,
     help="kind: k-induction; pdr: IC3/PDR (z3 Spacer); auto: both and BMC in parallel processes, first answer wins.",
 )
-@click.option("--property", "properties", multiple=True, metavar="NAME", help="Prove only this property (repeatable).")
+@click.option(
+    "--property",
+    "properties",
+    multiple=True,
+    metavar="NAME",
+    shell_complete=complete_properties,
+    help="Prove only this property (repeatable).",
+)
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per spec (overrides the spec).")
 @click.option("--certificate", "certificate", type=click.Path(dir_okay=False), help="Write the invariant as SMT-LIB2.")
 @click.option("--itf", "itf_path", type=click.Path(dir_okay=False), help="Write counterexamples as ITF to FILE.")

@@ -19,6 +19,9 @@ import click
 
 from .results import ExitCode
 
+#: failure reports go under the project's own raceproof folder, which ignores itself in git
+DEFAULT_ARTIFACTS = ".raceproof/reports"
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -42,9 +45,14 @@ if TYPE_CHECKING:
 @click.option(
     "--artifacts",
     type=click.Path(file_okay=False),
-    default="raceproof-reports",
+    default=DEFAULT_ARTIFACTS,
     show_default=True,
-    help="Folder for the reports of failed expectations.",
+    help="Folder for the reports of failed expectations (the default is git-ignored by itself).",
+)
+@click.option(
+    "--artifact-name",
+    metavar="NAME",
+    help="The name CI uploads --artifacts under: the Markdown summary names reports by it, not by dead links.",
 )
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per spec (overrides the spec).")
 def gate(**options: Any) -> None:
@@ -72,10 +80,11 @@ def _gate(
     jobs: int,
     shard: str | None,
     artifacts: str,
+    artifact_name: str | None,
     timeout: float | None,
 ) -> None:
     from .cli import _console
-    from .gate.cache import DEFAULT_DIR, VerdictCache, project_root
+    from .gate.cache import VerdictCache
     from .gate.runner import GateInputError, GateOptions, discover, run_gate
 
     started = time.monotonic()
@@ -94,10 +103,14 @@ def _gate(
                 index, count = parse_shard(shard)
             except ValueError as exc:
                 raise GateInputError([str(exc)]) from None
-            specs = select_shard(specs, index, count)
-        cache = None if no_cache else VerdictCache(Path(cache_dir or project_root() / DEFAULT_DIR), warn)
+            from .gate.costs import load_costs
+
+            specs = select_shard(specs, index, count, load_costs(_cache_folder(cache_dir)))
+        cache = None if no_cache else VerdictCache(_cache_folder(cache_dir), warn)
         if changed_since:
             specs = _changed(specs, changed_since, cache)
+        if artifacts == DEFAULT_ARTIFACTS:
+            _ignore_itself(Path(artifacts).parent)
         options = GateOptions(Path(artifacts), cache, strict, jobs, timeout)
         with _Progress(console, len(specs), quiet=as_json) as progress:
             run = run_gate(specs, options, progress.start, lambda r: progress.done(r, strict))
@@ -112,7 +125,11 @@ def _gate(
         code = ExitCode.BAD_INPUT
     for message in run.bad_input:
         click.echo(f"error: {message}", err=True)
-    _outputs(run.records, code, strict, junit_path, summary_path)
+    from .gate.costs import record_costs
+
+    if not shard:  # a shard's costs would change the split its sibling shards compute
+        record_costs(_cache_folder(cache_dir), run.records, warn)
+    _outputs(run.records, code, strict, junit_path, summary_path, Path(artifacts), artifact_name)
     if as_json:
         out = {
             "exit_code": int(code),
@@ -125,6 +142,23 @@ def _gate(
     else:
         _footer(console, run.records, code, strict, time.monotonic() - started, specs_seen=len(specs))
     sys.exit(int(code))
+
+
+def _cache_folder(cache_dir: str | None) -> Path:
+    from .gate.cache import DEFAULT_DIR, project_root
+
+    return Path(cache_dir) if cache_dir else project_root() / DEFAULT_DIR
+
+
+def _ignore_itself(folder: Path) -> None:
+    """A raceproof-made folder in the user's repository never shows up as untracked."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# created by raceproof: reports and other run outputs\n*\n", encoding="utf-8")
+    except OSError:
+        pass  # the reports' own writes say what is wrong with the folder
 
 
 def _changed(specs: list[Path], rev: str, cache: VerdictCache | None) -> list[Path]:
@@ -147,7 +181,15 @@ def _changed(specs: list[Path], rev: str, cache: VerdictCache | None) -> list[Pa
     return selected
 
 
-def _outputs(records: list[SpecRecord], code: ExitCode, strict: bool, junit: str | None, summary: str | None) -> None:
+def _outputs(
+    records: list[SpecRecord],
+    code: ExitCode,
+    strict: bool,
+    junit: str | None,
+    summary: str | None,
+    artifacts: Path,
+    artifact_name: str | None,
+) -> None:
     if junit:
         from .gate.junit import write_junit
 
@@ -157,9 +199,11 @@ def _outputs(records: list[SpecRecord], code: ExitCode, strict: bool, junit: str
         from .gate.summary import summary_markdown, write_summary
 
         if summary:
-            write_summary(Path(summary), summary_markdown(records, code, strict, Path(summary).parent))
-        if step_summary:  # GitHub renders it on the job's page; links stay relative to the workspace
-            write_summary(Path(step_summary), summary_markdown(records, code, strict, Path.cwd()), append=True)
+            text = summary_markdown(records, code, strict, Path(summary).parent, artifacts, artifact_name)
+            write_summary(Path(summary), text)
+        if step_summary:  # on the job's page a relative link is dead: reports are named by their artifact
+            text = summary_markdown(records, code, strict, Path.cwd(), artifacts, artifact_name)
+            write_summary(Path(step_summary), text, append=True)
 
 
 def _spec_json(record: SpecRecord, strict: bool) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import z3
 
 from .errors import ModelError
 from .intervals import NotAnInterval
-from .model import ModelInstance, Transition, finite_values
+from .model import Instance, ModelInstance, Transition, finite_values
 from .runtime import RangeCheck, evaluate, fire_symbolic
 from .terms import Symbolic
 from .types import BoolSort, EnumSort, IntSort, SetSort
@@ -75,7 +75,7 @@ class Encoding:
         ]
         self._prop_cache: dict[str, z3.BoolRef] = {}
         self.prop_checks: dict[str, list[RangeCheck]] = {}
-        self._symmetry: z3.BoolRef | None = None
+        self._symmetry: dict[tuple[tuple[str, ...], ...], z3.BoolRef] = {}
 
     def _fire_all(self) -> list[tuple[Transition, Any]]:
         fired: list[tuple[Transition, Any]] = []  # (transition, SymbolicStep)
@@ -240,21 +240,21 @@ class Encoding:
         return [(c, substitute(z3.Not(c.ok), pairs)) for c in self.prop_checks[name]]
 
     # -- symmetry
-    def symmetry_breaking(self, x: State, o: z3.ArithRef) -> z3.BoolRef:
+    def symmetry_breaking(self, x: State, o: z3.ArithRef, groups: list[list[Instance]]) -> z3.BoolRef:
         """Of two replicas in identical local states, only the lower-numbered one moves.
 
-        Sound when the replicas are interchangeable (no code reads ``self.id`` or singles a
-        replica out; the model records where it does): any trace can be rewritten, step by
-        step, by swapping the roles of two identical replicas, into one that obeys this
-        rule, with the same length and the same properties. Call after every property to
-        be checked has been evaluated, so that asymmetry in properties is noticed too.
+        ``groups`` are replicas that `checker.symmetry.decide` found interchangeable (swapping
+        two maps init, every step and every checked property onto itself): then any trace
+        can be rewritten, step by step, by swapping the roles of two identical replicas,
+        into one that obeys this rule, with the same length and the same properties.
         """
-        if self._symmetry is None:
+        key = tuple(tuple(inst.name for inst in g) for g in groups)
+        if key not in self._symmetry:
             parts = []
             by_instance: dict[str, list[int]] = {}
             for t, _ in self.fired:
                 by_instance.setdefault(t.instance.name, []).append(t.index)
-            for group in self.model.symmetry_groups():
+            for group in groups:
                 for hi_pos, hi in enumerate(group):
                     moves = by_instance.get(hi.name)
                     if not moves:
@@ -271,8 +271,8 @@ class Encoding:
                             ]
                         )
                         parts.append(z3.Not(z3.And(same, fires)))
-            self._symmetry = z3.And(parts)
-        return substitute(self._symmetry, self.substitution(x, o))
+            self._symmetry[key] = z3.And(parts)
+        return substitute(self._symmetry[key], self.substitution(x, o))
 
     def step_check(self, check: StepCheck, x: State, o: z3.ArithRef) -> z3.BoolRef:
         return substitute(check.violated, self.substitution(x, o))

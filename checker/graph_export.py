@@ -14,7 +14,7 @@ from typing import Any
 import networkx as nx
 
 from .engines.graph_build import StateGraph
-from .report.text import fmt
+from .values import show as fmt
 
 
 def to_networkx(graph: StateGraph) -> nx.MultiDiGraph:

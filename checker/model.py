@@ -192,12 +192,12 @@ GRAPH_KINDS = frozenset({"recoverable", "eventually"})
 class Component:
     """A part of the system with its own state and actions; declare it on a `Model`.
 
-    ``count`` (int, parameter name or function) makes N interchangeable instances, named
-    ``<attr>1`` .. ``<attr>N``; leave it out for a single instance named ``<attr>``.
-    Replicas are treated as symmetric (the engines explore one of each set of
-    interchangeable choices) unless ``symmetric=False``, or model code reads ``self.id``
-    or picks one replica by index (``sys.enactor[0]``): raceproof notices and turns the
-    reduction off for that component.
+    ``count`` (int, parameter name or function) makes N instances, named ``<attr>1`` ..
+    ``<attr>N``; leave it out for a single instance named ``<attr>``. The engines explore
+    one of each set of interchangeable choices of replicas only where swapping replicas
+    provably changes nothing the run looks at (`checker.symmetry` asks z3, for the
+    initial state, every step and every checked property); ``symmetric=False`` turns the
+    reduction off for the component whatever that check finds.
     """
 
     #: state variables are named "<instance>.<var>"; a `Store` names them "<var>"
@@ -375,8 +375,12 @@ class ModelInstance:
         self.vars: list[Var] = []
         self.slots: list[Slot] = []
         self.var_by_name: dict[str, Var] = {}
-        #: replicated components whose code breaks symmetry: attr -> where
+        #: where model code singles a replica out (reads ``self.id``, indexes ``sys.<replicas>``):
+        #: attr -> where. Explanations only: `checker.symmetry` decides symmetry semantically.
         self.asymmetry: dict[str, str] = {}
+        #: `checker.symmetry`'s cached findings (None: symmetric) and the time they took
+        self.symmetry_facts: dict[tuple[str, ...], str | None] = {}
+        self.symmetry_seconds = 0.0
         self._build_instances()
         self.enum_ids = self._enum_ids()
         self.init: tuple[Any, ...] = self._init_state()
@@ -483,17 +487,9 @@ class ModelInstance:
                 f"action '{act.name}': the domain of '{arg}' is {value!r}, not a collection", act.file, act.line
             ) from None
 
-    # -- symmetry
+    # -- symmetry (decided in `checker.symmetry`)
     def note_asymmetry(self, attr: str, where: str) -> None:
         self.asymmetry.setdefault(attr, where)
-
-    def symmetry_groups(self) -> list[list[Instance]]:
-        """Sets of interchangeable instances (replicas of a symmetric component)."""
-        groups: dict[str, list[Instance]] = {}
-        for inst in self.instances:
-            if inst.id is not None and inst.component.symmetric and inst.attr not in self.asymmetry:
-                groups.setdefault(inst.attr, []).append(inst)
-        return [g for g in groups.values() if len(g) > 1]
 
     # -- queries
     def describe_state(self, state: tuple[Any, ...]) -> dict[str, Any]:

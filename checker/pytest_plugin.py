@@ -3,7 +3,7 @@ property as a test item whose assertion is the spec's expectation.
 
 Inactive unless ``--raceproof`` is given: a normal pytest run only gains the options. Specs
 share the gate's verdict cache (``.raceproof-cache/`` at the root) and failure reports
-(``raceproof-reports/``); each spec is checked once, when its first item runs.
+(``.raceproof/reports/``); each spec is checked once, when its first item runs.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def _check(config: pytest.Config, path: Path) -> tuple[SpecRecord | None, str | 
     record = cache.load(path, key) if cache is not None else None
     if record is not None:
         return record, None
-    outcome = check_one(str(path), str(root / "raceproof-reports"), strict, None)
+    outcome = check_one(str(path), str(root / ".raceproof" / "reports"), strict, None)
     if "bad_input" in outcome:
         return None, f"error: {outcome['bad_input']}"
     record = SpecRecord.from_dict(outcome["record"])

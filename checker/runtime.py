@@ -82,7 +82,19 @@ class Frame:
         self.check_range(False, message)
 
     def check_range(self, ok: Any, message: str) -> None:
-        """Record that a write must stay within its declared type (see `RangeCheck`)."""
+        """Record that a write must stay within its declared type (see `RangeCheck`).
+
+        A recorded check is an error only if the step fires (`fire`; the symbolic engines
+        query ``guard & ~ok``), never at the write itself. Why: a step is one atomic
+        transition, and a step whose guard fails has no successor, so nothing it wrote is
+        ever a state that a property, a trace or another step could see; an error there
+        would report a behaviour the model does not have. A `require` after the write
+        judges the values as the action has made them, the out-of-range one included
+        (``self.x = self.x + 1`` then ``require(self.x <= 3)`` states the bound as a guard,
+        and disables the step at 3). Undefined reads follow the same rule (`defer_error`),
+        so BMC, the proofs, both explicit backends and the concrete replay agree
+        (tests/test_range_writes.py). The README's model section states the rule.
+        """
         if self.conds:
             ok = self.interp.or_([self.interp.not_(self._cond()), ok])
         if isinstance(self.interp, Concrete) and ok:
@@ -265,13 +277,15 @@ class InstanceView:
 
 
 def _note_asymmetry(frame: Frame, attr: str, what: str) -> None:
+    """Remember where model code singled a replica out: an explanation, never the decision."""
     err = error_at_caller(ModelError, "")
     frame.model.note_asymmetry(attr, f"{err.where() or 'model code'} {what}")
 
 
 class Replicas(tuple):
-    """``sys.<component>`` for a replicated component: iterate it, or index it (which
-    singles one replica out, so the engines stop treating the replicas as symmetric)."""
+    """``sys.<component>`` for a replicated component: iterate it, or index it. An index is
+    noted (`ModelInstance.note_asymmetry`) only to explain, in the output, why the replicas
+    were not reduced: whether they are interchangeable is decided by `checker.symmetry`."""
 
     def __new__(cls, frame: Frame, attr: str, views: list[InstanceView]) -> Replicas:
         self = super().__new__(cls, views)

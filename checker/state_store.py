@@ -9,6 +9,11 @@ then every stored key is re-packed; that happens a few times per run at most.
 state) next to the state ids, plus each state's parent id and the transition that reached
 it, so a shortest trace can be rebuilt. That is 8 bytes per key word plus 10 bytes per
 state, against 150-250 bytes for a Python dict of tuples.
+
+Values are exact or refused: a field holds values within ``+-VALUE_LIMIT`` (at most 63
+bits, so ``value - lo`` never wraps in int64), and a layout asked to hold a value beyond
+that raises `ValueError` rather than pack it truncated. The numpy search never lets a
+value get that far (`explicit_bounds`): it switches to exact Python integers first.
 """
 
 from __future__ import annotations
@@ -18,7 +23,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 WORD = 64
+#: the largest magnitude a field holds: offsets from ``lo`` then stay below 2**62
+VALUE_LIMIT = 2**61
 _CHUNK = 1 << 16  # states re-packed at a time when the layout widens (bounds the spike in memory)
+
+
+def _check_value(column: int, value: int | None) -> None:
+    if value is not None and abs(value) > VALUE_LIMIT:
+        raise ValueError(f"flat column {column} holds {value}, beyond the +-2**61 a packed key holds exactly")
 
 
 def _bits(span: int) -> int:
@@ -45,15 +57,17 @@ class KeyLayout:
         """Fields from declared bounds where both exist, else from the values in ``sample``."""
         lo, width, fixed = [], [], []
         for j, (low, high) in enumerate(bounds):
+            for v in (low, high, *((int(sample[j].min()), int(sample[j].max())) if sample.shape[1] else ())):
+                _check_value(j, v)
             if low is not None and high is not None:
                 lo.append(low)
                 width.append(_bits(high - low))
                 fixed.append(True)
             else:
                 mn, mx = int(sample[j].min()), int(sample[j].max())
-                start = low if low is not None else mn - 4  # a little room below for unbounded ints
+                start = low if low is not None else max(mn - 4, -VALUE_LIMIT)  # a little room below
                 lo.append(start)
-                width.append(_bits(mx - start) + 1)  # and one spare bit above
+                width.append(min(_bits(mx - start) + 1, _bits(2 * VALUE_LIMIT)))  # and one spare bit above
                 fixed.append(False)
         return cls(lo, width, fixed)
 
@@ -88,10 +102,12 @@ class KeyLayout:
         for j, mn, mx in outside:
             if self.fixed[j]:  # a write outside declared bounds is a model error raised earlier
                 raise ValueError(f"flat column {j} holds {mn}..{mx}, outside its declared range")
+            _check_value(j, mn)
+            _check_value(j, mx)
             old_hi = lo[j] + (1 << width[j]) - 1
             if mn < lo[j]:
-                lo[j] = mn - (old_hi - mn)  # double the room below, so widening stays rare
-            hi = max(old_hi, mx)
+                lo[j] = max(mn - (old_hi - mn), -VALUE_LIMIT)  # double the room below, so widening stays rare
+            hi = min(max(old_hi, mx), VALUE_LIMIT)  # every value held so far is within the limit
             # exactly wide enough: a spare bit per field would have cost the DNS model a
             # second key word (69 bits instead of 63), and each widening adds a bit anyway
             width[j] = _bits(hi - lo[j])

@@ -12,6 +12,7 @@ from checker.trace import Trace, replay
 from tests.conftest import REPO
 from tests.models.counter import AtomicCounter, NonAtomicCounter
 from tests.models.stale import AtomicWithdraw, Overdraft
+from tests.models.windows import CheckThenIncrement, CheckThenRecheck, Consumers, RereadIncrement
 
 
 def steps(model: ModelInstance, *names: str) -> list[Transition]:
@@ -44,7 +45,8 @@ def test_check_then_act_window_is_found_in_the_counterexample() -> None:
     assert stale.headline.startswith(f"The check {stale.reader} made at step {stale.read_step} (`check`) went stale")
     assert "check in check" not in " ".join([stale.headline, *stale.sentences])
     assert stale.sentences[0].startswith(f"At step {stale.read_step}, {stale.reader} ran `check`")
-    assert any("acted on the old value" in s for s in stale.sentences)
+    # `withdraw` reads the balance again (balance - 1): it acted on the stale check, not on the old value
+    assert any("acted on the stale check" in s and "read balance = 0 itself" in s for s in stale.sentences)
     assert "make sure the balance covers one unit" in stale.sentences[0]  # the action's docstring
 
 
@@ -82,7 +84,7 @@ def test_lost_update_is_a_stale_body_read() -> None:
     (stale,) = stale_reads(trace)
     assert (stale.reader, stale.var, stale.in_guard) == ("worker1", "value", False)
     assert (stale.read_step, stale.write_step, stale.act_step) == (1, 3, 4)
-    assert "the value worker1 had read was out of date" in " ".join(stale.sentences)
+    assert "an update was lost" in stale.headline
 
 
 def test_atomic_counter_has_no_window() -> None:
@@ -118,9 +120,12 @@ def test_dns_race_explained_in_plain_words(dns_traces: dict[str, Trace]) -> None
     words = " ".join(stale.sentences)
     assert f"{stale.reader} ran `pick` (take the newest plan after the one-time check" in words
     assert f"{stale.writer}'s `apply` (write the held plan" in words and "went stale" in words
-    assert f"{stale.reader} acted on the old value" in words
+    # `apply`'s transaction reads the record (to see its plan exists) but does not compare it again
+    assert f"{stale.reader} acted on the stale check" in words and "its guard did not look at endpoint_plan[0]" in words
     # and the other's cleanup deleted the plan the first one wrote (before or after its write)
     written = dns_traces["endpoint_never_empty"].states[stale.act_step][model_slot(dns_traces, "endpoint_plan[0]")]
+    assert written < stale.written  # the reader wrote its older plan over the newer one
+    assert f"set endpoint_plan[0] {stale.written} → {written}" in stale.sentences[2]
     consequence = stale.sentences[-1]
     assert f"{stale.writer}'s `cleanup`" in consequence and f"removed {written} from plans" in consequence
     assert "had just written" in consequence or "had already removed" in consequence
@@ -165,3 +170,183 @@ def test_a_lasso_labels_where_its_stale_reads_act() -> None:
     assert view.phase(stale) == "in the repeating cycle"
     assert view.phase(replace(stale, act_step=2)) == "in the prefix, before the cycle"
     assert "[in the repeating cycle]" in render([view], "text") and "_(in the repeating cycle)_" in render([view], "md")
+
+
+# ---------------------------------------------------------------------------- folds given a list
+LISTED_FOLD = """
+from checker import Int, Model, Process, action, all_of, any_of, invariant, require
+
+class P(Process):
+    x = Int(init=0, min=0, max=5)
+
+    @action
+    def inc(self, sys):
+        require(self.x < 5)
+        self.x = self.x + 1
+
+class M(Model):
+    p = P()
+
+    @invariant
+    def small(sys):
+        return {fold}([sys.p.x >= 0, sys.p.x < 2])
+"""
+
+
+@pytest.mark.parametrize("fold", ["all_of", "any_of", "nested"])
+def test_a_fold_over_a_list_is_explained_and_exits_1(fold: str, tmp_path, monkeypatch) -> None:
+    """The false part not first: `list.index` compared terms with `==` (a term, used as a bool): exit 2.
+    ``nested``: the inner any_of over a list runs before the outer all_of; the outer one is explained."""
+    from tests.conftest import run_cli
+
+    # any_of: both parts false at x == 2; a module name per case (imported modules are cached)
+    parts = {
+        "all_of": "sys.p.x >= 0, sys.p.x < 2",
+        "any_of": "sys.p.x < 0, sys.p.x < 2",
+        "nested": "sys.p.x >= 0, any_of([sys.p.x < 0, sys.p.x < 2])",
+    }[fold]
+    source = LISTED_FOLD.format(fold="all_of" if fold == "nested" else fold)
+    source = source.replace("sys.p.x >= 0, sys.p.x < 2", parts)
+    (tmp_path / f"listed_{fold}.py").write_text(source)
+    (tmp_path / "spec.toml").write_text(f'model = "listed_{fold}:M"\n[check]\ndepth = 4\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", str(tmp_path / "spec.toml"))
+    assert result.exit_code == 1, result.output
+    assert "error" not in result.output
+    assert "What makes it false:" in result.output
+    if fold == "all_of":
+        assert "sys.p.x < 2 is false" in result.output and "sys.p.x >= 0 is false" not in result.output
+    elif fold == "nested":
+        assert "any_of([sys.p.x < 0, sys.p.x < 2]) is false" in result.output and "part " not in result.output
+    else:
+        assert "sys.p.x < 0 is false" in result.output and "sys.p.x < 2 is false" in result.output
+
+
+def test_an_explanation_that_fails_leaves_the_verdict_and_says_so(monkeypatch) -> None:
+    """Explaining is a report's extra: if it raises, the report says what is missing and goes on."""
+    import checker.explain as explain_module
+    from checker.report import render
+    from checker.report.view import from_trace
+
+    def broken(trace: Trace) -> list:
+        raise TypeError("a state value was used as a Python bool")
+
+    monkeypatch.setattr(explain_module, "stale_reads", broken)
+    model = Overdraft.build()
+    trace = trace_of(model, "who1.check", "who2.check", "who2.withdraw", "who1.withdraw", prop="never_overdrawn")
+    view = from_trace(trace)
+    assert view.stale == [] and [p.text for p in view.failure] == ["sys.balance >= 0"]
+    (note,) = view.notes
+    assert note.startswith("no stale-read explanation: computing it failed (TypeError: a state value")
+    for fmt in ("text", "md", "html"):
+        assert "no stale-read explanation: computing it failed" in render([view], fmt)
+
+
+# ---------------------------------------------------------------------------- known right answers
+def test_a_read_modify_write_that_reads_again_is_no_stale_read() -> None:
+    """worker1 noted the counter, worker2 incremented it, worker1 incremented it as it then was:
+    no update is lost and no check was relied on."""
+    model = RereadIncrement.build()
+    trace = trace_of(model, "worker1.read", "worker2.read", "worker2.write", "worker1.write", prop="at_most_one")
+    assert trace.states[-1][model_slot({"t": trace}, "value")] == 2  # both increments counted
+    assert stale_reads(trace) == []
+
+
+def test_a_lost_update_names_the_overwritten_change() -> None:
+    model = NonAtomicCounter.build()
+    trace = trace_of(model, "worker1.read", "worker2.read", "worker2.write", "worker1.write", prop="no_lost_update")
+    (stale,) = stale_reads(trace)
+    assert (stale.reader, stale.var, stale.in_guard, stale.writer) == ("worker1", "value", False, "worker2")
+    assert (stale.seen, stale.written, stale.current) == (0, 1, 1)
+    assert stale.headline == (
+        "worker1 read value = 0 at step 1 (`read`), worker2's `write` changed it to 1 at step 3, and worker1 "
+        "wrote value = 1 at step 4 (`write`) without taking that change into account: an update was lost."
+    )
+    assert "it would have written the same had value still been 0" in stale.sentences[2]
+
+
+def test_a_stale_check_acted_on_by_a_read_modify_write_is_not_the_old_value() -> None:
+    """The check went stale and was relied on, but the act read the counter afresh: it acted on the
+    stale check, not on the old value (the value it changed is the writer's, 1)."""
+    model = CheckThenIncrement.build()
+    trace = trace_of(model, "worker1.check", "worker2.check", "worker2.add", "worker1.add", prop="within_limit")
+    (stale,) = stale_reads(trace)
+    assert (stale.reader, stale.var, stale.in_guard, stale.read_step, stale.write_step, stale.act_step) == (
+        "worker1",
+        "value",
+        True,
+        1,
+        3,
+        4,
+    )
+    words = " ".join([stale.headline, *stale.sentences])
+    assert "old value" not in words
+    assert "worker1 acted on the stale check at step 4 (`add`)" in stale.headline
+    assert "read value = 1 itself" in stale.sentences[2] and "value 1 → 2" in stale.sentences[2]
+
+
+def test_a_check_made_again_by_the_act_is_no_stale_read() -> None:
+    """worker1's first check went stale, but its add checked the counter again in its own guard
+    (too weakly, which is the bug): the act did not rely on the first check. Nothing is said."""
+    model = CheckThenRecheck.build(limit=1)
+    trace = trace_of(model, "worker1.check", "worker2.check", "worker2.add", "worker1.add", prop="within_limit")
+    assert stale_reads(trace) == []
+    # the same interleaving where the add does not check again: the stale check is reported
+    model = CheckThenIncrement.build(limit=1)
+    trace = trace_of(model, "worker1.check", "worker2.check", "worker2.add", "worker1.add", prop="within_limit")
+    assert len(stale_reads(trace)) == 1
+
+
+def test_a_consuming_receive_is_no_stale_check_and_the_cleanup_is_named() -> None:
+    """consumer1 took plan 1 atomically; consumer2 took plan 2, published it and deleted plan 1;
+    consumer1 then published the deleted plan. The inbox changed after consumer1's receive, but
+    its check and take were one step: nothing went stale. The failing part names the cleanup."""
+    model = Consumers.build()
+    trace = trace_of(
+        model,
+        "consumer1.receive(p=1)",
+        "consumer2.receive(p=2)",
+        "consumer2.publish",
+        "consumer2.cleanup",
+        "consumer1.publish",
+        prop="served_exists",
+    )
+    found = explain(trace)
+    assert found.stale == []
+    (part,) = found.failure
+    assert part.reads == {"plans": frozenset({2}), "served": 1}
+    assert part.last_changed["plans"] == (4, "consumer2", "cleanup")
+    assert part.last_changed["served"] == (5, "consumer1", "publish")
+
+
+def test_reports_name_a_lost_update_as_such() -> None:
+    from checker.report import render
+    from checker.report.view import from_trace
+
+    model = NonAtomicCounter.build()
+    trace = trace_of(model, "worker1.read", "worker2.read", "worker2.write", "worker1.write", prop="no_lost_update")
+    view = from_trace(trace)
+    text, md, html = (render([view], fmt) for fmt in ("text", "md", "html"))
+    assert "Why: an update was lost" in text and "a check went stale" not in text
+    assert "Why: an update was lost" in md and "overwrites the change to value made at step 3" in md
+    assert "an update was lost" in html
+
+
+def test_a_receive_that_also_checked_the_plan_store_names_the_cleanup() -> None:
+    """The same trace where the receive also checked that plan 1 exists: that check (of a set the
+    receive does not change) went stale when consumer2's cleanup deleted plan 1."""
+    model = Consumers.build(check_exists=1)
+    trace = trace_of(
+        model,
+        "consumer1.receive(p=1)",
+        "consumer2.receive(p=2)",
+        "consumer2.publish",
+        "consumer2.cleanup",
+        "consumer1.publish",
+        prop="served_exists",
+    )
+    (stale,) = stale_reads(trace)
+    assert (stale.reader, stale.var, stale.in_guard) == ("consumer1", "plans", True)
+    assert (stale.read_step, stale.writer, stale.write_action, stale.act_step) == (1, "consumer2", "cleanup", 5)
+    assert stale.headline.endswith("and consumer1 acted on the old value at step 5 (`publish`).")

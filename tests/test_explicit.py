@@ -19,6 +19,7 @@ from checker.model import ModelInstance
 from checker.results import PropertyResult, Verdict
 from checker.runtime import CONCRETE, evaluate, fire
 from checker.state_store import KeyLayout
+from checker.symmetry import replica_groups
 from checker.trace import replay
 from checker.types import BoolSort, EnumSort, IntSort, SetSort
 from models.dns.model import VARIANTS, Dns
@@ -197,7 +198,7 @@ def test_traces_through_permuted_representatives_are_real() -> None:
 def permuted(model: ModelInstance, state: tuple[Any, ...], rng: random.Random) -> tuple[Any, ...]:
     """``state`` with the replicas of each symmetry group shuffled."""
     out = list(state)
-    for group in model.symmetry_groups():
+    for group in replica_groups(model).values():
         slots = [[s for var in inst.vars.values() for s in var.slots] for inst in group]
         shuffled = rng.sample(slots, len(slots))
         for src, dst in zip(slots, shuffled, strict=True):
@@ -217,8 +218,9 @@ def test_canonical_forms_pick_one_state_per_class() -> None:
     shuffled = [permuted(model, st, rng) for st in states]
     S, P = compiled.vectors.matrix(states), compiled.vectors.matrix(shuffled)
     layout = KeyLayout.for_columns([(c.lo, c.hi) for c in compiled.vectors.columns], S)
-    canon_m = MatrixCanon(model, compiled.vectors.slot_columns)
-    canon_t = TupleCanon(model)
+    groups = list(replica_groups(model).values())
+    canon_m = MatrixCanon(groups, compiled.vectors.slot_columns)
+    canon_t = TupleCanon(groups)
     canon_m(S, layout.lo, layout.width)
     canon_m(P, layout.lo, layout.width)
     assert np.array_equal(S, P)
@@ -476,7 +478,7 @@ def test_stored_keys_unpack_to_the_canonical_states_searched() -> None:
 
     model = Dns.build(variant="fencing_token", max_plans=5)
     search = Search(model, ["endpoint_never_empty"], None, None, None)
-    ms = MatrixSearch(Compiled(model, ["endpoint_never_empty"]), search, True)
+    ms = MatrixSearch(Compiled(model, ["endpoint_never_empty"]), search, list(replica_groups(model).values()))
     ms.run()
     assert search.exhaustive and search.stop is None
     states = ms.store.layout.unpack(ms.store.keys)

@@ -103,7 +103,7 @@ def test_a_fix_switched_back_to_the_race_fails_with_its_counterexample(project: 
     text = failed["no_lost_update"].text or ""
     assert "expected holds, got violated" in text and "Counterexample to no_lost_update (4 steps" in text
     assert "read" in text and "write" in text
-    report = project / "raceproof-reports" / "specs" / "fixed"
+    report = project / ".raceproof" / "reports" / "specs" / "fixed"
     for suffix in (".txt", ".md", ".html", ".no_lost_update.itf.json"):
         assert report.with_name("fixed" + suffix).is_file(), suffix
     # a failure is never cached: the next run checks it again (and fails again)
@@ -318,8 +318,12 @@ def test_summary_table_and_github_step_summary(project: Path) -> None:
     assert result.returncode == 1
     summary = (project / "summary.md").read_text()
     assert "## raceproof gate: ❌" in summary
-    row = next(line for line in summary.splitlines() if "`specs/fixed.toml` | `no_lost_update`" in line)
-    assert "| holds | **violated** |" in row and "[txt](raceproof-reports/specs/fixed.txt)" in row
+    # the failure comes first, with its counterexample inline and links to its reports
+    failure = summary.index("### ❌ `specs/fixed.toml` · `no_lost_update`: expected holds, got **violated**")
+    assert failure < summary.index("```mermaid") < summary.index("<details>")
+    assert "[fixed.txt](.raceproof/reports/specs/fixed.txt)" in summary
+    met = summary[summary.index("<details>") :]
+    assert "| ✅ | `specs/racy.toml` | `no_lost_update` | violated | **violated** |" in met
     assert step.read_text().startswith("earlier step\n## raceproof gate")  # appended, not replaced
 
 

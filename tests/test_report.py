@@ -52,7 +52,7 @@ def test_text_report_has_rows_failure_and_explanation(dns_reports: tuple[CliResu
     rows = [line.split() for line in text.splitlines() if re.match(r"^\s*\d+\s", line)]
     assert [int(r[0]) for r in rows] == list(range(len(rows)))
     assert "What makes it false:" in text and "sys.plans.contains(p) is false for p = " in text
-    assert STALE.search(text) and "acted on the old value" in text
+    assert STALE.search(text) and "acted on the stale check" in text
     # unchanged variables are hidden: enactor3 never moves
     assert "enactor3" not in "".join(text.split("step    instance")[1].split("\n", 10)[10:])
 
@@ -235,7 +235,7 @@ def test_prove_takes_report_options(tmp_path: Path, write_spec) -> None:
     result = run_cli("prove", str(spec), "--engine", "kind", "--report", f"md:{md}", "--report", f"text:{text}")
     assert result.exit_code == 1, result.output
     assert "went stale" in md.read_text() and "sequenceDiagram" in md.read_text()
-    assert "who1" in text.read_text() and "acted on the old value" in text.read_text()
+    assert "who1" in text.read_text() and "acted on the stale check" in text.read_text()
 
 
 def test_a_lasso_that_deadlocks_says_it_stays_put(tmp_path: Path) -> None:

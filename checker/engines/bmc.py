@@ -19,6 +19,8 @@ from ..errors import InternalError, ModelError
 from ..model import GRAPH_KINDS, ModelInstance
 from ..results import PropertyResult, Verdict
 from ..runtime import CONCRETE, RangeCheck, evaluate
+from ..symmetry import SymmetryDecision, no_symmetry
+from ..symmetry import decide as decide_symmetry
 from ..trace import Trace, normalize, replay
 
 
@@ -28,7 +30,11 @@ class Unrolling:
 
     enc: Encoding
     symmetry: bool = True
+    #: the properties the run checks (their symmetry matters); None: all of the model's
+    properties: list[str] | None = None
     solver: z3.Solver = field(init=False)
+    #: which replicas may be reduced (`checker.symmetry`); reduced only where the check passed
+    decision: SymmetryDecision = field(init=False)
     states: list[State] = field(default_factory=list)
     oracles: list[z3.ArithRef] = field(default_factory=list)
     _model: z3.ModelRef | None = None
@@ -46,6 +52,10 @@ class Unrolling:
             self.solver.set("arith.solver", 2)
         else:
             self.solver = z3.Solver()
+        if self.symmetry:
+            self.decision = decide_symmetry(self.enc, self.properties)
+        else:
+            self.decision = no_symmetry(self.enc.model, "symmetry reduction turned off for this run")
         x0 = self.enc.fresh_state("@0")
         self.states.append(x0)
         self.solver.add(self.enc.init(x0))
@@ -59,8 +69,8 @@ class Unrolling:
         o = z3.Int(f"oracle@{k}")
         x = self.enc.fresh_state(f"@{k + 1}")
         self.solver.add(self.enc.trans(self.states[-1], o, x))
-        if self.symmetry:
-            self.solver.add(self.enc.symmetry_breaking(self.states[-1], o))
+        if self.decision.groups:
+            self.solver.add(self.enc.symmetry_breaking(self.states[-1], o, self.decision.groups))
         self.oracles.append(o)
         self.states.append(x)
 
@@ -159,7 +169,7 @@ def run_bmc(
     started = time.monotonic()
     deadline = started + timeout if timeout else None
     enc = encoding or Encoding(model)
-    for name in properties:  # evaluate each property once: this also notes asymmetry
+    for name in properties:  # evaluate each property once (located errors before any solving)
         prop = model.properties[name]
         if prop.kind in GRAPH_KINDS:  # one trace cannot show AG EF or a fair lasso
             raise ModelError(
@@ -168,7 +178,7 @@ def run_bmc(
                 prop.line,
             )
         enc.prop(name, enc.x, enc.x_next)
-    u = Unrolling(enc, symmetry)
+    u = Unrolling(enc, symmetry, list(properties))
     results: dict[str, PropertyResult] = {}
     pending = list(properties)
 
@@ -176,6 +186,7 @@ def run_bmc(
         kind = model.properties[name].kind
         results[name] = PropertyResult(name, kind, verdict, "bmc", seconds=time.monotonic() - started, **kw)  # type: ignore[arg-type]
         results[name].extra["solver_seconds"] = round(u.solver_seconds, 4)
+        results[name].extra["symmetry_reduction"] = u.decision.as_json()
         pending.remove(name)
 
     exhausted = False

@@ -51,13 +51,15 @@ def bmc_coverage(
     if exhausted_at is not None:
         depth, exhaustive, u = min(bound, exhausted_at), True, None
     if todo:
+        # the fresh unrollings keep the check's decision on symmetry (the same properties)
+        names = unrolling.properties if unrolling is not None else None
         if u is None or u.depth > depth:
-            u = Unrolling(enc, symmetry)
+            u = Unrolling(enc, symmetry, names)
         while u.depth < depth:
             u.extend()
             if u.query(z3.BoolVal(True), deadline) == z3.unsat:  # no trace is this long
                 depth, exhaustive = u.depth - 1, True
-                u = Unrolling(enc, symmetry)
+                u = Unrolling(enc, symmetry, names)
                 for _ in range(depth):
                     u.extend()
                 break

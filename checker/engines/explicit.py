@@ -9,7 +9,8 @@ Two searches implement it (`explicit_matrix`, `explicit_tuples`); ``run_explicit
 the numpy one whenever the model compiles to numpy columns (`explicit_compile`) and falls
 back to `runtime.fire` one state at a time otherwise. Symmetry reduction (on by default)
 stores one state per class of states equal up to permuting interchangeable replicas
-(`explicit_symmetry`).
+(`explicit_symmetry`): those of the components `checker.symmetry` proves interchangeable
+for the properties of this run.
 """
 
 from __future__ import annotations
@@ -22,13 +23,16 @@ from ..errors import ModelError
 from ..model import GRAPH_KINDS, ModelInstance
 from ..results import PropertyResult, Verdict
 from ..runtime import CONCRETE, evaluate
+from ..symmetry import SymmetryDecision, no_symmetry
+from ..symmetry import decide as decide_symmetry
 from .explicit_common import Progress, Search
 from .explicit_tuples import TupleSearch
 from .graph import run_graph
 
 try:  # numpy is what makes the search fast, but the engine runs without it
+    from .explicit_bounds import Exceeds
     from .explicit_compile import Compiled, Untranslatable
-    from .explicit_matrix import MatrixSearch
+    from .explicit_matrix import search_exactly
 except ImportError:  # pragma: no cover - numpy is installed wherever the tests run
     Compiled = None  # type: ignore[assignment,misc]
 
@@ -68,15 +72,19 @@ def run_explicit(
         if rest:
             found += run_explicit(model, rest, max_states, timeout, symmetry, progress, backend)
         return [next(r for r in found if r.name == n) for n in properties]
-    # Run every action and property once (symbolically) before asking for the symmetry
-    # groups: that is where code reading `self.id` or picking one replica is noticed.
+    # Every action and property once, symbolically and on the initial state: located model
+    # errors before any search, and the encoding that decides symmetry (`checker.symmetry`).
     enc = Encoding(model)
     for name in properties:
         enc.prop(name, enc.x, enc.x_next)
         kind = model.properties[name].kind
         evaluate(model, CONCRETE, name, *([model.init] * (2 if kind == "action_invariant" else 1)))
+    if symmetry:
+        decision = decide_symmetry(enc, properties)
+    else:
+        decision = no_symmetry(model, "symmetry reduction turned off for this run")
     search = Search(model, list(properties), max_states, started + timeout if timeout else None, progress)
-    compiled = None
+    compiled, note = None, ""
     if backend != "python":
         if Compiled is None:
             if backend == "numpy":
@@ -84,20 +92,22 @@ def run_explicit(
         else:
             try:
                 compiled = Compiled(model, list(properties), enc)
+            except Exceeds as err:  # int64 would not be exact: exact Python integers, and say so
+                note = err.note
             except Untranslatable:
                 if backend == "numpy":
                     raise
     search_started, search_cpu = time.monotonic(), time.process_time()
-    if compiled is not None:
-        MatrixSearch(compiled, search, symmetry).run()
+    if compiled is not None or note:
+        search = search_exactly(compiled, search, decision.groups, note)
     else:
-        TupleSearch(search, symmetry).run()
+        TupleSearch(search, decision.groups).run()
     search.search_seconds = time.monotonic() - search_started
     search.search_cpu_seconds = time.process_time() - search_cpu
-    return _results(search, time.monotonic() - started, [t.index for t, _ in enc.fired])
+    return _results(search, time.monotonic() - started, [t.index for t, _ in enc.fired], decision)
 
 
-def _results(s: Search, seconds: float, live: list[int]) -> list[PropertyResult]:
+def _results(s: Search, seconds: float, live: list[int], decision: SymmetryDecision) -> list[PropertyResult]:
     counts = f"{s.states} distinct state{'s' if s.states != 1 else ''}"
     if s.exhaustive:
         scope = f"exhaustive: {counts}"
@@ -113,6 +123,7 @@ def _results(s: Search, seconds: float, live: list[int]) -> list[PropertyResult]
         "exhaustive": s.exhaustive,
         "bytes_per_state": round(s.bytes_per_state, 1),
         "symmetry": s.symmetry,
+        "symmetry_reduction": decision.as_json(),
         "backend": s.backend,
         "states_per_second": round(s.states / seconds) if seconds > 0 else None,
         # the search alone, without building the encoding and compiling the steps
@@ -121,6 +132,8 @@ def _results(s: Search, seconds: float, live: list[int]) -> list[PropertyResult]
         "key_repacks": s.repacks,
         "coverage": coverage,
     }
+    if s.note:
+        extra["backend_note"] = s.note
     out = []
     for name in s.properties:
         kind = s.model.properties[name].kind
@@ -139,5 +152,7 @@ def _results(s: Search, seconds: float, live: list[int]) -> list[PropertyResult]
         else:
             r.depth = s.depth
             r.reason = f"{s.stop or 'search stopped'}: {counts} up to depth {s.depth}, {s.fired} transitions fired"
+        if s.note:  # the reason is what the text and JSON reports show
+            r.reason = f"{r.reason} ({s.note})" if r.reason else s.note
         out.append(r)
     return out

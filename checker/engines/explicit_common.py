@@ -50,9 +50,16 @@ class Search:
     repacks: int = 0  # times the packed-key layout widened (numpy search)
     search_seconds: float = 0.0
     search_cpu_seconds: float = 0.0  # CPU time of the search (wall time misleads on a loaded machine)
+    note: str = ""  # e.g. why the numpy backend gave way to exact Python integers (`explicit_bounds`)
 
     def __post_init__(self) -> None:
         self.pending = list(self.properties)
+
+    def restart(self, note: str) -> Search:
+        """A fresh run of the same search (same deadline), carrying ``note``."""
+        fresh = Search(self.model, list(self.properties), self.max_states, self.deadline, self.progress, self.started)
+        fresh.note = note
+        return fresh
 
     def of_kind(self, *kinds: str) -> list[str]:
         return [n for n in self.pending if self.model.properties[n].kind in kinds]

@@ -13,6 +13,12 @@ Xor, Implies, comparisons, + - * and integer div/mod. Anything else (z3 arrays o
 unbounded sets) raises `Untranslatable`, and the engine uses `runtime.fire` instead. Range
 checks (a write outside its declared type) are compiled too; where one fails, the state
 is re-run with `runtime.fire`, which raises the located `ModelError`.
+
+int64 arithmetic wraps silently, so every translated term goes through the interval
+analysis of `explicit_bounds` first: the compiled code runs only on states whose unbounded
+columns lie within the proved-exact ranges (`Compiled.limits`), which the search checks as
+values are written (`Compiled.check_values`); anything else raises `Exceeds`, and the
+engine searches with exact Python integers instead.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from ..errors import InternalError
 from ..model import ModelInstance, Transition, finite_values
 from ..runtime import CONCRETE, evaluate, fire
 from ..types import BoolSort, EnumSort, IntSort, SetSort
+from .explicit_bounds import Exceeds, column_interval, exact_limits, wide_comparison
 
 
 class Untranslatable(Exception):
@@ -180,6 +187,9 @@ class _Emitter:
                 raise Untranslatable(f"unknown constant {name}")
             arg, row, is_bool = self.inputs[name]
             return f"({arg}[{row}] != 0)" if is_bool else f"{arg}[{row}]"
+        wide = wide_comparison(e)
+        if wide is not None:  # decided, given the interval analysis that `Compiled` runs afterwards
+            return str(wide[0])
         args = [self.expr(c) for c in e.children()]
         if k in _NARY:
             return "(" + _NARY[k].join(args) + ")"
@@ -233,6 +243,11 @@ class CompiledStep:
     bad: Callable[[np.ndarray], Any] | None  # S (enabled states) -> a range check fails
     changed: list[int]  # the flat rows the step may write
     delta: Callable[[Any], tuple[Any, ...]]  # S (enabled states) -> the new values of those rows
+    updates: list[Any]  # the z3 terms of those new values
+    #: (position in ``changed``, lowest, highest allowed value) of the unbounded columns whose
+    #: new values may leave the range the compiled code is exact on (`Compiled.check_values`);
+    #: a side the update cannot cross is None
+    watch: list[tuple[int, int | None, int | None]]
 
 
 class Compiled:
@@ -252,34 +267,82 @@ class Compiled:
         bools = [col.kind in ("bool", "bit") for col in self.vectors.columns]
         self._inputs = {n: ("S", j, b) for j, (n, b) in enumerate(zip(names, bools, strict=True))}
         self._inputs2 = {n: ("S2", j, b) for j, (n, b) in enumerate(zip(names2, bools, strict=True))}
+        self._terms: list[z3.ExprRef] = []  # every term translated: the interval analysis covers them all
         self.steps = [self._step(t, step) for t, step in self.enc.fired]
         self.props: dict[str, Callable[..., Any]] = {}
         self.prop_bad: dict[str, Callable[..., Any] | None] = {}
         for name in properties:
             self._property(name)
+        self._bound(names, names2)
+
+    def _bound(self, names: list[str], names2: list[str]) -> None:
+        """Prove the compiled code exact on the states it will see (see `explicit_bounds`);
+        `Exceeds` if no range of the unbounded columns makes it so."""
+        cols = self.vectors.columns
+        self.shown = [self.model.slots[c.slot].name + (f"∋{c.elem!r}" if c.kind == "bit" else "") for c in cols]
+        bounds = [(c.lo, c.hi) for c in cols]
+        both = [[a, b] for a, b in zip(names, names2, strict=True)]
+        self.limits, ranges = exact_limits(self._terms, bounds, both, self.shown)
+        self.intervals = [column_interval(lo, hi, k) for (lo, hi), k in zip(bounds, self.limits, strict=True)]
+        for step in self.steps:
+            for i, (j, term) in enumerate(zip(step.changed, step.updates, strict=True)):
+                lo, hi = self.intervals[j]
+                iv = ranges.of(term)
+                if iv is not None and (iv[0] < lo or iv[1] > hi) and (cols[j].lo is None or cols[j].hi is None):
+                    step.watch.append((i, lo if iv[0] < lo else None, hi if iv[1] > hi else None))
+
+    def check_state(self, state: tuple[Any, ...]) -> None:
+        """`Exceeds` unless every int of ``state`` lies in the range the compiled code is exact on."""
+        for j, (col, v) in enumerate(zip(self.vectors.columns, self.vectors.encode(state), strict=True)):
+            lo, hi = self.intervals[j]
+            if col.kind == "int" and not lo <= v <= hi:
+                raise self._exceeds(j, v)
+
+    def check_values(self, step: CompiledStep, values: Any) -> None:
+        """`Exceeds` if a new value of an unbounded column (``values[i]`` for ``step.changed[i]``;
+        an array or a 0-d constant) left the range the compiled code is exact on. The value
+        itself is exact: the analysis covered the step that computed it from states in range."""
+        for i, lo, hi in step.watch:
+            v = values[i]
+            if v.size == 0:
+                continue
+            if lo is not None and (mn := int(np.min(v))) < lo:
+                raise self._exceeds(step.changed[i], mn)
+            if hi is not None and (mx := int(np.max(v))) > hi:
+                raise self._exceeds(step.changed[i], mx)
+
+    def _exceeds(self, column: int, value: int) -> Exceeds:
+        k = self.limits[column].bit_length() - 1
+        why = f"{self.shown[column]} reached {value}, beyond the +-2**{k} on which this model's arithmetic is exact"
+        return Exceeds(why)
 
     def _step(self, t: Transition, step: Any) -> CompiledStep:
         em = _Emitter(self._inputs)
-        g = em.expr(z3.simplify(step.guard))
+        guard_term = z3.simplify(step.guard)
+        self._terms.append(guard_term)
+        g = em.expr(guard_term)
         guard = _compile(f"guard_{t.index}", "S", em, [f"return {g}"])
         em = _Emitter(self._inputs)
         body = ["N = S.copy()"]
-        changed, values = [], []
+        changed, values, updates = [], [], []
         for j, (cur, nxt) in enumerate(zip(Encoding.flat(self.enc.x), Encoding.flat(step.next), strict=True)):
             if not z3.eq(cur, nxt):
                 changed.append(j)
-                values.append(em.expr(z3.simplify(nxt)))
+                updates.append(z3.simplify(nxt))
+                values.append(em.expr(updates[-1]))
                 body.append(f"N[{j}] = {values[-1]}")
         nxt_fn = _compile(f"next_{t.index}", "S", em, [*body, "return N"])
         # the same updates, without the copy of the unchanged rows (the search derives keys)
         delta = _compile(f"delta_{t.index}", "S", em, [f"return ({''.join(v + ', ' for v in values)})"])
         bad = self._checks(f"bad_{t.index}", "S", [c.ok for c in step.checks], self._inputs)
-        return CompiledStep(t, guard, nxt_fn, bad, changed, delta)
+        self._terms += updates
+        return CompiledStep(t, guard, nxt_fn, bad, changed, delta, updates, [])
 
     def _checks(self, name: str, params: str, oks: list[Any], inputs: dict[str, tuple[str, int, bool]]) -> Any:
         oks = [s for s in (z3.simplify(ok) for ok in oks) if not z3.is_true(s)]
         if not oks:
             return None
+        self._terms += oks
         em = _Emitter(inputs)
         parts = [f"np.logical_not({em.expr(ok)})" for ok in oks]
         return _compile(name, params, em, [f"return {' | '.join(parts)}"])
@@ -287,6 +350,7 @@ class Compiled:
     def _property(self, name: str) -> None:
         kind = self.model.properties[name].kind
         expr = z3.simplify(self.enc.prop(name, self.enc.x, self.enc.x_next))
+        self._terms.append(expr)
         inputs = self._inputs | self._inputs2 if kind == "action_invariant" else self._inputs
         params = "S, S2" if kind == "action_invariant" else "S"
         em = _Emitter(inputs)
@@ -306,7 +370,10 @@ class Compiled:
             bad = _broadcast(step.bad(sub), where.size)
             if bad.any():
                 self._raise_step_error(step.transition, sub[:, int(np.argmax(bad))])
-        return where, step.next(sub)
+        nxt = step.next(sub)
+        if step.watch:
+            self.check_values(step, [nxt[j] for j in step.changed])
+        return where, nxt
 
     def holds(self, name: str, S: np.ndarray, S2: np.ndarray | None = None) -> np.ndarray:
         """Per state (or per edge S -> S2 for action invariants): the property holds."""
@@ -328,6 +395,7 @@ class Compiled:
 
     def fire_concrete(self, t: Transition, state: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """`runtime.fire` through the compiled code (for cross-checking the two)."""
+        self.check_state(state)
         S = self.vectors.matrix([state])
         for step in self.steps:
             if step.transition.index == t.index:

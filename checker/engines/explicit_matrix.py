@@ -18,11 +18,14 @@ from typing import Any
 
 import numpy as np
 
+from ..model import Instance
 from ..state_store import KeyLayout, VisitedStore
+from .explicit_bounds import Exceeds
 from .explicit_common import Search, State, concrete_trace
 from .explicit_compile import Compiled, CompiledStep, _broadcast
 from .explicit_rows import NextRows, PackedRows, SubRows
 from .explicit_symmetry import MatrixCanon
+from .explicit_tuples import TupleSearch
 
 CHUNK = 1 << 16  # frontier states stepped at a time: fewer numpy calls per state; the rows are lazy
 
@@ -51,18 +54,36 @@ class _Move:
     values: list[np.ndarray]  # the new values of ``step.changed``, one array (or 0-d constant) per row
 
 
+def search_exactly(compiled: Compiled | None, search: Search, groups: list[list[Instance]], note: str = "") -> Search:
+    """Run ``search`` with the numpy backend where ``compiled`` exists and stays exact, else
+    with exact Python integers (``note`` says why: `Exceeds.note`). Returns the search that
+    ran: a fresh one when the numpy search met a value beyond its exact range midway."""
+    if compiled is not None:
+        try:
+            MatrixSearch(compiled, search, groups).run()
+            return search
+        except Exceeds as err:
+            search = search.restart(err.note)
+    elif note:
+        search.note = note
+    TupleSearch(search, groups).run()
+    return search
+
+
 class MatrixSearch:
-    def __init__(self, compiled: Compiled, search: Search, symmetry: bool):
+    def __init__(self, compiled: Compiled, search: Search, groups: list[list[Instance]]):
+        """``groups``: interchangeable replicas (`checker.symmetry.decide`), [] for no reduction."""
         self.c = compiled
         self.s = search
         self.vec = compiled.vectors
-        self.canon = MatrixCanon(compiled.model, self.vec.slot_columns, symmetry)
+        self.canon = MatrixCanon(groups, self.vec.slot_columns)
         self.by_index = {step.transition.index: step for step in compiled.steps}
         search.backend = "numpy"
         search.symmetry = self.canon.active
 
     def run(self) -> None:
         s = self.s
+        self.c.check_state(self.c.model.init)
         S0 = self.vec.matrix([self.c.model.init])
         bounds = [(col.lo, col.hi) for col in self.vec.columns]
         store = self.store = VisitedStore(KeyLayout.for_columns(bounds, S0))
@@ -162,6 +183,8 @@ class MatrixSearch:
                 if bad.any():
                     self.c._raise_step_error(step.transition, sub[:, int(np.argmax(bad))])
             values = [_row(v) for v in step.delta(sub)]
+            if step.watch:  # before anything reads them: values beyond the exact range end the numpy search
+                self.c.check_values(step, values)
             self.s.count(step.transition.index, where.size)
             ids = (base + where).astype(np.int32)
             for name in self.s.of_kind("action_invariant"):

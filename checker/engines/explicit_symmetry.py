@@ -2,10 +2,12 @@
 differ only by a permutation of interchangeable replicas.
 
 The canonical form sorts the replicas of each symmetry group by their local state (the
-slots of their variables, lexicographically) and permutes those slots accordingly. This is
-sound when no state value holds a replica's identity: `ModelInstance.symmetry_groups`
-leaves out components whose code reads ``self.id`` or singles one replica out, so the
-properties must have been evaluated once before it is called.
+slots of their variables, lexicographically) and permutes those slots accordingly. The
+groups are those `checker.symmetry.decide` found interchangeable: every permutation of
+their replicas (slots only, no value renumbered) maps init, every step and every checked
+property onto itself. The groups act on disjoint slots, so the sorted form is the same for
+all states of one orbit and is itself in the orbit: a true orbit representative, and the
+stored state counts are exact orbit counts.
 
 Two forms: `MatrixCanon` for the numpy engine's state matrices, `TupleCanon` for concrete
 state tuples (the fallback engine).
@@ -17,21 +19,19 @@ from typing import Any
 
 import numpy as np
 
-from ..model import ModelInstance
+from ..model import Instance
 
 
-def _group_slots(model: ModelInstance) -> list[list[list[int]]]:
+def _group_slots(groups: list[list[Instance]]) -> list[list[list[int]]]:
     """Per symmetry group, per replica, the model slots of its variables (same order for all)."""
-    return [
-        [[s for var in inst.vars.values() for s in var.slots] for inst in group] for group in model.symmetry_groups()
-    ]
+    return [[[s for var in inst.vars.values() for s in var.slots] for inst in group] for group in groups]
 
 
 class TupleCanon:
     """Canonical concrete state tuples."""
 
-    def __init__(self, model: ModelInstance, enabled: bool = True):
-        self.groups = _group_slots(model) if enabled else []
+    def __init__(self, groups: list[list[Instance]]):
+        self.groups = _group_slots(groups)
 
     def __call__(self, state: tuple[Any, ...]) -> tuple[Any, ...]:
         if not self.groups:
@@ -63,12 +63,11 @@ class MatrixCanon:
 
     ``columns[s]`` lists the flat rows of model slot ``s`` (a finite set has several)."""
 
-    def __init__(self, model: ModelInstance, columns: list[range], enabled: bool = True):
+    def __init__(self, groups: list[list[Instance]], columns: list[range]):
         self.groups: list[np.ndarray] = []  # per group: (replicas, local rows) of flat row numbers
-        if enabled:
-            for replicas in _group_slots(model):
-                rows = [[r for s in slots for r in columns[s]] for slots in replicas]
-                self.groups.append(np.array(rows, dtype=np.intp))
+        for replicas in _group_slots(groups):
+            rows = [[r for s in slots for r in columns[s]] for slots in replicas]
+            self.groups.append(np.array(rows, dtype=np.intp))
 
     @property
     def active(self) -> bool:

@@ -9,16 +9,18 @@ import sys
 from array import array
 from typing import Any
 
+from ..model import Instance
 from ..runtime import CONCRETE, evaluate, fire
 from .explicit_common import Search, State, concrete_trace
 from .explicit_symmetry import TupleCanon
 
 
 class TupleSearch:
-    def __init__(self, search: Search, symmetry: bool):
+    def __init__(self, search: Search, groups: list[list[Instance]]):
+        """``groups``: interchangeable replicas (`checker.symmetry.decide`), [] for no reduction."""
         self.s = search
         self.model = search.model
-        self.canon = TupleCanon(self.model, symmetry)
+        self.canon = TupleCanon(groups)
         search.backend = "python"
         search.symmetry = bool(self.canon.groups)
 

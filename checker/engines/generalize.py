@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Collection
 from typing import Any
 
 import z3
@@ -32,9 +33,12 @@ SMALL = 2  # replicas on the ladder: enough for lemmas relating two of them
 MAX_RUNGS = 12
 
 
-def ladder(model: ModelInstance) -> list[dict[str, int]]:
+def ladder(model: ModelInstance, symmetric: Collection[str] | None = None) -> list[dict[str, int]]:
     """The parameters of the smaller instances to prove first, smallest first (the full
-    instance not included). Empty if the model has no size parameter to shrink."""
+    instance not included). Empty if the model has no size parameter to shrink.
+    ``symmetric`` names the components whose replicas are interchangeable (see
+    `checker.symmetry`; None: every one not declared ``symmetric=False``): their counts
+    climb only to two."""
     sizes = _size_params(model)
     if not sizes:
         return []
@@ -42,7 +46,7 @@ def ladder(model: ModelInstance) -> list[dict[str, int]]:
     replicas = {
         comp.count
         for attr, comp in model.model.components().items()
-        if isinstance(comp.count, str) and comp.symmetric and attr not in model.asymmetry
+        if isinstance(comp.count, str) and comp.symmetric and (symmetric is None or attr in symmetric)
     }
     current = dict(sizes)
     rungs = [dict(current)]

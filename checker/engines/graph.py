@@ -44,6 +44,7 @@ from ..model import GRAPH_KINDS, ModelInstance
 from ..results import PropertyResult, Verdict
 from ..runtime import CONCRETE, evaluate, fire
 from ..trace import Trace, normalize, replay
+from .fair_cycle import shortest_fair_cycle
 from .graph_build import DEFAULT_GRAPH_STATES, StateGraph, build_graph
 
 #: states re-explored concretely from a recoverable counterexample's last state
@@ -79,6 +80,8 @@ def run_graph(
         "backend": graph.backend,
         "graph_seconds": round(graph.seconds, 4),
     }
+    if graph.note:
+        extra["backend_note"] = graph.note
     counts = f"{graph.nodes:,} states, {graph.edges:,} edges"
     extra["coverage"] = _coverage(model, graph, counts)
     out = []
@@ -93,6 +96,8 @@ def run_graph(
                 r.verdict, r.reason = Verdict.HOLDS, f"exhaustive state graph: {counts}"
             else:
                 r.verdict, r.trace, r.depth, r.checked = Verdict.VIOLATED, trace, len(trace), True
+        if graph.note:  # the reason is what the text and JSON reports show
+            r.reason = f"{r.reason} ({graph.note})" if r.reason else graph.note
         r.seconds = time.monotonic() - started
         out.append(r)
     return out
@@ -211,19 +216,25 @@ def _eventually(graph: StateGraph, name: str) -> Trace | None:
         entry = int(dead[np.argmin(depth[dead])])
         candidates.append((int(depth[entry]), entry, None))
     fair_scc = _fair_component(graph, region, depth)
+    exact = True
     if fair_scc is not None:
-        entry, cycle = fair_scc
+        entry, cycle, exact = fair_scc
         candidates.append((int(depth[entry]), entry, cycle))
     if not candidates:
         return None
     _, entry, cycle = min(candidates, key=lambda c: (c[0], 0 if c[2] is None else len(c[2])))
     prefix = _path(parent, via, entry)
-    return _lasso(graph, name, prefix, cycle or [])
+    trace = _lasso(graph, name, prefix, cycle or [])
+    if cycle:
+        trace.notes["shortest_cycle"] = exact
+    return trace
 
 
-def _fair_component(graph: StateGraph, region: np.ndarray, depth: np.ndarray) -> tuple[int, list[int]] | None:
-    """The fair strongly connected component of the ¬p region entered first: (entry node,
-    the transitions of a fair cycle from the entry back to it); None if there is none."""
+def _fair_component(graph: StateGraph, region: np.ndarray, depth: np.ndarray) -> tuple[int, list[int], bool] | None:
+    """The fair strongly connected component of the ¬p region entered first: (the cycle's
+    first state, the transitions of a shortest fair cycle from it back to it, whether it is
+    known to be shortest: `checker.engines.fair_cycle`); None if there is none. The cycle
+    starts at its state nearest the initial state, so the prefix is as short as it can be."""
     model = graph.model
     inside = region[graph.src] & region[graph.dst]
     h = nx.DiGraph()
@@ -256,7 +267,14 @@ def _fair_component(graph: StateGraph, region: np.ndarray, depth: np.ndarray) ->
     entries = [int(members[k][np.argmin(depth[members[k]])]) for k in good]
     best = min(range(len(good)), key=lambda i: depth[entries[i]])
     k, entry = int(good[best]), entries[best]
-    return entry, _fair_cycle(graph, members[k], entry, fair, enabled_at, same & (comp[graph.src] == k))
+    edges = same & (comp[graph.src] == k)
+    waypoints = _fair_cycle(graph, members[k], entry, fair, enabled_at, edges)
+    found = shortest_fair_cycle(
+        graph.src[edges], graph.dst[edges], graph.via[edges], members[k], depth, fair, enabled_at, (entry, waypoints)
+    )
+    # start the cycle at its state nearest the initial state (ties: the lower node id, BFS order)
+    r = min(range(len(found.nodes)), key=lambda i: (int(depth[found.nodes[i]]), found.nodes[i]))
+    return found.nodes[r], found.steps[r:] + found.steps[:r], found.exact
 
 
 def _fair_cycle(

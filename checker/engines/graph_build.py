@@ -13,7 +13,9 @@ model, so the graph holds the concrete states and every path in it replays as it
 
 Two backends, like the explicit engine: the compiled numpy steps (`explicit_compile`) step
 a whole BFS level at once; models the numpy form cannot hold fall back to `runtime.fire`.
-Node ids are assigned in BFS order, so a smaller id is never deeper.
+Node ids are assigned in BFS order, so a smaller id is never deeper. Where int64 would not
+be exact (`explicit_bounds`), before or during the build, the graph is built with exact
+Python integers, and ``StateGraph.note`` says why.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ..model import ModelInstance
 from ..runtime import CONCRETE, evaluate, fire
 
 try:  # numpy is installed wherever raceproof runs, but keep the fallback honest
+    from .explicit_bounds import Exceeds
     from .explicit_compile import Compiled, Untranslatable
 except ImportError:  # pragma: no cover
     Compiled = None  # type: ignore[assignment,misc]
@@ -58,6 +61,7 @@ class StateGraph:
     seconds: float
     _state: Callable[[int], State] = field(repr=False)
     _holds: Callable[[str], np.ndarray] = field(repr=False)
+    note: str = ""  # why the numpy backend gave way to exact Python integers, if it did
 
     @property
     def nodes(self) -> int:
@@ -126,16 +130,23 @@ def build_graph(
     for name in properties:  # run each property once: a model error surfaces here, located
         enc.prop(name, enc.x, enc.x_next)
         evaluate(model, CONCRETE, name, model.init)
-    compiled = None
+    compiled, note = None, ""
     if backend != "python" and Compiled is not None:
         try:
             compiled = Compiled(model, list(properties), enc)
+        except Exceeds as err:
+            note = err.note
         except Untranslatable:
             if backend == "numpy":
                 raise
     if compiled is not None:
-        return _NumpyBuild(compiled, max_states, deadline).run(started)
-    return _TupleBuild(model, max_states, deadline).run(started)
+        try:
+            return _NumpyBuild(compiled, max_states, deadline).run(started)
+        except Exceeds as err:  # a value beyond the exact range: start again, exactly
+            note = err.note
+    graph = _TupleBuild(model, max_states, deadline).run(started)
+    graph.note = note
+    return graph
 
 
 class _NumpyBuild:
@@ -148,6 +159,7 @@ class _NumpyBuild:
 
     def run(self, started: float) -> StateGraph:
         c, g = self.c, _Growth()
+        c.check_state(c.model.init)
         frontier = c.vectors.matrix([c.model.init])
         index: dict[bytes, int] = {_keys(frontier)[0]: 0}
         levels = [frontier]

@@ -47,9 +47,11 @@ _SMALL_INT = 32
 class Base:
     """The base case: BMC from the initial states, one depth at a time."""
 
-    def __init__(self, enc: Encoding, symmetry: bool = True):
+    def __init__(self, enc: Encoding, symmetry: bool = True, properties: list[str] | None = None):
         self.enc = enc
-        self.u = Unrolling(enc, symmetry)
+        # symmetry only where `checker.symmetry` shows swapping replicas changes none of
+        # ``properties`` (None: none of the model's)
+        self.u = Unrolling(enc, symmetry, properties)
         self.checked = -1  # the deepest depth whose states have been checked
 
     def advance(self, names: list[str], depth: int, clock: Clock) -> dict[str, tuple[int, Trace]] | None:
@@ -264,9 +266,9 @@ def run_kind(
             raise ModelError(f"unknown property '{n}' (this model has: {', '.join(model.properties)})")
     run = _Run(model, enc, list(dict.fromkeys(properties)), list(strengthen), clock, certificate_timeout)
     names = run.supported(list(dict.fromkeys(list(properties) + list(strengthen))))
-    for n in names:  # evaluate every property once before symmetry breaking is built
+    for n in names:  # evaluate every property once (located errors before any solving)
         enc.prop(n, enc.x, enc.x_next)
-    base = Base(enc, symmetry)
+    base = Base(enc, symmetry, names)
     step = Step(enc, Obligations(enc, names))
     pending = list(names)
     established: list[str] = []  # proved at a smaller k: assumed from then on

@@ -30,6 +30,7 @@ from ..encoding import Encoding
 from ..formula import legend, readable
 from ..model import ModelInstance
 from ..results import PropertyResult, Verdict
+from ..symmetry import decide as decide_symmetry
 from .generalize import build, conjuncts, houdini, implies_properties, instantiate, ladder, shift_indices
 from .kind import Base
 from .obligations import Clock, Obligations, new_solver, unsupported_reason
@@ -89,7 +90,9 @@ def run_pdr(
         # unsafe: find and replay the shortest counterexamples (at most one step past the
         # derivation's last state: a violated action invariant or range check needs a step)
         depth = int(found)  # type: ignore[arg-type]
-        base = base or Base(enc, symmetry=True)
+        # No symmetry reduction here: this search confirms (or not) Spacer's counterexample,
+        # and "Spacer's counterexample was not found" must never hang on a reduction.
+        base = base or Base(enc, symmetry=False)
         violated = base.search(pending, depth + 1, clock)
         if violated is None:
             finish(pending, Verdict.UNKNOWN, reason=f"timeout while replaying Spacer's counterexample (depth {depth})")
@@ -109,9 +112,11 @@ def _by_ladder(enc: Encoding, names: list[str], clock: Clock) -> tuple[z3.BoolRe
     """Climb the ladder of smaller instances (`checker.engines.generalize`). Returns the full
     instance's invariant if the carried-over lemmas already prove the properties, else None;
     and the lemmas that are inductive at the full instance (for Spacer to start from)."""
-    for n in names:  # evaluating the properties notes any asymmetry they introduce
+    for n in names:
         enc.prop(n, enc.x, enc.x_next)
-    rungs = ladder(enc.model)
+    # replicas the ladder may keep at two: those that are interchangeable (only a heuristic:
+    # nothing the ladder finds is trusted without a check)
+    rungs = ladder(enc.model, decide_symmetry(enc, names).reduced)
     if not rungs:
         return None, [], ""
     lemmas: list[z3.BoolRef] = []

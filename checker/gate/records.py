@@ -28,6 +28,9 @@ class PropertyRecord:
     trace_text: str | None = None
     #: report format -> path of the report written for this property's failure
     reports: dict[str, str] = field(default_factory=dict)
+    #: the trace in Markdown (Mermaid diagram, failing parts, explanation), for failures only:
+    #: the CI step summary shows it inline
+    trace_md: str | None = None
 
 
 @dataclass
@@ -92,6 +95,16 @@ def trace_text(sr: SpecResult, r: PropertyResult) -> str | None:
     return out.getvalue().strip("\n")
 
 
+def trace_markdown(sr: SpecResult, r: PropertyResult) -> str | None:
+    """The trace of ``r`` as a Markdown report section (`checker.report.markdown.trace_md`)."""
+    if r.trace is None:
+        return None
+    from ..report.markdown import trace_md
+    from ..report.view import from_trace
+
+    return trace_md(from_trace(r.trace, str(sr.spec.path)), heading="####")
+
+
 def _action_coverage(sr: SpecResult) -> tuple[list[str] | None, list[str] | None]:
     """(actions never fired, actions undecided) from the run's coverage, or (None, None).
 
@@ -130,5 +143,6 @@ def from_spec_result(sr: SpecResult, strict: bool = False) -> SpecRecord:
         )
         if judge(prop, strict) is not Outcome.MET:
             prop.trace_text = trace_text(sr, r)
+            prop.trace_md = trace_markdown(sr, r)
         record.properties.append(prop)
     return record

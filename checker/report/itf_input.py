@@ -28,11 +28,16 @@ from ..errors import RaceproofError, SpecError, read_input
 from ..project import find_project
 from ..registry import ModelSource, is_toolkit_file, load, model_file, resolve
 from ..trace import Trace, replay
-from .view import STATE, Participant, Record, Step, TraceView, from_trace
+from ..values import Record, Unserializable
+from .view import STATE, Participant, Step, TraceView, fmt, from_trace
 
 #: variables Quint and Apalache add for model-based testing: the action taken, not system state
 _ACTION_VARS = ("mbt::actionTaken", "action_taken")
 _HIDDEN_PREFIXES = ("mbt::",)
+#: Quint's record of the nondeterministic choices of each step: {name: {"tag": "Some"|"None", "value": v}}
+_PICKS = "mbt::nondetPicks"
+#: a choice under one of these names is the process that took the step (the report's instance column)
+_PROCESS_PICKS = ("process", "proc", "pid", "node", "replica", "instance", "actor", "self", "p")
 
 
 class ItfError(SpecError):
@@ -77,9 +82,31 @@ def decode(value: Any, where: str, path: str) -> Any:
                 key = decode(pair[0], f"{where}.#map[{n}][0]", path)
                 out[_hashable(key)] = decode(pair[1], f"{where}.#map[{n}][1]", path)
             return out
-        if tag == "#unserializable":
-            return f"<{body}>"
+        if tag == "#unserializable":  # kept as it is, so that writing the trace again keeps it
+            return Unserializable(body if isinstance(body, str) else json.dumps(body))
     return Record({k: decode(v, f"{where}.{k}", path) for k, v in value.items()})
+
+
+def _picks(value: Any, where: str, path: str) -> dict[str, Any]:
+    """The choices a Quint step made (``Some`` ones), by name; ``None`` ones were not made."""
+    if not isinstance(value, dict):
+        return {}
+    out = {}
+    for name, pick in value.items():
+        if isinstance(pick, dict) and pick.get("tag") == "Some" and "value" in pick:
+            out[str(name)] = decode(pick["value"], f"{where}.{name}.value", path)
+    return out
+
+
+def _process_pick(picks: dict[str, Any]) -> str | None:
+    """The name of the choice that says which process took a step: one named like a process
+    (``process``, ``node``, ...), else the only choice whose value is a name (a string)."""
+    for name in _PROCESS_PICKS:
+        value = picks.get(name)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return name
+    named = [k for k, v in picks.items() if isinstance(v, str)]
+    return named[0] if len(named) == 1 else None
 
 
 def _hashable(value: Any) -> Any:
@@ -180,6 +207,13 @@ def _plain_view(data: dict[str, Any], meta: dict[str, Any], path: str) -> TraceV
             taken = next((state[v] for v in _ACTION_VARS if v in state), None)
             action = decode(taken, f"states[{n}].action", path) if taken is not None else None
         process = smeta.get("process")
+        picks = _picks(state.get(_PICKS), f"states[{n}].{_PICKS}", path) if _PICKS in state else {}
+        actor = _process_pick(picks) if process is None else None
+        if actor is not None:
+            process = picks[actor]
+        if picks and action is not None:  # Quint's other choices show as the action's arguments
+            args = ", ".join(f"{k}={fmt(v)}" for k, v in picks.items() if k != actor)
+            action = f"{action}({args})" if args else action
         if process is not None and process not in processes:
             processes.append(str(process))
         values = {v: decode(state[v], f"states[{n}].{v}", path) for v in shown}

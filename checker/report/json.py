@@ -7,7 +7,7 @@ from typing import Any
 from ..results import PropertyResult
 from ..run import SpecResult
 from ..trace import Trace
-from .text import fmt
+from ..values import show as fmt
 
 
 def trace_json(trace: Trace) -> dict[str, Any]:
@@ -26,6 +26,8 @@ def trace_json(trace: Trace) -> dict[str, Any]:
     if trace.loop is not None:  # a lasso: states[loop:] repeat forever (the last equals states[loop])
         out["loop"] = trace.loop
         out["deadlock"] = bool(trace.notes.get("deadlock"))
+        if "shortest_cycle" in trace.notes:  # a shortest fair cycle, or one only shortened (`engines.fair_cycle`)
+            out["shortest_cycle"] = bool(trace.notes["shortest_cycle"])
     return out
 
 
@@ -63,4 +65,6 @@ def spec_json(sr: SpecResult) -> dict[str, Any]:
         "exit_code": int(sr.exit_code),
         "results": [result_json(r) for r in sr.results],
         "coverage": sr.coverage,
+        # which replicated components were reduced, and why the others were not (checker.symmetry)
+        "symmetry": next((r.extra["symmetry_reduction"] for r in sr.results if "symmetry_reduction" in r.extra), None),
     }

@@ -14,8 +14,7 @@ from ..model import GRAPH_KINDS
 from ..results import PropertyResult, Verdict
 from ..run import SpecResult
 from ..trace import Trace
-from .view import TraceView, from_trace
-from .view import fmt as vfmt
+from .view import TraceView, fmt, from_trace
 
 _STYLE = {
     Verdict.VIOLATED: ("✗", "bold red"),
@@ -25,16 +24,6 @@ _STYLE = {
     Verdict.WITNESSED: ("✓", "green"),
     Verdict.UNKNOWN: ("?", "yellow"),
 }
-
-
-def fmt(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(fmt(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{fmt(k)}: {fmt(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def verdict_line(r: PropertyResult, bound: int) -> Text:
@@ -76,14 +65,18 @@ def coverage_lines(cov: dict[str, Any]) -> list[Text]:
     lines.append(head)
     if cov["never"]:
         line = Text("  ✗ never fired ", style="bold red")
-        line.append(f"({scope}; a guard never true?): {', '.join(cov['never'])}")
+        line.append(f"({scope}): {', '.join(cov['never'])}: no state the search reached lets them fire, ")
+        line.append("so every property about them holds vacuously")
         lines.append(line)
     if cov["undetermined"]:
         line = Text("  ? not seen firing ", style="yellow")
-        line.append(f"(undecided: {scope}): {', '.join(cov['undetermined'])}")
+        line.append(f"({scope}): {', '.join(cov['undetermined'])}: the search stopped (every property ")
+        line.append("was answered, or a limit was hit) before it could tell whether they can fire")
         lines.append(line)
     if cov["static"]:
-        lines.append(Text(f"  off for these parameters (guard always false): {', '.join(cov['static'])}", style="dim"))
+        off = ", ".join(cov["static"])
+        line = Text(f"  switched off by these parameters: {off}: their guards are false in every state", style="dim")
+        lines.append(line)
     if cov.get("unwitnessed"):
         line = Text("  ✗ reachable never witnessed: ", style="bold red")
         line.append(", ".join(cov["unwitnessed"]))
@@ -98,16 +91,16 @@ def state_lines(view: TraceView, i: int) -> list[str]:
     for p in view.participants:
         names = [v for v in p.vars if v in values]
         if p.kind != "process":
-            lines += [f"{v} = {vfmt(values[v])}" for v in names]
+            lines += [f"{v} = {fmt(values[v])}" for v in names]
         elif names:
-            lines.append(f"{p.name}: " + ", ".join(f"{v.removeprefix(p.name + '.')}={vfmt(values[v])}" for v in names))
+            lines.append(f"{p.name}: " + ", ".join(f"{v.removeprefix(p.name + '.')}={fmt(values[v])}" for v in names))
     return lines
 
 
 def change_lines(view: TraceView, i: int) -> list[str]:
-    return [
-        f"{c.var}: {vfmt(c.old)} → {vfmt(c.new)}" + (f"  ({c.note})" if c.note else "") for c in view.changes(i)
-    ] or ["(no change)"]
+    return [f"{c.var}: {fmt(c.old)} → {fmt(c.new)}" + (f"  ({c.note})" if c.note else "") for c in view.changes(i)] or [
+        "(no change)"
+    ]
 
 
 def _as_view(trace: Trace | TraceView) -> TraceView:
@@ -150,14 +143,14 @@ def _cycle_mark(view: TraceView, i: int) -> str:
 
 def part_line(part: Part) -> str:
     """``sys.plans.contains(p) is false for p = 2: endpoint_plan[0] = 2 (step 8, enactor1 apply), ...``."""
-    where = ", ".join(f"{k} = {vfmt(v)}" for k, v in part.bindings.items())
+    where = ", ".join(f"{k} = {fmt(v)}" for k, v in part.bindings.items())
     reads = []
     for name, value in part.reads.items():
         last = part.last_changed.get(name)
         since = f" (set at step {last[0]} by {last[1]}'s {last[2]})" if last else " (initial value)"
-        reads.append(f"{name} = {vfmt(value)}{since}")
+        reads.append(f"{name} = {fmt(value)}{since}")
     return (
-        f"{part.text} is {vfmt(part.value)}"
+        f"{part.text} is {fmt(part.value)}"
         + (f" for {where}" if where else "")
         + (f": {', '.join(reads)}" if reads else "")
     )
@@ -180,7 +173,7 @@ def print_view(console: Console, view: TraceView, all_vars: bool = False) -> Non
         for part in view.failure:
             say(f"    {part_line(part)}")
     if view.stale:
-        say(f"  Why: {'a check went stale' if view.stale[0].in_guard else 'a stale read'}", "bold")
+        say(f"  Why: {'a check went stale' if view.stale[0].in_guard else 'an update was lost'}", "bold")
         for n, s in enumerate(view.stale):
             if n:
                 say("")
@@ -190,6 +183,8 @@ def print_view(console: Console, view: TraceView, all_vars: bool = False) -> Non
                 say(f"    - {sentence}")
     if view.basis and (view.stale or not view.replayed or view.basis.startswith("no ")):
         say(f"  ({'stale reads from ' + view.basis if view.stale else view.basis})", "dim")
+    for note in view.notes:
+        say(f"  ({note})", "dim")
 
 
 def print_trace(console: Console, r: PropertyResult, all_vars: bool = False) -> None:
@@ -228,6 +223,9 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
     console.print(head)
     if spec.source is not None:  # which code ran: resolved from the spec's project, else the bundled models
         console.print(Text(f"  {model_source_line(spec)}", style="dim"))
+    symmetry = next((r.extra["symmetry_reduction"] for r in sr.results if "symmetry_reduction" in r.extra), None)
+    if symmetry and symmetry["summary"]:  # which replicas were reduced, and why others were not
+        console.print(Text(f"  {symmetry['summary']}", style="dim"))
     graph = [r for r in sr.results if r.kind in GRAPH_KINDS and "edges" in r.extra]
     if graph:
         asked = graph[0].extra.get("requested_engine", "explicit")
@@ -242,6 +240,9 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
         )
     for r in sr.results:
         console.print(verdict_line(r, sr.depth))
+    # a found trace's line shows its length, not its reason: say there how the search computed
+    for note in dict.fromkeys(r.reason for r in sr.results if r.trace is not None and r.extra.get("backend_note")):
+        console.print(Text(f"  note: {note}", style="dim"))
     if sr.coverage is not None:
         for line in coverage_lines(sr.coverage):
             console.print(line)

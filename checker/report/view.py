@@ -15,13 +15,14 @@ from typing import Any
 
 from ..explain import Part, StaleRead, explain
 from ..trace import Trace
+from ..values import order as _order
+from ..values import show
+
+#: one value as people write it (`checker.values.show`)
+fmt = show
 
 #: the participant that owns the variables no instance owns (foreign ITF)
 STATE = "state"
-
-
-class Record(dict):  # type: ignore[type-arg]
-    """An ITF record (a plain JSON object), kept apart from a map so that it is written back as one."""
 
 
 @dataclass
@@ -65,6 +66,8 @@ class TraceView:
     failure: list[Part] = field(default_factory=list)
     #: how the explanation was computed, or why there is none
     basis: str = ""
+    #: parts of the explanation that could not be computed, and why (`checker.explain.explain`)
+    notes: list[str] = field(default_factory=list)
     #: the live trace this view was made from (None when read from a file)
     origin: Trace | None = None
     #: this is counterexample ``number`` of ``of`` to the same property (``--max-counterexamples``)
@@ -181,27 +184,6 @@ def _key(k: Any) -> str:
     return fmt(k)
 
 
-def _order(v: Any) -> tuple[int, Any]:
-    return (0, v) if isinstance(v, bool | int) else (1, str(v))
-
-
-def fmt(value: Any) -> str:
-    """One value as people write it: sets in braces, arrays in brackets, tuples in angle brackets."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "—"
-    if isinstance(value, frozenset | set):
-        return "{" + ", ".join(fmt(v) for v in sorted(value, key=_order)) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(fmt(v) for v in value) + "]"
-    if isinstance(value, tuple):
-        return "⟨" + ", ".join(fmt(v) for v in value) + "⟩"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{fmt(k)}: {fmt(v)}" for k, v in value.items()) + "}"
-    return str(value)
-
-
 # ---------------------------------------------------------------------------- from a live trace
 def _values(trace: Trace, i: int) -> dict[str, Any]:
     values = trace.values(i)
@@ -247,5 +229,5 @@ def from_trace(trace: Trace, source: str = "", explained: bool = True) -> TraceV
     )
     if explained and trace.kind in ("violation", "lasso"):
         found = explain(trace)
-        view.stale, view.failure, view.basis = found.stale, found.failure, found.basis
+        view.stale, view.failure, view.basis, view.notes = found.stale, found.failure, found.basis, found.notes
     return view
