@@ -231,7 +231,7 @@ def activate(top: str, location: Path) -> None:
 def _import(source: ModelSource) -> ModuleType:
     top = source.module.split(".")[0]
     activate(top, source.location)
-    if source.entry is not None:
+    if source.entry is not None and source.kind != "python path":  # (that one is on sys.path already)
         # the project's own top-level modules (helpers next to its models) come before installed ones
         entry = str(source.entry)
         if sys.path[:1] != [entry]:
