@@ -205,6 +205,17 @@ def _installed_files() -> list[str]:
     return files
 
 
+def test_the_distribution_declares_no_top_level_models(tmp_path: Path) -> None:
+    """What any install of this checkout gets (setuptools' own metadata, built in a second)."""
+    proc = subprocess.run(
+        [sys.executable, "setup.py", "-q", "egg_info", "--egg-base", str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (info,) = tmp_path.glob("*.egg-info")
+    assert (info / "top_level.txt").read_text().split() == ["checker", "raceproof_models"]
+
+
 def test_the_installed_package_has_no_top_level_models() -> None:
     files = _installed_files()
     assert not [f for f in files if f.split("/")[0] == "models"]
