@@ -247,9 +247,7 @@ def _import(source: ModelSource) -> ModuleType:
         for name in set(_tree(top)) - before:  # a half-imported model is not kept (libraries it loaded are)
             sys.modules.pop(name, None)
         if isinstance(exc, SyntaxError):
-            raise ModelError(
-                f"model '{source.ref}' has a syntax error: {exc.msg}", exc.filename, exc.lineno
-            ) from None
+            raise ModelError(f"model '{source.ref}' has a syntax error: {exc.msg}", exc.filename, exc.lineno) from None
         if isinstance(exc, ModelError | SpecError) or not isinstance(exc, Exception | SystemExit):
             raise
         raise _located(exc, source.ref) from None  # an error while importing model code: at its line

@@ -76,9 +76,7 @@ class InputRecorder:
         if not _HOOKED:
             sys.addaudithook(_audit)  # for the life of the process, but inert outside a recording
             _HOOKED = True
-        self._hidden = {
-            name: m for name, m in list(sys.modules.items()) if name not in _MAIN and _user_module(m)
-        }
+        self._hidden = {name: m for name, m in list(sys.modules.items()) if name not in _MAIN and _user_module(m)}
         for name in self._hidden:
             del sys.modules[name]
         self._before = set(sys.modules)
