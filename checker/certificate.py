@@ -30,6 +30,7 @@ from pathlib import Path
 
 import z3
 
+from .atomic import write_text_atomic
 from .encoding import Encoding, State
 from .engines.obligations import Obligations
 
@@ -52,11 +53,10 @@ class Certificate:
         return self._text
 
     def write(self, path: str | Path) -> Path:
-        """Write the SMT-LIB2 script to ``path`` (its folder is created)."""
-        out = Path(path)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(self.to_smtlib())
-        return out
+        """Write the SMT-LIB2 script to ``path`` (its folder is created), atomically: a full disk
+        leaves no partial script (`checker.errors.OutputError`)."""
+        write_text_atomic(path, self.to_smtlib())
+        return Path(path)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The `raceproof` command line. Each verb is a small function over the library.
 
-Exit codes (stable): 0 holds/proved, 1 violated, 2 bad input or usage, 3 inconclusive.
+Exit codes (stable): 0 holds/proved (and a bounded pass, holds_to_depth), 1 violated, 2 bad input
+or usage, 3 inconclusive.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rich.console import Console
 
 from . import __version__
 from .cli_graph import register as register_graph
+from .cli_options import SECONDS, Outputs, guard_stdout, writable
 from .cli_report import report, report_option, write_reports
 from .errors import InternalError, RaceproofError, SpecError
 from .results import ExitCode
@@ -75,6 +77,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 def main(debug: bool) -> None:
     """Find races in distributed control planes, and prove their fixes."""
+    guard_stdout()  # a full disk under `> out.txt` must not turn a verdict into an internal error
 
 
 def _load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[Spec]:
@@ -127,18 +130,26 @@ def complete_properties(ctx: click.Context, param: click.Parameter, incomplete: 
     shell_complete=complete_properties,
     help="Check only this property (repeatable).",
 )
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per spec (overrides the spec).")
-@click.option("--itf", "itf_path", type=click.Path(dir_okay=False), help="Write counterexamples as ITF to FILE.")
+@click.option("--timeout", type=SECONDS, help="Seconds per spec (overrides the spec; inf: no limit).")
+@click.option(
+    "--itf", "itf_path", type=click.Path(dir_okay=False), callback=writable, help="Write counterexamples as ITF."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
 @click.option("--all-vars", is_flag=True, help="Show every variable at every step, not only changes.")
 @click.option("--witnesses", is_flag=True, help="Also print the traces that witness `reachable` properties.")
 @click.option("--no-symmetry", is_flag=True, help="Do not reduce interchangeable replicas (for comparison).")
 @click.option(
     "--engine",
-    type=click.Choice(["bmc", "explicit"]),
-    help="bmc: symbolic, to the depth bound; explicit: exhaustive search of a finite instance (default: the spec's).",
+    type=click.Choice(["auto", "bmc", "explicit"]),
+    help="auto: a proof for properties expected `proved`, else exhaustive explicit search of a finite instance, "
+    "else bmc; bmc: symbolic, to the depth bound (a bounded answer); explicit: exhaustive search. A requested "
+    "engine is run as asked (default: the spec's, auto unless it says otherwise).",
 )
-@click.option("--max-states", type=click.IntRange(min=1), help="explicit: stop (inconclusive) after N distinct states.")
+@click.option(
+    "--max-states",
+    type=click.IntRange(min=1),
+    help="explicit: stop (inconclusive) after N distinct states; on an auto spec it requests the explicit engine.",
+)
 @click.option(
     "--strict",
     is_flag=True,
@@ -169,14 +180,18 @@ def check(
     max_counterexamples: int,
     reports: list[tuple[str, str]],
 ) -> None:
-    """Check SPEC files: every property, every interleaving, up to the bound.
+    """Check SPEC files: every property, every interleaving (exhaustively, or up to the bound).
 
-    Exit 0 if every property holds or is witnessed, 1 if one is violated, 2 on bad
-    input, 3 if a result is inconclusive (timeout, unknown, no witness within the bound).
+    Exit 0 if every property holds (complete, or holds_to_depth: bounded, marked ≤), is
+    proved or witnessed, 1 if one is violated, 2 on bad input, 3 if a result is
+    inconclusive (timeout, unknown, no witness within the bound).
     Each check also lists the actions that never fired (coverage); `--strict` fails on them.
     """
     from .run import check_spec
 
+    if max_counterexamples > 1 and (engine == "explicit" or (engine is None and max_states is not None)):
+        # refused rather than silently ignored: only BMC enumerates several shortest counterexamples
+        _fail(ExitCode.BAD_INPUT, "error: --max-counterexamples needs the bmc engine (not explicit / --max-states)")
     loaded = _load_all(specs, properties)
     console = _console()
     results: list[SpecResult] = []
@@ -197,8 +212,9 @@ def check(
         if strict:
             _strict_messages(sr)
         results.append(sr)
-    write_reports(console, results, reports, as_json, all_vars)
-    _finish(console, results, as_json, itf_path, strict)
+    outputs = Outputs()
+    write_reports(console, results, reports, as_json, all_vars, outputs)
+    _finish(console, results, as_json, itf_path, outputs, strict)
 
 
 def _strict_messages(sr: SpecResult) -> None:
@@ -220,15 +236,21 @@ def _show(console: Console, sr: SpecResult, as_json: bool, all_vars: bool = Fals
 
 
 def _finish(
-    console: Console, results: list[SpecResult], as_json: bool, itf_path: str | None, strict: bool = False
+    console: Console,
+    results: list[SpecResult],
+    as_json: bool,
+    itf_path: str | None,
+    outputs: Outputs,
+    strict: bool = False,
 ) -> None:
     """Write the ITF traces, print the JSON object if asked, and exit with the worst verdict's code
-    (with ``strict``, coverage problems count: see `checker.coverage.strict_exit_code`)."""
+    (with ``strict``, coverage problems count: see `checker.coverage.strict_exit_code`); an output
+    that could not be written turns a pass into exit 2, never a violation into anything else."""
     from .coverage import strict_exit_code, strict_problems
 
-    written = _write_itf(itf_path, results) if itf_path else []
+    written = _write_itf(itf_path, results, outputs) if itf_path else []
     codes = [strict_exit_code(sr.exit_code, sr.coverage) if strict else sr.exit_code for sr in results]
-    code = max(codes, default=ExitCode.OK)
+    code = outputs.exit_code(max(codes, default=ExitCode.OK))
     if as_json:
         from .report.json import spec_json
 
@@ -240,11 +262,13 @@ def _finish(
         out = {"raceproof": __version__, "exit_code": int(code), "specs": specs}
         if itf_path:
             out["itf"] = written
+        if outputs.failures:
+            out["output_errors"] = outputs.failures
         click.echo(json.dumps(out, indent=2, default=str))
     else:
         for path in written:
             console.print(f"ITF trace written to {path}")
-    sys.exit(int(code))
+    sys.exit(outputs.finish(code))
 
 
 @main.command()
@@ -264,9 +288,13 @@ def _finish(
     shell_complete=complete_properties,
     help="Prove only this property (repeatable).",
 )
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per spec (overrides the spec).")
-@click.option("--certificate", "certificate", type=click.Path(dir_okay=False), help="Write the invariant as SMT-LIB2.")
-@click.option("--itf", "itf_path", type=click.Path(dir_okay=False), help="Write counterexamples as ITF to FILE.")
+@click.option("--timeout", type=SECONDS, help="Seconds per spec (overrides the spec; inf: no limit).")
+@click.option(
+    "--certificate", type=click.Path(dir_okay=False), callback=writable, help="Write the invariant as SMT-LIB2."
+)
+@click.option(
+    "--itf", "itf_path", type=click.Path(dir_okay=False), callback=writable, help="Write counterexamples as ITF."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
 @report_option
 @handle_errors
@@ -301,8 +329,12 @@ def prove(
             sr = prove_spec(spec, list(properties) or None, engine, timeout, cert)
         _show(console, sr, as_json)
         results.append(sr)
-    write_reports(console, results, reports, as_json)
-    _finish(console, results, as_json, itf_path)
+    outputs = Outputs()  # a certificate that could not be written: the proof stands, the run exits 2
+    outputs.failures += [
+        r.extra["certificate_error"] for sr in results for r in sr.results if r.extra.get("certificate_error")
+    ]
+    write_reports(console, results, reports, as_json, outputs=outputs)
+    _finish(console, results, as_json, itf_path, outputs)
 
 
 @contextlib.contextmanager
@@ -350,7 +382,7 @@ def progress_text(depth: int, rest: tuple[Any, ...], elapsed: float) -> str:
     return f"{head}  open: {', '.join(pending) or '-'}"
 
 
-def _write_itf(path: str, results: list[SpecResult]) -> list[str]:
+def _write_itf(path: str, results: list[SpecResult], outputs: Outputs) -> list[str]:
     """The first counterexample goes to ``path``; any others beside it, named by spec and property."""
     from .itf import to_itf, write_json_atomic
 
@@ -362,7 +394,9 @@ def _write_itf(path: str, results: list[SpecResult]) -> list[str]:
     for n, (sr, r) in enumerate(traces):
         assert r.trace is not None
         target = base if n == 0 else base.with_name(f"{base.name.split('.')[0]}.{sr.spec.name}.{r.name}.itf.json")
-        write_json_atomic(target, to_itf(r.trace, str(sr.spec.path)))
+        data = to_itf(r.trace, str(sr.spec.path))
+        if outputs.attempt(functools.partial(write_json_atomic, target, data)) is None:
+            continue  # not written: kept in outputs.failures
         written.append(str(target))
     return written
 

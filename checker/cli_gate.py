@@ -8,6 +8,7 @@ expectation failed.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .cli_options import SECONDS, Outputs, writable
 from .results import ExitCode
 
 #: failure reports go under the project's own raceproof folder, which ignores itself in git
@@ -37,8 +39,16 @@ if TYPE_CHECKING:
     "--cache-dir", type=click.Path(file_okay=False), help="Verdict cache [default: .raceproof-cache/ at the root]."
 )
 @click.option("--changed-since", metavar="REV", help="Check only specs whose inputs changed since this git revision.")
-@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Write JUnit XML (spec x property).")
-@click.option("--summary", "summary_path", type=click.Path(dir_okay=False), help="Write a Markdown summary table.")
+@click.option(
+    "--junit",
+    "junit_path",
+    type=click.Path(dir_okay=False),
+    callback=writable,
+    help="Write JUnit XML (spec x property).",
+)
+@click.option(
+    "--summary", "summary_path", type=click.Path(dir_okay=False), callback=writable, help="Write a Markdown summary."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Parallel processes.")
 @click.option("--shard", metavar="I/N", help="Check only shard I of N (deterministic split, for CI matrix jobs).")
@@ -54,7 +64,7 @@ if TYPE_CHECKING:
     metavar="NAME",
     help="The name CI uploads --artifacts under: the Markdown summary names reports by it, not by dead links.",
 )
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per spec (overrides the spec).")
+@click.option("--timeout", type=SECONDS, help="Seconds per spec (overrides the spec; inf: no limit).")
 def gate(**options: Any) -> None:
     """Check every spec in PATHS (default: specs/) against its expected verdicts.
 
@@ -129,7 +139,10 @@ def _gate(
 
     if not shard:  # a shard's costs would change the split its sibling shards compute
         record_costs(_cache_folder(cache_dir), run.records, warn)
-    _outputs(run.records, code, strict, junit_path, summary_path, Path(artifacts), artifact_name)
+    outputs = Outputs()
+    outputs.failures += run.output_errors
+    _outputs(run.records, code, strict, junit_path, summary_path, Path(artifacts), artifact_name, outputs)
+    code = outputs.exit_code(code)  # a FAIL stays 1; a pass whose outputs are missing is 2
     if as_json:
         out = {
             "exit_code": int(code),
@@ -138,10 +151,12 @@ def _gate(
             "specs": [_spec_json(r, strict) for r in run.records],
             "errors": run.bad_input,
         }
+        if outputs.failures:
+            out["output_errors"] = outputs.failures
         click.echo(json.dumps(out, indent=2))
     else:
         _footer(console, run.records, code, strict, time.monotonic() - started, specs_seen=len(specs))
-    sys.exit(int(code))
+    sys.exit(outputs.finish(code))
 
 
 def _cache_folder(cache_dir: str | None) -> Path:
@@ -189,29 +204,34 @@ def _outputs(
     summary: str | None,
     artifacts: Path,
     artifact_name: str | None,
+    outputs: Outputs,
 ) -> None:
+    """Write the JUnit and Markdown outputs; one that cannot be written is kept in ``outputs``."""
     if junit:
         from .gate.junit import write_junit
 
-        write_junit(Path(junit), records, strict)
+        outputs.attempt(functools.partial(write_junit, Path(junit), records, strict))
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary or step_summary:
         from .gate.summary import summary_markdown, write_summary
 
         if summary:
             text = summary_markdown(records, code, strict, Path(summary).parent, artifacts, artifact_name)
-            write_summary(Path(summary), text)
+            outputs.attempt(functools.partial(write_summary, Path(summary), text))
         if step_summary:  # on the job's page a relative link is dead: reports are named by their artifact
             text = summary_markdown(records, code, strict, Path.cwd(), artifacts, artifact_name)
-            write_summary(Path(step_summary), text, append=True)
+            outputs.attempt(functools.partial(write_summary, Path(step_summary), text, append=True))
 
 
 def _spec_json(record: SpecRecord, strict: bool) -> dict[str, Any]:
+    from .results import is_complete
+
     data = record.to_dict()
     outcomes = record.outcomes(strict)
     data["cached"] = record.cached
     for prop in data["properties"]:
         prop["outcome"] = outcomes[prop["name"]].value
+        prop["complete"] = is_complete(prop["verdict"])  # false for holds_to_depth (bounded) and unknown
     return data
 
 
@@ -279,6 +299,8 @@ def _print_record(console: Console, record: SpecRecord, strict: bool, counter: s
     for prop in record.properties:
         outcome = outcomes[prop.name]
         mark, style = marks[outcome]
+        if outcome is Outcome.MET and prop.verdict == "holds_to_depth":
+            mark, style = "≤", "cyan"  # met, but bounded: not the ✓ of a complete result
         line = Text(f"  {mark} ", style=style)
         line.append(f"{prop.name:<28}", style="bold")
         line.append(f" {prop.verdict:<11}", style=style)

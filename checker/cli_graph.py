@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import click
 
+from .cli_options import Outputs, writable
 from .engines.graph_build import build_graph
 from .graph_export import write_dot, write_graphml
 from .results import ExitCode
@@ -20,8 +22,8 @@ def register(main: click.Group) -> None:
 
     @main.command()
     @click.argument("spec", type=click.Path(dir_okay=False))
-    @click.option("--dot", "dot", type=click.Path(dir_okay=False), help="Write the graph as Graphviz DOT to FILE.")
-    @click.option("--graphml", "graphml", type=click.Path(dir_okay=False), help="Write the graph as GraphML to FILE.")
+    @click.option("--dot", type=click.Path(dir_okay=False), callback=writable, help="Write Graphviz DOT to FILE.")
+    @click.option("--graphml", type=click.Path(dir_okay=False), callback=writable, help="Write GraphML to FILE.")
     @click.option(
         "--max-states",
         type=click.IntRange(min=1),
@@ -48,7 +50,8 @@ def register(main: click.Group) -> None:
                 err=True,
             )
             sys.exit(int(ExitCode.INCONCLUSIVE))
+        outputs = Outputs()
         for path, write in ((dot, write_dot), (graphml, write_graphml)):
-            if path:
-                write(g, path)
+            if path and outputs.attempt(functools.partial(write, g, path)) is not None:
                 click.echo(f"{path}: {g.nodes:,} states, {g.edges:,} edges")
+        sys.exit(outputs.finish(ExitCode.OK))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -9,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.console import Console
 
+from .cli_options import Outputs, writable
 from .report import FORMATS, render, write_atomic, write_report
+from .results import ExitCode
 
 if TYPE_CHECKING:
     from .run import SpecResult
@@ -23,6 +26,7 @@ def _parse_report(ctx: click.Context, param: click.Parameter, values: tuple[str,
             raise click.BadParameter(f"'{value}' is not FORMAT:FILE (e.g. html:race.html)", ctx, param)
         if fmt not in FORMATS:
             raise click.BadParameter(f"unknown format '{fmt}' in '{value}' (one of {', '.join(FORMATS)})", ctx, param)
+        writable(ctx, param, path)  # before the run, not after it
         out.append((fmt, path))
     return out
 
@@ -40,14 +44,21 @@ def report_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def write_reports(
-    console: Console, results: list[SpecResult], reports: list[tuple[str, str]], as_json: bool, all_vars: bool = False
+    console: Console,
+    results: list[SpecResult],
+    reports: list[tuple[str, str]],
+    as_json: bool,
+    all_vars: bool = False,
+    outputs: Outputs | None = None,
 ) -> list[str]:
-    """Write each requested report of every spec's counterexamples (several specs: one file each)."""
+    """Write each requested report of every spec's counterexamples (several specs: one file each).
+    A report that cannot be written is kept in ``outputs`` (raised without it) and the rest go on."""
     written: list[str] = []
     for fmt, path in reports:
         for n, sr in enumerate(results):
             target = path if n == 0 else _per_spec(path, sr)
-            written += write_report(sr, fmt, target, all_vars)
+            write = functools.partial(write_report, sr, fmt, target, all_vars)
+            written += (outputs.attempt(write) if outputs is not None else write()) or []
     for path in written:
         if as_json:  # stdout holds the JSON object
             click.echo(f"report written to {path}", err=True)
@@ -65,11 +76,17 @@ def _per_spec(path: str, sr: SpecResult) -> str:
 
 
 @click.command()
-@click.argument("trace", type=click.Path(dir_okay=False))
+@click.argument("trace", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="The report's format."
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (default: standard output).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    callback=writable,
+    help="Write to FILE (default: standard output).",
+)
 @click.option("--all-vars", is_flag=True, help="Show every variable at every step, not only changes.")
 @click.option(
     "--model",
@@ -79,7 +96,7 @@ def _per_spec(path: str, sr: SpecResult) -> str:
     "directory's project) instead of the one the trace names.",
 )
 def report(trace: str, fmt: str, output: str | None, all_vars: bool, model_ref: str | None) -> None:
-    """Render an ITF TRACE (raceproof's, Apalache's or Quint's) as a report.
+    """Render an ITF TRACE (raceproof's, Apalache's or Quint's; `-`: standard input) as a report.
 
     A trace raceproof wrote names its model: when that model is in the trace's own project or
     bundled with raceproof, it is rebuilt and the report explains which check went stale. A
@@ -102,5 +119,8 @@ def report(trace: str, fmt: str, output: str | None, all_vars: bool, model_ref: 
             print_view(_console(), view, all_vars)
         else:
             sys.stdout.write(render([view], fmt, all_vars))
+        code = Outputs().finish(ExitCode.OK)  # the report could not go to standard output: exit 2
+        if code:
+            sys.exit(code)
 
     run()

@@ -57,11 +57,12 @@ def to_itf(trace: Trace, source: str = "") -> dict[str, Any]:
     return out
 
 
-def write_json_atomic(path: str | Path, data: Any) -> None:
-    """Write ``data`` as JSON so that a crash never leaves a half-written file behind."""
+def write_json_atomic(path: str | Path, data: Any) -> Path:
+    """Write ``data`` as JSON so that a crash never leaves a half-written file behind; the path."""
 
     def write(fh: IO[str]) -> None:
         json.dump(data, fh, indent=2)
         fh.write("\n")
 
     write_atomic_with(path, write)
+    return Path(path)

@@ -89,6 +89,8 @@ def _check(config: pytest.Config, path: Path) -> tuple[SpecRecord | None, str | 
     if "bad_input" in outcome:
         return None, f"error: {outcome['bad_input']}"
     record = SpecRecord.from_dict(outcome["record"])
+    if "output_error" in outcome:  # a failure report that could not be written: the verdict stands
+        config.issue_config_time_warning(pytest.PytestWarning(f"raceproof: {outcome['output_error']}"), stacklevel=2)
     if cache is not None and spec_inputs(path).key == key:
         cache.store(path, key, record, outcome.get("inputs"))
     return record, None
@@ -120,6 +122,8 @@ class SpecProperty(pytest.Item):
             raise ExpectationFailed("\n\n".join(p for p in parts if p))
         if record.cached:
             self.user_properties.append(("raceproof", "cached"))
+        if prop.verdict == "holds_to_depth":  # met, but only up to the bound: JUnit readers can tell
+            self.user_properties.append(("raceproof_bounded", prop.detail))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, ExpectationFailed | SpecCheckError):

@@ -7,12 +7,13 @@
     variant = "as_designed"
 
     [check]
+    engine = "auto"                    # auto (default) | explicit | bmc: see `checker.run.choose_engine`
     depth = 12                         # BMC bound
     timeout = 300                      # seconds, for the whole spec
     properties = ["endpoint_never_empty"]   # optional: default, every property in [expect]
 
     [expect]                           # the verdict each property should get
-    endpoint_never_empty = "violated"
+    endpoint_never_empty = "violated"  # holds (complete), holds_to_depth (bounded), proved, witnessed, ...
 
 Every problem is reported as a `SpecError` naming the file and the line of the offending key.
 """
@@ -29,11 +30,13 @@ from typing import Any
 from .errors import ModelError, RaceproofError, SpecError, model_location_from_traceback, read_input
 from .model import GRAPH_KINDS, Model, ModelInstance
 from .registry import ModelSource, load, model_file, resolve
+from .results import EXPECTATIONS
 
-EXPECTATIONS = ("violated", "holds", "proved", "witnessed", "unreachable")
 _TOP_KEYS = {"model", "description", "params", "check", "expect"}
 _CHECK_KEYS = {"depth", "timeout", "properties", "engine", "max_states"}
-ENGINES = ("bmc", "explicit")
+#: auto: a proof for what the spec expects `proved`, else exhaustive explicit search of a
+#: finite instance, else BMC to the depth bound (`checker.run.choose_engine`)
+ENGINES = ("auto", "bmc", "explicit")
 DEFAULT_DEPTH = 10
 
 
@@ -48,7 +51,7 @@ class Spec:
     timeout: float | None
     properties: list[str]
     expect: dict[str, str]
-    engine: str = "bmc"
+    engine: str = "auto"
     max_states: int | None = None
     description: str = ""
     lines: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -62,8 +65,8 @@ class Spec:
         try:
             return self.model.build(**self.params)
         except ModelError as exc:
-            if exc.file is None:  # a parameter problem: point at the spec
-                line = self.line("params", "") or self.line("", "model")
+            if exc.file is None or exc.param in self.params:  # a parameter problem: point at the spec
+                line = self.line("params", exc.param or "") or self.line("", "model")
                 raise SpecError(exc.message, str(self.path), line) from None
             raise
         except (RaceproofError, AssertionError):  # an AssertionError is raceproof's own fault
@@ -119,6 +122,12 @@ def load_spec(path: str | Path) -> Spec:
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) if where else str(exc)
         line = int(where.group(1)) if where else None
         raise SpecError(f"malformed TOML: {msg}", str(path), line) from None
+    except RecursionError:  # arrays or inline tables nested thousands deep
+        raise SpecError("malformed TOML: values nested too deep", str(path)) from None
+    except ValueError:  # tomllib's only other failure: an integer longer than Python converts
+        digits = re.search(r"[0-9_]{4300,}", text)
+        line = text.count("\n", 0, digits.start()) + 1 if digits else None
+        raise SpecError("malformed TOML: an integer of more than 4,300 digits", str(path), line) from None
     lines = _key_lines(text)
 
     def fail(message: str, section: str = "", key: str = "") -> SpecError:
@@ -154,9 +163,12 @@ def load_spec(path: str | Path) -> Spec:
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise fail(f"depth must be a non-negative integer, got {depth!r}", "check", "depth")
     timeout = check.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
-        raise fail(f"timeout must be a positive number of seconds, got {timeout!r}", "check", "timeout")
-    engine = check.get("engine", "bmc")
+    # `not timeout > 0` also refuses nan; `inf` is no limit (see `checker.run.time_limit`)
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0):
+        raise fail(
+            f"timeout must be a positive number of seconds (or inf: no limit), got {timeout!r}", "check", "timeout"
+        )
+    engine = check.get("engine", "auto")
     if engine not in ENGINES:
         raise fail(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})", "check", "engine")
     max_states = check.get("max_states")
@@ -174,6 +186,14 @@ def load_spec(path: str | Path) -> Spec:
             # checked on the state graph of a finite instance: never "proved", never a witness
             raise fail(
                 f"'{name}' is a {known[name].kind} property: expect holds or violated, not {verdict!r}", "expect", name
+            )
+        if verdict == "proved" and engine != "auto":
+            # neither engine can prove: the spec would ask for a verdict its own engine never gives
+            raise fail(
+                f"'{name}' is expected proved, but engine {engine!r} cannot prove (bmc is bounded; explicit "
+                f'covers this instance only): use engine = "auto" (a proof), or expect holds/holds_to_depth',
+                "expect",
+                name,
             )
     properties = check.get("properties", list(expect) or list(known))
     if not isinstance(properties, list) or not all(isinstance(p, str) for p in properties):

@@ -125,7 +125,8 @@ def test_an_expected_violation_that_no_longer_reproduces_is_drift(project: Path)
 
 def test_a_witness_not_found_is_inconclusive_and_strict_fails_it(project: Path) -> None:
     spec = project / "specs" / "flags.toml"
-    spec.write_text(spec.read_text().replace("depth = 3", "depth = 1"))  # all_up needs 2 steps
+    # BMC (the finite flag model would get an exhaustive search by default): all_up needs 2 steps
+    spec.write_text(spec.read_text().replace("depth = 3", 'engine = "bmc"\ndepth = 1'))
     result = gate(project, "specs/flags.toml")
     assert result.exit_code == 3, result.output
     strict = gate(project, "--strict", "specs/flags.toml")

@@ -184,7 +184,7 @@ def test_check_spec_routes_graph_properties_away_from_bmc(tmp_path: Path) -> Non
         write(
             tmp_path,
             "mixed",
-            'model = "dns"\n[params]\nmax_plans = 5\n[check]\ndepth = 7\n'
+            'model = "dns"\n[params]\nmax_plans = 5\n[check]\nengine = "bmc"\ndepth = 7\n'
             '[expect]\nplan_never_regresses = "violated"\nendpoints_recoverable = "violated"\n',
         )
     )

@@ -232,6 +232,9 @@ def run_bmc(
             break
 
     reached = u.depth - 1 if exhausted else u.depth
+    reduced = bool(u.decision.groups)
+    if exhausted and pending and reduced and not _ends_without_reduction(enc, reached, deadline):
+        exhausted = False  # only the symmetry-reduced behaviours end there: not a complete answer
     for name in list(pending):
         kind = model.properties[name].kind
         steps = f"{reached} step{'s' if reached != 1 else ''}"
@@ -241,8 +244,12 @@ def run_bmc(
                 finish(name, Verdict.UNREACHABLE, depth=reached, reason="no witness: " + note, checked=True)
             else:
                 finish(name, Verdict.UNKNOWN, depth=reached, reason=f"no witness up to depth {reached}")
-        else:
+        elif exhausted:  # every behaviour was covered, whatever its length: complete
             finish(name, Verdict.HOLDS, depth=reached, reason=note)
+        else:  # a bounded pass: longer behaviours were not looked at
+            finish(name, Verdict.HOLDS_TO_DEPTH, depth=reached, reason=note)
+    for r in results.values():
+        r.extra["symmetry"] = reduced
     if coverage:
         from .bmc_coverage import bmc_coverage  # imported here: it builds on this module
 
@@ -251,6 +258,17 @@ def run_bmc(
         for r in results.values():
             r.extra["coverage"] = record
     return [results[n] for n in properties]
+
+
+def _ends_without_reduction(enc: Encoding, steps: int, deadline: float | None) -> bool:
+    """Whether no behaviour at all (without symmetry breaking) is longer than ``steps``: the
+    reduced unrolling ran out of behaviours, and "every behaviour ends" must not rest on the
+    reduction (a wrong symmetry would make it a wrong complete answer)."""
+    u = Unrolling(enc, symmetry=False)
+    for _ in range(steps + 1):
+        u.solver.add(enc.domain(u.states[-1]))
+        u.extend()
+    return u.query(z3.BoolVal(True), deadline) == z3.unsat
 
 
 def _more_traces(

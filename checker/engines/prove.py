@@ -19,8 +19,9 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_text_atomic
 from ..encoding import Encoding
-from ..errors import InternalError, ModelError, RaceproofError
+from ..errors import InternalError, ModelError, OutputError, RaceproofError
 from ..intervals import is_gap_error
 from ..model import Model, ModelInstance
 from ..results import PropertyResult, Verdict
@@ -102,17 +103,24 @@ def _run_with(
 def _write_certificates(results: list[PropertyResult], path: str | Path | None) -> None:
     """One file per distinct certificate: ``path`` itself, then ``stem.2.suffix``, ..."""
     written: dict[str, str] = {}
+    failed: dict[str, str] = {}
     for r in results:
         text = r.extra.pop("certificate_text", None)
         if text is None or path is None:
             continue
-        if text not in written:
-            base = Path(path)
-            target = base if not written else base.with_name(f"{base.stem}.{len(written) + 1}{base.suffix}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-            written[text] = str(target)
-        r.extra["certificate"] = written[text]
+        if text not in written and text not in failed:
+            base, n = Path(path), len(written) + len(failed)
+            target = base if not n else base.with_name(f"{base.stem}.{n + 1}{base.suffix}")
+            try:
+                write_text_atomic(target, text)
+            except OutputError as exc:  # the proof stands; the CLI reports the file it could not write
+                failed[text] = str(exc)
+            else:
+                written[text] = str(target)
+        if text in failed:
+            r.extra["certificate_error"] = failed[text]
+        else:
+            r.extra["certificate"] = written[text]
 
 
 # ---------------------------------------------------------------------------- portfolio

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_atomic_with
+from ..errors import OutputError
 from .hashing import sha256_file
 from .records import SpecRecord
 
@@ -123,7 +124,7 @@ class VerdictCache:
             elif entry.is_dir():
                 shutil.rmtree(entry)  # a folder where an entry belongs: ours to replace
             write_atomic_with(entry, lambda fh: json.dump(data, fh, indent=1), durable=True)
-        except OSError as exc:
+        except (OSError, OutputError) as exc:  # a cache is an optimisation: the verdict stands
             self.warn(f"cannot write cache entry {entry} ({exc}); not cached")
             return False
         return True

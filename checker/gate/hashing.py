@@ -225,13 +225,13 @@ class SpecInputs:
 
 
 def spec_inputs(path: Path) -> SpecInputs:
-    from ..errors import RaceproofError
+    from ..errors import RaceproofError, SpecError, read_input
     from ..registry import resolve
 
-    try:
-        raw = path.read_bytes()
+    try:  # the one reader: a FIFO named *.toml must not hang the gate (loading the spec says why)
+        raw = read_input(path, SpecError, "spec").encode("utf-8")
         ref = tomllib.loads(raw.decode("utf-8")).get("model")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (RaceproofError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
         return SpecInputs(path, None, {}, None)
     if not isinstance(ref, str) or not ref:
         return SpecInputs(path, None, {}, None)

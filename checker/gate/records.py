@@ -75,8 +75,10 @@ class SpecRecord:
 def _detail(r: PropertyResult) -> str:
     if r.trace is not None and r.verdict.value in ("violated", "witnessed"):
         return f"in {len(r.trace)} steps"
-    if r.verdict.value == "holds":
-        return f"up to depth {r.depth}" if r.engine != "explicit" else r.reason
+    if r.verdict.value == "holds_to_depth":
+        return f"bounded: up to depth {r.depth}"
+    if r.verdict.value == "holds":  # complete: an exhaustive search
+        return r.reason + (f", diameter {r.diameter}" if r.diameter is not None else "")
     if r.verdict.value == "proved":
         return "every reachable state"
     return r.reason

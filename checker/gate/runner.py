@@ -39,6 +39,8 @@ class GateOptions:
 class GateRun:
     records: list[SpecRecord]  # in the order of the specs
     bad_input: list[str] = field(default_factory=list)  # model errors found while checking
+    #: failure reports that could not be written (path: OS error); the verdicts stand
+    output_errors: list[str] = field(default_factory=list)
 
 
 def discover(paths: Iterable[str]) -> list[Path]:
@@ -57,7 +59,7 @@ def discover(paths: Iterable[str]) -> list[Path]:
             if not specs:
                 errors.append(f"{raw}: no spec files (*.toml) in this folder")
             found.extend(specs)
-        elif path.is_file():
+        elif path.exists() or path.is_symlink():  # not a regular file (a FIFO, a dangling link): loading says so
             found.append(path)
         else:
             errors.append(f"{raw}: no such file or folder")
@@ -71,7 +73,7 @@ def discover(paths: Iterable[str]) -> list[Path]:
 
 def check_one(path: str, artifacts: str, strict: bool, timeout: float | None) -> dict[str, Any]:
     """Check one spec and write its reports; runs in a worker process (arguments are plain)."""
-    from ..errors import RaceproofError
+    from ..errors import OutputError, RaceproofError
     from ..run import check_spec
     from ..spec import load_spec
     from .recorder import InputRecorder
@@ -95,8 +97,11 @@ def check_one(path: str, artifacts: str, strict: bool, timeout: float | None) ->
             record = SpecRecord(path, spec.name, spec.model_ref, dict(spec.params), spec.engine, spec.depth, 0.0, props)
             return {"record": record.to_dict()}
     record = from_spec_result(sr, strict)
-    clear_reports(Path(artifacts), spec.path, spec.properties)
-    write_reports(sr, record, Path(artifacts), strict)
+    try:
+        clear_reports(Path(artifacts), spec.path, spec.properties)
+        write_reports(sr, record, Path(artifacts), strict)
+    except OutputError as exc:  # the verdict stands; the gate reports the missing report
+        return {"record": record.to_dict(), "output_error": str(exc), "inputs": read.inputs()}
     return {"record": record.to_dict(), "inputs": read.inputs()}
 
 
@@ -137,11 +142,14 @@ def run_gate(
         if path in records:
             on_done(records[path])
     bad_input: list[str] = []
+    output_errors: list[str] = []
 
     def finish(path: Path, outcome: dict[str, Any]) -> None:
         if "bad_input" in outcome:
             bad_input.append(outcome["bad_input"])
             return
+        if "output_error" in outcome:
+            output_errors.append(outcome["output_error"])
         record = SpecRecord.from_dict(outcome["record"])
         record.spec = str(path)
         if options.cache is not None:
@@ -178,7 +186,7 @@ def run_gate(
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
-    return GateRun([records[p] for p in specs if p in records], bad_input)
+    return GateRun([records[p] for p in specs if p in records], bad_input, output_errors)
 
 
 def default_jobs() -> int:

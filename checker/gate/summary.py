@@ -14,9 +14,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..atomic import write_text_atomic
+from ..errors import OutputError
 from ..results import ExitCode
 from .expectations import FAILING, Outcome
 from .records import PropertyRecord, SpecRecord
+
+
+def _mark(outcome: Outcome, verdict: str) -> str:
+    """A met bounded pass is not shown like a complete one."""
+    return "☑️ bounded" if outcome is Outcome.MET and verdict == "holds_to_depth" else _MARK[outcome]
+
 
 _MARK = {
     Outcome.MET: "✅",
@@ -141,15 +149,23 @@ def summary_markdown(
         ]
         for record, prop in met:
             detail = prop.detail + (" (cached)" if record.cached else "")
+            mark, spec = _mark(Outcome.MET, prop.verdict), _cell(record.spec)
             lines.append(
-                f"| ✅ | `{_cell(record.spec)}` | `{prop.name}` | {prop.expected or '—'} | "
-                f"**{prop.verdict}** | {_cell(detail)} |"
+                f"| {mark} | `{spec}` | `{prop.name}` | {prop.expected or '—'} | **{prop.verdict}** | {_cell(detail)} |"
             )
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 
 
 def write_summary(path: Path, text: str, append: bool = False) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a" if append else "w", encoding="utf-8") as fh:
-        fh.write(text)
+    """Write the summary atomically; ``append`` (GitHub's step summary, which other steps share)
+    adds to the file in place. A failure is an `OutputError` naming the path."""
+    if not append:
+        write_text_atomic(path, text)
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror}", str(path)) from None

@@ -20,6 +20,7 @@ directory's project). Otherwise the trace is rendered as it is, and the report s
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,12 @@ _HIDDEN_PREFIXES = ("mbt::",)
 _PICKS = "mbt::nondetPicks"
 #: a choice under one of these names is the process that took the step (the report's instance column)
 _PROCESS_PICKS = ("process", "proc", "pid", "node", "replica", "instance", "actor", "self", "p")
+
+
+#: the deepest nesting of values read (ITF values are records of sets of tuples, a few deep)
+MAX_NESTING = 64
+#: the longest ``#bigint`` read: Python's own limit on converting decimal strings
+MAX_DIGITS = 4300
 
 
 class ItfError(SpecError):
@@ -61,9 +68,7 @@ def decode(value: Any, where: str, path: str) -> Any:
     if len(value) == 1:
         ((tag, body),) = value.items()
         if tag == "#bigint":
-            if not isinstance(body, str) or not body.lstrip("-").isdigit():
-                raise ItfError(f"{where}: #bigint must be a string of digits, got {body!r}", path)
-            return int(body)
+            return _bigint(body, where, path)
         if tag in ("#set", "#tup", "#map") and not isinstance(body, list):
             raise ItfError(f"{where}: {tag} must hold a list, got {type(body).__name__}", path)
         if tag == "#set":
@@ -109,6 +114,35 @@ def _process_pick(picks: dict[str, Any]) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+_BIGINT = re.compile(r"-?[0-9]+")
+
+
+def _bigint(body: Any, where: str, path: str) -> int:
+    # ASCII digits only: str.isdigit() also accepts superscripts, which int() refuses
+    if not isinstance(body, str) or not _BIGINT.fullmatch(body):
+        raise ItfError(
+            f"{where}: #bigint must be a string of digits (0-9, optionally after one '-'), got {body!r:.60}", path
+        )
+    if len(body) > MAX_DIGITS:
+        raise ItfError(f"{where}: #bigint has {len(body):,} digits, more than the {MAX_DIGITS:,} read", path)
+    return int(body)
+
+
+def _check_shape(data: Any, path: str) -> None:
+    """Refuse values nested deeper than `MAX_NESTING` (iteratively: the check itself must not
+    run out of stack), naming the first one found."""
+    todo: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while todo:
+        value, where, depth = todo.pop()
+        if depth > MAX_NESTING:
+            where = where if len(where) <= 80 else where[:80] + "..."
+            raise ItfError(f"{where}: values nested more than {MAX_NESTING} deep", path)
+        if isinstance(value, list):
+            todo += [(v, f"{where}[{n}]", depth + 1) for n, v in enumerate(value)]
+        elif isinstance(value, dict):
+            todo += [(v, f"{where}.{k}" if where else str(k), depth + 1) for k, v in value.items()]
+
+
 def _hashable(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(_hashable(v) for v in value)
@@ -119,13 +153,31 @@ def _hashable(value: Any) -> Any:
 
 def read_itf(path: str | Path) -> dict[str, Any]:
     path = Path(path)
-    text = read_input(path, ItfError, "trace")
+    text = read_input(path, ItfError, "trace", stdin=True)
+    name = "<stdin>" if str(path) == "-" else str(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ItfError(f"not JSON: {exc.msg}", str(path), exc.lineno) from None
+        raise ItfError(f"not JSON: {exc.msg}", name, exc.lineno) from None
+    except RecursionError:
+        raise ItfError(f"values nested more than {MAX_NESTING} deep", name) from None
+    except ValueError:  # the only other failure of json.loads on a str: an integer too long to convert
+        raise ItfError(f"a number has more than {MAX_DIGITS:,} digits", name) from None
     if not isinstance(data, dict) or not isinstance(data.get("states"), list) or not data["states"]:
-        raise ItfError("not an ITF trace: expected an object with a non-empty 'states' list", str(path))
+        raise ItfError("not an ITF trace: expected an object with a non-empty 'states' list", name)
+    _check_shape(data, name)
+    names = data.get("vars")
+    if names is not None:
+        if not isinstance(names, list):
+            raise ItfError(f"vars: expected a list of variable names, got {type(names).__name__}", name)
+        for n, var in enumerate(names):
+            if not isinstance(var, str):
+                raise ItfError(f"vars[{n}]: a variable name is a string, got {var!r:.40}", name)
+    meta = data.get("#meta")
+    if isinstance(meta, dict):
+        for key in ("property", "property_kind", "kind", "model_ref"):
+            if meta.get(key) is not None and not isinstance(meta[key], str):
+                raise ItfError(f"#meta.{key}: expected a string, got {meta[key]!r:.40}", name)
     return data
 
 
@@ -135,11 +187,14 @@ def load_itf(path: str | Path, model: str | None = None, say: Callable[[str], No
     ``say`` is told which file's code is loaded, before it runs."""
     data = read_itf(path)
     meta = data.get("#meta") if isinstance(data.get("#meta"), dict) else {}
-    view = _plain_view(data, meta, str(path))
+    stdin = str(path) == "-"
+    path = "<stdin>" if stdin else str(path)
+    view = _plain_view(data, meta, path)
     if model is not None:
         source = resolve(model, Path.cwd())  # the user named it: bad input if it does not exist
     elif meta.get("model_ref"):
-        source = _trusted_source(str(meta["model_ref"]), Path(path), view)
+        # a trace on standard input is in no project: only the toolkit's models are trusted
+        source = _trusted_source(str(meta["model_ref"]), None if stdin else Path(path), view)
         if source is None:
             return view
     else:
@@ -166,20 +221,25 @@ def load_itf(path: str | Path, model: str | None = None, say: Callable[[str], No
     return view
 
 
-def _trusted_source(ref: str, path: Path, view: TraceView) -> ModelSource | None:
+def _trusted_source(ref: str, path: Path | None, view: TraceView) -> ModelSource | None:
     """The model a trace names, if it is the trace's project's or the toolkit's; else None (and
-    the view says why). Never the working directory's, nor anything else on the import path."""
+    the view says why). Never the working directory's, nor anything else on the import path.
+    ``path`` None: a trace from standard input, in no project (only the toolkit's models count)."""
     try:
-        source = resolve(ref, path.parent, python_path=False)
+        source = resolve(ref, path.parent if path is not None else Path.cwd(), python_path=False)
     except SpecError:
         source = None
-    project = find_project(path)
+    project = find_project(path) if path is not None else None
     # a project is a folder marked as one (pyproject.toml, .git): a trace in a bare folder (a
     # download, /tmp) trusts nothing next to it
-    in_project = project.marked and project.contains(source.origin) if source is not None else False
+    in_project = project is not None and project.marked and source is not None and project.contains(source.origin)
     if source is not None and (in_project or is_toolkit_file(source.origin)):
         return source
-    where = f"the trace's project ({project.root})" if project.marked else "a project (the trace is in none)"
+    where = (
+        f"the trace's project ({project.root})"
+        if project is not None and project.marked
+        else "a project (the trace is in none)"
+    )
     view.basis = (
         f"no stale-read explanation: the model this trace names ('{ref}') is not in {where} "
         "nor bundled with raceproof, so its code was not run; give --model REF to rebuild it with a model you trust"
@@ -230,7 +290,7 @@ def _plain_view(data: dict[str, Any], meta: dict[str, Any], path: str) -> TraceV
         participants.append(Participant(STATE, "state", rest))
         owner.update(dict.fromkeys(rest, STATE))
     loop = data.get("loop")
-    if loop is not None and not (isinstance(loop, int) and 0 <= loop < len(states)):
+    if loop is not None and not (isinstance(loop, int) and not isinstance(loop, bool) and 0 <= loop < len(states)):
         raise ItfError(f"loop {loop!r} is not the index of a state", path)
     kind = meta.get("kind") or ("lasso" if loop is not None else "violation")
     return TraceView(

@@ -20,6 +20,8 @@ _STYLE = {
     Verdict.VIOLATED: ("✗", "bold red"),
     Verdict.UNREACHABLE: ("✗", "bold red"),
     Verdict.HOLDS: ("✓", "green"),
+    # a bounded pass is not a ✓: "≤" reads as "up to the bound" and never as complete
+    Verdict.HOLDS_TO_DEPTH: ("≤", "cyan"),
     Verdict.PROVED: ("✓", "bold green"),
     Verdict.WITNESSED: ("✓", "green"),
     Verdict.UNKNOWN: ("?", "yellow"),
@@ -30,7 +32,7 @@ def verdict_line(r: PropertyResult, bound: int) -> Text:
     mark, style = _STYLE[r.verdict]
     line = Text(f"  {mark} ", style=style)
     line.append(f"{r.name:<28}", style="bold")
-    line.append(f" {r.verdict.value:<10}", style=style)
+    line.append(f" {r.verdict.value:<14}", style=style)
     if r.trace is not None and r.trace.kind == "lasso" and r.trace.loop is not None:
         loop = r.trace.loop
         if r.trace.notes.get("deadlock"):
@@ -40,16 +42,21 @@ def verdict_line(r: PropertyResult, bound: int) -> Text:
     elif r.verdict in (Verdict.VIOLATED, Verdict.WITNESSED) and r.trace is not None:
         detail = f"in {len(r.trace)} steps (shortest; replayed concretely)"
     elif r.verdict is Verdict.HOLDS and r.engine == "explicit":
-        detail = r.reason
+        detail = r.reason + (f", reachable diameter {r.diameter}" if r.diameter is not None else "")
     elif r.verdict is Verdict.HOLDS:
-        detail = f"up to depth {r.depth}" + (f" ({r.reason})" if "every behaviour" in r.reason else "")
+        detail = f"complete: {r.reason}" if r.reason else "complete"
+    elif r.verdict is Verdict.HOLDS_TO_DEPTH:
+        detail = f"no violation in any behaviour of up to {r.depth} steps (bounded: longer ones not checked)"
     else:
         detail = r.reason
     line.append(f" {detail}")
     if r.expected is not None:
         ok = r.meets_expectation
         line.append(f"   expected {r.expected}: ", style="dim")
-        line.append("ok" if ok else "MISMATCH", style="green" if ok else "bold red")
+        if ok is None:  # no verdict, or a bounded pass where a complete one is expected
+            line.append("inconclusive", style="yellow")
+        else:
+            line.append("ok" if ok else "MISMATCH", style="green" if ok else "bold red")
     return line
 
 
@@ -208,8 +215,10 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
     if sr.engine == "explicit":
         states = max((r.extra.get("states", 0) for r in sr.results), default=0)
         symmetry = "on" if any(r.extra.get("symmetry") for r in sr.results) else "off"
+        exhaustive = all(r.extra.get("exhaustive") for r in sr.results)
+        depth = f"reachable diameter {sr.depth}" if exhaustive else f"depth {sr.depth}"
         head.append(
-            f"  explicit search, {states:,} distinct states (symmetry reduction {symmetry}), depth {sr.depth}, "
+            f"  explicit search, {states:,} distinct states (symmetry reduction {symmetry}), {depth}, "
             f"{sr.seconds:.2f}s",
             style="dim",
         )
@@ -219,22 +228,26 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
             style="dim",
         )
     else:
-        head.append(f"  {sr.engine} to depth {sr.depth}, {sr.seconds:.2f}s", style="dim")
+        depth = f" to depth {sr.depth}" if sr.engine.startswith("bmc") else f", depth {sr.depth}"
+        head.append(f"  {sr.engine}{depth}, {sr.seconds:.2f}s", style="dim")
     console.print(head)
     if spec.source is not None:  # which code ran: resolved from the spec's project, else the bundled models
         console.print(Text(f"  {model_source_line(spec)}", style="dim"))
     symmetry = next((r.extra["symmetry_reduction"] for r in sr.results if "symmetry_reduction" in r.extra), None)
     if symmetry and symmetry["summary"]:  # which replicas were reduced, and why others were not
         console.print(Text(f"  {symmetry['summary']}", style="dim"))
+    for why in sr.engine_why:  # which engine decided each property, and why
+        console.print(Text(f"  engine: {why}", style="dim"))
     graph = [r for r in sr.results if r.kind in GRAPH_KINDS and "edges" in r.extra]
     if graph:
         asked = graph[0].extra.get("requested_engine", "explicit")
-        why = "" if asked == "explicit" else f" (not {asked}: these properties need the whole state graph)"
+        why = "" if asked in ("explicit", "auto") else f" (not {asked}: these properties need the whole state graph)"
         console.print(
             Text(
                 f"  {', '.join(r.name for r in graph)}: explicit engine{why}, state graph of "
                 f"{graph[0].extra.get('states', 0):,} states, {graph[0].extra.get('edges', 0):,} edges, "
-                "no symmetry reduction",
+                + (f"reachable diameter {graph[0].diameter}, " if graph[0].diameter is not None else "")
+                + "no symmetry reduction",
                 style="dim",
             )
         )
