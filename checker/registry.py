@@ -184,11 +184,12 @@ _STAMP = "__raceproof_stamp__"
 
 
 def _location(module: ModuleType) -> str | None:
-    paths = getattr(module, "__path__", None)
+    own = vars(module)  # not getattr: a lazy module's __getattr__ may import
+    paths = own.get("__path__")
     if paths:
         return os.path.realpath(next(iter(paths)))
-    file = getattr(module, "__file__", None)
-    return os.path.realpath(file) if file else None
+    file = own.get("__file__")
+    return os.path.realpath(file) if isinstance(file, str) else None
 
 
 def _tree(top: str) -> list[str]:
@@ -197,8 +198,8 @@ def _tree(top: str) -> list[str]:
 
 def _stale(modules: list[ModuleType]) -> bool:
     for module in modules:
-        stamp = getattr(module, _STAMP, None)
-        if stamp is not None and stamp != _stat(getattr(module, "__file__", None)):
+        stamp = vars(module).get(_STAMP)
+        if stamp is not None and stamp != _stat(vars(module).get("__file__")):
             return True
     return False
 
@@ -255,9 +256,9 @@ def _import(source: ModelSource) -> ModuleType:
         new = sys.modules.get(name)
         if not (name == top or name.startswith(top + ".")):
             continue  # only the model's own tree is checked for edits (see activate)
-        if new is not None and not hasattr(new, _STAMP):
+        if new is not None and _STAMP not in vars(new):
             try:
-                setattr(new, _STAMP, _stat(getattr(new, "__file__", None)))
+                setattr(new, _STAMP, _stat(vars(new).get("__file__")))
             except (AttributeError, TypeError):  # an extension module or a proxy: no stamp
                 pass
     return module

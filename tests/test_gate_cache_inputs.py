@@ -126,3 +126,29 @@ def test_an_unreadable_input_is_a_miss(project: Path) -> None:
     finally:
         (project / "models" / "dyn" / "extra.txt").chmod(0o644)
     assert cached(out).get("dyn.toml", (False,))[0] is False
+
+
+def test_the_recorder_leaves_libraries_and_extension_modules_alone(tmp_path: Path) -> None:
+    """Only the user's Python sources are imported afresh during a recording: a library in any
+    site-packages (a base environment's too) or an extension module never is (numpy refuses)."""
+    import numpy
+
+    from checker.gate.hashing import is_project_file
+    from checker.gate.recorder import InputRecorder
+
+    assert not is_project_file("/opt/base-env/lib/python3.11/site-packages/lib/mod.py")
+    assert not is_project_file(numpy.__file__)
+    helper = tmp_path / "rec_helper_mod.py"
+    helper.write_text("VALUE = 1\n")
+    (tmp_path / "data.txt").write_text("x")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        with InputRecorder() as read:
+            import rec_helper_mod  # noqa: F401
+
+            (tmp_path / "data.txt").read_text()
+            assert "numpy" in sys.modules and sys.modules["numpy"] is numpy
+        assert set(read.inputs() or {}) == {str(helper), str(tmp_path / "data.txt")}
+        assert "rec_helper_mod" not in sys.modules  # the run's own copy is not left behind
+    finally:
+        sys.path.remove(str(tmp_path))

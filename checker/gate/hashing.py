@@ -119,9 +119,15 @@ def _library_prefixes() -> tuple[str, ...]:
     return (*_library_dirs(), *sorted(parts))
 
 
+_INSTALLED = tuple(f"{os.sep}{d}{os.sep}" for d in ("site-packages", "dist-packages"))
+
+
 def is_project_file(path: str, any_suffix: bool = False) -> bool:
-    """A file of the user's (not of a library, nor raceproof's own package): a verdict's input."""
+    """A file of the user's (not of a library, nor raceproof's own package): a verdict's input.
+    Whatever is installed (any site-packages, e.g. of a base environment) is a library."""
     real = os.path.realpath(path)
+    if any(part in real for part in _INSTALLED):
+        return False
     if real.startswith(str(_PACKAGE_DIR) + os.sep):
         return False  # raceproof itself: in the fingerprint
     bundled = _installed_bundled_models()

@@ -46,9 +46,17 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
     recorder._opened(name)
 
 
+def _file(module: ModuleType | None) -> str | None:
+    # from the module's own namespace: getattr would call a lazy module's __getattr__, which may
+    # import (numpy's compatibility shims re-import an extension module, which it refuses)
+    file = vars(module).get("__file__") if isinstance(module, ModuleType) else None
+    return file if isinstance(file, str) else None
+
+
 def _user_module(module: ModuleType | None) -> bool:
-    file = getattr(module, "__file__", None)
-    return isinstance(file, str) and is_project_file(file, any_suffix=True)
+    # Python source only: an extension module can never be imported twice in one process
+    file = _file(module)
+    return file is not None and file.endswith(".py") and is_project_file(file)
 
 
 class InputRecorder:
@@ -88,9 +96,10 @@ class InputRecorder:
         _RECORDING = None
         for name in set(sys.modules) - self._before:
             module = sys.modules.get(name)
-            if _user_module(module):
-                file = os.path.abspath(module.__file__)  # type: ignore[union-attr,type-var]
-                self._files.setdefault(file, getattr(module, "__raceproof_stamp__", None) or _stat(file))
+            file = _file(module)
+            if file is not None and _user_module(module):
+                file = os.path.abspath(file)
+                self._files.setdefault(file, vars(module).get("__raceproof_stamp__") or _stat(file))
                 del sys.modules[name]  # this run's copy: the process gets its own back below
         sys.modules.update(self._hidden)
 
