@@ -494,4 +494,9 @@ main.add_command(gate)
 register_graph(main)  # `raceproof graph` lives in cli_graph.py
 
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m checker.cli` put the working directory first on the import path; models are
+    # found from each spec's own project, never from wherever the command happens to run
+    here = os.path.realpath(sys.path[0] or ".") if sys.path else ""
+    if here == os.path.realpath(os.getcwd()) and here != os.path.dirname(os.path.dirname(os.path.realpath(__file__))):
+        del sys.path[0]  # (kept when it is raceproof's own checkout: worker processes import checker from it)
     main()

@@ -27,6 +27,7 @@ DEFAULT_ARTIFACTS = ".raceproof/reports"
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from .gate.cache import VerdictCache
     from .gate.records import SpecRecord
 
 
@@ -115,9 +116,9 @@ def _gate(
             from .gate.costs import load_costs
 
             specs = select_shard(specs, index, count, load_costs(_cache_folder(cache_dir)))
-        if changed_since:
-            specs = _changed(specs, changed_since)
         cache = None if no_cache else VerdictCache(_cache_folder(cache_dir), warn)
+        if changed_since:
+            specs = _changed(specs, changed_since, cache)
         if artifacts == DEFAULT_ARTIFACTS:
             _ignore_itself(Path(artifacts).parent)
         options = GateOptions(Path(artifacts), cache, strict, jobs, timeout)
@@ -179,7 +180,7 @@ def _ignore_itself(folder: Path) -> None:
         pass  # the reports' own writes say what is wrong with the folder
 
 
-def _changed(specs: list[Path], rev: str) -> list[Path]:
+def _changed(specs: list[Path], rev: str, cache: VerdictCache | None) -> list[Path]:
     from .gate.changed import GitError, changed_files
     from .gate.hashing import spec_inputs
     from .gate.runner import GateInputError
@@ -190,7 +191,10 @@ def _changed(specs: list[Path], rev: str) -> list[Path]:
         raise GateInputError([str(exc)]) from None
     selected = []
     for path in specs:
-        files = {f.resolve() for f in spec_inputs(path).files()}
+        # the model's modules (as its imports say) and what its last cached run read (dynamic
+        # imports, data files): an edit to any of them selects the spec
+        recorded = cache.recorded_inputs(path) if cache is not None else []
+        files = {f.resolve() for f in [*spec_inputs(path).files(), *recorded]}
         if files & changed:
             selected.append(path)
     return selected

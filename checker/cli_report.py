@@ -85,11 +85,20 @@ def _per_spec(path: str, sr: SpecResult) -> str:
     help="Write to FILE (default: standard output).",
 )
 @click.option("--all-vars", is_flag=True, help="Show every variable at every step, not only changes.")
-def report(trace: str, fmt: str, output: str | None, all_vars: bool) -> None:
+@click.option(
+    "--model",
+    "model_ref",
+    metavar="REF",
+    help="Rebuild the trace with this model (a name or package.module:Class, found from the working "
+    "directory's project) instead of the one the trace names.",
+)
+def report(trace: str, fmt: str, output: str | None, all_vars: bool, model_ref: str | None) -> None:
     """Render an ITF TRACE (raceproof's, Apalache's or Quint's; `-`: standard input) as a report.
 
-    A trace raceproof wrote names its model: the model is rebuilt and the report explains
-    which check went stale. Other traces are shown as they are, without that explanation.
+    A trace raceproof wrote names its model: when that model is in the trace's own project or
+    bundled with raceproof, it is rebuilt and the report explains which check went stale. A
+    trace from anywhere else is shown as it is (no code of its choosing runs) unless --model
+    names the model to rebuild it with.
     """
     from .cli import _console, handle_errors
 
@@ -97,7 +106,7 @@ def report(trace: str, fmt: str, output: str | None, all_vars: bool) -> None:
     def run() -> None:
         from .report.itf_input import load_itf
 
-        view = load_itf(trace)
+        view = load_itf(trace, model_ref, lambda line: click.echo(line, err=True))  # which code runs
         if output:
             write_atomic(output, render([view], fmt, all_vars))
             click.echo(f"Report written to {output}", err=True)

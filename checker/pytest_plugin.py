@@ -92,7 +92,7 @@ def _check(config: pytest.Config, path: Path) -> tuple[SpecRecord | None, str | 
     if "output_error" in outcome:  # a failure report that could not be written: the verdict stands
         config.issue_config_time_warning(pytest.PytestWarning(f"raceproof: {outcome['output_error']}"), stacklevel=2)
     if cache is not None and spec_inputs(path).key == key:
-        cache.store(path, key, record)
+        cache.store(path, key, record, outcome.get("inputs"))
     return record, None
 
 

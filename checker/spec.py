@@ -1,6 +1,6 @@
 """Spec files (TOML): which model, its parameters, the properties, bounds, expectations.
 
-    model = "dns"                      # a package under models/, or "package.module:Class"
+    model = "dns"                      # the project's models/dns (else the bundled one), or "package.module:Class"
     description = "..."
 
     [params]                           # the model's parameters (others keep their defaults)
@@ -29,7 +29,7 @@ from typing import Any
 
 from .errors import ModelError, RaceproofError, SpecError, model_location_from_traceback, read_input
 from .model import GRAPH_KINDS, Model, ModelInstance
-from .registry import load_model
+from .registry import ModelSource, load, model_file, resolve
 from .results import EXPECTATIONS
 
 _TOP_KEYS = {"model", "description", "params", "check", "expect"}
@@ -55,6 +55,11 @@ class Spec:
     max_states: int | None = None
     description: str = ""
     lines: dict[tuple[str, str], int] = field(default_factory=dict)
+    source: ModelSource | None = None  # where the model's code was found (resolved from the spec's project)
+
+    def model_origin(self) -> str | None:
+        """The file whose code defines the model class (named in the output: which code ran)."""
+        return model_file(self.model)
 
     def build(self) -> ModelInstance:
         try:
@@ -139,8 +144,11 @@ def load_spec(path: str | Path) -> Spec:
         err.line = err.line or 1
         raise err
     try:
-        model = load_model(ref)
+        source = resolve(ref, path)  # from the spec's own project, wherever raceproof runs
+        model = load(source)
     except SpecError as exc:
+        if exc.file is not None:  # e.g. a bad [tool.raceproof] in the project's pyproject.toml: its own place
+            raise
         raise fail(exc.message, "", "model") from None
 
     params = _table(data, "params", fail)
@@ -215,6 +223,7 @@ def load_spec(path: str | Path) -> Spec:
         max_states=max_states,
         description=description,
         lines=lines,
+        source=source,
     )
 
 

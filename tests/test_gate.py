@@ -182,7 +182,7 @@ def test_a_corrupt_or_foreign_cache_entry_is_ignored_with_a_warning(project: Pat
     entries = sorted((project / ".raceproof-cache").glob("*.json"))
     assert len(entries) == 3 and (project / ".raceproof-cache" / ".gitignore").is_file()
     by_spec = {e.name.split(".")[0]: e for e in entries}
-    by_spec["racy"].write_text('{"format": "raceproof-gate-cache/1", "key": ')  # torn
+    by_spec["racy"].write_text('{"format": "raceproof-gate-cache/2", "key": ')  # torn
     good = json.loads(by_spec["fixed"].read_text())
     good["record"]["properties"] = "not a list"
     by_spec["fixed"].write_text(json.dumps(good))  # the right key, a malformed record
@@ -219,7 +219,7 @@ def test_a_killed_run_leaves_no_wrong_verdict(project: Path) -> None:
     finished = {e.name.split(".")[0] for e in cache.glob("*.json")}
     assert finished >= {"fixed", "flags", "racy"}
     for entry in cache.glob("*.json"):  # whatever is there is a complete entry
-        assert json.loads(entry.read_text())["format"] == "raceproof-gate-cache/1"
+        assert json.loads(entry.read_text())["format"] == "raceproof-gate-cache/2"
     out = gate_json(project)
     assert cached(out) == {"fixed.toml": True, "flags.toml": True, "racy.toml": True, "zslow.toml": "zslow" in finished}
     assert not list(cache.glob(".*.tmp")) or all(p.stat().st_size >= 0 for p in cache.glob(".*.tmp"))
@@ -235,20 +235,20 @@ def test_an_interrupted_cache_write_keeps_the_old_entry(project: Path, monkeypat
     record = SpecRecord(
         str(spec), "flags", "m", {}, "bmc", 3, 0.1, [PropertyRecord("p", "invariant", "holds", "holds", "bmc")]
     )
-    assert cache.store(spec, "key1", record)
+    assert cache.store(spec, "key1", record, {})
 
     def killed(*_: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
-        cache.store(spec, "key2", record)
+        cache.store(spec, "key2", record, {})
     monkeypatch.undo()
     assert cache.load(spec, "key1") is not None and cache.load(spec, "key2") is None
     assert list((project / "cache").glob(".*tmp")) == [] and warnings == []
     # a record with a failed expectation is never stored
     record.properties[0].verdict = "violated"
-    assert not cache.store(spec, "key3", record) and cache.load(spec, "key3") is None
+    assert not cache.store(spec, "key3", record, {}) and cache.load(spec, "key3") is None
 
 
 # ---------------------------------------------------------------------------- shards, changed specs, jobs

@@ -52,7 +52,9 @@ def discover(paths: Iterable[str]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             specs = sorted(
-                p for p in path.rglob("*.toml") if not any(part.startswith(".") for part in p.relative_to(path).parts)
+                p
+                for p in path.rglob("*.toml")
+                if not any(part.startswith(".") for part in p.relative_to(path).parts) and p.name != "pyproject.toml"
             )
             if not specs:
                 errors.append(f"{raw}: no spec files (*.toml) in this folder")
@@ -74,29 +76,33 @@ def check_one(path: str, artifacts: str, strict: bool, timeout: float | None) ->
     from ..errors import OutputError, RaceproofError
     from ..run import check_spec
     from ..spec import load_spec
+    from .recorder import InputRecorder
 
-    try:
-        spec = load_spec(path)
-    except RaceproofError as exc:
-        return {"bad_input": str(exc)}
-    try:
-        sr = check_spec(spec, timeout=timeout)
-    except RaceproofError as exc:  # a model error met while checking (e.g. a write out of its range)
-        return {"bad_input": str(exc)}
-    except Exception as exc:  # raceproof's own fault: no verdict, never a pass
-        reason = f"internal error (no verdict): {type(exc).__name__}: {exc}"
-        props = [
-            PropertyRecord(n, "?", "unknown", spec.expect.get(n), spec.engine, detail=reason) for n in spec.properties
-        ]
-        record = SpecRecord(path, spec.name, spec.model_ref, dict(spec.params), spec.engine, spec.depth, 0.0, props)
-        return {"record": record.to_dict()}
+    # what the run reads (modules imported, files opened) keys its cache entry: see recorder.py
+    with InputRecorder() as read:
+        try:
+            spec = load_spec(path)
+        except RaceproofError as exc:
+            return {"bad_input": str(exc)}
+        try:
+            sr = check_spec(spec, timeout=timeout)
+        except RaceproofError as exc:  # a model error met while checking (e.g. a write out of its range)
+            return {"bad_input": str(exc)}
+        except Exception as exc:  # raceproof's own fault: no verdict, never a pass
+            reason = f"internal error (no verdict): {type(exc).__name__}: {exc}"
+            props = [
+                PropertyRecord(n, "?", "unknown", spec.expect.get(n), spec.engine, detail=reason)
+                for n in spec.properties
+            ]
+            record = SpecRecord(path, spec.name, spec.model_ref, dict(spec.params), spec.engine, spec.depth, 0.0, props)
+            return {"record": record.to_dict()}
     record = from_spec_result(sr, strict)
     try:
         clear_reports(Path(artifacts), spec.path, spec.properties)
         write_reports(sr, record, Path(artifacts), strict)
     except OutputError as exc:  # the verdict stands; the gate reports the missing report
-        return {"record": record.to_dict(), "output_error": str(exc)}
-    return {"record": record.to_dict()}
+        return {"record": record.to_dict(), "output_error": str(exc), "inputs": read.inputs()}
+    return {"record": record.to_dict(), "inputs": read.inputs()}
 
 
 def validate(paths: list[Path]) -> None:
@@ -151,7 +157,7 @@ def run_gate(
             # under the old key with the verdict of the new content (or the other way round)
             key = inputs[path].key
             if key is not None and spec_inputs(path).key == key:
-                options.cache.store(path, key, record)
+                options.cache.store(path, key, record, outcome.get("inputs"))
         records[path] = record
         on_done(record)
 

@@ -10,16 +10,24 @@ booleans, strings and numbers, ``{"#bigint": "digits"}``, lists (sequences),
 A trace raceproof wrote names its model (``#meta.model_ref`` and ``params``): the model is
 rebuilt, the steps are matched to its transitions and replayed, and the report has the
 stale-read explanation. Any other trace is shown as it is, without one (the report says so).
+
+Opening a trace never runs code from somewhere unexpected: the model it names is rebuilt only
+when it lives in the trace's own project tree or in the installed toolkit (its bundled models),
+or when the user names the model (``--model REF``, found like a spec's, from the working
+directory's project). Otherwise the trace is rendered as it is, and the report says why.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..errors import RaceproofError, SpecError, read_input
+from ..project import find_project
+from ..registry import ModelSource, is_toolkit_file, load, model_file, resolve
 from ..trace import Trace, replay
 from ..values import Record, Unserializable
 from .view import STATE, Participant, Step, TraceView, fmt, from_trace
@@ -173,20 +181,37 @@ def read_itf(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def load_itf(path: str | Path) -> TraceView:
-    """The view of an ITF file; rebuilt with its model (and explained) when raceproof wrote it."""
+def load_itf(path: str | Path, model: str | None = None, say: Callable[[str], None] | None = None) -> TraceView:
+    """The view of an ITF file; rebuilt with its model (and explained) when raceproof wrote it.
+    ``model``: the user's own choice of model (``--model``), instead of the one the file names;
+    ``say`` is told which file's code is loaded, before it runs."""
     data = read_itf(path)
     meta = data.get("#meta") if isinstance(data.get("#meta"), dict) else {}
-    path = "<stdin>" if str(path) == "-" else str(path)
+    stdin = str(path) == "-"
+    path = "<stdin>" if stdin else str(path)
     view = _plain_view(data, meta, path)
-    if meta.get("model_ref"):
+    if model is not None:
+        source = resolve(model, Path.cwd())  # the user named it: bad input if it does not exist
+    elif meta.get("model_ref"):
+        # a trace on standard input is in no project: only the toolkit's models are trusted
+        source = _trusted_source(str(meta["model_ref"]), None if stdin else Path(path), view)
+        if source is None:
+            return view
+    else:
+        source = None
+    if source is not None:
+        if say is not None:
+            where = "--model" if model is not None else source.describe().replace("spec's", "trace's")
+            say(f"loading model {source.ref} from {source.origin} ({where})")
         try:
-            rebuilt = _rebuild(data, meta, view)
+            rebuilt, cls = _rebuild(data, meta, view, source)
         except (RaceproofError, KeyError, ValueError, TypeError) as exc:
-            view.basis = f"no stale-read explanation: could not rebuild model '{meta['model_ref']}' ({exc})"
+            view.basis = f"no stale-read explanation: could not rebuild model '{source.ref}' ({exc})"
         else:
             rebuilt.source = str(path)
-            rebuilt.basis += " (model rebuilt from the ITF's #meta)"
+            origin = model_file(cls) or source.origin
+            how = "--model" if model is not None else "the ITF's #meta"
+            rebuilt.basis += f" (model rebuilt from {how}: {origin})"
             return rebuilt
     else:
         view.basis = (
@@ -194,6 +219,32 @@ def load_itf(path: str | Path) -> TraceView:
             "read is unknown (value changes alone cannot show a read)"
         )
     return view
+
+
+def _trusted_source(ref: str, path: Path | None, view: TraceView) -> ModelSource | None:
+    """The model a trace names, if it is the trace's project's or the toolkit's; else None (and
+    the view says why). Never the working directory's, nor anything else on the import path.
+    ``path`` None: a trace from standard input, in no project (only the toolkit's models count)."""
+    try:
+        source = resolve(ref, path.parent if path is not None else Path.cwd(), python_path=False)
+    except SpecError:
+        source = None
+    project = find_project(path) if path is not None else None
+    # a project is a folder marked as one (pyproject.toml, .git): a trace in a bare folder (a
+    # download, /tmp) trusts nothing next to it
+    in_project = project is not None and project.marked and source is not None and project.contains(source.origin)
+    if source is not None and (in_project or is_toolkit_file(source.origin)):
+        return source
+    where = (
+        f"the trace's project ({project.root})"
+        if project is not None and project.marked
+        else "a project (the trace is in none)"
+    )
+    view.basis = (
+        f"no stale-read explanation: the model this trace names ('{ref}') is not in {where} "
+        "nor bundled with raceproof, so its code was not run; give --model REF to rebuild it with a model you trust"
+    )
+    return None
 
 
 def _plain_view(data: dict[str, Any], meta: dict[str, Any], path: str) -> TraceView:
@@ -255,11 +306,11 @@ def _plain_view(data: dict[str, Any], meta: dict[str, Any], path: str) -> TraceV
     )
 
 
-def _rebuild(data: dict[str, Any], meta: dict[str, Any], plain: TraceView) -> TraceView:
+def _rebuild(
+    data: dict[str, Any], meta: dict[str, Any], plain: TraceView, source: ModelSource
+) -> tuple[TraceView, type]:
     """Our own ITF: rebuild the model, match and replay the steps, check they agree with the file."""
-    from ..registry import load_model
-
-    cls = load_model(str(meta["model_ref"]))
+    cls = load(source)
     model = cls.build(**dict(meta.get("params") or {}))
     transitions = []
     for step in plain.steps[1:]:
@@ -273,4 +324,4 @@ def _rebuild(data: dict[str, Any], meta: dict[str, Any], plain: TraceView) -> Tr
     for step, mine in zip(plain.steps, view.steps, strict=True):
         if step.values != {k: mine.values[k] for k in step.values}:
             raise ValueError(f"state {step.index} of the file differs from the model's replay")
-    return view
+    return view, cls

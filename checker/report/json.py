@@ -59,6 +59,10 @@ def spec_json(sr: SpecResult) -> dict[str, Any]:
     return {
         "spec": str(sr.spec.path),
         "model": sr.spec.model_ref,
+        # the file whose code was loaded, and where it was found (project, bundled, python path)
+        "model_source": (
+            {"file": sr.spec.model_origin(), "found_in": sr.spec.source.kind} if sr.spec.source is not None else None
+        ),
         "params": sr.spec.params,
         "engine": sr.engine,
         "engine_requested": sr.requested_engine,

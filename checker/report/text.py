@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from rich.console import Console
@@ -198,6 +199,14 @@ def print_trace(console: Console, r: PropertyResult, all_vars: bool = False) -> 
     print_view(console, from_trace(r.trace, explained=r.trace.kind != "witness"), all_vars)
 
 
+def model_source_line(spec: Any) -> str:
+    """``model dns from models/dns/model.py (the spec's project)``: the file whose code was loaded."""
+    assert spec.source is not None
+    file = str(spec.model_origin() or spec.source.origin)
+    rel = os.path.relpath(file)
+    return f"model {spec.model_ref} from {file if rel.startswith('..') else rel} ({spec.source.describe()})"
+
+
 def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, witnesses: bool = False) -> None:
     spec = sr.spec
     params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
@@ -222,6 +231,8 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
         depth = f" to depth {sr.depth}" if sr.engine.startswith("bmc") else f", depth {sr.depth}"
         head.append(f"  {sr.engine}{depth}, {sr.seconds:.2f}s", style="dim")
     console.print(head)
+    if spec.source is not None:  # which code ran: resolved from the spec's project, else the bundled models
+        console.print(Text(f"  {model_source_line(spec)}", style="dim"))
     symmetry = next((r.extra["symmetry_reduction"] for r in sr.results if "symmetry_reduction" in r.extra), None)
     if symmetry and symmetry["summary"]:  # which replicas were reduced, and why others were not
         console.print(Text(f"  {symmetry['summary']}", style="dim"))
