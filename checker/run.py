@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from .coverage import spec_coverage
+from .deadline import Deadline, Timeout, doing, timeout_reason, within
 from .encoding import Encoding
 from .engines.bmc import run_bmc
 from .engines.bmc_coverage import bmc_coverage
 from .engines.explicit import run_explicit
 from .engines.graph import run_graph
+from .engines.graph_build import DEFAULT_GRAPH_STATES
 from .engines.prove import prove
-from .errors import SpecError
+from .errors import ModelError, SpecError
 from .model import GRAPH_KINDS, ModelInstance
 from .results import ExitCode, PropertyResult, Verdict, exit_code
 from .spec import Spec
@@ -57,13 +59,36 @@ def check_spec(
 ) -> SpecResult:
     """Check a spec with its engine (or ``engine``): ``bmc`` to the bound, or ``explicit``
     (exhaustive breadth-first search of a finite instance, up to ``max_states``).
-    ``max_counterexamples`` > 1 asks BMC for more shortest counterexamples per property."""
+    ``max_counterexamples`` > 1 asks BMC for more shortest counterexamples per property.
+    ``timeout`` (else the spec's) bounds the whole call, whatever the model code does
+    (`checker.deadline`): what is not decided by then is UNKNOWN, saying what was running."""
     names = properties or spec.properties
+    started = time.monotonic()
+    dl: Deadline | None = None
+    try:
+        with within(timeout if timeout is not None else spec.timeout) as dl:
+            return _check(spec, dl, depth, names, timeout, symmetry, progress, engine, max_states, max_counterexamples)
+    except Timeout as exc:
+        return _timed_out(spec, names, engine or spec.engine, dl, exc, started)
+
+
+def _check(
+    spec: Spec,
+    dl: Deadline,
+    depth: int | None,
+    names: list[str],
+    timeout: float | None,
+    symmetry: bool,
+    progress: Callable[..., None] | None,
+    engine: str | None,
+    max_states: int | None,
+    max_counterexamples: int,
+) -> SpecResult:
+    doing("building the model")
     model = spec.build()
     _check_names(spec, model, names)
     bound = spec.depth if depth is None else depth
     engine = engine or spec.engine
-    limit = timeout if timeout is not None else spec.timeout
     started = time.monotonic()
     cap = max_states if max_states is not None else spec.max_states
     # recoverable/eventually need the whole state graph: the explicit engine, whatever the spec's engine
@@ -75,12 +100,12 @@ def check_spec(
             if rest
             else None
         )
-        return _with_graph(spec, model, names, graph, other, cap, limit, engine, started)
+        return _with_graph(spec, model, names, graph, other, cap, dl.left(), engine, started)
     # Properties the spec expects to be *proved* get a proof, not a bounded check.
     to_prove = [n for n in names if spec.expect.get(n) == "proved"]
     if to_prove:
         rest = [n for n in names if n not in to_prove]
-        sr = prove_spec(spec, to_prove, timeout=limit, coverage=not rest)
+        sr = prove_spec(spec, to_prove, timeout=dl.left(), coverage=not rest)
         if rest:
             other = check_spec(spec, depth, rest, timeout, symmetry, progress, engine, max_states, max_counterexamples)
             sr.results = [next(r for r in sr.results + other.results if r.name == n) for n in names]
@@ -89,14 +114,16 @@ def check_spec(
         sr.seconds = time.monotonic() - started
         return sr
     if engine == "explicit":
-        results = run_explicit(model, names, cap, limit, symmetry=symmetry, progress=progress)
+        doing("the explicit search")
+        results = run_explicit(model, names, cap, dl.left(), symmetry=symmetry, progress=progress)
         bound = max((r.extra.get("depth", 0) for r in results), default=0)
     else:
+        doing(f"BMC (bound {bound})")
         results = run_bmc(
             model,
             names,
             bound,
-            limit,
+            dl.left(),
             symmetry=symmetry,
             progress=progress,
             coverage=True,
@@ -114,34 +141,136 @@ def prove_spec(
     timeout: float | None = None,
     certificate: str | None = None,
     coverage: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> SpecResult:
     """Prove the spec's invariants and action invariants for every reachable state (any
     number of steps, unbounded data where the model leaves it unbounded); its `reachable`
-    properties, which no invariant can prove, are looked for by BMC to the spec's bound.
-    Action coverage (with ``coverage``) is BMC's to the spec's bound: a proof says nothing
-    about which actions fire."""
-    model = spec.build()
+    properties, which no invariant can prove, are looked for by BMC to the spec's bound, then
+    (when that finds none) by explicit search, which has no bound. On a spec whose engine is
+    ``explicit`` (a finite instance) an exhaustive search comes first: its HOLDS is complete
+    for the instance, and only what it leaves open goes to the proof engines. Action coverage
+    (with ``coverage``) is BMC's to the spec's bound: a proof says nothing about which actions
+    fire. ``timeout`` (else the spec's) bounds the whole call; ``progress(text)`` is told
+    each stage."""
     names = properties or spec.properties
+    started = time.monotonic()
+    dl: Deadline | None = None
+    try:
+        with within(timeout if timeout is not None else spec.timeout) as dl:
+            return _prove(spec, dl, names, engine, certificate, coverage, progress or (lambda _: None))
+    except Timeout as exc:
+        return _timed_out(spec, names, f"prove ({engine})", dl, exc, started)
+
+
+def _prove(
+    spec: Spec,
+    dl: Deadline,
+    names: list[str],
+    engine: str,
+    certificate: str | None,
+    coverage: bool,
+    progress: Callable[[str], None],
+) -> SpecResult:
+    doing("building the model")
+    model = spec.build()
     _check_names(spec, model, names)
     started = time.monotonic()
     graph = [n for n in names if model.properties[n].kind in GRAPH_KINDS]
     safety = [n for n in names if model.properties[n].kind != "reachable" and n not in graph]
     witnesses = [n for n in names if n not in safety and n not in graph]
-    limit = timeout if timeout is not None else spec.timeout
-    found = prove(model, safety, engine, limit, certificate) if safety else []
+    found: list[PropertyResult] = []
+    if spec.engine == "explicit" and (safety or witnesses):
+        searched = _explicit_answers(model, safety + witnesses, spec.max_states, dl, progress, "finite instance")
+        found += searched
+        done = {r.name for r in searched}
+        safety = [n for n in safety if n not in done]
+        witnesses = [n for n in witnesses if n not in done]
+    # Witnesses and state graphs first, each with a share of the time: they end (a bound, a
+    # finite graph), while a proof engine that cannot prove would take all the time there is.
+    ran_bmc = False
     if witnesses:
-        found += run_bmc(model, witnesses, spec.depth, limit, coverage=coverage)
+        doing(f"BMC for the witnesses (bound {spec.depth})")
+        progress(f"looking for witnesses (BMC to depth {spec.depth}): {', '.join(witnesses)}")
+        by_bmc = run_bmc(model, witnesses, spec.depth, _share(dl, 1 / 3), coverage=coverage)
+        ran_bmc = True
+        open_ = [r.name for r in by_bmc if r.verdict is Verdict.UNKNOWN]
+        more = (
+            _explicit_answers(model, open_, spec.max_states, dl, progress, "beyond the BMC bound", 1 / 2)
+            if open_
+            else []
+        )
+        better = {r.name: r for r in more}
+        found += [better.get(r.name, r) for r in by_bmc]
     if graph:  # a finite instance's state graph: HOLDS for this instance, never PROVED
-        found += _graph_results(model, graph, spec.max_states, limit, f"prove ({engine})")
+        doing(f"the state graph for {', '.join(graph)}")
+        progress(f"building the state graph for {', '.join(graph)} (checked exhaustively, not proved)")
+        found += _graph_results(model, graph, spec.max_states, _share(dl, 1 / 2 if safety else 1), f"prove ({engine})")
+    if safety:
+        doing(f"the proof engines ({engine}) on {', '.join(safety)}")
+        progress(f"proving ({engine}): {', '.join(safety)}")
+        found += prove(model, safety, engine, dl.left(), certificate, progress=progress)
     results = [next(r for r in found if r.name == n) for n in names]
     for r in results:
         r.expected = spec.expect.get(r.name)
     record = None
-    if coverage and not witnesses:  # no BMC run to reuse: a cheap one of its own
-        record = bmc_coverage(Encoding(model), spec.depth, started + limit if limit else None)
+    if coverage and not ran_bmc and not dl.expired():  # no BMC run to reuse: a cheap one of its own
+        doing("action coverage (BMC)")
+        record = bmc_coverage(Encoding(model), spec.depth, dl.at)
     sr = SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove ({engine})")
     sr.coverage = spec_coverage(results, record) if coverage else None
     return sr
+
+
+_ANSWERED = (Verdict.VIOLATED, Verdict.HOLDS, Verdict.WITNESSED, Verdict.UNREACHABLE)
+
+
+def _explicit_answers(
+    model: ModelInstance,
+    names: list[str],
+    cap: int | None,
+    dl: Deadline,
+    progress: Callable[[str], None],
+    why: str,
+    share: float = 1.0,
+) -> list[PropertyResult]:
+    """The explicit engine's conclusive answers for ``names`` (a HOLDS only from an exhaustive
+    search); nothing if the instance cannot be searched (e.g. a step the engine cannot run)."""
+    doing(f"the explicit search ({why}) for {', '.join(names)}")
+
+    def tell(depth: int, states: int, pending: list[str], frontier: int) -> None:
+        progress(f"explicit search ({why}): depth {depth}, {states:,} states, open: {', '.join(pending) or '-'}")
+
+    try:
+        results = run_explicit(model, names, cap or DEFAULT_GRAPH_STATES, _share(dl, share), progress=tell)
+    except ModelError:
+        return []  # e.g. a model the explicit engine cannot run: the other engines' answers stand
+    kept = [r for r in results if r.verdict in _ANSWERED]
+    for r in kept:
+        r.engine = "explicit"
+        r.reason = f"{r.reason}; explicit search ({why})" if r.reason else f"explicit search ({why})"
+    return kept
+
+
+def _share(dl: Deadline, fraction: float) -> float | None:
+    """``fraction`` of the time left (None: no limit)."""
+    left = dl.left()
+    return None if left is None else max(left * fraction, 0.001)
+
+
+def _timed_out(
+    spec: Spec, names: list[str], engine: str, dl: Deadline | None, exc: BaseException, started: float
+) -> SpecResult:
+    """Every property UNKNOWN: the deadline stopped the run before any engine could report."""
+    reason = timeout_reason(dl, exc)
+    decls = spec.model.property_decls()
+    results = [
+        PropertyResult(n, decls[n].kind if n in decls else "?", Verdict.UNKNOWN, engine, reason=reason) for n in names
+    ]
+    for r in results:
+        r.expected = spec.expect.get(r.name)
+        r.seconds = time.monotonic() - started
+        r.extra["timeout"] = True
+    return SpecResult(spec, results, time.monotonic() - started, spec.depth, engine, spec_coverage(results))
 
 
 def _graph_results(

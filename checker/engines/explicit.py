@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 
 from ..coverage import action_coverage, counts_by_action
+from ..deadline import Timeout, current, timeout_reason
 from ..encoding import Encoding
 from ..errors import ModelError
 from ..model import GRAPH_KINDS, ModelInstance
@@ -88,10 +89,13 @@ def run_explicit(
                 if backend == "numpy":
                     raise
     search_started, search_cpu = time.monotonic(), time.process_time()
-    if compiled is not None:
-        MatrixSearch(compiled, search, symmetry).run()
-    else:
-        TupleSearch(search, symmetry).run()
+    try:
+        if compiled is not None:
+            MatrixSearch(compiled, search, symmetry).run()
+        else:
+            TupleSearch(search, symmetry).run()
+    except Timeout as exc:  # the deadline's hard stop (`checker.deadline`): what was found stands
+        search.stop, search.exhaustive = timeout_reason(current(), exc), False
     search.search_seconds = time.monotonic() - search_started
     search.search_cpu_seconds = time.process_time() - search_cpu
     return _results(search, time.monotonic() - started, [t.index for t, _ in enc.fired])

@@ -1,0 +1,152 @@
+"""Deadlines that hold whatever the model code does.
+
+The engines check their clocks cooperatively (between BFS levels, between BMC depths, in
+z3's own ``timeout``), which keeps every answer found so far. That is not enough: model code
+can loop for ever, unrolling a deep BMC can take minutes between two clock checks, and some
+z3 calls ignore their ``timeout``. So `within` also starts a watchdog thread; shortly after
+the deadline (``grace``, to give the cooperative checks the first chance) it
+
+* interrupts z3 (z3 runs through ctypes with the GIL released, so a thread can do it), and
+* raises `Timeout` in the thread that set the deadline, at its next Python instruction
+  (``PyThreadState_SetAsyncExc``; an endless ``while True: pass`` in an action stops too),
+
+and repeats that every ``grace`` seconds until the block is left. `Timeout` derives from
+BaseException so that no ``except Exception`` in model code or in raceproof swallows it.
+Engines that can keep partial results catch it around their search; `timeout_reason`
+words the "what was running" part of the message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import math
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .errors import model_location_from_traceback
+
+GRACE = 0.4  # seconds after the deadline before the hard stop (and between repeats)
+
+
+class Timeout(BaseException):  # noqa: N818 - the name users see in the verdict
+    """The deadline passed; raised asynchronously into the thread that set it."""
+
+
+@dataclass
+class Deadline:
+    """A point in `time.monotonic` time (``at`` None: no limit) and what is being done."""
+
+    seconds: float | None
+    at: float | None
+    doing: str = "starting"
+    fired: bool = False  # the hard stop has been sent at least once
+    _active: bool = field(default=True, repr=False)
+
+    def left(self) -> float | None:
+        """Seconds left (never 0, which the engines read as "no limit"), or None: no limit."""
+        if self.at is None:
+            return None
+        return max(self.at - time.monotonic(), 0.001)
+
+    def expired(self) -> bool:
+        return self.at is not None and time.monotonic() >= self.at
+
+    def describe(self) -> str:
+        return f"timeout after {self.seconds:g} s" if self.seconds is not None else "stopped"
+
+
+_lock = threading.Lock()
+_current: dict[int, Deadline] = {}  # thread id -> the outermost deadline of that thread
+
+
+def current() -> Deadline | None:
+    return _current.get(threading.get_ident())
+
+
+def doing(what: str) -> None:
+    """Note what the current thread is doing now (named in a timeout's reason)."""
+    d = current()
+    if d is not None:
+        d.doing = what
+
+
+def limit_of(seconds: float | None) -> float | None:
+    """A timeout as given (spec or option): None, 0 and inf mean no limit."""
+    if seconds is None or seconds <= 0 or math.isinf(seconds):
+        return None
+    return float(seconds)
+
+
+@contextlib.contextmanager
+def within(seconds: float | None, grace: float = GRACE) -> Iterator[Deadline]:
+    """A deadline ``seconds`` from now for the calling thread (None: no limit).
+
+    Nested calls in the same thread share the outer deadline (or take the earlier one
+    cooperatively, without a second watchdog). Callers catch `Timeout` outside the block.
+    """
+    seconds = limit_of(seconds)
+    tid = threading.get_ident()
+    outer = _current.get(tid)
+    if outer is not None:
+        if seconds is not None and (outer.at is None or time.monotonic() + seconds < outer.at):
+            # an inner, earlier limit: cooperative only (the outer watchdog still backs it up)
+            yield Deadline(seconds, time.monotonic() + seconds, outer.doing)
+        else:
+            yield outer
+        return
+    d = Deadline(seconds, None if seconds is None else time.monotonic() + seconds)
+    _current[tid] = d
+    stop = threading.Event()
+    watchdog = None
+    if d.at is not None:
+        watchdog = threading.Thread(target=_watch, args=(d, tid, stop, grace), name="raceproof-deadline", daemon=True)
+        watchdog.start()
+    try:
+        yield d
+    finally:
+        with _lock:
+            d._active = False
+            if d.fired:  # a Timeout sent but not yet delivered must not hit the caller's next line
+                _set_async_exc(tid, None)
+        stop.set()
+        if watchdog is not None:
+            watchdog.join()
+        _current.pop(tid, None)
+
+
+def _watch(d: Deadline, tid: int, stop: threading.Event, grace: float) -> None:
+    assert d.at is not None
+    wait = d.at + grace - time.monotonic()
+    while not stop.wait(max(wait, 0.0)):
+        with _lock:
+            if not d._active:
+                return
+            d.fired = True
+            z3 = sys.modules.get("z3")
+            if z3 is not None:  # the solver returns `unknown` (reason "canceled") at once
+                with contextlib.suppress(Exception):
+                    z3.main_ctx().interrupt()
+            _set_async_exc(tid, Timeout)
+        wait = grace
+
+
+def _set_async_exc(tid: int, exc: type[BaseException] | None) -> None:
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(tid), ctypes.py_object(exc) if exc else None)
+
+
+def timeout_reason(d: Deadline | None, exc: BaseException | None = None) -> str:
+    """``timeout after N s while <doing> (model code at FILE:LINE)``: what was running when it hit."""
+    head = d.describe() if d is not None else "timeout"
+    what = f" while {d.doing}" if d is not None and d.doing else ""
+    where = ""
+    if exc is not None:
+        file, line = model_location_from_traceback(exc.__traceback__)
+        if file is not None:
+            from .errors import _relative
+
+            where = f" (model code at {_relative(file)}:{line})"
+    return head + what + where

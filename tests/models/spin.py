@@ -1,0 +1,51 @@
+"""Models for the timeout tests: model code that never returns, and a counter with no last step.
+
+* ``Spin``: the action ``stuck`` loops for ever in plain Python, whatever engine runs it
+  (symbolic execution for BMC and the proof engines, concrete execution for explicit search).
+* ``Endless``: a counter that every step increments; ``tick_bounded`` is an invariant that
+  holds, so BMC has to unroll to its full depth (with ``--depth 20000`` far beyond any timeout).
+"""
+
+from __future__ import annotations
+
+from checker import Int, Model, Process, Store, action, invariant, reachable, require
+
+
+class Counter(Store):
+    value = Int(init=0, min=0)
+
+
+class Spinner(Process):
+    @action
+    def stuck(self, sys):
+        while True:  # model code that never returns
+            pass
+
+
+class Ticker(Process):
+    @action
+    def tick(self, sys):
+        require(sys.value >= 0)
+        sys.value = sys.value + 1
+
+
+class Spin(Model):
+    shared = Counter()
+    spinner = Spinner()
+
+    @invariant
+    def never_negative(sys):
+        return sys.value >= 0
+
+
+class Endless(Model):
+    shared = Counter()
+    ticker = Ticker()
+
+    @invariant
+    def never_negative(sys):
+        return sys.value >= 0
+
+    @reachable
+    def far(sys):
+        return sys.value == 10**9
