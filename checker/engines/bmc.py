@@ -210,12 +210,8 @@ def run_bmc(
                         unknown = True
             if unknown or (deadline is not None and time.monotonic() >= deadline):
                 why = u.solver.reason_unknown() or "timeout"
-                if (
-                    why in ("canceled", "interrupted", "unknown")
-                    and deadline is not None
-                    and time.monotonic() >= deadline
-                ):
-                    why = "timeout"  # z3 stopped by its timeout or interrupted at the deadline (`checker.deadline`)
+                if deadline is not None and time.monotonic() >= deadline and why in ("canceled", "unknown"):
+                    why = "timeout"  # z3 interrupted at the deadline (`checker.deadline`), or no time left to ask
                 for name in list(pending):
                     finish(name, Verdict.UNKNOWN, depth=max(u.depth - 1, 0), reason=f"{why} at depth {u.depth}")
                 break
