@@ -6,9 +6,12 @@ can loop for ever, unrolling a deep BMC can take minutes between two clock check
 z3 calls ignore their ``timeout``. So `within` also starts a watchdog thread; shortly after
 the deadline (``grace``, to give the cooperative checks the first chance) it
 
-* interrupts z3 (z3 runs through ctypes with the GIL released, so a thread can do it), and
 * raises `Timeout` in the thread that set the deadline, at its next Python instruction
   (``PyThreadState_SetAsyncExc``; an endless ``while True: pass`` in an action stops too),
+* and, if that thread is still inside one z3 call a moment later, interrupts z3 (z3 runs
+  through ctypes with the GIL released, so a thread can do it): the call returns and the
+  `Timeout` is raised. (Interrupting at once could fail a z3 call other than a check with
+  "canceled", outside the engines' control; `is_timeout` still reads that as the timeout.)
 
 and repeats that every ``grace`` seconds until the block is left. `Timeout` derives from
 BaseException so that no ``except Exception`` in model code or in raceproof swallows it.
@@ -30,10 +33,17 @@ from dataclasses import dataclass, field
 from .errors import model_location_from_traceback
 
 GRACE = 0.4  # seconds after the deadline before the hard stop (and between repeats)
+_STUCK = 0.15  # seconds after the hard stop before z3 is interrupted, if the thread is still in it
 
 
 class Timeout(BaseException):  # noqa: N818 - the name users see in the verdict
     """The deadline passed; raised asynchronously into the thread that set it."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        d = current()  # instantiated in the receiving thread, as it is raised there
+        if d is not None:
+            d.delivered = True
 
 
 @dataclass
@@ -44,6 +54,7 @@ class Deadline:
     at: float | None
     doing: str = "starting"
     fired: bool = False  # the hard stop has been sent at least once
+    delivered: bool = False  # ... and raised in the thread (it was not stuck in C code)
     _active: bool = field(default=True, repr=False)
 
     def left(self) -> float | None:
@@ -125,13 +136,24 @@ def _watch(d: Deadline, tid: int, stop: threading.Event, grace: float) -> None:
         with _lock:
             if not d._active:
                 return
-            d.fired = True
+            d.fired, d.delivered = True, False
+            _set_async_exc(tid, Timeout)
+        if stop.wait(_STUCK):
+            return
+        with _lock:
             z3 = sys.modules.get("z3")
-            if z3 is not None:  # the solver returns `unknown` (reason "canceled") at once
+            if d._active and not d.delivered and z3 is not None:  # stuck in z3: `unknown` at once
                 with contextlib.suppress(Exception):
                     z3.main_ctx().interrupt()
-            _set_async_exc(tid, Timeout)
         wait = grace
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """``exc`` is the deadline's: a `Timeout`, or a z3 call that its interrupt made fail."""
+    if isinstance(exc, Timeout):
+        return True
+    d = current()
+    return d is not None and d.fired and type(exc).__name__ == "Z3Exception" and "cancel" in str(exc)
 
 
 def _set_async_exc(tid: int, exc: type[BaseException] | None) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .coverage import spec_coverage
-from .deadline import Deadline, Timeout, doing, timeout_reason, within
+from .deadline import Deadline, doing, is_timeout, timeout_reason, within
 from .encoding import Encoding
 from .engines.bmc import run_bmc
 from .engines.bmc_coverage import bmc_coverage
@@ -68,7 +68,9 @@ def check_spec(
     try:
         with within(timeout if timeout is not None else spec.timeout) as dl:
             return _check(spec, dl, depth, names, timeout, symmetry, progress, engine, max_states, max_counterexamples)
-    except Timeout as exc:
+    except BaseException as exc:
+        if not is_timeout(exc):
+            raise
         return _timed_out(spec, names, engine or spec.engine, dl, exc, started)
 
 
@@ -158,7 +160,9 @@ def prove_spec(
     try:
         with within(timeout if timeout is not None else spec.timeout) as dl:
             return _prove(spec, dl, names, engine, certificate, coverage, progress or (lambda _: None))
-    except Timeout as exc:
+    except BaseException as exc:
+        if not is_timeout(exc):
+            raise
         return _timed_out(spec, names, f"prove ({engine})", dl, exc, started)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import z3
 
-from ..deadline import Timeout, current, timeout_reason
+from ..deadline import current, is_timeout, timeout_reason
 from ..encoding import Encoding, State
 from ..errors import InternalError, ModelError
 from ..model import GRAPH_KINDS, ModelInstance
@@ -224,7 +224,9 @@ def run_bmc(
             if u.query(z3.BoolVal(True), deadline) == z3.unsat:
                 exhausted = True  # no trace is this long: every behaviour was covered
                 break
-    except Timeout as exc:  # the deadline's hard stop (`checker.deadline`): what was found stands
+    except BaseException as exc:  # the deadline's hard stop (`checker.deadline`): what was found stands
+        if not is_timeout(exc):
+            raise
         hard_stop = True
         why = timeout_reason(current(), exc)
         for name in list(pending):
@@ -247,7 +249,9 @@ def run_bmc(
         traces = [r.trace for r in results.values() if r.trace is not None]
         try:
             record = bmc_coverage(enc, depth, deadline, symmetry, u, traces, reached if exhausted else None)
-        except Timeout:  # the hard stop in coverage: no verdict is lost, coverage is undecided
+        except BaseException as exc:  # the hard stop in coverage: no verdict is lost, coverage is undecided
+            if not is_timeout(exc):
+                raise
             record = bmc_coverage(enc, 0, time.monotonic(), symmetry, None, traces, None)
         for r in results.values():
             r.extra["coverage"] = record

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 
 from ..coverage import action_coverage, counts_by_action
-from ..deadline import Timeout, current, timeout_reason
+from ..deadline import current, is_timeout, timeout_reason
 from ..encoding import Encoding
 from ..errors import ModelError
 from ..model import GRAPH_KINDS, ModelInstance
@@ -94,7 +94,9 @@ def run_explicit(
             MatrixSearch(compiled, search, symmetry).run()
         else:
             TupleSearch(search, symmetry).run()
-    except Timeout as exc:  # the deadline's hard stop (`checker.deadline`): what was found stands
+    except BaseException as exc:  # the deadline's hard stop (`checker.deadline`): what was found stands
+        if not is_timeout(exc):
+            raise
         search.stop, search.exhaustive = timeout_reason(current(), exc), False
     search.search_seconds = time.monotonic() - search_started
     search.search_cpu_seconds = time.process_time() - search_cpu

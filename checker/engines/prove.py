@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import children
-from ..deadline import Timeout, within
+from ..deadline import is_timeout, within
 from ..encoding import Encoding
 from ..errors import InternalError, ModelError, RaceproofError
 from ..intervals import is_gap_error
@@ -174,7 +174,9 @@ def _portfolio(
                     if r.verdict in CONCLUSIVE and r.name not in best:
                         best[r.name] = r
                     fallback[r.name].append(r)
-    except Timeout:
+    except BaseException as exc:
+        if not is_timeout(exc):
+            raise
         pass  # the caller's deadline (`checker.deadline`): the answers received so far stand
     finally:
         children.stop(procs.values())
@@ -233,7 +235,9 @@ def _worker(
             with within(left):
                 model = cls.build(**params)
                 results = _run(engine, model, properties, options | {"timeout": left})
-        except Timeout:
+        except BaseException as exc:
+            if not is_timeout(exc):
+                raise
             answers.send(("ok", []))  # the deadline passed before this engine had an answer
             return
         answers.send(("ok", [_portable(r) for r in results]))

@@ -49,3 +49,11 @@ class Endless(Model):
     @reachable
     def far(sys):
         return sys.value == 10**9
+
+
+class EndlessViolated(Endless):
+    """``Endless`` with an invariant violated in 2 steps: found before any timeout, and kept."""
+
+    @invariant
+    def stays_small(sys):
+        return sys.value < 2

@@ -1,0 +1,109 @@
+"""Timeouts hold within about a second in check, prove and gate, whatever the model code does
+(`checker.deadline`): an action that loops for ever in Python, a BMC bound far beyond the time."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from checker.deadline import Timeout, within
+from tests.conftest import run_cli
+
+SLACK = 2.0  # "within about 1 s" of the timeout, plus room for a loaded 2-core machine
+
+
+def spec(tmp_path: Path, cls: str, extra: str = "", name: str = "spec") -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'model = "tests.models.spin:{cls}"\n[check]\ndepth = 5\n{extra}')
+    return path
+
+
+def timed(*args: str):
+    started = time.monotonic()
+    result = run_cli(*args)
+    return result, time.monotonic() - started
+
+
+# ---------------------------------------------------------------------------- the mechanism
+def test_an_endless_python_loop_is_stopped() -> None:
+    started = time.monotonic()
+    with pytest.raises(Timeout):
+        with within(0.5):
+            while True:
+                pass
+    assert time.monotonic() - started < 0.5 + SLACK
+
+
+def test_no_timeout_escapes_after_the_block() -> None:
+    with within(0.2, grace=0.05):
+        pass
+    time.sleep(0.5)  # past the deadline and the hard stop: nothing may be raised here
+    with within(None) as d:
+        assert d.left() is None
+
+
+def test_nested_deadlines_share_the_outer_watchdog() -> None:
+    with within(5.0) as outer, within(60.0) as inner:
+        assert inner is outer
+    assert threading.active_count() < 50  # the watchdogs were joined
+
+
+# ---------------------------------------------------------------------------- check
+@pytest.mark.parametrize("engine", ["bmc", "explicit"])
+def test_check_stops_model_code_that_loops_for_ever(tmp_path: Path, engine: str) -> None:
+    r, seconds = timed("check", str(spec(tmp_path, "Spin")), "--timeout", "1", "--engine", engine)
+    assert r.exit_code == 3, r.output
+    assert seconds < 1 + SLACK, seconds
+    assert "timeout after 1 s" in r.stdout
+    assert "spin.py:" in r.stdout  # names the model code that was running
+
+
+def test_check_deep_bmc_stops_at_the_timeout(tmp_path: Path) -> None:
+    r, seconds = timed("check", str(spec(tmp_path, "Endless")), "--depth", "20000", "--timeout", "3")
+    assert r.exit_code == 3, r.output
+    assert seconds < 3 + SLACK, seconds
+    assert "timeout" in r.stdout
+
+
+@pytest.mark.parametrize("engine", ["bmc", pytest.param("explicit", marks=pytest.mark.slow)])
+def test_a_violation_found_before_the_timeout_is_kept(tmp_path: Path, engine: str) -> None:
+    path = spec(tmp_path, "EndlessViolated")
+    r, seconds = timed("check", str(path), "--depth", "20000", "--timeout", "3", "--engine", engine, "--json")
+    assert r.exit_code == 1, r.output  # a violation stays a violation
+    assert seconds < 3 + SLACK, seconds
+    assert '"verdict": "violated"' in r.stdout
+
+
+def test_spec_timeout_is_honoured(tmp_path: Path) -> None:
+    r, seconds = timed("check", str(spec(tmp_path, "Spin", "timeout = 1\n")))
+    assert r.exit_code == 3, r.output
+    assert seconds < 1 + SLACK, seconds
+
+
+# ---------------------------------------------------------------------------- prove and gate
+def test_prove_stops_model_code_that_loops_for_ever(tmp_path: Path) -> None:
+    r, seconds = timed("prove", str(spec(tmp_path, "Spin")), "--timeout", "3")
+    assert r.exit_code == 3, r.output
+    assert seconds < 3 + SLACK, seconds
+    assert "timeout" in r.stdout
+
+
+def test_gate_timeout_holds(tmp_path: Path) -> None:
+    path = spec(tmp_path, "Spin")
+    args = ("gate", str(path), "--timeout", "1", "--no-cache", "--artifacts", str(tmp_path / "out"))
+    r, seconds = timed(*args)
+    assert r.exit_code == 3, r.output
+    assert seconds < 1 + SLACK, seconds
+
+
+@pytest.mark.slow
+def test_gate_jobs_timeout_holds(tmp_path: Path) -> None:
+    paths = [str(spec(tmp_path, "Spin", name=f"s{n}")) for n in range(2)]
+    args = ("gate", *paths, "--jobs", "2", "--timeout", "2", "--no-cache", "--artifacts", str(tmp_path / "out"))
+    r, seconds = timed(*args)
+    assert r.exit_code == 3, r.output
+    # two worker processes start Python and import z3 first: more room than in-process
+    assert seconds < 2 + SLACK + 6, seconds
