@@ -57,3 +57,22 @@ class EndlessViolated(Endless):
     @invariant
     def stays_small(sys):
         return sys.value < 2
+
+
+class Sleeper(Process):
+    @action
+    def doze(self, sys):
+        import time
+
+        time.sleep(3600)  # model code that blocks (without burning a core) until it is killed
+
+
+class Sleepy(Model):
+    """For the process tests: every engine that runs ``doze`` waits, so worker processes stay up."""
+
+    shared = Counter()
+    sleeper = Sleeper()
+
+    @invariant
+    def never_negative(sys):
+        return sys.value >= 0
