@@ -33,12 +33,18 @@ _PR_SET_PDEATHSIG = 1
 _POLL = 0.5  # seconds between the fallback's parent checks
 
 
-def die_with_parent(parent: int) -> None:
-    """In a child process: be killed as soon as ``parent`` (its parent's pid) is gone."""
+def pdeathsig() -> None:
+    """Linux: the kernel sends this process SIGKILL when its parent ends (kept across exec, so
+    it also serves as ``preexec_fn`` of `subprocess` for external programs such as ``z3``)."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+
+
+def die_with_parent(parent: int) -> None:
+    """In a child process: be killed as soon as ``parent`` (its parent's pid) is gone."""
+    pdeathsig()
     if os.getppid() != parent:  # the parent died before the prctl took effect
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent,), name="raceproof-parent-watch", daemon=True).start()
