@@ -87,7 +87,7 @@ def doing(what: str) -> None:
 
 def limit_of(seconds: float | None) -> float | None:
     """A timeout as given (spec or option): None, 0 and inf mean no limit."""
-    if seconds is None or seconds <= 0 or math.isinf(seconds):
+    if seconds is None or not seconds > 0 or math.isinf(seconds):  # `not >`: NaN too
         return None
     return float(seconds)
 
