@@ -148,7 +148,8 @@ def prove_spec(
     """Prove the spec's invariants and action invariants for every reachable state (any
     number of steps, unbounded data where the model leaves it unbounded); its `reachable`
     properties, which no invariant can prove, are looked for by BMC to the spec's bound, then
-    (when that finds none) by explicit search, which has no bound. On a spec whose engine is
+    (when that finds none) by explicit search, which has no bound; with ``engine="auto"`` the
+    same BMC run also looks for shallow violations of the safety properties. On a spec whose engine is
     ``explicit`` (a finite instance) an exhaustive search comes first: its HOLDS is complete
     for the instance, and only what it leaves open goes to the proof engines. Action coverage
     (with ``coverage``) is BMC's to the spec's bound: a proof says nothing about which actions
@@ -191,12 +192,19 @@ def _prove(
         witnesses = [n for n in witnesses if n not in done]
     # Witnesses and state graphs first, each with a share of the time: they end (a bound, a
     # finite graph), while a proof engine that cannot prove would take all the time there is.
+    # BMC to the spec's bound looks for the witnesses and, on the same unrolling, for shallow
+    # violations of the safety properties: found at the speed of `check`, not of a proof engine.
     ran_bmc = False
-    if witnesses:
-        doing(f"BMC for the witnesses (bound {spec.depth})")
-        progress(f"looking for witnesses (BMC to depth {spec.depth}): {', '.join(witnesses)}")
-        by_bmc = run_bmc(model, witnesses, spec.depth, _share(dl, 1 / 3), coverage=coverage)
+    bounded = witnesses + (safety if engine == "auto" else [])  # an engine asked for by name is honoured
+    if bounded:
+        doing(f"BMC (bound {spec.depth})")
+        progress(f"BMC to depth {spec.depth}: witnesses and shallow violations of {', '.join(bounded)}")
+        by_bmc = run_bmc(model, bounded, spec.depth, _share(dl, 1 / 3), coverage=coverage)
         ran_bmc = True
+        violated = {r.name for r in by_bmc if r.verdict is Verdict.VIOLATED}
+        found += [r for r in by_bmc if r.name in violated]
+        safety = [n for n in safety if n not in violated]
+        by_bmc = [r for r in by_bmc if r.name in witnesses]
         open_ = [r.name for r in by_bmc if r.verdict is Verdict.UNKNOWN]
         more = (
             _explicit_answers(model, open_, spec.max_states, dl, progress, "beyond the BMC bound", 1 / 2)
