@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import children
-from ..deadline import is_timeout, within
+from ..deadline import current, is_timeout, within
 from ..encoding import Encoding
 from ..errors import InternalError, ModelError, RaceproofError
 from ..intervals import is_gap_error
@@ -209,7 +209,8 @@ def _inconclusive(
             return r
     reasons = [f"{r.engine}: {r.verdict.value}{' (' + r.reason + ')' if r.reason else ''}" for r in tried]
     if timeout is not None and elapsed >= timeout:
-        reasons.insert(0, f"timeout after {timeout:.1f} s")
+        d = current()  # the spec's whole deadline, when there is one, rather than this stage's share
+        reasons.insert(0, d.describe() if d is not None and d.seconds is not None else f"timeout after {timeout:.1f} s")
     reason = "; ".join(reasons) or "no engine answered"
     return PropertyResult(name, model.properties[name].kind, Verdict.UNKNOWN, "auto", seconds=elapsed, reason=reason)
 
