@@ -119,14 +119,23 @@ def within(seconds: float | None, grace: float = GRACE) -> Iterator[Deadline]:
     try:
         yield d
     finally:
-        with _lock:
-            d._active = False
-            if d.fired:  # a Timeout sent but not yet delivered must not hit the caller's next line
-                _set_async_exc(tid, None)
-        stop.set()
-        if watchdog is not None:
-            watchdog.join()
-        _current.pop(tid, None)
+        while True:  # a Timeout raised inside the clean-up itself must not leave it half done
+            try:
+                _close(d, tid, stop, watchdog)
+                break
+            except Timeout:
+                continue
+
+
+def _close(d: Deadline, tid: int, stop: threading.Event, watchdog: threading.Thread | None) -> None:
+    with _lock:
+        d._active = False
+        if d.fired:  # a Timeout sent but not yet delivered must not hit the caller's next line
+            _set_async_exc(tid, None)
+    stop.set()
+    if watchdog is not None:
+        watchdog.join()
+    _current.pop(tid, None)
 
 
 def _watch(d: Deadline, tid: int, stop: threading.Event, grace: float) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.deadline import Timeout, within
+from checker.deadline import Timeout, current, within
 from tests.conftest import run_cli
 
 SLACK = 2.0  # "within about 1 s" of the timeout, plus room for a loaded 2-core machine
@@ -43,6 +43,21 @@ def test_no_timeout_escapes_after_the_block() -> None:
     time.sleep(0.5)  # past the deadline and the hard stop: nothing may be raised here
     with within(None) as d:
         assert d.left() is None
+
+
+def test_a_hard_stop_at_the_end_of_the_block_leaves_nothing_behind() -> None:
+    """Deadlines that expire just as their block ends: a Timeout is either raised inside (and
+    caught by the caller) or not at all; the thread is left with no deadline."""
+    for n in range(40):
+        try:
+            with within(0.01, grace=0.001):
+                ends = time.monotonic() + 0.005 + n * 0.0005
+                while time.monotonic() < ends:
+                    pass
+        except Timeout:
+            pass
+        assert current() is None
+    time.sleep(0.2)  # a stray Timeout would be raised here
 
 
 def test_nested_deadlines_share_the_outer_watchdog() -> None:
