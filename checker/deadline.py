@@ -3,7 +3,7 @@
 The engines check their clocks cooperatively (between BFS levels, between BMC depths, in
 z3's own ``timeout``), which keeps every answer found so far. That is not enough: model code
 can loop for ever, unrolling a deep BMC can take minutes between two clock checks, and some
-z3 calls ignore their ``timeout``. So `within` also starts a watchdog thread; shortly after
+z3 calls ignore their ``timeout``. So `run_within` also starts a watchdog thread; shortly after
 the deadline (``grace``, to give the cooperative checks the first chance) it
 
 * raises `Timeout` in the thread that set the deadline, at its next Python instruction
@@ -27,11 +27,13 @@ import math
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from .errors import model_location_from_traceback
 
+T = TypeVar("T")
 GRACE = 0.4  # seconds after the deadline before the hard stop (and between repeats)
 _STUCK = 0.15  # seconds after the hard stop before z3 is interrupted, if the thread is still in it
 
@@ -41,9 +43,9 @@ class Timeout(BaseException):  # noqa: N818 - the name users see in the verdict
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)
-        d = current()  # instantiated in the receiving thread, as it is raised there
-        if d is not None:
-            d.delivered = True
+        self.deadline = current()  # instantiated in the receiving thread, as it is raised there
+        if self.deadline is not None:
+            self.deadline.delivered = True
 
 
 @dataclass
@@ -92,12 +94,14 @@ def limit_of(seconds: float | None) -> float | None:
     return float(seconds)
 
 
-@contextlib.contextmanager
-def within(seconds: float | None, grace: float = GRACE) -> Iterator[Deadline]:
-    """A deadline ``seconds`` from now for the calling thread (None: no limit).
+def run_within(seconds: float | None, fn: Callable[..., T], *args: Any, grace: float = GRACE) -> T:
+    """``fn(deadline, *args)`` with a deadline ``seconds`` from now for the calling thread (None:
+    no limit); `Timeout` propagates to the caller, who catches it (see `is_timeout`).
 
-    Nested calls in the same thread share the outer deadline (or take the earlier one
-    cooperatively, without a second watchdog). Callers catch `Timeout` outside the block.
+    Nested calls in the same thread share the outer deadline (or take an earlier one
+    cooperatively, without a second watchdog). A function rather than a ``with`` block: the
+    clean-up below starts in this frame as ``fn`` returns, with no Python code in between where
+    a last Timeout could land and skip it (as it could inside a context manager's ``__exit__``).
     """
     seconds = limit_of(seconds)
     tid = threading.get_ident()
@@ -105,19 +109,19 @@ def within(seconds: float | None, grace: float = GRACE) -> Iterator[Deadline]:
     if outer is not None:
         if seconds is not None and (outer.at is None or time.monotonic() + seconds < outer.at):
             # an inner, earlier limit: cooperative only (the outer watchdog still backs it up)
-            yield Deadline(seconds, time.monotonic() + seconds, outer.doing)
-        else:
-            yield outer
-        return
+            return fn(Deadline(seconds, time.monotonic() + seconds, outer.doing), *args)
+        return fn(outer, *args)
     d = Deadline(seconds, None if seconds is None else time.monotonic() + seconds)
-    _current[tid] = d
     stop = threading.Event()
     watchdog = None
-    if d.at is not None:
-        watchdog = threading.Thread(target=_watch, args=(d, tid, stop, grace), name="raceproof-deadline", daemon=True)
-        watchdog.start()
-    try:
-        yield d
+    try:  # from here on: a loaded machine can delay this thread past the deadline at any point
+        _current[tid] = d
+        if d.at is not None:
+            watchdog = threading.Thread(
+                target=_watch, args=(d, tid, stop, grace), name="raceproof-deadline", daemon=True
+            )
+            watchdog.start()
+        return fn(d, *args)
     finally:
         while True:  # a Timeout raised inside the clean-up itself must not leave it half done
             try:
@@ -162,7 +166,10 @@ def is_timeout(exc: BaseException) -> bool:
     if isinstance(exc, Timeout):
         return True
     d = current()
-    return d is not None and d.fired and type(exc).__name__ == "Z3Exception" and "cancel" in str(exc)
+    if d is not None and d.fired and type(exc).__name__ == "Z3Exception" and "cancel" in str(exc):
+        exc.deadline = d  # type: ignore[attr-defined]
+        return True
+    return False
 
 
 def _set_async_exc(tid: int, exc: type[BaseException] | None) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .coverage import spec_coverage
-from .deadline import Deadline, doing, is_timeout, timeout_reason, within
+from .deadline import Deadline, doing, is_timeout, limit_of, run_within, timeout_reason
 from .encoding import Encoding
 from .engines.bmc import run_bmc
 from .engines.bmc_coverage import bmc_coverage
@@ -64,19 +64,19 @@ def check_spec(
     (`checker.deadline`): what is not decided by then is UNKNOWN, saying what was running."""
     names = properties or spec.properties
     started = time.monotonic()
-    dl: Deadline | None = None
+    limit = timeout if timeout is not None else spec.timeout
+    args = (spec, depth, names, timeout, symmetry, progress, engine, max_states, max_counterexamples)
     try:
-        with within(timeout if timeout is not None else spec.timeout) as dl:
-            return _check(spec, dl, depth, names, timeout, symmetry, progress, engine, max_states, max_counterexamples)
+        return run_within(limit, _check, *args)
     except BaseException as exc:
         if not is_timeout(exc):
             raise
-        return _timed_out(spec, names, engine or spec.engine, dl, exc, started)
+        return _timed_out(spec, names, engine or spec.engine, limit, exc, started)
 
 
 def _check(
-    spec: Spec,
     dl: Deadline,
+    spec: Spec,
     depth: int | None,
     names: list[str],
     timeout: float | None,
@@ -157,19 +157,18 @@ def prove_spec(
     each stage."""
     names = properties or spec.properties
     started = time.monotonic()
-    dl: Deadline | None = None
+    limit = timeout if timeout is not None else spec.timeout
     try:
-        with within(timeout if timeout is not None else spec.timeout) as dl:
-            return _prove(spec, dl, names, engine, certificate, coverage, progress or (lambda _: None))
+        return run_within(limit, _prove, spec, names, engine, certificate, coverage, progress or (lambda _: None))
     except BaseException as exc:
         if not is_timeout(exc):
             raise
-        return _timed_out(spec, names, f"prove ({engine})", dl, exc, started)
+        return _timed_out(spec, names, f"prove ({engine})", limit, exc, started)
 
 
 def _prove(
-    spec: Spec,
     dl: Deadline,
+    spec: Spec,
     names: list[str],
     engine: str,
     certificate: str | None,
@@ -270,10 +269,10 @@ def _share(dl: Deadline, fraction: float) -> float | None:
 
 
 def _timed_out(
-    spec: Spec, names: list[str], engine: str, dl: Deadline | None, exc: BaseException, started: float
+    spec: Spec, names: list[str], engine: str, limit: float | None, exc: BaseException, started: float
 ) -> SpecResult:
     """Every property UNKNOWN: the deadline stopped the run before any engine could report."""
-    reason = timeout_reason(dl, exc)
+    reason = timeout_reason(getattr(exc, "deadline", None) or Deadline(limit_of(limit), None, ""), exc)
     decls = spec.model.property_decls()
     results = [
         PropertyResult(n, decls[n].kind if n in decls else "?", Verdict.UNKNOWN, engine, reason=reason) for n in names

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.deadline import Timeout, current, within
+from checker.deadline import Deadline, Timeout, current, run_within
 from tests.conftest import run_cli
 
 SLACK = 2.0  # "within about 1 s" of the timeout, plus room for a loaded 2-core machine
@@ -28,32 +28,30 @@ def timed(*args: str):
 
 
 # ---------------------------------------------------------------------------- the mechanism
+def spin(_: Deadline, until: float | None = None) -> None:
+    while until is None or time.monotonic() < until:
+        pass
+
+
 def test_an_endless_python_loop_is_stopped() -> None:
     started = time.monotonic()
     with pytest.raises(Timeout):
-        with within(0.5):
-            while True:
-                pass
+        run_within(0.5, spin)
     assert time.monotonic() - started < 0.5 + SLACK
 
 
-def test_no_timeout_escapes_after_the_block() -> None:
-    with within(0.2, grace=0.05):
-        pass
+def test_no_timeout_escapes_after_the_call() -> None:
+    run_within(0.2, spin, time.monotonic() + 0.1, grace=0.05)
     time.sleep(0.5)  # past the deadline and the hard stop: nothing may be raised here
-    with within(None) as d:
-        assert d.left() is None
+    assert run_within(None, lambda d: d.left()) is None
 
 
-def test_a_hard_stop_at_the_end_of_the_block_leaves_nothing_behind() -> None:
-    """Deadlines that expire just as their block ends: a Timeout is either raised inside (and
+def test_a_hard_stop_at_the_end_of_the_call_leaves_nothing_behind() -> None:
+    """Deadlines that expire just as their function ends: a Timeout is either raised inside (and
     caught by the caller) or not at all; the thread is left with no deadline."""
     for n in range(40):
         try:
-            with within(0.01, grace=0.001):
-                ends = time.monotonic() + 0.005 + n * 0.0005
-                while time.monotonic() < ends:
-                    pass
+            run_within(0.01, spin, time.monotonic() + 0.005 + n * 0.0005, grace=0.001)
         except Timeout:
             pass
         assert current() is None
@@ -61,9 +59,12 @@ def test_a_hard_stop_at_the_end_of_the_block_leaves_nothing_behind() -> None:
 
 
 def test_nested_deadlines_share_the_outer_watchdog() -> None:
-    with within(5.0) as outer, within(60.0) as inner:
-        assert inner is outer
-    assert threading.active_count() < 50  # the watchdogs were joined
+    def outer(d: Deadline) -> None:
+        assert run_within(60.0, lambda inner: inner) is d
+
+    run_within(5.0, outer)
+    assert current() is None
+    assert not [t for t in threading.enumerate() if t.name == "raceproof-deadline"]  # the watchdogs were joined
 
 
 # ---------------------------------------------------------------------------- check

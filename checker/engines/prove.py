@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import children
-from ..deadline import current, is_timeout, within
+from ..deadline import Deadline, current, is_timeout, run_within
 from ..encoding import Encoding
 from ..errors import InternalError, ModelError, RaceproofError
 from ..intervals import is_gap_error
@@ -233,9 +233,7 @@ def _worker(
             os.nice(_NICE)
         left = None if at is None else max(at - time.monotonic(), 0.01)
         try:
-            with within(left):
-                model = cls.build(**params)
-                results = _run(engine, model, properties, options | {"timeout": left})
+            results = run_within(left, _build_and_run, engine, cls, params, properties, options | {"timeout": left})
         except BaseException as exc:
             if not is_timeout(exc):
                 raise
@@ -246,6 +244,12 @@ def _worker(
         answers.send(("error", type(exc).__name__, exc.message, exc.file, exc.line))
     except Exception as exc:  # noqa: BLE001 - reported in the parent as an internal error
         answers.send(("error", "InternalError", f"{engine}: {exc}\n{traceback.format_exc()}", None, None))
+
+
+def _build_and_run(
+    _: Deadline, engine: str, cls: type[Model], params: dict[str, Any], properties: list[str], options: dict[str, Any]
+) -> list[PropertyResult]:
+    return _run(engine, cls.build(**params), properties, options)
 
 
 def _reraise(payload: tuple[Any, ...]) -> None:
