@@ -62,13 +62,18 @@ class EndlessViolated(Endless):
 class Sleeper(Process):
     @action
     def doze(self, sys):
+        import multiprocessing
         import time
 
-        time.sleep(3600)  # model code that blocks (without burning a core) until it is killed
+        # in `prove`'s engine processes only, so that these (and not the command itself, nor a
+        # gate worker) wait: blocked without burning a core, until they are killed
+        if multiprocessing.current_process().name.startswith("raceproof-"):
+            time.sleep(3600)
+        sys.value = sys.value + 1
 
 
 class Sleepy(Model):
-    """For the process tests: every engine that runs ``doze`` waits, so worker processes stay up."""
+    """For the process tests: the engine processes that run ``doze`` wait, so they stay up."""
 
     shared = Counter()
     sleeper = Sleeper()
