@@ -10,7 +10,8 @@ the deadline (``grace``, to give the cooperative checks the first chance) it
   (``PyThreadState_SetAsyncExc``; an endless ``while True: pass`` in an action stops too),
 * and, if that thread is still inside one z3 call a moment later, interrupts z3 (z3 runs
   through ctypes with the GIL released, so a thread can do it): the call returns and the
-  `Timeout` is raised. (Interrupting at once could fail a z3 call other than a check with
+  `Timeout` is raised; a main thread blocked in a system call (``time.sleep``, a read) gets
+  SIGUSR2, whose handler raises it. (Interrupting at once could fail a z3 call other than a check with
   "canceled", outside the engines' control; `is_timeout` still reads that as the timeout.)
 
 and repeats that every ``grace`` seconds until the block is left. `Timeout` derives from
@@ -24,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import math
+import signal
 import sys
 import threading
 import time
@@ -35,6 +37,8 @@ from .errors import model_location_from_traceback
 
 T = TypeVar("T")
 GRACE = 0.4  # seconds after the deadline before the hard stop (and between repeats)
+# the hard stop's signal, for a main thread blocked in a system call (handler `_on_signal`)
+_SIGNAL = signal.SIGUSR2
 _STUCK = 0.15  # seconds after the hard stop before z3 is interrupted, if the thread is still in it
 
 
@@ -57,6 +61,7 @@ class Deadline:
     doing: str = "starting"
     fired: bool = False  # the hard stop has been sent at least once
     delivered: bool = False  # ... and raised in the thread (it was not stuck in C code)
+    signal: bool = False  # `_on_signal` is installed (main thread only)
     _active: bool = field(default=True, repr=False)
 
     def left(self) -> float | None:
@@ -114,8 +119,12 @@ def run_within(seconds: float | None, fn: Callable[..., T], *args: Any, grace: f
     d = Deadline(seconds, None if seconds is None else time.monotonic() + seconds)
     stop = threading.Event()
     watchdog = None
+    previous: Any = None
     try:  # from here on: a loaded machine can delay this thread past the deadline at any point
         _current[tid] = d
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(_SIGNAL, _on_signal)
+            d.signal = True
         if d.at is not None:
             watchdog = threading.Thread(
                 target=_watch, args=(d, tid, stop, grace), name="raceproof-deadline", daemon=True
@@ -125,13 +134,13 @@ def run_within(seconds: float | None, fn: Callable[..., T], *args: Any, grace: f
     finally:
         while True:  # a Timeout raised inside the clean-up itself must not leave it half done
             try:
-                _close(d, tid, stop, watchdog)
+                _close(d, tid, stop, watchdog, previous)
                 break
             except Timeout:
                 continue
 
 
-def _close(d: Deadline, tid: int, stop: threading.Event, watchdog: threading.Thread | None) -> None:
+def _close(d: Deadline, tid: int, stop: threading.Event, watchdog: threading.Thread | None, previous: Any) -> None:
     with _lock:
         d._active = False
         if d.fired:  # a Timeout sent but not yet delivered must not hit the caller's next line
@@ -139,7 +148,19 @@ def _close(d: Deadline, tid: int, stop: threading.Event, watchdog: threading.Thr
     stop.set()
     if watchdog is not None:
         watchdog.join()
+    if d.signal:
+        signal.signal(_SIGNAL, previous if previous is not None else signal.SIG_DFL)
+        d.signal = False
     _current.pop(tid, None)
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    """The watchdog's signal: the thread was blocked in a system call (e.g. ``time.sleep`` in
+    model code), which a pending asynchronous exception does not end; this does."""
+    d = current()
+    if d is not None and d._active and d.fired and not d.delivered:
+        _set_async_exc(threading.get_ident(), None)  # raised here instead: not twice
+        raise Timeout
 
 
 def _watch(d: Deadline, tid: int, stop: threading.Event, grace: float) -> None:
@@ -155,9 +176,13 @@ def _watch(d: Deadline, tid: int, stop: threading.Event, grace: float) -> None:
             return
         with _lock:
             z3 = sys.modules.get("z3")
-            if d._active and not d.delivered and z3 is not None:  # stuck in z3: `unknown` at once
-                with contextlib.suppress(Exception):
-                    z3.main_ctx().interrupt()
+            if d._active and not d.delivered:
+                if z3 is not None:  # stuck in z3: it returns `unknown` at once
+                    with contextlib.suppress(Exception):
+                        z3.main_ctx().interrupt()
+                if d.signal:  # stuck in a system call: interrupted, the handler raises
+                    with contextlib.suppress(Exception):
+                        signal.pthread_kill(tid, _SIGNAL)
         wait = grace
 
 

@@ -123,3 +123,10 @@ def test_gate_jobs_timeout_holds(tmp_path: Path) -> None:
     assert r.exit_code == 3, r.output
     # two worker processes start Python and import z3 first: more room than in-process
     assert seconds < 2 + SLACK + 6, seconds
+
+
+def test_a_blocking_call_is_stopped() -> None:
+    started = time.monotonic()
+    with pytest.raises(Timeout):
+        run_within(0.5, lambda _: time.sleep(60))
+    assert time.monotonic() - started < 0.5 + SLACK
