@@ -149,9 +149,9 @@ def prove_spec(
     number of steps, unbounded data where the model leaves it unbounded); its `reachable`
     properties, which no invariant can prove, are looked for by BMC to the spec's bound, then
     (when that finds none) by explicit search, which has no bound; with ``engine="auto"`` the
-    same BMC run also looks for shallow violations of the safety properties. On a spec whose engine is
-    ``explicit`` (a finite instance) an exhaustive search comes first: its HOLDS is complete
-    for the instance, and only what it leaves open goes to the proof engines. Action coverage
+    same BMC run also looks for shallow violations of the safety properties, and on a spec
+    whose engine is ``explicit`` (a finite instance) an exhaustive search comes first: its
+    HOLDS is complete for the instance, and only what it leaves open goes to the proof engines. Action coverage
     (with ``coverage``) is BMC's to the spec's bound: a proof says nothing about which actions
     fire. ``timeout`` (else the spec's) bounds the whole call; ``progress(text)`` is told
     each stage."""
@@ -183,7 +183,7 @@ def _prove(
     safety = [n for n in names if model.properties[n].kind != "reachable" and n not in graph]
     witnesses = [n for n in names if n not in safety and n not in graph]
     found: list[PropertyResult] = []
-    if spec.engine == "explicit" and (safety or witnesses):
+    if engine == "auto" and spec.engine == "explicit" and (safety or witnesses):
         searched = _explicit_answers(model, safety + witnesses, spec.max_states, dl, progress, "finite instance")
         found += searched
         done = {r.name for r in searched}
