@@ -174,10 +174,9 @@ def _portfolio(
                     if r.verdict in CONCLUSIVE and r.name not in best:
                         best[r.name] = r
                     fallback[r.name].append(r)
-    except BaseException as exc:
+    except BaseException as exc:  # the caller's deadline (`checker.deadline`): the answers so far stand
         if not is_timeout(exc):
             raise
-        pass  # the caller's deadline (`checker.deadline`): the answers received so far stand
     finally:
         children.stop(procs.values())
         for conn in readers.values():

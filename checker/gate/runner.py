@@ -156,9 +156,9 @@ def run_gate(
         import multiprocessing
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-        # spawn, not fork: the parent has loaded z3 (validation), whose state must not be shared
         from .. import children
 
+        # spawn, not fork: the parent has loaded z3 (validation), whose state must not be shared
         context = multiprocessing.get_context("spawn")
         workers = min(options.jobs, len(todo))
         # every worker dies with this process, however it ends (kill -9 included): `checker.children`
