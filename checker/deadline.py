@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import math
+import os
 import signal
 import sys
 import threading
@@ -62,6 +63,7 @@ class Deadline:
     fired: bool = False  # the hard stop has been sent at least once
     delivered: bool = False  # ... and raised in the thread (it was not stuck in C code)
     signal: bool = False  # `_on_signal` is installed (main thread only)
+    z3_interrupted: bool = False  # z3's context was interrupted (and must be reset after)
     _active: bool = field(default=True, repr=False)
 
     def left(self) -> float | None:
@@ -151,7 +153,25 @@ def _close(d: Deadline, tid: int, stop: threading.Event, watchdog: threading.Thr
     if d.signal:
         signal.signal(_SIGNAL, previous if previous is not None else signal.SIG_DFL)
         d.signal = False
+    if d.z3_interrupted:
+        _reset_z3()
     _current.pop(tid, None)
+
+
+def _in_z3(tid: int) -> bool:
+    """Whether thread ``tid`` is inside a call into z3's C library (its Python wrappers)."""
+    frame = sys._current_frames().get(tid)
+    return frame is not None and f"{os.sep}z3{os.sep}" in frame.f_code.co_filename
+
+
+def _reset_z3() -> None:
+    """An interrupt that did not land in a check leaves z3's context cancelled: the next
+    ``push`` would fail with "canceled". A trivial check clears it (for the next run in this
+    process: `check` of several specs, the gate, tests)."""
+    z3 = sys.modules.get("z3")
+    if z3 is not None:
+        with contextlib.suppress(Exception):
+            z3.Solver().check()
 
 
 def _on_signal(signum: int, frame: Any) -> None:
@@ -177,9 +197,10 @@ def _watch(d: Deadline, tid: int, stop: threading.Event, grace: float) -> None:
         with _lock:
             z3 = sys.modules.get("z3")
             if d._active and not d.delivered:
-                if z3 is not None:  # stuck in z3: it returns `unknown` at once
+                if z3 is not None and _in_z3(tid):  # stuck in z3: it returns `unknown` at once
                     with contextlib.suppress(Exception):
                         z3.main_ctx().interrupt()
+                        d.z3_interrupted = True
                 if d.signal:  # stuck in a system call: interrupted, the handler raises
                     with contextlib.suppress(Exception):
                         signal.pthread_kill(tid, _SIGNAL)

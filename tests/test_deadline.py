@@ -130,3 +130,27 @@ def test_a_blocking_call_is_stopped() -> None:
     with pytest.raises(Timeout):
         run_within(0.5, lambda _: time.sleep(60))
     assert time.monotonic() - started < 0.5 + SLACK
+
+
+def test_a_long_z3_check_is_interrupted_and_z3_stays_usable() -> None:
+    import z3
+
+    def pigeons(_: Deadline) -> None:  # 12 pigeons, 11 holes: far more than a second for z3
+        s = z3.Solver()
+        x = [[z3.Bool(f"p{i}_{j}") for j in range(11)] for i in range(12)]
+        for row in x:
+            s.add(z3.Or(row))
+        for j in range(11):
+            for i in range(12):
+                for k in range(i + 1, 12):
+                    s.add(z3.Or(z3.Not(x[i][j]), z3.Not(x[k][j])))
+        s.check()
+
+    started = time.monotonic()
+    with pytest.raises(Timeout):
+        run_within(0.5, pigeons)
+    assert time.monotonic() - started < 0.5 + SLACK
+    s = z3.Solver()
+    s.push()  # not "push canceled": the interrupt left nothing behind
+    s.add(z3.Int("a") > 1)
+    assert s.check() == z3.sat
