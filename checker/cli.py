@@ -269,7 +269,7 @@ def prove(
         if certificate and n > 0:  # one certificate per spec, beside the first
             base = Path(certificate)
             cert = str(base.with_name(f"{base.stem}.{spec.name}{base.suffix}"))
-        with _status(console, f"{spec.path}: proving ({engine})", as_json) as progress:
+        with _status(console, f"{spec.path}: prove ({engine})", as_json) as progress:
             sr = prove_spec(spec, list(properties) or None, engine, timeout, cert, progress=progress)
         _show(console, sr, as_json)
         results.append(sr)
@@ -287,7 +287,7 @@ def _status(console: Console, message: str, quiet: bool) -> Iterator[Callable[[s
     with console.status(message) as status:
 
         def update(text: str) -> None:
-            status.update(f"{message}: {text} ({time.monotonic() - started:.0f} s)")
+            status.update(f"{message} {time.monotonic() - started:.0f} s: {text}")
 
         yield update
 

@@ -197,7 +197,7 @@ def _prove(
     bounded = witnesses + (safety if engine == "auto" else [])  # an engine asked for by name is honoured
     if bounded:
         doing(f"BMC (bound {spec.depth})")
-        progress(f"BMC to depth {spec.depth}: witnesses and shallow violations of {', '.join(bounded)}")
+        progress(f"BMC to depth {spec.depth} ({len(bounded)} properties)")
         by_bmc = run_bmc(model, bounded, spec.depth, _share(dl, 1 / 3), coverage=coverage)
         ran_bmc = True
         violated = {r.name for r in by_bmc if r.verdict is Verdict.VIOLATED}
@@ -214,11 +214,11 @@ def _prove(
         found += [better.get(r.name, r) for r in by_bmc]
     if graph:  # a finite instance's state graph: HOLDS for this instance, never PROVED
         doing(f"the state graph for {', '.join(graph)}")
-        progress(f"building the state graph for {', '.join(graph)} (checked exhaustively, not proved)")
+        progress(f"state graph for {', '.join(graph)} (checked exhaustively, not proved)")
         found += _graph_results(model, graph, spec.max_states, _share(dl, 1 / 2 if safety else 1), f"prove ({engine})")
     if safety:
         doing(f"the proof engines ({engine}) on {', '.join(safety)}")
-        progress(f"proving ({engine}): {', '.join(safety)}")
+        progress(f"proof engines on {', '.join(safety)}")
         found += prove(model, safety, engine, dl.left(), certificate, progress=progress)
     results = [next(r for r in found if r.name == n) for n in names]
     for r in results:
@@ -249,7 +249,7 @@ def _explicit_answers(
     doing(f"the explicit search ({why}) for {', '.join(names)}")
 
     def tell(depth: int, states: int, pending: list[str], frontier: int) -> None:
-        progress(f"explicit search ({why}): depth {depth}, {states:,} states, open: {', '.join(pending) or '-'}")
+        progress(f"explicit search, depth {depth}, {states:,} states, open: {', '.join(pending) or '-'}")
 
     try:
         results = run_explicit(model, names, cap or DEFAULT_GRAPH_STATES, _share(dl, share), progress=tell)

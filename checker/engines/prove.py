@@ -159,7 +159,7 @@ def _portfolio(
                 break  # the children had their deadline (and its hard stop): no more waiting
             wait = 1.0 if at is None else min(1.0, max(at - time.monotonic(), 0.0))
             running = [e for e in engines if e not in done]
-            progress(f"engines {', '.join(running)} running; {len(best)} of {len(properties)} properties decided")
+            progress(f"{'/'.join(running)} running, {len(best)}/{len(properties)} decided")
             for conn in mp_connection.wait([readers[e] for e in running], timeout=wait):
                 engine = next(e for e in running if readers[e] is conn)
                 done.add(engine)
