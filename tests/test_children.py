@@ -90,6 +90,18 @@ def test_prove_leaves_no_process_after_it_exits(tmp_path: Path) -> None:
         kill_leftovers(mark)
 
 
+@pytest.mark.slow
+def test_gate_jobs_leaves_no_process_after_it_exits(tmp_path: Path) -> None:
+    specs = [str(REPO / "specs" / f"{name}.toml") for name in ("nlb_failover", "nlb_velocity_reset")]
+    proc, mark = start("gate", *specs, "--jobs", "2", "--no-cache", "--artifacts", str(tmp_path / "out"))
+    try:
+        assert proc.wait(timeout=300) == 0, proc.stderr.read() if proc.stderr else ""
+        # multiprocessing's resource tracker ends on its own as the gate's pipe to it closes
+        assert wait_for(lambda: not marked(mark), 3), marked(mark)
+    finally:
+        kill_leftovers(mark)
+
+
 COMMANDS = {
     "prove": lambda tmp: ["prove", str(sleepy_spec(tmp))],
     # a spec that expects a proof makes each gate worker start its own engine processes
