@@ -216,7 +216,10 @@ def _prove(
         doing(f"the state graph for {', '.join(graph)}")
         progress(f"state graph for {', '.join(graph)} (checked exhaustively, not proved)")
         found += _graph_results(model, graph, spec.max_states, _share(dl, 1 / 2 if safety else 1), f"prove ({engine})")
-    if safety:
+    if safety and dl.expired():  # no time left: do not start (and at once stop) engine processes
+        reason = f"{dl.describe()} before the proof engines started"
+        found += [PropertyResult(n, model.properties[n].kind, Verdict.UNKNOWN, engine, reason=reason) for n in safety]
+    elif safety:
         doing(f"the proof engines ({engine}) on {', '.join(safety)}")
         progress(f"proof engines on {', '.join(safety)}")
         found += prove(model, safety, engine, dl.left(), certificate, progress=progress)
