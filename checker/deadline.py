@@ -133,6 +133,9 @@ def run_within(seconds: float | None, fn: Callable[..., T], *args: Any, grace: f
             )
             watchdog.start()
         return fn(d, *args)
+    except Exception as exc:
+        is_timeout(exc)  # a z3 call failed by the interrupt is marked as the deadline's, for the caller
+        raise
     finally:
         while True:  # a Timeout raised inside the clean-up itself must not leave it half done
             try:
@@ -209,7 +212,7 @@ def _watch(d: Deadline, tid: int, stop: threading.Event, grace: float) -> None:
 
 def is_timeout(exc: BaseException) -> bool:
     """``exc`` is the deadline's: a `Timeout`, or a z3 call that its interrupt made fail."""
-    if isinstance(exc, Timeout):
+    if isinstance(exc, Timeout) or getattr(exc, "deadline", None) is not None:
         return True
     d = current()
     if d is not None and d.fired and type(exc).__name__ == "Z3Exception" and "cancel" in str(exc):

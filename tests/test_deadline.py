@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.deadline import Deadline, Timeout, current, run_within
+from checker.deadline import Deadline, Timeout, current, is_timeout, run_within
 from tests.conftest import run_cli
 
 SLACK = 2.0  # "within about 1 s" of the timeout, plus room for a loaded 2-core machine
@@ -154,3 +154,24 @@ def test_a_long_z3_check_is_interrupted_and_z3_stays_usable() -> None:
     s.push()  # not "push canceled": the interrupt left nothing behind
     s.add(z3.Int("a") > 1)
     assert s.check() == z3.sat
+
+
+def test_a_z3_call_failed_by_the_interrupt_reads_as_the_timeout() -> None:
+    import z3
+
+    class Canceled(Exception):
+        pass
+
+    Canceled.__name__ = "Z3Exception"
+
+    def failing(d: Deadline) -> None:
+        try:
+            time.sleep(60)
+        except Timeout:  # swallowed, as if the z3 call had been interrupted instead
+            pass
+        raise Canceled("b'push canceled'")  # what z3 raises when interrupted outside a check
+
+    with pytest.raises(Exception) as info:
+        run_within(0.2, failing)
+    assert is_timeout(info.value)
+    assert not is_timeout(z3.Z3Exception("something else"))
