@@ -31,6 +31,7 @@ from pathlib import Path
 import z3
 
 from .atomic import write_text_atomic
+from .children import pdeathsig
 from .encoding import Encoding, State
 from .engines.obligations import Obligations
 
@@ -102,7 +103,14 @@ def check_file(path: str | Path, timeout: float | None = 300, binary: str | None
     if exe is None:
         return check_text(Path(path).read_text(), timeout)
     try:
-        proc = subprocess.run([exe, "-smt2", str(path)], capture_output=True, text=True, timeout=timeout, check=False)
+        proc = subprocess.run(
+            [exe, "-smt2", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            preexec_fn=pdeathsig,  # noqa: PLW1509 - async-signal-safe enough: one prctl call
+        )
     except subprocess.TimeoutExpired:
         return CheckResult(False, {b: "unknown" for b in BLOCKS}, f"z3 binary {exe} (timed out)")
     return _result(proc.stdout + proc.stderr, f"z3 binary {exe}")

@@ -373,8 +373,8 @@ def prove(
         if certificate and n > 0:  # one certificate per spec, beside the first
             base = Path(certificate)
             cert = str(base.with_name(f"{base.stem}.{spec.name}{base.suffix}"))
-        with _status(console, f"{spec.path}: proving ({engine})", as_json):
-            sr = prove_spec(spec, list(properties) or None, engine, timeout, cert)
+        with _status(console, f"{spec.path}: prove ({engine})", as_json) as progress:
+            sr = prove_spec(spec, list(properties) or None, engine, timeout, cert, progress=progress)
         _show(console, sr, as_json)
         results.append(sr)
     outputs = Outputs()  # a certificate that could not be written: the proof stands, the run exits 2
@@ -386,12 +386,18 @@ def prove(
 
 
 @contextlib.contextmanager
-def _status(console: Console, message: str, quiet: bool) -> Iterator[None]:
+def _status(console: Console, message: str, quiet: bool) -> Iterator[Callable[[str], None] | None]:
+    """A live status line on a terminal, which the callback it yields updates with the stage."""
     if quiet or not console.is_terminal:
-        yield
+        yield None
         return
-    with console.status(message):
-        yield
+    started = time.monotonic()
+    with console.status(message) as status:
+
+        def update(text: str) -> None:
+            status.update(f"{message} {time.monotonic() - started:.0f} s: {text}")
+
+        yield update
 
 
 @contextlib.contextmanager

@@ -11,13 +11,15 @@ from typing import Any
 import z3
 
 from .coverage import spec_coverage
+from .deadline import Deadline, doing, is_timeout, limit_of, run_within, timeout_reason
 from .encoding import Encoding
 from .engines.bmc import run_bmc
 from .engines.bmc_coverage import bmc_coverage
 from .engines.explicit import run_explicit
 from .engines.graph import run_graph
+from .engines.graph_build import DEFAULT_GRAPH_STATES
 from .engines.prove import prove
-from .errors import SpecError
+from .errors import ModelError, SpecError
 from .model import GRAPH_KINDS, ModelInstance
 from .results import ExitCode, PropertyResult, Verdict, exit_code
 from .spec import Spec
@@ -141,13 +143,38 @@ def check_spec(
     ``explicit`` run exactly that engine on every property (a request is never replaced: a
     property expected `proved` then gets that engine's honest verdict). recoverable/eventually
     always need the explicit state graph. ``max_counterexamples`` > 1 asks BMC for more
-    shortest counterexamples per property."""
+    shortest counterexamples per property. ``timeout`` (else the spec's) bounds the whole call,
+    whatever the model code does (`checker.deadline`): what is not decided by then is UNKNOWN,
+    saying what was running."""
     names = properties or spec.properties
+    started = time.monotonic()
+    limit = time_limit(timeout, spec)
+    args = (spec, depth, names, timeout, symmetry, progress, engine, max_states, max_counterexamples)
+    try:
+        return run_within(limit, _check, *args)
+    except BaseException as exc:
+        if not is_timeout(exc):
+            raise
+        return _timed_out(spec, names, engine or spec.engine, limit, exc, started)
+
+
+def _check(
+    dl: Deadline,
+    spec: Spec,
+    depth: int | None,
+    names: list[str],
+    timeout: float | None,
+    symmetry: bool,
+    progress: Callable[..., None] | None,
+    engine: str | None,
+    max_states: int | None,
+    max_counterexamples: int,
+) -> SpecResult:
+    doing("building the model")
     model = spec.build()
     _check_names(spec, model, names)
     bound = spec.depth if depth is None else depth
     requested = requested_engine(spec, engine, max_states, max_counterexamples)
-    limit = time_limit(timeout, spec)
     started = time.monotonic()
     cap = max_states if max_states is not None else spec.max_states
     # recoverable/eventually need the whole state graph: the explicit engine, whatever the spec's engine
@@ -159,7 +186,7 @@ def check_spec(
             if rest
             else None
         )
-        sr = _with_graph(spec, model, names, graph, other, cap, limit, requested, started)
+        sr = _with_graph(spec, model, names, graph, other, cap, dl.left(), requested, started)
         sr.requested_engine = requested
         sr.engine_why = (other.engine_why if other else []) + [
             f"{', '.join(graph)}: explicit state graph ({'a ' if len(graph) == 1 else ''}"
@@ -171,7 +198,7 @@ def check_spec(
     to_prove = [n for n in names if spec.expect.get(n) == "proved"] if requested == "auto" else []
     if to_prove:
         rest = [n for n in names if n not in to_prove]
-        sr = prove_spec(spec, to_prove, timeout=timeout, coverage=not rest)
+        sr = prove_spec(spec, to_prove, timeout=dl.left(), coverage=not rest)
         why = [f"{', '.join(to_prove)}: expected proved: a proof (prove, engine auto)"]
         if rest:
             other = check_spec(
@@ -186,14 +213,16 @@ def check_spec(
         return sr
     choice = choose_engine(model, requested, bound)
     if choice.engine == "explicit":
-        results = run_explicit(model, names, cap, limit, symmetry=symmetry, progress=progress)
+        doing("the explicit search")
+        results = run_explicit(model, names, cap, dl.left(), symmetry=symmetry, progress=progress)
         bound = max((r.extra.get("depth", 0) for r in results), default=0)
     else:
+        doing(f"BMC (bound {bound})")
         results = run_bmc(
             model,
             names,
             bound,
-            limit,
+            dl.left(),
             symmetry=symmetry,
             progress=progress,
             coverage=True,
@@ -216,31 +245,93 @@ def prove_spec(
     timeout: float | None = None,
     certificate: str | None = None,
     coverage: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> SpecResult:
     """Prove the spec's invariants and action invariants for every reachable state (any
     number of steps, unbounded data where the model leaves it unbounded); its `reachable`
-    properties, which no invariant can prove, are looked for by BMC to the spec's bound.
-    Action coverage (with ``coverage``) is BMC's to the spec's bound: a proof says nothing
-    about which actions fire."""
-    model = spec.build()
+    properties, which no invariant can prove, are looked for by BMC to the spec's bound, then
+    (when that finds none) by explicit search, which has no bound; with ``engine="auto"`` the
+    same BMC run also looks for shallow violations of the safety properties, and on a spec
+    whose engine is ``explicit`` (a finite instance) an exhaustive search comes first: its
+    HOLDS is complete for the instance, and only what it leaves open goes to the proof engines. Action coverage
+    (with ``coverage``) is BMC's to the spec's bound: a proof says nothing about which actions
+    fire. ``timeout`` (else the spec's) bounds the whole call; ``progress(text)`` is told
+    each stage."""
     names = properties or spec.properties
+    started = time.monotonic()
+    limit = time_limit(timeout, spec)
+    try:
+        return run_within(limit, _prove, spec, names, engine, certificate, coverage, progress or (lambda _: None))
+    except BaseException as exc:
+        if not is_timeout(exc):
+            raise
+        return _timed_out(spec, names, f"prove ({engine})", limit, exc, started)
+
+
+def _prove(
+    dl: Deadline,
+    spec: Spec,
+    names: list[str],
+    engine: str,
+    certificate: str | None,
+    coverage: bool,
+    progress: Callable[[str], None],
+) -> SpecResult:
+    doing("building the model")
+    model = spec.build()
     _check_names(spec, model, names)
     started = time.monotonic()
     graph = [n for n in names if model.properties[n].kind in GRAPH_KINDS]
     safety = [n for n in names if model.properties[n].kind != "reachable" and n not in graph]
     witnesses = [n for n in names if n not in safety and n not in graph]
-    limit = time_limit(timeout, spec)
-    found = prove(model, safety, engine, limit, certificate) if safety else []
-    if witnesses:
-        found += run_bmc(model, witnesses, spec.depth, limit, coverage=coverage)
+    found: list[PropertyResult] = []
+    if engine == "auto" and spec.engine == "explicit" and (safety or witnesses):
+        searched = _explicit_answers(model, safety + witnesses, spec.max_states, dl, progress, "finite instance")
+        found += searched
+        done = {r.name for r in searched}
+        safety = [n for n in safety if n not in done]
+        witnesses = [n for n in witnesses if n not in done]
+    # Witnesses and state graphs first, each with a share of the time: they end (a bound, a
+    # finite graph), while a proof engine that cannot prove would take all the time there is.
+    # BMC to the spec's bound looks for the witnesses and, on the same unrolling, for shallow
+    # violations of the safety properties: found at the speed of `check`, not of a proof engine.
+    ran_bmc = False
+    bounded = witnesses + (safety if engine == "auto" else [])  # an engine asked for by name is honoured
+    if bounded:
+        doing(f"BMC (bound {spec.depth})")
+        progress(f"BMC to depth {spec.depth} ({len(bounded)} properties)")
+        by_bmc = run_bmc(model, bounded, spec.depth, _share(dl, 1 / 3), coverage=coverage)
+        ran_bmc = True
+        violated = {r.name for r in by_bmc if r.verdict is Verdict.VIOLATED}
+        found += [r for r in by_bmc if r.name in violated]
+        safety = [n for n in safety if n not in violated]
+        by_bmc = [r for r in by_bmc if r.name in witnesses]
+        open_ = [r.name for r in by_bmc if r.verdict is Verdict.UNKNOWN]
+        more = (
+            _explicit_answers(model, open_, spec.max_states, dl, progress, "beyond the BMC bound", 1 / 2)
+            if open_
+            else []
+        )
+        better = {r.name: r for r in more}
+        found += [better.get(r.name, r) for r in by_bmc]
     if graph:  # a finite instance's state graph: HOLDS for this instance, never PROVED
-        found += _graph_results(model, graph, spec.max_states, limit, f"prove ({engine})")
+        doing(f"the state graph for {', '.join(graph)}")
+        progress(f"state graph for {', '.join(graph)} (checked exhaustively, not proved)")
+        found += _graph_results(model, graph, spec.max_states, _share(dl, 1 / 2 if safety else 1), f"prove ({engine})")
+    if safety and dl.expired():  # no time left: do not start (and at once stop) engine processes
+        reason = f"{dl.describe()} before the proof engines started"
+        found += [PropertyResult(n, model.properties[n].kind, Verdict.UNKNOWN, engine, reason=reason) for n in safety]
+    elif safety:
+        doing(f"the proof engines ({engine}) on {', '.join(safety)}")
+        progress(f"proof engines on {', '.join(safety)}")
+        found += prove(model, safety, engine, dl.left(), certificate, progress=progress)
     results = [next(r for r in found if r.name == n) for n in names]
     for r in results:
         r.expected = spec.expect.get(r.name)
     record = None
-    if coverage and not witnesses:  # no BMC run to reuse: a cheap one of its own
-        record = bmc_coverage(Encoding(model), spec.depth, started + limit if limit else None)
+    if coverage and not ran_bmc and not dl.expired():  # no BMC run to reuse: a cheap one of its own
+        doing("action coverage (BMC)")
+        record = bmc_coverage(Encoding(model), spec.depth, dl.at)
     sr = SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove ({engine})")
     sr.requested_engine = f"prove ({engine})"
     sr.engine_why = [f"{', '.join(safety)}: a proof for every reachable state (prove, engine {engine})"] * bool(safety)
@@ -250,6 +341,58 @@ def prove_spec(
         sr.engine_why.append(f"{', '.join(graph)}: explicit state graph of this instance")
     sr.coverage = spec_coverage(results, record) if coverage else None
     return sr
+
+
+_ANSWERED = (Verdict.VIOLATED, Verdict.HOLDS, Verdict.WITNESSED, Verdict.UNREACHABLE)
+
+
+def _explicit_answers(
+    model: ModelInstance,
+    names: list[str],
+    cap: int | None,
+    dl: Deadline,
+    progress: Callable[[str], None],
+    why: str,
+    share: float = 1.0,
+) -> list[PropertyResult]:
+    """The explicit engine's conclusive answers for ``names`` (a HOLDS only from an exhaustive
+    search); nothing if the instance cannot be searched (e.g. a step the engine cannot run)."""
+    doing(f"the explicit search ({why}) for {', '.join(names)}")
+
+    def tell(depth: int, states: int, pending: list[str], frontier: int, *_: int) -> None:
+        progress(f"explicit search, depth {depth}, {states:,} states, open: {', '.join(pending) or '-'}")
+
+    try:
+        results = run_explicit(model, names, cap or DEFAULT_GRAPH_STATES, _share(dl, share), progress=tell)
+    except ModelError:
+        return []  # e.g. a model the explicit engine cannot run: the other engines' answers stand
+    kept = [r for r in results if r.verdict in _ANSWERED]
+    for r in kept:
+        r.engine = "explicit"
+        r.reason = f"{r.reason}; explicit search ({why})" if r.reason else f"explicit search ({why})"
+    return kept
+
+
+def _share(dl: Deadline, fraction: float) -> float | None:
+    """``fraction`` of the time left (None: no limit)."""
+    left = dl.left()
+    return None if left is None else max(left * fraction, 0.001)
+
+
+def _timed_out(
+    spec: Spec, names: list[str], engine: str, limit: float | None, exc: BaseException, started: float
+) -> SpecResult:
+    """Every property UNKNOWN: the deadline stopped the run before any engine could report."""
+    reason = timeout_reason(getattr(exc, "deadline", None) or Deadline(limit_of(limit), None, ""), exc)
+    decls = spec.model.property_decls()
+    results = [
+        PropertyResult(n, decls[n].kind if n in decls else "?", Verdict.UNKNOWN, engine, reason=reason) for n in names
+    ]
+    for r in results:
+        r.expected = spec.expect.get(r.name)
+        r.seconds = time.monotonic() - started
+        r.extra["timeout"] = True
+    return SpecResult(spec, results, time.monotonic() - started, spec.depth, engine, spec_coverage(results))
 
 
 def _graph_results(

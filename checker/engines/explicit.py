@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 
 from ..coverage import action_coverage, counts_by_action
+from ..deadline import current, is_timeout, timeout_reason
 from ..encoding import Encoding
 from ..errors import ModelError
 from ..model import GRAPH_KINDS, ModelInstance
@@ -98,10 +99,15 @@ def run_explicit(
                 if backend == "numpy":
                     raise
     search_started, search_cpu = time.monotonic(), time.process_time()
-    if compiled is not None or note:
-        search = search_exactly(compiled, search, decision.groups, note)
-    else:
-        TupleSearch(search, decision.groups).run()
+    try:
+        if compiled is not None or note:
+            search = search_exactly(compiled, search, decision.groups, note)
+        else:
+            TupleSearch(search, decision.groups).run()
+    except BaseException as exc:  # the deadline's hard stop (`checker.deadline`): what was found stands
+        if not is_timeout(exc):
+            raise
+        search.stop, search.exhaustive = timeout_reason(current(), exc), False
     search.search_seconds = time.monotonic() - search_started
     search.search_cpu_seconds = time.process_time() - search_cpu
     return _results(search, time.monotonic() - started, [t.index for t, _ in enc.fired], decision)

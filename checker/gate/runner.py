@@ -170,9 +170,13 @@ def run_gate(
         import multiprocessing
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+        from .. import children
+
         # spawn, not fork: the parent has loaded z3 (validation), whose state must not be shared
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(options.jobs, len(todo)), mp_context=context) as pool:
+        workers = min(options.jobs, len(todo))
+        # every worker dies with this process, however it ends (kill -9 included): `checker.children`
+        with ProcessPoolExecutor(workers, context, children.die_with_parent, (os.getpid(),)) as pool:
             running: dict[Future[dict[str, Any]], Path] = {}
             try:
                 for path in todo:
@@ -184,7 +188,10 @@ def run_gate(
                     for future in sorted(done, key=lambda f: str(running[f])):
                         finish(running[future], future.result())
             except BaseException:
+                # interrupted (Ctrl-C) or failed: stop the workers now, not after their current spec
+                processes = list((getattr(pool, "_processes", None) or {}).values())
                 pool.shutdown(wait=False, cancel_futures=True)
+                children.stop(processes)
                 raise
     return GateRun([records[p] for p in specs if p in records], bad_input, output_errors)
 
