@@ -120,3 +120,11 @@ def replay_itf(itf: dict[str, Any], model: ModelInstance) -> None:
     for k, (state, concrete) in enumerate(zip(itf["states"], replayed, strict=True)):
         written = {name: itf_value(v) for name, v in state.items() if name != "#meta"}
         assert written == model.describe_state(concrete), f"state {k} differs from its replay"
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The cross-check's fresh seed, so that any failure can be reproduced (tests/test_crosscheck.py)."""
+    from tests.random_models import crosscheck_seed
+
+    seed = crosscheck_seed()
+    return [f"raceproof cross-check seed: {seed} (reproduce with RACEPROOF_CROSSCHECK_SEED={seed})"]
