@@ -128,3 +128,18 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
     seed = crosscheck_seed()
     return [f"raceproof cross-check seed: {seed} (reproduce with RACEPROOF_CROSSCHECK_SEED={seed})"]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many random models the cross-check ran, and which model features they covered."""
+    module = sys.modules.get("tests.test_crosscheck")
+    coverage = getattr(module, "COVERAGE", None)
+    if not coverage:
+        return
+    from tests.random_models import FEATURES, crosscheck_seed
+
+    counts = ", ".join(f"{name} {n}" for name, n in sorted(coverage.items()))
+    missing = [f for f in FEATURES if f not in coverage]
+    terminalreporter.write_line(f"raceproof cross-check (seed {crosscheck_seed()}): {counts}")
+    if missing:
+        terminalreporter.write_line(f"raceproof cross-check: features not drawn this run: {', '.join(missing)}")

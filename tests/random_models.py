@@ -641,8 +641,8 @@ class Gen:
     def statements(self, w: Pair, me: CompInfo, args: tuple[str, ...], depth: int = 0) -> None:
         for _ in range(self.d(st.integers(1, 2))):
             kinds = ["assign", "assign", "assign", "require"] + (["when"] if depth < 2 else [])
-            if any(c.replicated for c in self.comps) and depth == 0:
-                kinds.append("scan")
+            if any(c.replicated for c in self.comps) and depth == 0 and self.d(st.integers(0, 3)) == 0:
+                kinds.append("scan")  # rarely: it makes the replicas asymmetric
             if me.replicated and depth == 0 and self.d(st.integers(0, 4)) == 0:
                 kinds.append("name")
             choice = self.pick(kinds)

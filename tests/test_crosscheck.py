@@ -39,6 +39,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ from tests.reference_model import PlainModel, Reference, TooLarge, explore, is_f
 
 DEPTH = 5  # the BMC bound: most generated state spaces are deeper than that, some are not
 SEARCH_EXAMPLES = 40  # per default run: the fixed set, and as many fresh ones
-PROVE_EXAMPLES = 8
+PROVE_EXAMPLES = 6
 MAX_REFERENCE_STATES = 3_000  # larger generated models are skipped (rare, and slow here)
 PROVE_TIMEOUT = 20.0
 GRAPH_KINDS = ("recoverable", "eventually")
@@ -74,6 +75,8 @@ if not os.environ.get("RACEPROOF_CROSSCHECK_SHRINK"):
 _FIXED = {**_COMMON, "derandomize": True}
 _FRESH = {**_COMMON, "derandomize": False}
 _MANY = int(os.environ.get("RACEPROOF_CROSSCHECK_EXAMPLES", "2000"))
+#: what this session's cross-check covered (printed at the end by tests/conftest.py)
+COVERAGE: Counter[str] = Counter()
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -175,6 +178,13 @@ def reduced_components(model: ModelInstance, extra: dict[str, Any]) -> set[str]:
 # ---------------------------------------------------------------------------- explicit, graph, BMC
 def check_searches(m: RandomModel) -> None:
     pm, ref = reference_of(m, DEPTH)
+    COVERAGE.update(["models (searched)", *m.features])
+    if ref.error_step is not None:
+        COVERAGE["model error"] += 1
+    if any(ref.orbits[frozenset([a])] < ref.states for a in ref.symmetric):
+        COVERAGE["symmetric, reducible"] += 1
+    if ref.asymmetric:
+        COVERAGE["asymmetric replicas"] += 1
     cls = m.build_class()
     props = [n for n, k in m.properties.items() if k not in GRAPH_KINDS]
     graph = [n for n, k in m.properties.items() if k in GRAPH_KINDS]
@@ -282,6 +292,7 @@ def check_certificate(path: str) -> None:
 
 def check_proofs(m: RandomModel) -> None:
     pm, ref = reference_of(m, 0)
+    COVERAGE["models (proved)"] += 1
     cls = m.build_class()
     provable = [p for p, k in m.properties.items() if k not in ("reachable", *GRAPH_KINDS)]
     runs = [("kind", "auto"), ("pdr", "auto")] + ([("pdr", "array")] if "uset" in m.features else [])
@@ -304,6 +315,7 @@ def check_proofs(m: RandomModel) -> None:
                     assert length is None, (where, "proved, but violated at", length)
                     assert r.checked
                     check_certificate(r.extra["certificate"])
+                    COVERAGE["certificates checked by the z3 binary"] += 1
                 elif r.verdict is Verdict.VIOLATED:
                     assert length is not None, (where, "violated, but holds in every reachable state")
                     assert r.trace is not None and r.checked
