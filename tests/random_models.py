@@ -140,7 +140,8 @@ def spec_of(v: VarInfo) -> tuple[Any, ...]:
 # ---------------------------------------------------------------------------- components
 @st.composite
 def _component(draw: Any, index: int, features: set[str]) -> CompInfo:
-    store = draw(st.booleans()) if index > 0 else False  # the first one is a process: someone acts
+    # the first one is a process (someone acts); stores hold the collections: draw them often
+    store = draw(st.sampled_from([True, True, False])) if index > 0 else False
     attr = f"st{index}" if store else f"p{index}"
     count = None if store else draw(st.sampled_from([None, 1, 2, 2, 3]))
     comp = CompInfo(attr, store, count, count_param=count is not None and draw(st.booleans()))
@@ -148,9 +149,10 @@ def _component(draw: Any, index: int, features: set[str]) -> CompInfo:
         features.add("param_count")
     for j in range(draw(st.integers(1, 2))):
         name = f"{attr}_v{j}" if store else f"v{j}"  # store variables carry global names
-        kinds = ["int", "int", "bool", "enum", "uint"] + (["big"] if not store else [])
         if store:
-            kinds += ["array", "set", "map", "uset"]
+            kinds = ["int", "bool", "enum", "uint", "array", "array", "set", "set", "map", "map", "uset", "uset"]
+        else:
+            kinds = ["int", "int", "bool", "enum", "uint", "big"]
         var = VarInfo(name, draw(st.sampled_from(kinds)), comp)
         k = var.kind
         if k in ("int", "array", "set", "map"):
@@ -571,8 +573,15 @@ class Gen:
                 i_rp, i_py = self.array_index(w, me, var)
             w.line(f"{t_rp}[{i_rp}] = {value[0]}", f"c.wa({key}, {i_py}, {value[1]})")
         elif k == "set":
+            op = self.pick(["add", "add", "discard", "discard_if"])
+            if op == "discard_if":
+                bound = self.int_expr(me, 1, "sys", args, (var.lo, var.hi))
+                cmp = self.pick(["<", ">=", "=="])
+                w.line(f"{t_rp}.discard_if(lambda e: e {cmp} {bound[0]})",
+                       f"c.discard_if({key}, lambda e: e {cmp} {bound[1]})")
+                self.features.add("discard_if")
+                return
             value = self.guard_int(w, self.int_expr(me, 1, "sys", args, (var.lo, var.hi)), var.lo, var.hi)
-            op = self.pick(["add", "discard"])
             w.line(f"{t_rp}.{op}({value[0]})", f"c.{op}({key}, {value[1]})")
         else:  # an unbounded set
             self.uset_update(w, me, t_rp, t_py, key, args)
@@ -841,7 +850,7 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
     if unguarded is None:
         unguarded = draw(st.integers(0, 3)) == 0
     features: set[str] = {"unguarded"} if unguarded else set()
-    comps = [draw(_component(i, features)) for i in range(draw(st.integers(1, 3)))]
+    comps = [draw(_component(i, features)) for i in range(draw(st.sampled_from([2, 2, 3, 1])))]
     gen = Gen(draw, comps, unguarded, features)
     w = Writer()
     w.line("from checker import (")
