@@ -168,13 +168,15 @@ def expect_bmc(pm: PlainModel, model: ModelInstance, r: PropertyResult, ref: Ref
 
 
 def reduced_components(model: ModelInstance, extra: dict[str, Any]) -> set[str]:
-    """The components an explicit search says it reduced by symmetry."""
-    for key in ("symmetry_reduced", "reduced_components", "symmetric_components"):
-        if isinstance(extra.get(key), list | tuple | set | dict):
-            return set(extra[key])
+    """The components a search says it reduced by symmetry (``extra["symmetry_reduction"]``, or
+    before the engines reported it, the model's syntactic symmetry groups)."""
+    info = extra.get("symmetry_reduction")
+    if isinstance(info, dict) and "reduced" in info:
+        return set(info["reduced"])
     if not extra.get("symmetry"):
         return set()
-    return {group[0].attr for group in model.symmetry_groups()}
+    groups = getattr(model, "symmetry_groups", None)
+    return {group[0].attr for group in groups()} if groups is not None else set()
 
 
 # ---------------------------------------------------------------------------- explicit, graph, BMC
@@ -228,6 +230,9 @@ def check_searches(m: RandomModel) -> None:
                 run_bmc(model, props, DEPTH, symmetry=symmetry)
             continue
         for r in run_bmc(model, props, DEPTH, symmetry=symmetry):
+            if "symmetry_reduction" in r.extra:
+                reduced = reduced_components(model, r.extra)
+                assert reduced <= set(ref.symmetric), ("bmc", "reduced by symmetry, but not symmetric:", reduced, ref)
             expect_bmc(pm, model, r, ref, DEPTH)
 
 
