@@ -59,7 +59,7 @@ from tests.random_models import RandomModel, crosscheck_seed, models
 from tests.reference_model import PlainModel, Reference, TooLarge, explore, is_fair_lasso
 
 DEPTH = 5  # the BMC bound: most generated state spaces are deeper than that, some are not
-SEARCH_EXAMPLES = 40  # per default run: the fixed set, and as many fresh ones
+SEARCH_EXAMPLES = 50  # per default run: the fixed set, and as many fresh ones
 PROVE_EXAMPLES = 6
 MAX_REFERENCE_STATES = 3_000  # larger generated models are skipped (rare, and slow here)
 PROVE_TIMEOUT = 20.0
