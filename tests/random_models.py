@@ -840,7 +840,7 @@ FEATURES = (
     "int", "uint", "big", "big_product", "bool", "enum", "array", "param_array", "map", "map_state_key", "set",
     "uset", "discard_if", "state_key", "division", "nested_when", "first_match_scan", "name", "param_count",
     "fair", "recoverable", "eventually", "asym_index", "asym_list_index", "asym_unpack", "asym_zip",
-    "asym_enumerate", "asym_name", "unguarded",
+    "asym_enumerate", "asym_name", "list_fold", "unguarded",
 )
 
 
@@ -937,7 +937,13 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
         elif shape in ("or", "and"):
             a, b = init_atom(gen, True), init_atom(gen, shape == "and")
             op, fold = ("&", "land") if shape == "and" else ("|", "lor")
-            body = f"({a[0]} {op} {b[0]})", f"{fold}({a[1]}, {b[1]})"
+            if draw(st.booleans()):  # a fold over a list: its failing part is not always the first
+                a, b = (b, a) if draw(st.booleans()) else (a, b)
+                name = "all_of" if shape == "and" else "any_of"
+                body = f"{name}([{a[0]}, {b[0]}])", f"{fold}({a[1]}, {b[1]})"
+                features.add("list_fold")
+            else:
+                body = f"({a[0]} {op} {b[0]})", f"{fold}({a[1]}, {b[1]})"
         else:  # anything: often violated in the initial state
             body = gen.bool_expr(None)
         prop("invariant", "sys", body)

@@ -52,6 +52,7 @@ from checker.engines.explicit_compile import Untranslatable
 from checker.engines.pdr import run_pdr
 from checker.engines.prove import prove
 from checker.errors import ModelError
+from checker.explain import explain
 from checker.model import ModelInstance
 from checker.results import PropertyResult, Verdict
 from checker.trace import replay
@@ -165,6 +166,15 @@ def expect_bmc(pm: PlainModel, model: ModelInstance, r: PropertyResult, ref: Ref
     assert r.depth == reached, (r.name, r.depth, reached)
 
 
+def explained(r: PropertyResult) -> None:
+    """A real violation's report explains it without failing (the stale-read explanation and
+    the failing parts of the property: `checker.explain`, what every report prints)."""
+    try:
+        explain(r.trace)
+    except Exception as exc:  # noqa: BLE001 - any failure here loses the report of a real violation
+        pytest.fail(f"explaining the {r.kind} {r.name} failed: {type(exc).__name__}: {exc}")
+
+
 def reduced_components(model: ModelInstance, extra: dict[str, Any]) -> set[str]:
     """The components a search says it reduced by symmetry (``extra["symmetry_reduction"]``, or
     before the engines reported it, the model's syntactic symmetry groups)."""
@@ -209,6 +219,8 @@ def check_searches(m: RandomModel) -> None:
                 continue
             for r in results:
                 expect_search(pm, model, r, ref)
+                if r.trace is not None and backend == "python" and not symmetry:
+                    explained(r)
             extra = results[0].extra
             where = (backend, symmetry, extra["states"])
             assert extra["exhaustive"], where
