@@ -172,3 +172,26 @@ def make_project(root: Path, models: dict[str, str], specs: dict[str, str], pypr
 def counter_model(limit: int | str, doc: str = "A ticker that stops at LIMIT.") -> str:
     """A model whose ``at_most_two`` holds when ``limit`` <= 2 and is violated in 3 steps otherwise."""
     return COUNTER_MODEL.format(limit=limit, doc=doc)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The cross-check's fresh seed, so that any failure can be reproduced (tests/test_crosscheck.py)."""
+    from tests.random_models import crosscheck_seed
+
+    seed = crosscheck_seed()
+    return [f"raceproof cross-check seed: {seed} (reproduce with RACEPROOF_CROSSCHECK_SEED={seed})"]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many random models the cross-check ran, and which model features they covered."""
+    module = sys.modules.get("tests.test_crosscheck")
+    coverage = getattr(module, "COVERAGE", None)
+    if not coverage:
+        return
+    from tests.random_models import FEATURES, crosscheck_seed
+
+    counts = ", ".join(f"{name} {n}" for name, n in sorted(coverage.items()))
+    missing = [f for f in FEATURES if f not in coverage]
+    terminalreporter.write_line(f"raceproof cross-check (seed {crosscheck_seed()}): {counts}")
+    if missing and coverage["models (searched)"] >= 50:  # a full run, not a few saved models
+        terminalreporter.write_line(f"raceproof cross-check: features not drawn this run: {', '.join(missing)}")
