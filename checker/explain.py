@@ -90,10 +90,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import terms
-from .runtime import CONCRETE, Frame, evaluate_in
+from .lang import terms
+from .lang.frame import Frame
+from .lang.runtime import CONCRETE, evaluate_in
+from .lang.terms import Term
 from .stale_reads import StaleRead, action_doc, stale_reads
-from .terms import Term
 from .trace import Trace
 from .values import show
 

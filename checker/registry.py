@@ -29,7 +29,7 @@ from pathlib import Path
 from types import ModuleType
 
 from .errors import ModelError, SpecError, model_location_from_traceback
-from .model import Model
+from .lang.model import Model
 from .project import BUNDLED_PACKAGE, Project, bundled_models_dir, find_project, locate, toolkit_dirs
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"

@@ -20,7 +20,7 @@ from .engines.graph import run_graph
 from .engines.graph_build import DEFAULT_GRAPH_STATES
 from .engines.prove import prove
 from .errors import ModelError, SpecError
-from .model import GRAPH_KINDS, ModelInstance
+from .lang.model import GRAPH_KINDS, ModelInstance
 from .results import ExitCode, PropertyResult, Verdict, exit_code
 from .spec import Spec
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModelError, RaceproofError, SpecError, model_location_from_traceback, read_input
-from .model import GRAPH_KINDS, Model, ModelInstance
+from .lang.model import GRAPH_KINDS, Model, ModelInstance
 from .registry import ModelSource, load, model_file, resolve
 from .results import EXPECTATIONS
 

@@ -13,8 +13,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Transition
-from .runtime import Access, observe
+from .lang.model import Transition
+from .lang.runtime import Access, observe
 from .trace import Trace
 from .values import show
 

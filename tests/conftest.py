@@ -17,7 +17,7 @@ if str(REPO) not in sys.path:  # `tests.models.*` must import however pytest was
     sys.path.insert(0, str(REPO))
 
 from checker.cli import main  # noqa: E402
-from checker.model import ModelInstance, Transition  # noqa: E402
+from checker.lang.model import ModelInstance, Transition  # noqa: E402
 from checker.trace import replay  # noqa: E402
 
 MODELS_DIR = REPO / "tests" / "models"

@@ -17,7 +17,7 @@ breadth-first search and computes what the engines must agree with:
 * `recoverable` (AG EF) by backward reachability, and `eventually` under weak fairness with
   its own Tarjan SCC decomposition and fairness test per component.
 
-The semantics written down here are the README's (and `checker.runtime`'s, re-implemented):
+The semantics written down here are the README's (and `checker.lang.runtime`'s, re-implemented):
 an action runs top to bottom; `require` disables the step when false (inside `when`, only
 where the `when` holds); writes inside a false `when` do nothing; a write outside the declared
 range, a state key outside an array's keys, a division by 0 and an element added outside a

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from checker.cli import progress_text
+from checker.cli.common import progress_text
 from checker.coverage import strict_exit_code
 from checker.engines.bmc import run_bmc
 from checker.engines.explicit import run_explicit

@@ -49,11 +49,11 @@ from hypothesis import HealthCheck, Phase, assume, given, note, seed, settings
 
 from checker.engines.bmc import run_bmc
 from checker.engines.explicit import run_explicit
-from checker.engines.explicit_compile import Untranslatable
+from checker.engines.explicit.compile import Untranslatable
 from checker.engines.prove import prove
 from checker.errors import ModelError
 from checker.explain import explain
-from checker.model import ModelInstance
+from checker.lang.model import ModelInstance
 from checker.results import PropertyResult, Verdict
 from checker.trace import replay
 from tests.random_models import RandomModel, crosscheck_seed, models

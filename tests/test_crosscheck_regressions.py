@@ -12,7 +12,7 @@ from checker.engines.explicit import run_explicit
 from checker.engines.pdr import run_pdr
 from checker.engines.prove import prove
 from checker.errors import ModelError
-from checker.model import ModelInstance
+from checker.lang.model import ModelInstance
 from checker.results import Verdict
 
 DEPTH = 5

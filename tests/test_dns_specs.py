@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from checker.runtime import CONCRETE, evaluate
+from checker.lang.runtime import CONCRETE, evaluate
 from checker.trace import replay
 from models.dns import Dns
 from tests.conftest import REPO, CliResult, replay_itf, run_script

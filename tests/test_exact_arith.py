@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 
 from checker.engines.bmc import run_bmc
 from checker.engines.explicit import run_explicit
-from checker.engines.explicit_bounds import Exceeds
-from checker.engines.explicit_compile import Compiled
+from checker.engines.explicit.bounds import Exceeds
+from checker.engines.explicit.compile import Compiled
 from checker.engines.graph_build import build_graph
 from checker.engines.prove import prove
-from checker.model import Model, ModelInstance
+from checker.lang.model import Model, ModelInstance
 from checker.results import PropertyResult, Verdict
 from checker.state_store import VALUE_LIMIT, KeyLayout
 from checker.trace import replay

@@ -12,16 +12,16 @@ import pytest
 from checker import Model
 from checker.engines.bmc import run_bmc
 from checker.engines.explicit import run_explicit
-from checker.engines.explicit_compile import Compiled, Untranslatable
-from checker.engines.explicit_symmetry import MatrixCanon, TupleCanon
+from checker.engines.explicit.compile import Compiled, Untranslatable
+from checker.engines.explicit.symmetry import MatrixCanon, TupleCanon
 from checker.errors import ModelError
-from checker.model import ModelInstance
+from checker.lang.model import ModelInstance
+from checker.lang.runtime import CONCRETE, evaluate, fire
+from checker.lang.types import BoolSort, EnumSort, IntSort, SetSort
 from checker.results import PropertyResult, Verdict
-from checker.runtime import CONCRETE, evaluate, fire
 from checker.state_store import KeyLayout
 from checker.symmetry import replica_groups
 from checker.trace import replay
-from checker.types import BoolSort, EnumSort, IntSort, SetSort
 from models.dns.model import VARIANTS, Dns
 from tests.conftest import MODELS_DIR, assert_located, marker_line
 from tests.models.arith import Division
@@ -275,7 +275,8 @@ def test_progress_is_reported_per_level() -> None:
 def test_progress_moves_within_a_big_level(monkeypatch: pytest.MonkeyPatch) -> None:
     """A level takes seconds on a big model: within it, reports come every TICK seconds with
     the queue shrinking and the expanded count growing (here TICK is 0: at every chunk)."""
-    from checker.engines import explicit_common, explicit_matrix
+    from checker.engines.explicit import common as explicit_common
+    from checker.engines.explicit import matrix as explicit_matrix
 
     monkeypatch.setattr(explicit_common, "TICK", 0.0)
     monkeypatch.setattr(explicit_matrix, "CHUNK", 2)
@@ -391,7 +392,7 @@ def test_compiled_dns_matches_fire_on_random_states(variant: str) -> None:
 
 
 def test_division_helpers_follow_smt_semantics() -> None:
-    from checker.engines.explicit_compile import _div, _mod
+    from checker.engines.explicit.compile import _div, _mod
 
     for a in range(-7, 8):
         for b in (-3, -2, 2, 3):
@@ -499,9 +500,9 @@ def test_stored_keys_unpack_to_the_canonical_states_searched() -> None:
     """Sorting replicas moves values between their columns, whose key fields widen separately:
     the layout must cover the canonical states, or keys are corrupted (a past bug, that the
     frontier kept packed made visible). Every stored key must decode to a canonical reachable state."""
-    from checker.engines.explicit_common import Search
-    from checker.engines.explicit_compile import Compiled
-    from checker.engines.explicit_matrix import MatrixSearch
+    from checker.engines.explicit.common import Search
+    from checker.engines.explicit.compile import Compiled
+    from checker.engines.explicit.matrix import MatrixSearch
 
     model = Dns.build(variant="fencing_token", max_plans=5)
     search = Search(model, ["endpoint_never_empty"], None, None, None)

@@ -16,10 +16,10 @@ from checker.engines.bmc import run_bmc
 from checker.engines.graph import run_graph
 from checker.engines.graph_build import build_graph
 from checker.errors import ModelError
-from checker.model import ModelInstance
+from checker.lang.model import ModelInstance
+from checker.lang.runtime import CONCRETE, evaluate, fire
 from checker.results import PropertyResult, Verdict
 from checker.run import check_spec, prove_spec
-from checker.runtime import CONCRETE, evaluate, fire
 from checker.spec import load_spec
 from checker.trace import replay
 from models.dns import Dns

@@ -10,9 +10,9 @@ from checker import Model
 from checker.encoding import Encoding
 from checker.engines.bmc import run_bmc
 from checker.errors import ModelError
-from checker.model import ModelInstance
+from checker.lang.model import ModelInstance
+from checker.lang.runtime import fire
 from checker.results import PropertyResult, Verdict
-from checker.runtime import fire
 from checker.symmetry import decide as decide_symmetry
 from tests.models.arith import Division
 from tests.models.counter import AtomicCounter, NonAtomicCounter

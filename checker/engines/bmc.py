@@ -17,9 +17,10 @@ import z3
 from ..deadline import current, is_timeout, timeout_reason
 from ..encoding import Encoding, State
 from ..errors import InternalError, ModelError
-from ..model import GRAPH_KINDS, ModelInstance
+from ..lang.frame import RangeCheck
+from ..lang.model import GRAPH_KINDS, ModelInstance
+from ..lang.runtime import CONCRETE, evaluate
 from ..results import PropertyResult, Verdict
-from ..runtime import CONCRETE, RangeCheck, evaluate
 from ..symmetry import SymmetryDecision, no_symmetry
 from ..symmetry import decide as decide_symmetry
 from ..trace import Trace, normalize, replay

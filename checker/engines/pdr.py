@@ -29,7 +29,7 @@ from .. import certificate as certs
 from ..encoding import Encoding
 from ..errors import ModelError
 from ..formula import legend, readable
-from ..model import ModelInstance
+from ..lang.model import ModelInstance
 from ..results import PropertyResult, Verdict
 from ..symmetry import decide as decide_symmetry
 from .generalize import build, conjuncts, houdini, implies_properties, instantiate, ladder, shift_indices

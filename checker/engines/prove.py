@@ -25,8 +25,8 @@ from ..atomic import write_text_atomic
 from ..deadline import Deadline, current, is_timeout, run_within
 from ..encoding import Encoding
 from ..errors import InternalError, ModelError, OutputError, RaceproofError
-from ..intervals import is_gap_error
-from ..model import Model, ModelInstance
+from ..lang.intervals import is_gap_error
+from ..lang.model import Model, ModelInstance
 from ..results import PropertyResult, Verdict
 from ..trace import Trace, replay
 from .bmc import run_bmc

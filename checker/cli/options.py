@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 
 import click
 
-from .atomic import check_target
-from .errors import OutputError
-from .results import ExitCode
+from ..atomic import check_target
+from ..errors import OutputError
+from ..results import ExitCode
 
 T = TypeVar("T")
 

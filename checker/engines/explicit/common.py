@@ -16,10 +16,10 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InternalError
-from ..model import ModelInstance
-from ..runtime import CONCRETE, evaluate, fire
-from ..trace import Trace, normalize, replay
+from ...errors import InternalError
+from ...lang.model import ModelInstance
+from ...lang.runtime import CONCRETE, evaluate, fire
+from ...trace import Trace, normalize, replay
 
 State = tuple[Any, ...]
 #: progress(depth, stored states, open properties, frontier size, states expanded so far), as

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.console import Console
 
-from .cli_options import Outputs, writable
-from .report import FORMATS, render, write_atomic, write_report
-from .results import ExitCode
+from ..report import FORMATS, render, write_atomic, write_report
+from ..results import ExitCode
+from .options import Outputs, writable
 
 if TYPE_CHECKING:
-    from .run import SpecResult
+    from ..run import SpecResult
 
 
 def _parse_report(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -100,20 +100,20 @@ def report(trace: str, fmt: str, output: str | None, all_vars: bool, model_ref: 
     trace from anywhere else is shown as it is (no code of its choosing runs) unless --model
     names the model to rebuild it with.
     """
-    from .cli import _console, handle_errors
+    from .common import handle_errors, make_console
 
     @handle_errors
     def run() -> None:
-        from .report.itf_input import load_itf
+        from ..report.itf_input import load_itf
 
         view = load_itf(trace, model_ref, lambda line: click.echo(line, err=True))  # which code runs
         if output:
             write_atomic(output, render([view], fmt, all_vars))
             click.echo(f"Report written to {output}", err=True)
         elif fmt == "text":
-            from .report.text import print_view
+            from ..report.text import print_view
 
-            print_view(_console(), view, all_vars)
+            print_view(make_console(), view, all_vars)
         else:
             sys.stdout.write(render([view], fmt, all_vars))
         code = Outputs().finish(ExitCode.OK)  # the report could not go to standard output: exit 2

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..state_store import KeyLayout
+from ...state_store import KeyLayout
 
 
 class _Rows(ABC):

@@ -18,7 +18,7 @@ from typing import Any
 
 import z3
 
-from .errors import ModelError, error_at_caller
+from ..errors import ModelError, error_at_caller
 from .types import BoolSort, EnumSort, IntSort, ScalarSort
 
 BRANCH_HELP = (
@@ -57,7 +57,7 @@ class Concrete(Interp):
         elif type(a) is not type(b) and not (isinstance(a, int) and isinstance(b, int)):
             raise error_at_caller(ModelError, f"cannot compare {a!r} with {b!r}", 4)
         if op in ("floordiv", "mod") and b == 0:
-            from .runtime import defer_error  # runtime imports this module
+            from .frame import defer_error  # frame imports this module
 
             # as symbolically: an error only if the step fires (and not under a false `when`),
             # with the symbolic encoding's don't-care result (quotient 0)
@@ -93,7 +93,7 @@ class Symbolic(Interp):
     def __init__(self, enum_ids: dict[str, int], interval_slots: frozenset[int] = frozenset()):
         self.enum_ids = enum_ids
         self.enum_names = {i: n for n, i in enum_ids.items()}
-        #: slots of unbounded int sets encoded as an interval (lo, hi); see `checker.intervals`
+        #: slots of unbounded int sets encoded as an interval (lo, hi); see `checker.lang.intervals`
         self.interval_slots = interval_slots
 
     def const(self, value: Any) -> z3.ExprRef:
@@ -133,7 +133,7 @@ class Symbolic(Interp):
         if z3.is_int_value(b) and b.as_long() < 0:
             quotient = (-a) / (-b)
         else:  # reported (at its line) only if a step that divides by 0 is reachable
-            from .runtime import current_frame  # runtime imports this module
+            from .frame import current_frame  # frame imports this module
 
             current_frame("division").check_range(b != 0, f"`{_SYMBOL[op]}` by a value that can be 0")
             # z3's division by 0 is unconstrained; the quotient must be one value, the one the
@@ -348,7 +348,7 @@ def lift(interp: Interp, value: Any) -> Any:
 
 
 class SetLike:
-    """Marker base for set views (see `checker.runtime`)."""
+    """Marker base for set views (see `checker.lang.runtime`)."""
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..model import Instance
+from ...lang.model import Instance
 
 
 def _group_slots(groups: list[list[Instance]]) -> list[list[list[int]]]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ModelError, error_at_caller
+from ..errors import ModelError, error_at_caller
 
 # A value that may be given directly, by parameter name, or computed from the parameters.
 Dim = int | str | Callable[[Any], Any] | None

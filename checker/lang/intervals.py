@@ -27,7 +27,7 @@ from collections.abc import Iterator
 
 import z3
 
-from .errors import ModelError, error_at_caller
+from ..errors import ModelError, error_at_caller
 
 Raw = tuple[z3.ArithRef, z3.ArithRef]  # (lo, hi)
 

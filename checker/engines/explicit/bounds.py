@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 
 import z3
 
-from ..state_store import VALUE_LIMIT
+from ...state_store import VALUE_LIMIT
 
 INT64_MAX = 2**63 - 1  # the analysis also keeps away from -2**63, whose negation wraps
 MAX_EXPONENT = VALUE_LIMIT.bit_length() - 1

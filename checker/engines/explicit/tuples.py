@@ -9,10 +9,10 @@ import sys
 from array import array
 from typing import Any
 
-from ..model import Instance
-from ..runtime import CONCRETE, evaluate, fire
-from .explicit_common import Search, State, concrete_trace
-from .explicit_symmetry import TupleCanon
+from ...lang.model import Instance
+from ...lang.runtime import CONCRETE, evaluate, fire
+from .common import Search, State, concrete_trace
+from .symmetry import TupleCanon
 
 
 class TupleSearch:

@@ -30,12 +30,12 @@ from typing import Any
 import numpy as np
 import z3
 
-from ..encoding import Encoding
-from ..errors import InternalError
-from ..model import ModelInstance, Transition, finite_values
-from ..runtime import CONCRETE, evaluate, fire
-from ..types import BoolSort, EnumSort, IntSort, SetSort
-from .explicit_bounds import Exceeds, column_interval, exact_limits, wide_comparison
+from ...encoding import Encoding
+from ...errors import InternalError
+from ...lang.model import ModelInstance, Transition, finite_values
+from ...lang.runtime import CONCRETE, evaluate, fire
+from ...lang.types import BoolSort, EnumSort, IntSort, SetSort
+from .bounds import Exceeds, column_interval, exact_limits, wide_comparison
 
 
 class Untranslatable(Exception):

@@ -17,23 +17,23 @@ from __future__ import annotations
 
 import time
 
-from ..coverage import action_coverage, counts_by_action
-from ..deadline import current, is_timeout, timeout_reason
-from ..encoding import Encoding
-from ..errors import ModelError
-from ..model import GRAPH_KINDS, ModelInstance
-from ..results import PropertyResult, Verdict
-from ..runtime import CONCRETE, evaluate
-from ..symmetry import SymmetryDecision, no_symmetry
-from ..symmetry import decide as decide_symmetry
-from .explicit_common import Progress, Search
-from .explicit_tuples import TupleSearch
-from .graph import run_graph
+from ...coverage import action_coverage, counts_by_action
+from ...deadline import current, is_timeout, timeout_reason
+from ...encoding import Encoding
+from ...errors import ModelError
+from ...lang.model import GRAPH_KINDS, ModelInstance
+from ...lang.runtime import CONCRETE, evaluate
+from ...results import PropertyResult, Verdict
+from ...symmetry import SymmetryDecision, no_symmetry
+from ...symmetry import decide as decide_symmetry
+from ..graph import run_graph
+from .common import Progress, Search
+from .tuples import TupleSearch
 
 try:  # numpy is what makes the search fast, but the engine runs without it
-    from .explicit_bounds import Exceeds
-    from .explicit_compile import Compiled, Untranslatable
-    from .explicit_matrix import search_exactly
+    from .bounds import Exceeds
+    from .compile import Compiled, Untranslatable
+    from .matrix import search_exactly
 except ImportError:  # pragma: no cover - numpy is installed wherever the tests run
     Compiled = None  # type: ignore[assignment,misc]
 

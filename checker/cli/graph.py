@@ -7,18 +7,18 @@ import sys
 
 import click
 
-from .cli_options import Outputs, writable
-from .engines.graph_build import build_graph
-from .graph_export import write_dot, write_graphml
-from .results import ExitCode
-from .spec import load_spec
+from ..engines.graph_build import build_graph
+from ..graph_export import write_dot, write_graphml
+from ..results import ExitCode
+from ..spec import load_spec
+from .options import Outputs, writable
 
 DEFAULT_CAP = 10_000
 
 
 def register(main: click.Group) -> None:
     """Add the command to the CLI (one line in cli.py, so merges stay easy)."""
-    from .cli import handle_errors
+    from .common import handle_errors
 
     @main.command()
     @click.argument("spec", type=click.Path(dir_okay=False))

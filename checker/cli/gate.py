@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli_options import SECONDS, Outputs, writable
-from .results import ExitCode
+from ..results import ExitCode
+from .options import SECONDS, Outputs, writable
 
 #: failure reports go under the project's own raceproof folder, which ignores itself in git
 DEFAULT_ARTIFACTS = ".raceproof/reports"
@@ -27,8 +27,8 @@ DEFAULT_ARTIFACTS = ".raceproof/reports"
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .gate.cache import VerdictCache
-    from .gate.records import SpecRecord
+    from ..gate.cache import VerdictCache
+    from ..gate.records import SpecRecord
 
 
 @click.command()
@@ -73,7 +73,7 @@ def gate(**options: Any) -> None:
     expectation is met, 1 if one failed (reports in --artifacts), 2 on bad input, 3 if a
     result is inconclusive and none failed.
     """
-    from .cli import handle_errors
+    from .common import handle_errors
 
     handle_errors(_gate)(**options)
 
@@ -93,13 +93,13 @@ def _gate(
     artifact_name: str | None,
     timeout: float | None,
 ) -> None:
-    from .cli import _console
-    from .gate.cache import VerdictCache
-    from .gate.runner import GateInputError, GateOptions, discover, run_gate
+    from ..gate.cache import VerdictCache
+    from ..gate.runner import GateInputError, GateOptions, discover, run_gate
+    from .common import make_console
 
     started = time.monotonic()
-    console = _console()
-    err = _console(stderr=True)
+    console = make_console()
+    err = make_console(stderr=True)
 
     def warn(message: str) -> None:
         err.print(f"warning: {message}", style="yellow", markup=False)
@@ -107,13 +107,13 @@ def _gate(
     try:
         specs = discover(paths or ("specs",))
         if shard:
-            from .gate.shard import parse_shard, select_shard
+            from ..gate.shard import parse_shard, select_shard
 
             try:
                 index, count = parse_shard(shard)
             except ValueError as exc:
                 raise GateInputError([str(exc)]) from None
-            from .gate.costs import load_costs
+            from ..gate.costs import load_costs
 
             specs = select_shard(specs, index, count, load_costs(_cache_folder(cache_dir)))
         cache = None if no_cache else VerdictCache(_cache_folder(cache_dir), warn)
@@ -128,18 +128,18 @@ def _gate(
         for message in exc.messages:
             click.echo(f"error: {message}", err=True)
         if as_json:  # stdout holds one JSON object whatever happened
-            from .cli import error_json
+            from .common import error_json
 
             click.echo(error_json(ExitCode.BAD_INPUT, exc.messages))
         sys.exit(int(ExitCode.BAD_INPUT))
-    from .gate.expectations import gate_exit_code
+    from ..gate.expectations import gate_exit_code
 
     code = gate_exit_code(o for r in run.records for o in r.all_outcomes(strict))
     if run.bad_input and code is not ExitCode.VIOLATED:
         code = ExitCode.BAD_INPUT
     for message in run.bad_input:
         click.echo(f"error: {message}", err=True)
-    from .gate.costs import record_costs
+    from ..gate.costs import record_costs
 
     if not shard:  # a shard's costs would change the split its sibling shards compute
         record_costs(_cache_folder(cache_dir), run.records, warn)
@@ -164,7 +164,7 @@ def _gate(
 
 
 def _cache_folder(cache_dir: str | None) -> Path:
-    from .gate.cache import DEFAULT_DIR, project_root
+    from ..gate.cache import DEFAULT_DIR, project_root
 
     return Path(cache_dir) if cache_dir else project_root() / DEFAULT_DIR
 
@@ -181,9 +181,9 @@ def _ignore_itself(folder: Path) -> None:
 
 
 def _changed(specs: list[Path], rev: str, cache: VerdictCache | None) -> list[Path]:
-    from .gate.changed import GitError, changed_files
-    from .gate.hashing import spec_inputs
-    from .gate.runner import GateInputError
+    from ..gate.changed import GitError, changed_files
+    from ..gate.hashing import spec_inputs
+    from ..gate.runner import GateInputError
 
     try:
         changed = changed_files(rev)
@@ -212,12 +212,12 @@ def _outputs(
 ) -> None:
     """Write the JUnit and Markdown outputs; one that cannot be written is kept in ``outputs``."""
     if junit:
-        from .gate.junit import write_junit
+        from ..gate.junit import write_junit
 
         outputs.attempt(functools.partial(write_junit, Path(junit), records, strict))
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary or step_summary:
-        from .gate.summary import summary_markdown, write_summary
+        from ..gate.summary import summary_markdown, write_summary
 
         if summary:
             text = summary_markdown(records, code, strict, Path(summary).parent, artifacts, artifact_name)
@@ -228,7 +228,7 @@ def _outputs(
 
 
 def _spec_json(record: SpecRecord, strict: bool) -> dict[str, Any]:
-    from .results import is_complete
+    from ..results import is_complete
 
     data = record.to_dict()
     outcomes = record.outcomes(strict)
@@ -286,7 +286,7 @@ class _Progress:
 def _print_record(console: Console, record: SpecRecord, strict: bool, counter: str) -> None:
     from rich.text import Text
 
-    from .gate.expectations import Outcome, explain
+    from ..gate.expectations import Outcome, explain
 
     marks = {
         Outcome.MET: ("✓", "green"),

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from .errors import ModelError, error_at_caller
+from ..errors import ModelError, error_at_caller
 from .terms import sort_kind
 from .types import (
     Array,

@@ -18,14 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from ..model import Instance
-from ..state_store import KeyLayout, VisitedStore
-from .explicit_bounds import Exceeds
-from .explicit_common import Search, State, concrete_trace
-from .explicit_compile import Compiled, CompiledStep, _broadcast
-from .explicit_rows import NextRows, PackedRows, SubRows
-from .explicit_symmetry import MatrixCanon
-from .explicit_tuples import TupleSearch
+from ...lang.model import Instance
+from ...state_store import KeyLayout, VisitedStore
+from .bounds import Exceeds
+from .common import Search, State, concrete_trace
+from .compile import Compiled, CompiledStep, _broadcast
+from .rows import NextRows, PackedRows, SubRows
+from .symmetry import MatrixCanon
+from .tuples import TupleSearch
 
 CHUNK = 1 << 16  # frontier states stepped at a time: fewer numpy calls per state; the rows are lazy
 
