@@ -59,7 +59,7 @@ def build(args: argparse.Namespace) -> Any:
 
 def safety(model: Any) -> list[str]:
     """The searched properties, not the state-graph ones (recoverable/eventually: benchmarked apart)."""
-    from checker.lang.model import GRAPH_KINDS
+    from checker.lang.declare import GRAPH_KINDS
 
     return [n for n, p in model.properties.items() if p.kind not in GRAPH_KINDS]
 

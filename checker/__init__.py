@@ -11,8 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .lang.model import (
-        Model,
+    from .lang.declare import (
         Param,
         Process,
         Store,
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
         reachable,
         recoverable,
     )
+    from .lang.model import Model
     from .lang.runtime import require, when
     from .lang.terms import all_of, any_of, implies, ite, max_, min_
     from .lang.types import Array, Bool, Enum, Int, Map, Set
@@ -31,10 +31,11 @@ if TYPE_CHECKING:
 # touch a model (a fully cached `raceproof gate`, the pytest plugin in a normal pytest run)
 # must not pay for importing z3 and numpy.
 _EXPORTS = {
+    "Model": ".lang.model",
     **dict.fromkeys(
-        ("Model", "Param", "Process", "Store", "action", "action_invariant", "eventually", "invariant", "reachable",
+        ("Param", "Process", "Store", "action", "action_invariant", "eventually", "invariant", "reachable",
          "recoverable"),
-        ".lang.model",
+        ".lang.declare",
     ),
     **dict.fromkeys(("require", "when"), ".lang.runtime"),
     **dict.fromkeys(("all_of", "any_of", "implies", "ite", "max_", "min_"), ".lang.terms"),

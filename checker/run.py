@@ -20,7 +20,8 @@ from .engines.graph import run_graph
 from .engines.graph_build import DEFAULT_GRAPH_STATES
 from .engines.prove import prove
 from .errors import ModelError, SpecError
-from .lang.model import GRAPH_KINDS, ModelInstance
+from .lang.declare import GRAPH_KINDS
+from .lang.model import ModelInstance
 from .results import ExitCode, PropertyResult, Verdict, exit_code
 from .spec import Spec
 

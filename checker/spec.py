@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModelError, RaceproofError, SpecError, model_location_from_traceback, read_input
-from .lang.model import GRAPH_KINDS, Model, ModelInstance
+from .lang.declare import GRAPH_KINDS
+from .lang.model import Model, ModelInstance
 from .registry import ModelSource, load, model_file, resolve
 from .results import EXPECTATIONS
 

@@ -17,8 +17,9 @@ import z3
 from ..deadline import current, is_timeout, timeout_reason
 from ..encoding import Encoding, State
 from ..errors import InternalError, ModelError
+from ..lang.declare import GRAPH_KINDS
 from ..lang.frame import RangeCheck
-from ..lang.model import GRAPH_KINDS, ModelInstance
+from ..lang.model import ModelInstance
 from ..lang.runtime import CONCRETE, evaluate
 from ..results import PropertyResult, Verdict
 from ..symmetry import SymmetryDecision, no_symmetry

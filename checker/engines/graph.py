@@ -40,7 +40,8 @@ import networkx as nx
 import numpy as np
 
 from ..errors import InternalError, ModelError
-from ..lang.model import GRAPH_KINDS, ModelInstance
+from ..lang.declare import GRAPH_KINDS
+from ..lang.model import ModelInstance
 from ..lang.runtime import CONCRETE, evaluate, fire
 from ..results import PropertyResult, Verdict
 from ..trace import Trace, normalize, replay

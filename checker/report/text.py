@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..explain import Part
-from ..lang.model import GRAPH_KINDS
+from ..lang.declare import GRAPH_KINDS
 from ..results import PropertyResult, Verdict
 from ..run import SpecResult
 from ..trace import Trace

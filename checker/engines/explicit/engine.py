@@ -21,7 +21,8 @@ from ...coverage import action_coverage, counts_by_action
 from ...deadline import current, is_timeout, timeout_reason
 from ...encoding import Encoding
 from ...errors import ModelError
-from ...lang.model import GRAPH_KINDS, ModelInstance
+from ...lang.declare import GRAPH_KINDS
+from ...lang.model import ModelInstance
 from ...lang.runtime import CONCRETE, evaluate
 from ...results import PropertyResult, Verdict
 from ...symmetry import SymmetryDecision, no_symmetry
