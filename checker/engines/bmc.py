@@ -25,6 +25,7 @@ from ..results import PropertyResult, Verdict
 from ..symmetry import SymmetryDecision, no_symmetry
 from ..symmetry import decide as decide_symmetry
 from ..trace import Trace, normalize, replay
+from .phases import announce
 
 
 @dataclass
@@ -196,6 +197,7 @@ def run_bmc(
     hard_stop = False
     try:
         while pending:
+            announce(f"bmc: depth {u.depth}")
             if progress is not None:
                 progress(u.depth, list(pending))
             goals = {n: g for n in pending if (g := _goal(enc, u, n)) is not None}

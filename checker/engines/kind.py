@@ -34,6 +34,7 @@ from ..results import PropertyResult, Verdict
 from ..trace import Trace, replay
 from .bmc import Unrolling
 from .obligations import Clock, Obligations, new_solver, unsupported_reason
+from .phases import announce
 
 ENGINE = "kind"
 DEFAULT_MAX_K = 12
@@ -273,6 +274,7 @@ def run_kind(
     pending = list(names)
     established: list[str] = []  # proved at a smaller k: assumed from then on
     for k in range(1, max_k + 1):
+        announce(f"k-induction: k = {k}")
         violated = base.advance(pending, k - 1, clock)
         if violated is None:
             why = "timeout" if clock.expired() else base.u.solver.reason_unknown() or "solver gave up"

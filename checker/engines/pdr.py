@@ -35,6 +35,7 @@ from ..symmetry import decide as decide_symmetry
 from .generalize import build, conjuncts, houdini, implies_properties, instantiate, ladder, shift_indices
 from .kind import Base
 from .obligations import Clock, Obligations, new_solver, unsupported_reason
+from .phases import announce
 
 ENGINE = "pdr"
 
@@ -136,6 +137,7 @@ def _by_ladder(enc: Encoding, names: list[str], clock: Clock) -> tuple[z3.BoolRe
         if below is not None:
             lemmas = lemmas + shift_indices(lemmas, below, rung)
         below = rung.model
+        announce(f"pdr: houdini at {label}")
         kept = houdini(rung, obl, instantiate(lemmas, rung), clock) if lemmas else []
         if kept is None:  # timeout
             return None, [], ""
@@ -147,6 +149,7 @@ def _by_ladder(enc: Encoding, names: list[str], clock: Clock) -> tuple[z3.BoolRe
         if params is None:
             return None, kept, ""
         started = clock.mark()
+        announce(f"pdr: spacer at {label}")
         status, found = _spacer(rung, names, clock, cover=kept)
         clock.phase(f"spacer at {label}", started)
         lemmas = kept + (conjuncts(found) if status == z3.unsat else [])  # type: ignore[arg-type]
@@ -168,6 +171,7 @@ def _proved(  # type: ignore[no-untyped-def]
     """Report ``names`` proved by ``inv`` if the certificate re-check accepts it (else unknown, or
     nothing when ``quiet``: a generalized invariant that falls short is just not used)."""
     started = clock.mark()
+    announce("pdr: re-checking the invariant (certificate)")
     cert = certs.Certificate(enc, inv, list(names), k=1, engine=ENGINE)
     check = certs.check(cert, cert_timeout)
     clock.phase("certificate re-check", started)

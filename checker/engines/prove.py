@@ -29,6 +29,7 @@ from ..lang.intervals import is_gap_error
 from ..lang.model import Model, ModelInstance
 from ..results import PropertyResult, Verdict
 from ..trace import Trace, replay
+from . import phases
 from .bmc import run_bmc
 from .kind import DEFAULT_MAX_K, run_kind
 from .pdr import run_pdr
@@ -71,7 +72,8 @@ def prove(
     if engine == "auto":
         results = _portfolio(model, list(properties), options, progress or (lambda _: None))
     else:
-        results = _run(engine, model, list(properties), options)
+        with phases.listening(progress):
+            results = _run(engine, model, list(properties), options)
     _write_certificates(results, certificate)
     return results
 
@@ -159,6 +161,7 @@ def _portfolio(
     fallback: dict[str, list[PropertyResult]] = {n: [] for n in properties}
     done: set[str] = set()
     answered: set[str] = set()
+    now: dict[str, str] = {}  # each engine's phase, as it announced it
     try:
         while len(done) < len(engines) and not all(n in best for n in properties):
             if {"pdr", "kind"} <= done and timeout is None:
@@ -167,14 +170,19 @@ def _portfolio(
                 break  # the children had their deadline (and its hard stop): no more waiting
             wait = 1.0 if at is None else min(1.0, max(at - time.monotonic(), 0.0))
             running = [e for e in engines if e not in done]
-            progress(f"{'/'.join(running)} running, {len(best)}/{len(properties)} decided")
+            doing = " · ".join(now.get(e, f"{e} running") for e in running)
+            progress(f"{doing} ({len(best)}/{len(properties)} decided)")
             for conn in mp_connection.wait([readers[e] for e in running], timeout=wait):
                 engine = next(e for e in running if readers[e] is conn)
-                done.add(engine)
                 try:
                     payload = conn.recv()
                 except (EOFError, OSError):
+                    done.add(engine)
                     continue  # the child died without an answer
+                if payload[0] == "phase":  # what the engine is doing now (`checker.engines.phases`)
+                    now[engine] = payload[1]
+                    continue
+                done.add(engine)
                 if payload[0] == "error":
                     _reraise(payload)
                 answered.add(engine)
@@ -240,7 +248,8 @@ def _worker(
             os.nice(_NICE)
         left = None if at is None else max(at - time.monotonic(), 0.01)
         try:
-            results = run_within(left, _build_and_run, engine, cls, params, properties, options | {"timeout": left})
+            with phases.listening(lambda text: answers.send(("phase", text))):  # for the parent's progress line
+                results = run_within(left, _build_and_run, engine, cls, params, properties, options | {"timeout": left})
         except BaseException as exc:
             if not is_timeout(exc):
                 raise
