@@ -123,3 +123,41 @@ def test_a_long_swimlane_fits_a_narrow_window_and_rows_work_from_the_keyboard(tm
     fit = json.loads(found.group(1).replace("&quot;", '"'))
     assert fit["last"] <= fit["width"], fit  # the failing step is on screen, not clipped
     assert fit["focused"] and fit["shown"] == [fit["rowStep"]], fit  # a table row takes focus and Enter
+
+
+def test_the_printed_report_keeps_the_whole_swimlane_on_the_page(tmp_path: Path) -> None:
+    """Printed to PDF (A4), a 40-step swimlane (2,700 px wide unscaled) is scaled onto the first
+    page: every step's number, the failing last one included, is in the printed diagram."""
+    import json
+
+    from checker.report.itf_input import load_itf
+
+    browser = _browser()
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        if os.environ.get("CI") == "1" or os.environ.get("RACEPROOF_CI") == "1":
+            pytest.fail("CI reads the printed report with pdftotext: .ci/run installs Debian's poppler-utils")
+        pytest.skip("no pdftotext (apt-get install poppler-utils); CI runs this")
+    steps = 40
+    states = [{"#meta": {"index": 0}, "w1.n": {"#bigint": "0"}, "w2.n": {"#bigint": "0"}}]
+    for i in range(1, steps + 1):
+        who = f"w{1 + i % 2}"
+        state = dict(states[-1], **{"#meta": {"index": i, "action": "tick", "process": who}})
+        state[f"{who}.n"] = {"#bigint": str(i)}
+        states.append(state)
+    trace = tmp_path / "long.itf.json"
+    trace.write_text(json.dumps({"#meta": {"property": "p"}, "vars": ["w1.n", "w2.n"], "states": states}))
+    page = tmp_path / "report.html"
+    page.write_text(render([load_itf(trace)], "html"))
+    pdf = tmp_path / "report.pdf"
+    printed = _headless(browser, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri(), cwd=tmp_path)
+    assert printed.returncode == 0 and pdf.is_file(), printed.stderr[-2000:]
+    text = subprocess.run(
+        [pdftotext, "-f", "1", "-l", "1", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    # the diagram's text runs from its first lane to the step table's header
+    first_lane = re.search(r"^\s*w[12]\s*$", text, re.M)
+    assert first_lane, text
+    diagram = text[first_lane.start() : re.search(r"^\s*step\s+instance", text, re.M).start()]
+    numbers = {int(n) for n in re.findall(r"\b(\d+)\b", diagram)}
+    assert numbers >= set(range(1, steps + 1)), (sorted(set(range(1, steps + 1)) - numbers), diagram)
