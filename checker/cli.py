@@ -381,5 +381,9 @@ main.add_command(report)
 main.add_command(gate)
 register_graph(main)  # `raceproof graph` lives in cli_graph.py
 
+from .cli_conform import register as register_conform  # noqa: E402  (replay, conform, validate)
+
+register_conform(main)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

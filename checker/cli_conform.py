@@ -1,0 +1,100 @@
+"""`raceproof replay`, `conform` and `validate`: the model against running code (checker.conform).
+
+Exit codes: 0 the implementation agrees with the model (replay: the violation did not occur;
+conform: no divergence found; validate: the log is a behaviour of the model), 1 it does not
+(replay: the violation was reproduced, or the implementation diverged; conform: a divergence;
+validate: an event no behaviour explains), 2 bad input, 3 no verdict (the implementation could
+not be driven: a server down, an adapter that raised).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from .cli import handle_errors
+from .results import ExitCode
+
+
+def _params(pairs: tuple[str, ...]) -> dict[str, Any]:
+    from .errors import SpecError
+
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise SpecError(f"--param '{pair}' must be NAME=VALUE")
+        value: Any = raw
+        if raw.lstrip("-").isdigit():
+            value = int(raw)
+        elif raw in ("true", "false"):
+            value = raw == "true"
+        out[key] = value
+    return out
+
+
+def _no_verdict(message: str) -> None:
+    click.echo(f"error: {message}: no verdict", err=True)
+    sys.exit(int(ExitCode.INCONCLUSIVE))
+
+
+adapter_option = click.option(
+    "--adapter", "adapter_ref", required=True, metavar="MODULE:CLASS", help="The implementation's adapter class."
+)
+adapter_options = click.option(
+    "--adapter-option", "adapter_opts", multiple=True, metavar="KEY=VALUE", help="Passed to the adapter (repeatable)."
+)
+param_option = click.option(
+    "--param", "param_pairs", multiple=True, metavar="NAME=VALUE", help="Override a model parameter (repeatable)."
+)
+
+
+@click.command()
+@click.argument("trace", type=click.Path(dir_okay=False))
+@adapter_option
+@adapter_options
+@param_option
+@click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
+@handle_errors
+def replay(trace: str, adapter_ref: str, adapter_opts: tuple[str, ...], param_pairs: tuple[str, ...], as_json: bool) -> None:
+    """Run the counterexample TRACE (ITF) on a real implementation and compare every step.
+
+    Exit 1 if the violation is reproduced on the implementation or it diverges from the model,
+    0 if it follows the model and the property holds in its real final state.
+    """
+    from .conform.adapter import AdapterFailure, load_adapter, parse_options
+    from .conform.replay import NOT_REPRODUCED, replay_on
+    from .conform.text import fmt, replay_text
+
+    cls = load_adapter(adapter_ref)
+    try:
+        result = replay_on(trace, cls, adapter_ref, parse_options(adapter_opts), _params(param_pairs))
+    except AdapterFailure as exc:
+        _no_verdict(str(exc))
+        return
+    if as_json:
+        steps = [
+            {
+                "index": s.index,
+                "step": str(s.transition) if s.transition else "init",
+                "fired": s.fired,
+                "detail": s.detail,
+                "model": s.model_values,
+                "real": s.observed.text,
+                "mismatches": [{"var": m.var, "model": m.model, "real": fmt(m.real)} for m in s.observed.mismatches],
+                "problems": s.observed.problems,
+            }
+            for s in result.steps
+        ]
+        out = {"outcome": result.outcome, "message": result.message, "property": result.prop, "steps": steps}
+        click.echo(json.dumps(out, indent=2, default=str))
+    else:
+        click.echo(replay_text(result, adapter_ref), nl=False)
+    sys.exit(int(ExitCode.OK if result.outcome == NOT_REPRODUCED else ExitCode.VIOLATED))
+
+
+def register(main: click.Group) -> None:
+    main.add_command(replay)
