@@ -9,9 +9,9 @@ by the model's variables (the instrumentation TLA+ trace validation uses).
 
 Variants:
   ``as_designed``  the one-time check at pick; each write is a blind UPDATE (the outage).
-  ``version_cas``  each write reads the endpoint's generation, writes only a newer plan, and
-                   sends the UPDATE with an RFC 2136 prerequisite on the generation it read:
-                   the server refuses it (NXRRSET) if another Enactor wrote in between.
+  ``version_cas``  each write is an UPDATE with an RFC 2136 prerequisite on the generation
+                   TXT value it expects; the server refuses it (NXRRSET) if another Enactor
+                   wrote since, and the Enactor retries only while its plan is still newer.
 """
 
 from __future__ import annotations
@@ -134,6 +134,7 @@ class Enactor:
         self.pc = "idle"
         self.plan = 0
         self.cursor = 0
+        self.seen: int | None = None  # the regional endpoint's generation at pick (the CAS's first guess)
 
     def _mine(self) -> dict[str, Any]:
         return {f"{self.name}.pc": self.pc, f"{self.name}.plan": self.plan, f"{self.name}.cursor": self.cursor}
@@ -149,7 +150,7 @@ class Enactor:
             before = {"planner.latest": latest, "endpoint_plan[0]": regional, **self._mine()}
             if regional is None or latest <= regional:
                 return Outcome(False, f"plan {latest} is not newer than the regional endpoint's {regional}", before)
-            self.plan, self.cursor, self.pc = latest, 0, "apply"
+            self.plan, self.cursor, self.pc, self.seen = latest, 0, "apply", regional
             outcome = Outcome(True, f"picked plan {latest} (regional endpoint serves {regional})", before, self._mine())
             return s.record("pick", self.name, outcome)
 
@@ -173,20 +174,42 @@ class Enactor:
         where = endpoint_label(endpoint)
         # Like Route53's transaction, a write first reads the plan the record serves: a record
         # whose plan was deleted cannot be read, so the write fails (nothing repairs it).
+        if s.variant == "version_cas":
+            return self._compare_and_swap(endpoint)
         if current is None or not s.store.exists(current):
             return f"{where}: transaction failed: it serves plan {current}, which no longer exists"
-        addresses = s.store.addresses(self.plan)
-        if s.variant == "version_cas":
-            if current >= self.plan:
-                return f"{where}: not written: it serves plan {current}, not older than {self.plan} (version check)"
-            rcode = s.zone.write(endpoint, self.plan, addresses, expect=current)
-            if rcode != "NOERROR":
-                return f"{where}: not written: server refused the UPDATE ({rcode}: generation is no longer {current})"
-            return f"{where}: wrote plan {self.plan} (prerequisite generation={current} held)"
-        rcode = s.zone.write(endpoint, self.plan, addresses)
+        rcode = s.zone.write(endpoint, self.plan, s.store.addresses(self.plan))
         if rcode != "NOERROR":
             raise RuntimeError(f"{where}: UPDATE failed: {rcode}")
         return f"{where}: wrote plan {self.plan} over plan {current}"
+
+    def _compare_and_swap(self, endpoint: int) -> str:
+        """The version CAS: an UPDATE conditional (RFC 2136 prerequisite) on the generation the
+        Enactor expects the record to hold, first the one the regional endpoint had at pick.
+        When the server refuses it (NXRRSET: another Enactor wrote since), read the record's
+        generation and try again with it, but only while that generation is older than the
+        held plan: a newer one means this Enactor is stale, and it gives up, harmlessly."""
+        s = self.service
+        where = endpoint_label(endpoint)
+        expected, refusals = self.seen, []
+        for _ in range(16):  # each retry follows another Enactor's successful write: bounded in practice
+            if expected is None or not s.store.exists(expected):
+                current = s.zone.generation(endpoint)
+                if current == expected or current is None or not s.store.exists(current):
+                    return f"{where}: transaction failed: it serves plan {current}, which no longer exists"
+                expected = current
+                continue
+            if expected >= self.plan:
+                return f"{where}: not written: " + "; ".join(refusals) + f"; plan {expected} is not older than {self.plan}"
+            rcode = s.zone.write(endpoint, self.plan, s.store.addresses(self.plan), expect=expected)
+            if rcode == "NOERROR":
+                return f"{where}: wrote plan {self.plan} (prerequisite generation={expected} held)" + "".join(
+                    f" after {r}" for r in refusals
+                )
+            current = s.zone.generation(endpoint)
+            refusals.append(f"server refused the UPDATE ({rcode}: generation is {current}, not {expected})")
+            expected = current
+        raise RuntimeError(f"{where}: version CAS did not settle after 16 attempts")
 
     def cleanup(self) -> Outcome:
         """Delete plans older than the held plan by more than `cleanup_age`, and the DNS
