@@ -96,5 +96,83 @@ def replay(trace: str, adapter_ref: str, adapter_opts: tuple[str, ...], param_pa
     sys.exit(int(ExitCode.OK if result.outcome == NOT_REPRODUCED else ExitCode.VIOLATED))
 
 
+@click.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@adapter_option
+@adapter_options
+@param_option
+@click.option("--max-examples", type=click.IntRange(min=1), default=50, show_default=True, help="Sequences to try.")
+@click.option("--steps", type=click.IntRange(min=1), default=30, show_default=True, help="Steps per sequence, at most.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The same seed tries the same sequences.")
+@handle_errors
+def conform(
+    spec: str,
+    adapter_ref: str,
+    adapter_opts: tuple[str, ...],
+    param_pairs: tuple[str, ...],
+    max_examples: int,
+    steps: int,
+    seed: int,
+) -> None:
+    """Test a real implementation against SPEC's model: random sequences of the model's steps,
+    run on both in lockstep, states compared after every step; a divergence is shrunk to a
+    minimal sequence. Exit 1 on a divergence, 0 if none was found (a test, not a proof).
+    """
+    from .conform.adapter import AdapterFailure, load_adapter, parse_options
+    from .conform.conform import check_conformance
+    from .conform.session import Session
+    from .conform.text import conform_text
+    from .spec import load_spec
+
+    loaded = load_spec(spec)
+    overrides = _params(param_pairs)
+    if overrides:
+        loaded.params = {**loaded.params, **overrides}
+    model = loaded.build()
+    cls = load_adapter(adapter_ref)
+    session = Session(model, cls, adapter_ref, parse_options(adapter_opts))
+    try:
+        result = check_conformance(session, max_examples, seed, steps)
+    except AdapterFailure as exc:
+        _no_verdict(str(exc))
+        return
+    click.echo(conform_text(result, spec, adapter_ref), nl=False)
+    sys.exit(int(ExitCode.OK if result.conforms else ExitCode.VIOLATED))
+
+
+@click.command()
+@click.argument("log", type=click.Path(dir_okay=False))
+@click.option("--spec", "spec_path", required=True, type=click.Path(dir_okay=False), help="The spec whose model to use.")
+@param_option
+@click.option("--max-states", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="Give up (exit 3) if more model states than this fit the events so far.")
+@handle_errors
+def validate(log: str, spec_path: str, param_pairs: tuple[str, ...], max_states: int) -> None:
+    """Check that the event LOG (JSON lines) of a real run is a behaviour of SPEC's model.
+
+    Exit 0 if a model execution explains every event, 1 at the first event none explains
+    (with the model states possible just before it), 2 on a malformed log, 3 if the search
+    grows past --max-states.
+    """
+    from .conform.text import validation_text
+    from .conform.validate import read_log
+    from .conform.validate import validate as run_validation
+    from .spec import load_spec
+
+    loaded = load_spec(spec_path)
+    overrides = _params(param_pairs)
+    if overrides:
+        loaded.params = {**loaded.params, **overrides}
+    model = loaded.build()
+    events = read_log(log, model)
+    result = run_validation(model, events, max_states)
+    click.echo(validation_text(result, model, log, spec_path), nl=False)
+    if result.too_many:
+        sys.exit(int(ExitCode.INCONCLUSIVE))
+    sys.exit(int(ExitCode.OK if result.consistent else ExitCode.VIOLATED))
+
+
 def register(main: click.Group) -> None:
     main.add_command(replay)
+    main.add_command(conform)
+    main.add_command(validate)

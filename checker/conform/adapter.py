@@ -14,6 +14,7 @@ model's parameters and the ``--adapter-option`` pairs, then:
 - ``evidence(property, observation)`` (optional) says in the implementation's own terms
   what a violated property looks like there ("the regional endpoint has no records").
 - ``problems(observation)`` (optional) lists inconsistencies the mapping cannot express.
+- ``environment_actions`` (optional) names actions the environment calls at will.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ class Adapter:
 
     #: model variable -> observation name, or None when the implementation has no counterpart
     mapping: dict[str, str | None] = {}
+    #: actions the environment calls at will (a Planner): the model may bound them to stay
+    #: finite, so `conform` does not expect the implementation to refuse them
+    environment_actions: frozenset[str] = frozenset()
 
     def __init__(self, params: dict[str, Any], options: dict[str, str]):
         self.params = params

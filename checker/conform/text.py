@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .conform import ConformResult
 from .replay import ReplayResult
+from .validate import Validation
 
 
 def fmt(value: Any) -> str:
@@ -72,4 +74,59 @@ def replay_text(result: ReplayResult, adapter: str) -> str:
         if last.observed.text:
             lines.append("implementation state: " + last.observed.text)
     lines.append(result.message)
+    return "\n".join(lines) + "\n"
+
+
+def conform_text(result: ConformResult, spec: str, adapter: str) -> str:
+    params = ", ".join(f"{k}={v}" for k, v in result.model.param_dict().items() if v is not None)
+    lines = [
+        f"conform {spec} on {adapter}",
+        f"model {result.model.model.__name__} ({params}); "
+        f"{result.examples} examples of up to {result.steps} steps, seed {result.seed}",
+    ]
+    run = result.divergence
+    if run is None:
+        lines.append(
+            f"conforms: no divergence in {result.examples} sequences (a test of the sequences tried, not a proof)"
+        )
+        return "\n".join(lines) + "\n"
+    lines.append(f"DIVERGED: shrunk to {len(run.steps)} steps:")
+    lines.extend(f"  {n:>2}. {step}" for n, step in enumerate(run.steps, start=1))
+    lines.append(run.message)
+    lines.append("model state:          " + "; ".join(f"{k}={fmt(v)}" for k, v in run.model_values.items()))
+    if run.observed is not None and run.observed.text:
+        lines.append("implementation state: " + run.observed.text)
+    return "\n".join(lines) + "\n"
+
+
+def _state_line(model: Any, state: tuple[Any, ...]) -> str:
+    return "; ".join(f"{k}={fmt(v)}" for k, v in model.describe_state(state).items())
+
+
+def validation_text(result: Validation, model: Any, log: str, spec: str) -> str:
+    params = ", ".join(f"{k}={v}" for k, v in model.param_dict().items() if v is not None)
+    lines = [f"validate {log} against {spec}", f"model {model.model.__name__} ({params})"]
+    if result.too_many:
+        lines.append(f"inconclusive: after {result.events} events more model states fit than --max-states allows")
+        return "\n".join(lines) + "\n"
+    if result.consistent:
+        lines.append(
+            f"consistent: a model execution explains all {result.events} events "
+            f"({len(result.final)} possible final state{'s' if len(result.final) != 1 else ''})"
+        )
+        for state in result.final[:3]:
+            lines.append(f"  final: {_state_line(model, state)}")
+        return "\n".join(lines) + "\n"
+    event = result.rejected
+    assert event is not None
+    lines.append(f"rejected: no behaviour of the model explains event {result.events + 1} ({log}:{event.line}): {event.describe()}")
+    if event.before:
+        lines.append("  logged before: " + "; ".join(f"{k}={fmt(v)}" for k, v in event.before.items()))
+    if event.after:
+        lines.append("  logged after:  " + "; ".join(f"{k}={fmt(v)}" for k, v in event.after.items()))
+    lines.append(f"  model states possible just before it ({len(result.possible)}):")
+    for state in result.possible[:5]:
+        lines.append(f"    {_state_line(model, state)}")
+    lines.append("  why not:")
+    lines.extend(f"    {r}" for r in dict.fromkeys(result.reasons))
     return "\n".join(lines) + "\n"

@@ -19,13 +19,15 @@ from typing import Any
 
 from checker.conform.adapter import Adapter, StepOutcome
 
-from .bind import BindServer, TsigKey
+from .bind import BindServer, TsigKey, scratch_dir
 from .service import VARIANTS, Enactor, Planner, Service
 from .store import PlanStore, plan_addresses
 from .zone import Zone, endpoint_label
 
 
 class DnsAdapter(Adapter):
+    model_ref = "models.dns.model:Dns"
+    environment_actions = frozenset({"plan"})  # the Planner plans when it likes; max_plans only bounds the model
     cleanup_off_by_one = False
 
     def __init__(self, params: dict[str, Any], options: dict[str, str]):
@@ -57,7 +59,7 @@ class DnsAdapter(Adapter):
 
     # -- lifecycle
     def start(self) -> None:
-        self.workdir = Path(tempfile.mkdtemp(prefix="raceproof-dns-service-"))
+        self.workdir = Path(tempfile.mkdtemp(prefix="raceproof-dns-service-", dir=scratch_dir()))
         if "dns" in self.options:
             host, _, port = self.options["dns"].rpartition(":")
             name, _, secret = self.options.get("key", "").partition(":")
@@ -75,6 +77,7 @@ class DnsAdapter(Adapter):
     def stop(self) -> None:
         if self.service is not None:
             self.service.store.close()
+            self.service.zone.close()
             self.service = None
         if self.bind is not None:
             self.bind.stop()

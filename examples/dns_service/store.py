@@ -30,6 +30,10 @@ class PlanStore:
     def sqlite(cls, path: str) -> PlanStore:
         # autocommit mode: each method opens its own transaction (BEGIN IMMEDIATE below)
         connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+        # WAL: readers never block the writer; NORMAL: commits reach the WAL without an fsync each
+        # (durable across a process crash, which is what concurrent Enactors need)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
         return cls(connection, "?", "sqlite")
 
     @classmethod

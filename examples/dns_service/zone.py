@@ -8,6 +8,7 @@ changes nothing when the record holds another generation.
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 
 import dns.message
@@ -55,14 +56,32 @@ class Zone:
         self.timeout = timeout
         self.keyring = dns.tsigkeyring.from_text({key.name: key.secret})
         self.origin = dns.name.from_text(ZONE)
+        self._socket: socket.socket | None = None
+
+    def close(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    def _exchange(self, message: dns.message.Message) -> dns.message.Message:
+        """One request on a kept-open TCP connection (reconnecting once if the server closed it)."""
+        for attempt in (1, 2):
+            if self._socket is None:
+                self._socket = socket.create_connection((self.host, self.port), timeout=self.timeout)
+            try:
+                return dns.query.tcp(message, self.host, port=self.port, timeout=self.timeout, sock=self._socket)
+            except (OSError, EOFError):
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def fqdn(self, endpoint: int) -> dns.name.Name:
         return dns.name.from_text(endpoint_label(endpoint), self.origin)
 
     # -- queries
     def _query(self, endpoint: int, rdtype: str) -> dns.message.Message:
-        query = dns.message.make_query(self.fqdn(endpoint), rdtype)
-        return dns.query.tcp(query, self.host, port=self.port, timeout=self.timeout)
+        return self._exchange(dns.message.make_query(self.fqdn(endpoint), rdtype))
 
     def generation(self, endpoint: int) -> int | None:
         """The plan generation the endpoint's TXT record names (None: no such record)."""
@@ -85,8 +104,7 @@ class Zone:
         return dns.update.UpdateMessage(self.origin, keyring=self.keyring, keyname=dns.name.from_text(self.key.name))
 
     def _send(self, update: dns.update.UpdateMessage) -> str:
-        reply = dns.query.tcp(update, self.host, port=self.port, timeout=self.timeout)
-        return dns.rcode.to_text(reply.rcode())
+        return dns.rcode.to_text(self._exchange(update).rcode())
 
     def write(self, endpoint: int, generation: int, addresses: list[str], expect: int | None = None) -> str:
         """Serve ``generation`` at ``endpoint`` in one transaction; with ``expect``, only if the
@@ -96,7 +114,10 @@ class Zone:
         name = endpoint_label(endpoint)
         if expect is not None:
             update.present(name, "TXT", f'"{_GENERATION}{expect}"')
-        update.replace(name, TTL, "A", *addresses)
+        if addresses:
+            update.replace(name, TTL, "A", *addresses)
+        else:  # the plan was deleted before this write: the endpoint serves no addresses
+            update.delete(name, "A")
         update.replace(name, TTL, "TXT", f'"{_GENERATION}{generation}"')
         return self._send(update)
 
