@@ -59,7 +59,9 @@ param_option = click.option(
 @param_option
 @click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
 @handle_errors
-def replay(trace: str, adapter_ref: str, adapter_opts: tuple[str, ...], param_pairs: tuple[str, ...], as_json: bool) -> None:
+def replay(
+    trace: str, adapter_ref: str, adapter_opts: tuple[str, ...], param_pairs: tuple[str, ...], as_json: bool
+) -> None:
     """Run the counterexample TRACE (ITF) on a real implementation and compare every step.
 
     Exit 1 if the violation is reproduced on the implementation or it diverges from the model,
@@ -142,10 +144,17 @@ def conform(
 
 @click.command()
 @click.argument("log", type=click.Path(dir_okay=False))
-@click.option("--spec", "spec_path", required=True, type=click.Path(dir_okay=False), help="The spec whose model to use.")
+@click.option(
+    "--spec", "spec_path", required=True, type=click.Path(dir_okay=False), help="The spec whose model to use."
+)
 @param_option
-@click.option("--max-states", type=click.IntRange(min=1), default=100_000, show_default=True,
-              help="Give up (exit 3) if more model states than this fit the events so far.")
+@click.option(
+    "--max-states",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Give up (exit 3) if more model states than this fit the events so far.",
+)
 @handle_errors
 def validate(log: str, spec_path: str, param_pairs: tuple[str, ...], max_states: int) -> None:
     """Check that the event LOG (JSON lines) of a real run is a behaviour of SPEC's model.

@@ -166,7 +166,9 @@ def _norm(value: Any) -> Any:
     return value
 
 
-def compare(model: ModelInstance, state: tuple[Any, ...], obs: dict[str, Any], mapping: dict[str, str | None]) -> list[Mismatch]:
+def compare(
+    model: ModelInstance, state: tuple[Any, ...], obs: dict[str, Any], mapping: dict[str, str | None]
+) -> list[Mismatch]:
     """The mapped variables whose real value differs from the model's."""
     values = model.describe_state(state)
     out = []
@@ -179,7 +181,9 @@ def compare(model: ModelInstance, state: tuple[Any, ...], obs: dict[str, Any], m
     return out
 
 
-def observed_state(model: ModelInstance, state: tuple[Any, ...], obs: dict[str, Any], mapping: dict[str, str | None]) -> tuple[Any, ...] | None:
+def observed_state(
+    model: ModelInstance, state: tuple[Any, ...], obs: dict[str, Any], mapping: dict[str, str | None]
+) -> tuple[Any, ...] | None:
     """``state`` with every mapped variable replaced by its real value (None if one does not fit)."""
     out = list(state)
     for var in model.vars:

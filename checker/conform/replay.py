@@ -62,7 +62,9 @@ def load_trace(path: str | Path, overrides: dict[str, Any]) -> tuple[ModelInstan
     meta = data.get("#meta") if isinstance(data.get("#meta"), dict) else {}
     ref = meta.get("model_ref")
     if not ref:
-        raise ItfError("this ITF names no raceproof model (#meta.model_ref): replay needs the model it came from", str(path))
+        raise ItfError(
+            "this ITF names no raceproof model (#meta.model_ref): replay needs the model it came from", str(path)
+        )
     cls = load_model(str(ref))
     params = dict(meta.get("params") or {})
     unknown = [k for k in overrides if k not in cls.params()]
@@ -83,7 +85,9 @@ def load_trace(path: str | Path, overrides: dict[str, Any]) -> tuple[ModelInstan
         nxt = fire(model, t, states[-1])
         if nxt is None:
             given = ", ".join(f"{k}={v}" for k, v in overrides.items())
-            raise ItfError(f"step {n} ({t}) is not possible in the model" + (f" with {given}" if given else ""), str(path))
+            raise ItfError(
+                f"step {n} ({t}) is not possible in the model" + (f" with {given}" if given else ""), str(path)
+            )
         states.append(nxt)
     if not overrides:  # the file's states must be the model's: else the trace is not this model's
         for n, (state, mine) in enumerate(zip(data["states"], states, strict=True)):
@@ -94,7 +98,10 @@ def load_trace(path: str | Path, overrides: dict[str, Any]) -> tuple[ModelInstan
                 value = decode(raw, f"states[{n}].{name}", str(path))
                 value = sorted(value) if isinstance(value, frozenset) else value
                 if value != values[name]:
-                    raise ItfError(f"state {n}: '{name}' is {value!r} in the file but {values[name]!r} in the model's replay", str(path))
+                    raise ItfError(
+                        f"state {n}: '{name}' is {value!r} in the file but {values[name]!r} in the model's replay",
+                        str(path),
+                    )
     return model, transitions, meta
 
 

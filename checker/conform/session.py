@@ -63,7 +63,9 @@ class Session:
 
     def step(self, t: Transition) -> StepOutcome:
         action = t.action.name
-        result = call(self.adapter, f"step({t.instance.name}, {action})", self.adapter.step, t.instance.name, action, dict(t.args))
+        result = call(
+            self.adapter, f"step({t.instance.name}, {action})", self.adapter.step, t.instance.name, action, dict(t.args)
+        )
         if isinstance(result, bool):
             return StepOutcome(result)
         if not isinstance(result, StepOutcome) and not hasattr(result, "fired"):

@@ -24,9 +24,13 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
         if old == new:
             continue
         if isinstance(old, list) and isinstance(new, list) and len(old) == len(new) and name != "plans":
-            out.extend(f"{name}[{k}]: {fmt(o)} → {fmt(v)}" for k, (o, v) in enumerate(zip(old, new, strict=True)) if o != v)
+            out.extend(
+                f"{name}[{k}]: {fmt(o)} → {fmt(v)}" for k, (o, v) in enumerate(zip(old, new, strict=True)) if o != v
+            )
         else:
-            out.append(f"{name}: {fmt(set(old) if name == 'plans' else old)} → {fmt(set(new) if name == 'plans' else new)}")
+            out.append(
+                f"{name}: {fmt(set(old) if name == 'plans' else old)} → {fmt(set(new) if name == 'plans' else new)}"
+            )
     return out
 
 
@@ -47,7 +51,9 @@ def replay_text(result: ReplayResult, adapter: str) -> str:
     params = ", ".join(f"{k}={v}" for k, v in result.params.items() if v is not None)
     lines = [f"replay of {result.trace} on {adapter}", f"model {model.model.__name__} ({params})"]
     if result.overridden:
-        lines.append("parameters changed from the trace's: " + ", ".join(f"{k}={v}" for k, v in result.overridden.items()))
+        lines.append(
+            "parameters changed from the trace's: " + ", ".join(f"{k}={v}" for k, v in result.overridden.items())
+        )
     lines.append("")
     previous: dict[str, Any] | None = None
     for step in result.steps:
@@ -116,10 +122,17 @@ def validation_text(result: Validation, model: Any, log: str, spec: str) -> str:
         )
         for state in result.final[:3]:
             lines.append(f"  final: {_state_line(model, state)}")
+        for name in result.broken:
+            lines.append(
+                f"  the run ended in a state where invariant {name} is false (in every state that explains it)"
+            )
         return "\n".join(lines) + "\n"
     event = result.rejected
     assert event is not None
-    lines.append(f"rejected: no behaviour of the model explains event {result.events + 1} ({log}:{event.line}): {event.describe()}")
+    lines.append(
+        f"rejected: no behaviour of the model explains event {result.events + 1} "
+        f"({log}:{event.line}): {event.describe()}"
+    )
     if event.before:
         lines.append("  logged before: " + "; ".join(f"{k}={fmt(v)}" for k, v in event.before.items()))
     if event.after:

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import RaceproofError, read_input
 from ..model import ModelInstance, Transition, Var
-from ..runtime import fire
+from ..runtime import CONCRETE, evaluate, fire
 
 _INDEXED = re.compile(r"^(?P<name>.+)\[(?P<key>[^\]]+)\]$")
 
@@ -61,6 +61,8 @@ class Validation:
     reasons: list[str] = field(default_factory=list)
     final: list[tuple[Any, ...]] = field(default_factory=list)
     too_many: bool = False
+    #: invariants false in every final state that explains the log (the run reached a bad state)
+    broken: list[str] = field(default_factory=list)
 
 
 def _locate(model: ModelInstance, name: str) -> tuple[Var, Any]:
@@ -163,4 +165,10 @@ def validate(model: ModelInstance, events: list[Event], max_states: int = 100_00
         if len(successors) > max_states:
             return Validation(k + 1, False, too_many=True)
         frontier = successors
-    return Validation(len(events), True, final=sorted(frontier, key=repr))
+    final = sorted(frontier, key=repr)
+    broken = [
+        name
+        for name, prop in model.properties.items()
+        if prop.kind == "invariant" and not any(evaluate(model, CONCRETE, name, s) for s in final)
+    ]
+    return Validation(len(events), True, final=final, broken=broken)

@@ -146,7 +146,7 @@ class BindServer:
 }};
 controls {{ }};
 include "{d}/tsig.key";
-zone "{ZONE.rstrip('.')}" {{
+zone "{ZONE.rstrip(".")}" {{
     type primary;
     file "{d}/zone.db";
     journal "{d}/zone.db.jnl";

@@ -105,7 +105,7 @@ class DnsAdapter(Adapter):
     def observe(self) -> dict[str, Any]:
         s = self.service
         assert s is not None, "start() first"
-        answers = [s.zone.answer(e) for e in range(self.endpoints)]
+        answers = [s.zone.records(e) for e in range(self.endpoints)]
         obs: dict[str, Any] = {
             "planner.latest": s.store.latest(),
             "plans": set(s.store.generations()),
@@ -134,9 +134,11 @@ class DnsAdapter(Adapter):
         return out
 
     def evidence(self, prop: str, obs: dict[str, Any]) -> str | None:
-        if prop not in ("endpoint_never_empty", "endpoints_recoverable"):
+        """The empty endpoint as a resolver sees it: a fresh A query, not the observation's ANY."""
+        if prop not in ("endpoint_never_empty", "endpoints_recoverable") or self.service is None:
             return None
-        for e, answer in enumerate(obs["answers"]):
+        for e in range(self.endpoints):
+            answer = self.service.zone.answer(e)
             if answer.generation not in obs["plans"] and not answer.addresses:
                 what = "the regional endpoint" if e == 0 else f"endpoint {e}"
                 how = "NXDOMAIN" if answer.rcode == "NXDOMAIN" else f"{answer.rcode} with an empty answer"

@@ -79,7 +79,15 @@ def run(args: argparse.Namespace) -> int:
             assert bind.key is not None
             store = args.store or str(workdir / "plans.sqlite")
             config = Config(
-                bind.host, bind.port, bind.key, store, args.log, args.endpoints, args.cleanup_age, args.variant, args.pause
+                bind.host,
+                bind.port,
+                bind.key,
+                store,
+                args.log,
+                args.endpoints,
+                args.cleanup_age,
+                args.variant,
+                args.pause,
             )
             Path(args.log).write_text("")
             setup = Service(PlanStore.open(store), Zone(bind.host, bind.port, bind.key), args.endpoints)

@@ -200,7 +200,9 @@ class Enactor:
                 expected = current
                 continue
             if expected >= self.plan:
-                return f"{where}: not written: " + "; ".join(refusals) + f"; plan {expected} is not older than {self.plan}"
+                return (
+                    f"{where}: not written: " + "; ".join(refusals) + f"; plan {expected} is not older than {self.plan}"
+                )
             rcode = s.zone.write(endpoint, self.plan, s.store.addresses(self.plan), expect=expected)
             if rcode == "NOERROR":
                 return f"{where}: wrote plan {self.plan} (prerequisite generation={expected} held)" + "".join(

@@ -90,7 +90,9 @@ class PlanStore:
         with self._transaction() as cur:
             cur.execute("SELECT latest FROM planner WHERE id = 1")
             generation = int(cur.fetchone()[0]) + 1
-            cur.execute(self._sql("INSERT INTO plans VALUES (?, ?)"), (generation, " ".join(plan_addresses(generation))))
+            cur.execute(
+                self._sql("INSERT INTO plans VALUES (?, ?)"), (generation, " ".join(plan_addresses(generation)))
+            )
             cur.execute(self._sql("UPDATE planner SET latest = ? WHERE id = 1"), (generation,))
             return generation
 

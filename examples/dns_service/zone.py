@@ -83,21 +83,32 @@ class Zone:
     def _query(self, endpoint: int, rdtype: str) -> dns.message.Message:
         return self._exchange(dns.message.make_query(self.fqdn(endpoint), rdtype))
 
-    def generation(self, endpoint: int) -> int | None:
-        """The plan generation the endpoint's TXT record names (None: no such record)."""
-        reply = self._query(endpoint, "TXT")
+    @staticmethod
+    def _generation_in(reply: dns.message.Message) -> int | None:
         for rrset in reply.answer:
+            if rrset.rdtype != dns.rdatatype.TXT:
+                continue
             for rdata in rrset:
                 text = b"".join(rdata.strings).decode()
                 if text.startswith(_GENERATION):
                     return int(text[len(_GENERATION) :])
         return None
 
+    def generation(self, endpoint: int) -> int | None:
+        """The plan generation the endpoint's TXT record names (None: no such record)."""
+        return self._generation_in(self._query(endpoint, "TXT"))
+
     def answer(self, endpoint: int) -> Answer:
-        """What a resolver asking for the endpoint's addresses gets."""
+        """What a resolver asking for the endpoint's addresses (an A query) gets."""
         reply = self._query(endpoint, "A")
         addresses = sorted(rd.address for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A for rd in rrset)
         return Answer(dns.rcode.to_text(reply.rcode()), addresses, self.generation(endpoint))
+
+    def records(self, endpoint: int) -> Answer:
+        """The endpoint's A and TXT records in one query (ANY, over TCP: BIND answers it in full)."""
+        reply = self._query(endpoint, "ANY")
+        addresses = sorted(rd.address for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A for rd in rrset)
+        return Answer(dns.rcode.to_text(reply.rcode()), addresses, self._generation_in(reply))
 
     # -- updates (each one RFC 2136 transaction)
     def _update(self) -> dns.update.UpdateMessage:
