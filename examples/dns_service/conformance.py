@@ -5,8 +5,10 @@ and the plan store.
     raceproof conform specs/dns_conform.toml --adapter examples.dns_service.conformance:DnsAdapter
 
 `start()` starts a private BIND on a loopback port and an SQLite plan store in a temporary
-directory (``--adapter-option store=postgresql://...`` uses PostgreSQL instead;
-``dns=HOST:PORT`` with ``key=NAME:SECRET`` uses a running server). `BuggyCleanupAdapter`
+directory. Options (``--adapter-option KEY=VALUE``): ``store=postgresql`` starts a private
+PostgreSQL for the plan store instead (``store=postgresql://...`` uses a running one, any
+other value is an SQLite path); ``dns=HOST:PORT`` with ``key=NAME:SECRET`` uses a running
+DNS server instead of starting BIND. `BuggyCleanupAdapter`
 is the same service with a planted bug (cleanup deletes with ``<=`` instead of ``<``).
 """
 
@@ -20,6 +22,7 @@ from typing import Any
 from checker.conform.adapter import Adapter, StepOutcome
 
 from .bind import BindServer, TsigKey, scratch_dir
+from .postgres import PostgresServer
 from .service import VARIANTS, Enactor, Planner, Service
 from .store import PlanStore, plan_addresses
 from .zone import Zone, endpoint_label
@@ -40,6 +43,7 @@ class DnsAdapter(Adapter):
         self.cleanup_age = int(params.get("cleanup_age", 1))
         self.variant = variant
         self.bind: BindServer | None = None
+        self.postgres: PostgresServer | None = None
         self.workdir: Path | None = None
         self.service: Service | None = None
         self.actors: dict[str, Planner | Enactor] = {}
@@ -69,7 +73,12 @@ class DnsAdapter(Adapter):
             self.bind.start()
             assert self.bind.key is not None
             zone = Zone(self.bind.host, self.bind.port, self.bind.key)
-        store = PlanStore.open(self.options.get("store", str(self.workdir / "plans.sqlite")))
+        where = self.options.get("store", str(self.workdir / "plans.sqlite"))
+        if where == "postgresql":
+            self.postgres = PostgresServer()
+            self.postgres.start()
+            where = self.postgres.dsn
+        store = PlanStore.open(where)
         self.service = Service(
             store, zone, self.endpoints, self.cleanup_age, self.variant, cleanup_off_by_one=self.cleanup_off_by_one
         )
@@ -82,6 +91,9 @@ class DnsAdapter(Adapter):
         if self.bind is not None:
             self.bind.stop()
             self.bind = None
+        if self.postgres is not None:
+            self.postgres.stop()
+            self.postgres = None
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None

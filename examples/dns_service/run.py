@@ -2,7 +2,8 @@
 
     python -m examples.dns_service.run --log events.jsonl --enactors 3 --plans 4
 
-starts a private BIND and an SQLite plan store (``--store postgresql://...`` for PostgreSQL),
+starts a private BIND and an SQLite plan store (``--store postgresql`` starts a private
+PostgreSQL instead; ``--store postgresql://...`` uses a running one),
 resets them to plan 1, and lets the processes run: the Planner makes ``--plans`` new plans,
 each Enactor loops pick → apply to every endpoint → cleanup until the Planner is done and no
 newer plan is left. Random pauses between steps (``--seed``) vary the interleaving. Every
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .bind import BindServer, TsigKey, scratch_dir
+from .postgres import PostgresServer
 from .service import VARIANTS, Enactor, EventLog, Planner, Service
 from .store import PlanStore
 from .zone import Zone, endpoint_label
@@ -74,10 +76,13 @@ def _enactor(config: Config, name: str, seed: int, done: multiprocessing.synchro
 
 def run(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="raceproof-dns-run-", dir=scratch_dir()))
+    postgres = PostgresServer() if args.store == "postgresql" else None
     try:
+        if postgres is not None:
+            postgres.start()
         with BindServer() as bind:
             assert bind.key is not None
-            store = args.store or str(workdir / "plans.sqlite")
+            store = postgres.dsn if postgres is not None else args.store or str(workdir / "plans.sqlite")
             config = Config(
                 bind.host,
                 bind.port,
@@ -112,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
             setup.store.close()
             return 1 if failed else 0
     finally:
+        if postgres is not None:
+            postgres.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -123,7 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cleanup-age", type=int, default=1)
     parser.add_argument("--plans", type=int, default=4, help="new plans the Planner makes")
     parser.add_argument("--variant", choices=VARIANTS, default="as_designed")
-    parser.add_argument("--store", help="plan store: an SQLite path or postgresql://... (default: a temporary SQLite)")
+    parser.add_argument(
+        "--store",
+        help="plan store: an SQLite path, 'postgresql' (a private server) or postgresql://... (default: SQLite)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pause", type=float, default=0.01, help="longest random pause between steps (s)")
     return run(parser.parse_args(argv))

@@ -88,7 +88,8 @@ class PlanStore:
     def new_plan(self) -> int:
         """The Planner's step: generation latest+1 is created and becomes the newest."""
         with self._transaction() as cur:
-            cur.execute("SELECT latest FROM planner WHERE id = 1")
+            lock = " FOR UPDATE" if self.kind == "postgresql" else ""  # SQLite's BEGIN IMMEDIATE already locks
+            cur.execute("SELECT latest FROM planner WHERE id = 1" + lock)
             generation = int(cur.fetchone()[0]) + 1
             cur.execute(
                 self._sql("INSERT INTO plans VALUES (?, ?)"), (generation, " ".join(plan_addresses(generation)))

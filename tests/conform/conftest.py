@@ -1,4 +1,5 @@
-"""Real servers for the conformance tests: BIND (Debian bind9) on a loopback port.
+"""Real servers for the conformance tests: BIND (Debian bind9) on a loopback port, and for the
+optional plan-store path PostgreSQL (Debian postgresql, with psycopg).
 
 Without BIND or dnspython the tests skip, naming what to install; in CI (``CI=1`` or
 ``RACEPROOF_CI=1``) they fail instead, because CI installs them (.ci/run).
@@ -31,6 +32,18 @@ def require_real_servers() -> None:
     if missing:
         if _in_ci():
             pytest.fail(f"CI must run the conformance tests: {missing}")
+        pytest.skip(missing)
+
+
+def require_postgres() -> None:
+    """The optional PostgreSQL plan store: Debian's postgresql and psycopg."""
+    require_real_servers()
+    from examples.dns_service.postgres import postgres_missing
+
+    missing = postgres_missing()
+    if missing:
+        if _in_ci():
+            pytest.fail(f"CI must run the PostgreSQL tests: {missing}")
         pytest.skip(missing)
 
 

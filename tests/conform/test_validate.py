@@ -21,11 +21,11 @@ def _servers() -> None:
     require_real_servers()
 
 
-def _concurrent_run(log: Path, variant: str, seed: int) -> None:
+def _concurrent_run(log: Path, variant: str, seed: int, store: str | None = None) -> None:
     """The service as concurrent processes: a Planner and 3 Enactors, each its own OS process."""
     proc = subprocess.run(
         [sys.executable, "-m", "examples.dns_service.run", "--log", str(log), "--plans", "4",
-         "--variant", variant, "--seed", str(seed)],
+         "--variant", variant, "--seed", str(seed), *(["--store", store] if store else [])],
         cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
