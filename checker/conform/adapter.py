@@ -13,6 +13,8 @@ model's parameters and the ``--adapter-option`` pairs, then:
   missing from the mapping is bad input: silence is never taken for agreement.
 - ``evidence(property, observation)`` (optional) says in the implementation's own terms
   what a violated property looks like there ("the regional endpoint has no records").
+- ``summary(observation)`` (optional) says in those terms how the real final state looks
+  when the property holds ("the regional endpoint answers A 10.0.4.1, 10.0.4.2").
 - ``problems(observation)`` (optional) lists inconsistencies the mapping cannot express.
 - ``environment_actions`` (optional) names actions the environment calls at will.
 """
@@ -73,6 +75,9 @@ class Adapter:
         raise NotImplementedError
 
     def evidence(self, prop: str, observation: dict[str, Any]) -> str | None:
+        return None
+
+    def summary(self, observation: dict[str, Any]) -> str | None:
         return None
 
     def problems(self, observation: dict[str, Any]) -> list[str]:

@@ -69,7 +69,8 @@ def lockstep_machine(session: Session, record: list[Run] | None = None) -> type:
     def fail(self: Any, message: str, seen: Observed | None) -> None:
         self.run.message = message
         self.run.observed = seen
-        self.run.model_values = model.describe_state(self.state)
+        values = model.describe_state(self.state)  # the compared variables: the others are not the code's
+        self.run.model_values = {k: v for k, v in values.items() if session.mapping.get(k) is not None}
         failures.append(self.run)
         raise Divergence(message)
 

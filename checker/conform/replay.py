@@ -54,6 +54,7 @@ class ReplayResult:
     message: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     overridden: dict[str, Any] = field(default_factory=dict)
+    mapping: dict[str, str | None] = field(default_factory=dict)
 
 
 def load_trace(path: str | Path, overrides: dict[str, Any]) -> tuple[ModelInstance, list[Transition], dict[str, Any]]:
@@ -115,6 +116,7 @@ def replay_on(
     prop = meta.get("property") if meta.get("property") in model.properties else None
     result = ReplayResult(str(path), model, prop, kind, params=model.param_dict(), overridden=dict(overrides))
     session = Session(model, adapter_cls, ref, options)
+    result.mapping = session.mapping
     with running(session):
         session.reset()
         state = model.init
@@ -180,6 +182,9 @@ def _judge(result: ReplayResult, session: Session, real: list[tuple[Any, ...] | 
             + (f" ({variant})" if variant else "")
             + f", and {prop} {verdict} in the real final state"
         )
+        summary = session.summary(result.steps[-1].observed.obs)
+        if summary:
+            result.message += f": {summary}"
         return
     result.outcome = REPRODUCED
     evidence = session.evidence(prop, result.steps[-1].observed.obs)

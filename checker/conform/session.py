@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ModelError
 from ..model import ModelInstance, Transition
 from ..runtime import CONCRETE, Frame, evaluate_in
 from .adapter import AdapterError, AdapterFailure, Mismatch, StepOutcome, call, check_mapping, compare, observe
@@ -84,13 +83,14 @@ class Session:
         fn = getattr(self.adapter, "evidence", None)
         return call(self.adapter, "evidence()", fn, prop, obs) if callable(fn) else None
 
+    def summary(self, obs: dict[str, Any]) -> str | None:
+        fn = getattr(self.adapter, "summary", None)
+        return call(self.adapter, "summary()", fn, obs) if callable(fn) else None
+
     def unmapped_reads(self, prop: str, *states: tuple[Any, ...]) -> list[str]:
         """The unmapped variables the property reads: a verdict on real state must not rest on them."""
         frames = [Frame(self.model, CONCRETE, list(s), writable=False, reads=[]) for s in states]
-        try:
-            evaluate_in(self.model, prop, frames)
-        except ModelError:
-            raise
+        evaluate_in(self.model, prop, frames)
         names = {self.model.slots[slot].var.name for f in frames for slot in f.reads or []}
         return sorted(n for n in names if self.mapping.get(n) is None)
 

@@ -76,7 +76,8 @@ def replay_text(result: ReplayResult, adapter: str) -> str:
     lines.append("")
     if result.outcome == "diverged":
         last = result.steps[-1]
-        lines.append("model state:          " + "; ".join(f"{k}={fmt(v)}" for k, v in last.model_values.items()))
+        compared = {k: v for k, v in last.model_values.items() if result.mapping.get(k) is not None}
+        lines.append("model state:          " + "; ".join(f"{k}={fmt(v)}" for k, v in compared.items()))
         if last.observed.text:
             lines.append("implementation state: " + last.observed.text)
     lines.append(result.message)

@@ -161,6 +161,17 @@ class DnsAdapter(Adapter):
         return None
 
 
+    def summary(self, obs: dict[str, Any]) -> str | None:
+        """What a resolver gets from each endpoint now (fresh A queries)."""
+        if self.service is None:
+            return None
+        parts = []
+        for e in range(self.endpoints):
+            answer = self.service.zone.answer(e)
+            parts.append(f"{endpoint_label(e)} answers {answer.describe()} (plan {answer.generation})")
+        return "; ".join(parts)
+
+
 class BuggyCleanupAdapter(DnsAdapter):
     """The service with a planted bug the model does not have: cleanup uses ``<=``, not ``<``."""
 
