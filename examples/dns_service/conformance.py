@@ -160,7 +160,6 @@ class DnsAdapter(Adapter):
                 )
         return None
 
-
     def summary(self, obs: dict[str, Any]) -> str | None:
         """What a resolver gets from each endpoint now (fresh A queries)."""
         if self.service is None:
