@@ -36,6 +36,8 @@ class Run:
     message: str = ""
     observed: Observed | None = None
     model_values: dict[str, Any] = field(default_factory=dict)
+    #: Hypothesis could not make it fail again: the divergence was seen, its minimality is not known
+    flaky: bool = False
 
 
 @dataclass
@@ -138,6 +140,7 @@ def check_conformance(session: Session, max_examples: int = 50, seed: int = 0, s
     """Run the lockstep machine; the result holds the shrunk divergence, if any."""
     from hypothesis import HealthCheck, Phase, settings
     from hypothesis import seed as use_seed
+    from hypothesis.errors import Flaky
     from hypothesis.reporting import with_reporter
     from hypothesis.stateful import run_state_machine_as_test
 
@@ -162,11 +165,14 @@ def check_conformance(session: Session, max_examples: int = 50, seed: int = 0, s
             result.divergence = record[-1]
         except AdapterFailure:
             raise
-        except BaseExceptionGroup as group:  # several distinct failures: an adapter failure wins (no verdict)
+        except BaseExceptionGroup as group:  # several failures, or a flaky one: an adapter failure wins
             failure = next((e for e in _leaves(group) if isinstance(e, AdapterFailure)), None)
             if failure is not None:
                 raise failure from None
-            result.divergence = record[-1] if record else Run(message=str(group))
+            if not record:
+                raise
+            result.divergence = record[-1]
+            result.divergence.flaky = isinstance(group, Flaky)
     return result
 
 

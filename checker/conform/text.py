@@ -97,7 +97,12 @@ def conform_text(result: ConformResult, spec: str, adapter: str) -> str:
             f"conforms: no divergence in {result.examples} sequences (a test of the sequences tried, not a proof)"
         )
         return "\n".join(lines) + "\n"
-    lines.append(f"DIVERGED: shrunk to {len(run.steps)} steps:")
+    if run.flaky:
+        lines.append(
+            f"DIVERGED (once: a re-run did not diverge again, so not shrunk reliably) after {len(run.steps)} steps:"
+        )
+    else:
+        lines.append(f"DIVERGED: shrunk to {len(run.steps)} steps:")
     lines.extend(f"  {n:>2}. {step}" for n, step in enumerate(run.steps, start=1))
     lines.append(run.message)
     lines.append("model state:          " + "; ".join(f"{k}={fmt(v)}" for k, v in run.model_values.items()))
