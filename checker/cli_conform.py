@@ -69,7 +69,8 @@ def replay(
     """
     from .conform.adapter import AdapterFailure, load_adapter, parse_options
     from .conform.replay import NOT_REPRODUCED, replay_on
-    from .conform.text import fmt, replay_text
+    from .conform.text import replay_text
+    from .conform.values import fmt
 
     cls = load_adapter(adapter_ref)
     try:

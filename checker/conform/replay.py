@@ -29,6 +29,7 @@ from ..report.itf_input import ItfError, decode, read_itf
 from ..runtime import CONCRETE, evaluate, fire
 from .adapter import AdapterFailure, observed_state
 from .session import Observed, Session, running
+from .values import fmt
 
 REPRODUCED, DIVERGED, NOT_REPRODUCED = "reproduced", "diverged", "not reproduced"
 
@@ -192,4 +193,10 @@ def _judge(result: ReplayResult, session: Session, real: list[tuple[Any, ...] | 
         result.message = f"reproduced: {evidence} after step {n}"
     else:
         what = "holds" if result.kind == "witness" else "is violated"
-        result.message = f"reproduced: {prop} {what} in the real state after step {n}"
+        values = [model.describe_state(s) for s in states]  # type: ignore[arg-type]
+        shown = []
+        for name in session.reads(prop, *states):  # type: ignore[arg-type]
+            real = [fmt(v[name]) for v in values]
+            shown.append(f"{name} {real[0]} → {real[1]}" if len(real) == 2 else f"{name} = {real[0]}")
+        across = f"across step {n}" if kind == "action_invariant" else f"after step {n}"
+        result.message = f"reproduced: {prop} {what} in the real states {across} ({'; '.join(shown)})"

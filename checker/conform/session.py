@@ -87,12 +87,16 @@ class Session:
         fn = getattr(self.adapter, "summary", None)
         return call(self.adapter, "summary()", fn, obs) if callable(fn) else None
 
-    def unmapped_reads(self, prop: str, *states: tuple[Any, ...]) -> list[str]:
-        """The unmapped variables the property reads: a verdict on real state must not rest on them."""
+    def reads(self, prop: str, *states: tuple[Any, ...]) -> list[str]:
+        """The model variables the property reads in these states, in model order."""
         frames = [Frame(self.model, CONCRETE, list(s), writable=False, reads=[]) for s in states]
         evaluate_in(self.model, prop, frames)
         names = {self.model.slots[slot].var.name for f in frames for slot in f.reads or []}
-        return sorted(n for n in names if self.mapping.get(n) is None)
+        return [v.name for v in self.model.vars if v.name in names]
+
+    def unmapped_reads(self, prop: str, *states: tuple[Any, ...]) -> list[str]:
+        """The unmapped variables the property reads: a verdict on real state must not rest on them."""
+        return [n for n in self.reads(prop, *states) if self.mapping.get(n) is None]
 
 
 @contextmanager

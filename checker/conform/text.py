@@ -7,14 +7,7 @@ from typing import Any
 from .conform import ConformResult
 from .replay import ReplayResult
 from .validate import Validation
-
-
-def fmt(value: Any) -> str:
-    if isinstance(value, set | frozenset):
-        return "{" + ", ".join(str(v) for v in sorted(value)) + "}"
-    if isinstance(value, list) and value and all(isinstance(v, int) for v in value):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return str(value)
+from .values import fmt
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

@@ -131,3 +131,19 @@ def test_a_variant_the_service_lacks_is_bad_input(race_itf: Path) -> None:
 def test_a_bad_adapter_reference_is_bad_input(race_itf: Path, ref: str, message: str) -> None:
     result = run_cli("replay", str(race_itf), "--adapter", ref)
     assert result.exit_code == 2 and message in result.stderr
+
+
+def test_an_action_invariant_is_judged_on_the_real_states_across_the_last_step(tmp_path: Path) -> None:
+    itf = tmp_path / "regress.itf.json"
+    checked = run_cli(
+        "check", str(REPO / "specs/dns_race.toml"), "--property", "plan_never_regresses", "--itf", str(itf)
+    )
+    assert checked.exit_code == 1, checked.output
+    result = run_cli("replay", str(itf), "--adapter", ADAPTER)
+    assert result.exit_code == 1, result.output
+    assert (
+        "reproduced: plan_never_regresses is violated in the real states across step 6 (endpoint_plan [3, 1] → [2, 1])"
+        in (result.stdout)
+    )
+    fixed = run_cli("replay", str(itf), "--adapter", ADAPTER, "--param", "variant=version_cas")
+    assert fixed.exit_code == 0 and "plan_never_regresses holds in the real final state" in fixed.stdout
