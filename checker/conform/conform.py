@@ -181,3 +181,24 @@ def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
     for e in group.exceptions:
         out.extend(_leaves(e) if isinstance(e, BaseExceptionGroup) else [e])
     return out
+
+
+def assert_conforms(
+    spec: str,
+    adapter: str,
+    options: dict[str, str] | None = None,
+    max_examples: int = 50,
+    seed: int = 0,
+    steps: int = 30,
+) -> ConformResult:
+    """For a project's own pytest suite: `raceproof conform` as one call that raises
+    AssertionError (with the shrunk sequence and both states) on a divergence."""
+    from ..spec import load_spec
+    from .adapter import load_adapter
+    from .text import conform_text
+
+    session = Session(load_spec(spec).build(), load_adapter(adapter), adapter, dict(options or {}))
+    result = check_conformance(session, max_examples, seed, steps)
+    if not result.conforms:
+        raise AssertionError(conform_text(result, spec, adapter))
+    return result

@@ -30,3 +30,11 @@ class WrongObservationAdapter(DnsAdapter):
     def __init__(self, params: dict[str, Any], options: dict[str, str]):
         super().__init__(params, options)
         self.mapping["plans"] = "plan_rows"
+
+
+class BlindAdapter(DnsAdapter):
+    """Declares it cannot observe the endpoints: a property about them gets no verdict."""
+
+    def __init__(self, params: dict[str, Any], options: dict[str, str]):
+        super().__init__(params, options)
+        self.mapping["endpoint_plan"] = None

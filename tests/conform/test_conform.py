@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checker.conform.adapter import load_adapter
-from checker.conform.conform import check_conformance
+from checker.conform.conform import assert_conforms, check_conformance
 from checker.conform.session import Session
 from checker.spec import load_spec
 from tests.conform.conftest import require_real_servers
@@ -54,8 +54,14 @@ def test_the_as_designed_service_does_not_conform_to_the_cas_model() -> None:
     assert "DIVERGED" in result.stdout and "endpoint_plan" in result.stdout
 
 
-def test_usable_from_pytest_with_a_seed() -> None:
-    """The library call a project's own test suite makes; the same seed finds the same sequence."""
+def test_usable_from_pytest() -> None:
+    """The one call a project's own test suite makes: it passes, or fails with the shrunk sequence."""
+    assert assert_conforms(RACE, "examples.dns_service.conformance:DnsAdapter", max_examples=5, steps=10).conforms
+    with pytest.raises(AssertionError, match=r"(?s)DIVERGED: shrunk to 5 steps:.*enactor\d\.cleanup"):
+        assert_conforms(RACE, BUGGY, max_examples=10, steps=15, seed=3)
+
+
+def test_the_same_seed_finds_the_same_sequence() -> None:
     spec = load_spec(RACE)
     runs = []
     for _ in range(2):

@@ -147,3 +147,10 @@ def test_an_action_invariant_is_judged_on_the_real_states_across_the_last_step(t
     )
     fixed = run_cli("replay", str(itf), "--adapter", ADAPTER, "--param", "variant=version_cas")
     assert fixed.exit_code == 0 and "plan_never_regresses holds in the real final state" in fixed.stdout
+
+
+def test_a_property_on_unobserved_variables_gets_no_verdict(race_itf: Path) -> None:
+    result = run_cli("replay", str(race_itf), "--adapter", "tests.conform.adapters:BlindAdapter")
+    assert result.exit_code == 3, result.output
+    assert "reads endpoint_plan, which the adapter does not observe" in result.stderr
+    assert "reproduced" not in result.stdout
