@@ -156,8 +156,29 @@ def conform(
     show_default=True,
     help="Give up (exit 3) if more model states than this fit the events so far.",
 )
+@click.option(
+    "--unlogged",
+    "unlogged_names",
+    multiple=True,
+    metavar="ACTION",
+    help="An action that may run without a log line (e.g. plan, or planner.plan); repeatable.",
+)
+@click.option(
+    "--max-unlogged",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="With --unlogged: at most this many unlogged steps between two events.",
+)
 @handle_errors
-def validate(log: str, spec_path: str, param_pairs: tuple[str, ...], max_states: int) -> None:
+def validate(
+    log: str,
+    spec_path: str,
+    param_pairs: tuple[str, ...],
+    max_states: int,
+    unlogged_names: tuple[str, ...],
+    max_unlogged: int,
+) -> None:
     """Check that the event LOG (JSON lines) of a real run is a behaviour of SPEC's model.
 
     Exit 0 if a model execution explains every event, 1 at the first event none explains
@@ -165,7 +186,7 @@ def validate(log: str, spec_path: str, param_pairs: tuple[str, ...], max_states:
     grows past --max-states.
     """
     from .conform.text import validation_text
-    from .conform.validate import read_log
+    from .conform.validate import read_log, unlogged_steps
     from .conform.validate import validate as run_validation
     from .spec import load_spec
 
@@ -175,7 +196,8 @@ def validate(log: str, spec_path: str, param_pairs: tuple[str, ...], max_states:
         loaded.params = {**loaded.params, **overrides}
     model = loaded.build()
     events = read_log(log, model)
-    result = run_validation(model, events, max_states)
+    unlogged = unlogged_steps(model, list(unlogged_names))
+    result = run_validation(model, events, max_states, unlogged, max_unlogged)
     click.echo(validation_text(result, model, log, spec_path), nl=False)
     if result.too_many:
         sys.exit(int(ExitCode.INCONCLUSIVE))

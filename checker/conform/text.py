@@ -139,6 +139,11 @@ def validation_text(result: Validation, model: Any, log: str, spec: str) -> str:
     lines.append(f"  model states possible just before it ({len(result.possible)}):")
     for state in result.possible[:5]:
         lines.append(f"    {_state_line(model, state)}")
+    if len(result.possible) > 5:
+        lines.append(f"    ... and {len(result.possible) - 5} more")
     lines.append("  why not:")
-    lines.extend(f"    {r}" for r in dict.fromkeys(result.reasons))
+    reasons = list(dict.fromkeys(result.reasons))
+    lines.extend(f"    {r}" for r in reasons[:10])
+    if len(reasons) > 10:
+        lines.append(f"    ... and {len(reasons) - 10} more")
     return "\n".join(lines) + "\n"

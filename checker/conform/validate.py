@@ -14,7 +14,9 @@ for each event, the transitions of that action (and instance) that are enabled i
 state, agree with ``before`` there and with ``after`` in the successor. The log is a behaviour
 of the model if some state survives every event; otherwise the first event that leaves none
 is reported, with the states that were possible just before it and why each fails.
-Unlogged steps are not assumed: every step of the run must be logged (see the service's log).
+Steps are not assumed to happen unlogged, unless named (``--unlogged plan``, at most
+``--max-unlogged N`` of them between two events): then the search also takes those steps,
+for a component that writes no log.
 """
 
 from __future__ import annotations
@@ -140,9 +142,54 @@ def read_log(path: str | Path, model: ModelInstance) -> list[Event]:
     return events
 
 
-def validate(model: ModelInstance, events: list[Event], max_states: int = 100_000) -> Validation:
+def unlogged_steps(model: ModelInstance, names: list[str]) -> list[Transition]:
+    """The transitions named ``action`` or ``instance.action``, which may run without a log line."""
+    out = []
+    for name in names:
+        found = [t for t in model.transitions if name in (t.action.name, str(t))]
+        if not found:
+            raise LogError(f"--unlogged {name}: the model has no such action (e.g. 'plan' or 'planner.plan')")
+        out.extend(t for t in found if t not in out)
+    return out
+
+
+def _with_unlogged(
+    model: ModelInstance, frontier: set[tuple[Any, ...]], unlogged: list[Transition], most: int, max_states: int
+) -> set[tuple[Any, ...]] | None:
+    """``frontier`` and every state up to ``most`` unlogged steps away (None: more than ``max_states``)."""
+    seen, layer = set(frontier), set(frontier)
+    for _ in range(most):
+        fresh = set()
+        for state in layer:
+            for t in unlogged:
+                nxt = fire(model, t, state)
+                if nxt is not None and nxt not in seen:
+                    seen.add(nxt)
+                    fresh.add(nxt)
+        if len(seen) > max_states:
+            return None
+        if not fresh:
+            break
+        layer = fresh
+    return seen
+
+
+def validate(
+    model: ModelInstance,
+    events: list[Event],
+    max_states: int = 100_000,
+    unlogged: list[Transition] | None = None,
+    max_unlogged: int = 0,
+) -> Validation:
+    """Search the model executions that explain ``events``; ``unlogged`` transitions may also run,
+    at most ``max_unlogged`` of them between two events (e.g. a component that logs nothing)."""
     frontier: set[tuple[Any, ...]] = {model.init}
     for k, event in enumerate(events):
+        if unlogged and max_unlogged:
+            widened = _with_unlogged(model, frontier, unlogged, max_unlogged, max_states)
+            if widened is None:
+                return Validation(k, False, too_many=True)
+            frontier = widened
         successors: set[tuple[Any, ...]] = set()
         reasons: list[str] = []
         for state in sorted(frontier, key=repr):

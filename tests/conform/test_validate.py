@@ -147,3 +147,16 @@ def test_a_variable_the_model_lacks_is_bad_input(tmp_path: Path) -> None:
 def test_a_missing_log_is_bad_input(tmp_path: Path) -> None:
     result = run_cli("validate", str(tmp_path / "none.jsonl"), "--spec", RACE)
     assert result.exit_code == 2 and "log file not found" in result.stderr
+
+
+def test_steps_that_log_nothing_are_searched_for_when_named(as_designed_log: Path, tmp_path: Path) -> None:
+    """A Planner that writes no log: its steps are found by the search between the events."""
+    quiet = tmp_path / "no_planner.jsonl"
+    quiet.write_text("".join(line + "\n" for line in as_designed_log.read_text().splitlines() if '"plan"' not in line))
+    assert run_cli("validate", str(quiet), "--spec", RACE).exit_code == 1  # unnamed: a pick of a plan never made
+    result = run_cli("validate", str(quiet), "--spec", RACE, "--unlogged", "planner.plan", "--max-unlogged", "4")
+    assert result.exit_code == 0, result.output
+    # the plans themselves are still constrained: the events' observations fix when they were made
+    assert "consistent: a model execution explains all" in result.stdout
+    unknown = run_cli("validate", str(quiet), "--spec", RACE, "--unlogged", "nap")
+    assert unknown.exit_code == 2 and "--unlogged nap: the model has no such action" in unknown.stderr
