@@ -153,28 +153,28 @@ def _diverged(result: ReplayResult, n: int, seen: Observed) -> ReplayResult:
     return result
 
 
-def _judge(result: ReplayResult, session: Session, real: list[tuple[Any, ...] | None]) -> None:
+def _judge(result: ReplayResult, session: Session, observed: list[tuple[Any, ...] | None]) -> None:
     """Evaluate the trace's property on the observed states (the real values where mapped)."""
     model, prop, n = result.model, result.prop, len(result.steps) - 1
     if prop is None:
         result.outcome = NOT_REPRODUCED
         result.message = f"the implementation followed the model through all {n} steps (the trace names no property)"
         return
-    if any(s is None for s in real):
-        raise AdapterFailure("an observation does not fit its model variable's shape")
+    real: list[tuple[Any, ...]] = []
+    for state in observed:
+        if state is None:
+            raise AdapterFailure("an observation does not fit its model variable's shape")
+        real.append(state)
     kind = model.properties[prop].kind
-    states = [s for s in real[-2:]] if kind == "action_invariant" else [real[-1]]
-    if kind == "action_invariant" and len(states) < 2:
-        states = [real[-1], real[-1]]
-    blind = session.unmapped_reads(prop, *states)  # type: ignore[arg-type]
+    states = (real[-2:] if len(real) > 1 else [real[-1], real[-1]]) if kind == "action_invariant" else [real[-1]]
+    blind = session.unmapped_reads(prop, *states)
     if blind:
         raise AdapterFailure(
             f"property '{prop}' reads {', '.join(blind)}, which the adapter does not observe: "
             "the real state cannot show whether it holds"
         )
-    holds = bool(evaluate(model, CONCRETE, prop, *states))  # type: ignore[arg-type]
-    shown = holds if result.kind == "witness" else not holds
-    if not shown:
+    holds = bool(evaluate(model, CONCRETE, prop, *states))
+    if holds != (result.kind == "witness"):
         result.outcome = NOT_REPRODUCED
         verdict = "holds" if result.kind == "violation" else "is still false"
         variant = ", ".join(f"{k}={v}" for k, v in result.overridden.items())
@@ -193,10 +193,12 @@ def _judge(result: ReplayResult, session: Session, real: list[tuple[Any, ...] | 
         result.message = f"reproduced: {evidence} after step {n}"
     else:
         what = "holds" if result.kind == "witness" else "is violated"
-        values = [model.describe_state(s) for s in states]  # type: ignore[arg-type]
-        shown = []
-        for name in session.reads(prop, *states):  # type: ignore[arg-type]
-            real = [fmt(v[name]) for v in values]
-            shown.append(f"{name} {real[0]} → {real[1]}" if len(real) == 2 else f"{name} = {real[0]}")
+        values = [model.describe_state(s) for s in states]
+        read = []
+        for name in session.reads(prop, *states):
+            shown = [fmt(v[name]) for v in values]
+            read.append(f"{name} {shown[0]} → {shown[1]}" if len(shown) == 2 else f"{name} = {shown[0]}")
         across = f"across step {n}" if kind == "action_invariant" else f"after step {n}"
-        result.message = f"reproduced: {prop} {what} in the real states {across} ({'; '.join(shown)})"
+        result.message = f"reproduced: {prop} {what} in the real states {across} ({'; '.join(read)})"
+    if kind == "recoverable":  # replay shows the bad state; that no step leaves it is the model's finding
+        result.message += f" (that nothing recovers from it is what the model checker found: {prop})"
