@@ -38,3 +38,10 @@ class BlindAdapter(DnsAdapter):
     def __init__(self, params: dict[str, Any], options: dict[str, str]):
         super().__init__(params, options)
         self.mapping["endpoint_plan"] = None
+
+
+class AsDesignedForCas(DnsAdapter):
+    """Runs the as-designed service whatever variant the model checks (a mismatch on purpose)."""
+
+    def __init__(self, params: dict[str, Any], options: dict[str, str]):
+        super().__init__({**params, "variant": "as_designed"}, options)

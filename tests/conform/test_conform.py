@@ -48,7 +48,7 @@ def test_the_cas_service_conforms_to_the_cas_model() -> None:
 @pytest.mark.slow  # the divergence needs a stale write: ~8 steps, found and shrunk in about a minute
 def test_the_as_designed_service_does_not_conform_to_the_cas_model() -> None:
     """The model of the fix is not the code without it: lockstep testing tells them apart."""
-    result = run_cli("conform", CAS, "--adapter", "tests.conform.test_conform:AsDesignedForCas",
+    result = run_cli("conform", CAS, "--adapter", "tests.conform.adapters:AsDesignedForCas",
                      "--max-examples", "40", "--steps", "20")  # fmt: skip
     assert result.exit_code == 1, result.output
     assert "DIVERGED" in result.stdout and "endpoint_plan" in result.stdout
@@ -81,12 +81,3 @@ def test_an_adapter_that_raises_gives_no_verdict() -> None:
 def test_a_mapping_missing_a_variable_is_bad_input() -> None:
     result = run_cli("conform", RACE, "--adapter", "tests.conform.adapters:PartialMappingAdapter")
     assert result.exit_code == 2 and "model variable 'plans'" in result.stderr
-
-
-# an adapter that runs the as-designed service while the model checks the CAS variant
-from examples.dns_service.conformance import DnsAdapter  # noqa: E402
-
-
-class AsDesignedForCas(DnsAdapter):
-    def __init__(self, params: dict, options: dict) -> None:
-        super().__init__({**params, "variant": "as_designed"}, options)
