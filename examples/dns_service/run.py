@@ -6,7 +6,8 @@ starts a private BIND and an SQLite plan store (``--store postgresql`` starts a 
 PostgreSQL instead; ``--store postgresql://...`` uses a running one),
 resets them to plan 1, and lets the processes run: the Planner makes ``--plans`` new plans,
 each Enactor loops pick → apply to every endpoint → cleanup until the Planner is done and no
-newer plan is left. Random pauses between steps (``--seed``) vary the interleaving. Every
+newer plan is left (at most 3 more rounds after the Planner is done: after the outage, the
+Enactors retry forever). Random pauses between steps (``--seed``) vary the interleaving. Every
 step is appended to the event log (`raceproof validate` reads it); at the end the endpoints'
 answers are printed.
 """
@@ -41,6 +42,7 @@ class Config:
     cleanup_age: int
     variant: str
     pause: float
+    delays: dict[str, float]
 
     def service(self) -> Service:
         zone = Zone(self.host, self.port, self.key)
@@ -60,15 +62,20 @@ def _enactor(config: Config, name: str, seed: int, done: multiprocessing.synchro
     rng = random.Random(seed)
     enactor = Enactor(config.service(), name)
     idle_after_done = 0
-    while idle_after_done < 3:
+    # After the outage an Enactor picks the newest plan again and again (the regional endpoint
+    # serves an older, deleted one) and every write fails: a livelock. Bound the rounds.
+    rounds_after_done = 0
+    while idle_after_done < 3 and rounds_after_done < 3:
         time.sleep(rng.uniform(0, config.pause))
         if enactor.pc == "idle":
             finished = done.is_set()  # read before trying: a plan made after this is still picked up
             if enactor.pick().fired:
                 idle_after_done = 0
+                rounds_after_done += finished
             elif finished:
                 idle_after_done += 1
         elif enactor.pc == "apply":
+            time.sleep(config.delays.get(name, 0.0))  # an unusually slow Enactor, as in the outage
             enactor.apply()
         else:
             enactor.cleanup()
@@ -93,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
                 args.cleanup_age,
                 args.variant,
                 args.pause,
+                dict(_delay(d) for d in args.delay),
             )
             Path(args.log).write_text("")
             setup = Service(PlanStore.open(store), Zone(bind.host, bind.port, bind.key), args.endpoints)
@@ -122,6 +130,13 @@ def run(args: argparse.Namespace) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _delay(text: str) -> tuple[str, float]:
+    name, sep, seconds = text.partition("=")
+    if not sep:
+        raise SystemExit(f"--delay {text}: expected ENACTOR=SECONDS, e.g. enactor1=0.5")
+    return name, float(seconds)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m examples.dns_service.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--log", required=True, help="event log to write (JSON lines)")
@@ -136,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pause", type=float, default=0.01, help="longest random pause between steps (s)")
+    parser.add_argument(
+        "--delay", action="append", default=[], metavar="ENACTOR=SECONDS", help="slow one Enactor before each write"
+    )
     return run(parser.parse_args(argv))
 
 
