@@ -14,6 +14,7 @@ from .. import __version__
 from ..results import ExitCode
 from .check import check, prove
 from .common import error_json
+from .conform import register as register_conform
 from .gate import gate
 from .graph import register as register_graph
 from .listing import list_
@@ -55,3 +56,4 @@ main.add_command(list_)
 main.add_command(report)
 main.add_command(gate)
 register_graph(main)
+register_conform(main)  # replay, conform, validate: running code against the model
