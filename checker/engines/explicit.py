@@ -25,7 +25,7 @@ from ..results import PropertyResult, Verdict
 from ..runtime import CONCRETE, evaluate
 from ..symmetry import SymmetryDecision, no_symmetry
 from ..symmetry import decide as decide_symmetry
-from .explicit_common import Progress, Search
+from .explicit_common import Progress, Search, peak_rss
 from .explicit_tuples import TupleSearch
 from .graph import run_graph
 
@@ -33,6 +33,7 @@ try:  # numpy is what makes the search fast, but the engine runs without it
     from .explicit_bounds import Exceeds
     from .explicit_compile import Compiled, Untranslatable
     from .explicit_matrix import search_exactly
+    from .scaling import search_scaled
 except ImportError:  # pragma: no cover - numpy is installed wherever the tests run
     Compiled = None  # type: ignore[assignment,misc]
 
@@ -45,6 +46,8 @@ def run_explicit(
     symmetry: bool = True,
     progress: Progress | None = None,
     backend: str = "auto",
+    workers: int | str | None = None,
+    ray: str | None = None,
 ) -> list[PropertyResult]:
     """Check ``properties`` by exhaustive breadth-first search (engine ``"explicit"``).
 
@@ -55,6 +58,10 @@ def run_explicit(
     once every property has an answer; each result's ``extra`` holds the counts (states,
     transitions_fired, depth, exhaustive, bytes_per_state, search_seconds, ...) and the
     action coverage (``extra["coverage"]``, see `checker.coverage`).
+
+    ``workers`` (an int, or ``"auto"``: all cores once the search outgrows one process) and
+    ``ray`` (``"auto"`` or a cluster address) partition the search (`checker.engines.scaling`);
+    None takes the setting of the enclosing `scaling.scale_out` (one process by default).
     """
     if backend not in ("auto", "numpy", "python"):
         raise ValueError(f"backend must be auto, numpy or python, not {backend!r}")
@@ -98,7 +105,9 @@ def run_explicit(
                 if backend == "numpy":
                     raise
     search_started, search_cpu = time.monotonic(), time.process_time()
-    if compiled is not None or note:
+    if compiled is not None:
+        search = search_scaled(compiled, search, decision.groups, workers, ray)
+    elif note:
         search = search_exactly(compiled, search, decision.groups, note)
     else:
         TupleSearch(search, decision.groups).run()
@@ -130,10 +139,14 @@ def _results(s: Search, seconds: float, live: list[int], decision: SymmetryDecis
         "search_seconds": round(s.search_seconds, 4),
         "search_cpu_seconds": round(s.search_cpu_seconds, 4),
         "key_repacks": s.repacks,
+        "peak_rss_bytes": peak_rss(),  # this process; a partitioned search adds its workers' (scale_out)
         "coverage": coverage,
     }
     if s.note:
         extra["backend_note"] = s.note
+    if s.scale_out:
+        extra["scale_out"] = s.scale_out
+        extra["peak_rss_bytes"] = s.scale_out["coordinator_peak_rss_bytes"] + sum(s.scale_out["worker_peak_rss_bytes"])
     out = []
     for name in s.properties:
         kind = s.model.properties[name].kind

@@ -11,6 +11,7 @@ transitions. The result is replayed and confirmed like every BMC trace.
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -24,6 +25,11 @@ from ..trace import Trace, normalize, replay
 State = tuple[Any, ...]
 #: progress(depth, stored states, open properties, frontier size), as each BFS level starts
 Progress = Callable[[int, int, list[str], int], None]
+
+
+def peak_rss() -> int:
+    """This process's peak resident set size in bytes (``ru_maxrss`` is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 @dataclass
@@ -50,6 +56,7 @@ class Search:
     repacks: int = 0  # times the packed-key layout widened (numpy search)
     search_seconds: float = 0.0
     search_cpu_seconds: float = 0.0  # CPU time of the search (wall time misleads on a loaded machine)
+    scale_out: dict[str, Any] | None = None  # workers, transport, their peak RSS (`parallel`)
     note: str = ""  # e.g. why the numpy backend gave way to exact Python integers (`explicit_bounds`)
 
     def __post_init__(self) -> None:

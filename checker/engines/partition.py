@@ -1,0 +1,321 @@
+"""One partition of a partitioned breadth-first search: the states whose hash it owns.
+
+The parallel (`parallel`) and distributed (`ray_search`) searches split the visited set
+across workers by a hash of each state's *values* (`owners`): every worker stores the
+states it owns, expands them one BFS level at a time, and sends each successor to its
+owner. The levels stay synchronized (a coordinator drives them), so breadth-first order
+is kept: every state is stored at its BFS depth, and a property first found at level d
+has no counterexample shorter than d.
+
+A state's global id is ``local id * partitions + partition``; parents are stored as global
+ids, so a trace is rebuilt by asking each owner in turn for a state's parent (`parent_of`).
+Everything here is transport-free: the same `Partition` runs in a forked process or in a
+Ray actor. The level's work reuses `MatrixSearch` (expansion, canonical keys, property
+checks); what differs is where the successors go and how findings are reported (as
+`Finding`s, global ids, rebuilt into traces by the coordinator).
+
+The hash must not depend on the key layout (each partition widens its own layout when an
+unbounded column grows): it mixes the unpacked column values, except when every column
+has declared bounds, where the layout is fixed and the same in every partition, and the
+packed key itself is hashed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import InternalError
+from ..model import Instance
+from ..state_store import KeyLayout, VisitedStore
+from .explicit_common import Search, peak_rss
+from .explicit_compile import Compiled
+from .explicit_matrix import CHUNK, MatrixSearch, _repack
+from .explicit_rows import PackedRows
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+#: global ids are stored in the int32 parent arrays of `VisitedStore`
+ID_LIMIT = 2**31
+
+
+def mix64(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer: every input bit affects every output bit (uint64, wraps by design)."""
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(30))) * _MIX1
+        h = (h ^ (h >> np.uint64(27))) * _MIX2
+        return h ^ (h >> np.uint64(31))
+
+
+def owners(rows: Any, count: int, n: int) -> np.ndarray:
+    """The partition (0..count-1) owning each of ``n`` states; ``rows[j]`` is flat column j
+    (of `len(rows)` or ``rows.shape[0]`` columns). A function of the values only."""
+    h = np.full(n, _GOLDEN, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(rows.shape[0]):
+            h = mix64(h ^ np.asarray(rows[j], dtype=np.int64).view(np.uint64))
+    return (h % np.uint64(count)).astype(np.int64)
+
+
+def key_owners(words: np.ndarray, count: int) -> np.ndarray:
+    """Owners from packed keys (``(words, n)`` uint64): valid only where every partition's
+    layout is the same fixed one."""
+    h = np.full(words.shape[1], _GOLDEN, dtype=np.uint64)
+    for w in range(words.shape[0]):
+        h = mix64(h ^ words[w])
+    return (h % np.uint64(count)).astype(np.int64)
+
+
+@dataclass
+class Finding:
+    """A property's first counterexample or witness in one partition: state ``gid`` (a
+    global id), then, for an action invariant, the step ``last`` out of it."""
+
+    prop: str
+    gid: int
+    last: int | None
+
+
+@dataclass
+class Batch:
+    """Successors bound for one partition: keys packed with the sender's layout (``lo``,
+    ``width``), their parents' global ids and the transitions that made them."""
+
+    keys: np.ndarray
+    parents: np.ndarray  # int64 global ids
+    via: np.ndarray  # int32 transition indices
+    lo: tuple[int, ...]
+    width: tuple[int, ...]
+
+
+@dataclass
+class LevelReport:
+    """What a partition tells the coordinator after a step of the level."""
+
+    states: int = 0  # stored in this partition
+    new: int = 0  # stored at this level
+    frontier: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    fired_by: dict[int, int] = field(default_factory=dict)
+    stop: str | None = None
+    nbytes: int = 0
+    repacks: int = 0
+    peak_rss: int = 0  # bytes (ru_maxrss of this process)
+
+
+class _PartitionSearch(MatrixSearch):
+    """`MatrixSearch` whose findings are global ids (the trace is rebuilt by the coordinator)."""
+
+    part: Partition
+
+    def _trace(self, state_id: int, last: int | None, prop: str, kind: str):  # type: ignore[override]
+        return Finding(prop, self.part.gid(state_id), last)
+
+
+class Partition:
+    """The states of partition ``index`` of ``count``, searched level by level."""
+
+    def __init__(
+        self,
+        compiled: Compiled,
+        properties: list[str],
+        groups: list[list[Instance]],
+        index: int,
+        count: int,
+        deadline: float | None = None,
+    ):
+        self.index, self.count = index, count
+        self.search = Search(compiled.model, list(properties), None, deadline, None)
+        self.ms = _PartitionSearch(compiled, self.search, groups)
+        self.ms.part = self
+        self.c = compiled
+        S0 = compiled.vectors.matrix([compiled.model.init])
+        self.fixed = all(col.lo is not None and col.hi is not None for col in compiled.vectors.columns)
+        bounds = [(col.lo, col.hi) for col in compiled.vectors.columns]
+        self.store = self.ms.store = VisitedStore(KeyLayout.for_columns(bounds, S0))
+        self.frontier = self.store.layout.pack(S0)[:0]
+        self.base = 0
+        self._staged: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def gid(self, local: int) -> int:
+        return local * self.count + self.index
+
+    # -- level 0
+    def start(self) -> LevelReport:
+        """Store the initial state if this partition owns it, and check it."""
+        c, store = self.c, self.store
+        c.check_state(c.model.init)
+        S0 = c.vectors.matrix([c.model.init])
+        self.ms._canon(S0)
+        if self._owners_of_matrix(S0)[0] == self.index:
+            store.add(store.layout.pack(S0), np.full(1, -1, np.int32), np.full(1, -1, np.int32))
+            self.frontier = store.layout.pack(S0)
+            self.ms._check_states(S0, 0)
+        return self._report(new=store.count)
+
+    # -- a level: expand, exchange, store
+    def expand(self, pending: list[str]) -> tuple[list[Batch], LevelReport]:
+        """Every successor of this partition's frontier, grouped by owner (one `Batch` per
+        partition); action invariants are checked on the edges."""
+        s, store, ms = self.search, self.store, self.ms
+        s.pending = [p for p in pending if p in s.properties]
+        s.fired_by, s.stop = {}, None
+        keys: list[np.ndarray] = []
+        parents: list[np.ndarray] = []
+        via: list[np.ndarray] = []
+        frontier = self.frontier
+        for start in range(0, frontier.shape[0], CHUNK):
+            layout = store.layout
+            moves = ms._expand(PackedRows(frontier[start : start + CHUNK], layout), self.base + start)
+            if s.stop is not None:
+                break
+            if not moves:
+                continue
+            if ms.canon.active:
+                level_keys = ms._canonical_keys(moves)
+            else:
+                new: dict[int, list[np.ndarray]] = {}
+                for move in moves:
+                    for j, v in zip(move.step.changed, move.values, strict=True):
+                        new.setdefault(j, []).append(v)
+                store.widen(layout.outside(new))
+            if store.layout is not layout:
+                frontier = _repack(frontier, layout, store.layout)
+                keys = [_repack(k, layout, store.layout) for k in keys]
+            if not ms.canon.active:
+                chunk = frontier[start : start + CHUNK]
+                level_keys = [store.layout.derive(chunk[m.where], m.step.changed, m.values) for m in moves]
+            keys += level_keys
+            parents += [m.ids.astype(np.int64) * self.count + self.index for m in moves]
+            via += [np.full(m.where.size, m.step.transition.index, np.int32) for m in moves]
+        self.frontier = frontier
+        findings = [f for f in s.found.values() if isinstance(f, Finding)]
+        s.found.clear()
+        report = self._report(findings=findings)
+        report.fired_by = dict(s.fired_by)
+        report.stop = s.stop
+        if s.stop is not None or not keys:
+            return [self._batch(self._empty_keys(), np.zeros(0, np.int64), np.zeros(0, np.int32))] * self.count, report
+        level = np.concatenate(keys)
+        parent = np.concatenate(parents)
+        edge = np.concatenate(via)
+        dest = self._owners_of_keys(level)
+        order = np.argsort(dest, kind="stable")  # keeps each partition's successors in expansion order
+        bounds = np.searchsorted(dest[order], np.arange(self.count + 1))
+        batches = []
+        for q in range(self.count):
+            pick = order[bounds[q] : bounds[q + 1]]
+            batches.append(self._batch(level[pick], parent[pick], edge[pick]))
+        return batches, report
+
+    def receive(self, batches: list[Batch]) -> int:
+        """Take the successors sent here (from partitions 0, 1, ... in order: deterministic),
+        and count those never stored before (nothing is stored yet: see `commit`)."""
+        store = self.store
+        keys, parents, via = [], [], []
+        for b in batches:
+            if b.keys.shape[0] == 0:
+                continue
+            k = b.keys
+            if b.lo != tuple(store.layout.lo) or b.width != tuple(store.layout.width):
+                theirs = KeyLayout(list(b.lo), list(b.width), list(store.layout.fixed))
+                S = theirs.unpack(k)
+                layout = store.layout
+                store.ensure_covers(S)
+                if store.layout is not layout:
+                    self.frontier = _repack(self.frontier, layout, store.layout)
+                    keys = [_repack(x, layout, store.layout) for x in keys]
+                k = store.layout.pack(S)
+            keys.append(k)
+            parents.append(b.parents)
+            via.append(b.via)
+        if not keys:
+            self._staged = (self._empty_keys(), np.zeros(0, np.int64), np.zeros(0, np.int32))
+            return 0
+        level = np.concatenate(keys)
+        self._staged = (level, np.concatenate(parents), np.concatenate(via))
+        return self._fresh(level)
+
+    def commit(self, quota: int | None) -> LevelReport:
+        """Store the staged successors not seen before (at most ``quota`` of them, the
+        smallest keys first) and check the properties on them."""
+        assert self._staged is not None
+        level, parents, via = self._staged
+        self._staged = None
+        store, s = self.store, self.search
+        s.fired_by = {}
+        if parents.size and int(parents.max()) >= ID_LIMIT:
+            raise InternalError(f"more than {ID_LIMIT} states: the parent ids do not fit")
+        self.base = store.count
+        chosen, _ = store.add(level, parents.astype(np.int32), via, quota)
+        self.frontier = level[chosen]
+        if (store.count - 1) * self.count + self.index >= ID_LIMIT:
+            raise InternalError(f"more than {ID_LIMIT} states: the state ids do not fit")
+        for start in range(0, self.frontier.shape[0], CHUNK):
+            self.ms._check_states(PackedRows(self.frontier[start : start + CHUNK], store.layout), self.base + start)
+        findings = [f for f in s.found.values() if isinstance(f, Finding)]
+        s.found.clear()
+        return self._report(new=int(chosen.size), findings=findings)
+
+    def parent_of(self, gid: int) -> tuple[int, int]:
+        """(parent's global id, transition index) of a state this partition owns; (-1, -1) for the root."""
+        local = gid // self.count
+        return int(self.store.parent[local]), int(self.store.via[local])
+
+    def set_pending(self, pending: list[str]) -> None:
+        self.search.pending = [p for p in pending if p in self.search.properties]
+
+    # -- helpers
+    def _fresh(self, level: np.ndarray) -> int:
+        """How many distinct keys of ``level`` are not stored yet."""
+        from ..state_store import _seen
+
+        store = self.store
+        uniq = np.unique(level)
+        fresh = uniq[~_seen(store.bulk, uniq)[1]]
+        return int((~_seen(store.recent, fresh)[1]).sum())
+
+    def _owners_of_matrix(self, S: np.ndarray) -> np.ndarray:
+        if self.fixed:
+            return key_owners(self.store.layout.words_of(self.store.layout.pack(S)), self.count)
+        return owners(S, self.count, S.shape[1])
+
+    def _owners_of_keys(self, keys: np.ndarray) -> np.ndarray:
+        layout = self.store.layout
+        words = layout.words_of(keys)
+        if self.fixed:
+            return key_owners(words, self.count)
+        return owners(_Unpacked(words, layout), self.count, keys.shape[0])
+
+    def _batch(self, keys: np.ndarray, parents: np.ndarray, via: np.ndarray) -> Batch:
+        layout = self.store.layout
+        return Batch(keys, parents, via, tuple(layout.lo), tuple(layout.width))
+
+    def _empty_keys(self) -> np.ndarray:
+        return self.store.layout.pack(np.zeros((len(self.store.layout.lo), 0), dtype=np.int64))
+
+    def _report(self, new: int = 0, findings: list[Finding] | None = None) -> LevelReport:
+        store = self.store
+        return LevelReport(
+            states=store.count,
+            new=new,
+            frontier=int(self.frontier.shape[0]),
+            findings=findings or [],
+            nbytes=store.nbytes,
+            repacks=store.repacks,
+            peak_rss=peak_rss(),
+        )
+
+
+class _Unpacked:
+    """Rows of packed keys, unpacked one at a time (for `owners`)."""
+
+    def __init__(self, words: np.ndarray, layout: KeyLayout):
+        self.words, self.layout = words, layout
+        self.shape = (len(layout.lo), words.shape[1])
+
+    def __getitem__(self, j: int) -> np.ndarray:
+        return self.layout.unpack_row(self.words, j)

@@ -1,0 +1,101 @@
+"""How many processes (or Ray actors) an explicit search uses, and when.
+
+`scale_out` sets it for a block of code (the CLI's ``check --workers/--ray``), so the
+engine selection in `checker.run` needs no new parameters; `run_explicit`'s own
+``workers``/``ray`` arguments win over it. Library calls default to one process.
+
+``workers="auto"`` (the CLI's default) means all cores, but only once the search has
+shown it is big: it first runs in this process with a budget of `AUTO_THRESHOLD`
+states. Small instances (most specs: thousands of states) then pay nothing for workers
+(process start, a pipe round trip per level); a larger one restarts partitioned, having
+spent at most a fraction of a second. The restart is from scratch, so its results are
+exactly a partitioned search's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from ..errors import RaceproofError
+from ..model import Instance
+from .explicit_common import Search
+from .explicit_compile import Compiled
+from .explicit_matrix import search_exactly
+
+#: states searched in one process before ``workers="auto"`` goes parallel
+AUTO_THRESHOLD = 100_000
+
+
+@dataclass(frozen=True)
+class ScaleOut:
+    workers: int | str = 1  # a count, or "auto"
+    ray: str | None = None  # "auto" (a local Ray cluster) or the address of a running one
+
+
+_SETTING: ContextVar[ScaleOut] = ContextVar("raceproof_scale_out", default=ScaleOut())
+
+
+@contextlib.contextmanager
+def scale_out(workers: int | str = 1, ray: str | None = None) -> Iterator[None]:
+    token = _SETTING.set(ScaleOut(parse_workers(workers), ray))
+    try:
+        yield
+    finally:
+        _SETTING.reset(token)
+
+
+def current() -> ScaleOut:
+    return _SETTING.get()
+
+
+def parse_workers(value: int | str) -> int | str:
+    """An int >= 1 or "auto"; anything else is bad input."""
+    if isinstance(value, str):
+        if value.strip().lower() == "auto":
+            return "auto"
+        try:
+            value = int(value)
+        except ValueError:
+            raise RaceproofError(f"--workers must be a number of processes or 'auto', not {value!r}") from None
+    if value < 1:
+        raise RaceproofError(f"--workers must be at least 1, not {value}")
+    return value
+
+
+def search_scaled(
+    compiled: Compiled,
+    search: Search,
+    groups: list[list[Instance]],
+    workers: int | str | None = None,
+    ray: str | None = None,
+) -> Search:
+    """Run the numpy search in one process, or partitioned (`parallel`) as configured."""
+    setting = current()
+    workers = parse_workers(setting.workers if workers is None else workers)
+    ray = setting.ray if ray is None else ray
+    from .parallel import available_cores, search_partitioned
+
+    if ray is not None:
+        count = 2 if workers == "auto" else int(workers)
+        return search_partitioned(compiled, search, groups, max(count, 1), ray)
+    if workers == "auto":
+        cores = available_cores()
+        if cores == 1:
+            return search_exactly(compiled, search, groups)
+        cap = search.max_states
+        trial = search.restart(search.note)
+        trial.max_states = AUTO_THRESHOLD if cap is None else min(cap, AUTO_THRESHOLD)
+        trial = search_exactly(compiled, trial, groups)
+        outgrew = trial.stop is not None and trial.stop.startswith("max_states") and trial.max_states != cap
+        if not outgrew:
+            trial.max_states = cap
+            return trial
+        if trial.backend != "numpy":  # exact Python integers (`explicit_bounds`): one process, the real cap
+            return search_exactly(None, search.restart(trial.note), groups, trial.note)
+        return search_partitioned(compiled, search, groups, cores)
+    if workers == 1:
+        return search_exactly(compiled, search, groups)
+    return search_partitioned(compiled, search, groups, int(workers))
