@@ -130,6 +130,14 @@ def _load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[
     default=1,
     help="bmc: up to N shortest counterexamples per property, each a different sequence of steps.",
 )
+@click.option(
+    "--workers",
+    default="auto",
+    show_default=True,
+    metavar="N|auto",
+    help="explicit: search with N worker processes (auto: all cores, once the search outgrows one).",
+)
+@click.option("--ray", "ray_address", metavar="auto|ADDRESS", help="explicit: search on Ray actors (auto: a local cluster).")
 @report_option
 @handle_errors
 def check(
@@ -146,6 +154,8 @@ def check(
     max_states: int | None,
     strict: bool,
     max_counterexamples: int,
+    workers: str,
+    ray_address: str | None,
     reports: list[tuple[str, str]],
 ) -> None:
     """Check SPEC files: every property, every interleaving, up to the bound.
@@ -154,13 +164,14 @@ def check(
     input, 3 if a result is inconclusive (timeout, unknown, no witness within the bound).
     Each check also lists the actions that never fired (coverage); `--strict` fails on them.
     """
+    from .engines.scaling import scale_out
     from .run import check_spec
 
     loaded = _load_all(specs, properties)
     console = _console()
     results: list[SpecResult] = []
     for spec in loaded:
-        with _progress(console, spec, as_json) as progress:
+        with _progress(console, spec, as_json) as progress, scale_out(workers, ray_address):
             sr = check_spec(
                 spec,
                 depth,

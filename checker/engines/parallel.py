@@ -228,7 +228,13 @@ class ProcessTransport(Transport):
     """Partitions in forked worker processes (the compiled model is inherited, not sent)."""
 
     def __init__(
-        self, compiled: Compiled, properties: list[str], groups: list[list[Instance]], count: int, deadline: float | None
+        self,
+        compiled: Compiled,
+        properties: list[str],
+        groups: list[list[Instance]],
+        count: int,
+        deadline: float | None,
+        count_fresh: bool = False,
     ):
         self.count = count
         ctx = multiprocessing.get_context("fork")
@@ -236,7 +242,7 @@ class ProcessTransport(Transport):
         self.conns = [mine for mine, _ in ends]
         self.procs = []
         for i, (_, theirs) in enumerate(ends):
-            args = (compiled, properties, groups, i, count, deadline)
+            args = (compiled, properties, groups, i, count, deadline, count_fresh)
             p = ctx.Process(target=_serve, args=(theirs, self.conns, os.getpid(), args), daemon=True)
             p.start()
             self.procs.append(p)
@@ -308,9 +314,10 @@ def search_partitioned(
     if ray is not None:
         from .ray_search import RayTransport
 
-        transport: Transport = RayTransport(compiled, search.properties, groups, workers, search.deadline, ray)
+        transport: Transport = RayTransport(compiled, search, groups, workers, ray)
     else:
-        transport = ProcessTransport(compiled, search.properties, groups, workers, search.deadline)
+        capped = search.max_states is not None
+        transport = ProcessTransport(compiled, search.properties, groups, workers, search.deadline, capped)
     coordinator = Coordinator(compiled, search, groups, transport)
     try:
         coordinator.run()

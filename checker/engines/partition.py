@@ -1,7 +1,7 @@
 """One partition of a partitioned breadth-first search: the states whose hash it owns.
 
 The parallel (`parallel`) and distributed (`ray_search`) searches split the visited set
-across workers by a hash of each state's *values* (`owners`): every worker stores the
+across workers by a hash of each state's *values* (`owner_of`): every worker stores the
 states it owns, expands them one BFS level at a time, and sends each successor to its
 owner. The levels stay synchronized (a coordinator drives them), so breadth-first order
 is kept: every state is stored at its BFS depth, and a property first found at level d
@@ -15,9 +15,10 @@ checks); what differs is where the successors go and how findings are reported (
 `Finding`s, global ids, rebuilt into traces by the coordinator).
 
 The hash must not depend on the key layout (each partition widens its own layout when an
-unbounded column grows): it mixes the unpacked column values, except when every column
-has declared bounds, where the layout is fixed and the same in every partition, and the
-packed key itself is hashed.
+unbounded column grows), so it is computed from the column values: a linear combination
+(`linear_hash`), so that a successor's hash is its parent's plus the change of the few
+columns a step writes, then mixed (`owner_of`). With symmetry on, it is the hash of the
+canonical form, computed where that form is built.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from ..model import Instance
 from ..state_store import KeyLayout, VisitedStore
 from .explicit_common import Search, peak_rss
 from .explicit_compile import Compiled
-from .explicit_matrix import CHUNK, MatrixSearch, _repack
-from .explicit_rows import PackedRows
+from .explicit_matrix import CHUNK, MatrixSearch, _Move, _repack
+from .explicit_rows import NextRows, PackedRows
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -50,23 +51,25 @@ def mix64(h: np.ndarray) -> np.ndarray:
         return h ^ (h >> np.uint64(31))
 
 
-def owners(rows: Any, count: int, n: int) -> np.ndarray:
-    """The partition (0..count-1) owning each of ``n`` states; ``rows[j]`` is flat column j
-    (of `len(rows)` or ``rows.shape[0]`` columns). A function of the values only."""
-    h = np.full(n, _GOLDEN, dtype=np.uint64)
+def _multipliers(m: int) -> np.ndarray:
+    """One fixed odd 64-bit multiplier per flat column (the same in every process)."""
+    return mix64(np.arange(1, m + 1, dtype=np.uint64) * _GOLDEN) | np.uint64(1)
+
+
+def linear_hash(rows: Any, mult: np.ndarray, n: int) -> np.ndarray:
+    """sum_j rows[j] * mult[j] (mod 2**64) over the flat columns: linear, so a successor's
+    hash is its parent's plus the change in the columns a step writes."""
+    h = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for j in range(rows.shape[0]):
-            h = mix64(h ^ np.asarray(rows[j], dtype=np.int64).view(np.uint64))
-    return (h % np.uint64(count)).astype(np.int64)
+        for j in range(len(mult)):
+            h += np.asarray(rows[j], dtype=np.int64).view(np.uint64) * mult[j]
+    return h
 
 
-def key_owners(words: np.ndarray, count: int) -> np.ndarray:
-    """Owners from packed keys (``(words, n)`` uint64): valid only where every partition's
-    layout is the same fixed one."""
-    h = np.full(words.shape[1], _GOLDEN, dtype=np.uint64)
-    for w in range(words.shape[0]):
-        h = mix64(h ^ words[w])
-    return (h % np.uint64(count)).astype(np.int64)
+def owner_of(h: np.ndarray, count: int) -> np.ndarray:
+    """The partition (0..count-1) owning each state of linear hash ``h``: a function of the
+    state's values alone, whatever key layout a partition packs them with."""
+    return (mix64(h) % np.uint64(count)).astype(np.uint16 if count < 2**16 else np.int64)
 
 
 @dataclass
@@ -126,14 +129,17 @@ class Partition:
         index: int,
         count: int,
         deadline: float | None = None,
+        count_fresh: bool = False,
     ):
+        """``count_fresh``: `receive` counts the new states (for a ``max_states`` cap)."""
         self.index, self.count = index, count
         self.search = Search(compiled.model, list(properties), None, deadline, None)
         self.ms = _PartitionSearch(compiled, self.search, groups)
         self.ms.part = self
         self.c = compiled
         S0 = compiled.vectors.matrix([compiled.model.init])
-        self.fixed = all(col.lo is not None and col.hi is not None for col in compiled.vectors.columns)
+        self.mult = _multipliers(len(compiled.vectors.columns))
+        self.count_fresh = count_fresh
         bounds = [(col.lo, col.hi) for col in compiled.vectors.columns]
         self.store = self.ms.store = VisitedStore(KeyLayout.for_columns(bounds, S0))
         self.frontier = self.store.layout.pack(S0)[:0]
@@ -150,7 +156,7 @@ class Partition:
         c.check_state(c.model.init)
         S0 = c.vectors.matrix([c.model.init])
         self.ms._canon(S0)
-        if self._owners_of_matrix(S0)[0] == self.index:
+        if int(owner_of(linear_hash(S0, self.mult, 1), self.count)[0]) == self.index:
             store.add(store.layout.pack(S0), np.full(1, -1, np.int32), np.full(1, -1, np.int32))
             self.frontier = store.layout.pack(S0)
             self.ms._check_states(S0, 0)
@@ -159,29 +165,32 @@ class Partition:
     # -- a level: expand, exchange, store
     def expand(self, pending: list[str]) -> tuple[list[Batch], LevelReport]:
         """Every successor of this partition's frontier, grouped by owner (one `Batch` per
-        partition); action invariants are checked on the edges."""
+        partition, each in expansion order); action invariants are checked on the edges."""
         s, store, ms = self.search, self.store, self.ms
         s.pending = [p for p in pending if p in s.properties]
         s.fired_by, s.stop = {}, None
         keys: list[np.ndarray] = []
         parents: list[np.ndarray] = []
         via: list[np.ndarray] = []
+        dest: list[np.ndarray] = []
         frontier = self.frontier
         for start in range(0, frontier.shape[0], CHUNK):
             layout = store.layout
-            moves = ms._expand(PackedRows(frontier[start : start + CHUNK], layout), self.base + start)
+            rows = PackedRows(frontier[start : start + CHUNK], layout)
+            moves = ms._expand(rows, self.base + start)
             if s.stop is not None:
                 break
             if not moves:
                 continue
             if ms.canon.active:
-                level_keys = ms._canonical_keys(moves)
+                level_keys, owners = self._canonical(moves)
             else:
                 new: dict[int, list[np.ndarray]] = {}
                 for move in moves:
                     for j, v in zip(move.step.changed, move.values, strict=True):
                         new.setdefault(j, []).append(v)
                 store.widen(layout.outside(new))
+                owners = self._derived_owners(rows, moves)
             if store.layout is not layout:
                 frontier = _repack(frontier, layout, store.layout)
                 keys = [_repack(k, layout, store.layout) for k in keys]
@@ -189,6 +198,7 @@ class Partition:
                 chunk = frontier[start : start + CHUNK]
                 level_keys = [store.layout.derive(chunk[m.where], m.step.changed, m.values) for m in moves]
             keys += level_keys
+            dest += owners
             parents += [m.ids.astype(np.int64) * self.count + self.index for m in moves]
             via += [np.full(m.where.size, m.step.transition.index, np.int32) for m in moves]
         self.frontier = frontier
@@ -199,17 +209,42 @@ class Partition:
         report.stop = s.stop
         if s.stop is not None or not keys:
             return [self._batch(self._empty_keys(), np.zeros(0, np.int64), np.zeros(0, np.int32))] * self.count, report
-        level = np.concatenate(keys)
-        parent = np.concatenate(parents)
-        edge = np.concatenate(via)
-        dest = self._owners_of_keys(level)
-        order = np.argsort(dest, kind="stable")  # keeps each partition's successors in expansion order
-        bounds = np.searchsorted(dest[order], np.arange(self.count + 1))
+        level, parent, edge, to = (np.concatenate(x) for x in (keys, parents, via, dest))
         batches = []
         for q in range(self.count):
-            pick = order[bounds[q] : bounds[q + 1]]
+            pick = np.flatnonzero(to == q) if self.count > 1 else slice(None)
             batches.append(self._batch(level[pick], parent[pick], edge[pick]))
         return batches, report
+
+    def _derived_owners(self, rows: PackedRows, moves: list[_Move]) -> list[np.ndarray]:
+        """Owners of the moves' successors: the parents' hashes plus the change of each written column."""
+        mult = self.mult
+        parent_hash = linear_hash(rows, mult, rows.shape[1])
+        out = []
+        with np.errstate(over="ignore"):
+            for m in moves:
+                h = parent_hash[m.where]
+                for j, v in zip(m.step.changed, m.values, strict=True):
+                    diff = np.subtract(v, m.sub[j], dtype=np.int64).view(np.uint64)
+                    h += diff * mult[j]
+                out.append(owner_of(h, self.count))
+        return out
+
+    def _canonical(self, moves: list[_Move]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """`MatrixSearch._canonical_keys`, and the owners of those canonical states."""
+        ms, store = self.ms, self.store
+        m = len(ms.vec.columns)
+        C = np.empty((m, sum(move.where.size for move in moves)), dtype=np.int64)
+        at = 0
+        for move in moves:
+            nxt = NextRows(move.sub, move.step.changed, move.values)
+            for j in range(m):
+                C[j, at : at + move.where.size] = nxt[j]
+            at += move.where.size
+        store.ensure_covers(C)
+        ms._canon(C)
+        store.ensure_covers(C)
+        return [store.layout.pack(C)], [owner_of(linear_hash(C, self.mult, C.shape[1]), self.count)]
 
     def receive(self, batches: list[Batch]) -> int:
         """Take the successors sent here (from partitions 0, 1, ... in order: deterministic),
@@ -237,7 +272,7 @@ class Partition:
             return 0
         level = np.concatenate(keys)
         self._staged = (level, np.concatenate(parents), np.concatenate(via))
-        return self._fresh(level)
+        return self._fresh(level) if self.count_fresh else 0
 
     def commit(self, quota: int | None) -> LevelReport:
         """Store the staged successors not seen before (at most ``quota`` of them, the
@@ -278,18 +313,6 @@ class Partition:
         fresh = uniq[~_seen(store.bulk, uniq)[1]]
         return int((~_seen(store.recent, fresh)[1]).sum())
 
-    def _owners_of_matrix(self, S: np.ndarray) -> np.ndarray:
-        if self.fixed:
-            return key_owners(self.store.layout.words_of(self.store.layout.pack(S)), self.count)
-        return owners(S, self.count, S.shape[1])
-
-    def _owners_of_keys(self, keys: np.ndarray) -> np.ndarray:
-        layout = self.store.layout
-        words = layout.words_of(keys)
-        if self.fixed:
-            return key_owners(words, self.count)
-        return owners(_Unpacked(words, layout), self.count, keys.shape[0])
-
     def _batch(self, keys: np.ndarray, parents: np.ndarray, via: np.ndarray) -> Batch:
         layout = self.store.layout
         return Batch(keys, parents, via, tuple(layout.lo), tuple(layout.width))
@@ -309,13 +332,3 @@ class Partition:
             peak_rss=peak_rss(),
         )
 
-
-class _Unpacked:
-    """Rows of packed keys, unpacked one at a time (for `owners`)."""
-
-    def __init__(self, words: np.ndarray, layout: KeyLayout):
-        self.words, self.layout = words, layout
-        self.shape = (len(layout.lo), words.shape[1])
-
-    def __getitem__(self, j: int) -> np.ndarray:
-        return self.layout.unpack_row(self.words, j)

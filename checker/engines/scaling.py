@@ -18,12 +18,14 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import RaceproofError
 from ..model import Instance
 from .explicit_common import Search
-from .explicit_compile import Compiled
-from .explicit_matrix import search_exactly
+
+if TYPE_CHECKING:  # numpy only where a search runs: the CLI imports this module for its options
+    from .explicit_compile import Compiled
 
 #: states searched in one process before ``workers="auto"`` goes parallel
 AUTO_THRESHOLD = 100_000
@@ -35,7 +37,7 @@ class ScaleOut:
     ray: str | None = None  # "auto" (a local Ray cluster) or the address of a running one
 
 
-_SETTING: ContextVar[ScaleOut] = ContextVar("raceproof_scale_out", default=ScaleOut())
+_SETTING: ContextVar[ScaleOut | None] = ContextVar("raceproof_scale_out", default=None)
 
 
 @contextlib.contextmanager
@@ -48,7 +50,7 @@ def scale_out(workers: int | str = 1, ray: str | None = None) -> Iterator[None]:
 
 
 def current() -> ScaleOut:
-    return _SETTING.get()
+    return _SETTING.get() or ScaleOut()
 
 
 def parse_workers(value: int | str) -> int | str:
@@ -76,6 +78,7 @@ def search_scaled(
     setting = current()
     workers = parse_workers(setting.workers if workers is None else workers)
     ray = setting.ray if ray is None else ray
+    from .explicit_matrix import search_exactly
     from .parallel import available_cores, search_partitioned
 
     if ray is not None:
