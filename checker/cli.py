@@ -137,7 +137,9 @@ def _load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[
     metavar="N|auto",
     help="explicit: search with N worker processes (auto: all cores, once the search outgrows one).",
 )
-@click.option("--ray", "ray_address", metavar="auto|ADDRESS", help="explicit: search on Ray actors (auto: a local cluster).")
+@click.option(
+    "--ray", "ray_address", metavar="auto|ADDRESS", help="explicit: search on Ray actors (auto: a local cluster)."
+)
 @report_option
 @handle_errors
 def check(
