@@ -23,6 +23,7 @@ from rich.console import Console
 from . import __version__
 from .cli_graph import register as register_graph
 from .cli_report import report, report_option, write_reports
+from .cli_simulate import register as register_simulate
 from .errors import InternalError, RaceproofError, SpecError
 from .results import ExitCode
 
@@ -393,6 +394,7 @@ from .cli_gate import gate  # noqa: E402  (the CI gate lives in its own module)
 main.add_command(report)
 main.add_command(gate)
 register_graph(main)  # `raceproof graph` lives in cli_graph.py
+register_simulate(main)  # `raceproof simulate` lives in cli_simulate.py
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -297,6 +297,51 @@ class ProcessTransport(Transport):
             conn.close()
 
 
+def _run_task(conn: Connection, others: list[Connection], parent: int, fn: Any, args: tuple[Any, ...]) -> None:
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for other in others:
+        other.close()
+    try:
+        conn.send(("ok", fn(*args)))
+    except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent
+        conn.send(("error", _portable(exc)))
+
+
+def map_forked(fn: Any, tasks: list[tuple[Any, ...]]) -> list[Any]:
+    """``[fn(*t) for t in tasks]``, each task in its own forked worker process (which dies
+    with this one, like the search's workers), in the order of ``tasks``."""
+    ctx = multiprocessing.get_context("fork")
+    ends = [ctx.Pipe() for _ in tasks]
+    mine = [a for a, _ in ends]
+    procs = []
+    try:
+        for (_, theirs), task in zip(ends, tasks, strict=True):
+            p = ctx.Process(target=_run_task, args=(theirs, mine, os.getpid(), fn, task), daemon=True)
+            p.start()
+            procs.append(p)
+        for _, theirs in ends:
+            theirs.close()
+        out = []
+        for conn in mine:
+            try:
+                status, value = conn.recv()
+            except (EOFError, OSError) as exc:
+                raise InternalError("a worker process died") from exc
+            if status == "error":
+                raise value
+            out.append(value)
+        return out
+    finally:
+        for p in procs:
+            p.join(1)
+            if p.is_alive():
+                p.kill()
+                p.join()
+        for conn in mine:
+            conn.close()
+
+
 def search_partitioned(
     compiled: Compiled,
     search: Search,
@@ -337,4 +382,3 @@ def search_partitioned(
         "setup_and_search_seconds": round(time.monotonic() - started, 4),
     }
     return search
-

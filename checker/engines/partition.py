@@ -331,4 +331,3 @@ class Partition:
             repacks=store.repacks,
             peak_rss=peak_rss(),
         )
-

@@ -79,27 +79,69 @@ class PartitionActor:
         return self.part.parent_of(gid)
 
 
+def connect(address: str, cpus: int) -> bool:
+    """Start a private local cluster on loopback (``"auto"``) or connect to ``address``,
+    unless Ray is already up in this process. Returns whether this call started it."""
+    ray = _ray()
+    if ray.is_initialized():
+        return False
+    if address == "auto":  # with this process's import path, so the actors find the models
+        env = {"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}}
+        ray.init(
+            num_cpus=cpus,
+            include_dashboard=False,
+            log_to_driver=False,
+            runtime_env=env,
+            _node_ip_address="127.0.0.1",
+        )
+    else:
+        try:
+            ray.init(address=address, log_to_driver=False)
+        except (ConnectionError, ValueError, RuntimeError) as exc:
+            raise RaceproofError(f"cannot connect to the Ray cluster at {address}: {exc}") from None
+    return True
+
+
+def _blocks_task(model_class: type, params: Any, *args: Any) -> Any:
+    from .simulate import run_blocks
+
+    return run_blocks(ModelInstance(model_class, params), *args)
+
+
+def ray_blocks(
+    model: ModelInstance,
+    properties: list[str],
+    walks: int,
+    depth: int,
+    seed: int,
+    bias: str,
+    blocks: list[int],
+    workers: int,
+    address: str,
+) -> tuple[list[Any], list[str], list[int]]:
+    """`simulate.run_blocks` as Ray tasks, the blocks dealt out over ``workers`` tasks."""
+    ray = _ray()
+    started = connect(address, workers)
+    try:
+        task = ray.remote(num_cpus=1)(_blocks_task)
+        parts = [blocks[i::workers] for i in range(min(workers, len(blocks)))]
+        refs = [task.remote(model.model, model.params, properties, walks, depth, seed, bias, p) for p in parts]
+        try:
+            out = ray.get(refs)
+        except ray.exceptions.RayTaskError as exc:
+            cause = getattr(exc, "cause", None)
+            raise (cause if isinstance(cause, BaseException) else InternalError(str(exc))) from None
+        return [h for found, _, _ in out for h in found], [n for _, n, _ in out], [r for _, _, r in out]
+    finally:
+        if started:
+            ray.shutdown()
+
+
 class RayTransport(Transport):
     def __init__(self, compiled: Compiled, search: Search, groups: list[list[Instance]], count: int, address: str):
         ray = self.ray = _ray()
         self.count = count
-        self.owns_cluster = False
-        if not ray.is_initialized():
-            if address == "auto":  # a private cluster on loopback, with this process's import path
-                env = {"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}}
-                ray.init(
-                    num_cpus=count,
-                    include_dashboard=False,
-                    log_to_driver=False,
-                    runtime_env=env,
-                    _node_ip_address="127.0.0.1",
-                )
-            else:
-                try:
-                    ray.init(address=address, log_to_driver=False)
-                except (ConnectionError, ValueError, RuntimeError) as exc:
-                    raise RaceproofError(f"cannot connect to the Ray cluster at {address}: {exc}") from None
-            self.owns_cluster = True
+        self.owns_cluster = connect(address, count)
         model = compiled.model
         left = search.deadline - time.monotonic() if search.deadline is not None else None
         names = [[inst.name for inst in group] for group in groups]
