@@ -88,8 +88,9 @@ class Batch:
     ``width``), their parents' global ids and the transitions that made them."""
 
     keys: np.ndarray
-    parents: np.ndarray  # int64 global ids
+    parents: np.ndarray  # int32 global ids (every stored id fits: see `commit`)
     via: np.ndarray  # int32 transition indices
+    hashes: np.ndarray  # uint64 `linear_hash` of each state (kept for the frontier: no re-hashing)
     lo: tuple[int, ...]
     width: tuple[int, ...]
 
@@ -143,8 +144,9 @@ class Partition:
         bounds = [(col.lo, col.hi) for col in compiled.vectors.columns]
         self.store = self.ms.store = VisitedStore(KeyLayout.for_columns(bounds, S0))
         self.frontier = self.store.layout.pack(S0)[:0]
+        self.frontier_hash = np.zeros(0, dtype=np.uint64)  # the frontier's `linear_hash`es, in its order
         self.base = 0
-        self._staged: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._staged: tuple[np.ndarray, ...] | None = None
 
     def gid(self, local: int) -> int:
         return local * self.count + self.index
@@ -156,9 +158,10 @@ class Partition:
         c.check_state(c.model.init)
         S0 = c.vectors.matrix([c.model.init])
         self.ms._canon(S0)
-        if int(owner_of(linear_hash(S0, self.mult, 1), self.count)[0]) == self.index:
+        h = linear_hash(S0, self.mult, 1)
+        if int(owner_of(h, self.count)[0]) == self.index:
             store.add(store.layout.pack(S0), np.full(1, -1, np.int32), np.full(1, -1, np.int32))
-            self.frontier = store.layout.pack(S0)
+            self.frontier, self.frontier_hash = store.layout.pack(S0), h
             self.ms._check_states(S0, 0)
         return self._report(new=store.count)
 
@@ -172,7 +175,7 @@ class Partition:
         keys: list[np.ndarray] = []
         parents: list[np.ndarray] = []
         via: list[np.ndarray] = []
-        dest: list[np.ndarray] = []
+        hashes: list[np.ndarray] = []
         frontier = self.frontier
         for start in range(0, frontier.shape[0], CHUNK):
             layout = store.layout
@@ -183,14 +186,14 @@ class Partition:
             if not moves:
                 continue
             if ms.canon.active:
-                level_keys, owners = self._canonical(moves)
+                level_keys, level_hashes = self._canonical(moves)
             else:
                 new: dict[int, list[np.ndarray]] = {}
                 for move in moves:
                     for j, v in zip(move.step.changed, move.values, strict=True):
                         new.setdefault(j, []).append(v)
                 store.widen(layout.outside(new))
-                owners = self._derived_owners(rows, moves)
+                level_hashes = self._derived_hashes(self.frontier_hash[start : start + CHUNK], moves)
             if store.layout is not layout:
                 frontier = _repack(frontier, layout, store.layout)
                 keys = [_repack(k, layout, store.layout) for k in keys]
@@ -198,8 +201,8 @@ class Partition:
                 chunk = frontier[start : start + CHUNK]
                 level_keys = [store.layout.derive(chunk[m.where], m.step.changed, m.values) for m in moves]
             keys += level_keys
-            dest += owners
-            parents += [m.ids.astype(np.int64) * self.count + self.index for m in moves]
+            hashes += level_hashes
+            parents += [(m.ids.astype(np.int64) * self.count + self.index).astype(np.int32) for m in moves]
             via += [np.full(m.where.size, m.step.transition.index, np.int32) for m in moves]
         self.frontier = frontier
         findings = [f for f in s.found.values() if isinstance(f, Finding)]
@@ -208,18 +211,19 @@ class Partition:
         report.fired_by = dict(s.fired_by)
         report.stop = s.stop
         if s.stop is not None or not keys:
-            return [self._batch(self._empty_keys(), np.zeros(0, np.int64), np.zeros(0, np.int32))] * self.count, report
-        level, parent, edge, to = (np.concatenate(x) for x in (keys, parents, via, dest))
+            return [self._batch(*self._nothing())] * self.count, report
+        level, parent, edge, hash_ = (np.concatenate(x) for x in (keys, parents, via, hashes))
+        to = owner_of(hash_, self.count)
         batches = []
         for q in range(self.count):
             pick = np.flatnonzero(to == q) if self.count > 1 else slice(None)
-            batches.append(self._batch(level[pick], parent[pick], edge[pick]))
+            batches.append(self._batch(level[pick], parent[pick], edge[pick], hash_[pick]))
         return batches, report
 
-    def _derived_owners(self, rows: PackedRows, moves: list[_Move]) -> list[np.ndarray]:
-        """Owners of the moves' successors: the parents' hashes plus the change of each written column."""
+    def _derived_hashes(self, parent_hash: np.ndarray, moves: list[_Move]) -> list[np.ndarray]:
+        """`linear_hash` of the moves' successors: the parents' plus the change of each
+        column a step writes."""
         mult = self.mult
-        parent_hash = linear_hash(rows, mult, rows.shape[1])
         out = []
         with np.errstate(over="ignore"):
             for m in moves:
@@ -227,7 +231,7 @@ class Partition:
                 for j, v in zip(m.step.changed, m.values, strict=True):
                     diff = np.subtract(v, m.sub[j], dtype=np.int64).view(np.uint64)
                     h += diff * mult[j]
-                out.append(owner_of(h, self.count))
+                out.append(h)
         return out
 
     def _canonical(self, moves: list[_Move]) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -244,13 +248,13 @@ class Partition:
         store.ensure_covers(C)
         ms._canon(C)
         store.ensure_covers(C)
-        return [store.layout.pack(C)], [owner_of(linear_hash(C, self.mult, C.shape[1]), self.count)]
+        return [store.layout.pack(C)], [linear_hash(C, self.mult, C.shape[1])]
 
     def receive(self, batches: list[Batch]) -> int:
         """Take the successors sent here (from partitions 0, 1, ... in order: deterministic),
         and count those never stored before (nothing is stored yet: see `commit`)."""
         store = self.store
-        keys, parents, via = [], [], []
+        keys, parents, via, hashes = [], [], [], []
         for b in batches:
             if b.keys.shape[0] == 0:
                 continue
@@ -267,26 +271,25 @@ class Partition:
             keys.append(k)
             parents.append(b.parents)
             via.append(b.via)
+            hashes.append(b.hashes)
         if not keys:
-            self._staged = (self._empty_keys(), np.zeros(0, np.int64), np.zeros(0, np.int32))
+            self._staged = self._nothing()
             return 0
         level = np.concatenate(keys)
-        self._staged = (level, np.concatenate(parents), np.concatenate(via))
+        self._staged = (level, np.concatenate(parents), np.concatenate(via), np.concatenate(hashes))
         return self._fresh(level) if self.count_fresh else 0
 
     def commit(self, quota: int | None) -> LevelReport:
         """Store the staged successors not seen before (at most ``quota`` of them, the
         smallest keys first) and check the properties on them."""
         assert self._staged is not None
-        level, parents, via = self._staged
+        level, parents, via, hashes = self._staged
         self._staged = None
         store, s = self.store, self.search
         s.fired_by = {}
-        if parents.size and int(parents.max()) >= ID_LIMIT:
-            raise InternalError(f"more than {ID_LIMIT} states: the parent ids do not fit")
         self.base = store.count
-        chosen, _ = store.add(level, parents.astype(np.int32), via, quota)
-        self.frontier = level[chosen]
+        chosen, _ = store.add(level, parents, via, quota)
+        self.frontier, self.frontier_hash = level[chosen], hashes[chosen]
         if (store.count - 1) * self.count + self.index >= ID_LIMIT:
             raise InternalError(f"more than {ID_LIMIT} states: the state ids do not fit")
         for start in range(0, self.frontier.shape[0], CHUNK):
@@ -313,9 +316,12 @@ class Partition:
         fresh = uniq[~_seen(store.bulk, uniq)[1]]
         return int((~_seen(store.recent, fresh)[1]).sum())
 
-    def _batch(self, keys: np.ndarray, parents: np.ndarray, via: np.ndarray) -> Batch:
+    def _batch(self, keys: np.ndarray, parents: np.ndarray, via: np.ndarray, hashes: np.ndarray) -> Batch:
         layout = self.store.layout
-        return Batch(keys, parents, via, tuple(layout.lo), tuple(layout.width))
+        return Batch(keys, parents, via, hashes, tuple(layout.lo), tuple(layout.width))
+
+    def _nothing(self) -> tuple[np.ndarray, ...]:
+        return self._empty_keys(), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.uint64)
 
     def _empty_keys(self) -> np.ndarray:
         return self.store.layout.pack(np.zeros((len(self.store.layout.lo), 0), dtype=np.int64))
