@@ -216,3 +216,23 @@ def test_simulate_cli_exit_1_and_json(tmp_path: Any) -> None:
     assert r["verdict"] == "violated" and r["checked"]
     assert len(r["trace"]["steps"]) == r["depth"] + 1  # step 0 is the initial state
     assert (tmp_path / "t.itf.json").exists()
+
+
+def test_parallel_search_gives_way_to_exact_integers_like_one_process() -> None:
+    """The squarer meets 2**32 midway (beyond the numpy backend's exact range): the workers'
+    `Exceeds` restarts the search in one process with Python integers, as one process does."""
+    from tests.models.overflow import Squarer
+
+    one = searched(Squarer.build(), workers=1)
+    many = searched(Squarer.build(), workers=2)
+    assert summary(many) == summary(one)
+    assert all(
+        r.extra["backend"] == "python" and "beyond the +-2**31" in r.reason for r in many.values() if not r.trace
+    )
+
+
+def test_parallel_search_stops_at_its_timeout() -> None:
+    started = time.monotonic()
+    r = searched(Dns.build(variant="fencing_token", max_plans=7), symmetry=False, workers=2, timeout=0.5)
+    assert time.monotonic() - started < 30
+    assert all(x.verdict is Verdict.UNKNOWN and "timeout" in x.reason for x in r.values() if x.kind != "reachable")
