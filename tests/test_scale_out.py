@@ -236,3 +236,11 @@ def test_parallel_search_stops_at_its_timeout() -> None:
     r = searched(Dns.build(variant="fencing_token", max_plans=7), symmetry=False, workers=2, timeout=0.5)
     assert time.monotonic() - started < 30
     assert all(x.verdict is Verdict.UNKNOWN and "timeout" in x.reason for x in r.values() if x.kind != "reachable")
+
+
+def test_unreachable_ray_address_is_bad_input_at_once() -> None:
+    spec = str(REPO / "specs" / "dns_fencing_token_bounded.toml")
+    started = time.monotonic()
+    res = run_cli("check", spec, "--ray", "127.0.0.1:1", "--property", "endpoint_never_empty")
+    assert res.exit_code == 2 and "Ray" in res.stderr, res.output
+    assert time.monotonic() - started < 30

@@ -17,6 +17,7 @@ and stops it afterwards; ``--ray ADDRESS`` connects to a running one (``ray star
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import time
 from typing import Any
@@ -95,11 +96,24 @@ def connect(address: str, cpus: int) -> bool:
             _node_ip_address="127.0.0.1",
         )
     else:
+        _reachable(address)
         try:
             ray.init(address=address, log_to_driver=False)
         except (ConnectionError, ValueError, RuntimeError) as exc:
             raise RaceproofError(f"cannot connect to the Ray cluster at {address}: {exc}") from None
     return True
+
+
+def _reachable(address: str) -> None:
+    """Refuse an address nothing listens on at once (``ray.init`` would retry for minutes)."""
+    hostport = address.split("://", 1)[-1].rstrip("/")
+    host, sep, port = hostport.rpartition(":")
+    if not sep or not port.isdigit():
+        raise RaceproofError(f"--ray: expected auto or HOST:PORT (a running Ray cluster), not {address!r}")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as exc:
+        raise RaceproofError(f"cannot connect to the Ray cluster at {address}: {exc}") from None
 
 
 def _blocks_task(model_class: type, params: Any, *args: Any) -> Any:
