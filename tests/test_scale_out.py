@@ -91,6 +91,17 @@ def test_auto_workers_stay_in_process_for_small_instances() -> None:
     assert "scale_out" not in next(iter(r.values())).extra  # 1,171 states: no worker was started
 
 
+def test_auto_workers_restart_on_all_cores_once_the_search_outgrows_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker.engines import parallel, scaling
+
+    monkeypatch.setattr(scaling, "AUTO_THRESHOLD", 500)
+    monkeypatch.setattr(parallel, "available_cores", lambda: 2)
+    one = summary(searched(Dns.build(variant="as_designed", max_plans=3), workers=1))
+    auto = searched(Dns.build(variant="as_designed", max_plans=3), workers="auto")
+    assert summary(auto) == one
+    assert next(iter(auto.values())).extra["scale_out"]["workers"] == 2
+
+
 def test_scale_out_setting_reaches_the_engine() -> None:
     with scale_out(workers=2):
         r = searched(Dns.build(variant="fencing_token", max_plans=3))
