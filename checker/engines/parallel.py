@@ -180,14 +180,13 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _serve(conn: Connection, others: list[Connection], parent: int, args: tuple[Any, ...]) -> None:
+def _serve(conn: Connection, others: list[Connection], inboxes: list[Any], parent: int, args: tuple[Any, ...]) -> None:
     """A worker process: build the partition, then answer commands until told to stop."""
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
     for other in others:  # the coordinator's ends: only the coordinator may hold them open
         other.close()
     part = Partition(*args)
-    own: Batch | None = None
     while True:
         try:
             command, payload = conn.recv()
@@ -197,20 +196,35 @@ def _serve(conn: Connection, others: list[Connection], parent: int, args: tuple[
             if command == "stop":
                 conn.send(("ok", None))
                 return
-            if command == "expand":
-                batches, report = part.expand(payload)
-                own = batches[part.index]
-                batches[part.index] = None  # type: ignore[call-overload]
-                result: Any = (batches, report)
-            elif command == "receive":
-                payload[part.index] = own
-                own = None
-                result = part.receive(payload)
+            if command == "exchange":
+                result: Any = _exchange(part, inboxes, payload)
             else:
                 result = getattr(part, command)(*payload)
             conn.send(("ok", result))
         except BaseException as exc:  # noqa: BLE001 - every failure goes to the coordinator
             conn.send(("error", _portable(exc)))
+
+
+def _exchange(part: Partition, inboxes: list[Any], pending: list[str]) -> tuple[LevelReport, int]:
+    """Expand, send each other partition its successors directly (their inbox queues, whose
+    feeder threads never block this one), take this partition's from every other, and
+    count the new ones. A failed expansion still sends (nothing), so no peer waits forever."""
+    me, count = part.index, part.count
+    failure: BaseException | None = None
+    try:
+        batches, report = part.expand(pending)
+    except BaseException as exc:  # noqa: BLE001 - re-raised once the peers are served
+        batches, failure = [None] * count, exc  # type: ignore[list-item]
+    for q in range(count):
+        if q != me:
+            inboxes[q].put((me, batches[q]))
+    got: dict[int, Batch | None] = {me: batches[me]}
+    while len(got) < count:
+        source, batch = inboxes[me].get()
+        got[source] = batch
+    if failure is not None:
+        raise failure
+    return report, part.receive([got[p] for p in range(count)])
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -240,10 +254,11 @@ class ProcessTransport(Transport):
         ctx = multiprocessing.get_context("fork")
         ends = [ctx.Pipe() for _ in range(count)]
         self.conns = [mine for mine, _ in ends]
+        inboxes = [ctx.Queue() for _ in range(count)]  # successors, worker to worker
         self.procs = []
         for i, (_, theirs) in enumerate(ends):
             args = (compiled, properties, groups, i, count, deadline, count_fresh)
-            p = ctx.Process(target=_serve, args=(theirs, self.conns, os.getpid(), args), daemon=True)
+            p = ctx.Process(target=_serve, args=(theirs, self.conns, inboxes, os.getpid(), args), daemon=True)
             p.start()
             self.procs.append(p)
         for _, theirs in ends:
@@ -256,6 +271,9 @@ class ProcessTransport(Transport):
 
     def _answer(self, conn: Connection) -> Any:
         try:
+            while not conn.poll(0.5):  # a dead worker would leave its peers waiting for its successors
+                if not all(p.is_alive() for p in self.procs):
+                    raise InternalError("a search worker process died")
             status, value = conn.recv()
         except (EOFError, OSError) as exc:
             raise InternalError("a search worker process died") from exc
@@ -267,10 +285,8 @@ class ProcessTransport(Transport):
         return self._all("start", [()] * self.count)
 
     def expand(self, pending: list[str]) -> tuple[list[LevelReport], list[int]]:
-        out = self._all("expand", [pending] * self.count)
-        reports = [report for _, report in out]
-        inbox = [[out[p][0][q] for p in range(self.count)] for q in range(self.count)]
-        return reports, self._all("receive", inbox)
+        out = self._all("exchange", [pending] * self.count)
+        return [report for report, _ in out], [fresh for _, fresh in out]
 
     def commit(self, quotas: list[int | None]) -> list[LevelReport]:
         return self._all("commit", [(q,) for q in quotas])

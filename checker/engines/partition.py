@@ -250,13 +250,13 @@ class Partition:
         store.ensure_covers(C)
         return [store.layout.pack(C)], [linear_hash(C, self.mult, C.shape[1])]
 
-    def receive(self, batches: list[Batch]) -> int:
+    def receive(self, batches: list[Batch | None]) -> int:
         """Take the successors sent here (from partitions 0, 1, ... in order: deterministic),
         and count those never stored before (nothing is stored yet: see `commit`)."""
         store = self.store
         keys, parents, via, hashes = [], [], [], []
         for b in batches:
-            if b.keys.shape[0] == 0:
+            if b is None or b.keys.shape[0] == 0:
                 continue
             k = b.keys
             if b.lo != tuple(store.layout.lo) or b.width != tuple(store.layout.width):
