@@ -7,7 +7,7 @@ engine selection in `checker.run` needs no new parameters; `run_explicit`'s own
 ``workers="auto"`` (the CLI's default) means all cores, but only once the search has
 shown it is big: it first runs in this process with a budget of `AUTO_THRESHOLD`
 states. Below that, workers do not pay (measured: 636,105 states cost 0.28 CPU seconds in
-one process, 0.31 per core with 2 workers: hashing and exchanging each successor, and
+one process, 0.34 per core with 2 workers: hashing and exchanging each successor, and
 numpy's per-call cost on the smaller per-worker levels); a larger instance restarts
 partitioned, having spent about a second. The restart is from scratch, so its results are
 exactly a partitioned search's.
