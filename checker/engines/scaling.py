@@ -16,6 +16,7 @@ exactly a partitioned search's.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -85,6 +86,8 @@ def search_scaled(
     if ray is not None:
         count = 2 if workers == "auto" else int(workers)
         return search_partitioned(compiled, search, groups, max(count, 1), ray)
+    if "fork" not in multiprocessing.get_all_start_methods():  # workers inherit the compiled model by fork
+        workers = 1
     if workers == "auto":
         cores = available_cores()
         if cores == 1:
