@@ -26,6 +26,7 @@ A simulation that finds nothing proves nothing: those properties are UNKNOWN (ex
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -316,7 +317,7 @@ def simulate(
 
             hits, notes, rss = ray_blocks(model, walked, walks, depth, seed, bias, blocks, max(workers, 1), ray)
             sim.transport, sim.workers = "ray", max(workers, 1)
-        elif workers > 1 and len(blocks) > 1:
+        elif workers > 1 and len(blocks) > 1 and "fork" in multiprocessing.get_all_start_methods():
             from .parallel import map_forked
 
             parts = [blocks[i::workers] for i in range(min(workers, len(blocks)))]
