@@ -224,7 +224,8 @@ def _exchange(part: Partition, inboxes: list[Any], pending: list[str]) -> tuple[
         got[source] = batch
     if failure is not None:
         raise failure
-    return report, part.receive([got[p] for p in range(count)])
+    arrived = [got.pop(p) for p in range(count)]  # `receive` lets go of each batch as it takes it
+    return report, part.receive(arrived)
 
 
 def _portable(exc: BaseException) -> BaseException:

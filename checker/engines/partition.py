@@ -213,6 +213,7 @@ class Partition:
         if s.stop is not None or not keys:
             return [self._batch(*self._nothing())] * self.count, report
         level, parent, edge, hash_ = (np.concatenate(x) for x in (keys, parents, via, hashes))
+        del keys, parents, via, hashes  # the level's successors are held once, then once more as batches
         to = owner_of(hash_, self.count)
         batches = []
         for q in range(self.count):
@@ -255,7 +256,8 @@ class Partition:
         and count those never stored before (nothing is stored yet: see `commit`)."""
         store = self.store
         keys, parents, via, hashes = [], [], [], []
-        for b in batches:
+        for i, b in enumerate(batches):
+            batches[i] = None  # held by the lists below from here on, not twice
             if b is None or b.keys.shape[0] == 0:
                 continue
             k = b.keys
@@ -275,8 +277,9 @@ class Partition:
         if not keys:
             self._staged = self._nothing()
             return 0
-        level = np.concatenate(keys)
-        self._staged = (level, np.concatenate(parents), np.concatenate(via), np.concatenate(hashes))
+        self._staged = tuple(np.concatenate(x) for x in (keys, parents, via, hashes))
+        level = self._staged[0]
+        del keys, parents, via, hashes
         return self._fresh(level) if self.count_fresh else 0
 
     def commit(self, quota: int | None) -> LevelReport:
