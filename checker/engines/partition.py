@@ -172,10 +172,9 @@ class Partition:
         s, store, ms = self.search, self.store, self.ms
         s.pending = [p for p in pending if p in s.properties]
         s.fired_by, s.stop = {}, None
-        keys: list[np.ndarray] = []
-        parents: list[np.ndarray] = []
-        via: list[np.ndarray] = []
-        hashes: list[np.ndarray] = []
+        # per destination partition: pieces of (keys, parents, via, hashes), a chunk's worth each,
+        # so that the level's successors are held about once (plus one chunk), not twice
+        out: list[list[list[np.ndarray]]] = [[[], [], [], []] for _ in range(self.count)]
         frontier = self.frontier
         for start in range(0, frontier.shape[0], CHUNK):
             layout = store.layout
@@ -196,29 +195,39 @@ class Partition:
                 level_hashes = self._derived_hashes(self.frontier_hash[start : start + CHUNK], moves)
             if store.layout is not layout:
                 frontier = _repack(frontier, layout, store.layout)
-                keys = [_repack(k, layout, store.layout) for k in keys]
+                for pieces in out:
+                    pieces[0] = [_repack(k, layout, store.layout) for k in pieces[0]]
             if not ms.canon.active:
                 chunk = frontier[start : start + CHUNK]
                 level_keys = [store.layout.derive(chunk[m.where], m.step.changed, m.values) for m in moves]
-            keys += level_keys
-            hashes += level_hashes
-            parents += [(m.ids.astype(np.int64) * self.count + self.index).astype(np.int32) for m in moves]
-            via += [np.full(m.where.size, m.step.transition.index, np.int32) for m in moves]
+            parts = (
+                np.concatenate(level_keys),
+                np.concatenate([(m.ids.astype(np.int64) * self.count + self.index).astype(np.int32) for m in moves]),
+                np.concatenate([np.full(m.where.size, m.step.transition.index, np.int32) for m in moves]),
+                np.concatenate(level_hashes),
+            )
+            del level_keys, level_hashes, moves
+            to = owner_of(parts[3], self.count)
+            for q in range(self.count):
+                pick = np.flatnonzero(to == q) if self.count > 1 else slice(None)
+                for i, part in enumerate(parts):
+                    out[q][i].append(part[pick])
         self.frontier = frontier
         findings = [f for f in s.found.values() if isinstance(f, Finding)]
         s.found.clear()
         report = self._report(findings=findings)
         report.fired_by = dict(s.fired_by)
         report.stop = s.stop
-        if s.stop is not None or not keys:
+        if s.stop is not None or not any(out[q][0] for q in range(self.count)):
             return [self._batch(*self._nothing())] * self.count, report
-        level, parent, edge, hash_ = (np.concatenate(x) for x in (keys, parents, via, hashes))
-        del keys, parents, via, hashes  # the level's successors are held once, then once more as batches
-        to = owner_of(hash_, self.count)
         batches = []
         for q in range(self.count):
-            pick = np.flatnonzero(to == q) if self.count > 1 else slice(None)
-            batches.append(self._batch(level[pick], parent[pick], edge[pick], hash_[pick]))
+            pieces, out[q] = out[q], []  # type: ignore[call-overload]
+            if not pieces[0]:
+                batches.append(self._batch(*self._nothing()))
+                continue
+            batches.append(self._batch(*(np.concatenate(p) for p in pieces)))
+            del pieces
         return batches, report
 
     def _derived_hashes(self, parent_hash: np.ndarray, moves: list[_Move]) -> list[np.ndarray]:
