@@ -200,7 +200,7 @@ def test_simulate_without_bfs_budget_keeps_a_real_walk_and_does_not_claim_shorte
     assert "not proved shortest" in r.reason and len(r.trace) <= r.extra["walk_length"]
 
 
-def test_simulate_rare_bias_changes_the_walks_but_stays_reproducible() -> None:
+def test_simulate_rare_bias_finds_the_race_reproducibly() -> None:
     a = _found(simulate(Dns.build(max_plans=5), ["plan_never_regresses"], BLOCK, 30, seed=5, bias="rare")[0])
     b = _found(simulate(Dns.build(max_plans=5), ["plan_never_regresses"], BLOCK, 30, seed=5, bias="rare")[0])
     assert a == b and a["plan_never_regresses"][0] is Verdict.VIOLATED
