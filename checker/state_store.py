@@ -258,12 +258,18 @@ class VisitedStore:
             return
         self._merge()
         new = self.layout.widened(outside)
-        parts = [new.repack(self.bulk[i : i + _CHUNK], self.layout) for i in range(0, len(self.bulk), _CHUNK)]
-        keys = np.concatenate(parts) if parts else new.pack(np.zeros((len(new.lo), 0), dtype=np.int64))
+        # filled a chunk at a time: the old and the new keys, never a third copy (peak memory)
+        dtype = new.pack(np.zeros((len(new.lo), 0), dtype=np.int64)).dtype
+        keys = np.empty(len(self.bulk), dtype=dtype)
+        for i in range(0, len(self.bulk), _CHUNK):
+            keys[i : i + _CHUNK] = new.repack(self.bulk[i : i + _CHUNK], self.layout)
+        self.bulk = self.recent = None  # type: ignore[assignment]  (the old keys go before any sort)
         # Fields are laid out in column order, lowest first, so a one-word key's numeric order
         # is the order of its (value - lo) fields from the last column down: a widening (which
         # maps every value monotonically and keeps the fields' order) preserves it.
-        self.bulk = keys if self.layout.words == new.words == 1 else np.sort(keys)
+        if not self.layout.words == new.words == 1:
+            keys.sort()
+        self.bulk = keys
         self.recent = self.bulk[:0]
         self.layout = new
         self.repacks += 1

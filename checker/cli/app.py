@@ -20,6 +20,7 @@ from .graph import register as register_graph
 from .listing import list_
 from .options import guard_stdout
 from .report import report
+from .simulate import register as register_simulate
 
 
 class _Cli(click.Group):
@@ -57,3 +58,4 @@ main.add_command(report)
 main.add_command(gate)
 register_graph(main)
 register_conform(main)  # replay, conform, validate: running code against the model
+register_simulate(main)  # swarm simulation

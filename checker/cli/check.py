@@ -64,6 +64,16 @@ if TYPE_CHECKING:  # imported where used: `raceproof gate` with every verdict ca
     default=1,
     help="bmc: up to N shortest counterexamples per property, each a different sequence of steps.",
 )
+@click.option(
+    "--workers",
+    default="auto",
+    show_default=True,
+    metavar="N|auto",
+    help="explicit: search with N worker processes (auto: all cores, once the search outgrows one).",
+)
+@click.option(
+    "--ray", "ray_address", metavar="auto|ADDRESS", help="explicit: search on Ray actors (auto: a local cluster)."
+)
 @report_option
 @handle_errors
 def check(
@@ -80,6 +90,8 @@ def check(
     max_states: int | None,
     strict: bool,
     max_counterexamples: int,
+    workers: str,
+    ray_address: str | None,
     reports: list[tuple[str, str]],
 ) -> None:
     """Check SPEC files: every property, every interleaving (exhaustively, or up to the bound).
@@ -89,6 +101,7 @@ def check(
     inconclusive (timeout, unknown, no witness within the bound).
     Each check also lists the actions that never fired (coverage); `--strict` fails on them.
     """
+    from ..engines.scaling import scale_out
     from ..run import check_spec
 
     if max_counterexamples > 1 and (engine == "explicit" or (engine is None and max_states is not None)):
@@ -98,7 +111,7 @@ def check(
     console = make_console()
     results: list[SpecResult] = []
     for spec in loaded:
-        with progress_line(console, spec, as_json) as progress:
+        with progress_line(console, spec, as_json) as progress, scale_out(workers, ray_address):
             sr = check_spec(
                 spec,
                 depth,

@@ -74,4 +74,9 @@ def spec_json(sr: SpecResult) -> dict[str, Any]:
         "coverage": sr.coverage,
         # which replicated components were reduced, and why the others were not (checker.symmetry)
         "symmetry": next((r.extra["symmetry_reduction"] for r in sr.results if "symmetry_reduction" in r.extra), None),
+        # explicit search: stored states, bytes per state, peak RSS (with a partitioned search's workers)
+        "search": next(({k: r.extra.get(k) for k in _SEARCH} for r in sr.results if "peak_rss_bytes" in r.extra), None),
     }
+
+
+_SEARCH = ("states", "depth", "exhaustive", "bytes_per_state", "peak_rss_bytes", "backend", "scale_out")

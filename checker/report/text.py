@@ -39,6 +39,8 @@ def verdict_line(r: PropertyResult, bound: int) -> Text:
             detail = f"deadlock after {loop} steps (a lasso that stays put; replayed concretely)"
         else:
             detail = f"lasso: {loop}-step prefix, {len(r.trace) - loop}-step cycle (replayed concretely)"
+    elif r.verdict in (Verdict.VIOLATED, Verdict.WITNESSED) and r.trace is not None and r.engine == "simulate":
+        detail = f"in {len(r.trace)} steps ({r.reason}; replayed concretely)"  # shortest only where proved
     elif r.verdict in (Verdict.VIOLATED, Verdict.WITNESSED) and r.trace is not None:
         detail = f"in {len(r.trace)} steps (shortest; replayed concretely)"
     elif r.verdict is Verdict.HOLDS and r.engine == "explicit":

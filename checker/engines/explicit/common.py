@@ -11,6 +11,7 @@ transitions. The result is replayed and confirmed like every BMC trace.
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -27,6 +28,11 @@ State = tuple[Any, ...]
 Progress = Callable[[int, int, list[str], int, int], None]
 #: seconds between progress reports within one BFS level (a big level takes many seconds)
 TICK = 0.25
+
+
+def peak_rss() -> int:
+    """This process's peak resident set size in bytes (``ru_maxrss`` is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 @dataclass
@@ -53,6 +59,7 @@ class Search:
     repacks: int = 0  # times the packed-key layout widened (numpy search)
     search_seconds: float = 0.0
     search_cpu_seconds: float = 0.0  # CPU time of the search (wall time misleads on a loaded machine)
+    scale_out: dict[str, Any] | None = None  # workers, transport, their peak RSS (`parallel`)
     note: str = ""  # e.g. why the numpy backend gave way to exact Python integers (`explicit_bounds`)
     expanded: int = 0  # frontier states expanded so far, over all levels (progress)
     _last_report: float = 0.0

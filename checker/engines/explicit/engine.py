@@ -28,10 +28,11 @@ from ...results import PropertyResult, Verdict
 from ...symmetry import SymmetryDecision, no_symmetry
 from ...symmetry import decide as decide_symmetry
 from ..graph import run_graph
-from .common import Progress, Search
+from .common import Progress, Search, peak_rss
 from .tuples import TupleSearch
 
 try:  # numpy is what makes the search fast, but the engine runs without it
+    from ..scaling import search_scaled
     from .bounds import Exceeds
     from .compile import Compiled, Untranslatable
     from .matrix import search_exactly
@@ -47,6 +48,8 @@ def run_explicit(
     symmetry: bool = True,
     progress: Progress | None = None,
     backend: str = "auto",
+    workers: int | str | None = None,
+    ray: str | None = None,
 ) -> list[PropertyResult]:
     """Check ``properties`` by exhaustive breadth-first search (engine ``"explicit"``).
 
@@ -57,6 +60,10 @@ def run_explicit(
     once every property has an answer; each result's ``extra`` holds the counts (states,
     transitions_fired, depth, exhaustive, bytes_per_state, search_seconds, ...) and the
     action coverage (``extra["coverage"]``, see `checker.coverage`).
+
+    ``workers`` (an int, or ``"auto"``: all cores once the search outgrows one process) and
+    ``ray`` (``"auto"`` or a cluster address) partition the search (`checker.engines.scaling`);
+    None takes the setting of the enclosing `scaling.scale_out` (one process by default).
     """
     if backend not in ("auto", "numpy", "python"):
         raise ValueError(f"backend must be auto, numpy or python, not {backend!r}")
@@ -101,7 +108,9 @@ def run_explicit(
                     raise
     search_started, search_cpu = time.monotonic(), time.process_time()
     try:
-        if compiled is not None or note:
+        if compiled is not None:
+            search = search_scaled(compiled, search, decision.groups, workers, ray)
+        elif note:
             search = search_exactly(compiled, search, decision.groups, note)
         else:
             TupleSearch(search, decision.groups).run()
@@ -137,10 +146,14 @@ def _results(s: Search, seconds: float, live: list[int], decision: SymmetryDecis
         "search_seconds": round(s.search_seconds, 4),
         "search_cpu_seconds": round(s.search_cpu_seconds, 4),
         "key_repacks": s.repacks,
+        "peak_rss_bytes": peak_rss(),  # this process; a partitioned search adds its workers' (scale_out)
         "coverage": coverage,
     }
     if s.note:
         extra["backend_note"] = s.note
+    if s.scale_out:
+        extra["scale_out"] = s.scale_out
+        extra["peak_rss_bytes"] = s.scale_out["coordinator_peak_rss_bytes"] + sum(s.scale_out["worker_peak_rss_bytes"])
     out = []
     for name in s.properties:
         kind = s.model.properties[name].kind

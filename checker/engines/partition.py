@@ -1,0 +1,351 @@
+"""One partition of a partitioned breadth-first search: the states whose hash it owns.
+
+The parallel (`parallel`) and distributed (`ray_search`) searches split the visited set
+across workers by a hash of each state's *values* (`owner_of`): every worker stores the
+states it owns, expands them one BFS level at a time, and sends each successor to its
+owner. The levels stay synchronized (a coordinator drives them), so breadth-first order
+is kept: every state is stored at its BFS depth, and a property first found at level d
+has no counterexample shorter than d.
+
+A state's global id is ``local id * partitions + partition``; parents are stored as global
+ids, so a trace is rebuilt by asking each owner in turn for a state's parent (`parent_of`).
+Everything here is transport-free: the same `Partition` runs in a forked process or in a
+Ray actor. The level's work reuses `MatrixSearch` (expansion, canonical keys, property
+checks); what differs is where the successors go and how findings are reported (as
+`Finding`s, global ids, rebuilt into traces by the coordinator).
+
+The hash must not depend on the key layout (each partition widens its own layout when an
+unbounded column grows), so it is computed from the column values: a linear combination
+(`linear_hash`), so that a successor's hash is its parent's plus the change of the few
+columns a step writes, then mixed (`owner_of`). With symmetry on, it is the hash of the
+canonical form, computed where that form is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import InternalError
+from ..lang.model import Instance
+from ..state_store import KeyLayout, VisitedStore
+from .explicit.common import Search, peak_rss
+from .explicit.compile import Compiled
+from .explicit.matrix import CHUNK, MatrixSearch, _Move, _repack
+from .explicit.rows import NextRows, PackedRows
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+#: global ids are stored in the int32 parent arrays of `VisitedStore`
+ID_LIMIT = 2**31
+
+
+def mix64(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer: every input bit affects every output bit (uint64, wraps by design)."""
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(30))) * _MIX1
+        h = (h ^ (h >> np.uint64(27))) * _MIX2
+        return h ^ (h >> np.uint64(31))
+
+
+def _multipliers(m: int) -> np.ndarray:
+    """One fixed odd 64-bit multiplier per flat column (the same in every process)."""
+    return mix64(np.arange(1, m + 1, dtype=np.uint64) * _GOLDEN) | np.uint64(1)
+
+
+def linear_hash(rows: Any, mult: np.ndarray, n: int) -> np.ndarray:
+    """sum_j rows[j] * mult[j] (mod 2**64) over the flat columns: linear, so a successor's
+    hash is its parent's plus the change in the columns a step writes."""
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(len(mult)):
+            h += np.asarray(rows[j], dtype=np.int64).view(np.uint64) * mult[j]
+    return h
+
+
+def owner_of(h: np.ndarray, count: int) -> np.ndarray:
+    """The partition (0..count-1) owning each state of linear hash ``h``: a function of the
+    state's values alone, whatever key layout a partition packs them with."""
+    return (mix64(h) % np.uint64(count)).astype(np.uint16 if count < 2**16 else np.int64)
+
+
+@dataclass
+class Finding:
+    """A property's first counterexample or witness in one partition: state ``gid`` (a
+    global id), then, for an action invariant, the step ``last`` out of it."""
+
+    prop: str
+    gid: int
+    last: int | None
+
+
+@dataclass
+class Batch:
+    """Successors bound for one partition: keys packed with the sender's layout (``lo``,
+    ``width``), their parents' global ids and the transitions that made them."""
+
+    keys: np.ndarray
+    parents: np.ndarray  # int32 global ids (every stored id fits: see `commit`)
+    via: np.ndarray  # int32 transition indices
+    hashes: np.ndarray  # uint64 `linear_hash` of each state (kept for the frontier: no re-hashing)
+    lo: tuple[int, ...]
+    width: tuple[int, ...]
+
+
+@dataclass
+class LevelReport:
+    """What a partition tells the coordinator after a step of the level."""
+
+    states: int = 0  # stored in this partition
+    new: int = 0  # stored at this level
+    frontier: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    fired_by: dict[int, int] = field(default_factory=dict)
+    stop: str | None = None
+    nbytes: int = 0
+    repacks: int = 0
+    peak_rss: int = 0  # bytes (ru_maxrss of this process)
+
+
+class _PartitionSearch(MatrixSearch):
+    """`MatrixSearch` whose findings are global ids (the trace is rebuilt by the coordinator)."""
+
+    part: Partition
+
+    def _trace(self, state_id: int, last: int | None, prop: str, kind: str):  # type: ignore[override]
+        return Finding(prop, self.part.gid(state_id), last)
+
+
+class Partition:
+    """The states of partition ``index`` of ``count``, searched level by level."""
+
+    def __init__(
+        self,
+        compiled: Compiled,
+        properties: list[str],
+        groups: list[list[Instance]],
+        index: int,
+        count: int,
+        deadline: float | None = None,
+        count_fresh: bool = False,
+    ):
+        """``count_fresh``: `receive` counts the new states (for a ``max_states`` cap)."""
+        self.index, self.count = index, count
+        self.search = Search(compiled.model, list(properties), None, deadline, None)
+        self.ms = _PartitionSearch(compiled, self.search, groups)
+        self.ms.part = self
+        self.c = compiled
+        S0 = compiled.vectors.matrix([compiled.model.init])
+        self.mult = _multipliers(len(compiled.vectors.columns))
+        self.count_fresh = count_fresh
+        bounds = [(col.lo, col.hi) for col in compiled.vectors.columns]
+        self.store = self.ms.store = VisitedStore(KeyLayout.for_columns(bounds, S0))
+        self.frontier = self.store.layout.pack(S0)[:0]
+        self.frontier_hash = np.zeros(0, dtype=np.uint64)  # the frontier's `linear_hash`es, in its order
+        self.base = 0
+        self._staged: tuple[np.ndarray, ...] | None = None
+
+    def gid(self, local: int) -> int:
+        return local * self.count + self.index
+
+    # -- level 0
+    def start(self) -> LevelReport:
+        """Store the initial state if this partition owns it, and check it."""
+        c, store = self.c, self.store
+        c.check_state(c.model.init)
+        S0 = c.vectors.matrix([c.model.init])
+        self.ms._canon(S0)
+        h = linear_hash(S0, self.mult, 1)
+        if int(owner_of(h, self.count)[0]) == self.index:
+            store.add(store.layout.pack(S0), np.full(1, -1, np.int32), np.full(1, -1, np.int32))
+            self.frontier, self.frontier_hash = store.layout.pack(S0), h
+            self.ms._check_states(S0, 0)
+        return self._report(new=store.count)
+
+    # -- a level: expand, exchange, store
+    def expand(self, pending: list[str]) -> tuple[list[Batch], LevelReport]:
+        """Every successor of this partition's frontier, grouped by owner (one `Batch` per
+        partition, each in expansion order); action invariants are checked on the edges."""
+        s, store, ms = self.search, self.store, self.ms
+        s.pending = [p for p in pending if p in s.properties]
+        s.fired_by, s.stop = {}, None
+        # per destination partition: pieces of (keys, parents, via, hashes), a chunk's worth each,
+        # so that the level's successors are held about once (plus one chunk), not twice
+        out: list[list[list[np.ndarray]]] = [[[], [], [], []] for _ in range(self.count)]
+        frontier = self.frontier
+        for start in range(0, frontier.shape[0], CHUNK):
+            layout = store.layout
+            rows = PackedRows(frontier[start : start + CHUNK], layout)
+            moves = ms._expand(rows, self.base + start)
+            if s.stop is not None:
+                break
+            if not moves:
+                continue
+            if ms.canon.active:
+                level_keys, level_hashes = self._canonical(moves)
+            else:
+                new: dict[int, list[np.ndarray]] = {}
+                for move in moves:
+                    for j, v in zip(move.step.changed, move.values, strict=True):
+                        new.setdefault(j, []).append(v)
+                store.widen(layout.outside(new))
+                level_hashes = self._derived_hashes(self.frontier_hash[start : start + CHUNK], moves)
+            if store.layout is not layout:
+                frontier = _repack(frontier, layout, store.layout)
+                for pieces in out:
+                    pieces[0] = [_repack(k, layout, store.layout) for k in pieces[0]]
+            if not ms.canon.active:
+                chunk = frontier[start : start + CHUNK]
+                level_keys = [store.layout.derive(chunk[m.where], m.step.changed, m.values) for m in moves]
+            parts = (
+                np.concatenate(level_keys),
+                np.concatenate([(m.ids.astype(np.int64) * self.count + self.index).astype(np.int32) for m in moves]),
+                np.concatenate([np.full(m.where.size, m.step.transition.index, np.int32) for m in moves]),
+                np.concatenate(level_hashes),
+            )
+            del level_keys, level_hashes, moves
+            to = owner_of(parts[3], self.count)
+            for q in range(self.count):
+                pick = np.flatnonzero(to == q) if self.count > 1 else slice(None)
+                for i, part in enumerate(parts):
+                    out[q][i].append(part[pick])
+        self.frontier = frontier
+        findings = [f for f in s.found.values() if isinstance(f, Finding)]
+        s.found.clear()
+        report = self._report(findings=findings)
+        report.fired_by = dict(s.fired_by)
+        report.stop = s.stop
+        if s.stop is not None or not any(out[q][0] for q in range(self.count)):
+            return [self._batch(*self._nothing())] * self.count, report
+        batches = []
+        for q in range(self.count):
+            pieces, out[q] = out[q], []  # type: ignore[call-overload]
+            if not pieces[0]:
+                batches.append(self._batch(*self._nothing()))
+                continue
+            batches.append(self._batch(*(np.concatenate(p) for p in pieces)))
+            del pieces
+        return batches, report
+
+    def _derived_hashes(self, parent_hash: np.ndarray, moves: list[_Move]) -> list[np.ndarray]:
+        """`linear_hash` of the moves' successors: the parents' plus the change of each
+        column a step writes."""
+        mult = self.mult
+        out = []
+        with np.errstate(over="ignore"):
+            for m in moves:
+                h = parent_hash[m.where]
+                for j, v in zip(m.step.changed, m.values, strict=True):
+                    diff = np.subtract(v, m.sub[j], dtype=np.int64).view(np.uint64)
+                    h += diff * mult[j]
+                out.append(h)
+        return out
+
+    def _canonical(self, moves: list[_Move]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """`MatrixSearch._canonical_keys`, and the owners of those canonical states."""
+        ms, store = self.ms, self.store
+        m = len(ms.vec.columns)
+        C = np.empty((m, sum(move.where.size for move in moves)), dtype=np.int64)
+        at = 0
+        for move in moves:
+            nxt = NextRows(move.sub, move.step.changed, move.values)
+            for j in range(m):
+                C[j, at : at + move.where.size] = nxt[j]
+            at += move.where.size
+        store.ensure_covers(C)
+        ms._canon(C)
+        store.ensure_covers(C)
+        return [store.layout.pack(C)], [linear_hash(C, self.mult, C.shape[1])]
+
+    def receive(self, batches: list[Batch | None]) -> int:
+        """Take the successors sent here (from partitions 0, 1, ... in order: deterministic),
+        and count those never stored before (nothing is stored yet: see `commit`)."""
+        store = self.store
+        keys, parents, via, hashes = [], [], [], []
+        for i, b in enumerate(batches):
+            batches[i] = None  # held by the lists below from here on, not twice
+            if b is None or b.keys.shape[0] == 0:
+                continue
+            k = b.keys
+            if b.lo != tuple(store.layout.lo) or b.width != tuple(store.layout.width):
+                theirs = KeyLayout(list(b.lo), list(b.width), list(store.layout.fixed))
+                S = theirs.unpack(k)
+                layout = store.layout
+                store.ensure_covers(S)
+                if store.layout is not layout:
+                    self.frontier = _repack(self.frontier, layout, store.layout)
+                    keys = [_repack(x, layout, store.layout) for x in keys]
+                k = store.layout.pack(S)
+            keys.append(k)
+            parents.append(b.parents)
+            via.append(b.via)
+            hashes.append(b.hashes)
+        if not keys:
+            self._staged = self._nothing()
+            return 0
+        self._staged = tuple(np.concatenate(x) for x in (keys, parents, via, hashes))
+        level = self._staged[0]
+        del keys, parents, via, hashes
+        return self._fresh(level) if self.count_fresh else 0
+
+    def commit(self, quota: int | None) -> LevelReport:
+        """Store the staged successors not seen before (at most ``quota`` of them, the
+        smallest keys first) and check the properties on them."""
+        assert self._staged is not None
+        level, parents, via, hashes = self._staged
+        self._staged = None
+        store, s = self.store, self.search
+        s.fired_by = {}
+        self.base = store.count
+        chosen, _ = store.add(level, parents, via, quota)
+        self.frontier, self.frontier_hash = level[chosen], hashes[chosen]
+        if (store.count - 1) * self.count + self.index >= ID_LIMIT:
+            raise InternalError(f"more than {ID_LIMIT} states: the state ids do not fit")
+        for start in range(0, self.frontier.shape[0], CHUNK):
+            self.ms._check_states(PackedRows(self.frontier[start : start + CHUNK], store.layout), self.base + start)
+        findings = [f for f in s.found.values() if isinstance(f, Finding)]
+        s.found.clear()
+        return self._report(new=int(chosen.size), findings=findings)
+
+    def parent_of(self, gid: int) -> tuple[int, int]:
+        """(parent's global id, transition index) of a state this partition owns; (-1, -1) for the root."""
+        local = gid // self.count
+        return int(self.store.parent[local]), int(self.store.via[local])
+
+    def set_pending(self, pending: list[str]) -> None:
+        self.search.pending = [p for p in pending if p in self.search.properties]
+
+    # -- helpers
+    def _fresh(self, level: np.ndarray) -> int:
+        """How many distinct keys of ``level`` are not stored yet."""
+        from ..state_store import _seen
+
+        store = self.store
+        uniq = np.unique(level)
+        fresh = uniq[~_seen(store.bulk, uniq)[1]]
+        return int((~_seen(store.recent, fresh)[1]).sum())
+
+    def _batch(self, keys: np.ndarray, parents: np.ndarray, via: np.ndarray, hashes: np.ndarray) -> Batch:
+        layout = self.store.layout
+        return Batch(keys, parents, via, hashes, tuple(layout.lo), tuple(layout.width))
+
+    def _nothing(self) -> tuple[np.ndarray, ...]:
+        return self._empty_keys(), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.uint64)
+
+    def _empty_keys(self) -> np.ndarray:
+        return self.store.layout.pack(np.zeros((len(self.store.layout.lo), 0), dtype=np.int64))
+
+    def _report(self, new: int = 0, findings: list[Finding] | None = None) -> LevelReport:
+        store = self.store
+        return LevelReport(
+            states=store.count,
+            new=new,
+            frontier=int(self.frontier.shape[0]),
+            findings=findings or [],
+            nbytes=store.nbytes,
+            repacks=store.repacks,
+            peak_rss=peak_rss(),
+        )
