@@ -35,7 +35,7 @@ if str(REPO) not in sys.path:
 
 def one(args: argparse.Namespace) -> dict[str, Any]:
     """One configuration, in this (fresh) process."""
-    from checker.engines.explicit.engine import run_explicit
+    from checker.engines.explicit import run_explicit
     from models.dns.model import Dns
 
     out: dict[str, Any] = {}

@@ -275,8 +275,8 @@ def test_progress_is_reported_per_level() -> None:
 def test_progress_moves_within_a_big_level(monkeypatch: pytest.MonkeyPatch) -> None:
     """A level takes seconds on a big model: within it, reports come every TICK seconds with
     the queue shrinking and the expanded count growing (here TICK is 0: at every chunk)."""
-    from checker.engines.explicit.engine import common as explicit_common
-    from checker.engines.explicit.engine import matrix as explicit_matrix
+    from checker.engines.explicit import common as explicit_common
+    from checker.engines.explicit import matrix as explicit_matrix
 
     monkeypatch.setattr(explicit_common, "TICK", 0.0)
     monkeypatch.setattr(explicit_matrix, "CHUNK", 2)

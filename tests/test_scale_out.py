@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from checker import Model
-from checker.engines.explicit.engine import run_explicit
+from checker.engines.explicit import run_explicit
 from checker.engines.scaling import scale_out
 from checker.engines.simulate import BLOCK, simulate
 from checker.lang.model import ModelInstance

@@ -18,6 +18,7 @@ def register(main: click.Group) -> None:
     """Add the command to the CLI (one line in cli.py, so merges stay easy)."""
     from .check import _finish, _show
     from .common import handle_errors, load_all, make_console
+    from .options import Outputs, writable
 
     @main.command()
     @click.argument("spec", type=click.Path(dir_okay=False))
@@ -42,7 +43,9 @@ def register(main: click.Group) -> None:
         help="States the breadth-first search may store while shortening a found trace.",
     )
     @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds for the shortening search.")
-    @click.option("--itf", "itf_path", type=click.Path(dir_okay=False), help="Write the counterexample as ITF to FILE.")
+    @click.option(
+        "--itf", "itf_path", type=click.Path(dir_okay=False), callback=writable, help="Write the counterexample as ITF."
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
     @click.option("--all-vars", is_flag=True, help="Show every variable at every step, not only changes.")
     @handle_errors
@@ -89,7 +92,7 @@ def register(main: click.Group) -> None:
         sr = SpecResult(loaded, results, time.monotonic() - started, depth, engine)
         console = make_console()
         _show(console, sr, as_json, all_vars)
-        _finish(console, [sr], as_json, itf_path)
+        _finish(console, [sr], as_json, itf_path, Outputs())
         raise SystemExit(int(ExitCode.INCONCLUSIVE))  # pragma: no cover - _finish exits
 
 

@@ -42,7 +42,7 @@ def shorten(model: ModelInstance, name: str, hit: Any, budget: int, deadline: fl
     )
     walk_trace.confirm()
     walk_trace = normalize(walk_trace)
-    from .explicit.engine import run_explicit
+    from .explicit import run_explicit
 
     left = None if deadline is None else max(deadline - time.monotonic(), 0.1)
     bfs = run_explicit(model, [name], max_states=budget, timeout=left)[0]
