@@ -30,12 +30,8 @@ import numpy as np
 from ..encoding import Encoding
 from ..lang.model import ModelInstance
 from ..lang.runtime import CONCRETE, evaluate, fire
-
-try:  # numpy is installed wherever raceproof runs, but keep the fallback honest
-    from .explicit.bounds import Exceeds
-    from .explicit.compile import Compiled, Untranslatable
-except ImportError:  # pragma: no cover
-    Compiled = None  # type: ignore[assignment,misc]
+from .explicit.bounds import Exceeds
+from .explicit.compile import Compiled, Untranslatable
 
 State = tuple[Any, ...]
 
@@ -131,7 +127,7 @@ def build_graph(
         enc.prop(name, enc.x, enc.x_next)
         evaluate(model, CONCRETE, name, model.init)
     compiled, note = None, ""
-    if backend != "python" and Compiled is not None:
+    if backend != "python":
         try:
             compiled = Compiled(model, list(properties), enc)
         except Exceeds as err:

@@ -28,16 +28,15 @@ from ...results import PropertyResult, Verdict
 from ...symmetry import SymmetryDecision, no_symmetry
 from ...symmetry import decide as decide_symmetry
 from ..graph import run_graph
-from .common import Progress, Search, peak_rss
-from .tuples import TupleSearch
 
-try:  # numpy is what makes the search fast, but the engine runs without it
-    from ..scaling import search_scaled
-    from .bounds import Exceeds
-    from .compile import Compiled, Untranslatable
-    from .matrix import search_exactly
-except ImportError:  # pragma: no cover - numpy is installed wherever the tests run
-    Compiled = None  # type: ignore[assignment,misc]
+# numpy is a dependency: these imports are unconditional, so that an import cycle fails loudly
+# instead of silently leaving the engine without its compiled search
+from ..scaling import search_scaled
+from .bounds import Exceeds
+from .common import Progress, Search, peak_rss
+from .compile import Compiled, Untranslatable
+from .matrix import search_exactly
+from .tuples import TupleSearch
 
 
 def run_explicit(
@@ -95,17 +94,13 @@ def run_explicit(
     search = Search(model, list(properties), max_states, started + timeout if timeout else None, progress)
     compiled, note = None, ""
     if backend != "python":
-        if Compiled is None:
+        try:
+            compiled = Compiled(model, list(properties), enc)
+        except Exceeds as err:  # int64 would not be exact: exact Python integers, and say so
+            note = err.note
+        except Untranslatable:
             if backend == "numpy":
-                raise ModelError("the numpy backend of the explicit engine needs numpy (pip install numpy)")
-        else:
-            try:
-                compiled = Compiled(model, list(properties), enc)
-            except Exceeds as err:  # int64 would not be exact: exact Python integers, and say so
-                note = err.note
-            except Untranslatable:
-                if backend == "numpy":
-                    raise
+                raise
     search_started, search_cpu = time.monotonic(), time.process_time()
     try:
         if compiled is not None:
