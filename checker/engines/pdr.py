@@ -129,6 +129,8 @@ def _by_ladder(enc: Encoding, names: list[str], clock: Clock) -> tuple[z3.BoolRe
         started = clock.mark()
         try:
             rung = enc if params is None else Encoding(build(enc.model, params), sets=enc.sets)
+            for n in names:  # a property may not fit the smaller instance either
+                rung.prop(n, rung.x, rung.x_next)
         except ModelError:
             # a smaller instance the model does not admit (say, a constant index beyond a
             # parameter-sized array): the ladder is only a shortcut; prove the full instance
