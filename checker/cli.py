@@ -240,6 +240,13 @@ def _finish(
 @click.option("--certificate", "certificate", type=click.Path(dir_okay=False), help="Write the invariant as SMT-LIB2.")
 @click.option("--itf", "itf_path", type=click.Path(dir_okay=False), help="Write counterexamples as ITF to FILE.")
 @click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
+@click.option(
+    "--for-all",
+    "for_all",
+    metavar="PARAM",
+    help="Prove for every value >= 1 of this replica count (e.g. enactors), with a quantified invariant; "
+    "falls back to the spec's instance, saying why, where that fails.",
+)
 @report_option
 @handle_errors
 def prove(
@@ -250,6 +257,7 @@ def prove(
     certificate: str | None,
     itf_path: str | None,
     as_json: bool,
+    for_all: str | None,
     reports: list[tuple[str, str]],
 ) -> None:
     """Prove SPEC files' invariants for every reachable state: traces of any length.
@@ -270,7 +278,12 @@ def prove(
             base = Path(certificate)
             cert = str(base.with_name(f"{base.stem}.{spec.name}{base.suffix}"))
         with _status(console, f"{spec.path}: proving ({engine})", as_json):
-            sr = prove_spec(spec, list(properties) or None, engine, timeout, cert)
+            if for_all:
+                from .param.run import prove_spec_for_all
+
+                sr = prove_spec_for_all(spec, for_all, list(properties) or None, engine, timeout, cert)
+            else:
+                sr = prove_spec(spec, list(properties) or None, engine, timeout, cert)
         _show(console, sr, as_json)
         results.append(sr)
     write_reports(console, results, reports, as_json)
