@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..engines.obligations import PROVABLE, Clock
+from ..errors import RaceproofError
 from ..model import ModelInstance
 from ..results import PropertyResult, Verdict
 from ..spec import Spec
@@ -52,14 +53,17 @@ def prove_for_all(model: ModelInstance, count: str, properties: list[str], timeo
     param = model.model.params().get(count)
     top = param.max if param is not None and param.max is not None else max(SIZES)
     sizes = [k for k in SIZES if k <= top and (param is None or param.min is None or k >= param.min)]
-    attempt = search(pe, model, properties, clock, sizes, pe.enc.sets)
+    try:
+        attempt = search(pe, model, properties, clock, sizes, pe.enc.sets)
+    except RaceproofError as exc:  # e.g. a small instance's PDR meets a model error: the fallback reports it
+        return ForAll(False, f"the small instances could not be proved: {exc.message}", [])
     if attempt.violated_at is not None and attempt.small is not None:
         return _violated(attempt, count, properties, clock)
     if not attempt.implied:
         return ForAll(False, _failure(attempt, count), [])
     lemmas = attempt.lemmas
     title = f"{model.model.__module__}:{model.model.__qualname__}, properties {', '.join(properties)}"
-    text = to_smtlib(pe, Ground(pe), lemmas, f"{title}; for all {count} >= 1, {_others(model, count)}")
+    text = to_smtlib(pe, Ground(pe), lemmas, f"{title}; for all {count} >= 1; {_others(model, count)}")
     check = recheck(text)
     if not check.ok:
         return ForAll(False, f"the quantified invariant failed the re-check: {check.describe()}", [])
@@ -85,7 +89,8 @@ def _violated(attempt: Attempt, count: str, properties: list[str], clock: Clock)
 
 
 def _others(model: ModelInstance, count: str) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in model.param_dict().items() if k != count)
+    others = ", ".join(f"{k}={v!r}" for k, v in model.param_dict().items() if k != count)
+    return f"the other parameters: {others}" if others else "the model has no other parameters"
 
 
 def _failure(attempt: Attempt, count: str) -> str:
