@@ -12,6 +12,7 @@ import pytest
 
 from checker import certificate as certs
 from checker.engines.explicit import run_explicit
+from checker.param.compact import compact
 from checker.param.run import ForAll, prove_for_all
 from checker.results import Verdict
 from models.dns import Dns
@@ -170,3 +171,23 @@ def test_dns_proof_for_all_agrees_with_exhaustive_search() -> None:
     for n in range(1, 5):
         results = run_explicit(Dns.build(**params, enactors=n), DNS_PROPS, max_states=2_000_000, timeout=120)
         assert all(r.verdict is Verdict.HOLDS for r in results), (n, [(r.name, r.verdict) for r in results])
+
+
+def test_symmetric_per_instance_invariants_print_compactly() -> None:
+    lines = [
+        "planner.latest <= plans.hi",
+        "enactor1.plan <= planner.latest",
+        "enactor2.plan <= planner.latest",
+        "enactor3.plan <= planner.latest",
+        'enactor1.pc != "cleanup"',  # enactor2's and enactor3's are missing: left as it is
+        "enactor1.plan <= enactor2.plan | enactor1.token > enactor2.token",
+        "enactor2.plan <= enactor1.plan | enactor2.token > enactor1.token",
+    ]
+    assert compact(lines, "enactor", 3) == [
+        "planner.latest <= plans.hi",
+        "∀ e ∈ enactor1..3: e.plan <= planner.latest",
+        'enactor1.pc != "cleanup"',
+        lines[5],  # two of the six ordered pairs of 3 replicas: not folded
+        lines[6],
+    ]
+    assert compact(lines[5:], "enactor", 2) == ["∀ e ≠ f ∈ enactor1..2: e.plan <= f.plan | e.token > f.token"]

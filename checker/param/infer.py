@@ -163,7 +163,8 @@ def houdini(
             return None
         gone = {i for i in active if z3.is_true(zmodel.eval(broken[i], model_completion=True))}
         for i in sorted(gone)[:3]:
-            dropped.append(f"{kept[i].text}: not inductive; {describe(pe, zmodel)}")
+            at = ground.skolem[: kept[i].arity]
+            dropped.append(f"{kept[i].text}: not inductive; {describe(pe, zmodel, at)}")
         active -= gone
     return [kept[i] for i in sorted(active)]
 
@@ -185,9 +186,10 @@ def implies_properties(pe: ParamEncoding, ground: Ground, lemmas: list[Lemma], c
     return f"the kept lemmas allow {which} to fail: {describe(pe, zmodel)}"
 
 
-def describe(pe: ParamEncoding, zmodel: z3.ModelRef) -> str:
+def describe(pe: ParamEncoding, zmodel: z3.ModelRef, broken_at: list[z3.ExprRef] | None = None) -> str:
     """A solver state of the parameterized encoding (a counterexample to induction) in model
-    terms: its size (the replicas the solver chose), the shared slots, each replica's slots."""
+    terms: its size (the replicas the solver chose), the shared slots, each replica's slots,
+    the step taken, and the replicas (``broken_at``) at which a lemma fails after it."""
     enum_slots = {i for i, s in enumerate(pe.model2.slots) if hasattr(s.sort, "names")}
 
     def show(v: Any, slot: int) -> str:
@@ -210,6 +212,9 @@ def describe(pe: ParamEncoding, zmodel: z3.ModelRef) -> str:
     step = next((t for t in pe.templates if z3.is_int_value(oracle) and t.index == oracle.as_long()), None)
     actor = names.get(str(zmodel.eval(pe.actor, model_completion=True)), "?")
     moved = f"; step {step.label}" + (f" by {actor}" if step.replica else "") if step else ""
+    if broken_at:
+        at = [names.get(str(zmodel.eval(r, model_completion=True)), "?") for r in broken_at]
+        moved += f"; after it the lemma fails for {', '.join(at)}"
     return f"a state with {len(universe)} {pe.attr}(s): {shared}; " + "; ".join(replicas) + moved
 
 
