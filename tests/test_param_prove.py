@@ -191,3 +191,10 @@ def test_symmetric_per_instance_invariants_print_compactly() -> None:
         lines[6],
     ]
     assert compact(lines[5:], "enactor", 2) == ["∀ e ≠ f ∈ enactor1..2: e.plan <= f.plan | e.token > f.token"]
+
+
+def test_for_all_names_must_be_parameters_and_one_a_replica_count() -> None:
+    spec = str(REPO / "specs" / "dns_version_cas.toml")
+    for given, message in [("enactorz", "has no parameter 'enactorz'"), ("endpoints", "name one replica count")]:
+        res = run_cli("prove", spec, "--for-all", given)
+        assert res.exit_code == 2 and message in res.stdout + res.stderr, res.stdout + res.stderr

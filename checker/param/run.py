@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..engines.obligations import PROVABLE, Clock
-from ..errors import RaceproofError
+from ..errors import RaceproofError, SpecError
 from ..model import ModelInstance
 from ..results import PropertyResult, Verdict
 from ..spec import Spec
@@ -89,6 +89,31 @@ def _violated(attempt: Attempt, count: str, properties: list[str], clock: Clock)
     return ForAll(False, f"violated with {count}={at} (a replayed counterexample: {shown})", [], violated_at=at)
 
 
+def _replica_count(spec: Spec, model: ModelInstance, given: str) -> tuple[str, str]:
+    """The replica count of ``--for-all`` (a comma-separated list may name array sizes too,
+    which stay as the spec sets them: said in the second value). A name the model does not
+    have is bad input."""
+    names = [n.strip() for n in given.split(",") if n.strip()]
+    params = model.model.params()
+    for n in names:
+        if n not in params:
+            known = ", ".join(params)
+            raise SpecError(f"--for-all: the model has no parameter '{n}' (it has: {known})", str(spec.path))
+    counts = {c.count for c in model.model.components().values() if isinstance(c.count, str)}
+    chosen = [n for n in names if n in counts]
+    if len(chosen) != 1:
+        raise SpecError(
+            f"--for-all: name one replica count (a parameter that is a component's count: "
+            f"{', '.join(sorted(counts)) or 'this model has none'}); got {given!r}",
+            str(spec.path),
+        )
+    rest = [n for n in names if n != chosen[0]]
+    if not rest:
+        return chosen[0], ""
+    shown = ", ".join(f"{n}={model.param_dict()[n]!r}" for n in rest)
+    return chosen[0], f"not for all {', '.join(rest)}: proofs for every array size are not implemented ({shown} kept)"
+
+
 def _others(model: ModelInstance, count: str) -> str:
     others = ", ".join(f"{k}={v!r}" for k, v in model.param_dict().items() if k != count)
     return f"the other parameters: {others}" if others else "the model has no other parameters"
@@ -118,6 +143,7 @@ def prove_spec_for_all(
     from ..run import SpecResult, prove_spec  # run imports the engines; only this entry point needs it
 
     model = spec.build()
+    count, skipped = _replica_count(spec, model, count)
     names = properties or spec.properties
     started = time.monotonic()
     limit = timeout if timeout is not None else spec.timeout
@@ -125,6 +151,8 @@ def prove_spec_for_all(
     # at most half the time: the per-instance proof must still have time to give its verdict
     share = PARAM_SHARE * limit if limit is not None else None
     outcome = prove_for_all(model, count, safety, share) if safety else ForAll(False, "no invariant to prove", [])
+    if skipped:
+        outcome.why += f"; {skipped}"
     proved: dict[str, PropertyResult] = {}
     if outcome.proved:
         extra = {"invariant": outcome.invariant, "for_all": count, "cutoff": outcome.cutoff}

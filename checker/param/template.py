@@ -133,6 +133,8 @@ class ParamEncoding:
             raise Refused(f"exactly one component must have count='{count}' (found: {found})")
         self.attr = attr = comps[0]
         self.count = count
+        if not model.model.components()[attr].symmetric:
+            raise Refused(f"{attr} is declared symmetric=False: its replicas are not to be treated alike")
         problems = model.model.check_params(model.param_dict() | {count: 2})
         if problems:
             raise Refused(f"the model does not allow {count}=2: {problems[0][1]}")
