@@ -33,6 +33,15 @@ from ..model import ModelInstance
 from .template import ParamEncoding, PState
 
 MAX_ARITY = 2  # replicas per lemma (∀ e, or ∀ e ≠ f)
+BMC_DEPTH = 12  # where Spacer gives up at a size: BMC to this depth (and on, while time is left)
+SLICE = 0.25  # of the time left: what one Spacer run (or its BMC fallback) may take, at least MIN_SLICE
+MIN_SLICE = 15.0
+
+
+def _slice(clock: Clock) -> Clock:
+    """A clock for one sub-search: a share of what is left, so that one size cannot use it all."""
+    ms = clock.remaining_ms()
+    return Clock(None if ms is None else min(ms / 1000, max(MIN_SLICE, SLICE * ms / 1000)))
 
 
 @dataclass
@@ -54,6 +63,7 @@ class Attempt:
     failure: str = ""  # why the kept lemmas do not imply the properties
     violated_at: int | None = None  # the smallest size where Spacer finds the property violated
     depth: int = 0  # the length of Spacer's derivation there
+    violations: dict[str, int] | None = None  # found by BMC there (replayed): property -> steps
     small: Encoding | None = None  # the last instance tried
     unknown: str = ""
     steps: list[str] = field(default_factory=list)
@@ -240,6 +250,7 @@ def search(
 ) -> Attempt:
     """Climb the instance sizes, generalizing each one's PDR invariant, until the ∀-lemmas
     kept by Houdini imply the properties (the cutoff) or the sizes run out."""
+    from ..engines.kind import Base  # the BMC search PDR confirms its counterexamples with
     from ..engines.pdr import _spacer  # PDR imports nothing from here; the lazy import keeps layers apart
 
     ground = Ground(pe)
@@ -251,13 +262,19 @@ def search(
         # as the per-instance ladder does: the smaller size's lemmas that are inductive here
         # start Spacer off (it returns only what it adds; they are kept as candidates too)
         cover = houdini_instance(small, Obligations(small, properties), instantiate(learned, small), clock) or []
-        status, found = _spacer(small, properties, clock, cover=cover)
+        status, found = _spacer(small, properties, _slice(clock), cover=cover)
         attempt.small = small
         if status == z3.sat:
             attempt.violated_at, attempt.depth = k, int(found)  # type: ignore[call-overload]
             return attempt
-        if status != z3.sat and status != z3.unsat:
-            attempt.unknown = f"PDR at {pe.count}={k}: {found}"
+        if status != z3.unsat:
+            # Spacer is slow to refute (the broken fencing variant: minutes at 2 Enactors);
+            # BMC finds such a violation in seconds, and replays it
+            violated = Base(small).search(properties, BMC_DEPTH, _slice(clock)) if k > 1 else None
+            if violated:
+                attempt.violated_at, attempt.violations = k, {n: d for n, (d, _) in violated.items()}
+            else:
+                attempt.unknown = f"PDR at {pe.count}={k}: {found}"
             return attempt
         fresh = 0
         learned = cover + conjuncts(found)  # type: ignore[arg-type]

@@ -82,10 +82,14 @@ def _violated(attempt: Attempt, count: str, properties: list[str], clock: Clock)
 
     at = attempt.violated_at
     assert attempt.small is not None
-    found = Base(attempt.small, symmetry=False).search(properties, attempt.depth + 1, clock) or {}
-    if not found:
+    if attempt.violations is not None:
+        depths = attempt.violations
+    else:
+        found = Base(attempt.small, symmetry=False).search(properties, attempt.depth + 1, clock) or {}
+        depths = {n: d for n, (d, _) in found.items()}
+    if not depths:
         return ForAll(False, f"PDR reports a violation with {count}={at} that BMC did not confirm in time", [])
-    shown = ", ".join(f"{n} in {d} steps" for n, (d, _) in sorted(found.items()))
+    shown = ", ".join(f"{n} in {d} steps" for n, d in sorted(depths.items()))
     return ForAll(False, f"violated with {count}={at} (a replayed counterexample: {shown})", [], violated_at=at)
 
 
