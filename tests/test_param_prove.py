@@ -157,7 +157,9 @@ def test_cli_for_all_falls_back_and_says_why(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", ["as_designed", "cas_stale_snapshot", "fencing_token_late"])
+@pytest.mark.parametrize(
+    "variant", ["as_designed", "cas_stale_snapshot", "fencing_token_late", "cleanup_guard", "recheck_each_endpoint"]
+)
 def test_broken_dns_designs_are_never_proved(variant: str) -> None:
     out = prove_for_all(Dns.build(variant=variant), "enactors", DNS_PROPS, 300)
     assert not out.proved and out.violated_at == 2, out.why

@@ -273,9 +273,11 @@ def search(
             violated = Base(small).search(properties, BMC_DEPTH, _slice(clock)) if k > 1 else None
             if violated:
                 attempt.violated_at, attempt.violations = k, {n: d for n, (d, _) in violated.items()}
-            else:
-                attempt.unknown = f"PDR at {pe.count}={k}: {found}"
-            return attempt
+                return attempt
+            attempt.unknown = f"PDR at {pe.count}={k}: {str(found).splitlines()[0][:200]}"
+            if clock.expired():
+                return attempt
+            continue  # no lemmas from this size; a larger one may still show a violation
         fresh = 0
         learned = cover + conjuncts(found)  # type: ignore[arg-type]
         for lemma in learned:

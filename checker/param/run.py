@@ -56,10 +56,10 @@ def prove_for_all(model: ModelInstance, count: str, properties: list[str], timeo
     sizes = [k for k in SIZES if k <= top and (param is None or param.min is None or k >= param.min)]
     try:
         attempt = search(pe, model, properties, clock, sizes, pe.enc.sets)
-    except RaceproofError as exc:  # e.g. a small instance's PDR meets a model error: the fallback reports it
-        return ForAll(False, f"the small instances could not be proved: {exc.message}", [])
-    if attempt.violated_at is not None and attempt.small is not None:
-        return _violated(attempt, count, properties, clock)
+        if attempt.violated_at is not None and attempt.small is not None:
+            return _violated(attempt, count, properties, clock)
+    except RaceproofError as exc:  # a model error (a reachable write out of range) at a small size
+        return ForAll(False, f"not proved for all {count}: {exc}", [])
     if not attempt.implied:
         return ForAll(False, _failure(attempt, count), [])
     lemmas = attempt.lemmas

@@ -36,6 +36,7 @@ from ..errors import ModelError, RaceproofError, error_at_caller
 from ..model import Instance, ModelInstance, Transition
 from ..types import EnumSort, IntSort
 
+SAME_TIMEOUT_MS = 10_000  # per pair of terms that are not the same syntactically
 PState = tuple[list[z3.ExprRef], list[z3.ArrayRef]]  # shared slots' constants, the replicas' arrays
 
 
@@ -300,10 +301,7 @@ class ParamEncoding:
                 perm[position[a.get_id()]], perm[position[b.get_id()]] = position[b.get_id()], position[a.get_id()]
             pairs = [(s1.guard, s2.guard)] + [(n1[i], n2[perm[i]]) for i in range(len(n1))]
             pairs += [(c1.ok, c2.ok) for c1, c2 in zip(s1.checks, s2.checks, strict=False)]
-            same = len(s1.checks) == len(s2.checks) and all(
-                z3.eq(e1, substitute(e2, swap)) or z3.eq(z3.simplify(e1), z3.simplify(substitute(e2, swap)))
-                for e1, e2 in pairs
-            )
+            same = len(s1.checks) == len(s2.checks) and all(_same(e1, substitute(e2, swap)) for e1, e2 in pairs)
             if not same:
                 raise Refused(
                     f"{attr}2.{label} is not {attr}1.{label} with the replicas swapped: the code singles one out"
@@ -374,6 +372,17 @@ class ParamEncoding:
         if isinstance(sort, EnumSort):
             return [z3.Or([v == self.enc.interp.const(n) for n in sort.names])]
         return []
+
+
+def _same(a: z3.ExprRef, b: z3.ExprRef) -> bool:
+    """``a`` and ``b`` are equal for every value of their constants: the same term, the same
+    after simplification, or (e.g. lambdas whose bound variables are named apart) by z3."""
+    if z3.eq(a, b) or z3.eq(z3.simplify(a), z3.simplify(b)):
+        return True
+    solver = z3.Solver()
+    solver.set("timeout", SAME_TIMEOUT_MS)
+    solver.add(z3.Distinct(a, b))
+    return solver.check() == z3.unsat  # unknown: not shown equal, so not the same
 
 
 def const_ids(e: z3.ExprRef) -> set[int]:
