@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import z3
 
 from .. import runtime
 from ..encoding import Encoding, substitute
-from ..errors import ModelError, RaceproofError, error_at_caller
-from ..model import Instance, ModelInstance, Transition
+from ..errors import RaceproofError
+from ..model import Instance, ModelInstance
 from ..types import EnumSort, IntSort
+from .watch import Log, Step, WatchedInstance, WatchedMembers, watched_params
 
 SAME_TIMEOUT_MS = 10_000  # per pair of terms that are not the same syntactically
 PState = tuple[list[z3.ExprRef], list[z3.ArrayRef]]  # shared slots' constants, the replicas' arrays
@@ -46,69 +46,6 @@ class Refused(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
-
-
-def _where() -> str:
-    """The model line running now (the caller of the watched view), for a refusal's reason."""
-    return error_at_caller(ModelError, "").where() or "model code"
-
-
-class _Log(list[str]):
-    def note(self, what: str) -> None:
-        self.append(f"{_where()} {what}")
-
-
-def _watched_params(values: dict[str, Any], name: str, log: _Log) -> SimpleNamespace:
-    """The parameters, recording each read of ``name`` (the replica count)."""
-
-    class WatchedParams(SimpleNamespace):
-        def __getattribute__(self, attr: str) -> Any:
-            if attr == name:
-                log.note(f"reads the parameter '{name}'")
-            return super().__getattribute__(attr)
-
-    return WatchedParams(**values)
-
-
-class _WatchedMembers(dict[str, Any]):
-    """`runtime._members` of the model: records ``sys.<component>`` lookups of the replicas."""
-
-    def __init__(self, found: dict[str, Any], attr: str, log: _Log):
-        super().__init__(found)
-        self.attr, self.log = attr, log
-
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        if key == self.attr:
-            self.log.note(f"reads sys.{key} (the replicas themselves)")
-        return super().get(key, default)
-
-
-class _WatchedInstance:
-    """A replica as ``self`` sees it: reading its number or its name is recorded."""
-
-    def __init__(self, real: Instance, log: _Log):
-        self._real, self._log = real, log
-
-    def __getattr__(self, attr: str) -> Any:
-        return getattr(self._real, attr)
-
-    @property
-    def id(self) -> int | None:
-        self._log.note("reads self.id")
-        return self._real.id
-
-    @property
-    def name(self) -> str:
-        self._log.note("reads self.name")
-        return self._real.name
-
-
-@dataclass
-class _Step(Transition):
-    shown: str = ""
-
-    def __str__(self) -> str:  # error messages name the step without reading the watched name
-        return self.shown
 
 
 @dataclass
@@ -139,8 +76,8 @@ class ParamEncoding:
         problems = model.model.check_params(model.param_dict() | {count: 2})
         if problems:
             raise Refused(f"the model does not allow {count}=2: {problems[0][1]}")
-        self.log = log = _Log()
-        params = _watched_params(model.param_dict() | {count: 2}, count, log)
+        self.log = log = Log()
+        params = watched_params(model.param_dict() | {count: 2}, count, log)
         try:
             m2 = ModelInstance(model.model, params)
         except RaceproofError as exc:
@@ -152,9 +89,9 @@ class ParamEncoding:
             )
         log.clear()
         self.model2 = m2
-        runtime._MEMBERS[m2] = _WatchedMembers(runtime._members(m2), attr, log)
+        runtime._MEMBERS[m2] = WatchedMembers(runtime._members(m2), attr, log)
         m2.transitions = [
-            _Step(t.index, _WatchedInstance(t.instance, log), t.action, t.args, str(t))  # type: ignore[arg-type]
+            Step(t.index, WatchedInstance(t.instance, log), t.action, t.args, str(t))  # type: ignore[arg-type]
             if t.instance.attr == attr
             else t
             for t in m2.transitions
