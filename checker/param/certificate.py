@@ -79,10 +79,10 @@ def to_smtlib(pe: ParamEncoding, ground: Ground, lemmas: list[Lemma], title: str
     states = [_rename(pe, "@0"), _rename(pe, "@1")]
     for p in states:
         lines += [f"(declare-fun {c.sexpr()} () {c.sort().sexpr()})" for c in pe.flat(p)]
-    lines += [f"(declare-fun {c} () {srt})" for c in ("actor@0", s1.sexpr(), s2.sexpr())]
-    lines.append("(declare-fun oracle@0 () Int)")
+    lines += [f"(declare-fun {c} () {srt})" for c in ("actor!0", s1.sexpr(), s2.sexpr())]
+    lines.append("(declare-fun oracle!0 () Int)")
     x0, x1 = (" ".join(c.sexpr() for c in pe.flat(p)) for p in states)
-    at = f"actor@0 {s1.sexpr()} {s2.sexpr()}"
+    at = f"actor!0 {s1.sexpr()} {s2.sexpr()}"
     goal = (
         f"(and (inv0 {x1}) (dom0 {x1}) (inv1 {x1} {s1.sexpr()}) (dom1 {x1} {s1.sexpr()}) "
         f"(=> (distinct {s1.sexpr()} {s2.sexpr()}) (inv2 {x1} {s1.sexpr()} {s2.sexpr()})))"
@@ -90,11 +90,11 @@ def to_smtlib(pe: ParamEncoding, ground: Ground, lemmas: list[Lemma], title: str
     hyp = f"(inv {x0}) (inst {x0} {at})"
     blocks = [
         ("initiation", f"(=> (init {x0}) (inv {x0}))"),
-        ("consecution", f"(=> (and {hyp} (ranges {x0} oracle@0 actor@0) (trans {x0} oracle@0 actor@0 {x1})) {goal})"),
+        ("consecution", f"(=> (and {hyp} (ranges {x0} oracle!0 actor!0) (trans {x0} oracle!0 actor!0 {x1})) {goal})"),
         (
             "safety",
             f"(and (=> (and {hyp}) (prop {x0})) "
-            f"(=> (and {hyp} (trans {x0} oracle@0 actor@0 {x1})) (step_ok {x0} oracle@0 actor@0 {x1})))",
+            f"(=> (and {hyp} (trans {x0} oracle!0 actor!0 {x1})) (step_ok {x0} oracle!0 actor!0 {x1})))",
         ),
     ]
     for name, body in blocks:

@@ -75,7 +75,7 @@ class Ground:
     def __init__(self, pe: ParamEncoding):
         self.pe = pe
         self.bound = [z3.Const(f"{pe.attr}#bound{i}", pe.sort) for i in range(1, MAX_ARITY + 1)]
-        self.skolem = [z3.Const(f"s{i}", pe.sort) for i in range(1, MAX_ARITY + 1)]
+        self.skolem = [z3.Const(f"s!{i}", pe.sort) for i in range(1, MAX_ARITY + 1)]  # "!": in no state name
         self.terms = [pe.actor, *self.skolem]
 
     def body(self, lemma: Lemma, p: PState, at: list[z3.ExprRef]) -> z3.BoolRef:

@@ -103,7 +103,7 @@ class ParamEncoding:
             raise Refused(f"{log[0]}: a step or property may then differ with the number of replicas")
         self.sort = z3.DeclareSort(attr)
         self._classify()
-        self.actor = z3.Const("actor", self.sort)
+        self.actor = z3.Const("actor!", self.sort)  # "!": no state name has one
         self.p0 = self.fresh("")
         self.p1 = self.fresh("'")
         self.templates = self._templates()
