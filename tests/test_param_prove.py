@@ -198,3 +198,14 @@ def test_for_all_names_must_be_parameters_and_one_a_replica_count() -> None:
     for given, message in [("enactorz", "has no parameter 'enactorz'"), ("endpoints", "name one replica count")]:
         res = run_cli("prove", spec, "--for-all", given)
         assert res.exit_code == 2 and message in res.stdout + res.stderr, res.stdout + res.stderr
+
+
+def test_a_failed_generalization_names_the_lemma_and_its_counterexample(monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker.param import run
+
+    monkeypatch.setattr(run, "SIZES", (1,))  # one worker cannot show that two are never both inside
+    out = run.prove_for_all(ps.LockedCounter.build(), "workers", ["inside_at_most_one"], 60)
+    assert not out.proved and out.violated_at is None
+    assert "no ∀-invariant found at workers=1" in out.why
+    assert re.search(r"not inductive: ∀ w ∈ worker: .*: not inductive; a state with \d+ worker\(s\)", out.why), out.why
+    assert "after it the lemma fails for worker#" in out.why
