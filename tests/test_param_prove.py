@@ -164,13 +164,20 @@ def test_broken_dns_designs_are_never_proved(variant: str) -> None:
 
 
 @pytest.mark.slow
-def test_dns_proof_for_all_agrees_with_exhaustive_search() -> None:
-    params = {"variant": "version_cas", "max_plans": 3, "endpoints": 1}
+@pytest.mark.parametrize("variant", ["version_cas", "fencing_token", "as_designed"])
+def test_dns_proof_for_all_agrees_with_exhaustive_search(variant: str) -> None:
+    # finite plans and tokens, so that explicit search ends; the proof is for these parameters too
+    params = {"variant": variant, "max_plans": 4, "max_tokens": 4, "endpoints": 2}
     out = prove_for_all(Dns.build(**params), "enactors", DNS_PROPS, 120)
-    assert out.proved, out.why
+    assert out.proved == (variant != "as_designed"), out.why
+    assert out.proved or out.violated_at == 2, out.why
     for n in range(1, 5):
         results = run_explicit(Dns.build(**params, enactors=n), DNS_PROPS, max_states=2_000_000, timeout=120)
-        assert all(r.verdict is Verdict.HOLDS for r in results), (n, [(r.name, r.verdict) for r in results])
+        verdicts = {r.verdict for r in results}
+        if out.proved or n < (out.violated_at or 0):
+            assert verdicts == {Verdict.HOLDS}, (n, [(r.name, r.verdict) for r in results])
+        elif n == out.violated_at:
+            assert Verdict.VIOLATED in verdicts, n
 
 
 def test_symmetric_per_instance_invariants_print_compactly() -> None:
