@@ -11,8 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .model import (
-        Model,
+    from .lang.declare import (
         Param,
         Process,
         Store,
@@ -23,22 +22,24 @@ if TYPE_CHECKING:
         reachable,
         recoverable,
     )
-    from .runtime import require, when
-    from .terms import all_of, any_of, implies, ite, max_, min_
-    from .types import Array, Bool, Enum, Int, Map, Set
+    from .lang.model import Model
+    from .lang.runtime import require, when
+    from .lang.terms import all_of, any_of, implies, ite, max_, min_
+    from .lang.types import Array, Bool, Enum, Int, Map, Set
 
 # The model API is imported on first use (PEP 562), not with the package: commands that never
 # touch a model (a fully cached `raceproof gate`, the pytest plugin in a normal pytest run)
 # must not pay for importing z3 and numpy.
 _EXPORTS = {
+    "Model": ".lang.model",
     **dict.fromkeys(
-        ("Model", "Param", "Process", "Store", "action", "action_invariant", "eventually", "invariant", "reachable",
+        ("Param", "Process", "Store", "action", "action_invariant", "eventually", "invariant", "reachable",
          "recoverable"),
-        ".model",
+        ".lang.declare",
     ),
-    **dict.fromkeys(("require", "when"), ".runtime"),
-    **dict.fromkeys(("all_of", "any_of", "implies", "ite", "max_", "min_"), ".terms"),
-    **dict.fromkeys(("Array", "Bool", "Enum", "Int", "Map", "Set"), ".types"),
+    **dict.fromkeys(("require", "when"), ".lang.runtime"),
+    **dict.fromkeys(("all_of", "any_of", "implies", "ite", "max_", "min_"), ".lang.terms"),
+    **dict.fromkeys(("Array", "Bool", "Enum", "Int", "Map", "Set"), ".lang.types"),
 }  # fmt: skip
 
 

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import z3
 
+from .atomic import write_text_atomic
+from .children import pdeathsig
 from .encoding import Encoding, State
 from .engines.obligations import Obligations
 
@@ -52,11 +54,10 @@ class Certificate:
         return self._text
 
     def write(self, path: str | Path) -> Path:
-        """Write the SMT-LIB2 script to ``path`` (its folder is created)."""
-        out = Path(path)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(self.to_smtlib())
-        return out
+        """Write the SMT-LIB2 script to ``path`` (its folder is created), atomically: a full disk
+        leaves no partial script (`checker.errors.OutputError`)."""
+        write_text_atomic(path, self.to_smtlib())
+        return Path(path)
 
 
 @dataclass
@@ -102,7 +103,14 @@ def check_file(path: str | Path, timeout: float | None = 300, binary: str | None
     if exe is None:
         return check_text(Path(path).read_text(), timeout)
     try:
-        proc = subprocess.run([exe, "-smt2", str(path)], capture_output=True, text=True, timeout=timeout, check=False)
+        proc = subprocess.run(
+            [exe, "-smt2", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            preexec_fn=pdeathsig,  # noqa: PLW1509 - async-signal-safe enough: one prctl call
+        )
     except subprocess.TimeoutExpired:
         return CheckResult(False, {b: "unknown" for b in BLOCKS}, f"z3 binary {exe} (timed out)")
     return _result(proc.stdout + proc.stderr, f"z3 binary {exe}")

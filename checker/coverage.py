@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .model import ModelInstance, Transition
+from .lang.model import ModelInstance, Transition
 from .results import ExitCode, PropertyResult, Verdict
 
 

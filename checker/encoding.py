@@ -16,16 +16,17 @@ from typing import Any, TypeVar
 import z3
 
 from .errors import ModelError
-from .intervals import NotAnInterval
-from .model import Instance, ModelInstance, Transition, finite_values
-from .runtime import RangeCheck, evaluate, fire_symbolic
-from .terms import Symbolic
-from .types import BoolSort, EnumSort, IntSort, SetSort
+from .lang.frame import RangeCheck
+from .lang.intervals import NotAnInterval
+from .lang.model import Instance, ModelInstance, Transition, finite_values
+from .lang.runtime import evaluate, fire_symbolic
+from .lang.terms import Symbolic
+from .lang.types import BoolSort, EnumSort, IntSort, SetSort
 
 E = TypeVar("E", bound=z3.ExprRef)
 
 # per slot: a z3 expression, a tuple of z3 Bools for a finite set, or (lo, hi) for an
-# unbounded int set held as an interval (see `checker.intervals`)
+# unbounded int set held as an interval (see `checker.lang.intervals`)
 State = list[Any]
 
 SET_ENCODINGS = ("array", "interval", "auto")

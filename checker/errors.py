@@ -6,7 +6,9 @@ never as a traceback: they describe bad input, not bugs in raceproof.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 import sysconfig
 import traceback
@@ -47,15 +49,88 @@ class SpecError(RaceproofError):
 class ModelError(RaceproofError):
     """Model code is wrong: an unsupported construct, a type error, or an exception."""
 
+    #: the model parameter whose value caused it, when one did (a spec's error names its line)
+    param: str | None = None
 
-def read_input(path: str | Path, error: type[RaceproofError], what: str) -> str:
-    """The text of an input file (a spec, a trace), or ``error`` naming the file: bad input."""
+
+#: the largest spec or trace read (a spec is a few hundred bytes; a long trace a few megabytes)
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_input(path: str | Path, error: type[RaceproofError], what: str, stdin: bool = False) -> str:
+    """The text of an input file (a spec, a trace), or ``error`` naming the file: bad input.
+
+    Only regular files are read (``-`` is standard input when ``stdin``), up to
+    `MAX_INPUT_BYTES`: a FIFO would hang the run and ``/dev/zero`` would never end. A UTF-8
+    byte order mark (Windows editors write one) is skipped; line numbers are unchanged."""
+    name = str(path)
+    if stdin and name == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        name = "<stdin>"
+    else:
+        data = _read_regular(name, error, what, stdin)
+    if len(data) > MAX_INPUT_BYTES:
+        raise error(f"{what} is larger than {MAX_INPUT_BYTES // 2**20} MiB: refusing to read it", name)
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise error(
+            f"{what} is not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})", name, line
+        ) from None
+
+
+def _read_regular(name: str, error: type[RaceproofError], what: str, stdin: bool) -> bytes:
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer (its kind is refused just below)
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
-        raise error(f"{what} file not found", str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"cannot read {what}: {exc}", str(path)) from None
+        if os.path.islink(name):
+            raise error(
+                f"{what} file is a symbolic link to {os.readlink(name)!r}, which does not exist", name
+            ) from None
+        raise error(f"{what} file not found", name) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise error(f"cannot read {what}: a loop of symbolic links", name) from None
+        try:  # a socket cannot be opened at all (ENXIO): say what it is
+            _check_regular(os.stat(name).st_mode, name, error, what, stdin)
+        except OSError:
+            pass
+        raise error(f"cannot read {what}: {exc.strerror}", name) from None
+    try:
+        _check_regular(os.fstat(fd).st_mode, name, error, what, stdin)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise error(f"cannot read {what}: {exc.strerror}", name) from None
+    finally:
+        os.close(fd)
+
+
+def _check_regular(mode: int, name: str, error: type[RaceproofError], what: str, stdin: bool) -> None:
+    if stat.S_ISDIR(mode):
+        raise error(f"{what} is a directory, not a file", name)
+    if not stat.S_ISREG(mode):
+        alt = " or '-' for standard input" if stdin else ""
+        raise error(f"{what} is {_kind(mode)}: give a regular file{alt}", name)
+
+
+class OutputError(RaceproofError):
+    """An output file (a report, a trace, a certificate) cannot be written: the path and the
+    OS's reason. Checked up front it is a usage error (exit 2); met after a run, it never
+    hides the run's verdict (see `checker.atomic`)."""
 
 
 class InternalError(Exception):

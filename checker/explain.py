@@ -90,11 +90,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import terms
-from .runtime import CONCRETE, Frame, evaluate_in
-from .stale_reads import StaleRead, action_doc, show, stale_reads
-from .terms import Term
+from .lang import terms
+from .lang.frame import Frame
+from .lang.runtime import CONCRETE, evaluate_in
+from .lang.terms import Term
+from .stale_reads import StaleRead, action_doc, stale_reads
 from .trace import Trace
+from .values import show
 
 
 @dataclass

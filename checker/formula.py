@@ -14,7 +14,7 @@ from fractions import Fraction
 import z3
 
 from .encoding import Encoding
-from .types import EnumSort
+from .lang.types import EnumSort
 
 Linear = dict[str, Fraction]  # variable name -> coefficient; "" is the constant
 

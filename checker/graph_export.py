@@ -8,13 +8,15 @@ stay separate.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
+from .atomic import write_text_atomic
 from .engines.graph_build import StateGraph
-from .report.text import fmt
+from .values import show as fmt
 
 
 def to_networkx(graph: StateGraph) -> nx.MultiDiGraph:
@@ -33,11 +35,14 @@ def _attr(value: Any) -> Any:
     return value if isinstance(value, bool | int | str) else fmt(value)
 
 
-def write_graphml(graph: StateGraph, path: str | Path) -> None:
-    nx.write_graphml(to_networkx(graph), str(path))
+def write_graphml(graph: StateGraph, path: str | Path) -> Path:
+    buffer = io.BytesIO()
+    nx.write_graphml(to_networkx(graph), buffer)
+    write_text_atomic(path, buffer.getvalue().decode("utf-8"))
+    return Path(path)
 
 
-def write_dot(graph: StateGraph, path: str | Path) -> None:
+def write_dot(graph: StateGraph, path: str | Path) -> Path:
     model = graph.model
     lines = [f"digraph {_quote(model.model.__name__)} {{", "  node [shape=box, fontname=monospace];"]
     for node in range(graph.nodes):
@@ -48,7 +53,8 @@ def write_dot(graph: StateGraph, path: str | Path) -> None:
     for a, b, t in zip(graph.src.tolist(), graph.dst.tolist(), graph.via.tolist(), strict=True):
         lines.append(f"  s{a} -> s{b} [label={_quote(str(model.transitions[t]))}];")
     lines.append("}")
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_text_atomic(path, "\n".join(lines) + "\n")
+    return Path(path)
 
 
 def _escape(text: str) -> str:

@@ -17,24 +17,7 @@ from typing import IO, Any
 
 from .atomic import write_atomic_with
 from .trace import Trace
-
-
-def encode_value(value: Any) -> Any:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return {"#bigint": str(value)}
-    if isinstance(value, frozenset | set):
-        return {"#set": [encode_value(v) for v in sorted(value, key=_order)]}
-    if isinstance(value, list | tuple):
-        return [encode_value(v) for v in value]
-    if isinstance(value, dict):
-        return {"#map": [[encode_value(k), encode_value(v)] for k, v in value.items()]}
-    raise TypeError(f"cannot encode {value!r} in ITF")
-
-
-def _order(v: Any) -> tuple[int, Any]:
-    return (0, v) if isinstance(v, int) else (1, str(v))
+from .values import encode_itf
 
 
 def to_itf(trace: Trace, source: str = "") -> dict[str, Any]:
@@ -52,7 +35,7 @@ def to_itf(trace: Trace, source: str = "") -> dict[str, Any]:
         for var in model.vars:
             if var.shape == "set":
                 values[var.name] = frozenset(values[var.name])
-        states.append({"#meta": meta} | {k: encode_value(v) for k, v in values.items()})
+        states.append({"#meta": meta} | {k: encode_itf(v) for k, v in values.items()})
     meta = {
         "format": "ITF",
         "source": source,
@@ -74,11 +57,12 @@ def to_itf(trace: Trace, source: str = "") -> dict[str, Any]:
     return out
 
 
-def write_json_atomic(path: str | Path, data: Any) -> None:
-    """Write ``data`` as JSON so that a crash never leaves a half-written file behind."""
+def write_json_atomic(path: str | Path, data: Any) -> Path:
+    """Write ``data`` as JSON so that a crash never leaves a half-written file behind; the path."""
 
     def write(fh: IO[str]) -> None:
         json.dump(data, fh, indent=2)
         fh.write("\n")
 
     write_atomic_with(path, write)
+    return Path(path)

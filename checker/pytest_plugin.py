@@ -3,7 +3,7 @@ property as a test item whose assertion is the spec's expectation.
 
 Inactive unless ``--raceproof`` is given: a normal pytest run only gains the options. Specs
 share the gate's verdict cache (``.raceproof-cache/`` at the root) and failure reports
-(``raceproof-reports/``); each spec is checked once, when its first item runs.
+(``.raceproof/reports/``); each spec is checked once, when its first item runs.
 """
 
 from __future__ import annotations
@@ -85,12 +85,14 @@ def _check(config: pytest.Config, path: Path) -> tuple[SpecRecord | None, str | 
     record = cache.load(path, key) if cache is not None else None
     if record is not None:
         return record, None
-    outcome = check_one(str(path), str(root / "raceproof-reports"), strict, None)
+    outcome = check_one(str(path), str(root / ".raceproof" / "reports"), strict, None)
     if "bad_input" in outcome:
         return None, f"error: {outcome['bad_input']}"
     record = SpecRecord.from_dict(outcome["record"])
+    if "output_error" in outcome:  # a failure report that could not be written: the verdict stands
+        config.issue_config_time_warning(pytest.PytestWarning(f"raceproof: {outcome['output_error']}"), stacklevel=2)
     if cache is not None and spec_inputs(path).key == key:
-        cache.store(path, key, record)
+        cache.store(path, key, record, outcome.get("inputs"))
     return record, None
 
 
@@ -120,6 +122,8 @@ class SpecProperty(pytest.Item):
             raise ExpectationFailed("\n\n".join(p for p in parts if p))
         if record.cached:
             self.user_properties.append(("raceproof", "cached"))
+        if prop.verdict == "holds_to_depth":  # met, but only up to the bound: JUnit readers can tell
+            self.user_properties.append(("raceproof_bounded", prop.detail))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, ExpectationFailed | SpecCheckError):

@@ -1,18 +1,19 @@
 """Spec files (TOML): which model, its parameters, the properties, bounds, expectations.
 
-    model = "dns"                      # a package under models/, or "package.module:Class"
+    model = "dns"                      # the project's models/dns (else the bundled one), or "package.module:Class"
     description = "..."
 
     [params]                           # the model's parameters (others keep their defaults)
     variant = "as_designed"
 
     [check]
+    engine = "auto"                    # auto (default) | explicit | bmc: see `checker.run.choose_engine`
     depth = 12                         # BMC bound
     timeout = 300                      # seconds, for the whole spec
     properties = ["endpoint_never_empty"]   # optional: default, every property in [expect]
 
     [expect]                           # the verdict each property should get
-    endpoint_never_empty = "violated"
+    endpoint_never_empty = "violated"  # holds (complete), holds_to_depth (bounded), proved, witnessed, ...
 
 Every problem is reported as a `SpecError` naming the file and the line of the offending key.
 """
@@ -27,13 +28,16 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModelError, RaceproofError, SpecError, model_location_from_traceback, read_input
-from .model import GRAPH_KINDS, Model, ModelInstance
-from .registry import load_model
+from .lang.declare import GRAPH_KINDS
+from .lang.model import Model, ModelInstance
+from .registry import ModelSource, load, model_file, resolve
+from .results import EXPECTATIONS
 
-EXPECTATIONS = ("violated", "holds", "proved", "witnessed", "unreachable")
 _TOP_KEYS = {"model", "description", "params", "check", "expect"}
 _CHECK_KEYS = {"depth", "timeout", "properties", "engine", "max_states"}
-ENGINES = ("bmc", "explicit")
+#: auto: a proof for what the spec expects `proved`, else exhaustive explicit search of a
+#: finite instance, else BMC to the depth bound (`checker.run.choose_engine`)
+ENGINES = ("auto", "bmc", "explicit")
 DEFAULT_DEPTH = 10
 
 
@@ -48,17 +52,22 @@ class Spec:
     timeout: float | None
     properties: list[str]
     expect: dict[str, str]
-    engine: str = "bmc"
+    engine: str = "auto"
     max_states: int | None = None
     description: str = ""
     lines: dict[tuple[str, str], int] = field(default_factory=dict)
+    source: ModelSource | None = None  # where the model's code was found (resolved from the spec's project)
+
+    def model_origin(self) -> str | None:
+        """The file whose code defines the model class (named in the output: which code ran)."""
+        return model_file(self.model)
 
     def build(self) -> ModelInstance:
         try:
             return self.model.build(**self.params)
         except ModelError as exc:
-            if exc.file is None:  # a parameter problem: point at the spec
-                line = self.line("params", "") or self.line("", "model")
+            if exc.file is None or exc.param in self.params:  # a parameter problem: point at the spec
+                line = self.line("params", exc.param or "") or self.line("", "model")
                 raise SpecError(exc.message, str(self.path), line) from None
             raise
         except (RaceproofError, AssertionError):  # an AssertionError is raceproof's own fault
@@ -114,6 +123,12 @@ def load_spec(path: str | Path) -> Spec:
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) if where else str(exc)
         line = int(where.group(1)) if where else None
         raise SpecError(f"malformed TOML: {msg}", str(path), line) from None
+    except RecursionError:  # arrays or inline tables nested thousands deep
+        raise SpecError("malformed TOML: values nested too deep", str(path)) from None
+    except ValueError:  # tomllib's only other failure: an integer longer than Python converts
+        digits = re.search(r"[0-9_]{4300,}", text)
+        line = text.count("\n", 0, digits.start()) + 1 if digits else None
+        raise SpecError("malformed TOML: an integer of more than 4,300 digits", str(path), line) from None
     lines = _key_lines(text)
 
     def fail(message: str, section: str = "", key: str = "") -> SpecError:
@@ -130,8 +145,11 @@ def load_spec(path: str | Path) -> Spec:
         err.line = err.line or 1
         raise err
     try:
-        model = load_model(ref)
+        source = resolve(ref, path)  # from the spec's own project, wherever raceproof runs
+        model = load(source)
     except SpecError as exc:
+        if exc.file is not None:  # e.g. a bad [tool.raceproof] in the project's pyproject.toml: its own place
+            raise
         raise fail(exc.message, "", "model") from None
 
     params = _table(data, "params", fail)
@@ -146,9 +164,12 @@ def load_spec(path: str | Path) -> Spec:
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise fail(f"depth must be a non-negative integer, got {depth!r}", "check", "depth")
     timeout = check.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
-        raise fail(f"timeout must be a positive number of seconds, got {timeout!r}", "check", "timeout")
-    engine = check.get("engine", "bmc")
+    # `not timeout > 0` also refuses nan; `inf` is no limit (see `checker.run.time_limit`)
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0):
+        raise fail(
+            f"timeout must be a positive number of seconds (or inf: no limit), got {timeout!r}", "check", "timeout"
+        )
+    engine = check.get("engine", "auto")
     if engine not in ENGINES:
         raise fail(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})", "check", "engine")
     max_states = check.get("max_states")
@@ -166,6 +187,14 @@ def load_spec(path: str | Path) -> Spec:
             # checked on the state graph of a finite instance: never "proved", never a witness
             raise fail(
                 f"'{name}' is a {known[name].kind} property: expect holds or violated, not {verdict!r}", "expect", name
+            )
+        if verdict == "proved" and engine != "auto":
+            # neither engine can prove: the spec would ask for a verdict its own engine never gives
+            raise fail(
+                f"'{name}' is expected proved, but engine {engine!r} cannot prove (bmc is bounded; explicit "
+                f'covers this instance only): use engine = "auto" (a proof), or expect holds/holds_to_depth',
+                "expect",
+                name,
             )
     properties = check.get("properties", list(expect) or list(known))
     if not isinstance(properties, list) or not all(isinstance(p, str) for p in properties):
@@ -195,6 +224,7 @@ def load_spec(path: str | Path) -> Spec:
         max_states=max_states,
         description=description,
         lines=lines,
+        source=source,
     )
 
 

@@ -13,10 +13,10 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Transition
-from .runtime import Access, observe
-from .terms import Term
+from .lang.model import Transition
+from .lang.runtime import Access, observe
 from .trace import Trace
+from .values import show
 
 
 @dataclass
@@ -67,24 +67,6 @@ def what(t: Transition) -> str:
 
 def quoted(name: str) -> str:
     return f"`{name}`"
-
-
-def show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, frozenset | set):
-        return "{" + ", ".join(show(v) for v in sorted(value, key=_order)) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(show(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{show(k)}: {show(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, Term):
-        return show(value.raw)
-    return str(value)
-
-
-def _order(v: Any) -> tuple[int, Any]:
-    return (0, v) if isinstance(v, bool | int) else (1, str(v))
 
 
 # ---------------------------------------------------------------------------- the analysis

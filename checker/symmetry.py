@@ -46,7 +46,7 @@ import z3
 
 from .encoding import Encoding, substitute
 from .errors import RaceproofError
-from .model import Instance, ModelInstance, Transition
+from .lang.model import Instance, ModelInstance, Transition
 
 #: per solver query; ``unknown`` (also on timeout) means "not symmetric"
 SOLVER_TIMEOUT_MS = 10_000

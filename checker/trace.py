@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InternalError
-from .model import ModelInstance, Transition
-from .runtime import CONCRETE, evaluate, fire
+from .lang.model import ModelInstance, Transition
+from .lang.runtime import CONCRETE, evaluate, fire
 
 
 @dataclass

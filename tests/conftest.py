@@ -17,7 +17,7 @@ if str(REPO) not in sys.path:  # `tests.models.*` must import however pytest was
     sys.path.insert(0, str(REPO))
 
 from checker.cli import main  # noqa: E402
-from checker.model import ModelInstance, Transition  # noqa: E402
+from checker.lang.model import ModelInstance, Transition  # noqa: E402
 from checker.trace import replay  # noqa: E402
 
 MODELS_DIR = REPO / "tests" / "models"
@@ -50,11 +50,11 @@ def script_env(pythonpath: bool = True) -> dict[str, str]:
     return env
 
 
-def run_script(*args: str, pythonpath: bool = True, timeout: float = 600) -> CliResult:
-    """The installed ``raceproof`` console script in a subprocess, from the repository root."""
+def run_script(*args: str, pythonpath: bool = True, timeout: float = 600, cwd: Path | None = None) -> CliResult:
+    """The installed ``raceproof`` console script in a subprocess, from the repository root (or ``cwd``)."""
     proc = subprocess.run(
         ["raceproof", *args],
-        cwd=REPO,
+        cwd=cwd or REPO,
         env=script_env(pythonpath),
         capture_output=True,
         text=True,
@@ -120,3 +120,78 @@ def replay_itf(itf: dict[str, Any], model: ModelInstance) -> None:
     for k, (state, concrete) in enumerate(zip(itf["states"], replayed, strict=True)):
         written = {name: itf_value(v) for name, v in state.items() if name != "#meta"}
         assert written == model.describe_state(concrete), f"state {k} differs from its replay"
+
+
+# ---------------------------------------------------------------------------- user projects
+COUNTER_MODEL = """
+from checker import Int, Model, Process, action, invariant, require
+
+LIMIT = {limit}
+
+
+class Ticker(Process):
+    n = Int(init=0, min=0)
+
+    @action
+    def tick(self, sys):
+        require(self.n < LIMIT)
+        self.n = self.n + 1
+
+
+class Counter(Model):
+    \"\"\"{doc}\"\"\"
+
+    ticker = Ticker(count=1)
+
+    @invariant
+    def at_most_two(sys):
+        return sys.ticker[0].n <= 2
+
+
+MODEL = Counter
+"""
+
+
+def make_project(root: Path, models: dict[str, str], specs: dict[str, str], pyproject: str = "") -> Path:
+    """A user project at ``root``: pyproject.toml, ``models/<name>/__init__.py`` holding each
+    model's code, and ``specs/<name>.toml``."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(f'[project]\nname = "{root.name}"\nversion = "0"\n{pyproject}')
+    for name, code in models.items():
+        package = root / "models" / name
+        package.mkdir(parents=True, exist_ok=True)
+        (package / "__init__.py").write_text(code)
+    if models:
+        (root / "models" / "__init__.py").touch()
+    (root / "specs").mkdir(exist_ok=True)
+    for name, text in specs.items():
+        (root / "specs" / f"{name}.toml").write_text(text)
+    return root
+
+
+def counter_model(limit: int | str, doc: str = "A ticker that stops at LIMIT.") -> str:
+    """A model whose ``at_most_two`` holds when ``limit`` <= 2 and is violated in 3 steps otherwise."""
+    return COUNTER_MODEL.format(limit=limit, doc=doc)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The cross-check's fresh seed, so that any failure can be reproduced (tests/test_crosscheck.py)."""
+    from tests.random_models import crosscheck_seed
+
+    seed = crosscheck_seed()
+    return [f"raceproof cross-check seed: {seed} (reproduce with RACEPROOF_CROSSCHECK_SEED={seed})"]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many random models the cross-check ran, and which model features they covered."""
+    module = sys.modules.get("tests.test_crosscheck")
+    coverage = getattr(module, "COVERAGE", None)
+    if not coverage:
+        return
+    from tests.random_models import FEATURES, crosscheck_seed
+
+    counts = ", ".join(f"{name} {n}" for name, n in sorted(coverage.items()))
+    missing = [f for f in FEATURES if f not in coverage]
+    terminalreporter.write_line(f"raceproof cross-check (seed {crosscheck_seed()}): {counts}")
+    if missing and coverage["models (searched)"] >= 50:  # a full run, not a few saved models
+        terminalreporter.write_line(f"raceproof cross-check: features not drawn this run: {', '.join(missing)}")

@@ -212,7 +212,9 @@ def test_script_reports_model_errors_without_a_traceback(
     ref: str, filename: str, marker: str, write_spec: WriteSpec
 ) -> None:
     spec = write_spec(f'model = "tests.models.{ref}"\n')
-    # no PYTHONPATH: a `package.module:Class` reference resolves from the working directory
+    # no PYTHONPATH: a `package.module:Class` reference resolves from the spec's project, whose
+    # pyproject.toml puts the checkout on its pythonpath
+    (spec.parent / "pyproject.toml").write_text(f"[tool.raceproof]\npythonpath = [{str(REPO)!r}]\n")
     result = run_script("check", str(spec), pythonpath=False)
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output

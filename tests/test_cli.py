@@ -82,7 +82,7 @@ def test_exit_3_when_a_reachable_is_not_witnessed_within_the_bound(write_spec: W
     result = run_cli("check", str(write_spec(ATOMIC)), "--depth", "2", "--property", "all_done")
     assert result.exit_code == 3, result.output
     assert "no witness up to depth 2" in result.stdout
-    assert "expected witnessed: MISMATCH" in result.stdout
+    assert "expected witnessed: inconclusive" in result.stdout
 
 
 def test_exit_1_when_a_reachable_is_unreachable(write_spec: WriteSpec) -> None:
@@ -105,7 +105,14 @@ def test_depth_override_and_property_selection(write_spec: WriteSpec) -> None:
     assert result.exit_code == 0, result.output
     spec = json.loads(result.stdout)["specs"][0]
     assert spec["depth"] == 3
-    assert [(r["property"], r["verdict"], r["depth"]) for r in spec["results"]] == [("no_lost_update", "holds", 3)]
+    # the counter is an unbounded Int: auto runs BMC, and a pass to the bound is a bounded one
+    assert [(r["property"], r["verdict"], r["depth"]) for r in spec["results"]] == [
+        ("no_lost_update", "holds_to_depth", 3)
+    ]
+    (r,) = spec["results"]
+    assert r["complete"] is False and r["bound"] == 3 and r["meets_expectation"] is False  # expected violated
+    assert spec["engine"] == "bmc" and spec["engine_requested"] == "auto"
+    assert "unbounded state" in spec["engine_why"][0] and "value (int[0..+inf])" in spec["engine_why"][0]
 
 
 def test_json_is_one_parseable_object(write_spec: WriteSpec) -> None:
@@ -129,7 +136,7 @@ def test_itf_file_replays(write_spec: WriteSpec, tmp_path: Path) -> None:
     target = tmp_path / "out" / "race.itf.json"
     result = run_cli("check", str(write_spec(RACE)), "--itf", str(target))
     assert result.exit_code == 1
-    assert f"ITF trace written to {target}" in result.stdout.replace("\n", "")
+    assert f"ITF trace written to {target}" in result.stderr.replace("\n", "")
     itf = json.loads(target.read_text())
     assert itf["vars"] == ["value", "worker1.pc", "worker1.tmp", "worker2.pc", "worker2.tmp"]
     assert itf["#meta"]["property"] == "no_lost_update" and itf["#meta"]["kind"] == "violation"

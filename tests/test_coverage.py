@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from checker.cli import progress_text
+from checker.cli.common import progress_text
 from checker.coverage import strict_exit_code
 from checker.engines.bmc import run_bmc
 from checker.engines.explicit import run_explicit
@@ -198,4 +198,6 @@ def test_every_dns_spec_has_full_coverage(name: str) -> None:
 # ---------------------------------------------------------------------------- progress
 def test_progress_lines_from_the_callbacks() -> None:
     assert progress_text(3, (1234, ["p"], 56), 2.0) == "depth 3  1,234 states  617 states/s  queue 56  open: p"
+    # within a level: the rate counts the states expanded so far
+    assert progress_text(3, (1234, ["p"], 6, 2000), 2.0) == "depth 3  1,234 states  1,000 states/s  queue 6  open: p"
     assert progress_text(5, (["p", "q"],), 1.0) == "depth 5  open: p, q"

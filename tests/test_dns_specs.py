@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from checker.runtime import CONCRETE, evaluate
+from checker.lang.runtime import CONCRETE, evaluate
 from checker.trace import replay
 from models.dns import Dns
 from tests.conftest import REPO, CliResult, replay_itf, run_script
@@ -158,7 +158,7 @@ def test_race_prints_a_trace_to_a_deleted_plan(runs: dict[str, SpecRun]) -> None
 
     # the ITF of the same run holds the same trace, and it ends with an endpoint on a deleted plan
     itf = json.loads(run.itf_path.read_text())
-    assert f"ITF trace written to {run.itf_path}" in text.replace("\n", "")
+    assert f"ITF trace written to {run.itf_path}" in run.result.stderr.replace("\n", "")
     assert itf["#meta"]["property"] == "endpoint_never_empty"
     assert [(s["#meta"]["process"], s["#meta"]["action"]) for s in itf["states"][1:]] == [
         (r[1], r[2]) for r in rows[1:]

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 
 from checker.engines.bmc import run_bmc
 from checker.engines.explicit import run_explicit
-from checker.engines.explicit_bounds import Exceeds
-from checker.engines.explicit_compile import Compiled
+from checker.engines.explicit.bounds import Exceeds
+from checker.engines.explicit.compile import Compiled
 from checker.engines.graph_build import build_graph
 from checker.engines.prove import prove
-from checker.model import Model, ModelInstance
+from checker.lang.model import Model, ModelInstance
 from checker.results import PropertyResult, Verdict
 from checker.state_store import VALUE_LIMIT, KeyLayout
 from checker.trace import replay
@@ -125,10 +125,13 @@ def test_squaring_past_int64_is_exact() -> None:
 
 
 def test_squarer_bmc_agrees() -> None:
-    res = {r.name: r for r in run_bmc(Squarer.build(), ["below_2_62", "positive", "huge"], 7)}
+    res = {r.name: r for r in run_bmc(Squarer.build(), ["below_2_62", "positive", "huge"], 9)}
     assert res["below_2_62"].verdict is Verdict.VIOLATED and len(res["below_2_62"].trace) == 6
     assert res["huge"].verdict is Verdict.WITNESSED and len(res["huge"].trace) == 6
-    assert res["positive"].verdict is Verdict.HOLDS
+    # every behaviour ends within 7 steps: past that bound BMC's answer is complete
+    assert res["positive"].verdict is Verdict.HOLDS and "every behaviour ends within 7 steps" in res["positive"].reason
+    bounded = {r.name: r for r in run_bmc(Squarer.build(), ["positive"], 7)}
+    assert bounded["positive"].verdict is Verdict.HOLDS_TO_DEPTH  # at 7 it cannot know that
 
 
 def test_small_values_stay_on_numpy_without_a_note() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from checker.engines.bmc import run_bmc
 from checker.explain import explain, failing_parts, stale_reads
-from checker.model import ModelInstance, Transition
+from checker.lang.model import ModelInstance, Transition
 from checker.spec import load_spec
 from checker.trace import Trace, replay
 from tests.conftest import REPO

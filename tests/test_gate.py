@@ -103,7 +103,7 @@ def test_a_fix_switched_back_to_the_race_fails_with_its_counterexample(project: 
     text = failed["no_lost_update"].text or ""
     assert "expected holds, got violated" in text and "Counterexample to no_lost_update (4 steps" in text
     assert "read" in text and "write" in text
-    report = project / "raceproof-reports" / "specs" / "fixed"
+    report = project / ".raceproof" / "reports" / "specs" / "fixed"
     for suffix in (".txt", ".md", ".html", ".no_lost_update.itf.json"):
         assert report.with_name("fixed" + suffix).is_file(), suffix
     # a failure is never cached: the next run checks it again (and fails again)
@@ -125,7 +125,8 @@ def test_an_expected_violation_that_no_longer_reproduces_is_drift(project: Path)
 
 def test_a_witness_not_found_is_inconclusive_and_strict_fails_it(project: Path) -> None:
     spec = project / "specs" / "flags.toml"
-    spec.write_text(spec.read_text().replace("depth = 3", "depth = 1"))  # all_up needs 2 steps
+    # BMC (the finite flag model would get an exhaustive search by default): all_up needs 2 steps
+    spec.write_text(spec.read_text().replace("depth = 3", 'engine = "bmc"\ndepth = 1'))
     result = gate(project, "specs/flags.toml")
     assert result.exit_code == 3, result.output
     strict = gate(project, "--strict", "specs/flags.toml")
@@ -181,7 +182,7 @@ def test_a_corrupt_or_foreign_cache_entry_is_ignored_with_a_warning(project: Pat
     entries = sorted((project / ".raceproof-cache").glob("*.json"))
     assert len(entries) == 3 and (project / ".raceproof-cache" / ".gitignore").is_file()
     by_spec = {e.name.split(".")[0]: e for e in entries}
-    by_spec["racy"].write_text('{"format": "raceproof-gate-cache/1", "key": ')  # torn
+    by_spec["racy"].write_text('{"format": "raceproof-gate-cache/2", "key": ')  # torn
     good = json.loads(by_spec["fixed"].read_text())
     good["record"]["properties"] = "not a list"
     by_spec["fixed"].write_text(json.dumps(good))  # the right key, a malformed record
@@ -218,7 +219,7 @@ def test_a_killed_run_leaves_no_wrong_verdict(project: Path) -> None:
     finished = {e.name.split(".")[0] for e in cache.glob("*.json")}
     assert finished >= {"fixed", "flags", "racy"}
     for entry in cache.glob("*.json"):  # whatever is there is a complete entry
-        assert json.loads(entry.read_text())["format"] == "raceproof-gate-cache/1"
+        assert json.loads(entry.read_text())["format"] == "raceproof-gate-cache/2"
     out = gate_json(project)
     assert cached(out) == {"fixed.toml": True, "flags.toml": True, "racy.toml": True, "zslow.toml": "zslow" in finished}
     assert not list(cache.glob(".*.tmp")) or all(p.stat().st_size >= 0 for p in cache.glob(".*.tmp"))
@@ -234,20 +235,20 @@ def test_an_interrupted_cache_write_keeps_the_old_entry(project: Path, monkeypat
     record = SpecRecord(
         str(spec), "flags", "m", {}, "bmc", 3, 0.1, [PropertyRecord("p", "invariant", "holds", "holds", "bmc")]
     )
-    assert cache.store(spec, "key1", record)
+    assert cache.store(spec, "key1", record, {})
 
     def killed(*_: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
-        cache.store(spec, "key2", record)
+        cache.store(spec, "key2", record, {})
     monkeypatch.undo()
     assert cache.load(spec, "key1") is not None and cache.load(spec, "key2") is None
     assert list((project / "cache").glob(".*tmp")) == [] and warnings == []
     # a record with a failed expectation is never stored
     record.properties[0].verdict = "violated"
-    assert not cache.store(spec, "key3", record) and cache.load(spec, "key3") is None
+    assert not cache.store(spec, "key3", record, {}) and cache.load(spec, "key3") is None
 
 
 # ---------------------------------------------------------------------------- shards, changed specs, jobs
@@ -318,8 +319,12 @@ def test_summary_table_and_github_step_summary(project: Path) -> None:
     assert result.returncode == 1
     summary = (project / "summary.md").read_text()
     assert "## raceproof gate: ❌" in summary
-    row = next(line for line in summary.splitlines() if "`specs/fixed.toml` | `no_lost_update`" in line)
-    assert "| holds | **violated** |" in row and "[txt](raceproof-reports/specs/fixed.txt)" in row
+    # the failure comes first, with its counterexample inline and links to its reports
+    failure = summary.index("### ❌ `specs/fixed.toml` · `no_lost_update`: expected holds, got **violated**")
+    assert failure < summary.index("```mermaid") < summary.index("<details>")
+    assert "[fixed.txt](.raceproof/reports/specs/fixed.txt)" in summary
+    met = summary[summary.index("<details>") :]
+    assert "| ✅ | `specs/racy.toml` | `no_lost_update` | violated | **violated** |" in met
     assert step.read_text().startswith("earlier step\n## raceproof gate")  # appended, not replaced
 
 

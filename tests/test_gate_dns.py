@@ -67,7 +67,7 @@ def test_the_version_cas_spec_switched_back_to_as_designed_fails_the_gate(tmp_pa
     failed = {c.get("name"): c.find("failure") for c in suites.iter("testcase") if c.find("failure") is not None}
     assert set(failed) == {"endpoint_never_empty", "plan_never_regresses"}
     assert "Counterexample to endpoint_never_empty (9 steps" in (failed["endpoint_never_empty"].text or "")
-    reports = root / "raceproof-reports" / "specs"
+    reports = root / ".raceproof" / "reports" / "specs"
     for name in (
         "dns_version_cas.txt",
         "dns_version_cas.md",

@@ -61,7 +61,7 @@ def test_a_failed_expectation_fails_its_item_with_the_trace(project: Path) -> No
     assert "2 failed, 5 passed" in result.stdout and "overshoot: expected unreachable, no verdict" in result.stdout
     assert "no_lost_update: expected holds, got violated" in result.stdout
     assert "Counterexample to no_lost_update (4 steps" in result.stdout
-    assert "raceproof-reports/specs/fixed.txt" in result.stdout
+    assert ".raceproof/reports/specs/fixed.txt" in result.stdout
 
 
 def test_a_bad_spec_is_a_collection_error_naming_its_line(project: Path) -> None:

@@ -16,10 +16,10 @@ from checker.engines.bmc import run_bmc
 from checker.engines.graph import run_graph
 from checker.engines.graph_build import build_graph
 from checker.errors import ModelError
-from checker.model import ModelInstance
+from checker.lang.model import ModelInstance
+from checker.lang.runtime import CONCRETE, evaluate, fire
 from checker.results import PropertyResult, Verdict
 from checker.run import check_spec, prove_spec
-from checker.runtime import CONCRETE, evaluate, fire
 from checker.spec import load_spec
 from checker.trace import replay
 from models.dns import Dns
@@ -184,7 +184,7 @@ def test_check_spec_routes_graph_properties_away_from_bmc(tmp_path: Path) -> Non
         write(
             tmp_path,
             "mixed",
-            'model = "dns"\n[params]\nmax_plans = 5\n[check]\ndepth = 7\n'
+            'model = "dns"\n[params]\nmax_plans = 5\n[check]\nengine = "bmc"\ndepth = 7\n'
             '[expect]\nplan_never_regresses = "violated"\nendpoints_recoverable = "violated"\n',
         )
     )

@@ -74,3 +74,52 @@ def test_html_report_renders_offline_in_headless_chromium(tmp_path: Path) -> Non
     assert taken.returncode == 0, taken.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000  # a real, non-blank page
+
+
+#: loads a report in an 800 px frame, measures where the swimlanes end, and presses Enter on a table row
+_FRAME = """<!DOCTYPE html><html><body>
+<iframe id="f" src="report.html" style="width:800px;height:700px;border:0"></iframe>
+<script>
+document.getElementById("f").onload = function () {
+  var d = this.contentDocument, steps = d.querySelectorAll("g.step"), rows = d.querySelectorAll("tr.row");
+  var row = rows[2];
+  row.focus();
+  row.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true}));
+  var shown = Array.prototype.filter.call(d.querySelectorAll(".state"), function (s) { return !s.hidden; });
+  document.body.setAttribute("data-fit", JSON.stringify({
+    width: d.documentElement.clientWidth,
+    last: steps[steps.length - 1].getBoundingClientRect().right,
+    focused: d.activeElement === row,
+    shown: shown.map(function (s) { return s.dataset.step; }),
+    rowStep: row.dataset.step
+  }));
+};
+</script></body></html>"""
+
+
+def test_a_long_swimlane_fits_a_narrow_window_and_rows_work_from_the_keyboard(tmp_path: Path) -> None:
+    import json
+
+    from checker.report.view import from_trace
+    from checker.run import check_spec
+    from checker.spec import load_spec
+
+    from .conftest import REPO
+
+    browser = _browser()
+    sr = check_spec(load_spec(REPO / "specs" / "dwfm_collapse.toml"), properties=["leases_recovered"])
+    (result,) = sr.results
+    assert result.trace is not None and len(result.trace) >= 12  # a long lasso: wider than 800 px unscaled
+    view = from_trace(result.trace, "specs/dwfm_collapse.toml")
+    (tmp_path / "report.html").write_text(render([view], "html"))
+    (tmp_path / "frame.html").write_text(_FRAME)
+    dom = _headless(
+        browser, "--allow-file-access-from-files", "--virtual-time-budget=5000", "--dump-dom",
+        (tmp_path / "frame.html").as_uri(), cwd=tmp_path,
+    )  # fmt: skip
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r"data-fit=\"([^\"]+)\"", dom.stdout)
+    assert found, "the frame's script did not run"
+    fit = json.loads(found.group(1).replace("&quot;", '"'))
+    assert fit["last"] <= fit["width"], fit  # the failing step is on screen, not clipped
+    assert fit["focused"] and fit["shown"] == [fit["rowStep"]], fit  # a table row takes focus and Enter

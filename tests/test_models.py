@@ -10,9 +10,9 @@ from checker import Model
 from checker.encoding import Encoding
 from checker.engines.bmc import run_bmc
 from checker.errors import ModelError
-from checker.model import ModelInstance
+from checker.lang.model import ModelInstance
+from checker.lang.runtime import fire
 from checker.results import PropertyResult, Verdict
-from checker.runtime import fire
 from checker.symmetry import decide as decide_symmetry
 from tests.models.arith import Division
 from tests.models.counter import AtomicCounter, NonAtomicCounter
@@ -51,7 +51,8 @@ def test_lost_update_needs_exactly_2n_steps(n: int) -> None:
     assert all(end[f"worker{i}.pc"] == "done" for i in range(1, n + 1))
     # one step short of 2n there is no counterexample
     short = check(NonAtomicCounter, 2 * n - 1, "no_lost_update", procs=n)["no_lost_update"]
-    assert short.verdict is Verdict.HOLDS and short.depth == 2 * n - 1 and short.trace is None
+    assert short.verdict is Verdict.HOLDS_TO_DEPTH and short.bound == 2 * n - 1 and not short.complete
+    assert short.depth == 2 * n - 1 and short.trace is None
 
 
 @pytest.mark.parametrize("n", [2, 3])
@@ -67,7 +68,7 @@ def test_atomic_increment_holds(n: int) -> None:
 
 def test_atomic_increment_holds_up_to_a_bound_short_of_the_end() -> None:
     r = check(AtomicCounter, 2, "no_lost_update", procs=4)["no_lost_update"]
-    assert r.verdict is Verdict.HOLDS and r.depth == 2
+    assert r.verdict is Verdict.HOLDS_TO_DEPTH and r.depth == 2
     assert "no violation up to depth 2" in r.reason
 
 
@@ -161,16 +162,16 @@ def test_when_block_with_an_out_of_range_state_key() -> None:
     r = results["cursor_below_five"]
     assert r.verdict is Verdict.VIOLATED and len(r.trace) == 5
     assert final(r)["cells"] == [1, 1, 1] and final(r)["walker.cursor"] == 5
-    assert results["marked_behind_cursor"].verdict is Verdict.HOLDS
+    assert results["marked_behind_cursor"].verdict is Verdict.HOLDS_TO_DEPTH
 
 
 # ---------------------------------------------------------------------------- sets and action parameters
 def test_sets_bounded_and_unbounded() -> None:
     results = check(SetModel, 6)
     assert {n: r.verdict for n, r in results.items()} == {
-        "small_implies_big": Verdict.HOLDS,
+        "small_implies_big": Verdict.HOLDS_TO_DEPTH,
         "big_below_three": Verdict.VIOLATED,
-        "last_added_present": Verdict.HOLDS,
+        "last_added_present": Verdict.HOLDS_TO_DEPTH,
         "never_dropped": Verdict.VIOLATED,
         "small_emptied": Verdict.WITNESSED,
         "small_full": Verdict.WITNESSED,
@@ -215,7 +216,7 @@ def test_when_and_ite_with_enum_strings() -> None:
     assert cycles == [0, 1, 1, 1, 2]
     assert flashed == [False, False, False, False, True]  # the nested `when` fired on the second cycle only
     for name in ("flash_means_two_cycles", "yellow_only_after_green", "green_follows_red"):
-        assert results[name].verdict is Verdict.HOLDS and results[name].depth == 8, name
+        assert results[name].verdict is Verdict.HOLDS_TO_DEPTH and results[name].depth == 8, name
     assert results["yellow"].verdict is Verdict.WITNESSED and len(results["yellow"].trace) == 2
 
 
@@ -234,7 +235,7 @@ def test_concrete_step_matches_the_model() -> None:
 # ---------------------------------------------------------------------------- arithmetic semantics
 def test_division_follows_python_semantics() -> None:
     results = check(Division, 3)
-    assert results["python_division"].verdict is Verdict.HOLDS
+    assert results["python_division"].verdict is Verdict.HOLDS_TO_DEPTH
     witness = results["seven_by_minus_two"]
     assert witness.verdict is Verdict.WITNESSED
     assert steps(witness) == ["divider.pick(a=7, d=-2)", "divider.divide"]

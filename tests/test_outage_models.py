@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from checker.lang.runtime import CONCRETE, evaluate
 from checker.registry import load_model
-from checker.runtime import CONCRETE, evaluate
 from checker.trace import replay
 from tests.conftest import REPO, CliResult, assert_located, replay_itf, run_cli
 

@@ -20,7 +20,7 @@ from checker.engines.explicit import run_explicit
 from checker.errors import ModelError
 from checker.param.run import prove_for_all
 from checker.results import Verdict
-from tests.random_models import PARAM_COUNT_PREFIX, RandomModel, models
+from tests.random_models import RandomModel, models
 
 EXAMPLES = 25
 SIZES = (1, 2, 3, 4)
@@ -42,7 +42,7 @@ def _search(cls, count: str, n: int, name: str) -> Verdict | str:  # type: ignor
 def check(m: RandomModel) -> None:
     note(m.source)
     cls = m.build_class()
-    counts = [p for p in cls.params() if p.startswith(PARAM_COUNT_PREFIX)]
+    counts = sorted({c.count for c in cls.components().values() if isinstance(c.count, str)})
     assume(counts)
     model = cls.build()
     for count in counts:

@@ -14,8 +14,8 @@ from checker.engines.kind import CTI_REASON, run_kind
 from checker.engines.pdr import run_pdr
 from checker.engines.prove import prove
 from checker.errors import ModelError
+from checker.lang.runtime import CONCRETE, evaluate
 from checker.results import Verdict
-from checker.runtime import CONCRETE, evaluate
 from checker.trace import replay
 from models.dns import Dns
 from tests.models.proof_systems import CopyCounter, GapSet, Peterson

@@ -8,8 +8,8 @@ import pytest
 
 from checker import certificate as certs
 from checker.engines.prove import prove
+from checker.lang.runtime import CONCRETE, evaluate
 from checker.results import Verdict
-from checker.runtime import CONCRETE, evaluate
 from checker.trace import replay
 from models.dns import Dns
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import z3
 
-from checker import intervals
 from checker.encoding import Encoding
 from checker.engines.bmc import run_bmc
 from checker.errors import ModelError
+from checker.lang import intervals
 from models.dns import VARIANTS, Dns
 
 PROPS = ["endpoint_never_empty", "plan_never_regresses"]

@@ -1,6 +1,6 @@
 """A write outside a variable's declared range: a model error exactly on a step that fires.
 
-The rule (README, "Writing a model"; `checker.runtime.Frame.check_range`): a step is one
+The rule (README, "Writing a model"; `checker.lang.runtime.Frame.check_range`): a step is one
 atomic transition, and a step whose guard fails has no successor, so nothing it wrote is
 ever a state. A `require` after the write decides, as everywhere, on the values as the
 action has made them, the out-of-range one included: ``self.x = self.x + 1`` then
@@ -18,9 +18,9 @@ from checker.engines.bmc import run_bmc
 from checker.engines.explicit import run_explicit
 from checker.engines.prove import prove
 from checker.errors import ModelError
-from checker.model import ModelInstance
+from checker.lang.model import ModelInstance
+from checker.lang.runtime import fire
 from checker.results import Verdict
-from checker.runtime import fire
 
 MODEL = """
 from checker import Array, Int, Model, Process, Store, action, invariant, require

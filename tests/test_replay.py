@@ -9,8 +9,8 @@ import pytest
 from checker import Model
 from checker.engines.bmc import run_bmc
 from checker.errors import InternalError
+from checker.lang.runtime import CONCRETE, evaluate
 from checker.results import PropertyResult, Verdict
-from checker.runtime import CONCRETE, evaluate
 from checker.trace import Trace, normalize, replay
 from tests.models.arith import Division
 from tests.models.counter import AtomicCounter, NonAtomicCounter

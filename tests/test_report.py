@@ -44,7 +44,7 @@ def test_check_writes_every_format(dns_reports: tuple[CliResult, Path]) -> None:
     for fmt in FORMATS:
         path = out / f"race.{fmt}"
         assert path.is_file() and path.stat().st_size > 0, fmt
-        assert f"Report written to {path}" in result.stdout.replace("\n", "")
+        assert f"Report written to {path}" in result.stderr.replace("\n", "")
 
 
 def test_text_report_has_rows_failure_and_explanation(dns_reports: tuple[CliResult, Path]) -> None:
@@ -91,10 +91,15 @@ def test_mermaid_and_itf_reports(dns_reports: tuple[CliResult, Path]) -> None:
 
 def test_report_verb_explains_our_itf(dns_reports: tuple[CliResult, Path]) -> None:
     itf = dns_reports[1] / "race.itf"
-    result = run_cli("report", str(itf))
+    # a trace outside any project, of a model bundled with raceproof (this checkout's models/): rebuilt
+    bundled = run_cli("report", str(itf))
+    assert bundled.exit_code == 0, bundled.output
+    assert STALE.search(bundled.stdout) and "(raceproof's bundled models)" in bundled.stderr
+    result = run_cli("report", str(itf), "--model", "dns")  # from the working directory's project: the checkout
     assert result.exit_code == 0, result.output
-    assert STALE.search(result.stdout) and "model rebuilt from the ITF's #meta" in result.stdout
-    html = run_cli("report", str(itf), "--format", "html", "-o", str(dns_reports[1] / "again.html"))
+    assert STALE.search(result.stdout) and "model rebuilt from --model: " in result.stdout
+    assert str(REPO / "models" / "dns" / "model.py") in result.stdout
+    html = run_cli("report", str(itf), "--model", "dns", "--format", "html", "-o", str(dns_reports[1] / "again.html"))
     assert html.exit_code == 0, html.output
     assert STALE.search(html_words((dns_reports[1] / "again.html").read_text()))
 
@@ -176,7 +181,7 @@ def test_lasso_cycle_is_visible_in_every_format(tmp_path: Path) -> None:
     (path,) = write_views([view], "itf", tmp_path / "lasso.itf.json")
     data = json.loads(Path(path).read_text())
     assert data["loop"] == 1 and data["#meta"]["kind"] == "lasso"
-    back = load_itf(path)
+    back = load_itf(path, "tests.models.stale:Toggle")  # a trace in no project: its model named explicitly
     assert back.loop == 1 and back.kind == "lasso" and back.replayed
 
 

@@ -19,8 +19,9 @@ import pytest
 
 from checker import Model
 from checker.encoding import Encoding
-from checker.engines import bmc, explicit
+from checker.engines import bmc
 from checker.engines.bmc import run_bmc
+from checker.engines.explicit import engine as explicit
 from checker.engines.explicit import run_explicit
 from checker.engines.kind import run_kind
 from checker.engines.pdr import run_pdr

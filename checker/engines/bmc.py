@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 
 import z3
 
+from ..deadline import current, is_timeout, timeout_reason
 from ..encoding import Encoding, State
 from ..errors import InternalError, ModelError
-from ..model import GRAPH_KINDS, ModelInstance
+from ..lang.declare import GRAPH_KINDS
+from ..lang.frame import RangeCheck
+from ..lang.model import ModelInstance
+from ..lang.runtime import CONCRETE, evaluate
 from ..results import PropertyResult, Verdict
-from ..runtime import CONCRETE, RangeCheck, evaluate
 from ..symmetry import SymmetryDecision, no_symmetry
 from ..symmetry import decide as decide_symmetry
 from ..trace import Trace, normalize, replay
@@ -190,48 +193,61 @@ def run_bmc(
         pending.remove(name)
 
     exhausted = False
-    while pending:
-        if progress is not None:
-            progress(u.depth, list(pending))
-        goals = {n: g for n in pending if (g := _goal(enc, u, n)) is not None}
-        checks = _range_violations(enc, u, pending)
-        # One query for "anything to report at this depth" saves a query per property at
-        # the depths where nothing happens, which is most of them.
-        status = u.query(z3.Or(list(goals.values()) + checks), deadline) if goals or checks else z3.unsat
-        unknown = status == z3.unknown
-        if status == z3.sat:
-            if checks:
-                _raise_range_error(enc, u, pending, deadline)
-            for name, goal in goals.items():
-                answer = u.query(goal, deadline)
-                if answer == z3.sat:
-                    kind = model.properties[name].kind
-                    raw = u.trace(u.depth, name, "witness" if kind == "reachable" else "violation")
-                    trace = normalize(raw)  # commuting steps in a canonical order (trace.normalize)
-                    verdict = Verdict.WITNESSED if kind == "reachable" else Verdict.VIOLATED
-                    wanted = max_counterexamples - 1 if kind != "reachable" else 0
-                    more = _more_traces(u, goal, [raw, trace], wanted, deadline)
-                    finish(name, verdict, depth=u.depth, trace=trace, checked=True)
-                    if more:
-                        results[name].extra["more_traces"] = more
-                elif answer == z3.unknown:
-                    unknown = True
-        if unknown or (deadline is not None and time.monotonic() >= deadline):
-            why = u.solver.reason_unknown() or "timeout"
-            for name in list(pending):
-                finish(name, Verdict.UNKNOWN, depth=max(u.depth - 1, 0), reason=f"{why} at depth {u.depth}")
-            break
-        # Every write so far is within its declared range, so the states are too: telling
-        # the solver so helps it and loses nothing.
-        u.solver.add(enc.domain(u.states[-1]))
-        if not pending or u.depth >= depth:
-            break
-        u.extend()
-        if u.query(z3.BoolVal(True), deadline) == z3.unsat:
-            exhausted = True  # no trace is this long: every behaviour was covered
-            break
-
+    hard_stop = False
+    try:
+        while pending:
+            if progress is not None:
+                progress(u.depth, list(pending))
+            goals = {n: g for n in pending if (g := _goal(enc, u, n)) is not None}
+            checks = _range_violations(enc, u, pending)
+            # One query for "anything to report at this depth" saves a query per property at
+            # the depths where nothing happens, which is most of them.
+            status = u.query(z3.Or(list(goals.values()) + checks), deadline) if goals or checks else z3.unsat
+            unknown = status == z3.unknown
+            if status == z3.sat:
+                if checks:
+                    _raise_range_error(enc, u, pending, deadline)
+                for name, goal in goals.items():
+                    answer = u.query(goal, deadline)
+                    if answer == z3.sat:
+                        kind = model.properties[name].kind
+                        raw = u.trace(u.depth, name, "witness" if kind == "reachable" else "violation")
+                        trace = normalize(raw)  # commuting steps in a canonical order (trace.normalize)
+                        verdict = Verdict.WITNESSED if kind == "reachable" else Verdict.VIOLATED
+                        wanted = max_counterexamples - 1 if kind != "reachable" else 0
+                        more = _more_traces(u, goal, [raw, trace], wanted, deadline)
+                        finish(name, verdict, depth=u.depth, trace=trace, checked=True)
+                        if more:
+                            results[name].extra["more_traces"] = more
+                    elif answer == z3.unknown:
+                        unknown = True
+            if unknown or (deadline is not None and time.monotonic() >= deadline):
+                why = u.solver.reason_unknown() or "timeout"
+                if deadline is not None and time.monotonic() >= deadline and why in ("canceled", "unknown"):
+                    why = "timeout"  # z3 interrupted at the deadline (`checker.deadline`), or no time left to ask
+                for name in list(pending):
+                    finish(name, Verdict.UNKNOWN, depth=max(u.depth - 1, 0), reason=f"{why} at depth {u.depth}")
+                break
+            # Every write so far is within its declared range, so the states are too: telling
+            # the solver so helps it and loses nothing.
+            u.solver.add(enc.domain(u.states[-1]))
+            if not pending or u.depth >= depth:
+                break
+            u.extend()
+            if u.query(z3.BoolVal(True), deadline) == z3.unsat:
+                exhausted = True  # no trace is this long: every behaviour was covered
+                break
+    except BaseException as exc:  # the deadline's hard stop (`checker.deadline`): what was found stands
+        if not is_timeout(exc):
+            raise
+        hard_stop = True
+        why = timeout_reason(current(), exc)
+        for name in list(pending):
+            finish(name, Verdict.UNKNOWN, depth=max(u.depth - 1, 0), reason=f"{why} at depth {u.depth}")
     reached = u.depth - 1 if exhausted else u.depth
+    reduced = bool(u.decision.groups)
+    if exhausted and pending and reduced and not _ends_without_reduction(enc, reached, deadline):
+        exhausted = False  # only the symmetry-reduced behaviours end there: not a complete answer
     for name in list(pending):
         kind = model.properties[name].kind
         steps = f"{reached} step{'s' if reached != 1 else ''}"
@@ -241,16 +257,36 @@ def run_bmc(
                 finish(name, Verdict.UNREACHABLE, depth=reached, reason="no witness: " + note, checked=True)
             else:
                 finish(name, Verdict.UNKNOWN, depth=reached, reason=f"no witness up to depth {reached}")
-        else:
+        elif exhausted:  # every behaviour was covered, whatever its length: complete
             finish(name, Verdict.HOLDS, depth=reached, reason=note)
-    if coverage:
+        else:  # a bounded pass: longer behaviours were not looked at
+            finish(name, Verdict.HOLDS_TO_DEPTH, depth=reached, reason=note)
+    for r in results.values():
+        r.extra["symmetry"] = reduced
+    if coverage and not hard_stop:
         from .bmc_coverage import bmc_coverage  # imported here: it builds on this module
 
         traces = [r.trace for r in results.values() if r.trace is not None]
-        record = bmc_coverage(enc, depth, deadline, symmetry, u, traces, reached if exhausted else None)
+        try:
+            record = bmc_coverage(enc, depth, deadline, symmetry, u, traces, reached if exhausted else None)
+        except BaseException as exc:  # the hard stop in coverage: no verdict is lost, coverage is undecided
+            if not is_timeout(exc):
+                raise
+            record = bmc_coverage(enc, 0, time.monotonic(), symmetry, None, traces, None)
         for r in results.values():
             r.extra["coverage"] = record
     return [results[n] for n in properties]
+
+
+def _ends_without_reduction(enc: Encoding, steps: int, deadline: float | None) -> bool:
+    """Whether no behaviour at all (without symmetry breaking) is longer than ``steps``: the
+    reduced unrolling ran out of behaviours, and "every behaviour ends" must not rest on the
+    reduction (a wrong symmetry would make it a wrong complete answer)."""
+    u = Unrolling(enc, symmetry=False)
+    for _ in range(steps + 1):
+        u.solver.add(enc.domain(u.states[-1]))
+        u.extend()
+    return u.query(z3.BoolVal(True), deadline) == z3.unsat
 
 
 def _more_traces(

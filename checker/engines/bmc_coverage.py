@@ -56,6 +56,9 @@ def bmc_coverage(
         if u is None or u.depth > depth:
             u = Unrolling(enc, symmetry, names)
         while u.depth < depth:
+            if deadline is not None and time.monotonic() >= deadline:
+                depth = u.depth  # out of time: what is decided below is decided within this many steps
+                break
             u.extend()
             if u.query(z3.BoolVal(True), deadline) == z3.unsat:  # no trace is this long
                 depth, exhaustive = u.depth - 1, True

@@ -26,7 +26,7 @@ import z3
 
 from ..encoding import Encoding, substitute
 from ..errors import RaceproofError
-from ..model import ModelInstance
+from ..lang.model import ModelInstance
 from .obligations import Clock, Obligations, new_solver
 
 SMALL = 2  # replicas on the ladder: enough for lemmas relating two of them

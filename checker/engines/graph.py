@@ -40,9 +40,10 @@ import networkx as nx
 import numpy as np
 
 from ..errors import InternalError, ModelError
-from ..model import GRAPH_KINDS, ModelInstance
+from ..lang.declare import GRAPH_KINDS
+from ..lang.model import ModelInstance
+from ..lang.runtime import CONCRETE, evaluate, fire
 from ..results import PropertyResult, Verdict
-from ..runtime import CONCRETE, evaluate, fire
 from ..trace import Trace, normalize, replay
 from .fair_cycle import shortest_fair_cycle
 from .graph_build import DEFAULT_GRAPH_STATES, StateGraph, build_graph

@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 
 from ..encoding import Encoding
-from ..model import ModelInstance
-from ..runtime import CONCRETE, evaluate, fire
+from ..lang.model import ModelInstance
+from ..lang.runtime import CONCRETE, evaluate, fire
 
 try:  # numpy is installed wherever raceproof runs, but keep the fallback honest
-    from .explicit_bounds import Exceeds
-    from .explicit_compile import Compiled, Untranslatable
+    from .explicit.bounds import Exceeds
+    from .explicit.compile import Compiled, Untranslatable
 except ImportError:  # pragma: no cover
     Compiled = None  # type: ignore[assignment,misc]
 

@@ -28,9 +28,9 @@ from .. import certificate as certs
 from ..encoding import Encoding, State
 from ..errors import InternalError, ModelError
 from ..formula import legend, readable
-from ..model import ModelInstance, Transition
+from ..lang.model import ModelInstance, Transition
+from ..lang.runtime import CONCRETE, evaluate, fire
 from ..results import PropertyResult, Verdict
-from ..runtime import CONCRETE, evaluate, fire
 from ..trace import Trace, replay
 from .bmc import Unrolling
 from .obligations import Clock, Obligations, new_solver, unsupported_reason

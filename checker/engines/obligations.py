@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import z3
 
 from ..encoding import Encoding, State
-from ..model import ModelInstance
+from ..lang.model import ModelInstance
 
 PROVABLE = ("invariant", "action_invariant")
 

@@ -27,8 +27,9 @@ import z3
 
 from .. import certificate as certs
 from ..encoding import Encoding
+from ..errors import ModelError
 from ..formula import legend, readable
-from ..model import ModelInstance
+from ..lang.model import ModelInstance
 from ..results import PropertyResult, Verdict
 from ..symmetry import decide as decide_symmetry
 from .generalize import build, conjuncts, houdini, implies_properties, instantiate, ladder, shift_indices
@@ -125,7 +126,12 @@ def _by_ladder(enc: Encoding, names: list[str], clock: Clock) -> tuple[z3.BoolRe
     for params in [*rungs, None]:
         label = ", ".join(f"{k}={v}" for k, v in params.items()) if params else "full instance"
         started = clock.mark()
-        rung = enc if params is None else Encoding(build(enc.model, params), sets=enc.sets)
+        try:
+            rung = enc if params is None else Encoding(build(enc.model, params), sets=enc.sets)
+        except ModelError:
+            # a smaller instance the model does not admit (say, a constant index beyond a
+            # parameter-sized array): the ladder is only a shortcut; prove the full instance
+            return None, [], ""
         obl = Obligations(rung, names)
         if below is not None:
             lemmas = lemmas + shift_indices(lemmas, below, rung)

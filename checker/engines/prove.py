@@ -12,17 +12,21 @@ from the transitions' indices, before it is reported.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection as mp_connection
 import os
-import queue as queue_mod
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .. import children
+from ..atomic import write_text_atomic
+from ..deadline import Deadline, current, is_timeout, run_within
 from ..encoding import Encoding
-from ..errors import InternalError, ModelError, RaceproofError
-from ..intervals import is_gap_error
-from ..model import Model, ModelInstance
+from ..errors import InternalError, ModelError, OutputError, RaceproofError
+from ..lang.intervals import is_gap_error
+from ..lang.model import Model, ModelInstance
 from ..results import PropertyResult, Verdict
 from ..trace import Trace, replay
 from .bmc import run_bmc
@@ -31,9 +35,9 @@ from .pdr import run_pdr
 
 ENGINES = ("auto", "kind", "pdr")
 CONCLUSIVE = (Verdict.PROVED, Verdict.VIOLATED)
-# A child needs a moment to start Python, import z3 and rebuild the model; and a proof's
-# certificate re-check runs after the engine's own clock stops.
-_GRACE = 10.0
+# The children's deadline is this much before the portfolio's, to leave them time to send what
+# they found (their own hard stop comes 0.4 s after their deadline).
+_SLACK = 0.8
 _BMC_DEPTH = 10_000  # BMC in the portfolio runs until stopped
 _NICE = 10
 
@@ -48,6 +52,7 @@ def prove(
     strengthen: list[str] | tuple[str, ...] = (),
     max_k: int = DEFAULT_MAX_K,
     sets: str = "auto",
+    progress: Callable[[str], None] | None = None,
 ) -> list[PropertyResult]:
     """Prove or refute each of ``properties`` for every reachable state.
 
@@ -64,7 +69,7 @@ def prove(
             raise ModelError(f"unknown property '{name}' (this model has: {', '.join(model.properties)})")
     options = {"timeout": timeout, "strengthen": tuple(strengthen), "max_k": max_k, "sets": sets}
     if engine == "auto":
-        results = _portfolio(model, list(properties), options)
+        results = _portfolio(model, list(properties), options, progress or (lambda _: None))
     else:
         results = _run(engine, model, list(properties), options)
     _write_certificates(results, certificate)
@@ -102,70 +107,93 @@ def _run_with(
 def _write_certificates(results: list[PropertyResult], path: str | Path | None) -> None:
     """One file per distinct certificate: ``path`` itself, then ``stem.2.suffix``, ..."""
     written: dict[str, str] = {}
+    failed: dict[str, str] = {}
     for r in results:
         text = r.extra.pop("certificate_text", None)
         if text is None or path is None:
             continue
-        if text not in written:
-            base = Path(path)
-            target = base if not written else base.with_name(f"{base.stem}.{len(written) + 1}{base.suffix}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-            written[text] = str(target)
-        r.extra["certificate"] = written[text]
+        if text not in written and text not in failed:
+            base, n = Path(path), len(written) + len(failed)
+            target = base if not n else base.with_name(f"{base.stem}.{n + 1}{base.suffix}")
+            try:
+                write_text_atomic(target, text)
+            except OutputError as exc:  # the proof stands; the CLI reports the file it could not write
+                failed[text] = str(exc)
+            else:
+                written[text] = str(target)
+        if text in failed:
+            r.extra["certificate_error"] = failed[text]
+        else:
+            r.extra["certificate"] = written[text]
 
 
 # ---------------------------------------------------------------------------- portfolio
-def _portfolio(model: ModelInstance, properties: list[str], options: dict[str, Any]) -> list[PropertyResult]:
+def _portfolio(
+    model: ModelInstance, properties: list[str], options: dict[str, Any], progress: Callable[[str], None]
+) -> list[PropertyResult]:
     started = time.monotonic()
     timeout = options["timeout"]
-    deadline = started + timeout + _GRACE if timeout else None
+    # One absolute deadline for every process (time.monotonic is system-wide on Linux): a
+    # child's start-up (Python, z3, rebuilding the model) comes out of the same time budget.
+    at = started + timeout if timeout else None
+    # the children stop a little earlier, so that what they found arrives before ``at``
+    child_at = None if at is None else at - min(_SLACK, timeout / 2)
     ctx = multiprocessing.get_context("spawn")
-    answers: Any = ctx.Queue()
     engines = ("pdr", "kind", "bmc")
-    procs = {
-        e: ctx.Process(
+    readers: dict[str, Any] = {}
+    procs: dict[str, Any] = {}
+    for e in engines:
+        # a pipe per engine, not a Queue: no semaphores, so nothing for the resource tracker to
+        # clean up when it is stopped (`children.stop_tracker`)
+        reader, writer = ctx.Pipe(duplex=False)
+        procs[e] = ctx.Process(
             target=_worker,
-            args=(e, model.model, model.param_dict(), properties, options, answers),
+            args=(e, model.model, model.param_dict(), properties, options, writer, os.getpid(), child_at),
             name=f"raceproof-{e}",
             daemon=True,
         )
-        for e in engines
-    }
-    for p in procs.values():
-        p.start()
+        readers[e] = reader
+        procs[e].start()
+        writer.close()  # the child holds the other end: EOF here when it exits
     best: dict[str, PropertyResult] = {}
     fallback: dict[str, list[PropertyResult]] = {n: [] for n in properties}
     done: set[str] = set()
+    answered: set[str] = set()
     try:
         while len(done) < len(engines) and not all(n in best for n in properties):
             if {"pdr", "kind"} <= done and timeout is None:
                 break  # BMC alone can refute but never prove, and would run for ever
-            wait = None if deadline is None else deadline - time.monotonic()
-            if wait is not None and wait <= 0:
-                break
-            try:
-                engine, payload = answers.get(timeout=min(wait, 1.0) if wait is not None else 1.0)
-            except queue_mod.Empty:
-                done |= {e for e, p in procs.items() if not p.is_alive() and e not in done and p.exitcode != 0}
-                continue
-            done.add(engine)
-            if payload[0] == "error":
-                _reraise(payload)
-            for r in (_restore(model, d) for d in payload[1]):
-                if r.verdict in CONCLUSIVE and r.name not in best:
-                    best[r.name] = r
-                fallback[r.name].append(r)
+            if at is not None and time.monotonic() >= at:
+                break  # the children had their deadline (and its hard stop): no more waiting
+            wait = 1.0 if at is None else min(1.0, max(at - time.monotonic(), 0.0))
+            running = [e for e in engines if e not in done]
+            progress(f"{'/'.join(running)} running, {len(best)}/{len(properties)} decided")
+            for conn in mp_connection.wait([readers[e] for e in running], timeout=wait):
+                engine = next(e for e in running if readers[e] is conn)
+                done.add(engine)
+                try:
+                    payload = conn.recv()
+                except (EOFError, OSError):
+                    continue  # the child died without an answer
+                if payload[0] == "error":
+                    _reraise(payload)
+                answered.add(engine)
+                for r in (_restore(model, d) for d in payload[1]):
+                    if r.verdict in CONCLUSIVE and r.name not in best:
+                        best[r.name] = r
+                    fallback[r.name].append(r)
+    except BaseException as exc:  # the caller's deadline (`checker.deadline`): the answers so far stand
+        if not is_timeout(exc):
+            raise
     finally:
-        for p in procs.values():
-            if p.is_alive():
-                p.terminate()
-        for p in procs.values():
-            p.join(timeout=5)
-    if not any(fallback.values()) and all((p.exitcode or 0) > 0 for p in procs.values()):
+        children.stop(procs.values())
+        for conn in readers.values():
+            conn.close()
+        children.stop_tracker()
+    if not answered and all((p.exitcode or 0) > 0 for p in procs.values()):
         # Every child died before answering (e.g. the model class cannot be imported by name in
         # a fresh process): run the proof here instead, with what is left of the time.
-        left = None if timeout is None else max(timeout - (time.monotonic() - started), 0.01)
+        left = None if at is None else max(at - time.monotonic(), 0.01)
         results = _run("pdr", model, properties, options | {"timeout": left})
         for r in results:
             r.extra["portfolio"] = "the engine processes failed to start; ran PDR in this process"
@@ -188,26 +216,47 @@ def _inconclusive(
             return r
     reasons = [f"{r.engine}: {r.verdict.value}{' (' + r.reason + ')' if r.reason else ''}" for r in tried]
     if timeout is not None and elapsed >= timeout:
-        reasons.insert(0, f"timeout after {timeout:g} s")
+        d = current()  # the spec's whole deadline, when there is one, rather than this stage's share
+        reasons.insert(0, d.describe() if d is not None and d.seconds is not None else f"timeout after {timeout:.1f} s")
     reason = "; ".join(reasons) or "no engine answered"
     return PropertyResult(name, model.properties[name].kind, Verdict.UNKNOWN, "auto", seconds=elapsed, reason=reason)
 
 
 def _worker(
-    engine: str, cls: type[Model], params: dict[str, Any], properties: list[str], options: dict[str, Any], answers: Any
+    engine: str,
+    cls: type[Model],
+    params: dict[str, Any],
+    properties: list[str],
+    options: dict[str, Any],
+    answers: Any,
+    parent: int,
+    at: float | None,
 ) -> None:
+    children.die_with_parent(parent)
     try:
         if engine != "pdr" and hasattr(os, "nice"):
             # Three engines on (here) two cores: let PDR, the one that proves, keep a core to
             # itself; BMC and k-induction share the other (they still find bugs first).
             os.nice(_NICE)
-        model = cls.build(**params)
-        results = _run(engine, model, properties, options)
-        answers.put((engine, ("ok", [_portable(r) for r in results])))
+        left = None if at is None else max(at - time.monotonic(), 0.01)
+        try:
+            results = run_within(left, _build_and_run, engine, cls, params, properties, options | {"timeout": left})
+        except BaseException as exc:
+            if not is_timeout(exc):
+                raise
+            answers.send(("ok", []))  # the deadline passed before this engine had an answer
+            return
+        answers.send(("ok", [_portable(r) for r in results]))
     except RaceproofError as exc:
-        answers.put((engine, ("error", type(exc).__name__, exc.message, exc.file, exc.line)))
+        answers.send(("error", type(exc).__name__, exc.message, exc.file, exc.line))
     except Exception as exc:  # noqa: BLE001 - reported in the parent as an internal error
-        answers.put((engine, ("error", "InternalError", f"{engine}: {exc}\n{traceback.format_exc()}", None, None)))
+        answers.send(("error", "InternalError", f"{engine}: {exc}\n{traceback.format_exc()}", None, None))
+
+
+def _build_and_run(
+    _: Deadline, engine: str, cls: type[Model], params: dict[str, Any], properties: list[str], options: dict[str, Any]
+) -> list[PropertyResult]:
+    return _run(engine, cls.build(**params), properties, options)
 
 
 def _reraise(payload: tuple[Any, ...]) -> None:

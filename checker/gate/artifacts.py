@@ -1,4 +1,6 @@
-"""Reports of a spec whose expectations failed, written to the artifacts folder.
+"""Reports of a spec whose expectations failed, written to the artifacts folder (atomically,
+`checker.atomic`; a report that cannot be written is an `OutputError`, which the gate reports
+without losing the verdict).
 
 The folder mirrors the specs' paths (``raceproof-reports/specs/dns_race.txt``): a text report
 of the whole spec (verdicts, traces, invariants), Markdown and HTML renderings of its
@@ -14,6 +16,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..atomic import write_text_atomic
+from ..errors import OutputError
 from .expectations import Outcome
 from .records import SpecRecord
 
@@ -40,18 +44,15 @@ def _itf_path(stem: Path, prop: str) -> Path:
 
 
 def clear_reports(folder: Path, spec: Path, properties: list[str]) -> None:
+    """Drop ``spec``'s old reports; one that cannot be removed is an `OutputError` (it would
+    describe a failure that may be gone)."""
     stem = report_stem(folder, spec)
-    for suffix in SPEC_REPORTS.values():
-        stem.with_name(stem.name + suffix).unlink(missing_ok=True)
-    for prop in properties:
-        _itf_path(stem, prop).unlink(missing_ok=True)
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    old = [stem.with_name(stem.name + suffix) for suffix in SPEC_REPORTS.values()]
+    for path in old + [_itf_path(stem, prop) for prop in properties]:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot remove an old report: {exc.strerror}", str(path)) from None
 
 
 def _text_report(sr: SpecResult) -> str:
@@ -79,7 +80,7 @@ def write_reports(sr: SpecResult, record: SpecRecord, folder: Path, strict: bool
     text = stem.with_name(stem.name + SPEC_REPORTS["text"])
     # the text report is the whole spec result (verdicts, invariants, traces): it also explains
     # a failure without a trace (a drift, an inconclusive proof)
-    _write_text_atomic(text, _text_report(sr))
+    write_text_atomic(text, _text_report(sr))
     written["text"] = str(text)
     if views_of(sr):  # the rendered reports show counterexamples: only when there is one
         for fmt in ("md", "html"):

@@ -31,7 +31,15 @@ def changed_files(rev: str, cwd: Path | None = None) -> set[Path]:
     try:
         _git(top, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     except GitError:
-        raise GitError(f"--changed-since {rev}: not a revision of the repository at {top}") from None
+        if rev != "HEAD" or _has_commits(top):
+            raise GitError(f"--changed-since {rev}: not a revision of the repository at {top}") from None
+        # a repository before its first commit (the pre-commit hook's first run): all of it is new
+        names = _git(top, "ls-files", "--cached", "--others", "--exclude-standard").splitlines()
+        return {(top / name).resolve() for name in names if name}
     names = _git(top, "diff", "--name-only", "--no-renames", rev, "--").splitlines()
     names += _git(top, "ls-files", "--others", "--exclude-standard").splitlines()
     return {(top / name).resolve() for name in names if name}
+
+
+def _has_commits(top: Path) -> bool:
+    return bool(_git(top, "rev-list", "-n", "1", "--all").strip())

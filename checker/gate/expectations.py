@@ -6,18 +6,20 @@ import enum
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ..results import ExitCode
+from ..results import ExitCode, expectation_met
 
 if TYPE_CHECKING:
     from .records import PropertyRecord, SpecRecord
 
 
 class Outcome(enum.StrEnum):
-    MET = "met"  # the verdict is the expected one (a proof also meets `holds`)
+    MET = "met"  # the verdict is the expected one (a proof also meets `holds`; see `results.expectation_met`)
     FAILED = "failed"  # a conclusive verdict contradicts the expectation (e.g. expected proved, violated)
     DRIFTED = "drifted"  # an expected violation no longer reproduces: the model drifted from the known race
     UNCOVERED = "uncovered"  # --strict: a `reachable` property never witnessed, or an action that never fired
-    INCONCLUSIVE = "inconclusive"  # no verdict (timeout, solver unknown, no witness within the bound)
+    # no verdict (timeout, solver unknown, no witness within the bound), or a bounded pass
+    # (holds_to_depth) where the spec expects a complete `holds` or `proved`
+    INCONCLUSIVE = "inconclusive"
 
     def __str__(self) -> str:
         return self.value
@@ -32,23 +34,24 @@ _BAD_WITHOUT_EXPECTATION = {"violated", "unreachable"}
 
 def meets(expected: str, verdict: str) -> bool:
     """The rule of `PropertyResult.meets_expectation`, on plain strings (records may come from the cache)."""
-    return expected == verdict or (expected == "holds" and verdict == "proved")
+    return expectation_met(expected, verdict) is True
 
 
 def judge(prop: PropertyRecord, strict: bool = False) -> Outcome:
     verdict, expected = prop.verdict, prop.expected
+    met = expectation_met(expected, verdict) if expected is not None else None
     if expected is None:  # no expectation: judged like `check` judges verdicts
         if verdict in _BAD_WITHOUT_EXPECTATION:
             return Outcome.FAILED
-    elif meets(expected, verdict):
+    elif met:
         return Outcome.MET
-    elif verdict != "unknown":
+    elif met is False:
         return Outcome.DRIFTED if expected == "violated" else Outcome.FAILED
     # Strict: a `reachable` property must be witnessed (unless the spec expects it unreachable).
     if strict and prop.kind == "reachable" and verdict != "witnessed" and expected != "unreachable":
         return Outcome.UNCOVERED
-    if verdict == "unknown":
-        return Outcome.INCONCLUSIVE
+    if verdict == "unknown" or (met is None and expected is not None):
+        return Outcome.INCONCLUSIVE  # no verdict, or a bounded/instance result short of the expectation
     return Outcome.MET
 
 
@@ -75,12 +78,30 @@ def gate_exit_code(outcomes: Iterable[Outcome]) -> ExitCode:
 def explain(prop: PropertyRecord, outcome: Outcome) -> str:
     """One line for people: why the property passed or failed the gate."""
     wanted = prop.expected or "no violation"
+    if outcome is Outcome.MET and prop.verdict == "holds_to_depth":
+        return f"expected {wanted}: ok ({prop.detail or 'bounded'})"
     if outcome is Outcome.MET:
         return f"expected {wanted}: ok"
     if outcome is Outcome.DRIFTED:
-        return f"expected violated, got {prop.verdict}: the known violation no longer reproduces (the model drifted)"
+        within = f" ({prop.detail})" if prop.verdict == "holds_to_depth" else ""
+        return (
+            f"expected violated, got {prop.verdict}{within}: the known violation no longer reproduces "
+            "(the model drifted)"
+        )
     if outcome is Outcome.UNCOVERED:
         return f"--strict: reachable property not witnessed ({prop.verdict}{': ' + prop.detail if prop.detail else ''})"
+    if outcome is Outcome.INCONCLUSIVE and prop.verdict == "holds_to_depth":
+        return (
+            f"expected {wanted}, got only holds_to_depth ({prop.detail}): a bounded pass is not a complete "
+            'result; use engine = "auto" or "explicit" (exhaustive, for a finite instance), expect = "proved" '
+            '(a proof), a depth beyond the reachable diameter, or say expect = "holds_to_depth" if a bounded '
+            "check is what this spec wants"
+        )
+    if outcome is Outcome.INCONCLUSIVE and prop.verdict == "holds":
+        return (
+            f"expected {wanted}, got holds ({prop.detail}): complete for this instance, but not a proof; "
+            'run the spec with engine = "auto" (a proof), or expect = "holds"'
+        )
     if outcome is Outcome.INCONCLUSIVE:
         return f"expected {wanted}, no verdict: {prop.detail or 'inconclusive'}"
     return f"expected {wanted}, got {prop.verdict}" + (f" ({prop.detail})" if prop.detail else "")

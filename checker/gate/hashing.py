@@ -1,12 +1,16 @@
 """The inputs of a spec, hashed without importing anything.
 
-A spec's verdict depends on the spec file, on the project modules its model imports
-(transitively), and on raceproof and z3. Modules are found the way the import system would
-find them (the same search path as `checker.registry`), but located and parsed (ast), never
-executed: hashing must not cost an import of z3 or of the model. Library modules (the
+A spec's verdict depends on the spec file, on the model its ``model = ...`` resolves to (from
+the spec's own project, see `checker.registry.resolve`: the resolved file is part of the key),
+on the project modules that model imports (transitively), and on raceproof, z3, numpy and
+Python. Modules are located the way `checker.registry` would import them, but parsed (ast),
+never executed: hashing must not cost an import of z3 or of the model. Library modules (the
 standard library, site-packages) are left out: they change with versions, not with a pull
-request. raceproof's own package is hashed as a whole, once per run: its version and the
-digest of its sources (a source checkout changes without a version bump).
+request. raceproof's own package (and its bundled models, when installed) is hashed as a whole,
+once per run: its version and the digest of its sources.
+
+This static view cannot see a dynamic import or a data file: the gate also records what each
+run actually read (`checker.gate.recorder`) and keeps those files' hashes in the cache entry.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from importlib.machinery import ModuleSpec
 from pathlib import Path
 
 #: bump when the key's recipe or the record's shape changes: old entries then never match
-KEY_FORMAT = 1
+KEY_FORMAT = 2
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # checker/
 
@@ -35,40 +39,64 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _installed_bundled_models() -> Path | None:
+    """The bundled models when installed (a checkout's models/ are project files, hashed as such)."""
+    from ..project import bundled_models_dir
+
+    folder = bundled_models_dir()
+    return folder if folder is not None and folder.parent != _PACKAGE_DIR.parent else None
+
+
 @functools.cache
 def raceproof_sources() -> tuple[Path, ...]:
-    return tuple(sorted(_PACKAGE_DIR.rglob("*.py")))
+    bundled = _installed_bundled_models()
+    return tuple(sorted(_PACKAGE_DIR.rglob("*.py"))) + (tuple(sorted(bundled.rglob("*.py"))) if bundled else ())
 
 
 @functools.cache
 def raceproof_fingerprint() -> str:
-    """raceproof's version and a digest of its source files."""
+    """raceproof's version and a digest of its source files (and of its installed bundled models)."""
     from .. import __version__
 
     digest = hashlib.sha256()
+    bundled = _installed_bundled_models()
     for path in raceproof_sources():
-        digest.update(str(path.relative_to(_PACKAGE_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+        name = path.relative_to(_PACKAGE_DIR if path.is_relative_to(_PACKAGE_DIR) else bundled.parent)  # type: ignore[union-attr]
+        digest.update(str(name).encode() + b"\0" + path.read_bytes() + b"\0")
     return f"{__version__}+{digest.hexdigest()[:16]}"
+
+
+def _dist_version(module: str, dist: str) -> str | None:
+    """An installed distribution's version, from its metadata folder's name, found next to the
+    package without importing it (importlib.metadata alone costs 20 ms)."""
+    spec = _locate(module, sys.path)
+    if spec is not None and spec.origin:
+        folder = Path(spec.origin).parent.parent
+        names = sorted(p.name for p in folder.glob(f"{dist}-*.dist-info"))
+        if len(names) == 1:
+            return names[0].removeprefix(f"{dist}-").removesuffix(".dist-info")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
 
 
 @functools.cache
 def z3_version() -> str:
-    """The installed z3-solver's version, from its distribution's metadata folder name, found
-    next to the package without importing it (importlib.metadata alone costs 20 ms)."""
-    spec = _locate("z3")
-    if spec is not None and spec.origin:
-        folder = Path(spec.origin).parent.parent
-        names = sorted(p.name for p in folder.glob("z3_solver-*.dist-info"))
-        if len(names) == 1:
-            return names[0].removeprefix("z3_solver-").removesuffix(".dist-info")
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("z3-solver")
-    except PackageNotFoundError:  # z3 built from source: its own idea of its version
+    found = _dist_version("z3", "z3_solver")
+    if found is None:  # z3 built from source: its own idea of its version
         import z3
 
-        return z3.get_version_string()
+        return str(z3.get_version_string())
+    return found
+
+
+@functools.cache
+def numpy_version() -> str | None:
+    """numpy's version: the explicit engine computes with it."""
+    return _dist_version("numpy", "numpy")
 
 
 @functools.cache
@@ -79,41 +107,55 @@ def _library_dirs() -> tuple[str, ...]:
     return tuple(os.path.realpath(d) + os.sep for d in dirs if d)
 
 
-def _is_project_file(path: str) -> bool:
+@functools.cache
+def _library_prefixes() -> tuple[str, ...]:
+    # the interpreter's own files (lib/, share/ of its prefixes), not everything under them: a
+    # project may live under /usr/src
+    parts = {
+        os.path.realpath(os.path.join(p, d)) + os.sep
+        for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)
+        for d in ("lib", "lib64", "share", "bin")
+    }
+    return (*_library_dirs(), *sorted(parts))
+
+
+_INSTALLED = tuple(f"{os.sep}{d}{os.sep}" for d in ("site-packages", "dist-packages"))
+
+
+def is_project_file(path: str, any_suffix: bool = False) -> bool:
+    """A file of the user's (not of a library, nor raceproof's own package): a verdict's input.
+    Whatever is installed (any site-packages, e.g. of a base environment) is a library."""
     real = os.path.realpath(path)
+    if any(part in real for part in _INSTALLED):
+        return False
     if real.startswith(str(_PACKAGE_DIR) + os.sep):
         return False  # raceproof itself: in the fingerprint
-    return path.endswith(".py") and not real.startswith(_library_dirs())
+    bundled = _installed_bundled_models()
+    if bundled is not None and real.startswith(os.path.realpath(bundled) + os.sep):
+        return False  # installed with raceproof: in the fingerprint
+    if not any_suffix and not path.endswith(".py"):
+        return False
+    return not real.startswith(_library_prefixes() if any_suffix else _library_dirs())
 
 
-def _search_path() -> list[str]:
-    # checker.registry appends the working directory when it loads a model: so do we
-    cwd = os.getcwd()
-    return sys.path + ([cwd] if cwd not in sys.path and "" not in sys.path else [])
-
-
-def _locate(name: str) -> ModuleSpec | None:
-    """The module spec the import system would use for ``name``, without importing anything."""
+def _locate(name: str, path: list[str]) -> ModuleSpec | None:
+    """Where ``name`` would be found on ``path`` (its parents as packages), importing nothing.
+    raceproof's own modules are taken from this process (they are in the fingerprint)."""
     loaded = sys.modules.get(name)
-    if loaded is not None and getattr(loaded, "__spec__", None) is not None:
+    if name.split(".")[0] == "checker" and loaded is not None and getattr(loaded, "__spec__", None) is not None:
         return loaded.__spec__
     parent, _, _ = name.rpartition(".")
-    if parent:
-        outer = _locate(parent)
-        if outer is None or outer.submodule_search_locations is None:
+    try:
+        if parent:
+            outer = _locate(parent, path)
+            if outer is None or outer.submodule_search_locations is None:
+                return None
+            return importlib.machinery.PathFinder.find_spec(name, list(outer.submodule_search_locations))
+        if name in sys.builtin_module_names:
             return None
-        return importlib.machinery.PathFinder.find_spec(name, list(outer.submodule_search_locations))
-    for finder in sys.meta_path:
-        try:
-            if finder is importlib.machinery.PathFinder:
-                found = importlib.machinery.PathFinder.find_spec(name, _search_path())
-            else:
-                found = finder.find_spec(name, None)  # type: ignore[call-arg]
-        except (ImportError, ValueError, AttributeError, TypeError):
-            continue
-        if found is not None:
-            return found
-    return None
+        return importlib.machinery.PathFinder.find_spec(name, [p for p in path if p not in ("", ".")])
+    except (ImportError, ValueError, AttributeError, TypeError):
+        return None
 
 
 #: parsed import lists by the hash of a file's bytes: specs share their model's modules
@@ -150,15 +192,9 @@ def _parse_imports(path: Path, module: str, source: bytes) -> frozenset[str]:
     return frozenset(names)
 
 
-def model_module(ref: str) -> str:
-    """The module a spec's ``model = ...`` names (the rule of `checker.registry.load_model`)."""
-    module = ref.partition(":")[0]
-    return f"models.{ref}" if ":" not in ref and "." not in ref else module
-
-
-def project_modules(root_module: str) -> dict[str, tuple[Path, str]]:
-    """The project modules ``root_module`` imports, transitively, with their package ``__init__``s:
-    module name -> (file, sha256 of its bytes)."""
+def project_modules(root_module: str, path: list[str]) -> dict[str, tuple[Path, str]]:
+    """The project modules ``root_module`` imports, transitively, with their package ``__init__``s,
+    located on ``path``: module name -> (file, sha256 of its bytes)."""
     found: dict[str, tuple[Path, str]] = {}
     pending = [root_module]
     seen: set[str] = set()
@@ -169,16 +205,16 @@ def project_modules(root_module: str) -> dict[str, tuple[Path, str]]:
         seen.add(name)
         parts = name.split(".")
         pending.extend(".".join(parts[:i]) for i in range(1, len(parts)))  # importing a.b.c runs a and a.b
-        spec = _locate(name)
-        if spec is None or not spec.origin or not spec.has_location or not _is_project_file(spec.origin):
+        spec = _locate(name, path)
+        if spec is None or not spec.origin or not spec.has_location or not is_project_file(spec.origin):
             continue
-        path = Path(spec.origin)
+        file = Path(spec.origin)
         try:
-            source = path.read_bytes()
+            source = file.read_bytes()
         except OSError:
             continue
-        found[name] = (path, hashlib.sha256(source).hexdigest())
-        pending.extend(_imports(path, name, source))
+        found[name] = (file, hashlib.sha256(source).hexdigest())
+        pending.extend(_imports(file, name, source))
     return found
 
 
@@ -195,23 +231,37 @@ class SpecInputs:
 
 
 def spec_inputs(path: Path) -> SpecInputs:
-    try:
-        raw = path.read_bytes()
+    from ..errors import RaceproofError, SpecError, read_input
+    from ..registry import resolve
+
+    try:  # the one reader: a FIFO named *.toml must not hang the gate (loading the spec says why)
+        raw = read_input(path, SpecError, "spec").encode("utf-8")
         ref = tomllib.loads(raw.decode("utf-8")).get("model")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (RaceproofError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
         return SpecInputs(path, None, {}, None)
     if not isinstance(ref, str) or not ref:
         return SpecInputs(path, None, {}, None)
-    module = model_module(ref)
-    modules = project_modules(module)
-    if module not in modules:  # the model was not found (or is a library): let loading say why, uncached
-        return SpecInputs(path, ref, modules, None)
+    try:
+        source = resolve(ref, path)  # where the model is found from this spec: part of the key
+    except RaceproofError:  # not found: loading the spec will say why, uncached
+        return SpecInputs(path, ref, {}, None)
+    if source.kind == "bundled":  # installed: in the fingerprint; a checkout's models/: hashed here
+        modules = {}
+        if is_project_file(str(source.origin)):
+            folder = source.origin.parent if source.origin.name == "__init__.py" else None
+            files = [source.location / "__init__.py", *(sorted(folder.rglob("*.py")) if folder else [source.origin])]
+            modules = {str(f): (f, sha256_file(f)) for f in files if f.is_file()}
+    else:
+        search = ([str(source.entry)] if source.entry is not None else []) + sys.path
+        modules = project_modules(source.module, search)
     recipe = {
         "format": KEY_FORMAT,
         "raceproof": raceproof_fingerprint(),
         "z3": z3_version(),
-        "python": sys.version_info[:2],
+        "numpy": numpy_version(),
+        "python": sys.version_info[:3],
         "spec": hashlib.sha256(raw).hexdigest(),
+        "model": [source.kind, source.module, str(source.origin)],
         "modules": {name: digest for name, (_, digest) in sorted(modules.items())},
     }
     key = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()

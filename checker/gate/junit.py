@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from ..atomic import write_atomic_with
+from ..results import is_complete
 from .expectations import FAILING, Outcome, explain
 from .records import SpecRecord
 
@@ -37,6 +38,8 @@ def junit_xml(records: list[SpecRecord], strict: bool = False) -> ET.ElementTree
             for key, value in (
                 ("expected", prop.expected or ""),
                 ("verdict", prop.verdict),
+                # false for a bounded pass (holds_to_depth) or no verdict: a pass that covers only short behaviours
+                ("complete", "true" if is_complete(prop.verdict) else "false"),
                 ("outcome", outcome.value),
                 ("cached", "true" if record.cached else "false"),
                 *((f"report.{fmt}", path) for fmt, path in sorted(prop.reports.items())),

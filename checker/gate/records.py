@@ -28,6 +28,9 @@ class PropertyRecord:
     trace_text: str | None = None
     #: report format -> path of the report written for this property's failure
     reports: dict[str, str] = field(default_factory=dict)
+    #: the trace in Markdown (Mermaid diagram, failing parts, explanation), for failures only:
+    #: the CI step summary shows it inline
+    trace_md: str | None = None
 
 
 @dataclass
@@ -72,8 +75,10 @@ class SpecRecord:
 def _detail(r: PropertyResult) -> str:
     if r.trace is not None and r.verdict.value in ("violated", "witnessed"):
         return f"in {len(r.trace)} steps"
-    if r.verdict.value == "holds":
-        return f"up to depth {r.depth}" if r.engine != "explicit" else r.reason
+    if r.verdict.value == "holds_to_depth":
+        return f"bounded: up to depth {r.depth}"
+    if r.verdict.value == "holds":  # complete: an exhaustive search
+        return r.reason + (f", diameter {r.diameter}" if r.diameter is not None else "")
     if r.verdict.value == "proved":
         return "every reachable state"
     return r.reason
@@ -90,6 +95,16 @@ def trace_text(sr: SpecResult, r: PropertyResult) -> str | None:
     out = io.StringIO()
     print_trace(Console(file=out, width=120, no_color=True, highlight=False, soft_wrap=True), r)
     return out.getvalue().strip("\n")
+
+
+def trace_markdown(sr: SpecResult, r: PropertyResult) -> str | None:
+    """The trace of ``r`` as a Markdown report section (`checker.report.markdown.trace_md`)."""
+    if r.trace is None:
+        return None
+    from ..report.markdown import trace_md
+    from ..report.view import from_trace
+
+    return trace_md(from_trace(r.trace, str(sr.spec.path)), heading="####")
 
 
 def _action_coverage(sr: SpecResult) -> tuple[list[str] | None, list[str] | None]:
@@ -130,5 +145,6 @@ def from_spec_result(sr: SpecResult, strict: bool = False) -> SpecRecord:
         )
         if judge(prop, strict) is not Outcome.MET:
             prop.trace_text = trace_text(sr, r)
+            prop.trace_md = trace_markdown(sr, r)
         record.properties.append(prop)
     return record

@@ -39,6 +39,8 @@ class GateOptions:
 class GateRun:
     records: list[SpecRecord]  # in the order of the specs
     bad_input: list[str] = field(default_factory=list)  # model errors found while checking
+    #: failure reports that could not be written (path: OS error); the verdicts stand
+    output_errors: list[str] = field(default_factory=list)
 
 
 def discover(paths: Iterable[str]) -> list[Path]:
@@ -50,12 +52,14 @@ def discover(paths: Iterable[str]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             specs = sorted(
-                p for p in path.rglob("*.toml") if not any(part.startswith(".") for part in p.relative_to(path).parts)
+                p
+                for p in path.rglob("*.toml")
+                if not any(part.startswith(".") for part in p.relative_to(path).parts) and p.name != "pyproject.toml"
             )
             if not specs:
                 errors.append(f"{raw}: no spec files (*.toml) in this folder")
             found.extend(specs)
-        elif path.is_file():
+        elif path.exists() or path.is_symlink():  # not a regular file (a FIFO, a dangling link): loading says so
             found.append(path)
         else:
             errors.append(f"{raw}: no such file or folder")
@@ -69,29 +73,36 @@ def discover(paths: Iterable[str]) -> list[Path]:
 
 def check_one(path: str, artifacts: str, strict: bool, timeout: float | None) -> dict[str, Any]:
     """Check one spec and write its reports; runs in a worker process (arguments are plain)."""
-    from ..errors import RaceproofError
+    from ..errors import OutputError, RaceproofError
     from ..run import check_spec
     from ..spec import load_spec
+    from .recorder import InputRecorder
 
-    try:
-        spec = load_spec(path)
-    except RaceproofError as exc:
-        return {"bad_input": str(exc)}
-    try:
-        sr = check_spec(spec, timeout=timeout)
-    except RaceproofError as exc:  # a model error met while checking (e.g. a write out of its range)
-        return {"bad_input": str(exc)}
-    except Exception as exc:  # raceproof's own fault: no verdict, never a pass
-        reason = f"internal error (no verdict): {type(exc).__name__}: {exc}"
-        props = [
-            PropertyRecord(n, "?", "unknown", spec.expect.get(n), spec.engine, detail=reason) for n in spec.properties
-        ]
-        record = SpecRecord(path, spec.name, spec.model_ref, dict(spec.params), spec.engine, spec.depth, 0.0, props)
-        return {"record": record.to_dict()}
+    # what the run reads (modules imported, files opened) keys its cache entry: see recorder.py
+    with InputRecorder() as read:
+        try:
+            spec = load_spec(path)
+        except RaceproofError as exc:
+            return {"bad_input": str(exc)}
+        try:
+            sr = check_spec(spec, timeout=timeout)
+        except RaceproofError as exc:  # a model error met while checking (e.g. a write out of its range)
+            return {"bad_input": str(exc)}
+        except Exception as exc:  # raceproof's own fault: no verdict, never a pass
+            reason = f"internal error (no verdict): {type(exc).__name__}: {exc}"
+            props = [
+                PropertyRecord(n, "?", "unknown", spec.expect.get(n), spec.engine, detail=reason)
+                for n in spec.properties
+            ]
+            record = SpecRecord(path, spec.name, spec.model_ref, dict(spec.params), spec.engine, spec.depth, 0.0, props)
+            return {"record": record.to_dict()}
     record = from_spec_result(sr, strict)
-    clear_reports(Path(artifacts), spec.path, spec.properties)
-    write_reports(sr, record, Path(artifacts), strict)
-    return {"record": record.to_dict()}
+    try:
+        clear_reports(Path(artifacts), spec.path, spec.properties)
+        write_reports(sr, record, Path(artifacts), strict)
+    except OutputError as exc:  # the verdict stands; the gate reports the missing report
+        return {"record": record.to_dict(), "output_error": str(exc), "inputs": read.inputs()}
+    return {"record": record.to_dict(), "inputs": read.inputs()}
 
 
 def validate(paths: list[Path]) -> None:
@@ -131,11 +142,14 @@ def run_gate(
         if path in records:
             on_done(records[path])
     bad_input: list[str] = []
+    output_errors: list[str] = []
 
     def finish(path: Path, outcome: dict[str, Any]) -> None:
         if "bad_input" in outcome:
             bad_input.append(outcome["bad_input"])
             return
+        if "output_error" in outcome:
+            output_errors.append(outcome["output_error"])
         record = SpecRecord.from_dict(outcome["record"])
         record.spec = str(path)
         if options.cache is not None:
@@ -143,7 +157,7 @@ def run_gate(
             # under the old key with the verdict of the new content (or the other way round)
             key = inputs[path].key
             if key is not None and spec_inputs(path).key == key:
-                options.cache.store(path, key, record)
+                options.cache.store(path, key, record, outcome.get("inputs"))
         records[path] = record
         on_done(record)
 
@@ -156,9 +170,13 @@ def run_gate(
         import multiprocessing
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+        from .. import children
+
         # spawn, not fork: the parent has loaded z3 (validation), whose state must not be shared
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(options.jobs, len(todo)), mp_context=context) as pool:
+        workers = min(options.jobs, len(todo))
+        # every worker dies with this process, however it ends (kill -9 included): `checker.children`
+        with ProcessPoolExecutor(workers, context, children.die_with_parent, (os.getpid(),)) as pool:
             running: dict[Future[dict[str, Any]], Path] = {}
             try:
                 for path in todo:
@@ -170,9 +188,12 @@ def run_gate(
                     for future in sorted(done, key=lambda f: str(running[f])):
                         finish(running[future], future.result())
             except BaseException:
+                # interrupted (Ctrl-C) or failed: stop the workers now, not after their current spec
+                processes = list((getattr(pool, "_processes", None) or {}).values())
                 pool.shutdown(wait=False, cancel_futures=True)
+                children.stop(processes)
                 raise
-    return GateRun([records[p] for p in specs if p in records], bad_input)
+    return GateRun([records[p] for p in specs if p in records], bad_input, output_errors)
 
 
 def default_jobs() -> int:

@@ -1,17 +1,19 @@
 """Deterministic splits of the specs for CI matrix jobs: `--shard I/N` (1 <= I <= N).
 
-Specs are sorted by path (as POSIX strings, relative to the working directory when inside it)
-and dealt round-robin: shard I gets the specs at positions I-1, I-1+N, ... Every runner that
-sees the same spec files computes the same split, the shards are disjoint, and their union is
-every spec; sizes differ by at most one.
+With the costs of the last run (`checker.gate.costs`), specs are dealt longest first, each to
+the shard with the least work so far (lowest index on ties); specs without a recorded cost
+are then dealt round-robin in name order. Without costs that is the whole split. Every runner
+that sees the same spec files and the same costs computes the same split, the shards are
+disjoint, and their union is every spec.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from .costs import spec_key
 
 _SHARD = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 
@@ -27,13 +29,23 @@ def parse_shard(text: str) -> tuple[int, int]:
     return index, count
 
 
-def _sort_key(path: Path) -> str:
-    try:
-        return Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
-    except ValueError:  # another drive (Windows)
-        return path.resolve().as_posix()
+def split(specs: Sequence[Path], count: int, costs: Mapping[str, float] | None = None) -> list[list[Path]]:
+    """Every shard's specs (in name order within a shard)."""
+    costs = costs or {}
+    named = sorted(specs, key=spec_key)
+    known = sorted((p for p in named if spec_key(p) in costs), key=lambda p: (-costs[spec_key(p)], spec_key(p)))
+    shards: list[list[Path]] = [[] for _ in range(count)]
+    load = [0.0] * count
+    for path in known:  # longest first, to the least loaded shard
+        i = min(range(count), key=lambda k: (load[k], k))
+        shards[i].append(path)
+        load[i] += costs[spec_key(path)]
+    unknown = [p for p in named if spec_key(p) not in costs]
+    start = min(range(count), key=lambda k: (len(shards[k]), load[k], k))
+    for n, path in enumerate(unknown):
+        shards[(start + n) % count].append(path)
+    return [sorted(s, key=spec_key) for s in shards]
 
 
-def select_shard(specs: Sequence[Path], index: int, count: int) -> list[Path]:
-    ordered = sorted(specs, key=_sort_key)
-    return ordered[index - 1 :: count]
+def select_shard(specs: Sequence[Path], index: int, count: int, costs: Mapping[str, float] | None = None) -> list[Path]:
+    return split(specs, count, costs)[index - 1]

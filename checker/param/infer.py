@@ -29,7 +29,7 @@ from ..engines.generalize import any_of, conjuncts, instantiate
 from ..engines.generalize import houdini as houdini_instance
 from ..engines.obligations import Clock, Obligations
 from ..formula import readable
-from ..model import ModelInstance
+from ..lang.model import ModelInstance
 from .template import ParamEncoding, PState
 
 MAX_ARITY = 2  # replicas per lemma (∀ e, or ∀ e ≠ f)

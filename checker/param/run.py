@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..engines.obligations import PROVABLE, Clock
 from ..errors import RaceproofError, SpecError
-from ..model import ModelInstance
+from ..lang.model import ModelInstance
 from ..results import PropertyResult, Verdict
 from ..spec import Spec
 from .certificate import recheck, to_smtlib
@@ -144,13 +144,13 @@ def prove_spec_for_all(
 ):  # type: ignore[no-untyped-def]
     """The spec's results with its invariants proved for all ``count`` where that succeeds
     (a `checker.run.SpecResult`); the rest as `checker.run.prove_spec` finds them."""
-    from ..run import SpecResult, prove_spec  # run imports the engines; only this entry point needs it
+    from ..run import SpecResult, prove_spec, time_limit  # run imports the engines; only this entry needs it
 
     model = spec.build()
     count, skipped = _replica_count(spec, model, count)
     names = properties or spec.properties
     started = time.monotonic()
-    limit = timeout if timeout is not None else spec.timeout
+    limit = time_limit(timeout, spec)  # None: no limit
     safety = [n for n in names if model.properties[n].kind in PROVABLE]
     # at most half the time: the per-instance proof must still have time to give its verdict
     share = PARAM_SHARE * limit if limit is not None else None
@@ -171,7 +171,7 @@ def prove_spec_for_all(
                 checked=True, extra=dict(extra),
             )  # fmt: skip
     rest = [n for n in names if n not in proved]
-    left = None if limit is None else max(limit - (time.monotonic() - started), 1.0)
+    left = timeout if limit is None else max(limit - (time.monotonic() - started), 1.0)  # inf stays inf
     other = prove_spec(spec, rest, engine, left, certificate if not proved else None) if rest else None
     found = {r.name: r for r in (other.results if other else [])} | proved
     results = [found[n] for n in names]

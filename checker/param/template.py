@@ -29,11 +29,11 @@ from typing import Any
 
 import z3
 
-from .. import runtime
 from ..encoding import Encoding, substitute
 from ..errors import RaceproofError
-from ..model import Instance, ModelInstance
-from ..types import EnumSort, IntSort
+from ..lang import views
+from ..lang.model import Instance, ModelInstance
+from ..lang.types import EnumSort, IntSort
 from .watch import Log, Step, WatchedInstance, WatchedMembers, watched_params
 
 SAME_TIMEOUT_MS = 10_000  # per pair of terms that are not the same syntactically
@@ -89,7 +89,7 @@ class ParamEncoding:
             )
         log.clear()
         self.model2 = m2
-        runtime._MEMBERS[m2] = WatchedMembers(runtime._members(m2), attr, log)
+        views._MEMBERS[m2] = WatchedMembers(views._members(m2), attr, log)
         m2.transitions = [
             Step(t.index, WatchedInstance(t.instance, log), t.action, t.args, str(t))  # type: ignore[arg-type]
             if t.instance.attr == attr

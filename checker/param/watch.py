@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..errors import ModelError, error_at_caller
-from ..model import Instance, Transition
+from ..lang.model import Instance, Transition
 
 
 def where() -> str:
@@ -39,7 +39,7 @@ def watched_params(values: dict[str, Any], name: str, log: Log) -> SimpleNamespa
 
 
 class WatchedMembers(dict[str, Any]):
-    """`runtime._members` of the model: records ``sys.<component>`` lookups of the replicas."""
+    """`checker.lang.views._members` of the model: records ``sys.<component>`` lookups of the replicas."""
 
     def __init__(self, found: dict[str, Any], attr: str, log: Log):
         super().__init__(found)

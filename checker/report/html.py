@@ -52,11 +52,16 @@ class Swimlanes:
     lanes: list[Lane]
     steps: list[LaneStep]
     cycle: tuple[int, int] | None  # x from, x to (a lasso's repeating part)
+    #: instances and stores that neither take nor feel a step of the trace: no lane of their own
+    idle: list[str] = field(default_factory=list)
 
 
 def swimlanes(view: TraceView) -> Swimlanes:
-    names = [p.name for p in view.participants]
     acting = [s.instance or "system" for s in view.steps[1:]]
+    involved = set(acting) | {t for i in range(1, len(view.steps)) for t in view.touched(i)}
+    # a lane per participant that acts or is changed in this trace; the others are listed, not drawn
+    names = [p.name for p in view.participants if p.name in involved or not acting]
+    idle = [p.name for p in view.participants if p.name not in names]
     if "system" in acting:
         names.append("system")
     lanes = [
@@ -83,7 +88,7 @@ def swimlanes(view: TraceView) -> Swimlanes:
     if view.loop is not None and len(view) > view.loop:
         cycle = (LABEL_W + view.loop * COL_W, LABEL_W + len(view) * COL_W)
     width = LABEL_W + max(len(view), 1) * COL_W + 20
-    return Swimlanes(width, TOP + len(lanes) * LANE_H + 10, lanes, steps, cycle)
+    return Swimlanes(width, TOP + len(lanes) * LANE_H + 10, lanes, steps, cycle, idle)
 
 
 def _doc(view: TraceView, name: str) -> str:

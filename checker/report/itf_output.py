@@ -4,26 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..itf import encode_value, to_itf
-from .view import Record, TraceView
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, tuple):  # an ITF tuple read from another tool
-        return {"#tup": [_encode(v) for v in value]}
-    if isinstance(value, list):
-        return [_encode(v) for v in value]
-    if isinstance(value, Record):
-        return {k: _encode(v) for k, v in value.items()}
-    if isinstance(value, dict):
-        return {"#map": [[_encode(k), _encode(v)] for k, v in value.items()]}
-    if isinstance(value, frozenset):
-        return {"#set": [_encode(v) for v in sorted(value, key=_order)]}
-    return encode_value(value)
-
-
-def _order(v: Any) -> tuple[int, int, str]:
-    return (0, v, "") if isinstance(v, int) and not isinstance(v, bool) else (1, 0, repr(v))
+from ..itf import to_itf
+from ..values import encode_itf
+from .view import TraceView
 
 
 def view_itf(view: TraceView) -> dict[str, Any]:
@@ -31,7 +14,7 @@ def view_itf(view: TraceView) -> dict[str, Any]:
         return to_itf(view.origin, view.source)
     states = [
         {"#meta": {"index": s.index, "action": s.action, "process": s.instance}}
-        | {k: _encode(v) for k, v in s.values.items()}
+        | {k: encode_itf(v) for k, v in s.values.items()}
         for s in view.steps
     ]
     meta = {"format": "ITF", "source": view.source, "property": view.prop, "kind": view.kind, "replayed": False}

@@ -7,7 +7,7 @@ from typing import Any
 from ..results import PropertyResult
 from ..run import SpecResult
 from ..trace import Trace
-from .text import fmt
+from ..values import show as fmt
 
 
 def trace_json(trace: Trace) -> dict[str, Any]:
@@ -36,10 +36,15 @@ def result_json(r: PropertyResult) -> dict[str, Any]:
         "property": r.name,
         "kind": r.kind,
         "verdict": r.verdict.value,
+        # false for a bounded pass (holds_to_depth) and for unknown: the answer depends on a bound or limit
+        "complete": r.complete,
+        "bound": r.bound,  # holds_to_depth: behaviours of up to this many steps were checked
         "expected": r.expected,
+        # true / false; null: no expectation, or undecided (no verdict, or bounded where complete was expected)
         "meets_expectation": r.meets_expectation,
         "engine": r.engine,
         "depth": r.depth,
+        "diameter": r.diameter,  # an exhaustive explicit search: the deepest breadth-first level
         "seconds": round(r.seconds, 3),
         "solver_seconds": r.extra.get("solver_seconds"),
         "checked": r.checked,
@@ -54,8 +59,14 @@ def spec_json(sr: SpecResult) -> dict[str, Any]:
     return {
         "spec": str(sr.spec.path),
         "model": sr.spec.model_ref,
+        # the file whose code was loaded, and where it was found (project, bundled, python path)
+        "model_source": (
+            {"file": sr.spec.model_origin(), "found_in": sr.spec.source.kind} if sr.spec.source is not None else None
+        ),
         "params": sr.spec.params,
         "engine": sr.engine,
+        "engine_requested": sr.requested_engine,
+        "engine_why": sr.engine_why,
         "depth": sr.depth,
         "seconds": round(sr.seconds, 3),
         "exit_code": int(sr.exit_code),

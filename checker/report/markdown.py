@@ -16,13 +16,43 @@ from .view import STATE, TraceView, fmt
 
 #: who takes a step that names no instance (ITF from other tools)
 SYSTEM = "system"
-_LABEL_MAX = 90
+
+#: characters Mermaid would read as syntax in a message, as its entity codes (``#59;`` is ``;``)
+_MERMAID_ENTITIES = {";": "#59;", "#": "#35;", "<": "#60;", ">": "#62;", "%": "#37;"}
+_MERMAID_SPECIAL = re.compile("[" + re.escape("".join(_MERMAID_ENTITIES)) + "]")
+#: characters Markdown (and the HTML it allows) would read as syntax in running text
+# `|` only matters in tables (see _cell); `_` inside a word (never_empty) is no emphasis in GFM;
+# brackets make a link only as `[text](url)`, `[text][ref]` or `[ref]: url`, so `a[0]` stays as it is
+_MD_SPECIAL = re.compile(r"([\\`*~]|(?<!\w)_|_(?!\w)|\](?=[(\[:]))")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 
 
 def _mermaid_text(text: str) -> str:
-    """Text Mermaid shows verbatim: ``;`` ends a statement and ``#`` starts an entity."""
-    text = text.replace(";", ",").replace("#", "no. ").replace("\n", " ")
-    return text if len(text) <= _LABEL_MAX else text[: _LABEL_MAX - 1] + "…"
+    """Text Mermaid shows verbatim, whole: its syntax characters as entity codes, one line."""
+    return _MERMAID_SPECIAL.sub(lambda m: _MERMAID_ENTITIES[m.group(0)], text.replace("\n", " "))
+
+
+def md_text(text: str) -> str:
+    """Text Markdown shows verbatim: HTML and emphasis, links, code and table syntax escaped."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_code(text: str) -> str:
+    """``text`` as a Markdown code span, whatever backticks it holds."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_prose(text: str) -> str:
+    """A sentence that marks names as code spans (explanations): the spans kept, the rest escaped."""
+    out, last = [], 0
+    for m in _CODE_SPAN.finditer(text):
+        out += [md_text(text[last : m.start()]), m.group(0)]
+        last = m.end()
+    return "".join(out) + md_text(text[last:])
 
 
 def _pid(name: str) -> str:
@@ -35,9 +65,12 @@ def mermaid(view: TraceView) -> str:
     for step in view.steps[1:]:
         i = step.index
         actor = step.instance or SYSTEM
-        targets = [t for t in view.touched(i) if t != actor] or [actor]
+        touched = view.touched(i)
+        targets = [t for t in touched if t != actor] or [actor]
         for n, target in enumerate(targets):
-            mine = [c for c in view.changes(i) if view.owner.get(c.var.split("[")[0], STATE) == target]
+            # the first arrow also carries the actor's changes to its own state: every change is shown
+            owners = {target} | ({actor} if n == 0 else set())
+            mine = [c for c in view.changes(i) if view.owner.get(c.var.split("[")[0], STATE) in owners]
             shown = ", ".join(f"{_short(c.var, target)}: {fmt(c.old)} → {fmt(c.new)}" for c in mine)
             head = f"{i}. {step.action}" if n == 0 else f"{i}. (cont.)"
             arrows.append((i, actor, target, head + (f" — {shown}" if shown else "")))
@@ -88,29 +121,30 @@ def _cell(text: str) -> str:
 
 
 def part_md(part: Part) -> str:
-    where = ", ".join(f"`{k} = {fmt(v)}`" for k, v in part.bindings.items())
+    where = ", ".join(md_code(f"{k} = {fmt(v)}") for k, v in part.bindings.items())
     reads = []
     for name, value in part.reads.items():
         last = part.last_changed.get(name)
-        since = f" (set at step {last[0]} by {last[1]}'s `{last[2]}`)" if last else " (initial value)"
-        reads.append(f"`{name} = {fmt(value)}`{since}")
-    out = f"`{part.text}` is **{fmt(part.value)}**" + (f" for {where}" if where else "")
+        since = f" (set at step {last[0]} by {md_text(last[1])}'s {md_code(last[2])})" if last else " (initial value)"
+        reads.append(f"{md_code(f'{name} = {fmt(value)}')}{since}")
+    out = f"{md_code(part.text)} is **{md_text(fmt(part.value))}**" + (f" for {where}" if where else "")
     return out + (": " + ", ".join(reads) if reads else "")
 
 
 def stale_md(s: StaleRead, phase: str = "") -> list[str]:
-    return [f"**{s.headline}**" + (f" _({phase})_" if phase else ""), "", *[f"- {x}" for x in s.sentences], ""]
+    head = f"**{md_prose(s.headline)}**" + (f" _({md_text(phase)})_" if phase else "")
+    return [head, "", *[f"- {md_prose(x)}" for x in s.sentences], ""]
 
 
 def trace_md(view: TraceView, all_vars: bool = False, heading: str = "###") -> str:
     mark = "✓" if view.kind == "witness" else "✗"
-    out = [f"{heading} {mark} {view.title} ({len(view)} steps)", ""]
-    facts = [f"`{view.source}`"] if view.source else []
+    out = [f"{heading} {mark} {md_text(view.title)} ({len(view)} steps)", ""]
+    facts = [md_code(view.source)] if view.source else []
     facts.append("replayed concretely" if view.replayed else "as read from the trace file")
     out += [" · ".join(facts), ""]
     if view.verdict_sentence:
         doc = view.property_doc.splitlines()[0].rstrip(".") if view.property_doc else ""
-        out += [f"**{view.verdict_sentence}**" + (f" ({doc}.)" if doc else ""), ""]
+        out += [f"**{md_prose(view.verdict_sentence)}**" + (f" ({md_prose(doc)}.)" if doc else ""), ""]
     if view.failure:
         out += ["What makes it false:", "", *[f"- {part_md(p)}" for p in view.failure], ""]
     if view.stale:
@@ -128,17 +162,20 @@ def trace_md(view: TraceView, all_vars: bool = False, heading: str = "###") -> s
     for step in view.steps:
         i = step.index
         if i == 0 or all_vars:
-            body = "<br>".join(f"`{k}` = {fmt(v)}" for k, v in view.shown(step.values).items())
+            body = "<br>".join(f"{md_code(k)} = {md_text(fmt(v))}" for k, v in view.shown(step.values).items())
         else:
             changes = view.changes(i)
             body = "<br>".join(
-                f"`{c.var}`: {fmt(c.old)} → {fmt(c.new)}" + (f" ({c.note})" if c.note else "") for c in changes
+                f"{md_code(c.var)}: {md_text(fmt(c.old))} → {md_text(fmt(c.new))}"
+                + (f" ({md_text(c.note)})" if c.note else "")
+                for c in changes
             )
             body = body or "(no change)"
         num = f"{i} ↻" if view.in_cycle(i) else str(i)
-        out.append(f"| {num} | {_cell(step.instance or '')} | `{_cell(step.action)}` | {_cell(body)} |")
+        instance = md_text(step.instance or "")
+        out.append(f"| {num} | {_cell(instance)} | {_cell(md_code(step.action))} | {_cell(body)} |")
     if view.loop_sentence:
-        out += ["", ("■ " if view.deadlock else "↻ ") + view.loop_sentence]
+        out += ["", ("■ " if view.deadlock else "↻ ") + md_prose(view.loop_sentence)]
     return "\n".join(out) + "\n"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from rich.console import Console
@@ -9,38 +10,29 @@ from rich.table import Table
 from rich.text import Text
 
 from ..explain import Part
-from ..model import GRAPH_KINDS
+from ..lang.declare import GRAPH_KINDS
 from ..results import PropertyResult, Verdict
 from ..run import SpecResult
 from ..trace import Trace
-from .view import TraceView, from_trace
-from .view import fmt as vfmt
+from .view import TraceView, fmt, from_trace
 
 _STYLE = {
     Verdict.VIOLATED: ("✗", "bold red"),
     Verdict.UNREACHABLE: ("✗", "bold red"),
     Verdict.HOLDS: ("✓", "green"),
+    # a bounded pass is not a ✓: "≤" reads as "up to the bound" and never as complete
+    Verdict.HOLDS_TO_DEPTH: ("≤", "cyan"),
     Verdict.PROVED: ("✓", "bold green"),
     Verdict.WITNESSED: ("✓", "green"),
     Verdict.UNKNOWN: ("?", "yellow"),
 }
 
 
-def fmt(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(fmt(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{fmt(k)}: {fmt(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def verdict_line(r: PropertyResult, bound: int) -> Text:
     mark, style = _STYLE[r.verdict]
     line = Text(f"  {mark} ", style=style)
     line.append(f"{r.name:<28}", style="bold")
-    line.append(f" {r.verdict.value:<10}", style=style)
+    line.append(f" {r.verdict.value:<14}", style=style)
     if r.trace is not None and r.trace.kind == "lasso" and r.trace.loop is not None:
         loop = r.trace.loop
         if r.trace.notes.get("deadlock"):
@@ -50,16 +42,21 @@ def verdict_line(r: PropertyResult, bound: int) -> Text:
     elif r.verdict in (Verdict.VIOLATED, Verdict.WITNESSED) and r.trace is not None:
         detail = f"in {len(r.trace)} steps (shortest; replayed concretely)"
     elif r.verdict is Verdict.HOLDS and r.engine == "explicit":
-        detail = r.reason
+        detail = r.reason + (f", reachable diameter {r.diameter}" if r.diameter is not None else "")
     elif r.verdict is Verdict.HOLDS:
-        detail = f"up to depth {r.depth}" + (f" ({r.reason})" if "every behaviour" in r.reason else "")
+        detail = f"complete: {r.reason}" if r.reason else "complete"
+    elif r.verdict is Verdict.HOLDS_TO_DEPTH:
+        detail = f"no violation in any behaviour of up to {r.depth} steps (bounded: longer ones not checked)"
     else:
         detail = r.reason
     line.append(f" {detail}")
     if r.expected is not None:
         ok = r.meets_expectation
         line.append(f"   expected {r.expected}: ", style="dim")
-        line.append("ok" if ok else "MISMATCH", style="green" if ok else "bold red")
+        if ok is None:  # no verdict, or a bounded pass where a complete one is expected
+            line.append("inconclusive", style="yellow")
+        else:
+            line.append("ok" if ok else "MISMATCH", style="green" if ok else "bold red")
     return line
 
 
@@ -101,16 +98,16 @@ def state_lines(view: TraceView, i: int) -> list[str]:
     for p in view.participants:
         names = [v for v in p.vars if v in values]
         if p.kind != "process":
-            lines += [f"{v} = {vfmt(values[v])}" for v in names]
+            lines += [f"{v} = {fmt(values[v])}" for v in names]
         elif names:
-            lines.append(f"{p.name}: " + ", ".join(f"{v.removeprefix(p.name + '.')}={vfmt(values[v])}" for v in names))
+            lines.append(f"{p.name}: " + ", ".join(f"{v.removeprefix(p.name + '.')}={fmt(values[v])}" for v in names))
     return lines
 
 
 def change_lines(view: TraceView, i: int) -> list[str]:
-    return [
-        f"{c.var}: {vfmt(c.old)} → {vfmt(c.new)}" + (f"  ({c.note})" if c.note else "") for c in view.changes(i)
-    ] or ["(no change)"]
+    return [f"{c.var}: {fmt(c.old)} → {fmt(c.new)}" + (f"  ({c.note})" if c.note else "") for c in view.changes(i)] or [
+        "(no change)"
+    ]
 
 
 def _as_view(trace: Trace | TraceView) -> TraceView:
@@ -153,14 +150,14 @@ def _cycle_mark(view: TraceView, i: int) -> str:
 
 def part_line(part: Part) -> str:
     """``sys.plans.contains(p) is false for p = 2: endpoint_plan[0] = 2 (step 8, enactor1 apply), ...``."""
-    where = ", ".join(f"{k} = {vfmt(v)}" for k, v in part.bindings.items())
+    where = ", ".join(f"{k} = {fmt(v)}" for k, v in part.bindings.items())
     reads = []
     for name, value in part.reads.items():
         last = part.last_changed.get(name)
         since = f" (set at step {last[0]} by {last[1]}'s {last[2]})" if last else " (initial value)"
-        reads.append(f"{name} = {vfmt(value)}{since}")
+        reads.append(f"{name} = {fmt(value)}{since}")
     return (
-        f"{part.text} is {vfmt(part.value)}"
+        f"{part.text} is {fmt(part.value)}"
         + (f" for {where}" if where else "")
         + (f": {', '.join(reads)}" if reads else "")
     )
@@ -202,6 +199,14 @@ def print_trace(console: Console, r: PropertyResult, all_vars: bool = False) -> 
     print_view(console, from_trace(r.trace, explained=r.trace.kind != "witness"), all_vars)
 
 
+def model_source_line(spec: Any) -> str:
+    """``model dns from models/dns/model.py (the spec's project)``: the file whose code was loaded."""
+    assert spec.source is not None
+    file = str(spec.model_origin() or spec.source.origin)
+    rel = os.path.relpath(file)
+    return f"model {spec.model_ref} from {file if rel.startswith('..') else rel} ({spec.source.describe()})"
+
+
 def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, witnesses: bool = False) -> None:
     spec = sr.spec
     params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
@@ -210,31 +215,40 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
     if sr.engine == "explicit":
         states = max((r.extra.get("states", 0) for r in sr.results), default=0)
         symmetry = "on" if any(r.extra.get("symmetry") for r in sr.results) else "off"
+        exhaustive = all(r.extra.get("exhaustive") for r in sr.results)
+        depth = f"reachable diameter {sr.depth}" if exhaustive else f"depth {sr.depth}"
         head.append(
-            f"  explicit search, {states:,} distinct states (symmetry reduction {symmetry}), depth {sr.depth}, "
+            f"  explicit search, {states:,} distinct states (symmetry reduction {symmetry}), {depth}, "
             f"{sr.seconds:.2f}s",
             style="dim",
         )
     elif sr.engine.startswith("prove"):
         head.append(
-            f"  {sr.engine}: every reachable state; witnesses by bmc to depth {sr.depth}, {sr.seconds:.2f}s",
+            f"  {sr.engine}: every reachable state; witnesses by bmc to depth {sr.depth}, then explicit search on a"
+            f" finite instance, {sr.seconds:.2f}s",
             style="dim",
         )
     else:
-        head.append(f"  {sr.engine} to depth {sr.depth}, {sr.seconds:.2f}s", style="dim")
+        depth = f" to depth {sr.depth}" if sr.engine.startswith("bmc") else f", depth {sr.depth}"
+        head.append(f"  {sr.engine}{depth}, {sr.seconds:.2f}s", style="dim")
     console.print(head)
+    if spec.source is not None:  # which code ran: resolved from the spec's project, else the bundled models
+        console.print(Text(f"  {model_source_line(spec)}", style="dim"))
     symmetry = next((r.extra["symmetry_reduction"] for r in sr.results if "symmetry_reduction" in r.extra), None)
     if symmetry and symmetry["summary"]:  # which replicas were reduced, and why others were not
         console.print(Text(f"  {symmetry['summary']}", style="dim"))
+    for why in sr.engine_why:  # which engine decided each property, and why
+        console.print(Text(f"  engine: {why}", style="dim"))
     graph = [r for r in sr.results if r.kind in GRAPH_KINDS and "edges" in r.extra]
     if graph:
         asked = graph[0].extra.get("requested_engine", "explicit")
-        why = "" if asked == "explicit" else f" (not {asked}: these properties need the whole state graph)"
+        why = "" if asked in ("explicit", "auto") else f" (not {asked}: these properties need the whole state graph)"
         console.print(
             Text(
                 f"  {', '.join(r.name for r in graph)}: explicit engine{why}, state graph of "
                 f"{graph[0].extra.get('states', 0):,} states, {graph[0].extra.get('edges', 0):,} edges, "
-                "no symmetry reduction",
+                + (f"reachable diameter {graph[0].diameter}, " if graph[0].diameter is not None else "")
+                + "no symmetry reduction",
                 style="dim",
             )
         )

@@ -15,13 +15,14 @@ from typing import Any
 
 from ..explain import Part, StaleRead, explain
 from ..trace import Trace
+from ..values import order as _order
+from ..values import show
+
+#: one value as people write it (`checker.values.show`)
+fmt = show
 
 #: the participant that owns the variables no instance owns (foreign ITF)
 STATE = "state"
-
-
-class Record(dict):  # type: ignore[type-arg]
-    """An ITF record (a plain JSON object), kept apart from a map so that it is written back as one."""
 
 
 @dataclass
@@ -181,27 +182,6 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
 
 def _key(k: Any) -> str:
     return fmt(k)
-
-
-def _order(v: Any) -> tuple[int, Any]:
-    return (0, v) if isinstance(v, bool | int) else (1, str(v))
-
-
-def fmt(value: Any) -> str:
-    """One value as people write it: sets in braces, arrays in brackets, tuples in angle brackets."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "—"
-    if isinstance(value, frozenset | set):
-        return "{" + ", ".join(fmt(v) for v in sorted(value, key=_order)) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(fmt(v) for v in value) + "]"
-    if isinstance(value, tuple):
-        return "⟨" + ", ".join(fmt(v) for v in value) + "⟩"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{fmt(k)}: {fmt(v)}" for k, v in value.items()) + "}"
-    return str(value)
 
 
 # ---------------------------------------------------------------------------- from a live trace

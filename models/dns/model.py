@@ -49,7 +49,7 @@ FENCED = ("fencing_token", "fencing_token_late")
 class Planner(Process):
     """Creates plan generation latest+1; bounded by `max_plans` when it is set."""
 
-    latest = Int(init=1, min=1)
+    latest = Int(init=1, min=1, max="max_plans")  # bounded sorts make the instance finite (engine auto)
 
     @action
     def plan(self, sys):
@@ -68,7 +68,7 @@ class PlanStore(Store):
 class TokenService(Store):
     """A monotonic counter handing out fencing tokens (used by the fencing variants)."""
 
-    next_token = Int(init=1, min=1)
+    next_token = Int(init=1, min=1, max=lambda p: None if p.max_tokens is None else p.max_tokens + 1)
 
     def take(self, sys):
         if sys.params.max_tokens is not None:  # a finite instance for explicit search; none left: wait
@@ -81,8 +81,8 @@ class TokenService(Store):
 class Route53(Store):
     """Per endpoint: the plan generation it serves, and the highest fencing token seen."""
 
-    endpoint_plan = Array(Int(min=1), size="endpoints", init=1)
-    endpoint_token = Array(Int(min=0), size="endpoints", init=0)
+    endpoint_plan = Array(Int(min=1, max="max_plans"), size="endpoints", init=1)
+    endpoint_token = Array(Int(min=0, max="max_tokens"), size="endpoints", init=0)
 
     def transact(self, sys, endpoint, plan, token, seen=None):
         """One Route53 transaction writing ``plan`` to ``endpoint``.
@@ -110,11 +110,13 @@ class Enactor(Process):
     """Applies the newest plan to every endpoint, then deletes plans many generations older."""
 
     pc = Enum("idle", "take_token", "check", "apply", "cleanup")
-    plan = Int(init=0, min=0)  # the generation this Enactor holds
-    cursor = Int(init=0, min=0)  # the next endpoint to write
-    token = Int(init=0, min=0)  # its fencing token (fencing variants)
+    plan = Int(init=0, min=0, max="max_plans")  # the generation this Enactor holds
+    cursor = Int(init=0, min=0, max="endpoints")  # the next endpoint to write
+    token = Int(init=0, min=0, max="max_tokens")  # its fencing token (fencing variants)
     # cas_stale_snapshot: each endpoint's generation as seen at pick (no state otherwise)
-    seen = Array(Int(min=0), size=lambda p: p.endpoints if p.variant == "cas_stale_snapshot" else 0, init=0)
+    seen = Array(
+        Int(min=0, max="max_plans"), size=lambda p: p.endpoints if p.variant == "cas_stale_snapshot" else 0, init=0
+    )
 
     @action
     def pick(self, sys):

@@ -139,7 +139,7 @@ class DynamoDB(Store):
     """The dependency: down at the start (11:48 PM PDT); recovers; may fail again `outages - 1` times."""
 
     ddb_up = Bool(init=False)
-    outages_left = Int(init=lambda p: p.outages - 1, min=0)
+    outages_left = Int(init=lambda p: p.outages - 1, min=0, max=lambda p: p.outages - 1)
 
     @action(fair=True)
     def recover(self, sys):

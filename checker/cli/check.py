@@ -1,0 +1,270 @@
+"""`raceproof check` and `raceproof prove`: the verdicts of specs."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+
+from .. import __version__
+from ..results import ExitCode
+from .common import complete_properties, fail, handle_errors, load_all, make_console, progress_line, status_line
+from .options import SECONDS, Outputs, writable
+from .report import report_option, write_reports
+
+if TYPE_CHECKING:  # imported where used: `raceproof gate` with every verdict cached never loads z3
+    from ..run import SpecResult
+
+
+@click.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--depth", type=click.IntRange(min=0), help="BMC bound (overrides the spec).")
+@click.option(
+    "--property",
+    "properties",
+    multiple=True,
+    metavar="NAME",
+    shell_complete=complete_properties,
+    help="Check only this property (repeatable).",
+)
+@click.option("--timeout", type=SECONDS, help="Seconds per spec (overrides the spec; inf: no limit).")
+@click.option(
+    "--itf", "itf_path", type=click.Path(dir_okay=False), callback=writable, help="Write counterexamples as ITF."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
+@click.option("--all-vars", is_flag=True, help="Show every variable at every step, not only changes.")
+@click.option("--witnesses", is_flag=True, help="Also print the traces that witness `reachable` properties.")
+@click.option("--no-symmetry", is_flag=True, help="Do not reduce interchangeable replicas (for comparison).")
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "bmc", "explicit"]),
+    help="auto: a proof for properties expected `proved`, else exhaustive explicit search of a finite instance, "
+    "else bmc; bmc: symbolic, to the depth bound (a bounded answer); explicit: exhaustive search. A requested "
+    "engine is run as asked (default: the spec's, auto unless it says otherwise).",
+)
+@click.option(
+    "--max-states",
+    type=click.IntRange(min=1),
+    help="explicit: stop (inconclusive) after N distinct states; on an auto spec it requests the explicit engine.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail (exit 1) if an action never fires or a `reachable` property is never witnessed; "
+    "exit 3 if the run could not decide whether an action fires.",
+)
+@click.option(
+    "--max-counterexamples",
+    type=click.IntRange(min=1),
+    default=1,
+    help="bmc: up to N shortest counterexamples per property, each a different sequence of steps.",
+)
+@report_option
+@handle_errors
+def check(
+    specs: tuple[str, ...],
+    depth: int | None,
+    properties: tuple[str, ...],
+    timeout: float | None,
+    itf_path: str | None,
+    as_json: bool,
+    all_vars: bool,
+    witnesses: bool,
+    no_symmetry: bool,
+    engine: str | None,
+    max_states: int | None,
+    strict: bool,
+    max_counterexamples: int,
+    reports: list[tuple[str, str]],
+) -> None:
+    """Check SPEC files: every property, every interleaving (exhaustively, or up to the bound).
+
+    Exit 0 if every property holds (complete, or holds_to_depth: bounded, marked ≤), is
+    proved or witnessed, 1 if one is violated, 2 on bad input, 3 if a result is
+    inconclusive (timeout, unknown, no witness within the bound).
+    Each check also lists the actions that never fired (coverage); `--strict` fails on them.
+    """
+    from ..run import check_spec
+
+    if max_counterexamples > 1 and (engine == "explicit" or (engine is None and max_states is not None)):
+        # refused rather than silently ignored: only BMC enumerates several shortest counterexamples
+        fail(ExitCode.BAD_INPUT, "error: --max-counterexamples needs the bmc engine (not explicit / --max-states)")
+    loaded = load_all(specs, properties)
+    console = make_console()
+    results: list[SpecResult] = []
+    for spec in loaded:
+        with progress_line(console, spec, as_json) as progress:
+            sr = check_spec(
+                spec,
+                depth,
+                list(properties) or None,
+                timeout,
+                not no_symmetry,
+                progress,
+                engine,
+                max_states,
+                max_counterexamples,
+            )
+        _show(console, sr, as_json, all_vars, witnesses)
+        if strict:
+            _strict_messages(sr)
+        results.append(sr)
+    outputs = Outputs()
+    write_reports(console, results, reports, as_json, all_vars, outputs)
+    _finish(console, results, as_json, itf_path, outputs, strict)
+
+
+def _strict_messages(sr: SpecResult) -> None:
+    """Why --strict fails (or cannot pass) this spec, on stderr (stdout may be JSON)."""
+    from ..coverage import strict_problems
+
+    failures, undecided = strict_problems(sr.coverage)
+    for problem in failures:
+        click.echo(f"strict: {sr.spec.path}: {problem}", err=True)
+    for problem in undecided:
+        click.echo(f"strict: {sr.spec.path}: inconclusive: {problem}", err=True)
+
+
+def _show(console: Console, sr: SpecResult, as_json: bool, all_vars: bool = False, witnesses: bool = False) -> None:
+    if not as_json:
+        from ..report.text import print_spec_result
+
+        print_spec_result(console, sr, all_vars=all_vars, witnesses=witnesses)
+
+
+def _finish(
+    console: Console,
+    results: list[SpecResult],
+    as_json: bool,
+    itf_path: str | None,
+    outputs: Outputs,
+    strict: bool = False,
+) -> None:
+    """Write the ITF traces, print the JSON object if asked, and exit with the worst verdict's code
+    (with ``strict``, coverage problems count: see `checker.coverage.strict_exit_code`); an output
+    that could not be written turns a pass into exit 2, never a violation into anything else."""
+    from ..coverage import strict_exit_code, strict_problems
+
+    written = _write_itf(itf_path, results, outputs) if itf_path else []
+    codes = [strict_exit_code(sr.exit_code, sr.coverage) if strict else sr.exit_code for sr in results]
+    code = outputs.exit_code(max(codes, default=ExitCode.OK))
+    if as_json:
+        from ..report.json import spec_json
+
+        specs = [spec_json(sr) for sr in results]
+        if strict:
+            for obj, sr, spec_code in zip(specs, results, codes, strict=True):
+                failures, undecided = strict_problems(sr.coverage)
+                obj["strict"] = {"exit_code": int(spec_code), "failures": failures, "undecided": undecided}
+        out = {"raceproof": __version__, "exit_code": int(code), "specs": specs}
+        if itf_path:
+            out["itf"] = written
+        if outputs.failures:
+            out["output_errors"] = outputs.failures
+        click.echo(json.dumps(out, indent=2, default=str))
+    for path in written:  # a status line: stderr, so that stdout holds only the result
+        click.echo(f"ITF trace written to {path}", err=True)
+    sys.exit(outputs.finish(code))
+
+
+@click.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "kind", "pdr"]),
+    default="auto",
+    show_default=True,
+    help="kind: k-induction; pdr: IC3/PDR (z3 Spacer); auto: both and BMC in parallel processes, first answer wins.",
+)
+@click.option(
+    "--property",
+    "properties",
+    multiple=True,
+    metavar="NAME",
+    shell_complete=complete_properties,
+    help="Prove only this property (repeatable).",
+)
+@click.option("--timeout", type=SECONDS, help="Seconds per spec (overrides the spec; inf: no limit).")
+@click.option(
+    "--certificate", type=click.Path(dir_okay=False), callback=writable, help="Write the invariant as SMT-LIB2."
+)
+@click.option(
+    "--itf", "itf_path", type=click.Path(dir_okay=False), callback=writable, help="Write counterexamples as ITF."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
+@click.option(
+    "--for-all",
+    "for_all",
+    metavar="PARAM",
+    help="Prove for every value >= 1 of this replica count (e.g. enactors), with a quantified invariant; "
+    "falls back to the spec's instance, saying why, where that fails.",
+)
+@report_option
+@handle_errors
+def prove(
+    specs: tuple[str, ...],
+    engine: str,
+    properties: tuple[str, ...],
+    timeout: float | None,
+    certificate: str | None,
+    itf_path: str | None,
+    as_json: bool,
+    for_all: str | None,
+    reports: list[tuple[str, str]],
+) -> None:
+    """Prove SPEC files' invariants for every reachable state: traces of any length.
+
+    A proof prints its inductive invariant in the model's names, re-checked by a fresh
+    solver; `--certificate FILE` writes it as an SMT-LIB2 script that `z3 FILE` re-checks
+    (every query answers unsat). A violation is a replayed counterexample (exit 1); a
+    failed induction is a counterexample to induction, not a violation (exit 3).
+    """
+    from ..run import prove_spec
+
+    loaded = load_all(specs, properties)
+    console = make_console()
+    results: list[SpecResult] = []
+    for n, spec in enumerate(loaded):
+        cert = certificate
+        if certificate and n > 0:  # one certificate per spec, beside the first
+            base = Path(certificate)
+            cert = str(base.with_name(f"{base.stem}.{spec.name}{base.suffix}"))
+        with status_line(console, f"{spec.path}: prove ({engine})", as_json) as progress:
+            if for_all:
+                from ..param.run import prove_spec_for_all
+
+                sr = prove_spec_for_all(spec, for_all, list(properties) or None, engine, timeout, cert)
+            else:
+                sr = prove_spec(spec, list(properties) or None, engine, timeout, cert, progress=progress)
+        _show(console, sr, as_json)
+        results.append(sr)
+    outputs = Outputs()  # a certificate that could not be written: the proof stands, the run exits 2
+    outputs.failures += [
+        r.extra["certificate_error"] for sr in results for r in sr.results if r.extra.get("certificate_error")
+    ]
+    write_reports(console, results, reports, as_json, outputs=outputs)
+    _finish(console, results, as_json, itf_path, outputs)
+
+
+def _write_itf(path: str, results: list[SpecResult], outputs: Outputs) -> list[str]:
+    """The first counterexample goes to ``path``; any others beside it, named by spec and property."""
+    from ..itf import to_itf, write_json_atomic
+
+    traces = [
+        (sr, r) for sr in results for r in sr.results if r.trace is not None and r.trace.kind in ("violation", "lasso")
+    ]
+    written = []
+    base = Path(path)
+    for n, (sr, r) in enumerate(traces):
+        assert r.trace is not None
+        target = base if n == 0 else base.with_name(f"{base.name.split('.')[0]}.{sr.spec.name}.{r.name}.itf.json")
+        data = to_itf(r.trace, str(sr.spec.path))
+        if outputs.attempt(functools.partial(write_json_atomic, target, data)) is None:
+            continue  # not written: kept in outputs.failures
+        written.append(str(target))
+    return written

@@ -1,0 +1,263 @@
+"""Expressions of the random models, drawn as (raceproof, plain) pairs (see `tests.random_models`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from tests.random_parts import BIG_INITS, PX, CompInfo, VarInfo
+
+
+# ---------------------------------------------------------------------------- expressions
+class Expressions:
+    """Draws expressions for one model, as (raceproof, plain) pairs."""
+
+    def __init__(self, draw: Any, comps: list[CompInfo], unguarded: bool, features: set[str]):
+        self.draw = draw
+        self.comps = comps
+        self.unguarded = unguarded
+        self.features = features
+        self.enum_names = sorted({n for c in comps for v in c.vars if v.kind == "enum" for n in v.names})
+        #: conditions keeping the reads of the statement being drawn defined (a state key within
+        #: the keys, a divisor not 0): `statements` turns them into `require`s
+        self.pending: list[PX] = []
+
+    def d(self, strategy: Any) -> Any:
+        return self.draw(strategy)
+
+    def pick(self, options: list[Any]) -> Any:
+        return self.draw(st.sampled_from(options))
+
+    # -- where values come from
+    def scalar_refs(self, me: CompInfo | None, sysname: str = "sys") -> list[tuple[PX, VarInfo]]:
+        """Scalar reads in an action of ``me`` (a property when None), as (rp, py) pairs."""
+        s = {"sys": "s", "old": "o", "new": "n"}[sysname]
+        out: list[tuple[PX, VarInfo]] = []
+        for c in self.comps:
+            for v in c.vars:
+                if not v.scalar:
+                    continue
+                if c is me:
+                    py = f's["{v.name}"]' if c.store else f's[me + ".{v.name}"]'
+                    out.append(((f"self.{v.name}", py), v))
+                elif c.store:
+                    out.append(((f"{sysname}.{v.name}", f'{s}["{v.name}"]'), v))
+                elif not c.replicated:
+                    out.append(((f"{sysname}.{c.attr}.{v.name}", f'{s}["{c.attr}.{v.name}"]'), v))
+        return out
+
+    def refs_of(self, kinds: tuple[str, ...], me: CompInfo | None, sysname: str = "sys") -> list[tuple[PX, VarInfo]]:
+        return [(e, v) for e, v in self.scalar_refs(me, sysname) if v.kind in kinds]
+
+    def small_ints(self, me: CompInfo | None, sysname: str = "sys") -> list[tuple[PX, VarInfo]]:
+        """Int reads whose values stay small (not the big products)."""
+        return self.refs_of(("int", "uint"), me, sysname)
+
+    def collections(self, *kinds: str) -> list[VarInfo]:
+        return [v for c in self.comps for v in c.vars if v.kind in kinds]
+
+    @staticmethod
+    def coll(v: VarInfo, sysname: str = "sys") -> PX:
+        s = {"sys": "s", "old": "o", "new": "n"}[sysname]
+        return f"{sysname}.{v.name}", f'{s}["{v.name}"]'
+
+    # -- expressions
+    def int_const(self, lo: int, hi: int) -> str:
+        return str(self.d(st.integers(lo - 1, hi + 1)))
+
+    def int_expr(
+        self,
+        me: CompInfo | None,
+        depth: int = 0,
+        sysname: str = "sys",
+        args: tuple[str, ...] = (),
+        near: tuple[int, int] = (0, 2),
+    ) -> PX:
+        """A small int expression; its constants mostly within ``near``."""
+        refs = self.small_ints(me, sysname)
+        arrays = self.collections("array")
+        maps = self.collections("map")
+        options = (["succ", "pred", "ref", "ref"] if refs else []) + ["const"] + (["arg"] if args else [])
+        options += (["array"] if arrays else []) + (["map"] if maps else [])
+        if depth < 1:
+            options.append("ite")
+        if me is not None and refs:  # reads that can be undefined: in actions only
+            options += ["div"] + (["index"] if arrays else [])
+        if me is not None and maps and self.refs_of(("enum",), me):
+            options.append("map_key")
+        choice = self.pick(options)
+        if choice == "index":
+            arr = self.pick(arrays)
+            (krp, kpy), _ = self.pick(refs)
+            a_rp, a_py = self.coll(arr, sysname)
+            if self.d(st.integers(0, 3)) == 0:
+                c = self.int_const(*near)
+                return f"{a_rp}.get({krp}, {c})", f'c.get("{arr.name}", {kpy}, {c})'
+            self.pending.append((f"(({krp} >= 0) & ({krp} <= {arr.size - 1}))", f"(0 <= {kpy} <= {arr.size - 1})"))
+            self.features.add("state_key")
+            return f"{a_rp}[{krp}]", f'c.at("{arr.name}", {kpy})'
+        if choice == "map_key":
+            m = self.pick(maps)
+            (krp, kpy), kv = self.pick(self.refs_of(("enum",), me))
+            m_rp, _ = self.coll(m, sysname)
+            self.features.add("map_state_key")
+            if not set(kv.names) <= set(m.names) or self.d(st.booleans()):
+                c = self.int_const(*near)
+                return f"{m_rp}.get({krp}, {c})", f'c.get("{m.name}", {kpy}, {c})'
+            return f"{m_rp}[{krp}]", f'c.at("{m.name}", {kpy})'
+        if choice == "div":
+            (drp, dpy), _ = self.pick(refs)
+            if self.d(st.booleans()):
+                op = self.pick(["+", "-"])
+                drp, dpy = f"({drp} {op} 1)", f"({dpy} {op} 1)"
+            self.pending.append((f"({drp} != 0)", f"({dpy} != 0)"))
+            if self.d(st.booleans()):
+                (nrp, npy), _ = self.pick(refs)
+            else:
+                nrp = npy = self.int_const(*near)
+            op = self.pick(["//", "%"])
+            self.features.add("division")
+            fn = "div" if op == "//" else "mod"
+            return f"({nrp} {op} {drp})", f"c.{fn}({npy}, {dpy})"
+        if choice == "const":
+            c = str(self.d(st.integers(*near))) if self.d(st.integers(0, 3)) else self.int_const(*near)
+            return c, c
+        if choice == "arg":
+            a = self.pick(list(args))
+            return a, a
+        if choice == "array":
+            arr = self.pick(arrays)
+            i = self.d(st.integers(0, arr.size - 1))
+            a_rp, a_py = self.coll(arr, sysname)
+            return f"{a_rp}[{i}]", f"{a_py}[{i}]"
+        if choice == "map":
+            m = self.pick(maps)
+            key = self.pick(list(m.names))
+            a_rp, a_py = self.coll(m, sysname)
+            return f"{a_rp}[{key!r}]", f"{a_py}[{key!r}]"
+        if choice == "ite":
+            c = self.bool_expr(me, depth + 1, sysname)
+            a = self.int_expr(me, depth + 1, sysname, args, near)
+            b = self.int_expr(me, depth + 1, sysname, args, near)
+            return f"ite({c[0]}, {a[0]}, {b[0]})", f"ite({c[1]}, {a[1]}, {b[1]})"
+        (rp, py), _ = self.pick(refs)
+        return {"ref": (rp, py), "succ": (f"{rp} + 1", f"{py} + 1"), "pred": (f"{rp} - 1", f"{py} - 1")}[choice]
+
+    def enum_expr(self, me: CompInfo | None, depth: int = 0, sysname: str = "sys") -> PX:
+        refs = self.refs_of(("enum",), me, sysname)
+        choice = self.pick(["const"] + (["ref", "ref"] if refs else []) + (["ite"] if depth < 1 else []))
+        if choice == "const":
+            c = repr(self.pick(self.enum_names))
+            return c, c
+        if choice == "ref":
+            return self.pick(refs)[0]
+        c = self.bool_expr(me, depth + 1, sysname)
+        a, b = self.enum_expr(me, depth + 1, sysname), self.enum_expr(me, depth + 1, sysname)
+        return f"ite({c[0]}, {a[0]}, {b[0]})", f"ite({c[1]}, {a[1]}, {b[1]})"
+
+    def state_int_expr(self, me: CompInfo | None, sysname: str) -> PX | None:
+        """An int expression that reads state (so Python never folds a comparison to a bool)."""
+        refs = self.small_ints(me, sysname)
+        arrays = self.collections("array", "map")
+        options = (["ref", "succ", "pred"] if refs else []) + (["coll"] if arrays else [])
+        if not options:
+            return None
+        choice = self.pick(options)
+        if choice == "coll":
+            arr = self.pick(arrays)
+            key = repr(self.pick(list(arr.names))) if arr.kind == "map" else str(self.d(st.integers(0, arr.size - 1)))
+            a_rp, a_py = self.coll(arr, sysname)
+            return f"{a_rp}[{key}]", f"{a_py}[{key}]"
+        (rp, py), _ = self.pick(refs)
+        return {"ref": (rp, py), "succ": (f"{rp} + 1", f"{py} + 1"), "pred": (f"{rp} - 1", f"{py} - 1")}[choice]
+
+    def atom(self, me: CompInfo | None, sysname: str = "sys") -> PX:
+        """A boolean condition that reads state."""
+        options = []
+        if self.small_ints(me, sysname) or self.collections("array", "map"):
+            options += ["int_cmp", "int_cmp"]
+        if self.refs_of(("bool",), me, sysname):
+            options.append("bool")
+        if self.refs_of(("enum",), me, sysname):
+            options.append("enum_cmp")
+        if self.collections("set"):
+            options.append("set")
+        if self.collections("uset"):
+            options.append("uset")
+        if self.refs_of(("big",), me, sysname):
+            options.append("big")
+        if any(c.replicated for c in self.comps):
+            options.append("aggregate")
+        choice = self.pick(options)
+        if choice == "int_cmp":
+            op = self.pick(["==", "!=", "<", "<=", ">", ">="])
+            a = self.state_int_expr(me, sysname)
+            assert a is not None
+            if self.d(st.booleans()):
+                b = self.int_const(0, 2)
+                b = (b, b)
+            else:
+                b = self.int_expr(me, 1, sysname)
+            return f"({a[0]} {op} {b[0]})", f"({a[1]} {op} {b[1]})"
+        if choice == "enum_cmp":
+            op = self.pick(["==", "!="])
+            a = self.pick(self.refs_of(("enum",), me, sysname))[0]
+            b = self.enum_expr(me, 1, sysname)
+            return f"({a[0]} {op} {b[0]})", f"({a[1]} {op} {b[1]})"
+        if choice in ("set", "uset"):
+            v = self.pick(self.collections(choice))
+            s_rp, s_py = self.coll(v, sysname)
+            if choice == "set" and self.d(st.booleans()):
+                return f"{s_rp}.is_empty()", f"(len({s_py}) == 0)"
+            if self.d(st.booleans()) and self.small_ints(me, sysname):
+                x = self.pick(self.small_ints(me, sysname))[0]
+            else:
+                c = self.int_const(0 if v.lo is None else v.lo, 2 if v.hi is None else v.hi)
+                x = (c, c)
+            return f"{s_rp}.contains({x[0]})", f"({x[1]} in {s_py})"
+        if choice == "big":
+            (a_rp, a_py), _ = self.pick(self.refs_of(("big",), me, sysname))
+            (b_rp, b_py), _ = self.pick(self.refs_of(("big",), me, sysname))
+            op = self.pick([">", "<=", "=="])
+            limit = self.pick(["10**19", "2**63", "10**20", "12 * 10**18"])
+            self.features.add("big_product")
+            return f"({a_rp} * {b_rp} {op} {limit})", f"({a_py} * {b_py} {op} {limit})"
+        if choice == "aggregate":
+            comp = self.pick([c for c in self.comps if c.replicated])
+            var = self.pick(comp.vars)
+            t_rp, t_py = self.local_test(var, "r")
+            fold = self.pick(["any_of", "all_of"])
+            names = tuple(comp.instances)
+            return f"{fold}({t_rp} for r in {sysname}.{comp.attr})", f"{fold[:3]}([{t_py} for r in {names!r}])"
+        (rp, py), _ = self.pick(self.refs_of(("bool",), me, sysname))
+        return self.pick([(rp, py), (f"~{rp}", f"(not {py})")])
+
+    def local_test(self, var: VarInfo, who: str, s: str = "s") -> PX:
+        """A test of one replica's variable (``who`` is the loop variable)."""
+        rp, py = f"{who}.{var.name}", f'{s}[{who} + ".{var.name}"]'
+        if var.kind == "bool":
+            return self.pick([(rp, py), (f"~{rp}", f"(not {py})")])
+        if var.kind == "enum":
+            n = self.pick(list(var.names))
+            return f"({rp} == {n!r})", f"({py} == {n!r})"
+        op = self.pick(["==", "!=", "<=", ">="])
+        if var.kind == "big":
+            c = str(self.pick(BIG_INITS))
+        else:
+            c = self.int_const(0 if var.lo is None else var.lo, 2 if var.hi is None else var.hi)
+        return f"({rp} {op} {c})", f"({py} {op} {c})"
+
+    def bool_expr(self, me: CompInfo | None, depth: int = 0, sysname: str = "sys") -> PX:
+        choice = self.pick(["atom", "atom", "atom", "and", "or", "not"] if depth < 2 else ["atom"])
+        if choice == "atom":
+            return self.atom(me, sysname)
+        if choice == "not":
+            rp, py = self.bool_expr(me, depth + 1, sysname)
+            return f"~{rp}", f"(not {py})"
+        a, b = self.bool_expr(me, depth + 1, sysname), self.bool_expr(me, depth + 1, sysname)
+        if choice == "and":
+            return f"({a[0]} & {b[0]})", f"land({a[1]}, {b[1]})"
+        return f"({a[0]} | {b[0]})", f"lor({a[1]}, {b[1]})"
+
+    # -- statements

@@ -1,0 +1,249 @@
+"""Statements of the random models' actions, drawn as (raceproof, plain) pairs (see
+`tests.random_models`)."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from tests.random_expressions import Expressions
+from tests.random_parts import BIG_INITS, BIG_LIMIT, PX, CompInfo, Pair, VarInfo
+
+
+# ---------------------------------------------------------------------------- statements
+class Gen(Expressions):
+    """Draws the statements of actions (and, inherited, expressions) for one model."""
+
+    def guard_int(self, w: Pair, value: PX, lo: int | None, hi: int | None) -> PX:
+        """Keep ``value`` within lo..hi: a `require`, a clamp, or (unguarded models) nothing."""
+        if lo is None and hi is None:
+            return value
+        how = self.pick(["require", "require", "clamp"] + (["none", "none"] if self.unguarded else []))
+        rp, py = value
+        if how == "require":
+            parts = [(f"({rp} >= {lo})", f"({py} >= {lo})")] if lo is not None else []
+            parts += [(f"({rp} <= {hi})", f"({py} <= {hi})")] if hi is not None else []
+            w.line(f"require({' & '.join(p[0] for p in parts)})", f"c.req(land({', '.join(p[1] for p in parts)}))")
+        elif how == "clamp":
+            if hi is not None:
+                rp, py = f"ite({rp} > {hi}, {hi}, {rp})", f"ite({py} > {hi}, {hi}, {py})"
+            if lo is not None:
+                rp, py = f"ite({rp} < {lo}, {lo}, {rp})", f"ite({py} < {lo}, {lo}, {py})"
+        return rp, py
+
+    def targets(self, me: CompInfo) -> list[tuple[PX, str, VarInfo]]:
+        """(read expression, plain key expression, var) of what an action of ``me`` may assign."""
+        if me.store:
+            out = [((f"self.{v.name}", f's["{v.name}"]'), f'"{v.name}"', v) for v in me.vars]
+        else:
+            out = [((f"self.{v.name}", f's[me + ".{v.name}"]'), f'me + ".{v.name}"', v) for v in me.vars]
+        out += [
+            ((f"sys.{v.name}", f's["{v.name}"]'), f'"{v.name}"', v)
+            for c in self.comps
+            if c.store and c is not me
+            for v in c.vars
+        ]
+        return out
+
+    def assignment(self, w: Pair, me: CompInfo, args: tuple[str, ...]) -> None:
+        (t_rp, t_py), key, var = self.pick(self.targets(me))
+        k = var.kind
+        if k == "bool":
+            how = self.pick(["flip", "const", "expr"])
+            if how == "flip":
+                value = (f"~{t_rp}", f"(not {t_py})")
+            elif how == "const":
+                b = str(self.d(st.booleans()))
+                value = (b, b)
+            else:
+                value = self.bool_expr(me, 1)
+            w.line(f"{t_rp} = {value[0]}", f"c.w({key}, {value[1]})")
+        elif k in ("int", "uint"):
+            if self.d(st.booleans()):  # a counter: the likeliest way to make progress
+                op = self.pick(["+", "-"] if k == "int" else ["+", "+", "-"])
+                value = (f"{t_rp} {op} 1", f"{t_py} {op} 1")
+            else:
+                value = self.int_expr(me, 0, "sys", args, (var.lo or 0, var.hi if var.hi is not None else 2))
+            if k == "uint":  # unbounded: a guard keeps the reachable values finite
+                w.line(f"require({value[0]} <= 3)", f"c.req({value[1]} <= 3)")
+                if var.lo is None:
+                    w.line(f"require({value[0]} >= -2)", f"c.req({value[1]} >= -2)")
+            value = self.guard_int(w, value, var.lo, var.hi)
+            w.line(f"{t_rp} = {value[0]}", f"c.w({key}, {value[1]})")
+        elif k == "big":
+            how = self.pick(["mul", "mul", "reset", "copy"])
+            if how == "mul":
+                f = self.pick(["4_000_000_000", "1_000_000", t_rp])
+                fpy = t_py if f == t_rp else f
+                limit = self.pick([str(BIG_LIMIT), "10**30", "2**64"])
+                w.line(f"require({t_rp} < {limit})", f"c.req({t_py} < {limit})")
+                w.line(f"{t_rp} = {t_rp} * {f}", f"c.w({key}, {t_py} * {fpy})")
+            elif how == "reset":
+                c = str(self.pick(BIG_INITS))
+                w.line(f"{t_rp} = {c}", f"c.w({key}, {c})")
+            else:
+                others = self.refs_of(("big",), me)
+                (o_rp, o_py), _ = self.pick(others)
+                w.line(
+                    f"{t_rp} = ite({o_rp} > {t_rp}, {o_rp}, {t_rp})",
+                    f"c.w({key}, ite({o_py} > {t_py}, {o_py}, {t_py}))",
+                )
+            self.features.add("big_product")
+        elif k == "enum":
+            if self.d(st.booleans()):
+                lit = repr(self.pick(list(var.names)))
+                value = (lit, lit)
+            else:
+                value = self.enum_expr(me)
+                if value[0].startswith("'") and value[0].strip("'") not in var.names:
+                    # a literal outside the variable's names is a static type error
+                    value = (repr(var.names[0]), repr(var.names[0]))
+            if not self.unguarded or self.d(st.booleans()):
+                names = ", ".join(repr(n) for n in var.names)
+                w.line(f"require(any_of({value[0]} == n for n in ({names},)))", f"c.req({value[1]} in ({names},))")
+            w.line(f"{t_rp} = {value[0]}", f"c.w({key}, {value[1]})")
+        elif k in ("array", "map"):
+            value = self.guard_int(w, self.int_expr(me, 0, "sys", args, (var.lo, var.hi)), var.lo, var.hi)
+            if k == "map":
+                refs = [r for r in self.refs_of(("enum",), me) if set(r[1].names) <= set(var.names)]
+                if refs and self.d(st.booleans()):
+                    (i_rp, i_py), _ = self.pick(refs)
+                    self.features.add("map_state_key")
+                else:
+                    i_rp = i_py = repr(self.pick(list(var.names)))
+            else:
+                i_rp, i_py = self.array_index(w, me, var)
+            w.line(f"{t_rp}[{i_rp}] = {value[0]}", f"c.wa({key}, {i_py}, {value[1]})")
+        elif k == "set":
+            op = self.pick(["add", "add", "discard", "discard_if"])
+            if op == "discard_if":
+                bound = self.int_expr(me, 1, "sys", args, (var.lo, var.hi))
+                cmp = self.pick(["<", ">=", "=="])
+                w.line(
+                    f"{t_rp}.discard_if(lambda e: e {cmp} {bound[0]})",
+                    f"c.discard_if({key}, lambda e: e {cmp} {bound[1]})",
+                )
+                self.features.add("discard_if")
+                return
+            value = self.guard_int(w, self.int_expr(me, 1, "sys", args, (var.lo, var.hi)), var.lo, var.hi)
+            w.line(f"{t_rp}.{op}({value[0]})", f"c.{op}({key}, {value[1]})")
+        else:  # an unbounded set
+            self.uset_update(w, me, t_rp, t_py, key, args)
+
+    def uset_update(self, w: Pair, me: CompInfo, t_rp: str, t_py: str, key: str, args: tuple[str, ...]) -> None:
+        how = self.pick(["grow", "grow", "trim", "trim", "add", "discard"])
+        if how == "grow":  # add one above a counter: the interval encoding's shape
+            counters = self.refs_of(("uint", "int"), me)
+            if counters:
+                (c_rp, c_py), _ = self.pick(counters)
+                w.line(f"require({c_rp} + 1 <= 3)", f"c.req({c_py} + 1 <= 3)")
+                w.line(f"{t_rp}.add({c_rp} + 1)", f"c.add({key}, {c_py} + 1)")
+                return
+            how = "add"
+        if how == "trim":  # bulk delete from the bottom (or of one value)
+            bound = self.int_expr(me, 1, "sys", args, (0, 2))
+            op = self.pick(["<", "<=", "=="])
+            w.line(
+                f"{t_rp}.discard_if(lambda e: e {op} {bound[0]})", f"c.discard_if({key}, lambda e: e {op} {bound[1]})"
+            )
+            self.features.add("discard_if")
+            return
+        value = self.int_expr(me, 1, "sys", args, (0, 2))
+        w.line(f"require(({value[0]} >= -1) & ({value[0]} <= 3))", f"c.req(-1 <= {value[1]} <= 3)")
+        w.line(f"{t_rp}.{how}({value[0]})", f"c.{how}({key}, {value[1]})")
+
+    def array_index(self, w: Pair, me: CompInfo, arr: VarInfo) -> PX:
+        """A constant index, or a state value kept within the array's keys."""
+        refs = self.small_ints(me)
+        if not refs or self.d(st.booleans()):
+            i = str(self.d(st.integers(0, arr.size - 1)))
+            return i, i
+        self.features.add("state_key")
+        return self.guard_int(w, self.pick(refs)[0], 0, arr.size - 1)
+
+    def scan(self, w: Pair, me: CompInfo) -> None:
+        """Serve the first replica (in iteration order) that passes a test: not symmetric."""
+        comp = self.pick([c for c in self.comps if c.replicated])
+        var = self.pick(comp.vars)
+        if not var.scalar:
+            return
+        test = self.local_test(var, "r")
+        names = tuple(comp.instances)
+        w.line("earlier = []", "earlier = []")
+        w.line(f"for r in sys.{comp.attr}:", f"for r in {names!r}:")
+        w.push()
+        w.line(f"hit = {test[0]}", f"hit = {test[1]}")
+        w.line(
+            "with when(all_of([hit] + [~e for e in earlier])):", "with c.when(land(hit, *[not e for e in earlier])):"
+        )
+        w.push()
+        if var.kind == "bool":
+            w.line(f"r.{var.name} = ~r.{var.name}", f'c.w(r + ".{var.name}", not s[r + ".{var.name}"])')
+        elif var.kind == "enum":
+            n = repr(self.pick(list(var.names)))
+            w.line(f"r.{var.name} = {n}", f'c.w(r + ".{var.name}", {n})')
+        elif var.kind == "big":
+            c = str(self.pick(BIG_INITS))
+            w.line(f"r.{var.name} = {c}", f'c.w(r + ".{var.name}", {c})')
+        else:
+            c = str(self.d(st.integers(var.lo or 0, var.hi if var.hi is not None else 2)))
+            w.line(f"r.{var.name} = {c}", f'c.w(r + ".{var.name}", {c})')
+        w.pop()
+        w.line("earlier.append(hit)", "earlier.append(hit)")
+        w.pop()
+        self.features.add("first_match_scan")
+
+    def statements(self, w: Pair, me: CompInfo, args: tuple[str, ...], depth: int = 0) -> None:
+        for _ in range(self.d(st.integers(1, 2))):
+            kinds = ["assign", "assign", "assign", "require"] + (["when"] if depth < 2 else [])
+            if any(c.replicated for c in self.comps) and depth == 0 and self.d(st.integers(0, 3)) == 0:
+                kinds.append("scan")  # rarely: it makes the replicas asymmetric
+            if me.replicated and depth == 0 and self.d(st.integers(0, 4)) == 0:
+                kinds.append("name")
+            choice = self.pick(kinds)
+            self.pending = []
+            sub = Pair()
+            sub.rp.indent, sub.py.indent = w.rp.indent, w.py.indent
+            if choice == "require":
+                cond = self.bool_expr(me)
+                if self.pending and self.d(st.booleans()):
+                    # the guard and the read in one condition: `&` evaluates both sides
+                    cond = (
+                        " & ".join([p[0] for p in self.pending] + [cond[0]]),
+                        f"land({', '.join([p[1] for p in self.pending] + [cond[1]])})",
+                    )
+                    self.pending = []
+                sub.line(f"require({cond[0]})", f"c.req({cond[1]})")
+            elif choice == "assign":
+                self.assignment(sub, me, args)
+            elif choice == "scan":
+                self.scan(sub, me)
+            else:
+                if choice == "name":
+                    who = self.pick(me.instances)
+                    cond = (f"(self.name == {who!r})", f"(me == {who!r})")
+                    self.features.add("name")
+                else:
+                    cond = self.bool_expr(me)
+                    if depth:
+                        self.features.add("nested_when")
+                sub.line(f"with when({cond[0]}):", f"with c.when({cond[1]}):")
+                guards, self.pending = self.pending, []
+                sub.push()
+                self.statements(sub, me, args, depth + 1)
+                sub.pop()
+                self.pending = guards
+            self.place_guards(w, sub)
+
+    def place_guards(self, w: Pair, sub: Pair) -> None:
+        """``sub`` with `require`s for its pending reads: before it, after it, or (unguarded
+        models) not at all."""
+        where = "before"
+        if self.pending:
+            where = self.pick(["before", "after"] + (["none"] if self.unguarded else []))
+        guards = [(f"require({g[0]})", f"c.req({g[1]})") for g in self.pending] if where != "none" else []
+        self.pending = []
+        body = list(zip(sub.rp.lines, sub.py.lines, strict=True))
+        rp_ind, py_ind = "    " * w.rp.indent, "    " * w.py.indent
+        body = [(a[len(rp_ind) :], b[len(py_ind) :]) for a, b in body]
+        for rp, py in (guards if where == "before" else []) + body + (guards if where == "after" else []):
+            w.line(rp, py)
