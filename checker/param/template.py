@@ -96,9 +96,13 @@ class ParamEncoding:
             else t
             for t in m2.transitions
         ]
-        self.enc = Encoding(m2, sets=sets)
         self.properties = list(properties if properties is not None else m2.properties)
-        props = {n: self._property(n) for n in self.properties}
+        try:
+            self.enc = Encoding(m2, sets=sets)
+            props = {n: self._property(n) for n in self.properties}
+        except RaceproofError as exc:  # e.g. code that picks a third replica: an error with two
+            why = f"{log[0]}, and" if log else "with"
+            raise Refused(f"{why} two replicas the model fails: {exc}") from None
         if log:
             raise Refused(f"{log[0]}: a step or property may then differ with the number of replicas")
         self.sort = z3.DeclareSort(attr)
