@@ -210,6 +210,13 @@ def _finish(
     "--itf", "itf_path", type=click.Path(dir_okay=False), callback=writable, help="Write counterexamples as ITF."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one machine-readable result object.")
+@click.option(
+    "--for-all",
+    "for_all",
+    metavar="PARAM",
+    help="Prove for every value >= 1 of this replica count (e.g. enactors), with a quantified invariant; "
+    "falls back to the spec's instance, saying why, where that fails.",
+)
 @report_option
 @handle_errors
 def prove(
@@ -220,6 +227,7 @@ def prove(
     certificate: str | None,
     itf_path: str | None,
     as_json: bool,
+    for_all: str | None,
     reports: list[tuple[str, str]],
 ) -> None:
     """Prove SPEC files' invariants for every reachable state: traces of any length.
@@ -240,7 +248,12 @@ def prove(
             base = Path(certificate)
             cert = str(base.with_name(f"{base.stem}.{spec.name}{base.suffix}"))
         with status_line(console, f"{spec.path}: prove ({engine})", as_json) as progress:
-            sr = prove_spec(spec, list(properties) or None, engine, timeout, cert, progress=progress)
+            if for_all:
+                from ..param.run import prove_spec_for_all
+
+                sr = prove_spec_for_all(spec, for_all, list(properties) or None, engine, timeout, cert)
+            else:
+                sr = prove_spec(spec, list(properties) or None, engine, timeout, cert, progress=progress)
         _show(console, sr, as_json)
         results.append(sr)
     outputs = Outputs()  # a certificate that could not be written: the proof stands, the run exits 2

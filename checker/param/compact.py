@@ -1,0 +1,50 @@
+"""A per-instance invariant printed compactly where it is symmetric.
+
+``enactor1.plan <= planner.latest``, ``enactor2.plan <= planner.latest`` and
+``enactor3.plan <= planner.latest`` (all three replicas of a 3-replica instance) print as
+``∀ e ∈ enactor1..3: e.plan <= planner.latest``. Lines about two replicas fold only when
+every ordered pair of distinct replicas is there. Display only: the folded line states
+exactly the conjunction of the lines it replaces; anything incomplete is left as it was.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+
+def compact(lines: list[str], attr: str, count: int) -> list[str]:
+    if count < 2:
+        return list(lines)
+    pattern = re.compile(rf"\b{re.escape(attr)}(\d+)\.")
+    names = [attr[0], chr(ord(attr[0]) + 1)]
+    groups: dict[str, set[tuple[int, ...]]] = {}
+    keyed: list[tuple[str, str | None]] = []
+    for line in lines:
+        ids: list[int] = []
+        for m in pattern.finditer(line):
+            if int(m.group(1)) not in ids:
+                ids.append(int(m.group(1)))
+        if not ids or len(ids) > 2:
+            keyed.append((line, None))
+            continue
+        key = pattern.sub(lambda m, ids=ids: f"{names[ids.index(int(m.group(1)))]}.", line)
+        groups.setdefault(key, set()).add(tuple(ids))
+        keyed.append((line, key))
+    everyone = range(1, count + 1)
+    complete = {
+        key
+        for key, found in groups.items()
+        if found == {(i,) for i in everyone} or found == set(itertools.permutations(everyone, 2))
+    }
+    out: list[str] = []
+    shown: set[str] = set()
+    for line, key in keyed:
+        if key is None or key not in complete:
+            out.append(line)
+        elif key not in shown:
+            shown.add(key)
+            arity = len(next(iter(groups[key])))
+            bound = names[0] if arity == 1 else f"{names[0]} ≠ {names[1]}"
+            out.append(f"∀ {bound} ∈ {attr}1..{count}: {key}")
+    return out

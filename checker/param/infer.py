@@ -1,0 +1,302 @@
+"""Quantified invariants from the lemmas of small instances (symmetric incremental induction).
+
+PDR (z3's Spacer) proves the properties on the instance with 1 replica, then 2, then 3.
+Each lemma it learns talks about a few replicas (``enactor1.plan <= planner.latest``);
+replaced by bound replicas it becomes a ∀-lemma (``∀ e: e.plan <= planner.latest``; two
+replicas give ``∀ e ≠ f``). Houdini then keeps the largest subset of those candidates that
+holds initially and is preserved by every step of the parameterized encoding
+(`checker.param.template`), and the proof succeeds when what is kept implies the
+properties and range checks. The smallest instance that yields such lemmas is the cutoff.
+
+The solver queries here replace each ∀-hypothesis by its instances at the acting replica
+and the Skolem replicas of the negated goal. That only weakens the hypotheses: an
+``unsat`` is an ``unsat`` of the quantified query, a ``sat`` may be spurious and merely
+drops a lemma. Nothing is reported proved before the certificate (`checker.param.certificate`)
+with the quantified invariant has been re-checked by a fresh solver.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import z3
+
+from ..encoding import Encoding, substitute
+from ..engines.generalize import any_of, conjuncts, instantiate
+from ..engines.generalize import houdini as houdini_instance
+from ..engines.obligations import Clock, Obligations
+from ..formula import readable
+from ..lang.model import ModelInstance
+from .template import ParamEncoding, PState
+
+MAX_ARITY = 2  # replicas per lemma (∀ e, or ∀ e ≠ f)
+BMC_DEPTH = 12  # where Spacer gives up at a size: BMC to this depth (and on, while time is left)
+SLICE = 0.25  # of the time left: what one Spacer run (or its BMC fallback) may take, at least MIN_SLICE
+MIN_SLICE = 15.0
+
+
+def _slice(clock: Clock) -> Clock:
+    """A clock for one sub-search: a share of what is left, so that one size cannot use it all."""
+    ms = clock.remaining_ms()
+    return Clock(None if ms is None else min(ms / 1000, max(MIN_SLICE, SLICE * ms / 1000)))
+
+
+@dataclass
+class Lemma:
+    arity: int
+    body: z3.BoolRef  # over the template state ``P0`` and the bound replicas ``Ground.bound[:arity]``
+    text: str  # in model terms, quantified
+    origin: str  # the instance it was learned on
+
+
+@dataclass
+class Attempt:
+    """What one parameterized proof attempt found."""
+
+    lemmas: list[Lemma] = field(default_factory=list)  # the invariant, when ``implied``
+    implied: bool = False
+    cutoff: int | None = None
+    dropped: list[str] = field(default_factory=list)  # "lemma: counterexample to induction"
+    failure: str = ""  # why the kept lemmas do not imply the properties
+    violated_at: int | None = None  # the smallest size where Spacer finds the property violated
+    depth: int = 0  # the length of Spacer's derivation there
+    violations: dict[str, int] | None = None  # found by BMC there (replayed): property -> steps
+    small: Encoding | None = None  # the last instance tried
+    unknown: str = ""
+    steps: list[str] = field(default_factory=list)
+
+
+class Ground:
+    """The replica terms of the queries: the acting replica and two Skolem replicas."""
+
+    def __init__(self, pe: ParamEncoding):
+        self.pe = pe
+        self.bound = [z3.Const(f"{pe.attr}#bound{i}", pe.sort) for i in range(1, MAX_ARITY + 1)]
+        self.skolem = [z3.Const(f"s!{i}", pe.sort) for i in range(1, MAX_ARITY + 1)]  # "!": in no state name
+        self.terms = [pe.actor, *self.skolem]
+
+    def body(self, lemma: Lemma, p: PState, at: list[z3.ExprRef]) -> z3.BoolRef:
+        return substitute(lemma.body, self.pe.pairs(p) + list(zip(self.bound[: lemma.arity], at, strict=True)))
+
+    def instances(self, lemma: Lemma, p: PState) -> list[z3.BoolRef]:
+        """The ∀-lemma at every choice of distinct ground replicas (a consequence of it)."""
+        out = []
+        for combo in itertools.permutations(self.terms, lemma.arity):
+            inst = self.body(lemma, p, list(combo))
+            out.append(z3.Implies(z3.Distinct(*combo), inst) if lemma.arity > 1 else inst)
+        return out
+
+    def goal(self, lemma: Lemma, p: PState) -> z3.BoolRef:
+        """The ∀-lemma at the Skolem replicas: it fails for some replicas iff this fails for some s."""
+        inst = self.body(lemma, p, self.skolem[: lemma.arity])
+        return z3.Implies(z3.Distinct(*self.skolem[: lemma.arity]), inst) if lemma.arity > 1 else inst
+
+    def domain(self, p: PState) -> list[z3.BoolRef]:
+        return [self.pe.dom_shared(p)] + [self.pe.dom_local(p, t) for t in self.terms]
+
+
+def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: str, ground: Ground) -> Lemma | None:
+    """The ∀-lemma of a small instance's lemma, or None if it mentions more than MAX_ARITY
+    replicas or state the template does not have."""
+    pattern = re.compile(rf"^{re.escape(pe.attr)}(\d+)\.(.*)$")
+    shared = {str(c): c for c in pe.shared}
+    ids: list[int] = []
+    pairs = []
+    for name, const in named_consts(lemma).items():
+        m = pattern.match(name)
+        if m is None:
+            if name not in shared or shared[name].sort() != const.sort():
+                return None
+            continue
+        if m.group(2) not in pe.local_keys:
+            return None
+        rid = int(m.group(1))
+        if rid not in ids:
+            ids.append(rid)
+        if len(ids) > MAX_ARITY:
+            return None
+        arr = pe.p0[1][pe.local_keys.index(m.group(2))]
+        pairs.append((const, z3.Select(arr, ground.bound[ids.index(rid)])))
+    names = [pe.attr[0], chr(ord(pe.attr[0]) + 1)]
+    text = " & ".join(readable(small, lemma))
+    text = re.sub(rf"\b{re.escape(pe.attr)}(\d+)\.", lambda m: f"{names[ids.index(int(m.group(1)))]}.", text)
+    if ids:
+        bound = names[0] if len(ids) == 1 else f"{names[0]} ≠ {names[1]}"
+        text = f"∀ {bound} ∈ {pe.attr}: {text}"
+    return Lemma(len(ids), substitute(lemma, pairs), text, origin)
+
+
+def houdini(
+    pe: ParamEncoding, ground: Ground, cands: list[Lemma], clock: Clock, dropped: list[str]
+) -> list[Lemma] | None:
+    """The largest subset of ``cands`` that holds initially and that every step preserves
+    (None on timeout). ``dropped`` gets each lemma a step breaks, with the counterexample."""
+    init_state = pe.init_state()
+    kept = []
+    init = z3.Solver()
+    for lemma in cands:
+        value = z3.simplify(ground.goal(lemma, init_state))
+        if z3.is_true(value):
+            kept.append(lemma)
+            continue
+        if not z3.is_false(value):
+            init.push()
+            init.add(z3.Not(value))
+            status = clock.check(init)
+            init.pop()
+            if status == z3.unknown:
+                return None
+            if status == z3.unsat:
+                kept.append(lemma)
+                continue
+        dropped.append(f"{lemma.text}: false initially")
+    p0, p1, o, a = pe.p0, pe.p1, pe.enc.oracle, pe.actor
+    solver = z3.Solver()
+    solver.add(*ground.domain(p0), pe.trans(p0, o, a, p1), pe.ranges(p0, o, a))
+    guards = [z3.Bool(f"lemma {i}") for i in range(len(kept))]
+    for g, lemma in zip(guards, kept, strict=True):
+        solver.add(z3.Implies(g, z3.And(ground.instances(lemma, p0))))
+    broken = [z3.Not(ground.goal(lemma, p1)) for lemma in kept]
+    active = set(range(len(kept)))
+    while active:
+        solver.push()
+        solver.add(any_of([broken[i] for i in active]))
+        status = clock.check(solver, *[guards[i] for i in active])
+        zmodel = solver.model() if status == z3.sat else None
+        solver.pop()
+        if status == z3.unsat:
+            break
+        if zmodel is None:
+            return None
+        gone = {i for i in active if z3.is_true(zmodel.eval(broken[i], model_completion=True))}
+        for i in sorted(gone)[:3]:
+            at = ground.skolem[: kept[i].arity]
+            dropped.append(f"{kept[i].text}: not inductive; {describe(pe, zmodel, at)}")
+        active -= gone
+    return [kept[i] for i in sorted(active)]
+
+
+def implies_properties(pe: ParamEncoding, ground: Ground, lemmas: list[Lemma], clock: Clock) -> str | None:
+    """None if ``lemmas`` imply every property and range check; else what breaks, with a state."""
+    p0, p1, o, a = pe.p0, pe.p1, pe.enc.oracle, pe.actor
+    solver = z3.Solver()
+    solver.add(*ground.domain(p0), *[i for lemma in lemmas for i in ground.instances(lemma, p0)])
+    bad_state, bad_step = z3.Not(pe.state_ok(p0)), z3.And(pe.trans(p0, o, a, p1), z3.Not(pe.step_ok(p0, o, a, p1)))
+    solver.add(z3.Or(bad_state, bad_step))
+    status = clock.check(solver)
+    if status == z3.unsat:
+        return None
+    if status == z3.unknown:
+        return "the solver answered unknown"
+    zmodel = solver.model()
+    which = "a property" if z3.is_true(zmodel.eval(bad_state, model_completion=True)) else "a step's obligations"
+    return f"the kept lemmas allow {which} to fail: {describe(pe, zmodel)}"
+
+
+def describe(pe: ParamEncoding, zmodel: z3.ModelRef, broken_at: list[z3.ExprRef] | None = None) -> str:
+    """A solver state of the parameterized encoding (a counterexample to induction) in model
+    terms: its size (the replicas the solver chose), the shared slots, each replica's slots,
+    the step taken, and the replicas (``broken_at``) at which a lemma fails after it."""
+    enum_slots = {i for i, s in enumerate(pe.model2.slots) if hasattr(s.sort, "names")}
+
+    def show(v: Any, slot: int) -> str:
+        val = zmodel.eval(v, model_completion=True)
+        if slot in enum_slots and z3.is_int_value(val):
+            return str(pe.enc.interp.enum_names.get(val.as_long(), val))
+        return str(val)
+
+    universe = zmodel.get_universe(pe.sort) or []
+    names = {str(e): f"{pe.attr}#{i + 1}" for i, e in enumerate(universe)}
+    shared = ", ".join(f"{c}={show(c, i)}" for c, i in zip(pe.shared, pe.shared_slot, strict=True))
+    replicas = []
+    for e in universe:
+        fields = [
+            f"{k}={show(z3.Select(arr, e), i)}"
+            for k, arr, i in zip(pe.local_keys, pe.p0[1], pe.local_slot, strict=True)
+        ]
+        replicas.append(f"{names[str(e)]}: {', '.join(fields)}")
+    oracle = zmodel.eval(pe.enc.oracle, model_completion=True)
+    step = next((t for t in pe.templates if z3.is_int_value(oracle) and t.index == oracle.as_long()), None)
+    actor = names.get(str(zmodel.eval(pe.actor, model_completion=True)), "?")
+    moved = f"; step {step.label}" + (f" by {actor}" if step.replica else "") if step else ""
+    if broken_at:
+        at = [names.get(str(zmodel.eval(r, model_completion=True)), "?") for r in broken_at]
+        moved += f"; after it the lemma fails for {', '.join(at)}"
+    return f"a state with {len(universe)} {pe.attr}(s): {shared}; " + "; ".join(replicas) + moved
+
+
+def named_consts(e: z3.ExprRef) -> dict[str, z3.ExprRef]:
+    """The uninterpreted constants of a lemma, by name (lemmas have no quantifiers)."""
+    out: dict[str, z3.ExprRef] = {}
+    seen: set[int] = set()
+    stack = [e]
+    while stack:
+        t = stack.pop()
+        if t.get_id() in seen:
+            continue
+        seen.add(t.get_id())
+        if z3.is_const(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            out[t.decl().name()] = t
+        elif z3.is_app(t):
+            stack.extend(t.children())
+    return out
+
+
+def search(
+    pe: ParamEncoding, model: ModelInstance, properties: list[str], clock: Clock, sizes: list[int], sets: str
+) -> Attempt:
+    """Climb the instance sizes, generalizing each one's PDR invariant, until the ∀-lemmas
+    kept by Houdini imply the properties (the cutoff) or the sizes run out."""
+    from ..engines.kind import Base  # the BMC search PDR confirms its counterexamples with
+    from ..engines.pdr import _spacer  # PDR imports nothing from here; the lazy import keeps layers apart
+
+    ground = Ground(pe)
+    attempt = Attempt()
+    cands: dict[int, Lemma] = {}
+    learned: list[z3.BoolRef] = []  # the previous size's lemmas, as PDR found them
+    for k in sizes:
+        small = Encoding(model.model.build(**(model.param_dict() | {pe.count: k})), sets=sets)
+        # as the per-instance ladder does: the smaller size's lemmas that are inductive here
+        # start Spacer off (it returns only what it adds; they are kept as candidates too)
+        cover = houdini_instance(small, Obligations(small, properties), instantiate(learned, small), clock) or []
+        status, found = _spacer(small, properties, _slice(clock), cover=cover)
+        attempt.small = small
+        if status == z3.sat:
+            attempt.violated_at, attempt.depth = k, int(found)  # type: ignore[call-overload]
+            return attempt
+        if status != z3.unsat:
+            # Spacer is slow to refute (the broken fencing variant: minutes at 2 Enactors);
+            # BMC finds such a violation in seconds, and replays it
+            violated = Base(small).search(properties, BMC_DEPTH, _slice(clock)) if k > 1 else None
+            if violated:
+                attempt.violated_at, attempt.violations = k, {n: d for n, (d, _) in violated.items()}
+                return attempt
+            attempt.unknown = f"PDR at {pe.count}={k}: {str(found).splitlines()[0][:200]}"
+            if clock.expired():
+                return attempt
+            continue  # no lemmas from this size; a larger one may still show a violation
+        fresh = 0
+        learned = cover + conjuncts(found)  # type: ignore[arg-type]
+        for lemma in learned:
+            g = generalize(pe, small, lemma, f"{pe.count}={k}", ground)
+            if g is not None and g.body.get_id() not in cands:
+                cands[g.body.get_id()] = g
+                fresh += 1
+        dropped: list[str] = []
+        kept = houdini(pe, ground, list(cands.values()), clock, dropped)
+        if kept is None:
+            attempt.unknown = "timeout"
+            return attempt
+        failure = implies_properties(pe, ground, kept, clock)
+        attempt.steps.append(f"{pe.count}={k}: {fresh} new ∀-lemmas, {len(kept)} of {len(cands)} inductive")
+        attempt.dropped, attempt.failure = dropped, failure or ""
+        if failure is None:
+            attempt.lemmas, attempt.implied, attempt.cutoff = kept, True, k
+            return attempt
+        if clock.expired():
+            attempt.unknown = "timeout"
+            return attempt
+    return attempt

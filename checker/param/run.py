@@ -1,0 +1,191 @@
+"""`raceproof prove SPEC --for-all PARAM`: prove a spec's invariants for every replica count.
+
+The parameterized proof (`checker.param.infer`) is tried first. Each property it proves
+is reported proved for all ``PARAM ≥ 1`` (the other parameters as the spec sets them),
+with the quantified invariant and its re-checked certificate. Whatever it does not prove
+falls back to the ordinary per-instance proof (`checker.run.prove_spec`), whose verdict
+is reported with the reason the parameterized proof failed: a refusal (model code that
+could differ with the number of replicas), a lemma that is not inductive with its
+counterexample to induction, or a violation at a smaller size.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..engines.obligations import PROVABLE, Clock
+from ..errors import RaceproofError, SpecError
+from ..lang.model import ModelInstance
+from ..results import PropertyResult, Verdict
+from ..spec import Spec
+from .certificate import recheck, to_smtlib
+from .compact import compact
+from .infer import Attempt, Ground, search
+from .template import ParamEncoding, Refused
+
+ENGINE = "param"
+SIZES = (1, 2, 3)  # the instance ladder: the cutoff is the first size whose lemmas generalize
+PARAM_SHARE = 0.5  # of the spec's time limit
+
+
+@dataclass
+class ForAll:
+    """The outcome of a parameterized proof attempt."""
+
+    proved: bool
+    why: str  # the reason it is (not) proved
+    invariant: list[str]
+    certificate_text: str | None = None
+    cutoff: int | None = None
+    violated_at: int | None = None
+
+
+def prove_for_all(model: ModelInstance, count: str, properties: list[str], timeout: float | None) -> ForAll:
+    """Prove ``properties`` (invariants and action invariants) for every value ≥ 1 of the
+    replica count ``count``, the other parameters as in ``model``."""
+    clock = Clock(timeout)
+    sets = "auto"
+    try:
+        pe = ParamEncoding(model, count, sets=sets, properties=properties)
+    except Refused as exc:
+        return ForAll(False, f"refused: {exc.reason}", [])
+    param = model.model.params().get(count)
+    top = param.max if param is not None and param.max is not None else max(SIZES)
+    sizes = [k for k in SIZES if k <= top and (param is None or param.min is None or k >= param.min)]
+    try:
+        attempt = search(pe, model, properties, clock, sizes, pe.enc.sets)
+        if attempt.violated_at is not None and attempt.small is not None:
+            return _violated(attempt, count, properties, clock)
+    except RaceproofError as exc:  # a model error (a reachable write out of range) at a small size
+        return ForAll(False, f"not proved for all {count}: {exc}", [])
+    if not attempt.implied:
+        return ForAll(False, _failure(attempt, count), [])
+    lemmas = attempt.lemmas
+    title = f"{model.model.__module__}:{model.model.__qualname__}, properties {', '.join(properties)}"
+    text = to_smtlib(pe, Ground(pe), lemmas, f"{title}; for all {count} >= 1; {_others(model, count)}")
+    check = recheck(text)
+    if not check.ok:
+        return ForAll(False, f"the quantified invariant failed the re-check: {check.describe()}", [])
+    lines = [m.text for m in sorted(lemmas, key=lambda m: (m.arity, m.text))]
+    why = (
+        f"proved for all {count} ≥ 1 ({_others(model, count)}): quantified inductive invariant of "
+        f"{len(lemmas)} lemma(s) generalized from {count}={attempt.cutoff} (the cutoff); {check.describe()}"
+    )
+    return ForAll(True, why, lines, text, attempt.cutoff)
+
+
+def _violated(attempt: Attempt, count: str, properties: list[str], clock: Clock) -> ForAll:
+    """Spacer's violation at a small size, confirmed by BMC with a concretely replayed trace."""
+    from ..engines.kind import Base  # the BMC search that PDR uses to confirm its counterexamples
+
+    at = attempt.violated_at
+    assert attempt.small is not None
+    if attempt.violations is not None:
+        depths = attempt.violations
+    else:
+        found = Base(attempt.small, symmetry=False).search(properties, attempt.depth + 1, clock) or {}
+        depths = {n: d for n, (d, _) in found.items()}
+    if not depths:
+        return ForAll(False, f"PDR reports a violation with {count}={at} that BMC did not confirm in time", [])
+    shown = ", ".join(f"{n} in {d} steps" for n, d in sorted(depths.items()))
+    return ForAll(False, f"violated with {count}={at} (a replayed counterexample: {shown})", [], violated_at=at)
+
+
+def _replica_count(spec: Spec, model: ModelInstance, given: str) -> tuple[str, str]:
+    """The replica count of ``--for-all`` (a comma-separated list may name array sizes too,
+    which stay as the spec sets them: said in the second value). A name the model does not
+    have is bad input."""
+    names = [n.strip() for n in given.split(",") if n.strip()]
+    params = model.model.params()
+    for n in names:
+        if n not in params:
+            known = ", ".join(params)
+            raise SpecError(f"--for-all: the model has no parameter '{n}' (it has: {known})", str(spec.path))
+    counts = {c.count for c in model.model.components().values() if isinstance(c.count, str)}
+    chosen = [n for n in names if n in counts]
+    if len(chosen) != 1:
+        raise SpecError(
+            f"--for-all: name one replica count (a parameter that is a component's count: "
+            f"{', '.join(sorted(counts)) or 'this model has none'}); got {given!r}",
+            str(spec.path),
+        )
+    rest = [n for n in names if n != chosen[0]]
+    if not rest:
+        return chosen[0], ""
+    shown = ", ".join(f"{n}={model.param_dict()[n]!r}" for n in rest)
+    return chosen[0], f"not for all {', '.join(rest)}: proofs for every array size are not implemented ({shown} kept)"
+
+
+def _others(model: ModelInstance, count: str) -> str:
+    others = ", ".join(f"{k}={v!r}" for k, v in model.param_dict().items() if k != count)
+    return f"the other parameters: {others}" if others else "the model has no other parameters"
+
+
+def _failure(attempt: Attempt, count: str) -> str:
+    if attempt.unknown:
+        return f"not proved for all {count}: {attempt.unknown}"
+    parts = [f"no ∀-invariant found at {count}={', '.join(s.split(':')[0].split('=')[1] for s in attempt.steps)}"]
+    if attempt.failure:
+        parts.append(attempt.failure)
+    if attempt.dropped:
+        parts.append("not inductive: " + attempt.dropped[0])
+    return "; ".join(parts)
+
+
+def prove_spec_for_all(
+    spec: Spec,
+    count: str,
+    properties: list[str] | None = None,
+    engine: str = "auto",
+    timeout: float | None = None,
+    certificate: str | None = None,
+):  # type: ignore[no-untyped-def]
+    """The spec's results with its invariants proved for all ``count`` where that succeeds
+    (a `checker.run.SpecResult`); the rest as `checker.run.prove_spec` finds them."""
+    from ..run import SpecResult, prove_spec, time_limit  # run imports the engines; only this entry needs it
+
+    model = spec.build()
+    count, skipped = _replica_count(spec, model, count)
+    names = properties or spec.properties
+    started = time.monotonic()
+    limit = time_limit(timeout, spec)  # None: no limit
+    safety = [n for n in names if model.properties[n].kind in PROVABLE]
+    # at most half the time: the per-instance proof must still have time to give its verdict
+    share = PARAM_SHARE * limit if limit is not None else None
+    outcome = prove_for_all(model, count, safety, share) if safety else ForAll(False, "no invariant to prove", [])
+    if skipped:
+        outcome.why += f"; {skipped}"
+    proved: dict[str, PropertyResult] = {}
+    if outcome.proved:
+        extra = {"invariant": outcome.invariant, "for_all": count, "cutoff": outcome.cutoff}
+        if certificate and outcome.certificate_text is not None:
+            Path(certificate).parent.mkdir(parents=True, exist_ok=True)
+            Path(certificate).write_text(outcome.certificate_text)
+            extra["certificate"] = certificate
+        seconds = time.monotonic() - started
+        for n in safety:
+            proved[n] = PropertyResult(
+                n, model.properties[n].kind, Verdict.PROVED, ENGINE, reason=outcome.why, seconds=seconds,
+                checked=True, extra=dict(extra),
+            )  # fmt: skip
+    rest = [n for n in names if n not in proved]
+    left = timeout if limit is None else max(limit - (time.monotonic() - started), 1.0)  # inf stays inf
+    other = prove_spec(spec, rest, engine, left, certificate if not proved else None) if rest else None
+    found = {r.name: r for r in (other.results if other else [])} | proved
+    results = [found[n] for n in names]
+    replicas = [a for a, c in model.model.components().items() if c.count == count]
+    for r in results:
+        r.expected = spec.expect.get(r.name)
+        if r.name not in proved and r.extra.get("invariant") and len(replicas) == 1:
+            r.extra["invariant"] = compact(list(r.extra["invariant"]), replicas[0], model.param_dict()[count])
+        if r.name in safety and r.name not in proved:
+            r.reason = (
+                f"for all {count}: {outcome.why}; this instance ({count}={model.param_dict()[count]}): {r.reason}"
+            )
+            r.extra["for_all"] = count
+            r.extra["for_all_failure"] = outcome.why
+    sr = SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove --for-all {count}")
+    sr.coverage = other.coverage if other else None
+    return sr

@@ -1,0 +1,352 @@
+"""The parameterized encoding: one component's replicas as arrays over a sort of any size.
+
+The model is built with two replicas of the component and its actions are run once by the
+ordinary symbolic interpretation (`checker.encoding`). Replica 1's steps then become
+*templates*: every slot of replica 1 is read as ``A[a]``, ``A`` an array from the replica
+sort ``R`` (an uninterpreted sort: any number of elements) and ``a`` the acting replica, a
+fresh constant per step; its writes become ``A' = Store(A, a, v)``. Every other replica's
+slots are untouched by the step. That reading is faithful only when a replica's step
+depends on its own state, the shared state and nothing else that varies with the number
+of replicas. So it is checked, not assumed, and anything else refuses with a reason:
+
+- while the actions and properties run, reads of ``sys.<component>`` (iterating, indexing
+  or counting the replicas), of ``self.id``/``self.name`` of a replica, and of the count
+  parameter are recorded (the parameter also while the model is built: beyond the count
+  itself, a size, an initial value or an action domain would then depend on it);
+- replica 1's terms mention no slot of replica 2 and leave replica 2's slots unchanged; the
+  shared components' steps and the properties mention no replica slot at all;
+- replica 2's steps are replica 1's with the two replicas' slots swapped, term for term,
+  and the two replicas start alike.
+
+Then an N-replica instance is the encoding with ``R`` = {1..N}, for every N ≥ 1.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from ..encoding import Encoding, substitute
+from ..errors import RaceproofError
+from ..lang import views
+from ..lang.model import Instance, ModelInstance
+from ..lang.types import EnumSort, IntSort
+from .watch import Log, Step, WatchedInstance, WatchedMembers, watched_params
+
+SAME_TIMEOUT_MS = 10_000  # per pair of terms that are not the same syntactically
+PState = tuple[list[z3.ExprRef], list[z3.ArrayRef]]  # shared slots' constants, the replicas' arrays
+
+
+class Refused(Exception):
+    """The model cannot be read for every number of replicas; ``reason`` says where and why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Template:
+    """One transition, over the template state ``P0 -> P1``, acting replica ``actor``."""
+
+    index: int  # the oracle's value for this transition
+    label: str  # "enactor.pick", "planner.plan"
+    replica: bool  # run by the acting replica
+    guard: z3.BoolRef
+    next_shared: list[z3.ExprRef]
+    next_local: list[z3.ExprRef | None]  # the actor's new values (None: unchanged)
+    violations: list[tuple[str, z3.BoolRef]]  # range checks: (message at line, guard & ~ok)
+
+
+class ParamEncoding:
+    """The transition relation of the model for any number of replicas of ``attr``."""
+
+    def __init__(self, model: ModelInstance, count: str, sets: str = "auto", properties: list[str] | None = None):
+        comps = [a for a, c in model.model.components().items() if c.count == count]
+        if len(comps) != 1:
+            found = ", ".join(comps) or "none"
+            raise Refused(f"exactly one component must have count='{count}' (found: {found})")
+        self.attr = attr = comps[0]
+        self.count = count
+        if not model.model.components()[attr].symmetric:
+            raise Refused(f"{attr} is declared symmetric=False: its replicas are not to be treated alike")
+        problems = model.model.check_params(model.param_dict() | {count: 2})
+        if problems:
+            raise Refused(f"the model does not allow {count}=2: {problems[0][1]}")
+        self.log = log = Log()
+        params = watched_params(model.param_dict() | {count: 2}, count, log)
+        try:
+            m2 = ModelInstance(model.model, params)
+        except RaceproofError as exc:
+            raise Refused(f"the two-replica instance cannot be built: {exc.message}") from None
+        if len(log) != 1:  # the one read that is expected: the component's count itself
+            raise Refused(
+                f"building the model reads '{count}' beyond the number of {attr} replicas "
+                "(a size, an initial value or an action's domain depends on it)"
+            )
+        log.clear()
+        self.model2 = m2
+        views._MEMBERS[m2] = WatchedMembers(views._members(m2), attr, log)
+        m2.transitions = [
+            Step(t.index, WatchedInstance(t.instance, log), t.action, t.args, str(t))  # type: ignore[arg-type]
+            if t.instance.attr == attr
+            else t
+            for t in m2.transitions
+        ]
+        self.properties = list(properties if properties is not None else m2.properties)
+        try:
+            self.enc = Encoding(m2, sets=sets)
+            props = {n: self._property(n) for n in self.properties}
+        except RaceproofError as exc:  # e.g. code that picks a third replica: an error with two
+            why = f"{log[0]}, and" if log else "with"
+            raise Refused(f"{why} two replicas the model fails: {exc}") from None
+        if log:
+            raise Refused(f"{log[0]}: a step or property may then differ with the number of replicas")
+        self.sort = z3.DeclareSort(attr)
+        self._classify()
+        self.actor = z3.Const("actor!", self.sort)  # "!": no state name has one
+        self.p0 = self.fresh("")
+        self.p1 = self.fresh("'")
+        self.templates = self._templates()
+        self.props = props
+        self.check_props_shared()
+        self._trans = self._build_trans()
+
+    # -- slots
+    def _classify(self) -> None:
+        enc, attr = self.enc, self.attr
+        pattern = re.compile(rf"^{re.escape(attr)}(\d+)\.(.*)$")
+        self.shared: list[z3.ExprRef] = []  # flat constants of the shared slots
+        self.shared_slot: list[int] = []  # the slot each one belongs to
+        self.local_keys: list[str] = []  # "pc", "plan", "seen[0]"
+        self.local_slot: list[int] = []  # replica 1's slot of each key
+        self.replica_flat: dict[int, list[z3.ExprRef]] = {1: [], 2: []}
+        for i, sym in enumerate(enc.x):
+            owner = self.model2.slots[i].var.owner
+            for c in enc.flat([sym]):
+                if owner.attr != attr:
+                    self.shared.append(c)
+                    self.shared_slot.append(i)
+                    continue
+                m = pattern.match(str(c))
+                if m is None or owner.id not in (1, 2):
+                    raise Refused(f"unexpected state constant {c} of {owner.name}")
+                self.replica_flat[owner.id].append(c)
+                if owner.id == 1:
+                    self.local_keys.append(m.group(2))
+                    self.local_slot.append(i)
+        keys2 = [pattern.match(str(c)).group(2) for c in self.replica_flat[2]]  # type: ignore[union-attr]
+        if keys2 != self.local_keys:
+            raise Refused(f"{attr}1 and {attr}2 do not have the same state variables")
+        init = enc.flat(enc.const_state(self.model2.init))
+        flat = enc.flat(enc.x)
+        at = {c.get_id(): v for c, v in zip(flat, init, strict=True)}
+        self.init_shared = [at[c.get_id()] for c in self.shared]
+        self.init_local = [at[c.get_id()] for c in self.replica_flat[1]]
+        if any(not z3.eq(at[c.get_id()], v) for c, v in zip(self.replica_flat[2], self.init_local, strict=True)):
+            raise Refused(f"{attr}1 and {attr}2 start in different states")
+
+    def fresh(self, suffix: str) -> PState:
+        if suffix == "":
+            shared = list(self.shared)
+        elif suffix == "'":
+            nxt = {
+                a.get_id(): b for a, b in zip(self.enc.flat(self.enc.x), self.enc.flat(self.enc.x_next), strict=True)
+            }
+            shared = [nxt[c.get_id()] for c in self.shared]
+        else:
+            shared = [z3.Const(f"{c}{suffix}", c.sort()) for c in self.shared]
+        local = [
+            z3.Array(f"{self.attr}.{k}{suffix}", self.sort, c.sort())
+            for k, c in zip(self.local_keys, self.replica_flat[1], strict=True)
+        ]
+        return shared, local
+
+    @staticmethod
+    def flat(p: PState) -> list[z3.ExprRef]:
+        return [*p[0], *p[1]]
+
+    def pairs(self, p: PState, a: z3.ExprRef | None = None, p2: PState | None = None) -> list[tuple[Any, Any]]:
+        out = list(zip(self.flat(self.p0), self.flat(p), strict=True))
+        if a is not None:
+            out.append((self.actor, a))
+        if p2 is not None:
+            out += list(zip(self.flat(self.p1), self.flat(p2), strict=True))
+        return out
+
+    def at(self, p: PState, r: z3.ExprRef) -> list[tuple[Any, Any]]:
+        """Replica 1's constants read as replica ``r``'s array elements of ``p``."""
+        return [(c, z3.Select(arr, r)) for c, arr in zip(self.replica_flat[1], p[1], strict=True)]
+
+    # -- the transition relation
+    def _templates(self) -> list[Template]:
+        enc, attr = self.enc, self.attr
+        own, other = self.replica_flat[1], self.replica_flat[2]
+        own_ids = {c.get_id() for c in own}
+        other_ids = {c.get_id() for c in other}
+        flat_x = enc.flat(enc.x)
+        twins: dict[tuple[str, str], tuple[Any, Any]] = {}
+        out: list[Template] = []
+        for t, step in enc.fired:
+            inst: Instance = getattr(t.instance, "_real", t.instance)
+            nxt = enc.flat(step.next)
+            changed = {c.get_id() for c, v in zip(flat_x, nxt, strict=True) if not z3.eq(c, v)}
+            new = [v for c, v in zip(flat_x, nxt, strict=True) if c.get_id() in changed]
+            used = set().union(*(const_ids(e) for e in [step.guard, *[c.ok for c in step.checks], *new]))
+            where = f"{inst.name}.{t.label}"
+            if inst.attr == attr and inst.id == 2:
+                twins[(t.label, "2")] = (t, step)
+                continue
+            if inst.attr == attr:
+                twins[(t.label, "1")] = (t, step)
+                if used & other_ids or changed & other_ids:
+                    raise Refused(f"{where} reads or writes {attr}2's state: replicas must only use their own")
+            elif used & (own_ids | other_ids) or changed & (own_ids | other_ids):
+                raise Refused(f"{where} reads or writes a replica's state (a quantified reading is not implemented)")
+            pairs = self.at(self.p0, self.actor)
+            value = {c.get_id(): v for c, v in zip(flat_x, nxt, strict=True)}
+            out.append(
+                Template(
+                    t.index,
+                    f"{inst.attr}.{t.label}",
+                    inst.attr == attr,
+                    substitute(step.guard, pairs),
+                    [substitute(value[c.get_id()], pairs) for c in self.shared],
+                    [substitute(value[c.get_id()], pairs) if c.get_id() in changed else None for c in own],
+                    [
+                        (f"{c.message} ({c.file}:{c.line})", substitute(z3.And(step.guard, z3.Not(c.ok)), pairs))
+                        for c in step.checks
+                    ],
+                )
+            )
+        self._check_twins(twins)
+        return out
+
+    def _check_twins(self, twins: dict[tuple[str, str], tuple[Any, Any]]) -> None:
+        """Replica 2's steps are replica 1's with the replicas' slots swapped, term for term."""
+        enc, attr = self.enc, self.attr
+        own, other = self.replica_flat[1], self.replica_flat[2]
+        swap = list(zip(own, other, strict=True)) + list(zip(other, own, strict=True))
+        position = {c.get_id(): i for i, c in enumerate(enc.flat(enc.x))}
+        labels = {label for label, _ in twins}
+        for label in sorted(labels):
+            if (label, "1") not in twins or (label, "2") not in twins:
+                raise Refused(f"{attr}.{label} is enabled for one replica and not the other")
+            (_, s1), (_, s2) = twins[(label, "1")], twins[(label, "2")]
+            n1, n2 = enc.flat(s1.next), enc.flat(s2.next)
+            perm = list(range(len(n1)))
+            for a, b in zip(own, other, strict=True):
+                perm[position[a.get_id()]], perm[position[b.get_id()]] = position[b.get_id()], position[a.get_id()]
+            pairs = [(s1.guard, s2.guard)] + [(n1[i], n2[perm[i]]) for i in range(len(n1))]
+            pairs += [(c1.ok, c2.ok) for c1, c2 in zip(s1.checks, s2.checks, strict=False)]
+            same = len(s1.checks) == len(s2.checks) and all(_same(e1, substitute(e2, swap)) for e1, e2 in pairs)
+            if not same:
+                raise Refused(
+                    f"{attr}2.{label} is not {attr}1.{label} with the replicas swapped: the code singles one out"
+                )
+
+    def _property(self, name: str) -> z3.BoolRef:
+        enc = self.enc
+        x2 = enc.x_next if self.model2.properties[name].kind == "action_invariant" else None
+        term = z3.And([enc.prop(name, enc.x, x2)] + [z3.Not(v) for _, v in enc.prop_check_violations(name, enc.x, x2)])
+        return term
+
+    def _build_trans(self) -> z3.BoolRef:
+        o, l0, (g1, l1) = self.enc.oracle, self.p0[1], self.p1
+        cases = []
+        for t in self.templates:
+            parts = [o == t.index, t.guard]
+            parts += [n == v for n, v in zip(g1, t.next_shared, strict=True)]
+            for cur, new, v in zip(l0, l1, t.next_local, strict=True):
+                parts.append(new == (z3.Store(cur, self.actor, v) if v is not None else cur))
+            cases.append(z3.And(parts))
+        return z3.Or(cases) if cases else z3.BoolVal(False)
+
+    def check_props_shared(self) -> None:
+        """Properties must read only the shared state (a quantified reading is not implemented)."""
+        replica = {c.get_id() for c in self.replica_flat[1] + self.replica_flat[2]}
+        for name, term in self.props.items():
+            if const_ids(term) & replica:
+                raise Refused(f"property '{name}' reads replica state (quantified properties are not implemented)")
+
+    # -- formulas over given states
+    def trans(self, p: PState, o: z3.ArithRef, a: z3.ExprRef, p2: PState) -> z3.BoolRef:
+        return substitute(self._trans, self.pairs(p, a, p2) + [(self.enc.oracle, o)])
+
+    def ranges(self, p: PState, o: z3.ArithRef, a: z3.ExprRef) -> z3.BoolRef:
+        bad = [z3.And(self.enc.oracle == t.index, v) for t in self.templates for _, v in t.violations]
+        return substitute(z3.Not(z3.Or(bad)) if bad else z3.BoolVal(True), self.pairs(p, a) + [(self.enc.oracle, o)])
+
+    def state_ok(self, p: PState) -> z3.BoolRef:
+        names = [n for n in self.properties if self.model2.properties[n].kind == "invariant"]
+        return substitute(z3.And([self.props[n] for n in names]), self.pairs(p))
+
+    def step_ok(self, p: PState, o: z3.ArithRef, a: z3.ExprRef, p2: PState) -> z3.BoolRef:
+        names = [n for n in self.properties if self.model2.properties[n].kind == "action_invariant"]
+        props = substitute(z3.And([self.props[n] for n in names]), self.pairs(p, None, p2))
+        return z3.And(props, self.ranges(p, o, a))
+
+    def init(self, p: PState) -> z3.BoolRef:
+        parts = [c == v for c, v in zip(p[0], self.init_shared, strict=True)]
+        parts += [arr == z3.K(self.sort, v) for arr, v in zip(p[1], self.init_local, strict=True)]
+        return z3.And(parts)
+
+    def init_state(self) -> PState:
+        return list(self.init_shared), [z3.K(self.sort, v) for v in self.init_local]
+
+    def dom_shared(self, p: PState) -> z3.BoolRef:
+        return z3.And([d for c, i in zip(p[0], self.shared_slot, strict=True) for d in self._dom(i, c)])
+
+    def dom_local(self, p: PState, r: z3.ExprRef) -> z3.BoolRef:
+        return z3.And(
+            [d for arr, i in zip(p[1], self.local_slot, strict=True) for d in self._dom(i, z3.Select(arr, r))]
+        )
+
+    def _dom(self, slot: int, v: z3.ExprRef) -> list[z3.BoolRef]:
+        """The declared type of a scalar slot, as `Encoding.domain` states it."""
+        sort = self.model2.slots[slot].sort
+        if isinstance(sort, IntSort) and z3.is_int(v):
+            return ([v >= sort.lo] if sort.lo is not None else []) + ([v <= sort.hi] if sort.hi is not None else [])
+        if isinstance(sort, EnumSort):
+            return [z3.Or([v == self.enc.interp.const(n) for n in sort.names])]
+        return []
+
+
+def _same(a: z3.ExprRef, b: z3.ExprRef) -> bool:
+    """``a`` and ``b`` are equal for every value of their constants: the same term, the same
+    after simplification, or (e.g. lambdas whose bound variables are named apart) by z3."""
+    if z3.eq(a, b) or z3.eq(z3.simplify(a), z3.simplify(b)):
+        return True
+    solver = z3.Solver()
+    solver.set("timeout", SAME_TIMEOUT_MS)
+    solver.add(z3.Distinct(a, b))
+    return solver.check() == z3.unsat  # unknown: not shown equal, so not the same
+
+
+def const_ids(e: z3.ExprRef) -> set[int]:
+    """The ids of the uninterpreted constants in ``e``, inside quantifiers and lambdas too
+    (an unbounded set's `discard_if` is a lambda whose body may read any slot)."""
+    ref = e.ctx_ref()
+    out: set[int] = set()
+    seen: set[int] = set()
+    stack = [e.as_ast()]
+    while stack:
+        t = stack.pop()
+        ident = z3.Z3_get_ast_id(ref, t)
+        if ident in seen:
+            continue
+        seen.add(ident)
+        kind = z3.Z3_get_ast_kind(ref, t)
+        if kind == z3.Z3_QUANTIFIER_AST:
+            stack.append(z3.Z3_get_quantifier_body(ref, t))
+            continue
+        if kind != z3.Z3_APP_AST:
+            continue
+        n = z3.Z3_get_app_num_args(ref, t)
+        if n == 0 and z3.Z3_get_decl_kind(ref, z3.Z3_get_app_decl(ref, t)) == z3.Z3_OP_UNINTERPRETED:
+            out.add(ident)
+        stack.extend(z3.Z3_get_app_arg(ref, t, i) for i in range(n))
+    return out

@@ -1,0 +1,79 @@
+"""Watching model code for what could differ with the number of replicas.
+
+`checker.param.template` runs the actions and properties of a two-replica instance with
+these in place: the parameters record reads of the replica count, ``sys.<component>``
+records lookups of the replicas themselves, and a replica as ``self`` records reads of its
+number and name. Each record names the model line (`where`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from ..errors import ModelError, error_at_caller
+from ..lang.model import Instance, Transition
+
+
+def where() -> str:
+    """The model line running now (the caller of the watched view), for a refusal's reason."""
+    return error_at_caller(ModelError, "").where() or "model code"
+
+
+class Log(list[str]):
+    def note(self, what: str) -> None:
+        self.append(f"{where()} {what}")
+
+
+def watched_params(values: dict[str, Any], name: str, log: Log) -> SimpleNamespace:
+    """The parameters, recording each read of ``name`` (the replica count)."""
+
+    class WatchedParams(SimpleNamespace):
+        def __getattribute__(self, attr: str) -> Any:
+            if attr == name:
+                log.note(f"reads the parameter '{name}'")
+            return super().__getattribute__(attr)
+
+    return WatchedParams(**values)
+
+
+class WatchedMembers(dict[str, Any]):
+    """`checker.lang.views._members` of the model: records ``sys.<component>`` lookups of the replicas."""
+
+    def __init__(self, found: dict[str, Any], attr: str, log: Log):
+        super().__init__(found)
+        self.attr, self.log = attr, log
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        if key == self.attr:
+            self.log.note(f"reads sys.{key} (the replicas themselves)")
+        return super().get(key, default)
+
+
+class WatchedInstance:
+    """A replica as ``self`` sees it: reading its number or its name is recorded."""
+
+    def __init__(self, real: Instance, log: Log):
+        self._real, self._log = real, log
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._real, attr)
+
+    @property
+    def id(self) -> int | None:
+        self._log.note("reads self.id")
+        return self._real.id
+
+    @property
+    def name(self) -> str:
+        self._log.note("reads self.name")
+        return self._real.name
+
+
+@dataclass
+class Step(Transition):
+    shown: str = ""
+
+    def __str__(self) -> str:  # error messages name the step without reading the watched name
+        return self.shown

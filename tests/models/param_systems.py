@@ -1,0 +1,136 @@
+"""Small replicated systems for the proofs for every replica count (tests/test_param_prove.py).
+
+Known answers, for N workers (``workers`` = N):
+
+* ``LockedCounter``: a worker takes a lock and raises ``inside`` in one step, lowers it and
+  frees the lock when it leaves: ``inside_at_most_one`` holds for every N (its invariant
+  needs a lemma about two workers: never both inside).
+* ``RacyLock``: the lock is checked in one step and taken in the next: two workers both
+  get in; ``inside_at_most_one`` holds for N = 1 and is violated for every N >= 2.
+* ``PeekingWorker``: a worker enters only while *every* worker is outside (it reads the
+  others' state): holds for every N, but the parameterized reading must refuse it.
+* ``NumberedWorker`` (reads ``self.id``) and ``CountingWorker`` (reads the count
+  parameter): the parameterized reading must refuse them too.
+"""
+
+from __future__ import annotations
+
+from checker import Bool, Enum, Int, Model, Param, Process, Store, action, action_invariant, all_of, invariant, require
+
+
+class Room(Store):
+    locked = Bool()
+    inside = Int(init=0, min=0)
+
+
+class Locking(Process):
+    pc = Enum("out", "in")
+
+    @action
+    def enter(self, sys):
+        require(self.pc == "out")
+        require(~sys.locked)
+        sys.locked = True
+        sys.inside = sys.inside + 1
+        self.pc = "in"
+
+    @action
+    def leave(self, sys):
+        require(self.pc == "in")
+        sys.inside = sys.inside - 1
+        sys.locked = False
+        self.pc = "out"
+
+
+class Racing(Process):
+    pc = Enum("out", "checked", "in")
+
+    @action
+    def check(self, sys):
+        require(self.pc == "out")
+        require(~sys.locked)
+        self.pc = "checked"
+
+    @action
+    def enter(self, sys):
+        require(self.pc == "checked")
+        sys.locked = True
+        sys.inside = sys.inside + 1
+        self.pc = "in"
+
+    @action
+    def leave(self, sys):
+        require(self.pc == "in")
+        sys.inside = sys.inside - 1
+        sys.locked = False
+        self.pc = "out"
+
+
+class Peeking(Process):
+    pc = Enum("out", "in")
+
+    @action
+    def enter(self, sys):
+        require(self.pc == "out")
+        require(all_of(w.pc == "out" for w in sys.worker))
+        sys.inside = sys.inside + 1
+        self.pc = "in"
+
+    @action
+    def leave(self, sys):
+        require(self.pc == "in")
+        sys.inside = sys.inside - 1
+        self.pc = "out"
+
+
+class Numbered(Locking):
+    @action
+    def enter(self, sys):
+        require(self.pc == "out")
+        require(~sys.locked | (self.id == 1))  # worker 1 ignores the lock
+        sys.locked = True
+        sys.inside = sys.inside + 1
+        self.pc = "in"
+
+
+class Counting(Locking):
+    @action
+    def enter(self, sys):
+        require(self.pc == "out")
+        require(~sys.locked | (sys.params.workers > 5))  # the lock only counts for few workers
+        sys.locked = True
+        sys.inside = sys.inside + 1
+        self.pc = "in"
+
+
+class _Room(Model):
+    workers = Param(2, min=1, max=8)
+    room = Room()
+
+    @invariant
+    def inside_at_most_one(sys):
+        return sys.inside <= 1
+
+    @action_invariant
+    def inside_moves_by_one(old, new):
+        return (new.inside - old.inside <= 1) & (old.inside - new.inside <= 1)
+
+
+class LockedCounter(_Room):
+    worker = Locking(count="workers")
+
+
+class RacyLock(_Room):
+    worker = Racing(count="workers")
+
+
+class PeekingWorker(_Room):
+    worker = Peeking(count="workers")
+
+
+class NumberedWorker(_Room):
+    worker = Numbered(count="workers")
+
+
+class CountingWorker(_Room):
+    worker = Counting(count="workers")
