@@ -162,6 +162,10 @@ def summary(rows: list[Row], properties: list[str]) -> list[Text]:
         lines.append(Text(f"smallest {word} combination{'s' if len(overall) > 1 else ''}: {text}", style="bold"))
     else:
         lines.append(Text("no combination fails a property", style="bold"))
+    for row in rows:  # why a run decided nothing: a timeout, a state limit
+        for r in row.result.results:
+            if r.verdict is Verdict.UNKNOWN:
+                lines.append(Text(f"  ? {show_params(row.params)}: {r.name}: {r.reason}", style="yellow"))
     return lines
 
 
