@@ -76,7 +76,9 @@ def test_check_override_changes_the_instance_and_the_verdict():
     one = run_cli("check", DNS, "-P", "enactors=1", "-P", "max_plans=3", "--property", "endpoint_never_empty", "--json")
     assert one.exit_code == 0, one.output
     assert verdicts(one.stdout) == {"endpoint_never_empty": "holds"}
-    assert json.loads(one.stdout)["specs"][0]["params"]["enactors"] == 1
+    (spec,) = json.loads(one.stdout)["specs"]
+    assert spec["params"]["enactors"] == 1 and spec["params"]["variant"] == "as_designed"  # the spec's own stay
+    assert spec["params_from_command_line"] == ["enactors", "max_plans"]
     two = run_cli("check", DNS, "-P", "enactors=2", "-P", "max_plans=4", "--property", "endpoint_never_empty", "--json")
     assert two.exit_code == 1
     assert verdicts(two.stdout) == {"endpoint_never_empty": "violated"}
