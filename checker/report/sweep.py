@@ -161,7 +161,10 @@ def summary(rows: list[Row], properties: list[str]) -> list[Text]:
         word = "violating" if all(v is Verdict.VIOLATED for v in failing) else "failing"
         lines.append(Text(f"smallest {word} combination{'s' if len(overall) > 1 else ''}: {text}", style="bold"))
     else:
-        lines.append(Text("no combination fails a property", style="bold"))
+        bounded = sum(any(r.verdict is Verdict.HOLDS_TO_DEPTH for r in row.result.results) for row in rows)
+        # a bounded pass is not a pass of the whole instance: say so where it counts
+        within = f" (≤: {bounded} run{'s' * (bounded != 1)} only to the bound)" if bounded else ""
+        lines.append(Text(f"no combination fails a property{within}", style="bold"))
     for row in rows:  # why a run decided nothing: a timeout, a state limit
         for r in row.result.results:
             if r.verdict is Verdict.UNKNOWN:
