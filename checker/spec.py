@@ -3,7 +3,7 @@
     model = "dns"                      # the project's models/dns (else the bundled one), or "package.module:Class"
     description = "..."
 
-    [params]                           # the model's parameters (others keep their defaults)
+    [params]                           # the model's parameters (others keep their defaults; `-P` overrides)
     variant = "as_designed"
 
     [check]
