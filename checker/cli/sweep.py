@@ -113,7 +113,8 @@ def sweep(
     if not quiet:
         fixed = {k: v for k, v in base.params.items() if k not in {s.name for s in sweeps}}
         head = f"{base.path}  model {base.model_ref}" + (f" ({show_params(fixed)})" if fixed else "")
-        count = f"{len(runs)} combination{'s' * (len(runs) != 1)}" + (f" to run, {len(skipped)} skipped" if skipped else "")
+        count = f"{len(runs)} combination{'s' * (len(runs) != 1)}"
+        count += f" to run, {len(skipped)} skipped" if skipped else ""
         console.print(f"{head}: {count}", style="bold", highlight=False)
         console.print(table.header())
     rows: list[Row] = []
