@@ -3,7 +3,7 @@
     model = "dns"                      # the project's models/dns (else the bundled one), or "package.module:Class"
     description = "..."
 
-    [params]                           # the model's parameters (others keep their defaults)
+    [params]                           # the model's parameters (others keep their defaults; `-P` overrides)
     variant = "as_designed"
 
     [check]
@@ -20,9 +20,11 @@ Every problem is reported as a `SpecError` naming the file and the line of the o
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from typing import Any
 from .errors import ModelError, RaceproofError, SpecError, model_location_from_traceback, read_input
 from .lang.declare import GRAPH_KINDS
 from .lang.model import Model, ModelInstance
+from .params import Override, ParamError, command_line_problem
 from .registry import ModelSource, load, model_file, resolve
 from .results import EXPECTATIONS
 
@@ -57,15 +60,36 @@ class Spec:
     description: str = ""
     lines: dict[tuple[str, str], int] = field(default_factory=dict)
     source: ModelSource | None = None  # where the model's code was found (resolved from the spec's project)
+    #: the parameters given on the command line (``-P``), already merged into ``params``
+    overrides: dict[str, Override] = field(default_factory=dict)
 
     def model_origin(self) -> str | None:
         """The file whose code defines the model class (named in the output: which code ran)."""
         return model_file(self.model)
 
+    def with_params(self, overrides: Iterable[Override]) -> Spec:
+        """This spec with parameters from the command line (``-P``) over its own, validated like
+        the spec's (`Model.check_params`): a problem is a `ParamError` naming the parameter."""
+        given = {o.name: o for o in overrides}
+        if not given:
+            return self
+        params = self.params | {name: o.value for name, o in given.items()}
+        for name, message in self.model.check_params(params):
+            raise self.param_error(name, message, given)
+        return dataclasses.replace(self, params=params, overrides=self.overrides | given)
+
+    def param_error(self, name: str, message: str, given: dict[str, Override] | None = None) -> ParamError:
+        """A problem with parameter ``name`` that the command line's ``-P`` caused: the message
+        says where the value came from (the spec alone was valid when it loaded)."""
+        given = self.overrides if given is None else given
+        return command_line_problem(name, message, given, f"spec {self.path}, model {self.model_ref}")
+
     def build(self) -> ModelInstance:
         try:
             return self.model.build(**self.params)
         except ModelError as exc:
+            if exc.param is not None and exc.param in self.overrides:
+                raise self.param_error(exc.param, exc.message) from None
             if exc.file is None or exc.param in self.params:  # a parameter problem: point at the spec
                 line = self.line("params", exc.param or "") or self.line("", "model")
                 raise SpecError(exc.message, str(self.path), line) from None

@@ -21,6 +21,7 @@ from .listing import list_
 from .options import guard_stdout
 from .report import report
 from .simulate import register as register_simulate
+from .sweep import sweep
 
 
 class _Cli(click.Group):
@@ -56,6 +57,7 @@ main.add_command(prove)
 main.add_command(list_)
 main.add_command(report)
 main.add_command(gate)
+main.add_command(sweep)
 register_graph(main)
 register_conform(main)  # replay, conform, validate: running code against the model
 register_simulate(main)  # swarm simulation

@@ -14,10 +14,11 @@ from rich.console import Console
 from .. import __version__
 from ..results import ExitCode
 from .common import complete_properties, fail, handle_errors, load_all, make_console, progress_line, status_line
-from .options import SECONDS, Outputs, writable
+from .options import SECONDS, Outputs, param_option, writable
 from .report import report_option, write_reports
 
 if TYPE_CHECKING:  # imported where used: `raceproof gate` with every verdict cached never loads z3
+    from ..params import Override
     from ..run import SpecResult
 
 
@@ -75,6 +76,7 @@ if TYPE_CHECKING:  # imported where used: `raceproof gate` with every verdict ca
     "--ray", "ray_address", metavar="auto|ADDRESS", help="explicit: search on Ray actors (auto: a local cluster)."
 )
 @report_option
+@param_option
 @handle_errors
 def check(
     specs: tuple[str, ...],
@@ -93,6 +95,7 @@ def check(
     workers: str,
     ray_address: str | None,
     reports: list[tuple[str, str]],
+    params: list[Override],
 ) -> None:
     """Check SPEC files: every property, every interleaving (exhaustively, or up to the bound).
 
@@ -107,7 +110,7 @@ def check(
     if max_counterexamples > 1 and (engine == "explicit" or (engine is None and max_states is not None)):
         # refused rather than silently ignored: only BMC enumerates several shortest counterexamples
         fail(ExitCode.BAD_INPUT, "error: --max-counterexamples needs the bmc engine (not explicit / --max-states)")
-    loaded = load_all(specs, properties)
+    loaded = load_all(specs, properties, params)
     console = make_console()
     results: list[SpecResult] = []
     for spec in loaded:
@@ -218,6 +221,7 @@ def _finish(
     "falls back to the spec's instance, saying why, where that fails.",
 )
 @report_option
+@param_option
 @handle_errors
 def prove(
     specs: tuple[str, ...],
@@ -229,6 +233,7 @@ def prove(
     as_json: bool,
     for_all: str | None,
     reports: list[tuple[str, str]],
+    params: list[Override],
 ) -> None:
     """Prove SPEC files' invariants for every reachable state: traces of any length.
 
@@ -239,7 +244,7 @@ def prove(
     """
     from ..run import prove_spec
 
-    loaded = load_all(specs, properties)
+    loaded = load_all(specs, properties, params)
     console = make_console()
     results: list[SpecResult] = []
     for n, spec in enumerate(loaded):

@@ -21,6 +21,7 @@ from ..errors import InternalError, RaceproofError, SpecError
 from ..results import ExitCode
 
 if TYPE_CHECKING:  # imported where used: `raceproof gate` with every verdict cached never loads z3
+    from ..params import Override
     from ..spec import Spec
 
 
@@ -89,8 +90,11 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[Spec]:
-    """Load every spec first, so that one bad spec stops the run before any work."""
+def load_all(
+    paths: tuple[str, ...], properties: tuple[str, ...] = (), params: list[Override] | None = None
+) -> list[Spec]:
+    """Load every spec first, so that one bad spec stops the run before any work. ``params``
+    (``-P``) are set over each spec's own and checked against each spec's model."""
     from ..spec import load_spec
 
     specs: list[Spec] = []
@@ -107,7 +111,7 @@ def load_all(paths: tuple[str, ...], properties: tuple[str, ...] = ()) -> list[S
                         str(spec.path),
                         spec.line("", "model"),
                     )
-            specs.append(spec)
+            specs.append(spec.with_params(params or []))
         except RaceproofError as exc:
             errors.append(exc)
     if errors:

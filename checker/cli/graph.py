@@ -9,16 +9,16 @@ import click
 
 from ..engines.graph_build import build_graph
 from ..graph_export import write_dot, write_graphml
+from ..params import Override
 from ..results import ExitCode
-from ..spec import load_spec
-from .options import Outputs, writable
+from .options import Outputs, param_option, writable
 
 DEFAULT_CAP = 10_000
 
 
 def register(main: click.Group) -> None:
     """Add the command to the CLI (one line in cli.py, so merges stay easy)."""
-    from .common import handle_errors
+    from .common import handle_errors, load_all
 
     @main.command()
     @click.argument("spec", type=click.Path(dir_okay=False))
@@ -31,8 +31,9 @@ def register(main: click.Group) -> None:
         show_default=True,
         help="Refuse (exit 3) if the model has more reachable states.",
     )
+    @param_option
     @handle_errors
-    def graph(spec: str, dot: str | None, graphml: str | None, max_states: int) -> None:
+    def graph(spec: str, dot: str | None, graphml: str | None, max_states: int, params: list[Override]) -> None:
         """Export the reachable state graph of SPEC's model instance (no symmetry reduction).
 
         Nodes hold the state's variables; edges are labelled instance.action. For small
@@ -41,12 +42,12 @@ def register(main: click.Group) -> None:
         if not dot and not graphml:
             click.echo("error: give --dot FILE and/or --graphml FILE", err=True)
             sys.exit(int(ExitCode.BAD_INPUT))
-        loaded = load_spec(spec)
+        (loaded,) = load_all((spec,), params=params)
         g = build_graph(loaded.build(), [], max_states)
         if not g.complete:
             click.echo(
                 f"{spec}: the state graph has more than {max_states:,} states; not written "
-                "(raise --max-states, or shrink the instance in [params])",
+                "(raise --max-states, or shrink the instance in [params] or with -P)",
                 err=True,
             )
             sys.exit(int(ExitCode.INCONCLUSIVE))

@@ -18,6 +18,7 @@ import click
 
 from ..atomic import check_target
 from ..errors import OutputError
+from ..params import Override, ParamError, Sweep, parse_overrides, parse_sweeps
 from ..results import ExitCode
 
 T = TypeVar("T")
@@ -52,6 +53,48 @@ def writable(ctx: click.Context, param: click.Parameter, value: str | None) -> s
         except OutputError as exc:
             raise click.BadParameter(str(exc), ctx, param) from None
     return value
+
+
+def overrides_callback(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[Override]:
+    try:
+        return parse_overrides(values)
+    except ParamError as exc:
+        raise click.BadParameter(exc.message, ctx, param) from None
+
+
+def _sweeps(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[Sweep]:
+    try:
+        return parse_sweeps(values)
+    except ParamError as exc:
+        raise click.BadParameter(exc.message, ctx, param) from None
+
+
+#: what -P means, for every verb's --help (`checker.params` has the rules)
+PARAM_HELP = (
+    'Set a model parameter, over the spec\'s [params] (repeatable). VALUE is TOML (3, true, "text") or a bare '
+    "word (version_cas); none unsets an optional parameter. Checked like the spec's values."
+)
+
+
+def param_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``-P NAME=VALUE`` (repeatable): the command line's parameters, parsed (validated per spec later)."""
+    return click.option(
+        "-P", "--param", "params", multiple=True, metavar="NAME=VALUE", callback=overrides_callback, help=PARAM_HELP
+    )(fn)
+
+
+def sweep_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``-P NAME=VALUES`` (repeatable): a parameter's values in a sweep (`checker.params.sweep_values`)."""
+    return click.option(
+        "-P",
+        "--param",
+        "sweeps",
+        multiple=True,
+        metavar="NAME=VALUES",
+        callback=_sweeps,
+        help="A parameter and its values: a range a..b (inclusive), a list 5,8,none, or both (1..3,8); a single "
+        "value holds for every run (repeatable). Values as in `check -P`.",
+    )(fn)
 
 
 class GuardedStdout(io.TextIOBase):

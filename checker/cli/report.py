@@ -12,9 +12,10 @@ from rich.console import Console
 
 from ..report import FORMATS, render, write_atomic, write_report
 from ..results import ExitCode
-from .options import Outputs, writable
+from .options import Outputs, overrides_callback, writable
 
 if TYPE_CHECKING:
+    from ..params import Override
     from ..run import SpecResult
 
 
@@ -92,7 +93,19 @@ def _per_spec(path: str, sr: SpecResult) -> str:
     help="Rebuild the trace with this model (a name or package.module:Class, found from the working "
     "directory's project) instead of the one the trace names.",
 )
-def report(trace: str, fmt: str, output: str | None, all_vars: bool, model_ref: str | None) -> None:
+@click.option(
+    "-P",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    callback=overrides_callback,
+    help="Rebuild the trace's model with this parameter, over the trace's own (#meta.params; else the "
+    "model's defaults) (repeatable; values as in `check -P`). Refused (exit 2) when the trace is not rebuilt.",
+)
+def report(
+    trace: str, fmt: str, output: str | None, all_vars: bool, model_ref: str | None, params: list[Override]
+) -> None:
     """Render an ITF TRACE (raceproof's, Apalache's or Quint's; `-`: standard input) as a report.
 
     A trace raceproof wrote names its model: when that model is in the trace's own project or
@@ -106,7 +119,7 @@ def report(trace: str, fmt: str, output: str | None, all_vars: bool, model_ref: 
     def run() -> None:
         from ..report.itf_input import load_itf
 
-        view = load_itf(trace, model_ref, lambda line: click.echo(line, err=True))  # which code runs
+        view = load_itf(trace, model_ref, lambda line: click.echo(line, err=True), params)  # which code runs
         if output:
             write_atomic(output, render([view], fmt, all_vars))
             click.echo(f"Report written to {output}", err=True)

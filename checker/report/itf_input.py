@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RaceproofError, SpecError, read_input
+from ..params import Override, ParamError, command_line_problem
 from ..project import find_project
 from ..registry import ModelSource, is_toolkit_file, load, model_file, resolve
 from ..trace import Trace, replay
@@ -181,10 +182,17 @@ def read_itf(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def load_itf(path: str | Path, model: str | None = None, say: Callable[[str], None] | None = None) -> TraceView:
+def load_itf(
+    path: str | Path,
+    model: str | None = None,
+    say: Callable[[str], None] | None = None,
+    params: list[Override] | None = None,
+) -> TraceView:
     """The view of an ITF file; rebuilt with its model (and explained) when raceproof wrote it.
     ``model``: the user's own choice of model (``--model``), instead of the one the file names;
-    ``say`` is told which file's code is loaded, before it runs."""
+    ``say`` is told which file's code is loaded, before it runs. ``params`` (``-P``) are set
+    over the trace's own parameters (``#meta.params``; else the model's defaults) to rebuild the
+    model with: a value the model refuses, or a trace whose model is not rebuilt, is a `ParamError`."""
     data = read_itf(path)
     meta = data.get("#meta") if isinstance(data.get("#meta"), dict) else {}
     stdin = str(path) == "-"
@@ -195,30 +203,57 @@ def load_itf(path: str | Path, model: str | None = None, say: Callable[[str], No
     elif meta.get("model_ref"):
         # a trace on standard input is in no project: only the toolkit's models are trusted
         source = _trusted_source(str(meta["model_ref"]), None if stdin else Path(path), view)
-        if source is None:
-            return view
     else:
         source = None
-    if source is not None:
-        if say is not None:
-            where = "--model" if model is not None else source.describe().replace("spec's", "trace's")
-            say(f"loading model {source.ref} from {source.origin} ({where})")
-        try:
-            rebuilt, cls = _rebuild(data, meta, view, source)
-        except (RaceproofError, KeyError, ValueError, TypeError) as exc:
-            view.basis = f"no stale-read explanation: could not rebuild model '{source.ref}' ({exc})"
-        else:
-            rebuilt.source = str(path)
-            origin = model_file(cls) or source.origin
-            how = "--model" if model is not None else "the ITF's #meta"
-            rebuilt.basis += f" (model rebuilt from {how}: {origin})"
-            return rebuilt
-    else:
         view.basis = (
             "no stale-read explanation: this ITF names no raceproof model, so which variables each step "
             "read is unknown (value changes alone cannot show a read)"
         )
+    if source is None:
+        if params:  # asked for, and nothing to apply them to: refused rather than ignored
+            options = ", ".join(o.option for o in params)
+            raise ParamError(
+                f"{options}: the parameters to rebuild the trace's model with, but {path}'s model is not "
+                f"rebuilt ({view.basis.removeprefix('no stale-read explanation: ')})"
+            )
+        return view
+    if say is not None:
+        where = "--model" if model is not None else source.describe().replace("spec's", "trace's")
+        say(f"loading model {source.ref} from {source.origin} ({where})")
+    given = _rebuild_params(meta, params or [], source, path)
+    with_params = f" with {', '.join(o.option for o in params)}" if params else ""
+    try:
+        rebuilt, cls = _rebuild(data, given, view, source)
+    except (RaceproofError, KeyError, ValueError, TypeError) as exc:
+        view.basis = f"no stale-read explanation: could not rebuild model '{source.ref}'{with_params} ({exc})"
+    else:
+        rebuilt.source = str(path)
+        origin = model_file(cls) or source.origin
+        how = "--model" if model is not None else "the ITF's #meta"
+        rebuilt.basis += f" (model rebuilt from {how}: {origin}{with_params})"
+        return rebuilt
     return view
+
+
+def _rebuild_params(meta: dict[str, Any], params: list[Override], source: ModelSource, path: str) -> Any:
+    """The parameters to rebuild the model with: the trace's own, with the command line's over them.
+    The trace's own are checked when the model is built (a bad one: the trace is shown as it is);
+    the command line's here, like a spec's (a bad one: bad input, exit 2)."""
+    raw = meta.get("params") or {}
+    if not params or not isinstance(raw, dict):  # not a table: rebuilding fails, and the report says why
+        return raw
+    given = dict(raw)
+    try:
+        cls = load(source)
+    except RaceproofError as exc:
+        options = ", ".join(o.option for o in params)
+        raise ParamError(f"{options}: cannot check them: model '{source.ref}' does not load ({exc})") from None
+    overrides = {o.name: o for o in params}
+    merged = given | {o.name: o.value for o in params}
+    if not cls.check_params(given):  # the trace's own are fine: any problem now is the command line's
+        for name, message in cls.check_params(merged):
+            raise command_line_problem(name, message, overrides, f"trace {path}, model {source.ref}")
+    return merged
 
 
 def _trusted_source(ref: str, path: Path | None, view: TraceView) -> ModelSource | None:
@@ -306,12 +341,10 @@ def _plain_view(data: dict[str, Any], meta: dict[str, Any], path: str) -> TraceV
     )
 
 
-def _rebuild(
-    data: dict[str, Any], meta: dict[str, Any], plain: TraceView, source: ModelSource
-) -> tuple[TraceView, type]:
+def _rebuild(data: dict[str, Any], params: Any, plain: TraceView, source: ModelSource) -> tuple[TraceView, type]:
     """Our own ITF: rebuild the model, match and replay the steps, check they agree with the file."""
     cls = load(source)
-    model = cls.build(**dict(meta.get("params") or {}))
+    model = cls.build(**dict(params))
     transitions = []
     for step in plain.steps[1:]:
         found = [t for t in model.transitions if t.instance.name == step.instance and t.label == step.action]

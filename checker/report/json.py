@@ -64,6 +64,7 @@ def spec_json(sr: SpecResult) -> dict[str, Any]:
             {"file": sr.spec.model_origin(), "found_in": sr.spec.source.kind} if sr.spec.source is not None else None
         ),
         "params": sr.spec.params,
+        "params_from_command_line": sorted(sr.spec.overrides),  # the names given with -P (over the spec's)
         "engine": sr.engine,
         "engine_requested": sr.requested_engine,
         "engine_why": sr.engine_why,

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from ..explain import Part
 from ..lang.declare import GRAPH_KINDS
+from ..params import show_params
 from ..results import PropertyResult, Verdict
 from ..run import SpecResult
 from ..trace import Trace
@@ -211,7 +212,7 @@ def model_source_line(spec: Any) -> str:
 
 def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, witnesses: bool = False) -> None:
     spec = sr.spec
-    params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
+    params = show_params(spec.params)  # as -P takes them: none for an unset optional parameter
     head = Text(f"{spec.path}", style="bold")
     head.append(f"  model {spec.model_ref}" + (f" ({params})" if params else ""), style="dim")
     if sr.engine == "explicit":
