@@ -23,17 +23,8 @@ from ..params import Sweep, minimal, show_params, show_value
 from ..results import FAILING, ExitCode, PropertyResult, Verdict
 from ..run import SpecResult
 from ..spec import Spec
+from .text import MARKS
 
-#: the mark of each verdict, as `checker.report.text` shows it (≤: bounded, never complete)
-MARKS = {
-    Verdict.VIOLATED: ("✗", "bold red"),
-    Verdict.UNREACHABLE: ("✗", "bold red"),
-    Verdict.HOLDS: ("✓", "green"),
-    Verdict.HOLDS_TO_DEPTH: ("≤", "cyan"),
-    Verdict.PROVED: ("✓", "bold green"),
-    Verdict.WITNESSED: ("✓", "green"),
-    Verdict.UNKNOWN: ("?", "yellow"),
-}
 #: how bad a verdict is, for the summary's mark of a property over every run
 _SEVERITY = {
     Verdict.VIOLATED: 5,

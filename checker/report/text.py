@@ -17,7 +17,8 @@ from ..run import SpecResult
 from ..trace import Trace
 from .view import TraceView, fmt, from_trace
 
-_STYLE = {
+#: each verdict's mark and style in the terminal (the sweep table uses the same)
+MARKS = {
     Verdict.VIOLATED: ("✗", "bold red"),
     Verdict.UNREACHABLE: ("✗", "bold red"),
     Verdict.HOLDS: ("✓", "green"),
@@ -30,7 +31,7 @@ _STYLE = {
 
 
 def verdict_line(r: PropertyResult, bound: int) -> Text:
-    mark, style = _STYLE[r.verdict]
+    mark, style = MARKS[r.verdict]
     line = Text(f"  {mark} ", style=style)
     line.append(f"{r.name:<28}", style="bold")
     line.append(f" {r.verdict.value:<14}", style=style)
