@@ -93,8 +93,9 @@ def test_check_text_names_the_overridden_instance():
 def test_none_unsets_an_optional_parameter():
     # max_plans = none: unbounded plan generations, so auto picks BMC (a bounded answer)
     r = run_cli(
-        "check", DNS, "-P", "max_plans=none", "-P", "enactors=2", "--property", "plan_never_regresses", "--json"
-    )
+        "check", DNS, "-P", "max_plans=none", "-P", "enactors=2", "--property", "plan_never_regresses", "--json",
+        "--depth", "7",
+    )  # fmt: skip
     assert r.exit_code == 1, r.output  # violated within the bound all the same
     (spec,) = json.loads(r.stdout)["specs"]
     assert spec["params"]["max_plans"] is None and spec["engine"] == "bmc"

@@ -151,6 +151,10 @@ def _goal(enc: Encoding, u: Unrolling, name: str) -> z3.BoolRef | None:
     return z3.Not(enc.prop(name, u.states[-2], x))
 
 
+#: the least time BMC's coverage queries get after the check (see run_bmc)
+COVERAGE_SECONDS = 10.0
+
+
 def run_bmc(
     model: ModelInstance,
     properties: list[str],
@@ -269,8 +273,13 @@ def run_bmc(
         from .bmc_coverage import bmc_coverage  # imported here: it builds on this module
 
         traces = [r.trace for r in results.values() if r.trace is not None]
+        # Coverage is a by-product of the check: it gets as long as the check itself took (at
+        # least COVERAGE_SECONDS), never the rest of a long timeout; an action it cannot decide in
+        # that time is listed as undecided (on unbounded data its queries can be slow)
+        budget = time.monotonic() + max(COVERAGE_SECONDS, time.monotonic() - started)
+        cover_by = budget if deadline is None else min(deadline, budget)
         try:
-            record = bmc_coverage(enc, depth, deadline, symmetry, u, traces, reached if exhausted else None)
+            record = bmc_coverage(enc, depth, cover_by, symmetry, u, traces, reached if exhausted else None)
         except BaseException as exc:  # the hard stop in coverage: no verdict is lost, coverage is undecided
             if not is_timeout(exc):
                 raise
