@@ -91,10 +91,8 @@ def test_mermaid_and_itf_reports(dns_reports: tuple[CliResult, Path]) -> None:
 
 def test_report_verb_explains_our_itf(dns_reports: tuple[CliResult, Path]) -> None:
     itf = dns_reports[1] / "race.itf"
-    # a trace outside any project, of a model bundled with raceproof (this checkout's models/): rebuilt
-    bundled = run_cli("report", str(itf))
-    assert bundled.exit_code == 0, bundled.output
-    assert STALE.search(bundled.stdout) and "(raceproof's bundled models)" in bundled.stderr
+    # this trace names the model of the checkout's project (specs/ resolve `dns` to its models/),
+    # and lies outside any project: its code runs only when the user names the model
     result = run_cli("report", str(itf), "--model", "dns")  # from the working directory's project: the checkout
     assert result.exit_code == 0, result.output
     assert STALE.search(result.stdout) and "model rebuilt from --model: " in result.stdout
@@ -260,3 +258,17 @@ def test_a_zero_size_array_is_left_out_of_whole_states(dns_reports: tuple[CliRes
     assert "<code>enactor1.pc</code>" in html and "enactor1.seen" not in html
     # the machine-readable trace keeps every variable
     assert "enactor1.seen" in json.loads((out / "race.itf").read_text())["vars"]
+
+
+def test_a_trace_of_a_bundled_model_is_rebuilt_anywhere(tmp_path: Path) -> None:
+    """A spec outside any project resolves `dns` to raceproof's bundled models (the checkout's
+    `models/` in a source tree, `raceproof_models` when installed); its trace, anywhere, is
+    rebuilt from them and explained."""
+    spec = tmp_path / "race.toml"
+    spec.write_text('model = "dns"\n[params]\nmax_plans = 5\n[expect]\nendpoint_never_empty = "violated"\n')
+    itf = tmp_path / "race.itf.json"
+    made = run_cli("check", str(spec), "--property", "endpoint_never_empty", "--itf", str(itf))
+    assert made.exit_code == 1, made.output
+    shown = run_cli("report", str(itf))
+    assert shown.exit_code == 0, shown.output
+    assert STALE.search(shown.stdout) and "(raceproof's bundled models)" in shown.stderr

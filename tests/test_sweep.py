@@ -167,10 +167,14 @@ def test_graph_with_an_override(tmp_path: Path):
 
 
 def test_report_rebuilds_the_trace_with_the_parameters(tmp_path: Path):
+    # a spec outside any project: its model, and so its trace's, is raceproof's bundled dns
+    spec = tmp_path / "race.toml"
+    spec.write_text('model = "dns"\n')
     trace = tmp_path / "race.itf.json"
     made = run_cli(
-        "check", DNS, "-P", "enactors=2", "-P", "max_plans=4", "--property", "endpoint_never_empty", "--itf", str(trace)
-    )
+        "check", str(spec), "-P", "enactors=2", "-P", "max_plans=4", "--property", "endpoint_never_empty",
+        "--itf", str(trace),
+    )  # fmt: skip
     assert made.exit_code == 1, made.output
     # a third Enactor that stays idle: the same trace replays, explained
     more = run_cli("report", str(trace), "-P", "enactors=3")
