@@ -65,14 +65,18 @@ class Adapter:
     def stop(self) -> None:
         """Stop what `start` started."""
 
+    # the three methods every adapter defines (calling a missing one is an adapter failure: no verdict)
     def reset(self) -> None:
-        raise NotImplementedError
+        """Bring the implementation to the model's initial state."""
+        raise NotImplementedError(f"{type(self).__name__} must define reset()")
 
     def step(self, instance: str, action: str, args: dict[str, Any]) -> StepOutcome:
-        raise NotImplementedError
+        """Run one model step (``instance``'s ``action`` with ``args``) on the implementation."""
+        raise NotImplementedError(f"{type(self).__name__} must define step()")
 
     def observe(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The implementation's state, by observation name (see `mapping`)."""
+        raise NotImplementedError(f"{type(self).__name__} must define observe()")
 
     def evidence(self, prop: str, observation: dict[str, Any]) -> str | None:
         return None
