@@ -131,7 +131,7 @@ def ours_end_to_end(args: argparse.Namespace, symmetry: bool) -> dict[str, list[
     code = (
         f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
         "from checker.engines.explicit import run_explicit\n"
-        "from checker.lang.model import GRAPH_KINDS\n"
+        "from checker.lang.declare import GRAPH_KINDS\n"
         "from models.dns.model import Dns\n"
         f"m = Dns.build({params})\n"
         "props = [n for n, p in m.properties.items() if p.kind not in GRAPH_KINDS]\n"
