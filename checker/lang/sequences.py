@@ -324,11 +324,34 @@ class SeqView(_SeqLike):
             frame.write(slot, raw)
         frame.write(slots[-1], interp.ite(some, interp.binop("sub", length, interp.const(1)), length))
 
-    def pop(self) -> Term:
-        """Remove the first element and return it (a queue's receive)."""
-        first = self.head()
-        self.tail()
-        return first
+    def pop(self, index: Any = None) -> Term:
+        """Remove the first element (a queue's receive), or the one at ``index`` (a Python int
+        or a state int, as Python's ``list.pop(i)``), and return it."""
+        if index is None:
+            first = self.head()
+            self.tail()
+            return first
+        taken = self[index]  # checks the index against the length, at this line
+        frame, interp, slots = self._f, self._interp, self._var.slots
+        if isinstance(interp, Concrete):
+            i = index.raw if isinstance(index, Term) else index
+            if not 0 <= i < self._len():
+                return taken
+            items = [self._elem(k) for k in range(self._len())]
+            del items[i]
+            for slot, raw in zip(slots[:-1], SeqValue.of(interp, self._sort, items, self._cap, "")._elems, strict=True):
+                frame.write(slot, raw)
+            frame.write(slots[-1], len(items))
+            return taken
+        i = lift(interp, index) if isinstance(index, Term) else interp.const(index)
+        inside = interp.and_([interp.binop("ge", i, interp.const(0)), self._lt_len(i)])
+        shifted = [self._elem(k + 1) for k in range(self._cap - 1)] + [self._default()] * min(self._cap, 1)
+        new = [interp.ite(interp.binop("lt", interp.const(k), i), self._elem(k), shifted[k]) for k in range(self._cap)]
+        for slot, raw, old in zip(slots[:-1], new, [self._elem(k) for k in range(self._cap)], strict=True):
+            frame.write(slot, interp.ite(inside, raw, old))
+        length = self._len()
+        frame.write(slots[-1], interp.ite(inside, interp.binop("sub", length, interp.const(1)), length))
+        return taken
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """Replace the element at ``index`` (inside the length, else a model error if the step fires)."""
