@@ -77,3 +77,17 @@ def slot_values(sort: ScalarSort, slots: range, elements: list[Any]) -> list[Any
     if len(elements) > capacity:
         return None
     return list(elements) + padding(sort, capacity - len(elements)) + [len(elements)]
+
+
+def absent(slots: range, slot: int, state: tuple[Any, ...] | list[Any]) -> bool:
+    """Whether ``slot`` is an element slot at or beyond the length of the sequence in ``slots``
+    (a don't-care padding value that explanations leave out)."""
+    return slot != slots[-1] and slot - slots.start >= state[slots[-1]]
+
+
+def changed(var: Any, slot: int, before: tuple[Any, ...], after: tuple[Any, ...]) -> bool:
+    """Whether a step changed ``slot`` of ``var`` as people see it: its value, or for a
+    sequence's element also whether it is in the sequence (it enters with the default value)."""
+    if before[slot] != after[slot]:
+        return True
+    return var.shape == "seq" and absent(var.slots, slot, before) != absent(var.slots, slot, after)
