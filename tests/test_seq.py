@@ -273,3 +273,22 @@ def test_a_seq_prints_as_one_value_in_text_json_and_itf(tmp_path: Path) -> None:
     report = run_cli("report", str(itf), "-o", str(tmp_path / "r.html"))
     assert report.exit_code in (0, 1), report.output
     assert "Traceback" not in report.output
+
+
+def test_validate_reads_a_logged_seq_as_one_value(tmp_path: Path) -> None:
+    """`raceproof validate` compares a logged list with the sequence (not its first slot)."""
+    spec = tmp_path / "s.toml"
+    spec.write_text('model = "tests.models.seqs:Canonical"\n')
+    good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
+    good.write_text(
+        '{"action": "push", "args": {"v": 1}, "after": {"q": [1]}}\n'
+        '{"action": "push", "args": {"v": 0}, "before": {"q": [1]}, "after": {"q": [1, 0], "q[1]": 0}}\n'
+        '{"action": "drop_zeros", "after": {"q": [1]}}\n'
+    )
+    bad.write_text(
+        '{"action": "push", "args": {"v": 1}, "after": {"q": [1]}}\n{"action": "drop_zeros", "after": {"q": []}}\n'
+    )
+    r = run_cli("validate", str(good), "--spec", str(spec))
+    assert r.exit_code == 0 and "final: q=[1]" in r.stdout, r.output
+    r = run_cli("validate", str(bad), "--spec", str(spec))
+    assert r.exit_code == 1 and "q is [1] in the model, [] in the log" in r.stdout, r.output
