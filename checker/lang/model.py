@@ -262,7 +262,8 @@ class ModelInstance:
             slots = range(start, start + cap + 1)
             var = Var(name, decl, inst, "seq", decl.elem.sort(self.params), slots, list(range(cap)))
             self.slots.extend(Slot(f"{name}[{i}]", var.sort, var) for i in range(cap))
-            self.slots.append(Slot(f"len({name})", length_sort(cap), var))
+            # named under its owner, as every slot of a replica (the parameterized prover relies on it)
+            self.slots.append(Slot(f"{name}.len()", length_sort(cap), var))
         else:  # pragma: no cover - StateDecl has no other subclasses
             raise decl.fail("unsupported declaration")
         inst.vars[decl_name] = var

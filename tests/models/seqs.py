@@ -207,3 +207,65 @@ class Overflowing(Model):
     @invariant
     def short(sys):
         return sys.q.len() <= 3
+
+
+class Producer(Process):
+    """Any number of these share one queue: replicas reading and writing only shared state."""
+
+    sent = Bool()
+
+    @action
+    def produce(self, sys):
+        require(~sys.q.is_full())
+        sys.q.append(1)
+        self.sent = True
+
+    @action
+    def consume(self, sys):
+        require(~sys.q.is_empty())
+        sys.q.tail()
+
+
+class Producers(Model):
+    """Replicas append only 1s to the shared queue: every element is 1, for any number of them."""
+
+    producers = Param(2, min=1)
+    bag = Bag()
+    producer = Producer(count="producers")
+
+    @invariant
+    def only_ones(sys):
+        return sys.q.all(lambda e: e == 1)
+
+
+class Relay(Process):
+    """A replica with its own outbox, flushed into the shared queue."""
+
+    outbox = Seq(Int(min=0, max=1), capacity=2)
+
+    @action
+    def produce(self, sys):
+        require(~self.outbox.is_full())
+        self.outbox.append(1)
+
+    @action
+    def flush(self, sys):
+        require(~self.outbox.is_empty() & ~sys.q.is_full())
+        sys.q.append(self.outbox.pop())
+
+    @action
+    def consume(self, sys):
+        require(~sys.q.is_empty())
+        sys.q.tail()
+
+
+class Relays(Model):
+    """Every element that reaches the shared queue is 1, for any number of relays."""
+
+    relays = Param(2, min=1)
+    bag = Bag()
+    relay = Relay(count="relays")
+
+    @invariant
+    def only_ones(sys):
+        return sys.q.all(lambda e: e == 1)
