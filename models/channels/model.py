@@ -68,13 +68,11 @@ class Receiver(Process):
     @action
     def receive(self, sys):
         """Take the oldest message; deliver it if its bit is the one expected next; ack it."""
-        require(~sys.data.is_empty())
-        require(~sys.acks.is_full())
+        require(~sys.data.is_empty() & ~sys.acks.is_full())
         message = sys.data.pop()
-        bit = message % 2
-        with when((bit == self.delivered.len() % 2) & ~self.delivered.is_full()):
-            self.delivered.append(message)
-        sys.acks.append(bit)
+        with when((message % 2 == self.delivered.len() % 2) & ~self.delivered.is_full()):
+            self.delivered.append(message)  # the bit it expects: a new message
+        sys.acks.append(message % 2)  # acknowledge what it took, new or not
 
 
 class Network(Process):
