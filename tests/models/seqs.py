@@ -269,3 +269,14 @@ class Relays(Model):
     @invariant
     def only_ones(sys):
         return sys.q.all(lambda e: e == 1)
+
+
+class Inboxes(Mailboxes):
+    """Mailboxes with a property every replica satisfies alike: its TLA+ twin is
+    benchmarks/tla/mailboxes (TLC with SYMMETRY counts the same orbits)."""
+
+    @invariant
+    def bounded(sys):
+        from checker import all_of
+
+        return all_of(b.inbox.len() <= 2 for b in sys.box)
