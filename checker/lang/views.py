@@ -10,7 +10,7 @@ from ..errors import ModelError, error_at_caller
 from .containers import ArrayView, SetView
 from .frame import Frame, _write_scalar
 from .model import Instance, ModelInstance, Var
-from .sequences import SeqView, assign
+from .seqview import SeqView, assign
 from .terms import Term, sort_kind
 
 
