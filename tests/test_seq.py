@@ -198,6 +198,7 @@ def test_overflow_is_a_located_error_in_every_engine() -> None:
         lambda: run_explicit(seqs.Overflowing.build(), ["short"], backend="numpy"),
         lambda: run_explicit(seqs.Overflowing.build(), ["short"], backend="python"),
         lambda: run_bmc(seqs.Overflowing.build(), ["short"], 5),
+        lambda: prove(seqs.Overflowing.build(), ["short"], "kind", timeout=30),
     ):
         with pytest.raises(ModelError, match="full") as err:
             run()
@@ -304,3 +305,21 @@ def test_proved_for_every_number_of_replicas(model: str, count: str, tmp_path: P
     assert r.exit_code == 0, r.output
     assert f"proved for all {count} ≥ 1" in r.stdout
     assert "q.len() <= 0" in r.stdout
+
+
+def test_sequences_of_two_element_types() -> None:
+    """Assigning a sequence of Int(min=5) to one of Int(min=0) pads with 0, not 5 (canonical),
+    and == compares elements only: explicit backends and BMC agree."""
+    counts = set()
+    for backend in ("numpy", "python"):
+        same, low = run_explicit(seqs.MixedTypes.build(), ["never_same", "low_from_high"], backend=backend)
+        assert same.verdict is Verdict.VIOLATED and same.trace is not None and len(same.trace) == 0
+        assert low.verdict is Verdict.HOLDS
+        counts.add(low.extra["states"])
+    (bmc,) = run_bmc(seqs.MixedTypes.build(), ["low_from_high"], 5)
+    assert bmc.verdict is Verdict.HOLDS_TO_DEPTH
+    model = seqs.MixedTypes.build()
+    for state in (model.init, *[s for t in model.transitions if (s := fire(model, t, model.init)) is not None]):
+        low = model.var_by_name["low"]
+        assert all(state[i] == 0 for i in low.slots[:-1][state[low.slots[-1]] :])  # padding is low's
+    assert len(counts) == 1  # one state count in both backends

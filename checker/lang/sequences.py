@@ -222,8 +222,12 @@ class SeqLike:
         b = as_value(self._interp, self._sort, other, f"{self._what} ==")
         interp = self._interp
         parts = [interp.binop("eq", self._len(), b._len())]
-        # canonical layouts: equal lengths and equal slots up to the shorter capacity
-        parts += [interp.binop("eq", self._elem(i), b._elem(i)) for i in range(min(self._cap, b._cap))]
+        # equal lengths and equal elements up to the shorter capacity, within the length (the
+        # padding of two element types may differ)
+        parts += [
+            interp.or_([interp.not_(self._lt_len(i)), interp.binop("eq", self._elem(i), b._elem(i))])
+            for i in range(min(self._cap, b._cap))
+        ]
         return self._term(interp.and_(parts), "bool")
 
     def __ne__(self, other: Any) -> Term:  # type: ignore[override]

@@ -137,7 +137,10 @@ def assign(frame: Frame, var: Var, value: Any) -> None:
         return
     default = interp.const(scalar_default(sort))  # type: ignore[arg-type]
     for i in range(cap):
-        raw = v._elem(i) if i < v._cap else default
+        # beyond the new length: this sequence's default (the value's padding may be another
+        # type's, e.g. a sequence of Int(min=5) assigned to one of Int(min=0))
+        inside = interp.binop("lt", interp.const(i), v._len())
+        raw = interp.ite(inside, v._elem(i), default) if i < v._cap else default
         ok = _in_sort(interp, sort, raw)
         if ok is not None:  # an element outside the type (a list literal of ints, say)
             frame.check_range(ok, f"'{var.name}' holds {sort.describe()}: this assignment puts another value in it")

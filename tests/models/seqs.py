@@ -280,3 +280,43 @@ class Inboxes(Mailboxes):
         from checker import all_of
 
         return all_of(b.inbox.len() <= 2 for b in sys.box)
+
+
+class Mixed(Store):
+    high = Seq(Int(min=5, max=6), capacity=2)  # padded with 5
+    low = Seq(Int(min=0, max=6), capacity=3)  # padded with 0
+
+
+class Mixer(Process):
+    @action(v=[5, 6])
+    def put(self, sys, v):
+        require(~sys.high.is_full())
+        sys.high.append(v)
+
+    @action
+    def copy(self, sys):
+        sys.low = sys.high  # the padding becomes low's own
+
+    @action
+    def join(self, sys):
+        require(sys.high.len() + sys.low.len() <= 3)
+        sys.low = sys.high.concat(sys.low)
+
+    @action
+    def clear(self, sys):
+        sys.high = []
+
+
+class MixedTypes(Model):
+    """Sequences of two element types: assignment and == look at the elements, not the padding."""
+
+    mixed = Mixed()
+    mixer = Mixer()
+
+    @invariant
+    def never_same(sys):  # violated: both empty at the start
+        return ~(sys.high == sys.low)
+
+    @invariant
+    def low_from_high(sys):
+        return sys.low.all(lambda e: e >= 5)
