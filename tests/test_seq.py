@@ -45,6 +45,16 @@ def canonical_states(model: ModelInstance) -> list[tuple[Any, ...]]:
     return [tuple(v for part in combo for v in part) for combo in itertools.product(*per_var)]
 
 
+def canonical(model: ModelInstance, state: tuple[Any, ...]) -> bool:
+    """Every slot at or beyond a sequence's length holds the element type's default."""
+    for var in model.vars:
+        if var.shape == "seq":
+            default = var.sort.values()[0] if hasattr(var.sort, "values") else False  # type: ignore[union-attr]
+            if any(state[i] != default for i in var.slots[:-1][state[var.slots[-1]] :]):
+                return False
+    return True
+
+
 def test_every_operation_means_the_same_concretely_and_symbolically() -> None:
     """For each transition and a sample of states: disabled, an error (at the same line) or the same successor."""
     model = seqs.AllOps.build()
@@ -79,6 +89,7 @@ def test_every_operation_means_the_same_concretely_and_symbolically() -> None:
             nxt = [z3.simplify(z3.substitute(v, subs)) for v in enc.flat(step.next)]
             want = enc.flat(enc.const_state(concrete))
             assert all(z3.eq(a, b) for a, b in zip(nxt, want, strict=True)), (t, state, concrete)
+            assert canonical(model, concrete), (t, state, concrete)
             seen["fired"] += 1
     assert all(seen.values()), seen
 
