@@ -93,6 +93,7 @@ from typing import Any
 from .lang import terms
 from .lang.frame import Frame
 from .lang.runtime import CONCRETE, evaluate_in
+from .lang.seqdecl import absent, changed
 from .lang.terms import Term
 from .stale_reads import StaleRead, action_doc, stale_reads
 from .trace import Trace
@@ -197,6 +198,9 @@ def failing_parts(trace: Trace) -> list[Part]:
         out: dict[str, Any] = {}
         for n, slots in per_frame.items():
             for s in dict.fromkeys(slots):
+                var = model.slots[s].var
+                if var.shape == "seq" and absent(var.slots, s, states[n]):
+                    continue  # padding beyond a sequence's length: not part of its value
                 out[prefixes[n] + model.slots[s].name] = states[n][s]
         return out
 
@@ -229,7 +233,8 @@ def failing_parts(trace: Trace) -> list[Part]:
             bare = name.removeprefix("old.").removeprefix("new.")
             slot = next(s for s, sl in enumerate(model.slots) if sl.name == bare)
             upto = last - 1 if name.startswith("old.") else last
-            t = next((t for t in range(upto, 0, -1) if trace.states[t - 1][slot] != trace.states[t][slot]), None)
+            var = model.slots[slot].var
+            t = next((t for t in range(upto, 0, -1) if changed(var, slot, trace.states[t - 1], trace.states[t])), None)
             if t is not None:
                 part.last_changed[name] = (t, trace.transitions[t - 1].instance.name, trace.transitions[t - 1].label)
     return parts

@@ -185,6 +185,8 @@ class Expressions:
             options.append("set")
         if self.collections("uset"):
             options.append("uset")
+        if self.collections("seq"):
+            options.append("seq")
         if self.refs_of(("big",), me, sysname):
             options.append("big")
         if any(c.replicated for c in self.comps):
@@ -216,6 +218,8 @@ class Expressions:
                 c = self.int_const(0 if v.lo is None else v.lo, 2 if v.hi is None else v.hi)
                 x = (c, c)
             return f"{s_rp}.contains({x[0]})", f"({x[1]} in {s_py})"
+        if choice == "seq":
+            return self.seq_atom(self.pick(self.collections("seq")), me, sysname)
         if choice == "big":
             (a_rp, a_py), _ = self.pick(self.refs_of(("big",), me, sysname))
             (b_rp, b_py), _ = self.pick(self.refs_of(("big",), me, sysname))
@@ -232,6 +236,32 @@ class Expressions:
             return f"{fold}({t_rp} for r in {sysname}.{comp.attr})", f"{fold[:3]}([{t_py} for r in {names!r}])"
         (rp, py), _ = self.pick(self.refs_of(("bool",), me, sysname))
         return self.pick([(rp, py), (f"~{rp}", f"(not {py})")])
+
+    def seq_atom(self, v: VarInfo, me: CompInfo | None, sysname: str) -> PX:
+        """A test of a `Seq`: emptiness, membership, its length, an element (guarded), equality."""
+        q_rp, q_py = self.coll(v, sysname)
+        form = self.pick(["empty", "contains", "len", "get", "equal"])
+        if form == "empty":
+            return f"{q_rp}.is_empty()", f"(len({q_py}) == 0)"
+        if form == "contains":
+            refs = self.small_ints(me, sysname)
+            if refs and self.d(st.booleans()):
+                x = self.pick(refs)[0]
+            else:
+                c = self.int_const(v.lo, v.hi)
+                x = (c, c)
+            return f"{q_rp}.contains({x[0]})", f"({x[1]} in {q_py})"
+        if form == "len":
+            op = self.pick(["==", "<", ">="])
+            c = self.d(st.integers(0, v.size))
+            return f"({q_rp}.len() {op} {c})", f"(len({q_py}) {op} {c})"
+        if form == "get":
+            i, d = self.d(st.integers(0, v.size - 1)), self.int_const(v.lo, v.hi)
+            op = self.pick(["==", "!=", "<="])
+            c = self.int_const(v.lo, v.hi)
+            return f"({q_rp}.get({i}, {d}) {op} {c})", f"(({q_py}[{i}] if {i} < len({q_py}) else {d}) {op} {c})"
+        items = [self.d(st.integers(v.lo, v.hi)) for _ in range(self.d(st.integers(0, v.size)))]
+        return f"({q_rp} == {items})", f"({q_py} == {items})"
 
     def local_test(self, var: VarInfo, who: str, s: str = "s") -> PX:
         """A test of one replica's variable (``who`` is the loop variable)."""

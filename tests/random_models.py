@@ -12,6 +12,7 @@ the same random choices by two separate emitters:
 Features (each drawn at random, see ``FEATURES``): processes (replicated 1-3 times, the count
 sometimes a parameter) and stores; bounded and unbounded `Int` (increments kept finite by
 guards), products of ints beyond int64, `Bool`, `Enum`; arrays (constant or parameter size),
+bounded sequences (`Seq`: append, tail, pop(i), element writes, select, concat, assignment),
 `Map`s over enum keys, finite sets and unbounded `Set(Int())` (grown at the top, trimmed at the
 bottom with `discard_if`: the interval encoding; or with gaps: the array encoding); actions
 with arguments, `require`, assignments, `ite`, nested `when`, set updates, reads at state keys
@@ -69,11 +70,12 @@ def _component(draw: Any, index: int, features: set[str]) -> CompInfo:
         name = f"{attr}_v{j}" if store else f"v{j}"  # store variables carry global names
         if store:
             kinds = ["int", "bool", "enum", "uint", "array", "array", "set", "set", "map", "map", "uset", "uset"]
+            kinds += ["seq", "seq"]
         else:
             kinds = ["int", "int", "bool", "enum", "uint", "big"]
         var = VarInfo(name, draw(st.sampled_from(kinds)), comp)
         k = var.kind
-        if k in ("int", "array", "set", "map"):
+        if k in ("int", "array", "set", "map", "seq"):
             var.lo = draw(st.sampled_from([0, 0, -1]))
             var.hi = var.lo + draw(st.integers(1, 3 if k == "int" else 2))
         elif k == "uint":
@@ -87,6 +89,8 @@ def _component(draw: Any, index: int, features: set[str]) -> CompInfo:
             var.size_param = draw(st.booleans())
             if var.size_param:
                 features.add("param_array")
+        if k == "seq":
+            var.size = draw(st.sampled_from([1, 2, 2, 3]))  # the capacity
         if k == "enum":
             var.names = tuple(draw(st.sampled_from([ENUM_POOL[:2], ENUM_POOL, ("b", "c"), ("a", "c")])))
         if k == "map":
@@ -116,6 +120,8 @@ def _initial(v: VarInfo, draw: Any) -> Any:
         return {n: draw(st.integers(v.lo, v.hi)) for n in v.names}
     if v.kind == "uset":
         return sorted(draw(st.sets(st.integers(0, 2), max_size=2)))
+    if v.kind == "seq":
+        return draw(st.lists(st.integers(v.lo, v.hi), max_size=v.size))
     return sorted(draw(st.sets(st.integers(v.lo, v.hi), max_size=2)))
 
 
@@ -137,12 +143,16 @@ def _decl(v: VarInfo) -> str:
         return f"Map(Enum({', '.join(repr(n) for n in v.names)}), Int(min={v.lo}, max={v.hi}), init={v.init!r})"
     if v.kind == "uset":
         return f"Set(Int(), init={v.init})"
+    if v.kind == "seq":
+        return f"Seq(Int(min={v.lo}, max={v.hi}), capacity={v.size}, init={v.init})"
     return f"Set(Int(min={v.lo}, max={v.hi}), init={v.init})"
 
 
 def _plain_init(v: VarInfo) -> Any:
     if v.kind == "array":
         return list(v.init) if isinstance(v.init, list) else [v.init] * v.size
+    if v.kind == "seq":
+        return list(v.init)
     if v.kind == "map":
         return dict(v.init)
     if v.kind in ("set", "uset"):
@@ -165,6 +175,8 @@ FEATURES = (
     "set",
     "uset",
     "discard_if",
+    "seq",
+    "seq_select",
     "state_key",
     "division",
     "nested_when",
@@ -195,7 +207,7 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
     gen = Gen(draw, comps, unguarded, features)
     w = Writer()
     w.line("from checker import (")
-    w.line("    Array, Bool, Enum, Int, Map, Model, Param, Process, Set, Store, action, action_invariant, all_of,")
+    w.line("    Array, Bool, Enum, Int, Map, Model, Param, Process, Seq, Set, Store, action, action_invariant, all_of,")
     w.line("    any_of, eventually, implies, invariant, ite, reachable, recoverable, require, when,")
     w.line(")")
     p = Writer()  # the plain model

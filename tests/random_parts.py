@@ -17,12 +17,12 @@ PX = tuple[str, str]  # (raceproof text, plain text)
 @dataclass
 class VarInfo:
     name: str  # attribute name on its component
-    kind: str  # int | uint | big | bool | enum | array | map | set | uset
+    kind: str  # int | uint | big | bool | enum | array | map | set | uset | seq
     comp: CompInfo
     lo: int | None = 0  # ints, array/map values, set elements
     hi: int | None = 1
     names: tuple[str, ...] = ()  # enums; map keys
-    size: int = 0  # arrays
+    size: int = 0  # arrays; a seq's capacity
     size_param: bool = False
     init: Any = None
 
@@ -85,7 +85,7 @@ class Pair:
 
 def spec_of(v: VarInfo) -> tuple[Any, ...]:
     """The plain range spec of a variable (of its elements, for collections)."""
-    if v.kind in ("int", "uint", "big", "array", "map", "set"):
+    if v.kind in ("int", "uint", "big", "array", "map", "set", "seq"):
         return ("int", v.lo, v.hi)
     if v.kind == "uset":
         return ("int", None, None)

@@ -36,6 +36,16 @@ def _init_test(gen: Gen, var: VarInfo, who: str, truth: bool, key: str, s: str, 
             return f"({ref} {op} {var.init!r})", f"({py} {op} {var.init!r})"
         op, n = ("!=" if truth else "=="), gen.pick(others)
         return f"({ref} {op} {n!r})", f"({py} {op} {n!r})"
+    if var.kind == "seq":  # its length, or the whole sequence, against the initial one
+        n = len(var.init)
+        if d(st.booleans()):
+            if truth:
+                return f"({ref}.len() == {n})", f"(len({py}) == {n})"
+            if n < var.size:
+                return f"{ref}.is_full()", f"(len({py}) == {var.size})"
+            return f"({ref}.len() < {n})", f"(len({py}) < {n})"
+        op = "==" if truth else "!="
+        return f"({ref} {op} {var.init})", f"({py} {op} {var.init})"
     if var.kind in ("set", "uset"):
         c = d(st.integers(0 if var.lo is None else var.lo, 2 if var.hi is None else var.hi))
         init = set(var.init)

@@ -126,8 +126,57 @@ class Gen(Expressions):
                 return
             value = self.guard_int(w, self.int_expr(me, 1, "sys", args, (var.lo, var.hi)), var.lo, var.hi)
             w.line(f"{t_rp}.{op}({value[0]})", f"c.{op}({key}, {value[1]})")
+        elif k == "seq":
+            self.seq_update(w, me, t_rp, key, var, args)
         else:  # an unbounded set
             self.uset_update(w, me, t_rp, t_py, key, args)
+
+    def seq_update(self, w: Pair, me: CompInfo, t_rp: str, key: str, var: VarInfo, args: tuple[str, ...]) -> None:
+        """One `Seq` operation; its guard (not full, not empty, inside the length) is left out
+        in unguarded models, where overflow and the rest are model errors every engine reports."""
+        cap = var.size
+        how = self.pick(["append", "append", "append", "tail", "pop_at", "set", "select", "concat", "assign"])
+        guarded = not self.unguarded or self.d(st.booleans())
+        if how == "append":
+            value = self.guard_int(w, self.int_expr(me, 1, "sys", args, (var.lo, var.hi)), var.lo, var.hi)
+            if guarded:
+                w.line(f"require(~{t_rp}.is_full())", f"c.req(len(c.s[{key}]) < {cap})")
+            w.line(f"{t_rp}.append({value[0]})", f"c.sappend({key}, {value[1]}, {cap})")
+        elif how == "tail":
+            if guarded:
+                w.line(f"require(~{t_rp}.is_empty())", f"c.req(len(c.s[{key}]) > 0)")
+            w.line(f"{t_rp}.tail()", f"c.spop({key}, 0)")
+        elif how == "pop_at":
+            i = self.d(st.integers(0, cap - 1))
+            if guarded:
+                w.line(f"require({t_rp}.len() > {i})", f"c.req(len(c.s[{key}]) > {i})")
+            w.line(f"{t_rp}.pop({i})", f"c.spop({key}, {i})")
+        elif how == "set":
+            i = self.d(st.integers(0, cap - 1))
+            value = self.guard_int(w, self.int_expr(me, 1, "sys", args, (var.lo, var.hi)), var.lo, var.hi)
+            if guarded:
+                w.line(f"require({t_rp}.len() > {i})", f"c.req(len(c.s[{key}]) > {i})")
+            w.line(f"{t_rp}[{i}] = {value[0]}", f"c.sset({key}, {i}, {value[1]})")
+        elif how == "select":
+            bound = self.int_expr(me, 1, "sys", args, (var.lo, var.hi))
+            cmp = self.pick(["<", ">=", "==", "!="])
+            w.line(
+                f"{t_rp} = {t_rp}.select(lambda e: e {cmp} {bound[0]})",
+                f"c.sassign({key}, [e for e in c.s[{key}] if e {cmp} {bound[1]}], {cap})",
+            )
+            self.features.add("seq_select")
+        elif how == "concat":
+            if guarded:
+                w.line(f"require({t_rp}.len() * 2 <= {cap})", f"c.req(len(c.s[{key}]) * 2 <= {cap})")
+            w.line(f"{t_rp} = {t_rp}.concat({t_rp})", f"c.sassign({key}, c.s[{key}] + c.s[{key}], {cap})")
+        else:
+            n = self.d(st.integers(0, cap if guarded else cap + 1))
+            items = [self.int_expr(me, 1, "sys", args, (var.lo, var.hi)) for _ in range(n)]
+            items = [self.guard_int(w, x, var.lo, var.hi) for x in items]
+            w.line(
+                f"{t_rp} = [{', '.join(x[0] for x in items)}]",
+                f"c.sassign({key}, [{', '.join(x[1] for x in items)}], {cap})",
+            )
 
     def uset_update(self, w: Pair, me: CompInfo, t_rp: str, t_py: str, key: str, args: tuple[str, ...]) -> None:
         how = self.pick(["grow", "grow", "trim", "trim", "add", "discard"])

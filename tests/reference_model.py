@@ -152,6 +152,47 @@ class Ctx:
         if self.active():
             self.s[key] = frozenset(v for v in self.s[key] if not _truth(pred(v)))
 
+    # -- bounded sequences (`Seq`): plain lists, never longer than their capacity
+    def sappend(self, key: str, value: Any, capacity: int) -> None:
+        if not self.active():
+            return
+        if len(self.s[key]) >= capacity:
+            self.err(f"{key}.append: full")
+            return
+        if not fits(self.specs[key], value):
+            self.err(f"{key}.append({value!r}) outside the element type")
+        self.s[key] = [*self.s[key], value]
+
+    def spop(self, key: str, i: int) -> None:
+        """Remove element ``i`` (0: the head); outside the length an error."""
+        if not self.active():
+            return
+        if not 0 <= i < len(self.s[key]):
+            self.err(f"{key}.pop({i}) outside the length")
+            return
+        self.s[key] = self.s[key][:i] + self.s[key][i + 1 :]
+
+    def sset(self, key: str, i: int, value: Any) -> None:
+        if not self.active():
+            return
+        if not 0 <= i < len(self.s[key]):
+            self.err(f"{key}[{i}] outside the length")
+            return
+        if not fits(self.specs[key], value):
+            self.err(f"{key}[{i}] := {value!r} leaves {self.specs[key]}")
+        self.s[key] = [*self.s[key][:i], value, *self.s[key][i + 1 :]]
+
+    def sassign(self, key: str, items: list[Any], capacity: int) -> None:
+        if not self.active():
+            return
+        if len(items) > capacity:
+            self.err(f"{key} := {items!r}: longer than {capacity}")
+            return
+        for v in items:
+            if not fits(self.specs[key], v):
+                self.err(f"{key} := {items!r} leaves {self.specs[key]}")
+        self.s[key] = list(items)
+
 
 def _truth(value: Any) -> bool:
     assert isinstance(value, bool), f"the plain model computed a non-boolean condition {value!r}"

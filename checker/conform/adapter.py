@@ -29,6 +29,7 @@ from typing import Any
 
 from ..errors import RaceproofError
 from ..lang.model import ModelInstance
+from ..lang.seqdecl import slot_values
 
 
 class AdapterError(RaceproofError):
@@ -202,6 +203,12 @@ def observed_state(
         value = obs[key]
         if var.shape == "set":
             out[var.slots.start] = frozenset(value)
+        elif var.shape == "seq":  # its elements, padded, then its length (see checker.lang.seqdecl)
+            laid_out = slot_values(var.sort, var.slots, list(value))  # type: ignore[arg-type]
+            if laid_out is None:
+                return None
+            for slot, v in zip(var.slots, laid_out, strict=True):
+                out[slot] = v
         elif var.shape in ("array", "map"):
             items = list(value.values()) if isinstance(value, dict) else list(value)
             if len(items) != len(var.slots):

@@ -30,6 +30,7 @@ from typing import Any
 from ..errors import RaceproofError, read_input
 from ..lang.model import ModelInstance, Transition, Var
 from ..lang.runtime import CONCRETE, evaluate, fire
+from ..lang.seqdecl import contents
 
 _INDEXED = re.compile(r"^(?P<name>.+)\[(?P<key>[^\]]+)\]$")
 
@@ -88,6 +89,8 @@ def _value(model: ModelInstance, state: tuple[Any, ...], var: Var, key: Any) -> 
         return sorted(state[var.slots.start])
     if var.shape == "array":
         return [state[i] for i in var.slots]
+    if var.shape == "seq":
+        return contents(var.slots, state)
     if var.shape == "map":
         return {k: state[i] for k, i in zip(var.keys, var.slots, strict=True)}
     return state[var.slots.start]

@@ -38,6 +38,7 @@ from typing import Any
 
 from ..errors import ModelError
 from .declare import ActionDecl, Component, Param, PropertyDecl
+from .seqdecl import Seq, contents, length_sort
 from .terms import sort_kind
 from .types import (
     Array,
@@ -63,10 +64,10 @@ class Var:
     name: str
     decl: StateDecl
     owner: Instance
-    shape: str  # "scalar" | "array" | "map" | "set"
-    sort: ScalarSort | SetSort  # the element sort for arrays and maps
+    shape: str  # "scalar" | "array" | "map" | "set" | "seq"
+    sort: ScalarSort | SetSort  # the element sort for arrays, maps and sequences
     slots: range
-    keys: list[Any] = field(default_factory=list)  # arrays: 0..n-1; maps: the key sort's values
+    keys: list[Any] = field(default_factory=list)  # arrays, seqs: 0..n-1; maps: the key sort's values
     key_kind: str = "int"
 
 
@@ -254,6 +255,15 @@ class ModelInstance:
             _check_enumerable(decl, "a set's elements", sort.elem, decl.elem)
             var = Var(name, decl, inst, "set", sort, range(start, start + 1))
             self.slots.append(Slot(name, sort, var))
+        elif isinstance(decl, Seq):  # capacity element slots, then the length (see `seqdecl`)
+            cap = decl.resolve_capacity(self.params)
+            if cap > MAX_ENUMERATED:
+                raise _too_large(decl.fail("capacity"), f"{cap:,} elements", decl.capacity)
+            slots = range(start, start + cap + 1)
+            var = Var(name, decl, inst, "seq", decl.elem.sort(self.params), slots, list(range(cap)))
+            self.slots.extend(Slot(f"{name}[{i}]", var.sort, var) for i in range(cap))
+            # named under its owner, as every slot of a replica (the parameterized prover relies on it)
+            self.slots.append(Slot(f"{name}.len()", length_sort(cap), var))
         else:  # pragma: no cover - StateDecl has no other subclasses
             raise decl.fail("unsupported declaration")
         inst.vars[decl_name] = var
@@ -284,6 +294,9 @@ class ModelInstance:
             elif isinstance(decl, Set):
                 assert isinstance(var.sort, SetSort)
                 state.append(decl.resolve_init(self.params, var.sort))
+            elif isinstance(decl, Seq):
+                assert not isinstance(var.sort, SetSort)
+                state.extend(decl.resolve_init(self.params, var.sort, len(var.keys)))
         return tuple(state)
 
     def _transitions(self) -> list[Transition]:
@@ -314,7 +327,7 @@ class ModelInstance:
 
     # -- queries
     def describe_state(self, state: tuple[Any, ...]) -> dict[str, Any]:
-        """{variable name: value} with arrays as lists and sets as sorted lists."""
+        """{variable name: value} with arrays and sequences as lists and sets as sorted lists."""
         out: dict[str, Any] = {}
         for var in self.vars:
             if var.shape == "array":
@@ -323,6 +336,8 @@ class ModelInstance:
                 out[var.name] = {k: state[i] for k, i in zip(var.keys, var.slots, strict=True)}
             elif var.shape == "set":
                 out[var.name] = sorted(state[var.slots.start], key=_sort_key)
+            elif var.shape == "seq":
+                out[var.name] = contents(var.slots, state)
             else:
                 out[var.name] = state[var.slots.start]
         return out

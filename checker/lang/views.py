@@ -10,6 +10,7 @@ from ..errors import ModelError, error_at_caller
 from .containers import ArrayView, SetView
 from .frame import Frame, _write_scalar
 from .model import Instance, ModelInstance, Var
+from .seqview import SeqView, assign
 from .terms import Term, sort_kind
 
 
@@ -19,6 +20,8 @@ def _read_var(frame: Frame, var: Var) -> Any:
         return Term(frame.interp, frame.read(var.slots.start), sort_kind(var.sort))  # type: ignore[arg-type]
     if var.shape in ("array", "map"):
         return ArrayView(frame, var)
+    if var.shape == "seq":
+        return SeqView(frame, var)
     return SetView(frame, var)
 
 
@@ -33,6 +36,8 @@ def _write_var(frame: Frame, var: Var, value: Any) -> None:
             raise error_at_caller(ModelError, f"'{var.name}' is an array of {len(var.slots)}; assign its elements")
         for slot, v in zip(var.slots, values, strict=True):
             _write_scalar(frame, var, slot, v)
+    elif var.shape == "seq":
+        assign(frame, var, value)
     else:
         raise error_at_caller(ModelError, f"'{var.name}' is a set: change it with .add, .discard or .discard_if")
 
