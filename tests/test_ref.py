@@ -30,7 +30,7 @@ from checker.errors import ModelError
 from checker.results import PropertyResult, Verdict
 from checker.symmetry import SymmetryDecision, decide, replica_groups
 from tests.conftest import run_cli
-from tests.models.refs import BadDeref, DefaultFirst, IdLock, RefLock, SmallRefLock, VipLock
+from tests.models.refs import BadDeref, DefaultFirst, Gossip, IdLock, RefLock, SmallRefLock, VipLock
 from tests.reference_model import Ctx, PlainModel, explore, implies, land
 
 WriteSpec = Callable[..., Path]
@@ -114,6 +114,47 @@ def plain_lock(n: int) -> PlainModel:
     )
 
 
+def plain_gossip(n: int) -> PlainModel:
+    """tests.models.refs.Gossip with ``n`` nodes: Refs inside the replicas (a set, a map keyed
+    by node, a scalar), as the reference's plain functions."""
+    names = [f"node{i}" for i in range(1, n + 1)]
+    init: dict[str, Any] = {}
+    specs: dict[str, tuple[Any, ...]] = {}
+    refs, keyed = {}, {}
+    for m in names:
+        init |= {f"{m}.knows": frozenset(), f"{m}.told": dict.fromkeys(names, False), f"{m}.last": "none"}
+        specs |= {f"{m}.knows": ("enum", tuple(names)), f"{m}.told": ("bool",), f"{m}.last": ("enum", ("none", *names))}
+        refs |= {f"{m}.knows": "node", f"{m}.last": "node"}
+        keyed[f"{m}.told"] = "node"
+
+    def wake(ctx: Ctx, me: str) -> None:
+        ctx.req(me not in ctx.s[f"{me}.knows"])
+        ctx.add(f"{me}.knows", me)
+
+    def tell(ctx: Ctx, me: str, to: str) -> None:
+        ctx.req(land(bool(ctx.s[f"{me}.knows"]), not ctx.at(f"{me}.told", to)))
+        for k in sorted(ctx.s[f"{me}.knows"]):
+            ctx.add(f"{to}.knows", k)
+        ctx.wa(f"{me}.told", to, True)
+        ctx.w(f"{me}.last", to)
+
+    transitions: list[tuple[str, str, dict[str, Any], bool, Callable[..., None]]] = []
+    for m in names:
+        transitions.append((m, "wake", {}, False, wake))
+        transitions += [(m, "tell", {"to": t}, False, tell) for t in names]
+    everyone = ("reachable", lambda ctx, s: all(set(names) <= s[f"{m}.knows"] for m in names))
+    return PlainModel(
+        init=init,
+        specs=specs,
+        replicas={"node": names},
+        local={m: [f"{m}.knows", f"{m}.told", f"{m}.last"] for m in names},
+        transitions=transitions,
+        properties={"everyone_knows_everyone": everyone},
+        refs=refs,
+        ref_keyed=keyed,
+    )
+
+
 # ---------------------------------------------------------------------------- the symmetric lock
 @pytest.mark.parametrize("clients", [2, 3])
 def test_ref_lock_is_reduced_to_the_references_exact_orbits(clients: int) -> None:
@@ -158,6 +199,37 @@ def test_engines_agree_on_the_ref_lock() -> None:
         assert r.verdict is want, (name, r.verdict)
         if want is Verdict.VIOLATED:
             assert length(r) == small.shortest[name]
+
+
+@pytest.mark.parametrize(
+    ("nodes", "backends"), [(2, ("numpy", "python")), pytest.param(3, ("numpy",), marks=pytest.mark.slow)]
+)
+def test_refs_inside_the_replicas_are_permuted_to_exact_orbits(nodes: int, backends: tuple[str, ...]) -> None:
+    """Each node's Set of nodes, Map keyed by node and last-told Ref move with the node and are
+    renamed: the replicas' local states hold each other's names."""
+    ref = explore(plain_gossip(nodes), bound=12, max_states=100_000)
+    assert ref.symmetric == ["node"]
+    orbits = ref.orbits[frozenset({"node"})]
+    for backend in backends:
+        for symmetry, states in ((True, orbits), (False, ref.states)):
+            found = run_explicit(
+                Gossip.build(nodes=nodes), ["explored", "everyone_knows_everyone"], symmetry=symmetry, backend=backend
+            )
+            assert found[0].extra["states"] == states, (backend, symmetry)
+            assert length(found[1]) == ref.shortest["everyone_knows_everyone"]
+    b = run_bmc(Gossip.build(nodes=nodes), ["everyone_knows_everyone"], 2 * nodes + 1)[0]
+    assert b.extra["symmetry_reduction"]["reduced"] == ["node"]
+    assert (b.verdict, length(b)) == (Verdict.WITNESSED, ref.shortest["everyone_knows_everyone"])
+
+
+def test_parallel_search_keeps_the_orbit_count() -> None:
+    one = run_explicit(RefLock.build(), ["explored", "one_writer"], workers=1)
+    two = run_explicit(RefLock.build(), ["explored", "one_writer"], workers=2)
+    assert [(r.verdict, r.extra["states"], length(r)) for r in two] == [
+        (Verdict.HOLDS, 692, None),
+        (Verdict.VIOLATED, 692, 7),
+    ]
+    assert [(r.verdict, r.extra["states"]) for r in one] == [(r.verdict, r.extra["states"]) for r in two]
 
 
 def test_small_ref_lock_orbits() -> None:
