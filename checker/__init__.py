@@ -2,7 +2,7 @@
 
 The model API, re-exported for model authors::
 
-    from checker import Model, Process, Store, Param, Int, Bool, Enum, Array, Map, Set, Seq
+    from checker import Model, Process, Store, Param, Int, Bool, Enum, Array, Map, Set, Seq, Ref
     from checker import action, require, when, ite, all_of, any_of, implies
     from checker import invariant, action_invariant, reachable, recoverable, eventually
 """
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         recoverable,
     )
     from .lang.model import Model
+    from .lang.refs import Ref
     from .lang.runtime import require, when
     from .lang.seqdecl import Seq
     from .lang.terms import all_of, any_of, implies, ite, max_, min_
@@ -42,6 +43,7 @@ _EXPORTS = {
     **dict.fromkeys(("all_of", "any_of", "implies", "ite", "max_", "min_"), ".lang.terms"),
     **dict.fromkeys(("Array", "Bool", "Enum", "Int", "Map", "Set"), ".lang.types"),
     "Seq": ".lang.seqdecl",
+    "Ref": ".lang.refs",
 }  # fmt: skip
 
 
@@ -57,7 +59,7 @@ def __getattr__(name: str) -> Any:
 __version__ = "0.1.0"
 
 __all__ = [
-    "Array", "Bool", "Enum", "Int", "Map", "Model", "Param", "Process", "Seq", "Set", "Store",
+    "Array", "Bool", "Enum", "Int", "Map", "Model", "Param", "Process", "Ref", "Seq", "Set", "Store",
     "action", "action_invariant", "all_of", "any_of", "eventually", "implies", "invariant", "ite",
     "max_", "min_", "reachable", "recoverable", "require", "when",
 ]  # fmt: skip
