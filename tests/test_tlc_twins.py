@@ -25,13 +25,13 @@ CASES: list[Twin] = [
         "no_fencing_c3_l4": {"variant": "no_fencing", "clients": 3, "max_leases": 4},
         "fencing_c2_l3": {"variant": "fencing", "clients": 2, "max_leases": 3},
         "fencing_c3_l4": {"variant": "fencing", "clients": 3, "max_leases": 4},
-    }),
+    }, spec="specs/lease_{variant}.toml"),
     *twin_cases(TWOPHASE, "twophase", "consistent", {
         "no_timeout_rm3": {"variant": "no_timeout", "rms": 3},
         "no_timeout_rm4": {"variant": "no_timeout", "rms": 4},
         "timeout_rm3": {"variant": "timeout", "rms": 3},
         "timeout_rm4": {"variant": "timeout", "rms": 4},
-    }),
+    }, spec="specs/twophase_{variant}.toml"),
 ]  # fmt: skip
 
 

@@ -158,6 +158,7 @@ class Twin:
     params: dict
     prop: str
     symmetry: bool
+    spec: str = ""  # a spec of the model (repository-relative) the CLI can run the instance from, with -P
 
     @property
     def id(self) -> str:
@@ -168,10 +169,11 @@ class Twin:
         return getattr(__import__(module, fromlist=[name]), name)
 
 
-def twin_cases(model: str, folder: str, prop: str, instances: dict[str, dict]) -> list[Twin]:
-    """Each named instance with and without symmetry: config ``<name>.cfg`` and ``<name>_sym.cfg``."""
+def twin_cases(model: str, folder: str, prop: str, instances: dict[str, dict], spec: str = "") -> list[Twin]:
+    """Each named instance with and without symmetry: config ``<name>.cfg`` and ``<name>_sym.cfg``.
+    ``spec`` may name the instance's parameters (``"specs/lease_{variant}.toml"``)."""
     return [
-        Twin(model, folder, name + ("_sym" if symmetry else ""), params, prop, symmetry)
+        Twin(model, folder, name + ("_sym" if symmetry else ""), params, prop, symmetry, spec.format(**params))
         for name, params in instances.items()
         for symmetry in (False, True)
     ]
