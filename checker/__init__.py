@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         recoverable,
     )
     from .lang.model import Model
+    from .lang.refs import Ref
     from .lang.runtime import require, when
     from .lang.terms import all_of, any_of, implies, ite, max_, min_
     from .lang.types import Array, Bool, Enum, Int, Map, Set
@@ -40,6 +41,7 @@ _EXPORTS = {
     **dict.fromkeys(("require", "when"), ".lang.runtime"),
     **dict.fromkeys(("all_of", "any_of", "implies", "ite", "max_", "min_"), ".lang.terms"),
     **dict.fromkeys(("Array", "Bool", "Enum", "Int", "Map", "Set"), ".lang.types"),
+    "Ref": ".lang.refs",
 }  # fmt: skip
 
 
@@ -55,7 +57,7 @@ def __getattr__(name: str) -> Any:
 __version__ = "0.1.0"
 
 __all__ = [
-    "Array", "Bool", "Enum", "Int", "Map", "Model", "Param", "Process", "Set", "Store",
+    "Array", "Bool", "Enum", "Int", "Map", "Model", "Param", "Process", "Ref", "Set", "Store",
     "action", "action_invariant", "all_of", "any_of", "eventually", "implies", "invariant", "ite",
     "max_", "min_", "reachable", "recoverable", "require", "when",
 ]  # fmt: skip

@@ -38,6 +38,7 @@ from typing import Any
 
 from ..errors import ModelError
 from .declare import ActionDecl, Component, Param, PropertyDecl
+from .refs import NONE, Ref, building
 from .terms import sort_kind
 from .types import (
     Array,
@@ -195,10 +196,11 @@ class ModelInstance:
         #: `checker.symmetry`'s cached findings (None: symmetric) and the time they took
         self.symmetry_facts: dict[tuple[str, ...], str | None] = {}
         self.symmetry_seconds = 0.0
-        self._build_instances()
-        self.enum_ids = self._enum_ids()
-        self.init: tuple[Any, ...] = self._init_state()
-        self.transitions = self._transitions()
+        with building(model):  # a `Ref`'s sort names the replicas: resolved only while building
+            self._build_instances()
+            self.enum_ids = self._enum_ids()
+            self.init: tuple[Any, ...] = self._init_state()
+            self.transitions = self._transitions()
         self.properties = {
             name: Property(d.name, d.kind, d.fn, d.doc, d.file, d.line) for name, d in model.property_decls().items()
         }
@@ -269,6 +271,11 @@ class ModelInstance:
                     if isinstance(elem, Enum):
                         for n in elem.names:
                             names.setdefault(n, len(names))
+        # `Ref` values (replica names, "none"), numbered after every declared enum name
+        for inst in self.instances:
+            if inst.id is not None:
+                names.setdefault(inst.name, len(names))
+        names.setdefault(NONE, len(names))
         return names
 
     def _init_state(self) -> tuple[Any, ...]:
@@ -298,6 +305,8 @@ class ModelInstance:
 
     def _domain(self, act: ActionDecl, arg: str) -> list[Any]:
         spec = act.domains[arg]
+        if isinstance(spec, Ref):  # the replicas' names (a symmetric argument, unlike their numbers)
+            return list(spec.sort(self.params).names)
         value = resolve(spec, self.params)
         if isinstance(value, int) and not isinstance(value, bool):
             value = range(value)

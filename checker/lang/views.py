@@ -10,6 +10,7 @@ from ..errors import ModelError, error_at_caller
 from .containers import ArrayView, SetView
 from .frame import Frame, _write_scalar
 from .model import Instance, ModelInstance, Var
+from .ref_views import ref_of, replica_by_ref
 from .terms import Term, sort_kind
 
 
@@ -56,6 +57,11 @@ class InstanceView:
     def name(self) -> str:
         return self._inst.name
 
+    @property
+    def ref(self) -> Term:
+        """This replica as a `Ref` value: storing or comparing it keeps replicas interchangeable."""
+        return ref_of(self._frame, self._inst)
+
     def __getattr__(self, name: str) -> Any:
         inst = self._inst
         var = inst.vars.get(name)
@@ -95,6 +101,8 @@ class Replicas(tuple):
         return self
 
     def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, Term | str):  # a `Ref` value (symmetric), not a replica number
+            return replica_by_ref(self._frame, self._attr, list(self), index)
         _note_asymmetry(self._frame, self._attr, f"picks {self._attr}[{index!r}]")
         return super().__getitem__(index)
 
