@@ -106,7 +106,8 @@ def run_tlc(
     out = done.stdout + done.stderr
     found = _DISTINCT.search(out)
     if done.returncode != 0 or found is None or "No error has been found" not in out:
-        tail = "\n".join(out.strip().splitlines()[-15:])
+        errors = [line for line in out.splitlines() if line.startswith("Error:")]  # TLC's own reasons
+        tail = "\n".join(errors + out.strip().splitlines()[-15:])
         raise TlcFailed(f"TLC on {module.name} with {config.name} exited {done.returncode}:\n{tail}")
     depth = _DEPTH.search(out)
     return TlcRun(
