@@ -22,6 +22,7 @@ from .lang.model import Instance, ModelInstance, Transition, finite_values
 from .lang.runtime import evaluate, fire_symbolic
 from .lang.terms import Symbolic
 from .lang.types import BoolSort, EnumSort, IntSort, SetSort
+from .replica_perm import referenced, transposition
 
 E = TypeVar("E", bound=z3.ExprRef)
 
@@ -242,7 +243,8 @@ class Encoding:
 
     # -- symmetry
     def symmetry_breaking(self, x: State, o: z3.ArithRef, groups: list[list[Instance]]) -> z3.BoolRef:
-        """Of two replicas in identical local states, only the lower-numbered one moves.
+        """Of two replicas in identical local states, only the lower-numbered one moves (where
+        `Ref`s point at the replicas: in a state that swapping the two leaves unchanged).
 
         ``groups`` are replicas that `checker.symmetry.decide` found interchangeable (swapping
         two maps init, every step and every checked property onto itself): then any trace
@@ -255,6 +257,7 @@ class Encoding:
             by_instance: dict[str, list[int]] = {}
             for t, _ in self.fired:
                 by_instance.setdefault(t.instance.name, []).append(t.index)
+            refs = referenced(self.model)
             for group in groups:
                 for hi_pos, hi in enumerate(group):
                     moves = by_instance.get(hi.name)
@@ -262,6 +265,9 @@ class Encoding:
                         continue
                     fires = z3.Or([self.oracle == i for i in moves])
                     for lo in group[:hi_pos]:
+                        if group[0].attr in refs:  # swapping them must leave the whole state as it is
+                            parts.append(z3.Not(z3.And(self._swap_fixes(lo, hi), fires)))
+                            continue
                         # flat(): a set slot is a tuple of bits (or an interval's two bounds)
                         same = z3.And(
                             [
@@ -274,6 +280,16 @@ class Encoding:
                         parts.append(z3.Not(z3.And(same, fires)))
             self._symmetry[key] = z3.And(parts)
         return substitute(self._symmetry[key], self.substitution(x, o))
+
+    def _swap_fixes(self, a: Instance, b: Instance) -> z3.BoolRef:
+        """The template state is its own image under swapping ``a`` and ``b`` with `Ref`s to them
+        renamed (`checker.replica_perm`): then either may take the step, and the trace where the
+        lower one does is as good. Equal local states are not enough once a lock can name one."""
+        image = transposition(self.model, a, b).z3_image(self.model, self.interp.const, self.x)
+        return z3.And(
+            [p == q for old, new in zip(self.x, image, strict=True) if old is not new
+             for p, q in zip(self.flat([old]), self.flat([new]), strict=True)]
+        )  # fmt: skip
 
     def step_check(self, check: StepCheck, x: State, o: z3.ArithRef) -> z3.BoolRef:
         return substitute(check.violated, self.substitution(x, o))

@@ -26,9 +26,11 @@ state x within the declared types:
 A pair of terms that are the same after substitution (or after ``z3.simplify``) needs no
 solver call; the rest go to one query per transposition, whose model names the step or
 property that breaks symmetry. A solver answer of ``unknown`` counts as "not symmetric".
-Anything that stores a replica's identity in the state (an owner number, an action
-argument ranging over replica numbers) makes a check fail, conservatively: swapping slots
-does not renumber values.
+σ renames `Ref` values together with the replicas (`checker.replica_perm`): a stored
+``Ref("worker")``, a map keyed by it, a set of them and an action argument ranging over them
+are mapped by σ, so storing ``self.ref`` keeps replicas interchangeable. A replica's *number*
+(``self.id``, an ``Int`` owner, an argument ranging over numbers) is not renamed, and makes a
+check fail, conservatively.
 
 Results are cached per `ModelInstance` (steps per component; properties per component and
 property), so a run that checks another set of properties only pays for the new ones.
@@ -37,6 +39,7 @@ The syntactic notes of `ModelInstance.note_asymmetry` are kept as explanations o
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -45,8 +48,10 @@ from typing import Any
 import z3
 
 from .encoding import Encoding, substitute
-from .errors import RaceproofError
+from .errors import ModelError, RaceproofError
 from .lang.model import Instance, ModelInstance, Transition
+from .lang.refs import Ref
+from .replica_perm import MAX_PERMUTATIONS, SlotAction, referenced, transposition
 
 #: per solver query; ``unknown`` (also on timeout) means "not symmetric"
 SOLVER_TIMEOUT_MS = 10_000
@@ -106,9 +111,17 @@ def decide(enc: Encoding, properties: Iterable[str] | None = None) -> SymmetryDe
     started = time.perf_counter()
     facts: dict[tuple[str, ...], str | None] = model.symmetry_facts
     out = SymmetryDecision()
+    refs = referenced(model)
+    tried = 1  # permutations the explicit engine's canonical form tries per state (groups with Refs)
     for attr, replicas in replica_groups(model).items():
         if not replicas[0].component.symmetric:
             out.not_reduced[attr] = "declared symmetric=False"
+            continue
+        if attr in refs and tried * math.factorial(len(replicas)) > MAX_PERMUTATIONS:
+            out.not_reduced[attr] = (
+                f"{len(replicas)} replicas that Refs point at ({refs[attr]}) make more than "
+                f"{MAX_PERMUTATIONS} permutations for the canonical form to try"
+            )
             continue
         key = ("steps", attr)
         if key not in facts:
@@ -123,6 +136,7 @@ def decide(enc: Encoding, properties: Iterable[str] | None = None) -> SymmetryDe
             why = facts[key]
         if why is None:
             out.groups.append(replicas)
+            tried *= math.factorial(len(replicas)) if attr in refs else 1
         else:
             note = model.asymmetry.get(attr)
             out.not_reduced[attr] = why + (f" (model code: {note})" if note else "")
@@ -132,29 +146,42 @@ def decide(enc: Encoding, properties: Iterable[str] | None = None) -> SymmetryDe
 
 
 # ---------------------------------------------------------------------------- one transposition
-def _slot_swap(a: Instance, b: Instance) -> dict[int, int]:
-    """The slot permutation of swapping replicas ``a`` and ``b`` (only moved slots)."""
-    perm: dict[int, int] = {}
-    for va, vb in zip(a.vars.values(), b.vars.values(), strict=True):
-        for sa, sb in zip(va.slots, vb.slots, strict=True):
-            perm[sa], perm[sb] = sb, sa
-    return perm
+def _pairs(enc: Encoding, state: list[Any], perm: SlotAction) -> Pairs:
+    """Substitution pairs that turn a term over ``state`` into the same term over σ(state):
+    the replicas' slots swapped, `Ref` values to them renamed (`checker.replica_perm`)."""
+    image = perm.z3_image(enc.model, enc.interp.const, state)
+    return [
+        (p, q)
+        for old, new in zip(state, image, strict=True)
+        if old is not new
+        for p, q in zip(enc.flat([old]), enc.flat([new]), strict=True)
+    ]
 
 
-def _pairs(enc: Encoding, state: list[Any], perm: dict[int, int]) -> Pairs:
-    """Substitution pairs that turn a term over ``state`` into the same term over σ(state)."""
-    return [(p, q) for s, t in perm.items() for p, q in zip(enc.flat([state[s]]), enc.flat([state[t]]), strict=True)]
+def _twins(model: ModelInstance, perm: SlotAction) -> dict[int, Transition | None]:
+    """Each transition's image under the swap: the same action, run by the other replica when
+    it is run by one of the two, with its `Ref` arguments to them renamed."""
+
+    def key(t: Transition, rename: dict[str, str]) -> tuple[str, str, str]:
+        args = {k: rename.get(v, v) if _ref_arg(t, k, perm.attr) else v for k, v in t.args.items()}
+        return (rename.get(t.instance.name, t.instance.name), t.action.name, repr(args))
+
+    by_key = {key(t, {}): t for t in model.transitions}
+    return {t.index: by_key.get(key(t, perm.rename)) for t in model.transitions}
 
 
-def _twins(model: ModelInstance, a: Instance, b: Instance) -> dict[int, Transition | None]:
-    """Each transition's image under the swap: the same action and arguments, run by the
-    other replica when it is run by ``a`` or ``b``."""
-    by_key = {(t.instance.name, t.action.name, repr(t.args)): t for t in model.transitions}
-    swap = {a.name: b.name, b.name: a.name}
-    return {
-        t.index: by_key.get((swap.get(t.instance.name, t.instance.name), t.action.name, repr(t.args)))
-        for t in model.transitions
-    }
+def _where(file: str, line: int) -> str:
+    return ModelError("", file, line).where()
+
+
+def _at(t: Transition) -> str:
+    """Where a step's action is written, for the reasons the output prints."""
+    return f"action {t.action.name} at {_where(t.action.file, t.action.line)}"
+
+
+def _ref_arg(t: Transition, arg: str, attr: str) -> bool:
+    dom = t.action.domains.get(arg)
+    return isinstance(dom, Ref) and dom.target == attr
 
 
 class _Mismatches:
@@ -162,12 +189,18 @@ class _Mismatches:
 
     def __init__(self) -> None:
         self.items: list[tuple[str, z3.BoolRef]] = []
+        #: label -> where the model code behind it is written
+        self.where: dict[str, str] = {}
 
-    def differ(self, label: str, left: z3.ExprRef, right: z3.ExprRef, when: z3.BoolRef | None = None) -> None:
+    def differ(
+        self, label: str, left: z3.ExprRef, right: z3.ExprRef, when: z3.BoolRef | None = None, where: str = ""
+    ) -> None:
         if _same(left, right):
             return
         cond = left != right
         self.items.append((label, cond if when is None else z3.And(when, cond)))
+        if where:
+            self.where.setdefault(label, where)
 
 
 def _same(left: z3.ExprRef, right: z3.ExprRef) -> bool:
@@ -189,12 +222,13 @@ def _steps_reason(enc: Encoding, replicas: list[Instance]) -> str | None:
     }
     domain: list[z3.BoolRef] = []
     for a, b in zip(replicas, replicas[1:], strict=False):
-        perm = _slot_swap(a, b)
+        perm = transposition(model, a, b)
         swapped = f"{a.name} and {b.name} are swapped"
-        for s, t in perm.items():
-            if model.init[s] != model.init[t]:
+        image = perm.apply(model.init)
+        for s, (mine, theirs) in enumerate(zip(model.init, image, strict=True)):
+            if mine != theirs:
                 return f"the initial state changes when {swapped} ({model.slots[s].name})"
-        twins = _twins(model, a, b)
+        twins = _twins(model, perm)
         pairs = _pairs(enc, enc.x, perm)
         found = _Mismatches()
         for t in model.transitions:
@@ -204,7 +238,7 @@ def _steps_reason(enc: Encoding, replicas: list[Instance]) -> str | None:
             _step_mismatches(enc, found, t, steps.get(t.index), steps.get(twin.index), perm, pairs)
             no_fail = z3.BoolVal(False)
             twin_fails = substitute(fails[twin.index], pairs) if twin.index in fails else no_fail
-            found.differ(f"where {t} leaves a declared range", twin_fails, fails.get(t.index, no_fail))
+            found.differ(f"where {t} leaves a declared range", twin_fails, fails.get(t.index, no_fail), where=_at(t))
         domain = domain or [enc.domain(enc.x)]
         why = _refute(found, domain, swapped)
         if why is not None:
@@ -213,22 +247,24 @@ def _steps_reason(enc: Encoding, replicas: list[Instance]) -> str | None:
 
 
 def _step_mismatches(
-    enc: Encoding, found: _Mismatches, t: Transition, step: Any, twin: Any, perm: dict[int, int], pairs: Pairs
+    enc: Encoding, found: _Mismatches, t: Transition, step: Any, twin: Any, perm: SlotAction, pairs: Pairs
 ) -> None:
     """``guard_twin(σx) ⇔ guard_t(x)`` and, where enabled, ``next_twin(σx) = σ(next_t(x))``."""
     guard = step.guard if step is not None else z3.BoolVal(False)
     twin_guard = substitute(twin.guard, pairs) if twin is not None else z3.BoolVal(False)
-    found.differ(f"which states enable {t}", twin_guard, guard)
+    found.differ(f"which states enable {t}", twin_guard, guard, where=_at(t))
     if step is None or twin is None:
         return  # one never fires: the guards above differ, or neither fires
+    source = perm.source
     for s in range(len(enc.x)):
-        mine = step.next[perm.get(s, s)]
+        src = source[s]
         theirs = twin.next[s]
-        if theirs is enc.x[s] and mine is enc.x[perm.get(s, s)]:
+        if theirs is enc.x[s] and step.next[src] is enc.x[src]:
             continue  # neither writes the slot: both leave it as it was
-        what = f"what {t} writes to {enc.model.slots[perm.get(s, s)].name}"
+        mine = perm.z3_value(enc.model, enc.interp.const, src, step.next[src])  # σ(next_t(x)) at s
+        what = f"what {t} writes to {enc.model.slots[src].name}"
         for m, th in zip(enc.flat([mine]), enc.flat([theirs]), strict=True):
-            found.differ(what, substitute(th, pairs), m, when=guard)
+            found.differ(what, substitute(th, pairs), m, when=guard, where=_at(t))
 
 
 def _property_reason(enc: Encoding, replicas: list[Instance], name: str) -> str | None:
@@ -241,10 +277,12 @@ def _property_reason(enc: Encoding, replicas: list[Instance], name: str) -> str 
     fails = z3.Or([z3.Not(c.ok) for c in enc.prop_checks[name]])
     domain = [enc.domain(enc.x)] + ([enc.domain(enc.x_next)] if two else [])
     for a, b in zip(replicas, replicas[1:], strict=False):
-        perm = _slot_swap(a, b)
+        perm = transposition(enc.model, a, b)
         pairs = _pairs(enc, enc.x, perm) + (_pairs(enc, enc.x_next, perm) if two else [])
         found = _Mismatches()
-        found.differ(f"property '{name}'", substitute(value, pairs), value)
+        prop = enc.model.properties[name]
+        at = f"property at {_where(prop.file, prop.line)}"
+        found.differ(f"property '{name}'", substitute(value, pairs), value, where=at)
         found.differ(f"where property '{name}' reads outside a declared range", substitute(fails, pairs), fails)
         why = _refute(found, domain, f"{a.name} and {b.name} are swapped")
         if why is not None:
@@ -271,4 +309,5 @@ def _refute(found: _Mismatches, assumptions: list[z3.BoolRef], swapped: str) -> 
         (label for label, cond in found.items if z3.is_true(zmodel.eval(cond, model_completion=True))),
         found.items[0][0],
     )
-    return f"{label} changes when {swapped}"
+    where = found.where.get(label)
+    return f"{label} changes when {swapped}" + (f" ({where})" if where else "")

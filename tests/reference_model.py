@@ -191,12 +191,19 @@ class PlainModel:
     transitions: list[tuple[str, str, dict[str, Any], bool, Callable[..., None]]]
     #: property name -> (kind, fn(ctx, s) or fn(ctx, old, new))
     properties: dict[str, tuple[str, Callable[..., Any]]]
+    #: variables holding process identities: key -> the component whose replica names they hold
+    #: (a scalar, every element of a list, every value of a dict, every element of a set)
+    refs: dict[str, str] = field(default_factory=dict)
+    #: dicts keyed by process identities: key -> the component whose replica names are the keys
+    ref_keyed: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_source(cls, source: str) -> PlainModel:
         namespace: dict[str, Any] = dict(RUNTIME)
         exec(compile(source, "<plain reference model>", "exec"), namespace)  # noqa: S102
-        return cls(**{k: namespace[k.upper()] for k in cls.__dataclass_fields__})
+        optional = {"refs", "ref_keyed"}  # sources that name no identities leave them out
+        given = [k for k in cls.__dataclass_fields__ if k.upper() in namespace or k not in optional]
+        return cls(**{k: namespace[k.upper()] for k in given})
 
     # -- states: dicts while running, tuples (in the order of ``init``) when stored
     @property
@@ -379,20 +386,39 @@ def explore(pm: PlainModel, bound: int, max_states: int) -> Reference:
 
 
 # ---------------------------------------------------------------------------- symmetry
-def _permutation(pm: PlainModel, attr: str, perm: tuple[int, ...]) -> list[int]:
-    """Position map over state tuples: replica i's values move to replica perm[i]."""
+Permutation = Callable[[tuple[Any, ...]], tuple[Any, ...]]
+
+
+def _permutation(pm: PlainModel, attr: str, perm: tuple[int, ...]) -> Permutation:
+    """The state map of moving replica i's values to replica perm[i], and renaming every
+    process identity of ``attr`` (values and dict keys) the same way."""
     keys = pm.keys
-    where = {k: n for n, k in enumerate(keys)}
-    out = list(range(len(keys)))
     names = pm.replicas[attr]
+    source = {k: k for k in keys}  # new key -> the old key whose value it gets
     for i, j in enumerate(perm):
         for a, b in zip(pm.local[names[i]], pm.local[names[j]], strict=True):
-            out[where[b]] = where[a]
-    return out  # new[n] = old[out[n]]
+            source[b] = a
+    rename = {names[i]: names[j] for i, j in enumerate(perm)}
+    back = {new: old for old, new in rename.items()}
 
+    def value(key: str, v: Any) -> Any:
+        if pm.ref_keyed.get(key) == attr:
+            v = {k: v[back.get(k, k)] for k in v}  # the same key order: dicts compare by content anyway
+        if pm.refs.get(key) != attr:
+            return v
+        if isinstance(v, list):
+            return [rename.get(x, x) for x in v]
+        if isinstance(v, dict):
+            return {k: rename.get(x, x) for k, x in v.items()}
+        if isinstance(v, frozenset):
+            return frozenset(rename.get(x, x) for x in v)
+        return rename.get(v, v)
 
-def _apply(positions: list[int], state: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(state[p] for p in positions)
+    def apply(state: tuple[Any, ...]) -> tuple[Any, ...]:
+        old = pm.thaw(state)
+        return pm.freeze({k: value(source[k], old[source[k]]) for k in keys})
+
+    return apply
 
 
 def _symmetry(pm: PlainModel, ex: Explorer, ref: Reference) -> None:
@@ -420,22 +446,26 @@ def _symmetry(pm: PlainModel, ex: Explorer, ref: Reference) -> None:
 
 
 def _breaks(
-    pm: PlainModel, ex: Explorer, values: dict[tuple[Any, ...], tuple[bool, ...]], step_props: list[str], pos: list[int]
+    pm: PlainModel,
+    ex: Explorer,
+    values: dict[tuple[Any, ...], tuple[bool, ...]],
+    step_props: list[str],
+    pos: Permutation,
 ) -> str | None:
-    if _apply(pos, ex.init) != ex.init:
+    if pos(ex.init) != ex.init:
         return "the initial state changes"
     for s, out in ex.succ.items():
-        ps = _apply(pos, s)
+        ps = pos(s)
         if ps not in ex.dist:
             return f"a reachable state maps to an unreachable one (at distance {ex.dist[s]})"
         if values[s] != values[ps]:
             return f"a property changes its value (at distance {ex.dist[s]})"
-        mapped = {_apply(pos, t) for _, t in out}
+        mapped = {pos(t) for _, t in out}
         if mapped != {t for _, t in ex.succ[ps]}:
             return f"the successors differ (at distance {ex.dist[s]})"
         for name in step_props:
             for _, t in out:
-                if pm.holds(name, s, t) != pm.holds(name, ps, _apply(pos, t)):
+                if pm.holds(name, s, t) != pm.holds(name, ps, pos(t)):
                     return f"action invariant {name} changes its value"
     return None
 
@@ -445,10 +475,13 @@ def _orbit_count(pm: PlainModel, ex: Explorer, attrs: tuple[str, ...]) -> int:
     if not attrs:
         return len(ex.dist)
     per_attr = [[_permutation(pm, a, p) for p in itertools.permutations(range(len(pm.replicas[a])))] for a in attrs]
-    group: list[list[int]] = []
-    for combo in itertools.product(*per_attr):
-        pos = list(range(len(pm.keys)))
-        for p in combo:  # the components' permutations touch disjoint positions: compose freely
-            pos = [pos[x] for x in p]
-        group.append(pos)
-    return len({frozenset(_apply(g, s) for g in group) for s in ex.dist})
+    orbits = set()
+    for s in ex.dist:
+        images = set()
+        for combo in itertools.product(*per_attr):
+            image = s
+            for p in combo:  # the components' permutations commute: compose in any order
+                image = p(image)
+            images.add(image)
+        orbits.add(frozenset(images))
+    return len(orbits)

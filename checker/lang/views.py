@@ -50,7 +50,11 @@ class InstanceView:
     @property
     def id(self) -> int | None:
         """1-based number of a replicated instance (None for a single one)."""
-        _note_asymmetry(self._frame, self._inst.attr, "reads .id")
+        _note_asymmetry(
+            self._frame,
+            self._inst.attr,
+            "reads .id, a number no permutation renames: store or compare self.ref instead",
+        )
         return self._inst.id
 
     @property

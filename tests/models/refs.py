@@ -205,8 +205,25 @@ class SmallRefLock(Model):
         return sum(ite(c.pc == "holding", 1, 0) for c in sys.client) <= 1
 
 
+    @reachable
+    def expired_holder(sys):
+        """A client holds a lease that has expired (2 steps: acquire, expire)."""
+        return (sys.owner == "none") & any_of(c.pc == "holding" for c in sys.client)
+
+
 class VipLock(SmallRefLock):
     lock = VipStore()
+
+
+class DerefStore(RefStore):
+    @action
+    def poke(self, sys):
+        """Writes to the owner without checking there is one: an error where the owner is none."""
+        sys.client[sys.owner].pc = "idle"
+
+
+class BadDeref(SmallRefLock):
+    lock = DerefStore()
 
 
 class FirstOwner(Process):

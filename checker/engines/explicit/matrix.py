@@ -76,7 +76,7 @@ class MatrixSearch:
         self.c = compiled
         self.s = search
         self.vec = compiled.vectors
-        self.canon = MatrixCanon(groups, self.vec.slot_columns)
+        self.canon = MatrixCanon(groups, self.vec.slot_columns, self.vec)
         self.by_index = {step.transition.index: step for step in compiled.steps}
         search.backend = "numpy"
         search.symmetry = self.canon.active

@@ -1,13 +1,23 @@
 """Symmetry reduction for explicit search: one canonical state per class of states that
 differ only by a permutation of interchangeable replicas.
 
-The canonical form sorts the replicas of each symmetry group by their local state (the
-slots of their variables, lexicographically) and permutes those slots accordingly. The
-groups are those `checker.symmetry.decide` found interchangeable: every permutation of
-their replicas (slots only, no value renumbered) maps init, every step and every checked
-property onto itself. The groups act on disjoint slots, so the sorted form is the same for
-all states of one orbit and is itself in the orbit: a true orbit representative, and the
-stored state counts are exact orbit counts.
+The groups are those `checker.symmetry.decide` found interchangeable: every permutation of
+their replicas maps init, every step and every checked property onto itself.
+
+For a group no `Ref` points at, a permutation only moves the replicas' slots, so the
+canonical form sorts the replicas by their local state (their slots, lexicographically): the
+groups act on disjoint slots, the sorted form is the same for all states of one orbit and is
+itself in the orbit.
+
+A group that `Ref`s point at (`checker.replica_perm`) also renames values and re-keys maps
+elsewhere in the state, so sorting local states is no canonical form (two replicas with equal
+local states may differ in which of them a lock names). There the canonical form is the least
+image, in a fixed total order of states, over every permutation ``b`` of those groups of the
+state ``b(s)`` with the other groups then sorted: the set of candidates is the same for every
+state of an orbit (the groups' actions commute, and sorting is invariant under the plain
+groups), so its least element is a true orbit representative and the stored state counts stay
+exact orbit counts. `checker.symmetry.decide` bounds the permutations tried per state
+(`MAX_PERMUTATIONS`).
 
 Two forms: `MatrixCanon` for the numpy engine's state matrices, `TupleCanon` for concrete
 state tuples (the fallback engine).
@@ -19,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from ...lang.model import Instance
+from ...lang.model import Instance, ModelInstance
+from ...replica_perm import SlotAction, all_permutations, referenced
 
 
 def _group_slots(groups: list[list[Instance]]) -> list[list[list[int]]]:
@@ -27,13 +38,42 @@ def _group_slots(groups: list[list[Instance]]) -> list[list[list[int]]]:
     return [[[s for var in inst.vars.values() for s in var.slots] for inst in group] for group in groups]
 
 
-class TupleCanon:
-    """Canonical concrete state tuples."""
+Groups = list[list[Instance]]
 
-    def __init__(self, groups: list[list[Instance]]):
-        self.groups = _group_slots(groups)
+
+def _split(groups: Groups, model: ModelInstance | None) -> tuple[Groups, Groups]:
+    """The groups no `Ref` points at (sorted) and those it does (permuted)."""
+    refs = referenced(model) if model is not None else {}
+    return [g for g in groups if g[0].attr not in refs], [g for g in groups if g[0].attr in refs]
+
+
+class TupleCanon:
+    """Canonical concrete state tuples (``model``: needed where `Ref`s point at a group)."""
+
+    def __init__(self, groups: list[list[Instance]], model: ModelInstance | None = None):
+        plain, permuted = _split(groups, model)
+        self.groups = _group_slots(plain)
+        self.perms: list[list[SlotAction]] = list(all_permutations(model, permuted)) if permuted else []  # type: ignore[arg-type]
+
+    @property
+    def active(self) -> bool:
+        return bool(self.groups or self.perms)
 
     def __call__(self, state: tuple[Any, ...]) -> tuple[Any, ...]:
+        if not self.perms:
+            return self._sort(state)
+        best, best_key = state, None
+        for actions in self.perms:
+            image = state
+            for a in actions:
+                image = a.apply(image)
+            image = self._sort(image)
+            key = _order(image)
+            if best_key is None or key < best_key:
+                best, best_key = image, key
+        return best
+
+    def _sort(self, state: tuple[Any, ...]) -> tuple[Any, ...]:
         if not self.groups:
             return state
         out = list(state)
@@ -61,23 +101,54 @@ def _value_order(v: Any) -> tuple[int, Any]:
 class MatrixCanon:
     """Canonical states, for all columns of an ``(m, n)`` state matrix at once.
 
-    ``columns[s]`` lists the flat rows of model slot ``s`` (a finite set has several)."""
+    ``columns[s]`` lists the flat rows of model slot ``s`` (a finite set has several);
+    ``vectors`` (the numeric layout) is needed where `Ref`s point at a group."""
 
-    def __init__(self, groups: list[list[Instance]], columns: list[range]):
+    def __init__(self, groups: list[list[Instance]], columns: list[range], vectors: Any = None):
+        plain, permuted = _split(groups, vectors.model if vectors is not None else None)
         self.groups: list[np.ndarray] = []  # per group: (replicas, local rows) of flat row numbers
-        for replicas in _group_slots(groups):
+        for replicas in _group_slots(plain):
             rows = [[r for s in slots for r in columns[s]] for slots in replicas]
             self.groups.append(np.array(rows, dtype=np.intp))
+        # per permutation of the Ref groups: where each row goes, and the renaming of Ref ids
+        self.perms: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        if permuted:
+            model = vectors.model
+            for actions in all_permutations(model, permuted):
+                self.perms.append(_row_action(actions, columns, vectors))
 
     @property
     def active(self) -> bool:
-        return bool(self.groups)
+        return bool(self.groups or self.perms)
 
     def __call__(self, S: np.ndarray, lo: list[int], width: list[int]) -> np.ndarray:
         """Canonical form of every state in ``S`` (in place). ``lo``/``width`` are the key
         layout's fields: if a replica's local state fits in 63 bits, replicas are sorted by
         that packed number, whose order is the lexicographic order of the values whatever
         the layout (so canonical forms never change when the layout widens)."""
+        if S.shape[1] == 0 or not self.perms:
+            return self._sort(S, lo, width, packed=True)
+        cols = np.arange(S.shape[1])
+        best = None
+        for target, ref_rows, lut in self.perms:
+            renamed = S.copy()
+            if ref_rows.size:
+                renamed[ref_rows] = lut[renamed[ref_rows]]
+            image = np.empty_like(S)
+            image[target] = renamed
+            # the fields of ``lo``/``width`` belong to rows the values may have left: compare unpacked
+            self._sort(image, lo, width, packed=False)
+            if best is None:
+                best = image
+                continue
+            differ = image != best
+            first = differ.argmax(axis=0)
+            less = differ.any(axis=0) & (image[first, cols] < best[first, cols])
+            best[:, less] = image[:, less]
+        S[:] = best
+        return S
+
+    def _sort(self, S: np.ndarray, lo: list[int], width: list[int], packed: bool) -> np.ndarray:
         n = S.shape[1]
         if n == 0:
             return S
@@ -89,7 +160,7 @@ class MatrixCanon:
             lows = [min(lo[r] for r in rows[:, i]) for i in range(rows.shape[1])]
             highs = [max(lo[r] + (1 << width[r]) - 1 for r in rows[:, i]) for i in range(rows.shape[1])]
             bits = [max(1, hi - low).bit_length() for low, hi in zip(lows, highs, strict=True)]
-            if sum(bits) <= 63:
+            if packed and sum(bits) <= 63:
                 key = np.zeros((k, n), dtype=np.int64)
                 for i in range(rows.shape[1]):
                     key = (key << bits[i]) | (local[:, i, :] - lows[i])
@@ -101,3 +172,31 @@ class MatrixCanon:
                     order = np.take_along_axis(order, np.argsort(vals, axis=0, kind="stable"), axis=0)
             S[rows] = np.take_along_axis(local, order[:, None, :], axis=0)
         return S
+
+
+def _row_action(
+    actions: list[SlotAction], columns: list[range], vectors: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One permutation of the Ref groups on flat rows: (target row of each row, the rows whose
+    values are Ref ids to rename, the renaming as a lookup table over enum ids)."""
+    m = sum(len(c) for c in columns)
+    target = np.arange(m, dtype=np.intp)
+    ref_rows: list[int] = []
+    ids = vectors.enum_ids
+    lut = np.arange(max(ids.values(), default=0) + 1, dtype=np.int64)
+    for a in actions:  # they commute: compose in any order
+        rowmap = np.arange(m, dtype=np.intp)
+        for s, t in enumerate(a.target):
+            if s in a.set_slots:  # a finite set of Refs: one bit per name, renamed
+                elems = [vectors.columns[r].elem for r in columns[t]]
+                for r in columns[s]:
+                    e = vectors.columns[r].elem
+                    rowmap[r] = columns[t][elems.index(a.rename.get(e, e))]
+            else:
+                for k, r in enumerate(columns[s]):
+                    rowmap[r] = columns[t][k]
+        target = rowmap[target]
+        ref_rows += [r for s in a.ref_slots for r in columns[s]]
+        for old, new in a.rename.items():
+            lut[ids[old]] = ids[new]
+    return target, np.array(sorted(set(ref_rows)), dtype=np.intp), lut

@@ -20,9 +20,9 @@ class TupleSearch:
         """``groups``: interchangeable replicas (`checker.symmetry.decide`), [] for no reduction."""
         self.s = search
         self.model = search.model
-        self.canon = TupleCanon(groups)
+        self.canon = TupleCanon(groups, search.model)
         search.backend = "python"
-        search.symmetry = bool(self.canon.groups)
+        search.symmetry = self.canon.active
 
     def run(self) -> None:
         s, model = self.s, self.model
