@@ -67,6 +67,19 @@ def steps_of(data: dict[str, Any], prop: str) -> list[tuple[str, str]]:
     return [(s["instance"], s["action"]) for s in results_of(data)[prop]["trace"]["steps"][1:]]
 
 
+def transitions_of(model: Any, data: dict[str, Any], prop: str) -> list[Any]:
+    """The model's transitions along a reported trace (instance, action and arguments)."""
+    out = []
+    for step in results_of(data)[prop]["trace"]["steps"][1:]:
+        (t,) = [
+            t
+            for t in model.transitions
+            if (t.instance.name, t.action.name) == (step["instance"], step["action"]) and t.args == step["args"]
+        ]
+        out.append(t)
+    return out
+
+
 def test_every_gallery_spec_is_pinned() -> None:
     on_disk = {p.name for p in (REPO / "specs").glob("*.toml") if p.name.startswith(GALLERY_PREFIXES)}
     assert on_disk == set(PINNED)
@@ -92,8 +105,7 @@ def test_verdicts_exit_codes_and_traces(runs: dict[str, Any], spec: str) -> None
         if r["trace"] is None:
             continue
         assert r["checked"] and r["trace"]["replayed"], name
-        by_step = {(t.instance.name, t.action.name): t for t in model.transitions}
-        states = replay(model, [by_step[step] for step in steps_of(data, name)])
+        states = replay(model, transitions_of(model, data, name))
         if r["trace"]["kind"] == "lasso":
             assert not any(evaluate(model, CONCRETE, name, st) for st in states)
         elif model.properties[name].kind == "action_invariant":
@@ -124,8 +136,7 @@ def test_fencing_rejects_the_same_late_write(runs: dict[str, Any]) -> None:
     fires, but the late write is refused and storage keeps the newer lease's token."""
     _, data = runs["lease_no_fencing.toml"]
     model = load_model("lease").build(**spec_data("lease_fencing.toml")["params"])
-    by_step = {(t.instance.name, t.action.name): t for t in model.transitions}
-    states = replay(model, [by_step[step] for step in steps_of(data, "writes_in_lease_order")])
+    states = replay(model, transitions_of(model, data, "writes_in_lease_order"))
     tokens = [model.describe_state(st)["last_token"] for st in states]
     assert tokens == [0, 0, 0, 0, 2, 2]
 

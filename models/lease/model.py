@@ -19,16 +19,15 @@ Variants (parameter ``variant``): see VARIANTS.
 from __future__ import annotations
 
 from checker import (
-    Bool,
     Enum,
     Int,
     Model,
     Param,
     Process,
+    Ref,
     Store,
     action,
     action_invariant,
-    all_of,
     any_of,
     implies,
     invariant,
@@ -44,9 +43,17 @@ VARIANTS = {
 
 
 class LockService(Store):
-    """Grants numbered leases; ``next_token`` is the number of the next lease (the fencing token counter)."""
+    """Grants numbered leases to one client at a time; ``next_token`` numbers the next lease
+    (the fencing token counter)."""
 
+    holder = Ref("client", none=True)  # the client holding the lease ("none": free)
     next_token = Int(init=1, min=1, max=lambda p: p.max_leases + 1)
+
+    @action
+    def expire(self, sys):
+        """Time passes: the lease runs out and the lock is free again. The holder is not told."""
+        require(sys.holder != "none")
+        sys.holder = "none"
 
 
 class Storage(Store):
@@ -63,16 +70,14 @@ class Client(Process):
 
     pc = Enum("idle", "holding", "wrote")
     token = Int(init=0, min=0, max="max_leases")  # its lease's fencing token (0: none)
-    # the lock service's record that this client holds the lease (at most one client at a time)
-    leased = Bool(init=False)
 
     @action
     def acquire(self, sys):
         """The lock is free: take a lease, with the next token."""
         require(self.pc == "idle")
-        require(all_of(~c.leased for c in sys.client))
+        require(sys.holder == "none")
         require(sys.next_token <= sys.params.max_leases)
-        self.leased = True
+        sys.holder = self.ref
         self.token = sys.next_token
         sys.next_token += 1
         self.pc = "holding"
@@ -90,17 +95,12 @@ class Client(Process):
 
     @action
     def release(self, sys):
-        """Give the lease back, if it is still this client's (an expired lease is not released twice)."""
+        """Give the lease back, if it is still this client's (not a newer holder's lease)."""
         require(self.pc == "wrote")
-        self.leased = False
+        with when(sys.holder == self.ref):
+            sys.holder = "none"
         self.token = 0
         self.pc = "idle"
-
-    @action
-    def expire(self, sys):
-        """Time passes: the lease runs out. The lock service frees it; the client is not told."""
-        require(self.leased)
-        self.leased = False
 
 
 class Lease(Model):
@@ -129,7 +129,7 @@ class Lease(Model):
         lease has written. What fencing guarantees is the order (``writes_in_lease_order``).
         """
         accepted = new.last_token != old.last_token  # each lease writes once, with its own token
-        current = any_of(c.leased for c in old.client) & (new.last_token == old.next_token - 1)
+        current = (old.holder != "none") & (new.last_token == old.next_token - 1)
         return implies(accepted, current)
 
     @invariant
@@ -140,4 +140,4 @@ class Lease(Model):
     @reachable
     def paused_past_expiry(sys):
         """Witness: a client still believes it holds a lease that has expired."""
-        return any_of((c.pc == "holding") & ~c.leased for c in sys.client)
+        return any_of((c.pc == "holding") & (sys.holder != c.ref) for c in sys.client)

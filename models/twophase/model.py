@@ -18,11 +18,12 @@ without costing safety.
 from __future__ import annotations
 
 from checker import (
-    Bool,
     Enum,
     Model,
     Param,
     Process,
+    Ref,
+    Set,
     Store,
     action,
     all_of,
@@ -40,8 +41,10 @@ VARIANTS = {
 
 
 class Network(Store):
-    """The TM's decision message, once sent (Lamport's Commit/Abort messages)."""
+    """The messages sent so far (Lamport's ``msgs``): the RMs' Prepared votes, and the TM's
+    decision once sent. Nothing is ever removed, so delivery may be late but never lost."""
 
+    votes = Set(Ref("rm"))  # the RMs whose Prepared message is in the network
     decision = Enum("none", "commit", "abort")
 
 
@@ -49,12 +52,20 @@ class TransactionManager(Process):
     """Collects the votes and decides."""
 
     state = Enum("init", "committed", "aborted")
+    prepared = Set(Ref("rm"))  # the RMs whose Prepared message it has received
+
+    @action(rm=Ref("rm"), fair=True)
+    def receive_vote(self, sys, rm):
+        """Receive ``rm``'s Prepared message while still undecided."""
+        require(self.state == "init")
+        require(sys.votes.contains(rm) & ~self.prepared.contains(rm))
+        self.prepared.add(rm)
 
     @action(fair=True)
     def commit(self, sys):
         """Every RM's Prepared message has arrived: commit and tell them."""
         require(self.state == "init")
-        require(all_of(r.tm_has_vote for r in sys.rm))
+        require(all_of(self.prepared.contains(r.ref) for r in sys.rm))
         self.state = "committed"
         sys.decision = "commit"
 
@@ -68,36 +79,22 @@ class TransactionManager(Process):
 
 
 class ResourceManager(Process):
-    """Votes, then follows the TM's decision.
-
-    ``vote_sent`` (its Prepared message is in the network) and ``tm_has_vote`` (the TM has
-    received it: the TM's set of prepared RMs) are kept per RM, which keeps the RMs
-    interchangeable without naming one in shared state.
-    """
+    """Votes, then follows the TM's decision."""
 
     state = Enum("working", "prepared", "committed", "aborted")
-    vote_sent = Bool(init=False)
-    tm_has_vote = Bool(init=False)
 
     @action(fair=True)
     def prepare(self, sys):
         """Vote yes: prepare and send Prepared to the TM."""
         require(self.state == "working")
         self.state = "prepared"
-        self.vote_sent = True
+        sys.votes.add(self.ref)
 
     @action
     def choose_to_abort(self, sys):
         """Abort on its own while still working (it will never vote); not fair: it may never happen."""
         require(self.state == "working")
         self.state = "aborted"
-
-    @action(fair=True)
-    def deliver_vote(self, sys):
-        """The TM receives this RM's Prepared message while it is still undecided."""
-        require(sys.tm.state == "init")
-        require(self.vote_sent & ~self.tm_has_vote)
-        self.tm_has_vote = True
 
     @action(fair=True)
     def receive_commit(self, sys):

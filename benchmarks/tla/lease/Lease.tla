@@ -3,10 +3,12 @@
 (* tokens). One raceproof action is one action here, with the same variables and the same   *)
 (* initial state, so the reachable state graphs are isomorphic and TLC's distinct-state     *)
 (* count equals raceproof's explicit one (tests/test_tlc_twins.py).                          *)
-(*   holder      LockService: the client holding the lease, or None                         *)
+(*   holder      LockService: the client holding the lease, or None (a Ref("client", none=True)) *)
 (*   next_token  LockService: the number (fencing token) of the next lease                  *)
 (*   last_token  Storage: the token of the last write it accepted (0: none)                 *)
 (*   pc, token   Client c: its step, and its lease's token (0: none)                        *)
+(* Under SYMMETRY, TLC permutes the model values in Clients; raceproof permutes the replicas   *)
+(* and the Ref values naming them together.                                                   *)
 EXTENDS Naturals, TLC
 
 CONSTANTS Clients, None, MaxLeases, Fencing
@@ -47,7 +49,7 @@ Release(c) ==
     /\ pc' = [pc EXCEPT ![c] = "idle"]
     /\ UNCHANGED <<next_token, last_token>>
 
-\* the lease expires (the holder is not told)
+\* lock.expire: the lease runs out (the holder is not told)
 Expire ==
     /\ holder # None
     /\ holder' = None

@@ -3,11 +3,13 @@
 (* the TM's abort (a timeout) only in the variant Timeout. One raceproof action is one       *)
 (* action here, with the same variables and initial state, so TLC's distinct-state count     *)
 (* equals raceproof's explicit one (tests/test_tlc_twins.py).                                 *)
-(*   rmState     ResourceManager r: its state                                                 *)
-(*   tmState     TransactionManager: its state                                                *)
-(*   tmPrepared  the RMs whose Prepared message the TM has received                           *)
-(*   msgPrepared the RMs whose Prepared message is in the network                             *)
-(*   decision    the TM's Commit/Abort message, once sent                                     *)
+(*   rmState     rm<i>.state: each RM's state                                                 *)
+(*   tmState     tm.state                                                                     *)
+(*   tmPrepared  tm.prepared, a Set(Ref("rm")): the RMs whose vote the TM has received         *)
+(*   msgPrepared votes, a Set(Ref("rm")): the RMs whose Prepared message is in the network     *)
+(*   decision    decision: the TM's Commit/Abort message, once sent                           *)
+(* Under SYMMETRY, TLC permutes the model values in RM; raceproof permutes the replicas and    *)
+(* the Ref values naming them together.                                                       *)
 EXTENDS TLC
 
 CONSTANTS RM, Timeout
@@ -51,7 +53,7 @@ RMChooseToAbort(r) ==
     /\ rmState' = [rmState EXCEPT ![r] = "aborted"]
     /\ UNCHANGED <<tmState, tmPrepared, msgPrepared, decision>>
 
-\* rm.deliver_vote: the TM receives r's Prepared message
+\* tm.receive_vote(rm=r): the TM receives r's Prepared message
 TMRcvPrepared(r) ==
     /\ tmState = "init"
     /\ r \in msgPrepared
