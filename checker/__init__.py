@@ -2,7 +2,7 @@
 
 The model API, re-exported for model authors::
 
-    from checker import Model, Process, Store, Param, Int, Bool, Enum, Array, Map, Set
+    from checker import Model, Process, Store, Param, Int, Bool, Enum, Array, Map, Set, Ref
     from checker import action, require, when, ite, all_of, any_of, implies
     from checker import invariant, action_invariant, reachable, recoverable, eventually
 """

@@ -38,7 +38,7 @@ from typing import Any
 
 from ..errors import ModelError
 from .declare import ActionDecl, Component, Param, PropertyDecl
-from .refs import NONE, Ref, building
+from .refs import NONE, Ref, building, uses_refs
 from .terms import sort_kind
 from .types import (
     Array,
@@ -272,10 +272,12 @@ class ModelInstance:
                         for n in elem.names:
                             names.setdefault(n, len(names))
         # `Ref` values (replica names, "none"), numbered after every declared enum name
+        targets = uses_refs(self.model)
         for inst in self.instances:
-            if inst.id is not None:
+            if inst.attr in targets:
                 names.setdefault(inst.name, len(names))
-        names.setdefault(NONE, len(names))
+        if targets:
+            names.setdefault(NONE, len(names))
         return names
 
     def _init_state(self) -> tuple[Any, ...]:

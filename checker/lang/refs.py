@@ -102,9 +102,14 @@ def replica_names(target: str, params: Any, where: Ref | None = None) -> list[st
     return names
 
 
-def ref_sorts(decl: Any) -> Iterator[Any]:
-    """The `Ref` declarations within a declaration (itself, an array's elements, a map's key
-    and value, a set's elements)."""
-    for part in (decl, getattr(decl, "elem", None), getattr(decl, "key", None), getattr(decl, "value", None)):
-        if isinstance(part, Ref):
-            yield part
+def uses_refs(model_cls: Any) -> set[str]:
+    """The components that a `Ref` of ``model_cls`` names (in state or in an action's domain)."""
+    found: set[str] = set()
+    for comp in model_cls.components().values():
+        for decl in type(comp).state_decls().values():
+            for part in (decl, *(getattr(decl, a, None) for a in ("elem", "key", "value"))):
+                if isinstance(part, Ref):
+                    found.add(part.target)
+        for act in type(comp).action_decls():
+            found |= {d.target for d in act.domains.values() if isinstance(d, Ref)}
+    return found

@@ -247,3 +247,40 @@ class DefaultFirst(Model):
     @invariant
     def explored(sys):
         return True
+
+
+# ---------------------------------------------------------------------------- Refs inside the replicas
+class Node(Process):
+    """Gossip: each node holds a Set of the nodes it knows of, a Map (keyed by node) of whom it
+    told, and the last node it told: Refs inside the replicas that are permuted."""
+
+    knows = Set(Ref("node"))
+    told = Map(Ref("node"), Bool())
+    last = Ref("node", none=True)
+
+    @action
+    def wake(self, sys):
+        require(~self.knows.contains(self.ref))
+        self.knows.add(self.ref)
+
+    @action(to=Ref("node"))
+    def tell(self, sys, to):
+        require(~self.knows.is_empty() & ~self.told[to])
+        for n in sys.node:
+            with when(self.knows.contains(n.ref)):
+                sys.node[to].knows.add(n.ref)
+        self.told[to] = True
+        self.last = to
+
+
+class Gossip(Model):
+    nodes = Param(3, min=1)
+    node = Node(count="nodes")
+
+    @invariant
+    def explored(sys):
+        return True
+
+    @reachable
+    def everyone_knows_everyone(sys):
+        return all_of(m.knows.contains(n.ref) for m in sys.node for n in sys.node)
