@@ -170,3 +170,16 @@ def test_gallery_passes_the_gate() -> None:
     result = run_cli("gate", *specs, "--no-cache")
     assert result.exit_code == 0, result.output
     assert "gate: pass (exit 0): 4 spec(s)" in result.output
+
+
+def test_bmc_agrees_on_the_lease_race() -> None:
+    """One model, every engine: BMC (z3, over the Ref-valued holder, symmetry breaking on) finds
+    the same 5-step shortest violation, and none within 6 steps once storage fences."""
+    broken = run_cli("check", str(REPO / "specs" / "lease_no_fencing.toml"), "--engine", "bmc", "--depth", "5",
+                     "--property", "writes_in_lease_order", "--json")  # fmt: skip
+    (r,) = results_of(json.loads(broken.stdout)).values()
+    assert broken.exit_code == 1 and (r["verdict"], r["depth"]) == ("violated", 5), broken.output
+    fenced = run_cli("check", str(REPO / "specs" / "lease_fencing.toml"), "--engine", "bmc", "--depth", "6",
+                     "--property", "writes_in_lease_order", "--json")  # fmt: skip
+    (r,) = results_of(json.loads(fenced.stdout)).values()
+    assert r["verdict"] == "holds_to_depth" and r["bound"] == 6, fenced.output
