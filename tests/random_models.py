@@ -16,7 +16,9 @@ guards), products of ints beyond int64, `Bool`, `Enum`; arrays (constant or para
 bottom with `discard_if`: the interval encoding; or with gaps: the array encoding); actions
 with arguments, `require`, assignments, `ite`, nested `when`, set updates, reads at state keys
 and divisions (guarded, or not: a model error every engine must report), first-match scans
-over replicas; fair actions. Properties: invariants, action invariants, reachables,
+over replicas; fair actions; process identities (`Ref`s held by a store, a Set and a Map of
+them, Ref arguments, reads and writes through ``sys.P[ref]``, ``self.ref``: tests/random_refs.py).
+Properties: invariants, action invariants, reachables,
 `recoverable` and `eventually`; aggregates over replicas, and properties and actions that tell
 replicas apart in many ways (indexing, `list(...)[i]`, tuple unpacking, `zip`, `enumerate`,
 `.name`, iteration order), which no engine may reduce by symmetry.
@@ -34,6 +36,7 @@ from hypothesis import strategies as st
 
 from tests.random_parts import BIG_INITS, ENUM_POOL, PARAM_PREFIX, PX, CompInfo, Pair, VarInfo, Writer, spec_of
 from tests.random_properties import asymmetric_atom, init_atom, step_formula
+from tests.random_refs import ref_part
 from tests.random_statements import Gen
 
 
@@ -182,6 +185,8 @@ FEATURES = (
     "asym_name",
     "list_fold",
     "unguarded",
+    "ref",
+    "ref_asym",
 )
 
 
@@ -193,9 +198,10 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
     features: set[str] = {"unguarded"} if unguarded else set()
     comps = [draw(_component(i, features)) for i in range(draw(st.sampled_from([2, 2, 3, 1])))]
     gen = Gen(draw, comps, unguarded, features)
+    refs = draw(ref_part(comps, features))  # a store of Refs to one process's replicas, or None
     w = Writer()
     w.line("from checker import (")
-    w.line("    Array, Bool, Enum, Int, Map, Model, Param, Process, Set, Store, action, action_invariant, all_of,")
+    w.line("    Array, Bool, Enum, Int, Map, Model, Param, Process, Ref, Set, Store, action, action_invariant, all_of,")
     w.line("    any_of, eventually, implies, invariant, ite, reachable, recoverable, require, when,")
     w.line(")")
     p = Writer()  # the plain model
@@ -231,7 +237,11 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
                 for k in range(nargs) if nargs else [None]:
                     args = {"k": k} if nargs else {}
                     transitions.append(f"({inst!r}, {name!r}, {args!r}, {fair}, a_{comp.attr}_{name})")
+        if refs is not None and comp is refs.target:
+            refs.emit_process(w, p, transitions)
         w.indent -= 1
+    if refs is not None:
+        refs.emit_store(w, p, transitions)
 
     class_name = "Random"
     w.line()
@@ -250,6 +260,8 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
             w.line(f"{comp.attr} = {comp.attr.capitalize()}(count={count})")
         else:
             w.line(f"{comp.attr} = {comp.attr.capitalize()}()")
+    if refs is not None:
+        w.line("rs = Rs()")
     props: dict[str, str] = {}
 
     def prop(kind: str, args: str, body: PX, setup: list[PX] = ()) -> None:
@@ -299,6 +311,8 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
         atoms = [init_atom(gen, False)] + [init_atom(gen, draw(st.booleans())) for _ in range(draw(st.integers(0, 2)))]
         both = (f"all_of({', '.join(a[0] for a in atoms)})", f"land({', '.join(a[1] for a in atoms)})")
         prop("reachable", "sys", both)
+    for kind, body in refs.properties() if refs is not None else []:
+        prop(kind, "sys", body)
     if draw(st.integers(0, 2)) == 0:
         kind = draw(st.sampled_from(["recoverable", "eventually"]))
         features.add(kind)
@@ -314,6 +328,11 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
                 key = v.name if comp.store else f"{inst}.{v.name}"
                 init[key], specs[key] = _plain_init(v), spec_of(v)
                 local.setdefault(inst, []).append(key)
+    if refs is not None:
+        init |= refs.init()
+        specs |= refs.specs()
+        p.line(f"REFS = {refs.refs()!r}")
+        p.line(f"REF_KEYED = {refs.ref_keyed()!r}")
     p.line(f"INIT = {init!r}")
     p.line(f"SPECS = {specs!r}")
     p.line(f"REPLICAS = { ({c.attr: c.instances for c in comps if c.replicated})!r}")

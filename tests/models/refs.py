@@ -204,7 +204,6 @@ class SmallRefLock(Model):
     def one_holder(sys):
         return sum(ite(c.pc == "holding", 1, 0) for c in sys.client) <= 1
 
-
     @reachable
     def expired_holder(sys):
         """A client holds a lease that has expired (2 steps: acquire, expire)."""
