@@ -25,7 +25,7 @@ from typing import Any
 import z3
 
 from ..encoding import Encoding, substitute
-from ..engines.generalize import any_of, conjuncts, instantiate
+from ..engines.generalize import conjuncts, drop_until_inductive, initially_true, instantiate, state_consts
 from ..engines.generalize import houdini as houdini_instance
 from ..engines.obligations import Clock, Obligations
 from ..formula import readable
@@ -105,7 +105,7 @@ def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: st
     shared = {str(c): c for c in pe.shared}
     ids: list[int] = []
     pairs = []
-    for name, const in named_consts(lemma).items():
+    for name, const in state_consts(lemma).items():
         m = pattern.match(name)
         if m is None:
             if name not in shared or shared[name].sort() != const.sort():
@@ -135,48 +135,32 @@ def houdini(
     """The largest subset of ``cands`` that holds initially and that every step preserves
     (None on timeout). ``dropped`` gets each lemma a step breaks, with the counterexample."""
     init_state = pe.init_state()
-    kept = []
-    init = z3.Solver()
-    for lemma in cands:
-        value = z3.simplify(ground.goal(lemma, init_state))
-        if z3.is_true(value):
-            kept.append(lemma)
-            continue
-        if not z3.is_false(value):
-            init.push()
-            init.add(z3.Not(value))
-            status = clock.check(init)
-            init.pop()
-            if status == z3.unknown:
-                return None
-            if status == z3.unsat:
-                kept.append(lemma)
-                continue
-        dropped.append(f"{lemma.text}: false initially")
+    kept = initially_true(
+        cands,
+        lambda lemma: ground.goal(lemma, init_state),
+        z3.Solver(),
+        clock,
+        lambda lemma: dropped.append(f"{lemma.text}: false initially"),
+    )
+    if kept is None:
+        return None
     p0, p1, o, a = pe.p0, pe.p1, pe.enc.oracle, pe.actor
     solver = z3.Solver()
     solver.add(*ground.domain(p0), pe.trans(p0, o, a, p1), pe.ranges(p0, o, a))
-    guards = [z3.Bool(f"lemma {i}") for i in range(len(kept))]
-    for g, lemma in zip(guards, kept, strict=True):
-        solver.add(z3.Implies(g, z3.And(ground.instances(lemma, p0))))
-    broken = [z3.Not(ground.goal(lemma, p1)) for lemma in kept]
-    active = set(range(len(kept)))
-    while active:
-        solver.push()
-        solver.add(any_of([broken[i] for i in active]))
-        status = clock.check(solver, *[guards[i] for i in active])
-        zmodel = solver.model() if status == z3.sat else None
-        solver.pop()
-        if status == z3.unsat:
-            break
-        if zmodel is None:
-            return None
-        gone = {i for i in active if z3.is_true(zmodel.eval(broken[i], model_completion=True))}
+
+    def not_inductive(gone: set[int], zmodel: z3.ModelRef) -> None:
         for i in sorted(gone)[:3]:
             at = ground.skolem[: kept[i].arity]
             dropped.append(f"{kept[i].text}: not inductive; {describe(pe, zmodel, at)}")
-        active -= gone
-    return [kept[i] for i in sorted(active)]
+
+    active = drop_until_inductive(
+        solver,
+        [z3.And(ground.instances(lemma, p0)) for lemma in kept],
+        [z3.Not(ground.goal(lemma, p1)) for lemma in kept],
+        clock,
+        not_inductive,
+    )
+    return None if active is None else [kept[i] for i in active]
 
 
 def implies_properties(pe: ParamEncoding, ground: Ground, lemmas: list[Lemma], clock: Clock) -> str | None:
@@ -226,23 +210,6 @@ def describe(pe: ParamEncoding, zmodel: z3.ModelRef, broken_at: list[z3.ExprRef]
         at = [names.get(str(zmodel.eval(r, model_completion=True)), "?") for r in broken_at]
         moved += f"; after it the lemma fails for {', '.join(at)}"
     return f"a state with {len(universe)} {pe.attr}(s): {shared}; " + "; ".join(replicas) + moved
-
-
-def named_consts(e: z3.ExprRef) -> dict[str, z3.ExprRef]:
-    """The uninterpreted constants of a lemma, by name (lemmas have no quantifiers)."""
-    out: dict[str, z3.ExprRef] = {}
-    seen: set[int] = set()
-    stack = [e]
-    while stack:
-        t = stack.pop()
-        if t.get_id() in seen:
-            continue
-        seen.add(t.get_id())
-        if z3.is_const(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            out[t.decl().name()] = t
-        elif z3.is_app(t):
-            stack.extend(t.children())
-    return out
 
 
 def search(

@@ -30,6 +30,7 @@ from typing import Any
 import z3
 
 from ..encoding import Encoding, substitute
+from ..engines.generalize import state_consts
 from ..errors import RaceproofError
 from ..lang import views
 from ..lang.model import Instance, ModelInstance
@@ -327,26 +328,5 @@ def _same(a: z3.ExprRef, b: z3.ExprRef) -> bool:
 
 
 def const_ids(e: z3.ExprRef) -> set[int]:
-    """The ids of the uninterpreted constants in ``e``, inside quantifiers and lambdas too
-    (an unbounded set's `discard_if` is a lambda whose body may read any slot)."""
-    ref = e.ctx_ref()
-    out: set[int] = set()
-    seen: set[int] = set()
-    stack = [e.as_ast()]
-    while stack:
-        t = stack.pop()
-        ident = z3.Z3_get_ast_id(ref, t)
-        if ident in seen:
-            continue
-        seen.add(ident)
-        kind = z3.Z3_get_ast_kind(ref, t)
-        if kind == z3.Z3_QUANTIFIER_AST:
-            stack.append(z3.Z3_get_quantifier_body(ref, t))
-            continue
-        if kind != z3.Z3_APP_AST:
-            continue
-        n = z3.Z3_get_app_num_args(ref, t)
-        if n == 0 and z3.Z3_get_decl_kind(ref, z3.Z3_get_app_decl(ref, t)) == z3.Z3_OP_UNINTERPRETED:
-            out.add(ident)
-        stack.extend(z3.Z3_get_app_arg(ref, t, i) for i in range(n))
-    return out
+    """The ids of the uninterpreted constants in ``e``, inside quantifiers and lambdas too."""
+    return {c.get_id() for c in state_consts(e).values()}
