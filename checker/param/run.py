@@ -21,7 +21,6 @@ from ..lang.model import ModelInstance
 from ..results import PropertyResult, Verdict
 from ..spec import Spec
 from .certificate import recheck, to_smtlib
-from .compact import compact
 from .infer import Attempt, Ground, search
 from .template import ParamEncoding, Refused
 
@@ -175,11 +174,8 @@ def prove_spec_for_all(
     other = prove_spec(spec, rest, engine, left, certificate if not proved else None) if rest else None
     found = {r.name: r for r in (other.results if other else [])} | proved
     results = [found[n] for n in names]
-    replicas = [a for a, c in model.model.components().items() if c.count == count]
     for r in results:
         r.expected = spec.expect.get(r.name)
-        if r.name not in proved and r.extra.get("invariant") and len(replicas) == 1:
-            r.extra["invariant"] = compact(list(r.extra["invariant"]), replicas[0], model.param_dict()[count])
         if r.name in safety and r.name not in proved:
             r.reason = (
                 f"for all {count}: {outcome.why}; this instance ({count}={model.param_dict()[count]}): {r.reason}"
