@@ -47,9 +47,10 @@ def _slice(clock: Clock) -> Clock:
 @dataclass
 class Lemma:
     arity: int
-    body: z3.BoolRef  # over the template state ``P0`` and the bound replicas ``Ground.bound[:arity]``
+    body: z3.BoolRef  # over the template state ``P0``, the bound replicas ``Ground.bound[:arity]`` (and index)
     text: str  # in model terms, quantified
     origin: str  # the instance it was learned on
+    indexed: bool = False  # for every index ``Ground.ibound`` of the parameter-sized arrays
 
 
 @dataclass
@@ -67,6 +68,7 @@ class Attempt:
     small: Encoding | None = None  # the last instance tried
     unknown: str = ""
     steps: list[str] = field(default_factory=list)
+    at: str = ""  # the instance of the cutoff or the violation: "enactors=2, endpoints=2"
 
 
 class Ground:
@@ -77,56 +79,194 @@ class Ground:
         self.bound = [z3.Const(f"{pe.attr}#bound{i}", pe.sort) for i in range(1, MAX_ARITY + 1)]
         self.skolem = [z3.Const(f"s!{i}", pe.sort) for i in range(1, MAX_ARITY + 1)]  # "!": in no state name
         self.terms = [pe.actor, *self.skolem]
+        ix = pe.ix
+        # the index terms: the Skolem index (also the properties' bound index), endpoint 0,
+        # the last one, and each ground replica's bounded slots (a cursor)
+        self.ibound = z3.Int("ix#bound")
+        self.iskolem = ix.ix if ix is not None else None
+        self.size = ix.size if ix is not None else None
+        self.cursors = [k for k, i in zip(pe.local_keys, pe.local_slot, strict=True) if _bounded(pe, i)]
 
-    def body(self, lemma: Lemma, p: PState, at: list[z3.ExprRef]) -> z3.BoolRef:
-        return substitute(lemma.body, self.pe.pairs(p) + list(zip(self.bound[: lemma.arity], at, strict=True)))
+    def index_terms(self, p: PState) -> list[z3.ArithRef]:
+        if self.iskolem is None or self.size is None:
+            return []
+        out = [self.iskolem, z3.IntVal(0), self.size - 1]
+        for key in self.cursors:
+            arr = p[1][self.pe.local_keys.index(key)]
+            out += [z3.Select(arr, t) for t in self.terms]
+        return out
+
+    def body(self, lemma: Lemma, p: PState, at: list[z3.ExprRef], i: z3.ArithRef | None = None) -> z3.BoolRef:
+        pairs = self.pe.pairs(p) + list(zip(self.bound[: lemma.arity], at, strict=True))
+        if lemma.indexed:
+            assert i is not None
+            pairs.append((self.ibound, i))
+        return substitute(lemma.body, pairs)
+
+    def _guarded(self, lemma: Lemma, combo: list[z3.ExprRef], i: z3.ArithRef | None, inst: z3.BoolRef) -> z3.BoolRef:
+        cond = [z3.Distinct(*combo)] if lemma.arity > 1 else []
+        if lemma.indexed:
+            assert self.pe.ix is not None and i is not None
+            cond.append(self.pe.ix.in_range(i))
+        return z3.Implies(z3.And(cond), inst) if cond else inst
 
     def instances(self, lemma: Lemma, p: PState) -> list[z3.BoolRef]:
-        """The ∀-lemma at every choice of distinct ground replicas (a consequence of it)."""
+        """The ∀-lemma at every choice of distinct ground replicas (and index terms): consequences of it."""
         out = []
+        indices: list[Any] = self.index_terms(p) if lemma.indexed else [None]
         for combo in itertools.permutations(self.terms, lemma.arity):
-            inst = self.body(lemma, p, list(combo))
-            out.append(z3.Implies(z3.Distinct(*combo), inst) if lemma.arity > 1 else inst)
+            for i in indices:
+                out.append(self._guarded(lemma, list(combo), i, self.body(lemma, p, list(combo), i)))
         return out
 
     def goal(self, lemma: Lemma, p: PState) -> z3.BoolRef:
-        """The ∀-lemma at the Skolem replicas: it fails for some replicas iff this fails for some s."""
-        inst = self.body(lemma, p, self.skolem[: lemma.arity])
-        return z3.Implies(z3.Distinct(*self.skolem[: lemma.arity]), inst) if lemma.arity > 1 else inst
+        """The ∀-lemma at the Skolem replicas (and index): it fails somewhere iff this fails for some s."""
+        combo = self.skolem[: lemma.arity]
+        return self._guarded(lemma, combo, self.iskolem, self.body(lemma, p, combo, self.iskolem))
 
     def domain(self, p: PState) -> list[z3.BoolRef]:
-        return [self.pe.dom_shared(p)] + [self.pe.dom_local(p, t) for t in self.terms]
+        out = [self.pe.dom_shared(p)] + [self.pe.dom_local(p, t) for t in self.terms]
+        if self.size is not None:
+            out.append(self.size >= 1)
+            out += [self.pe.dom_index(p, i) for i in self.index_terms(p)]
+        return out
 
 
-def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: str, ground: Ground) -> Lemma | None:
-    """The ∀-lemma of a small instance's lemma, or None if it mentions more than MAX_ARITY
-    replicas or state the template does not have."""
+def _bounded(pe: ParamEncoding, slot: int) -> bool:
+    return pe.ix is not None and pe.model2.slots[slot].var.name in pe.ix.bounded
+
+
+ELEMENT = re.compile(r"^(.*)\[(\d+)\]$")  # an array element's state constant: name[k]
+MAX_VARIANTS = 16  # per lemma: its numerals read as an index or the parameter (see `_numeral_variants`)
+
+
+def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: str, ground: Ground) -> list[Lemma]:
+    """The ∀-lemmas of a small instance's lemma (none if it mentions more than MAX_ARITY
+    replicas or state the template does not have). Replicas become bound replicas. With
+    parameter-sized arrays, element 0 stays endpoint 0 (it is special: not interchangeable
+    with the others) and, in another candidate, becomes every index ``i``; another single
+    element ``k`` becomes every index ``i``; a numeral compared with a cursor becomes, in
+    further candidates, ``i`` shifted as ``k`` is, or the parameter shifted as the small
+    instance's size is. These are guesses: Houdini keeps the inductive ones."""
     pattern = re.compile(rf"^{re.escape(pe.attr)}(\d+)\.(.*)$")
-    shared = {str(c): c for c in pe.shared}
+    ix = pe.ix
+    shared = {str(c): c for c, i in zip(pe.shared, pe.shared_slot, strict=True) if i != -1}
     ids: list[int] = []
     pairs = []
+    elements: list[tuple[z3.ExprRef, str, int]] = []
     for name, const in state_consts(lemma).items():
         m = pattern.match(name)
         if m is None:
+            em = ELEMENT.match(name) if ix is not None else None
+            if em is not None and ix is not None and em.group(1) in ix.arrays:
+                elements.append((const, em.group(1), int(em.group(2))))
+                continue
             if name not in shared or shared[name].sort() != const.sort():
-                return None
+                return []
             continue
         if m.group(2) not in pe.local_keys:
-            return None
+            return []
         rid = int(m.group(1))
         if rid not in ids:
             ids.append(rid)
         if len(ids) > MAX_ARITY:
-            return None
+            return []
         arr = pe.p0[1][pe.local_keys.index(m.group(2))]
         pairs.append((const, z3.Select(arr, ground.bound[ids.index(rid)])))
+    base = substitute(lemma, pairs)
     names = [pe.attr[0], chr(ord(pe.attr[0]) + 1)]
-    text = " & ".join(readable(small, lemma))
-    text = re.sub(rf"\b{re.escape(pe.attr)}(\d+)\.", lambda m: f"{names[ids.index(int(m.group(1)))]}.", text)
-    if ids:
-        bound = names[0] if len(ids) == 1 else f"{names[0]} ≠ {names[1]}"
-        text = f"∀ {bound} ∈ {pe.attr}: {text}"
-    return Lemma(len(ids), substitute(lemma, pairs), text, origin)
+    bound = (names[0] if len(ids) == 1 else f"{names[0]} ≠ {names[1]}") if ids else ""
+
+    def lemma_of(body: z3.BoolRef, text: str, indexed: bool) -> Lemma:
+        text = re.sub(rf"\b{re.escape(pe.attr)}(\d+)\.", lambda m: f"{names[ids.index(int(m.group(1)))]}.", text)
+        over = ([f"{bound} ∈ {pe.attr}"] if ids else []) + ([f"i < {ix.param}"] if indexed and ix else [])
+        return Lemma(len(ids), body, f"∀ {', '.join(over)}: {text}" if over else text, origin, indexed)
+
+    if ix is None:
+        return [lemma_of(base, " & ".join(readable(small, lemma)), False)]
+    nonzero = sorted({k for _, _, k in elements if k != 0})
+    if len(nonzero) > 1:
+        return []
+    size = small.model.param_dict()[ix.param]
+    choices: list[int | None] = ([] if nonzero else [None]) + (nonzero or ([0] if elements else []))
+    out = []
+    for g in choices:
+        at = [(c, z3.Select(ix.now[a], ground.ibound if k == g else z3.IntVal(k))) for c, a, k in elements]
+        for body in _numeral_variants(pe, ground, substitute(base, at), g, size):
+            indexed = ground.ibound.get_id() in {c.get_id() for c in state_consts(body).values()}
+            out.append(lemma_of(body, _text(pe, ground, small, body, ids), indexed))
+    return out
+
+
+def _numeral_variants(pe: ParamEncoding, ground: Ground, body: z3.BoolRef, g: int | None, size: int) -> list[Any]:
+    """``body``, and ``body`` with numerals compared with a cursor (a slot bounded by the
+    parameter) read as ``i + (c - g)`` or ``E - (size - c)`` where that is
+    within one of the numeral (at most MAX_VARIANTS in all)."""
+    assert ground.size is not None
+    cursors = {z3.Select(pe.p0[1][pe.local_keys.index(k)], b).get_id() for k in ground.cursors for b in ground.bound}
+    nodes: dict[int, tuple[Any, list[Any]]] = {}
+    stack, seen = [body], set()
+    while stack:
+        t = stack.pop()
+        if t.get_id() in seen or not z3.is_app(t):
+            continue
+        seen.add(t.get_id())
+        kids = t.children()
+        stack.extend(kids)
+        if len(kids) != 2 or t.decl().kind() not in _COMPARISONS:
+            continue
+        near = any(cursors & {c.get_id() for c in _subterms(k)} for k in kids)
+        if not near:
+            continue
+        for pos, kid in enumerate(kids):
+            if z3.is_int_value(kid):
+                c = kid.as_long()
+                opts = []
+                if g is not None and abs(c - g) <= 1:
+                    opts.append(ground.ibound + (c - g) if c != g else ground.ibound)
+                if abs(size - c) <= 1:
+                    opts.append(ground.size - (size - c) if c != size else ground.size)
+                if opts:
+                    alts = [t.decl()(*[o if j == pos else k for j, k in enumerate(kids)]) for o in opts]
+                    nodes[t.get_id()] = (t, [t, *alts])
+    out = [body]
+    for combo in itertools.islice(itertools.product(*[alts for _, alts in nodes.values()]), 1, MAX_VARIANTS):
+        pairs = [(t, alt) for (t, _), alt in zip(nodes.values(), combo, strict=True) if not alt.eq(t)]
+        out.append(substitute(body, pairs))
+    return out
+
+
+_COMPARISONS = {z3.Z3_OP_LE, z3.Z3_OP_GE, z3.Z3_OP_LT, z3.Z3_OP_GT, z3.Z3_OP_EQ, z3.Z3_OP_DISTINCT}
+
+
+def _subterms(t: z3.ExprRef) -> list[z3.ExprRef]:
+    out, stack = [], [t]
+    while stack:
+        e = stack.pop()
+        out.append(e)
+        if z3.is_app(e):
+            stack.extend(e.children())
+    return out
+
+
+def _text(pe: ParamEncoding, ground: Ground, small: Encoding, body: z3.BoolRef, ids: list[int]) -> str:
+    """``body`` in model terms: its replicas as the small instance's (renamed by the caller),
+    element ``i`` and 0 as ``name[i]`` and ``name[0]``, the parameter by its name."""
+    ix = pe.ix
+    assert ix is not None
+    flat = {str(c): c for c in small.flat(small.x)}
+    pairs: list[tuple[Any, Any]] = []
+    for key, arr in zip(pe.local_keys, pe.p0[1], strict=True):
+        for j, rid in enumerate(ids):
+            name = f"{pe.attr}{rid}.{key}"
+            if name in flat:
+                pairs.append((z3.Select(arr, ground.bound[j]), flat[name]))
+    for name, arr in ix.now.items():
+        pairs.append((z3.Select(arr, ground.ibound), z3.Int(f"{name}[i]")))
+        if f"{name}[0]" in flat:
+            pairs.append((z3.Select(arr, 0), flat[f"{name}[0]"]))
+    pairs += [(ix.size, z3.Int(ix.param)), (ground.ibound, z3.Int("i"))]
+    return " & ".join(readable(small, substitute(body, pairs)))
 
 
 def houdini(
@@ -213,7 +353,7 @@ def describe(pe: ParamEncoding, zmodel: z3.ModelRef, broken_at: list[z3.ExprRef]
 
 
 def search(
-    pe: ParamEncoding, model: ModelInstance, properties: list[str], clock: Clock, sizes: list[int], sets: str
+    pe: ParamEncoding, model: ModelInstance, properties: list[str], clock: Clock, sizes: list[dict[str, int]], sets: str
 ) -> Attempt:
     """Climb the instance sizes, generalizing each one's PDR invariant, until the ∀-lemmas
     kept by Houdini imply the properties (the cutoff) or the sizes run out."""
@@ -224,44 +364,46 @@ def search(
     attempt = Attempt()
     cands: dict[int, Lemma] = {}
     learned: list[z3.BoolRef] = []  # the previous size's lemmas, as PDR found them
-    for k in sizes:
-        small = Encoding(model.model.build(**(model.param_dict() | {pe.count: k})), sets=sets)
+    for size in sizes:
+        k, at = size[pe.count], ", ".join(f"{n}={v}" for n, v in size.items())
+        small = Encoding(model.model.build(**(model.param_dict() | size)), sets=sets)
         # as the per-instance ladder does: the smaller size's lemmas that are inductive here
         # start Spacer off (it returns only what it adds; they are kept as candidates too)
         cover = houdini_instance(small, Obligations(small, properties), instantiate(learned, small), clock) or []
         status, found = _spacer(small, properties, _slice(clock), cover=cover)
         attempt.small = small
         if status == z3.sat:
-            attempt.violated_at, attempt.depth = k, int(found)  # type: ignore[call-overload]
+            attempt.violated_at, attempt.at, attempt.depth = k, at, int(found)  # type: ignore[call-overload]
             return attempt
         if status != z3.unsat:
             # Spacer is slow to refute (the broken fencing variant: minutes at 2 Enactors);
             # BMC finds such a violation in seconds, and replays it
             violated = Base(small).search(properties, BMC_DEPTH, _slice(clock)) if k > 1 else None
             if violated:
-                attempt.violated_at, attempt.violations = k, {n: d for n, (d, _) in violated.items()}
+                attempt.violated_at, attempt.at = k, at
+                attempt.violations = {n: d for n, (d, _) in violated.items()}
                 return attempt
-            attempt.unknown = f"PDR at {pe.count}={k}: {str(found).splitlines()[0][:200]}"
+            attempt.unknown = f"PDR at {at}: {str(found).splitlines()[0][:200]}"
             if clock.expired():
                 return attempt
             continue  # no lemmas from this size; a larger one may still show a violation
         fresh = 0
         learned = cover + conjuncts(found)  # type: ignore[arg-type]
         for lemma in learned:
-            g = generalize(pe, small, lemma, f"{pe.count}={k}", ground)
-            if g is not None and g.body.get_id() not in cands:
-                cands[g.body.get_id()] = g
-                fresh += 1
+            for g in generalize(pe, small, lemma, at, ground):
+                if g.body.get_id() not in cands:
+                    cands[g.body.get_id()] = g
+                    fresh += 1
         dropped: list[str] = []
         kept = houdini(pe, ground, list(cands.values()), clock, dropped)
         if kept is None:
             attempt.unknown = "timeout"
             return attempt
         failure = implies_properties(pe, ground, kept, clock)
-        attempt.steps.append(f"{pe.count}={k}: {fresh} new ∀-lemmas, {len(kept)} of {len(cands)} inductive")
+        attempt.steps.append(f"{at}: {fresh} new ∀-lemmas, {len(kept)} of {len(cands)} inductive")
         attempt.dropped, attempt.failure = dropped, failure or ""
         if failure is None:
-            attempt.lemmas, attempt.implied, attempt.cutoff = kept, True, k
+            attempt.lemmas, attempt.implied, attempt.cutoff, attempt.at = kept, True, k, at
             return attempt
         if clock.expired():
             attempt.unknown = "timeout"
