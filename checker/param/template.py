@@ -126,7 +126,8 @@ class ParamEncoding:
                 props = {n: self._property(n) for n in self.properties}
         except RaceproofError as exc:  # e.g. code that picks a third replica: an error with two
             if self.ix is not None:
-                raise Refused(f"with two replicas and a symbolic '{self.ix.param}' the model fails: {exc}") from None
+                param = self.ix.param
+                raise Refused(f"not for all {param}: with a symbolic '{param}' the model fails: {exc}") from None
             why = f"{log[0]}, and" if log else "with"
             raise Refused(f"{why} two replicas the model fails: {exc}") from None
         except TypeError as exc:  # e.g. range(sys.params.endpoints): a Python value was needed
