@@ -69,6 +69,7 @@ class Attempt:
     unknown: str = ""
     steps: list[str] = field(default_factory=list)
     at: str = ""  # the instance of the cutoff or the violation: "enactors=2, endpoints=2"
+    sizes: dict[str, int] = field(default_factory=dict)  # the same, as parameter values
 
 
 class Ground:
@@ -366,6 +367,7 @@ def search(
     learned: list[z3.BoolRef] = []  # the previous size's lemmas, as PDR found them
     for size in sizes:
         k, at = size[pe.count], ", ".join(f"{n}={v}" for n, v in size.items())
+        attempt.sizes = dict(size)
         small = Encoding(model.model.build(**(model.param_dict() | size)), sets=sets)
         # as the per-instance ladder does: the smaller size's lemmas that are inductive here
         # start Spacer off (it returns only what it adds; they are kept as candidates too)

@@ -41,6 +41,7 @@ class ForAll:
     certificate_text: str | None = None
     cutoff: int | None = None
     violated_at: int | None = None
+    violated_sizes: dict[str, int] | None = None  # where it is violated: the replica count, and the array size
 
 
 def prove_for_all(
@@ -112,7 +113,11 @@ def _violated(attempt: Attempt, count: str, properties: list[str], clock: Clock)
         return ForAll(False, f"PDR reports a violation with {count}={at} that BMC did not confirm in time", [])
     shown = ", ".join(f"{n} in {d} steps" for n, d in sorted(depths.items()))
     return ForAll(
-        False, f"violated with {at} (a replayed counterexample: {shown})", [], violated_at=attempt.violated_at
+        False,
+        f"violated with {at} (a replayed counterexample: {shown})",
+        [],
+        violated_at=attempt.violated_at,
+        violated_sizes=dict(attempt.sizes),
     )
 
 
