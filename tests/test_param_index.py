@@ -128,3 +128,15 @@ def test_stale_snapshot_falls_back_to_every_enactor_count_and_is_violated() -> N
     text = " ".join(res.stdout.split())
     assert res.exit_code == 1, text
     assert "not for all endpoints" in text and "violated with enactors=2" in text, text
+
+
+def test_other_outage_models_are_refused_precisely() -> None:
+    from models.dwfm import Dwfm
+
+    model = Dwfm.build()
+    safety = [n for n, p in model.properties.items() if p.kind == "invariant"]
+    out = prove_for_all(model, "workers", safety, 30)
+    # the refusal names the line and shows the code: a sum over the workers
+    assert out.why.startswith("refused:") and "reads sys.worker" in out.why and "sum(" in out.why, out.why
+    res = run_cli("prove", str(REPO / "specs" / "nlb_failover.toml"), "--for-all", "azs")
+    assert res.exit_code == 2 and "an action per index" in res.stdout + res.stderr, res.stdout + res.stderr

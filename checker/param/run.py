@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..engines.obligations import PROVABLE, Clock
 from ..errors import RaceproofError, SpecError
-from ..lang.model import ModelInstance
+from ..lang.model import ModelInstance, Transition
 from ..results import PropertyResult, Verdict
 from ..spec import Spec
 from .certificate import recheck, to_smtlib
@@ -134,9 +134,18 @@ def _replica_count(spec: Spec, model: ModelInstance, given: str) -> tuple[str, s
     counts = {c.count for c in model.model.components().values() if isinstance(c.count, str)}
     chosen = [n for n in names if n in counts]
     if len(chosen) != 1:
+        why = ""
+        if not counts:  # say what the model replicates instead
+            domains = sorted({n for t in model.transitions for n in _domain_params(model, t)} & set(names))
+            why = (
+                f"; {', '.join(domains)} sizes the actions' domains (an action per index): proofs for every value of "
+                "such a parameter are not implemented"
+                if domains
+                else "; proofs for every array size need a replica count as well"
+            )
         raise SpecError(
             f"--for-all: name one replica count (a parameter that is a component's count: "
-            f"{', '.join(sorted(counts)) or 'this model has none'}); got {given!r}",
+            f"{', '.join(sorted(counts)) or 'this model has none'}); got {given!r}{why}",
             str(spec.path),
         )
     rest = list(dict.fromkeys(n for n in names if n != chosen[0]))
@@ -145,6 +154,11 @@ def _replica_count(spec: Spec, model: ModelInstance, given: str) -> tuple[str, s
         return chosen[0], index, ""
     shown = ", ".join(f"{n}={model.param_dict()[n]!r}" for n in rest)
     return chosen[0], index, f"not for all {', '.join(rest)}: one array size at a time ({shown} kept)"
+
+
+def _domain_params(model: ModelInstance, t: Transition) -> list[str]:
+    """The parameters an action's domain is declared with (``@action(az="azs")``)."""
+    return [d for d in t.action.domains.values() if isinstance(d, str)]
 
 
 def _others(model: ModelInstance, count: str, index: str | None = None) -> str:

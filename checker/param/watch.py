@@ -8,6 +8,7 @@ number and name. Each record names the model line (`where`).
 
 from __future__ import annotations
 
+import linecache
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -23,7 +24,15 @@ def where() -> str:
 
 class Log(list[str]):
     def note(self, what: str) -> None:
-        self.append(f"{where()} {what}")
+        at = where()
+        self.append(f"{at} {what}{_code(at)}")
+
+
+def _code(at: str) -> str:
+    """The model line itself (a refusal shows what the code does there: ``sum(... for w in sys.worker)``)."""
+    file, _, line = at.rpartition(":")
+    text = linecache.getline(file, int(line)).strip() if line.isdigit() else ""
+    return f" [{text[:120]}]" if text else ""
 
 
 def watched_params(values: dict[str, Any], name: str, log: Log) -> SimpleNamespace:
