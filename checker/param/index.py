@@ -137,7 +137,7 @@ class SymbolicArray:
         if var.name not in terms:
             # element 0's state constant says which state the frame reads (the arrays are never
             # written to the frame: its elements keep the constants it started with)
-            primed = str(frame.state[var.slots[0]]).endswith("'")
+            primed = _name(frame.state[var.slots[0]]).endswith("'")
             terms[var.name] = (ix.after if primed else ix.now)[var.name]
         self._terms = terms
 
@@ -228,3 +228,8 @@ class SymbolicParams:
             frame = current_frame("a parameter")
             return Term(frame.interp, self._size, "int")
         return getattr(self._values, name)
+
+
+def _name(e: Any) -> str:
+    """A state constant's name (z3's printer is slow; it is called for every array access)."""
+    return e.decl().name() if z3.is_const(e) else str(e)

@@ -151,7 +151,7 @@ def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: st
     instance's size is. These are guesses: Houdini keeps the inductive ones."""
     pattern = re.compile(rf"^{re.escape(pe.attr)}(\d+)\.(.*)$")
     ix = pe.ix
-    shared = {str(c): c for c, i in zip(pe.shared, pe.shared_slot, strict=True) if i != -1}
+    shared = {c.decl().name(): c for c, i in zip(pe.shared, pe.shared_slot, strict=True) if i != -1}
     ids: list[int] = []
     pairs = []
     elements: list[tuple[z3.ExprRef, str, int]] = []
@@ -255,7 +255,7 @@ def _text(pe: ParamEncoding, ground: Ground, small: Encoding, body: z3.BoolRef, 
     element ``i`` and 0 as ``name[i]`` and ``name[0]``, the parameter by its name."""
     ix = pe.ix
     assert ix is not None
-    flat = {str(c): c for c in small.flat(small.x)}
+    flat = {c.decl().name(): c for c in small.flat(small.x)}
     pairs: list[tuple[Any, Any]] = []
     for key, arr in zip(pe.local_keys, pe.p0[1], strict=True):
         for j, rid in enumerate(ids):

@@ -41,8 +41,8 @@ def check_sizes(pe: ParamEncoding, model: ModelInstance) -> str | None:
 def _compare(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:
     ix = pe.ix
     assert ix is not None
-    if [str(c) for c in flat.flat(flat.x) if not _element(pe, flat, c)] != [
-        str(c) for c in pe.enc.flat(pe.enc.x) if not _element(pe, pe.enc, c)
+    if [c.decl().name() for c in flat.flat(flat.x) if not _element(pe, flat, c)] != [
+        c.decl().name() for c in pe.enc.flat(pe.enc.x) if not _element(pe, pe.enc, c)
     ]:
         return "the state variables differ"
     to_param: list[tuple[Any, Any]] = []
@@ -79,14 +79,14 @@ def _compare(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:
             return f"{label}: the range checks differ"
         same = []
         arrays = pe.arrays_next(sp)
-        n_p = {str(c): v for c, v in zip(pe.enc.flat(pe.enc.x), pe.enc.flat(sp.next), strict=True)}
+        n_p = {c.decl().name(): v for c, v in zip(pe.enc.flat(pe.enc.x), pe.enc.flat(sp.next), strict=True)}
         for c, v in zip(flat.flat(flat.x), flat.flat(sf.next), strict=True):
             var = flat.model.slots[_slot(flat, c)].var
             if var.name in ix.arrays:
                 a = arrays[ix.now[var.name].get_id()]
                 same.append(pm(z3.Select(a, var.slots.index(_slot(flat, c)))) == fl(v))
             else:
-                same.append(pm(n_p[str(c)]) == fl(v))
+                same.append(pm(n_p[c.decl().name()]) == fl(v))
         if not _valid(z3.Implies(z3.And(typed, g_f, z3.Not(v_f)), z3.And(same))):
             return f"{label}: the next state differs"
     for name in pe.properties:

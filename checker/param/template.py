@@ -166,14 +166,14 @@ class ParamEncoding:
                     self.shared.append(c)
                     self.shared_slot.append(i)
                     continue
-                m = pattern.match(str(c))
+                m = pattern.match(c.decl().name())
                 if m is None or owner.id not in (1, 2):
                     raise Refused(f"unexpected state constant {c} of {owner.name}")
                 self.replica_flat[owner.id].append(c)
                 if owner.id == 1:
                     self.local_keys.append(m.group(2))
                     self.local_slot.append(i)
-        keys2 = [pattern.match(str(c)).group(2) for c in self.replica_flat[2]]  # type: ignore[union-attr]
+        keys2 = [pattern.match(c.decl().name()).group(2) for c in self.replica_flat[2]]  # type: ignore[union-attr]
         if keys2 != self.local_keys:
             raise Refused(f"{attr}1 and {attr}2 do not have the same state variables")
         init = enc.flat(enc.const_state(self.model2.init))
