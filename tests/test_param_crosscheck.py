@@ -123,3 +123,30 @@ def test_models_that_single_a_replica_out_are_never_proved_wrongly(path: Path) -
             assert _search(cls, "n", out.violated_at, name) is Verdict.VIOLATED, (path.stem, name)
         if name != "invariant0":  # `True` is proved whatever the code does; the others single a replica out
             assert out.why.startswith("refused:") and str(path.name) in out.why, (name, out.why)
+
+
+@pytest.mark.parametrize("path", SYM_MODELS, ids=[p.stem for p in SYM_MODELS])
+def test_reproducers_with_a_bounded_count_are_never_proved_wrongly(path: Path) -> None:
+    """The same models with a maximum on the count, so that a property over the replicas is
+    read for every replica (and that reading checked at each count 1-4): whatever is proved
+    holds in exhaustive search at every count."""
+    source = path.read_text().split("# ---- the plain reference model")[0]
+    source = source.replace("p0 = P0(count=2)", 'n = Param(2, min=1, max=4)\n    p0 = P0(count="n")')
+    source = source.replace("from checker import (", "from checker import (Param, ", 1)
+    if "from checker import (" not in path.read_text():
+        source = source.replace("from checker import ", "from checker import Param, ", 1)
+    namespace: dict[str, object] = {}
+    exec(compile(source, str(path), "exec"), namespace)  # noqa: S102
+    cls = namespace["Random"]
+    model = cls.build()  # type: ignore[attr-defined]
+    for name, prop in model.properties.items():
+        if prop.kind not in ("invariant", "action_invariant"):
+            continue
+        out = prove_for_all(model, "n", [name], TIMEOUT)
+        if out.proved:
+            for n in SIZES:
+                assert _search(cls, "n", n, name) in (Verdict.HOLDS, Verdict.UNKNOWN), (path.stem, name, n, out.why)
+        elif out.violated_at is not None:
+            assert _search(cls, "n", out.violated_at, name) is Verdict.VIOLATED, (path.stem, name)
+        else:
+            assert out.why.startswith(("refused:", "no ∀-invariant", "not proved")), out.why

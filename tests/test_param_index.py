@@ -140,3 +140,18 @@ def test_other_outage_models_are_refused_precisely() -> None:
     assert out.why.startswith("refused:") and "reads sys.worker" in out.why and "sum(" in out.why, out.why
     res = run_cli("prove", str(REPO / "specs" / "nlb_failover.toml"), "--for-all", "azs")
     assert res.exit_code == 2 and "an action per index" in res.stdout + res.stderr, res.stdout + res.stderr
+
+
+def test_a_property_over_every_replica_is_proved_quantified(tmp_path: Path) -> None:
+    out = prove_for_all(ps.EveryWorkerCounted.build(), "workers", ["inside_is_counted", "inside_at_most_one"], 60)
+    assert out.proved, out.why
+    assert "inside_is_counted read for every worker replica, checked equal to the model at every workers" in out.why
+    assert out.certificate_text is not None and _binary(tmp_path, out.certificate_text).ok
+    for n in (1, 2, 3, 4):
+        assert _search(ps.EveryWorkerCounted, ["inside_is_counted"], workers=n) == {Verdict.HOLDS}, n
+
+
+def test_a_property_that_is_not_of_every_replica_is_refused() -> None:
+    out = prove_for_all(ps.SomeWorkerOut.build(), "workers", ["some_worker_out"], 60)
+    assert not out.proved
+    assert "at workers=2: property 'some_worker_out' is not the same property of every replica" in out.why, out.why

@@ -41,6 +41,7 @@ def to_smtlib(pe: ParamEncoding, ground: Ground, lemmas: list[Lemma], title: str
     i, isk = ground.ibound.sexpr(), (ground.iskolem.sexpr() if ground.iskolem is not None else "")
     ipar = f" ({i} Int)" if ix is not None else ""  # the index of the parameter-sized arrays
     iprop = f" ({isk} Int)" if ix is not None else ""  # the properties' index (their Skolem index)
+    iprop = f" ({s1.sexpr()} {srt}){iprop}"  # and replica (a property over every replica)
 
     def conj(arity: int, indexed: bool, p: PState) -> z3.BoolRef:
         at = ground.bound[:arity]
@@ -130,7 +131,7 @@ def to_smtlib(pe: ParamEncoding, ground: Ground, lemmas: list[Lemma], title: str
         goal_parts.append(f"(=> (and {' '.join(cond)}) {call})" if cond else call)
     goal = f"(and {' '.join(goal_parts)})"
     hyp = f"(inv {x0}) (and {' '.join(inst)})"
-    pk = f" {isk}" if ix is not None else ""
+    pk = f" {s1.sexpr()}" + (f" {isk}" if ix is not None else "")
     blocks = [
         ("initiation", f"(=> (init {x0}) (inv {x0}))"),
         ("consecution", f"(=> (and {hyp} (ranges {x0} oracle!0 actor!0) (trans {x0} oracle!0 actor!0 {x1})) {goal})"),

@@ -22,7 +22,7 @@ from ..results import PropertyResult, Verdict
 from ..spec import Spec
 from .certificate import recheck, to_smtlib
 from .infer import Attempt, Ground, search
-from .sizes import check_sizes
+from .sizes import check_replica_props, check_sizes
 from .template import ParamEncoding, Refused
 
 ENGINE = "param"
@@ -56,6 +56,10 @@ def prove_for_all(
         pe = ParamEncoding(model, count, sets=sets, properties=properties, index=index)
     except Refused as exc:
         return ForAll(False, f"refused: {exc.reason}", [])
+    differs = check_replica_props(pe, model)
+    if differs is not None:
+        where = pe.members.iterated[0] if pe.members.iterated else "model code"
+        return ForAll(False, f"refused: a property over the replicas ({where}): {differs}", [])
     if index is not None:
         differs = check_sizes(pe, model)
         if differs is not None:
@@ -90,6 +94,12 @@ def prove_for_all(
         checked = (
             f"; the reading of the {index}-sized arrays was checked equal to the model at every {index} the model "
             f"allows ({pe.ix.lo}..{pe.ix.hi})"
+        )
+    if pe.quantified:
+        decl = model.model.params()[count]
+        checked += (
+            f"; {', '.join(sorted(pe.quantified))} read for every {pe.attr} replica, checked equal to the model at "
+            f"every {count} it allows ({decl.min or 1}..{decl.max})"
         )
     why = (
         f"proved for all {every} ({others}): quantified inductive invariant of "

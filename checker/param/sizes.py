@@ -122,3 +122,38 @@ def _valid(claim: z3.BoolRef) -> bool:
 
 
 __all__ = ["PROBE", "check_sizes"]
+
+
+def check_replica_props(pe: ParamEncoding, model: ModelInstance) -> str | None:
+    """A property that iterates the replicas is read as "for every replica r: P(r)" (it saw
+    replica 1 alone). None if that reading equals the property at every replica count the
+    model allows (so the count must declare a maximum); else the first difference."""
+    if not pe.quantified:
+        return None
+    decl = model.model.params().get(pe.count)
+    if decl is None or decl.max is None:
+        return f"'{pe.count}' declares no maximum: the reading of a property over the replicas is checked at each count"
+    r = pe.prop_replica
+    for n in range(max(decl.min or 1, 1), decl.max + 1):
+        try:
+            flat = Encoding(model.model.build(**(model.param_dict() | {pe.count: n})), sets=pe.enc.sets)
+        except RaceproofError as exc:
+            return f"at {pe.count}={n} the model fails: {exc}"
+        names = {c.decl().name(): c for c in flat.flat(flat.x) + flat.flat(flat.x_next)}
+        typed = z3.And(flat.domain(flat.x), flat.domain(flat.x_next))
+        for name in sorted(pe.quantified):
+            x2 = flat.x_next if flat.model.properties[name].kind == "action_invariant" else None
+            checks = [z3.Not(v) for _, v in flat.prop_check_violations(name, flat.x, x2)]
+            p_f = z3.And([flat.prop(name, flat.x, x2), *checks])
+            every = []
+            for j in range(1, n + 1):
+                pairs = []
+                for key, a0, a1 in zip(pe.local_keys, pe.p0[1], pe.p1[1], strict=True):
+                    for arr, suffix in ((a0, ""), (a1, "'")):
+                        const = names.get(f"{pe.attr}{j}.{key}{suffix}")
+                        if const is not None:
+                            pairs.append((z3.Select(arr, r), const))
+                every.append(substitute(pe.props[name], pairs))
+            if not _valid(z3.Implies(typed, z3.And(every) == p_f)):
+                return f"at {pe.count}={n}: property '{name}' is not the same property of every replica"
+    return None

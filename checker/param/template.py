@@ -112,7 +112,8 @@ class ParamEncoding:
         if self.ix is not None:
             prepare(self.ix, m2)
             m2.params = SymbolicParams(m2.params, self.ix.param, self.ix.size)  # type: ignore[assignment]
-        views._MEMBERS[m2] = WatchedMembers(views._members(m2), attr, log)
+        self.members = members = WatchedMembers(views._members(m2), attr, log)
+        views._MEMBERS[m2] = members
         m2.transitions = [
             Step(t.index, WatchedInstance(t.instance, log), t.action, t.args, str(t))  # type: ignore[arg-type]
             if t.instance.attr == attr
@@ -123,7 +124,16 @@ class ParamEncoding:
         try:
             with Hooks(self.ix, m2) if self.ix is not None else contextlib.nullcontext():
                 self.enc = Encoding(m2, sets=sets)
-                props = {n: self._property(n) for n in self.properties}
+                props, self.quantified = {}, set()
+                members.quantify = True
+                try:
+                    for n in self.properties:
+                        before = len(members.iterated)
+                        props[n] = self._property(n)
+                        if len(members.iterated) > before:
+                            self.quantified.add(n)
+                finally:
+                    members.quantify = False
         except RaceproofError as exc:  # e.g. code that picks a third replica: an error with two
             if self.ix is not None:
                 param = self.ix.param
@@ -143,7 +153,10 @@ class ParamEncoding:
         self.p0 = self.fresh("")
         self.p1 = self.fresh("'")
         self.templates = self._templates()
-        self.props = props
+        self.prop_replica = z3.Const("s!1", self.sort)  # a property over the replicas: at this one
+        self.props = {n: self._over_replica(n, t) if n in self.quantified else t for n, t in props.items()}
+        if self.quantified and self.ix is not None:
+            raise Refused("a property over the replicas with arrays of every size is not implemented")
         self.check_props_shared()
         self._trans = self._build_trans()
 
@@ -324,12 +337,24 @@ class ParamEncoding:
             cases.append(z3.And(parts))
         return z3.Or(cases) if cases else z3.BoolVal(False)
 
+    def _over_replica(self, name: str, term: z3.BoolRef) -> z3.BoolRef:
+        """A property that iterated the replicas (it saw replica 1 alone), at the replica ``s!1``."""
+        enc = self.enc
+        nxt = {a.get_id(): b for a, b in zip(enc.flat(enc.x), enc.flat(enc.x_next), strict=True)}
+        pairs = self.at(self.p0, self.prop_replica)
+        pairs += [(nxt[c.get_id()], z3.Select(arr, self.prop_replica)) for c, arr in
+                  zip(self.replica_flat[1], self.p1[1], strict=True)]  # fmt: skip
+        return substitute(term, pairs)
+
     def check_props_shared(self) -> None:
-        """Properties must read only the shared state (a quantified reading is not implemented)."""
-        replica = {c.get_id() for c in self.replica_flat[1] + self.replica_flat[2]}
+        """Properties read the shared state, and replica state only as a property over every replica."""
+        enc = self.enc
+        nxt = {a.get_id(): b for a, b in zip(enc.flat(enc.x), enc.flat(enc.x_next), strict=True)}
+        flat = self.replica_flat[1] + self.replica_flat[2]
+        replica = {c.get_id() for c in flat} | {nxt[c.get_id()].get_id() for c in flat}
         for name, term in self.props.items():
             if const_ids(term) & replica:
-                raise Refused(f"property '{name}' reads replica state (quantified properties are not implemented)")
+                raise Refused(f"property '{name}' reads replica state other than as a property of every replica")
 
     # -- formulas over given states
     def trans(self, p: PState, o: z3.ArithRef, a: z3.ExprRef, p2: PState) -> z3.BoolRef:

@@ -53,8 +53,15 @@ class WatchedMembers(dict[str, Any]):
     def __init__(self, found: dict[str, Any], attr: str, log: Log):
         super().__init__(found)
         self.attr, self.log = attr, log
+        #: while properties are read: ``sys.<replicas>`` is replica 1 alone (the property is
+        #: then read for every replica, a reading `checker.param.sizes` checks at every count)
+        self.quantify = False
+        self.iterated: list[str] = []
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        if key == self.attr and self.quantify:
+            self.iterated.append(where())
+            return super().get(key, default)[:1]
         if key == self.attr:
             self.log.note(f"reads sys.{key} (the replicas themselves)")
         return super().get(key, default)

@@ -27,6 +27,7 @@ from checker import (
     action,
     action_invariant,
     all_of,
+    any_of,
     invariant,
     ite,
     require,
@@ -222,3 +223,19 @@ class FirstTwoCells(CasPainting):
     @invariant
     def first_two_bounded(sys):
         return all_of(c <= sys.latest for c, _ in zip(sys.cell, range(2), strict=False))
+
+
+# ---------------------------------------------------------------------------- properties over the replicas
+# ``EveryWorkerCounted``: a worker inside is the one counted (``all_of`` over the workers):
+# proved for every number of workers. ``SomeWorkerOut`` says "some worker is out" (``any_of``):
+# not a property of every worker (read so, it would differ at 2 workers): refused.
+class EveryWorkerCounted(LockedCounter):
+    @invariant
+    def inside_is_counted(sys):
+        return all_of((w.pc == "out") | (sys.inside == 1) for w in sys.worker)
+
+
+class SomeWorkerOut(LockedCounter):
+    @invariant
+    def some_worker_out(sys):
+        return any_of(w.pc == "out" for w in sys.worker)
