@@ -155,3 +155,17 @@ def test_a_property_that_is_not_of_every_replica_is_refused() -> None:
     out = prove_for_all(ps.SomeWorkerOut.build(), "workers", ["some_worker_out"], 60)
     assert not out.proved
     assert "at workers=2: property 'some_worker_out' is not the same property of every replica" in out.why, out.why
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["version_cas", "fencing_token"])
+def test_dns_proof_for_all_enactors_and_endpoints_agrees_with_search(variant: str) -> None:
+    # finite plans and tokens, so that explicit search ends; the proof is for these parameters too
+    params = {"variant": variant, "max_plans": 4, "max_tokens": 4}
+    out = prove_for_all(Dns.build(**params), "enactors", DNS_PROPS, 300, "endpoints")
+    assert out.proved, out.why
+    for n, m in [(1, 1), (1, 2), (1, 3), (1, 4), (2, 1), (2, 2), (2, 3), (3, 1), (3, 2)]:
+        results = run_explicit(
+            Dns.build(**params, enactors=n, endpoints=m), DNS_PROPS, max_states=2_000_000, timeout=300
+        )
+        assert {r.verdict for r in results} == {Verdict.HOLDS}, (n, m, [(r.name, r.verdict) for r in results])

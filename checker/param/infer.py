@@ -335,7 +335,21 @@ def describe(pe: ParamEncoding, zmodel: z3.ModelRef, broken_at: list[z3.ExprRef]
 
     universe = zmodel.get_universe(pe.sort) or []
     names = {str(e): f"{pe.attr}#{i + 1}" for i, e in enumerate(universe)}
-    shared = ", ".join(f"{c}={show(c, i)}" for c, i in zip(pe.shared, pe.shared_slot, strict=True))
+    shared = ", ".join(f"{c}={show(c, i)}" for c, i in zip(pe.shared, pe.shared_slot, strict=True) if i != -1)
+    if pe.ix is not None:  # the size, and the elements at the indices that matter: 0, the last, the cursors, ix
+        size = zmodel.eval(pe.ix.size, model_completion=True)
+        n = size.as_long() if z3.is_int_value(size) else 0
+        at = [z3.IntVal(0), z3.IntVal(n - 1), zmodel.eval(pe.ix.ix, model_completion=True)]
+        for arr, slot in zip(pe.p0[1], pe.local_slot, strict=True):
+            if pe.model2.slots[slot].var.name in pe.ix.bounded:
+                at += [zmodel.eval(z3.Select(arr, e), model_completion=True) for e in universe]
+        shown = sorted({v.as_long() for v in at if z3.is_int_value(v) and 0 <= v.as_long() < n})[:8]
+        elements = [
+            f"{name}[{k}]={zmodel.eval(z3.Select(a, k), model_completion=True)}"
+            for name, a in pe.ix.now.items()
+            for k in shown
+        ]
+        shared = ", ".join([f"{pe.ix.param}={n}", shared, *elements])
     replicas = []
     for e in universe:
         fields = [
