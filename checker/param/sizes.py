@@ -17,7 +17,6 @@ import z3
 from ..encoding import Encoding, substitute
 from ..errors import RaceproofError
 from ..lang.model import ModelInstance
-from .index import PROBE
 from .template import ParamEncoding
 
 CHECK_TIMEOUT_MS = 20_000
@@ -119,9 +118,6 @@ def _valid(claim: z3.BoolRef) -> bool:
     solver.set("timeout", CHECK_TIMEOUT_MS)
     solver.add(z3.Not(claim))
     return solver.check() == z3.unsat
-
-
-__all__ = ["PROBE", "check_sizes"]
 
 
 def check_replica_props(pe: ParamEncoding, model: ModelInstance) -> str | None:
