@@ -10,6 +10,7 @@ pair equal for every typed state; any difference, or an answer other than unsat,
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import z3
@@ -17,6 +18,7 @@ import z3
 from ..encoding import Encoding, substitute
 from ..errors import RaceproofError
 from ..lang.model import ModelInstance
+from ..lang.types import IntSort
 from .template import ParamEncoding
 
 CHECK_TIMEOUT_MS = 20_000
@@ -58,6 +60,9 @@ def _compare(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:
     def pm(e: z3.ExprRef) -> z3.ExprRef:
         return substitute(e, at_k)
 
+    why = _same_slots(pe, flat, k)
+    if why is not None:
+        return why
     typed = z3.And(fl(flat.domain(flat.x)), fl(flat.domain(flat.x_next)))
     steps_p = {t.index: (t, s) for t, s in pe.enc.fired}
     steps_f = {t.index: (t, s) for t, s in flat.fired}
@@ -96,6 +101,28 @@ def _compare(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:
         every = z3.And([substitute(p_p, [(ix.ix, z3.IntVal(i))]) for i in range(k)])
         if not _valid(z3.Implies(typed, every == fl(p_f))):
             return f"property '{name}' differs"
+    return None
+
+
+def _same_slots(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:
+    """Each state variable has the same type (a bound that follows the parameter read at
+    ``k``) and the same initial value in the reading as in the model at ``k``."""
+    ix = pe.ix
+    assert ix is not None
+    template = {s.name: (s, pe.model2.init[i]) for i, s in enumerate(pe.model2.slots)}
+    for i, slot in enumerate(flat.model.slots):
+        var = slot.var
+        name = f"{var.name}[0]" if var.name in ix.arrays else slot.name
+        if name not in template:
+            return f"'{slot.name}' is not in the reading"
+        t_slot, t_init = template[name]
+        sort = t_slot.sort
+        if isinstance(sort, IntSort) and sort.hi is not None and z3.is_expr(sort.hi):
+            sort = dataclasses.replace(sort, hi=k)
+        if sort != slot.sort:
+            return f"the type of '{slot.name}' differs"
+        if flat.model.init[i] != t_init:
+            return f"the initial value of '{slot.name}' differs"
     return None
 
 
