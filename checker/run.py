@@ -22,6 +22,7 @@ from .engines.prove import prove
 from .errors import ModelError, SpecError
 from .lang.declare import GRAPH_KINDS
 from .lang.model import ModelInstance
+from .param.compact import add_compact
 from .results import ExitCode, PropertyResult, Verdict, exit_code
 from .spec import Spec
 
@@ -329,6 +330,7 @@ def _prove(
     results = [next(r for r in found if r.name == n) for n in names]
     for r in results:
         r.expected = spec.expect.get(r.name)
+    add_compact(model, results)  # a symmetric invariant also as ∀ lines, for the report
     record = None
     if coverage and not ran_bmc and not dl.expired():  # no BMC run to reuse: a cheap one of its own
         doing("action coverage (BMC)")

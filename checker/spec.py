@@ -12,6 +12,9 @@
     timeout = 300                      # seconds, for the whole spec
     properties = ["endpoint_never_empty"]   # optional: default, every property in [expect]
 
+    [prove]                            # optional: what `raceproof prove` does by default
+    for_all = ["enactors"]             # as --for-all: prove for every value >= 1 of this replica count
+
     [expect]                           # the verdict each property should get
     endpoint_never_empty = "violated"  # holds (complete), holds_to_depth (bounded), proved, witnessed, ...
 
@@ -36,7 +39,8 @@ from .params import Override, ParamError, command_line_problem
 from .registry import ModelSource, load, model_file, resolve
 from .results import EXPECTATIONS
 
-_TOP_KEYS = {"model", "description", "params", "check", "expect"}
+_TOP_KEYS = {"model", "description", "params", "check", "prove", "expect"}
+_PROVE_KEYS = {"for_all"}
 _CHECK_KEYS = {"depth", "timeout", "properties", "engine", "max_states"}
 #: auto: a proof for what the spec expects `proved`, else exhaustive explicit search of a
 #: finite instance, else BMC to the depth bound (`checker.run.choose_engine`)
@@ -62,6 +66,8 @@ class Spec:
     source: ModelSource | None = None  # where the model's code was found (resolved from the spec's project)
     #: the parameters given on the command line (``-P``), already merged into ``params``
     overrides: dict[str, Override] = field(default_factory=dict)
+    #: [prove] for_all: the parameters `raceproof prove` proves for every value of (as --for-all)
+    for_all: list[str] = field(default_factory=list)
 
     def model_origin(self) -> str | None:
         """The file whose code defines the model class (named in the output: which code ran)."""
@@ -200,6 +206,8 @@ def load_spec(path: str | Path) -> Spec:
     if max_states is not None and (isinstance(max_states, bool) or not isinstance(max_states, int) or max_states < 1):
         raise fail(f"max_states must be a positive integer, got {max_states!r}", "check", "max_states")
 
+    for_all = _for_all(_table(data, "prove", fail), model, fail)
+
     known = model.property_decls()
     expect = _table(data, "expect", fail)
     for name, verdict in expect.items():
@@ -249,7 +257,38 @@ def load_spec(path: str | Path) -> Spec:
         description=description,
         lines=lines,
         source=source,
+        for_all=for_all,
     )
+
+
+def _for_all(prove: dict[str, Any], model: type[Model], fail: Any) -> list[str]:
+    """[prove] for_all: a list of the model's parameters, one of them a replica count (a
+    component's count), as `raceproof prove --for-all` takes them."""
+    for key in prove:
+        if key not in _PROVE_KEYS:
+            raise fail(f"unknown key '{key}' in [prove] (known: {', '.join(sorted(_PROVE_KEYS))})", "prove", key)
+    names = prove.get("for_all", [])
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise fail(f"for_all must be a list of parameter names, got {names!r}", "prove", "for_all")
+    params = model.params()
+    for name in names:
+        if name not in params:
+            raise fail(
+                f"for_all: the model has no parameter '{name}' (it has: {', '.join(params) or 'none'})",
+                "prove",
+                "for_all",
+            )
+    counts = sorted({c.count for c in model.components().values() if isinstance(c.count, str)})
+    if names and sum(n in counts for n in names) != 1:
+        raise fail(
+            f"for_all must name exactly one replica count (a parameter that is a component's count: "
+            f"{', '.join(counts) or 'this model has none'}); got {names!r}",
+            "prove",
+            "for_all",
+        )
+    return list(names)
 
 
 def _table(data: dict[str, Any], name: str, fail: Any) -> dict[str, Any]:

@@ -32,9 +32,10 @@ _SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, H
 _MANY = int(os.environ.get("RACEPROOF_CROSSCHECK_EXAMPLES", "2000")) // 4
 
 
-def _search(cls, count: str, n: int, name: str) -> Verdict | str:  # type: ignore[no-untyped-def]
+def _search(cls, count: str, n: int, name: str, **more: int) -> Verdict | str:  # type: ignore[no-untyped-def]
     try:
-        results = run_explicit(cls.build(**{count: n}), [name], max_states=MAX_STATES, timeout=60, symmetry=False)
+        model = cls.build(**({count: n} | more))
+        results = run_explicit(model, [name], max_states=MAX_STATES, timeout=60, symmetry=False)
     except ModelError as exc:
         return f"model error: {exc.message}"
     return results[0].verdict
@@ -46,6 +47,8 @@ def check(m: RandomModel) -> None:
     counts = sorted({c.count for c in cls.components().values() if isinstance(c.count, str)})
     assume(counts)
     model = cls.build()
+    sizes = [n for n, v in model.param_dict().items() if n not in counts and isinstance(v, int) and v <= max(SIZES)]
+    sizes = [n for n in sizes if any(len(var.slots) == model.param_dict()[n] for var in model.vars)][:1]
     for count in counts:
         for name, kind in m.properties.items():
             if kind not in ("invariant", "action_invariant"):
@@ -58,6 +61,24 @@ def check(m: RandomModel) -> None:
                     assert found in (Verdict.HOLDS, Verdict.UNKNOWN), (name, count, n, found, out.invariant)
             elif out.violated_at is not None:
                 assert _search(cls, count, out.violated_at, name) is Verdict.VIOLATED, (name, count, out.why)
+            for size in sizes:
+                check_index(cls, model, count, size, name)
+
+
+def check_index(cls, model, count: str, size: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    """For every replica count and every array size ``size`` (its maximum set to 4 here:
+    the parameterized reading of the arrays is only trusted for a parameter with a maximum,
+    at each value of which it is checked): proved means it holds at every pair of sizes 1-4."""
+    cls.params()[size].max = max(SIZES)
+    out = prove_for_all(model, count, [name], TIMEOUT, index=size)
+    note(f"{name} for all {count} and {size}: {out.proved} ({out.why[:200]})")
+    if out.proved:
+        for n in SIZES:
+            for m in SIZES:
+                found = _search(cls, count, n, name, **{size: m})
+                assert found in (Verdict.HOLDS, Verdict.UNKNOWN), (name, count, n, size, m, found, out.invariant)
+    elif out.violated_sizes is not None:
+        assert _search(cls, count, out.violated_at, name, **out.violated_sizes) is Verdict.VIOLATED, out.why
 
 
 @settings(max_examples=EXAMPLES, derandomize=True, database=None, **_SETTINGS)
@@ -102,3 +123,30 @@ def test_models_that_single_a_replica_out_are_never_proved_wrongly(path: Path) -
             assert _search(cls, "n", out.violated_at, name) is Verdict.VIOLATED, (path.stem, name)
         if name != "invariant0":  # `True` is proved whatever the code does; the others single a replica out
             assert out.why.startswith("refused:") and str(path.name) in out.why, (name, out.why)
+
+
+@pytest.mark.parametrize("path", SYM_MODELS, ids=[p.stem for p in SYM_MODELS])
+def test_reproducers_with_a_bounded_count_are_never_proved_wrongly(path: Path) -> None:
+    """The same models with a maximum on the count, so that a property over the replicas is
+    read for every replica (and that reading checked at each count 1-4): whatever is proved
+    holds in exhaustive search at every count."""
+    source = path.read_text().split("# ---- the plain reference model")[0]
+    source = source.replace("p0 = P0(count=2)", 'n = Param(2, min=1, max=4)\n    p0 = P0(count="n")')
+    source = source.replace("from checker import (", "from checker import (Param, ", 1)
+    if "from checker import (" not in path.read_text():
+        source = source.replace("from checker import ", "from checker import Param, ", 1)
+    namespace: dict[str, object] = {}
+    exec(compile(source, str(path), "exec"), namespace)  # noqa: S102
+    cls = namespace["Random"]
+    model = cls.build()  # type: ignore[attr-defined]
+    for name, prop in model.properties.items():
+        if prop.kind not in ("invariant", "action_invariant"):
+            continue
+        out = prove_for_all(model, "n", [name], TIMEOUT)
+        if out.proved:
+            for n in SIZES:
+                assert _search(cls, "n", n, name) in (Verdict.HOLDS, Verdict.UNKNOWN), (path.stem, name, n, out.why)
+        elif out.violated_at is not None:
+            assert _search(cls, "n", out.violated_at, name) is Verdict.VIOLATED, (path.stem, name)
+        else:
+            assert out.why.startswith(("refused:", "no ∀-invariant", "not proved")), out.why

@@ -218,7 +218,7 @@ def _finish(
     "for_all",
     metavar="PARAM",
     help="Prove for every value >= 1 of this replica count (e.g. enactors), with a quantified invariant; "
-    "falls back to the spec's instance, saying why, where that fails.",
+    "falls back to the spec's instance, saying why, where that fails. Default: the spec's [prove] for_all.",
 )
 @report_option
 @param_option
@@ -253,10 +253,11 @@ def prove(
             base = Path(certificate)
             cert = str(base.with_name(f"{base.stem}.{spec.name}{base.suffix}"))
         with status_line(console, f"{spec.path}: prove ({engine})", as_json) as progress:
-            if for_all:
+            chosen = for_all or ",".join(spec.for_all)  # the flag over the spec's [prove] for_all
+            if chosen:
                 from ..param.run import prove_spec_for_all
 
-                sr = prove_spec_for_all(spec, for_all, list(properties) or None, engine, timeout, cert)
+                sr = prove_spec_for_all(spec, chosen, list(properties) or None, engine, timeout, cert)
             else:
                 sr = prove_spec(spec, list(properties) or None, engine, timeout, cert, progress=progress)
         _show(console, sr, as_json)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 import z3
@@ -112,7 +112,7 @@ def instantiate(lemmas: list[z3.BoolRef], big: Encoding) -> list[z3.BoolRef]:
     prefix = re.compile(r"^(" + "|".join(map(re.escape, replicas)) + r")(\d+)\.(.*)$") if replicas else None
     out: dict[int, z3.BoolRef] = {}  # by z3's id: terms are hash-consed, equal terms share one
     for lemma in lemmas:
-        consts = _consts(lemma)
+        consts = state_consts(lemma)
         used: dict[str, list[int]] = {}  # component attr -> replica ids the lemma mentions
         for name in consts:
             m = prefix.match(name) if prefix else None
@@ -163,7 +163,7 @@ def shift_indices(lemmas: list[z3.BoolRef], small: ModelInstance, big: Encoding)
     top = max(after[name] for name in grown)
     out: dict[int, z3.BoolRef] = {}
     for lemma in lemmas:
-        consts = _consts(lemma)
+        consts = state_consts(lemma)
         elements = {name: m for name, m in ((n, _ELEMENT.match(n)) for n in consts) if m and m.group(1) in grown}
         used = sorted({int(m.group(2)) for m in elements.values()})
         if not used:
@@ -187,34 +187,69 @@ def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock
     """The largest subset of ``candidates`` that holds initially and is closed under every
     step that keeps the ranges (None on timeout)."""
     x, o, x2 = enc.x, enc.oracle, enc.x_next
-    # The initial state is one concrete state: evaluate each lemma there (a solver only for
-    # what simplification leaves open).
+    # The initial state is one concrete state: each lemma is evaluated there.
     at_init = list(zip(enc.flat(x), enc.flat(enc.const_state(enc.model.init)), strict=True))
-    init = new_solver(enc)
-    init.add(enc.init(x))
-    kept = []
-    for lemma in candidates:
-        value = z3.simplify(substitute(lemma, at_init))
-        if z3.is_true(value) or z3.is_false(value):
-            if z3.is_true(value):
-                kept.append(lemma)
-            continue
-        init.push()
-        init.add(z3.Not(lemma))
-        status = clock.check(init)
-        init.pop()
-        if status == z3.unknown:
-            return None
-        if status == z3.unsat:
-            kept.append(lemma)
+    kept = initially_true(candidates, lambda lemma: substitute(lemma, at_init), new_solver(enc), clock)
+    if kept is None:
+        return None
     to_next = list(zip(enc.flat(x), enc.flat(x2), strict=True))
-    broken = [z3.Not(substitute(lemma, to_next)) for lemma in kept]  # negated once, not per round
     solver = new_solver(enc)
     solver.add(enc.domain(x), enc.trans(x, o, x2), obl.range_ok(x, o))
-    guards = [z3.Bool(f"lemma {i}") for i in range(len(kept))]
-    for g, lemma in zip(guards, kept, strict=True):
-        solver.add(z3.Implies(g, lemma))
-    active = set(range(len(kept)))
+    broken = [z3.Not(substitute(lemma, to_next)) for lemma in kept]  # negated once, not per round
+    active = drop_until_inductive(solver, kept, broken, clock)
+    return None if active is None else [kept[i] for i in active]
+
+
+def initially_true(
+    candidates: list[Any],
+    at_init: Callable[[Any], z3.BoolRef],
+    solver: z3.Solver,
+    clock: Clock,
+    dropped: Callable[[Any], None] | None = None,
+) -> list[Any] | None:
+    """The candidates whose value in the initial state (``at_init``: closed, or constrained by
+    ``solver``) is true: simplification decides most, the solver the rest (None on timeout).
+    Houdini's first half, for one instance (`houdini`) and for every size (`checker.param.infer`)."""
+    kept = []
+    for lemma in candidates:
+        value = z3.simplify(at_init(lemma))
+        if z3.is_true(value):
+            kept.append(lemma)
+            continue
+        if not z3.is_false(value):
+            solver.push()
+            solver.add(z3.Not(value))
+            status = clock.check(solver)
+            solver.pop()
+            if status == z3.unknown:
+                return None
+            if status == z3.unsat:
+                kept.append(lemma)
+                continue
+        if dropped is not None:
+            dropped(lemma)
+    return kept
+
+
+def drop_until_inductive(
+    solver: z3.Solver,
+    assumed: list[z3.BoolRef],
+    broken: list[z3.BoolRef],
+    clock: Clock,
+    dropped: Callable[[set[int], z3.ModelRef], None] | None = None,
+) -> list[int] | None:
+    """Houdini's second half: the indices of the largest subset of lemmas that no step breaks.
+
+    ``solver`` holds one step (and whatever else the step may assume); ``assumed[i]`` is what
+    lemma i lets the step assume before it, ``broken[i]`` says that it fails after it. Each
+    lemma is assumed under a guard literal; each
+    round asks for a step from a state where the active lemmas hold to one where one of them
+    fails, and drops every lemma that fails there (``dropped`` sees them with the model), until
+    no step breaks any (None on timeout or unknown)."""
+    guards = [z3.Bool(f"lemma {i}") for i in range(len(assumed))]
+    for g, before in zip(guards, assumed, strict=True):
+        solver.add(z3.Implies(g, before))
+    active = set(range(len(assumed)))
     while active:
         solver.push()
         solver.add(any_of([broken[i] for i in active]))
@@ -225,8 +260,11 @@ def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock
             break
         if zmodel is None:
             return None
-        active -= {i for i in active if z3.is_true(zmodel.eval(broken[i], model_completion=True))}
-    return [kept[i] for i in sorted(active)]
+        gone = {i for i in active if z3.is_true(zmodel.eval(broken[i], model_completion=True))}
+        if dropped is not None:
+            dropped(gone, zmodel)
+        active -= gone
+    return sorted(active)
 
 
 def any_of(terms: list[z3.BoolRef]) -> z3.BoolRef:
@@ -238,10 +276,12 @@ def any_of(terms: list[z3.BoolRef]) -> z3.BoolRef:
     return z3.BoolRef(z3.Z3_mk_or(ctx.ref(), len(terms), args), ctx)
 
 
-def _consts(e: z3.ExprRef) -> dict[str, Any]:
-    """The state constants in ``e``, by name. Walked through z3's C API: a lemma's terms are
-    mostly shared, and Python wrappers (and ``str``, z3's pretty printer) for each of them
-    cost more than the rest of instantiating a few thousand lemmas."""
+def state_consts(e: z3.ExprRef) -> dict[str, Any]:
+    """The uninterpreted constants in ``e``, by name, inside quantifiers and lambdas too (an
+    unbounded set's `discard_if` is a lambda whose body may read any slot). Walked through
+    z3's C API: a lemma's terms are mostly shared, and Python wrappers (and ``str``, z3's
+    pretty printer) for each of them cost more than the rest of instantiating a few thousand
+    lemmas."""
     ref, ctx = e.ctx_ref(), e.ctx
     out: dict[str, Any] = {}
     seen: set[int] = set()
@@ -252,8 +292,12 @@ def _consts(e: z3.ExprRef) -> dict[str, Any]:
         if ident in seen:
             continue
         seen.add(ident)
-        if z3.Z3_get_ast_kind(ref, t) != z3.Z3_APP_AST:
-            continue  # numerals; no quantifiers or bound variables in a lemma
+        kind = z3.Z3_get_ast_kind(ref, t)
+        if kind == z3.Z3_QUANTIFIER_AST:
+            stack.append(z3.Z3_get_quantifier_body(ref, t))
+            continue
+        if kind != z3.Z3_APP_AST:
+            continue  # numerals, bound variables
         n = z3.Z3_get_app_num_args(ref, t)
         if n == 0:
             decl = z3.Z3_get_app_decl(ref, t)
@@ -263,3 +307,4 @@ def _consts(e: z3.ExprRef) -> dict[str, Any]:
             continue
         stack.extend(z3.Z3_get_app_arg(ref, t, i) for i in range(n))
     return out
+

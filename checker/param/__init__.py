@@ -4,5 +4,8 @@
 instance, into a transition relation over replica-indexed arrays (refusing, with a reason,
 any model whose code could behave differently for another number of replicas); `infer`
 generalizes the lemmas PDR finds on small instances into ∀-lemmas and keeps the inductive
-ones; `certificate` writes and re-checks the SMT-LIB proof; `run` drives a spec.
+ones (`lemmas` makes the candidates); `index` reads arrays of a parameter's size as arrays of
+symbolic size and `sizes` checks that reading against the model at every size it allows;
+`certificate` writes and re-checks the SMT-LIB proof; `compact` folds per-replica lines of a
+per-instance invariant; `run` drives a spec.
 """

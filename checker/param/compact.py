@@ -5,12 +5,16 @@
 ``∀ e ∈ enactor1..3: e.plan <= planner.latest``. Lines about two replicas fold only when
 every ordered pair of distinct replicas is there. Display only: the folded line states
 exactly the conjunction of the lines it replaces; anything incomplete is left as it was.
+The text report shows the folded form; ``--json`` has both (``invariant``, ``invariant_compact``).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+
+from ..lang.model import ModelInstance
+from ..results import PropertyResult
 
 
 def compact(lines: list[str], attr: str, count: int) -> list[str]:
@@ -48,3 +52,28 @@ def compact(lines: list[str], attr: str, count: int) -> list[str]:
             bound = names[0] if arity == 1 else f"{names[0]} ≠ {names[1]}"
             out.append(f"∀ {bound} ∈ {attr}1..{count}: {key}")
     return out
+
+
+def add_compact(model: ModelInstance, results: list[PropertyResult]) -> None:
+    """Each proved result's invariant also in the compact form (``extra["invariant_compact"]``,
+    shown by the text report; ``extra["invariant"]`` stays expanded), folded over every
+    replicated component whose replicas are interchangeable (not ``symmetric=False``: there
+    the per-replica lines are about different things, even when they read alike)."""
+    params = model.param_dict()
+    folds = [
+        (attr, params[c.count])
+        for attr, c in model.model.components().items()
+        if isinstance(c.count, str) and c.symmetric and isinstance(params.get(c.count), int) and params[c.count] > 1
+    ]
+    letters = [attr[0] for attr, _ in folds]
+    if len(set(letters)) != len(letters):  # bound names would clash: leave it expanded
+        return
+    for r in results:
+        lines = list(r.extra.get("invariant") or ())
+        if not lines or r.extra.get("for_all"):
+            continue
+        folded = lines
+        for attr, count in folds:
+            folded = compact(folded, attr, count)
+        if folded != lines:
+            r.extra["invariant_compact"] = folded

@@ -18,21 +18,19 @@ with the quantified invariant has been re-checked by a fresh solver.
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import z3
 
 from ..encoding import Encoding, substitute
-from ..engines.generalize import any_of, conjuncts, instantiate
+from ..engines.generalize import conjuncts, drop_until_inductive, initially_true, instantiate
 from ..engines.generalize import houdini as houdini_instance
 from ..engines.obligations import Clock, Obligations
-from ..formula import readable
 from ..lang.model import ModelInstance
+from .lemmas import MAX_ARITY, Lemma, generalize
 from .template import ParamEncoding, PState
 
-MAX_ARITY = 2  # replicas per lemma (∀ e, or ∀ e ≠ f)
 BMC_DEPTH = 12  # where Spacer gives up at a size: BMC to this depth (and on, while time is left)
 SLICE = 0.25  # of the time left: what one Spacer run (or its BMC fallback) may take, at least MIN_SLICE
 MIN_SLICE = 15.0
@@ -42,14 +40,6 @@ def _slice(clock: Clock) -> Clock:
     """A clock for one sub-search: a share of what is left, so that one size cannot use it all."""
     ms = clock.remaining_ms()
     return Clock(None if ms is None else min(ms / 1000, max(MIN_SLICE, SLICE * ms / 1000)))
-
-
-@dataclass
-class Lemma:
-    arity: int
-    body: z3.BoolRef  # over the template state ``P0`` and the bound replicas ``Ground.bound[:arity]``
-    text: str  # in model terms, quantified
-    origin: str  # the instance it was learned on
 
 
 @dataclass
@@ -67,6 +57,8 @@ class Attempt:
     small: Encoding | None = None  # the last instance tried
     unknown: str = ""
     steps: list[str] = field(default_factory=list)
+    at: str = ""  # the instance of the cutoff or the violation: "enactors=2, endpoints=2"
+    sizes: dict[str, int] = field(default_factory=dict)  # the same, as parameter values
 
 
 class Ground:
@@ -77,56 +69,61 @@ class Ground:
         self.bound = [z3.Const(f"{pe.attr}#bound{i}", pe.sort) for i in range(1, MAX_ARITY + 1)]
         self.skolem = [z3.Const(f"s!{i}", pe.sort) for i in range(1, MAX_ARITY + 1)]  # "!": in no state name
         self.terms = [pe.actor, *self.skolem]
+        ix = pe.ix
+        # the index terms: the Skolem index (also the properties' bound index), endpoint 0,
+        # the last one, and each ground replica's bounded slots (a cursor)
+        self.ibound = z3.Int("ix#bound")
+        self.iskolem = ix.ix if ix is not None else None
+        self.size = ix.size if ix is not None else None
+        self.cursors = [k for k, i in zip(pe.local_keys, pe.local_slot, strict=True) if _bounded(pe, i)]
 
-    def body(self, lemma: Lemma, p: PState, at: list[z3.ExprRef]) -> z3.BoolRef:
-        return substitute(lemma.body, self.pe.pairs(p) + list(zip(self.bound[: lemma.arity], at, strict=True)))
+    def index_terms(self, p: PState) -> list[z3.ArithRef]:
+        if self.iskolem is None or self.size is None:
+            return []
+        out = [self.iskolem, z3.IntVal(0), self.size - 1]
+        for key in self.cursors:
+            arr = p[1][self.pe.local_keys.index(key)]
+            out += [z3.Select(arr, t) for t in self.terms]
+        return out
+
+    def body(self, lemma: Lemma, p: PState, at: list[z3.ExprRef], i: z3.ArithRef | None = None) -> z3.BoolRef:
+        pairs = self.pe.pairs(p) + list(zip(self.bound[: lemma.arity], at, strict=True))
+        if lemma.indexed:
+            assert i is not None
+            pairs.append((self.ibound, i))
+        return substitute(lemma.body, pairs)
+
+    def _guarded(self, lemma: Lemma, combo: list[z3.ExprRef], i: z3.ArithRef | None, inst: z3.BoolRef) -> z3.BoolRef:
+        cond = [z3.Distinct(*combo)] if lemma.arity > 1 else []
+        if lemma.indexed:
+            assert self.pe.ix is not None and i is not None
+            cond.append(self.pe.ix.in_range(i))
+        return z3.Implies(z3.And(cond), inst) if cond else inst
 
     def instances(self, lemma: Lemma, p: PState) -> list[z3.BoolRef]:
-        """The ∀-lemma at every choice of distinct ground replicas (a consequence of it)."""
+        """The ∀-lemma at every choice of distinct ground replicas (and index terms): consequences of it."""
         out = []
+        indices: list[Any] = self.index_terms(p) if lemma.indexed else [None]
         for combo in itertools.permutations(self.terms, lemma.arity):
-            inst = self.body(lemma, p, list(combo))
-            out.append(z3.Implies(z3.Distinct(*combo), inst) if lemma.arity > 1 else inst)
+            for i in indices:
+                out.append(self._guarded(lemma, list(combo), i, self.body(lemma, p, list(combo), i)))
         return out
 
     def goal(self, lemma: Lemma, p: PState) -> z3.BoolRef:
-        """The ∀-lemma at the Skolem replicas: it fails for some replicas iff this fails for some s."""
-        inst = self.body(lemma, p, self.skolem[: lemma.arity])
-        return z3.Implies(z3.Distinct(*self.skolem[: lemma.arity]), inst) if lemma.arity > 1 else inst
+        """The ∀-lemma at the Skolem replicas (and index): it fails somewhere iff this fails for some s."""
+        combo = self.skolem[: lemma.arity]
+        return self._guarded(lemma, combo, self.iskolem, self.body(lemma, p, combo, self.iskolem))
 
     def domain(self, p: PState) -> list[z3.BoolRef]:
-        return [self.pe.dom_shared(p)] + [self.pe.dom_local(p, t) for t in self.terms]
+        out = [self.pe.dom_shared(p)] + [self.pe.dom_local(p, t) for t in self.terms]
+        if self.size is not None:
+            out.append(self.size >= 1)
+            out += [self.pe.dom_index(p, i) for i in self.index_terms(p)]
+        return out
 
 
-def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: str, ground: Ground) -> Lemma | None:
-    """The ∀-lemma of a small instance's lemma, or None if it mentions more than MAX_ARITY
-    replicas or state the template does not have."""
-    pattern = re.compile(rf"^{re.escape(pe.attr)}(\d+)\.(.*)$")
-    shared = {str(c): c for c in pe.shared}
-    ids: list[int] = []
-    pairs = []
-    for name, const in named_consts(lemma).items():
-        m = pattern.match(name)
-        if m is None:
-            if name not in shared or shared[name].sort() != const.sort():
-                return None
-            continue
-        if m.group(2) not in pe.local_keys:
-            return None
-        rid = int(m.group(1))
-        if rid not in ids:
-            ids.append(rid)
-        if len(ids) > MAX_ARITY:
-            return None
-        arr = pe.p0[1][pe.local_keys.index(m.group(2))]
-        pairs.append((const, z3.Select(arr, ground.bound[ids.index(rid)])))
-    names = [pe.attr[0], chr(ord(pe.attr[0]) + 1)]
-    text = " & ".join(readable(small, lemma))
-    text = re.sub(rf"\b{re.escape(pe.attr)}(\d+)\.", lambda m: f"{names[ids.index(int(m.group(1)))]}.", text)
-    if ids:
-        bound = names[0] if len(ids) == 1 else f"{names[0]} ≠ {names[1]}"
-        text = f"∀ {bound} ∈ {pe.attr}: {text}"
-    return Lemma(len(ids), substitute(lemma, pairs), text, origin)
+def _bounded(pe: ParamEncoding, slot: int) -> bool:
+    return pe.ix is not None and pe.model2.slots[slot].var.name in pe.ix.bounded
 
 
 def houdini(
@@ -135,48 +132,32 @@ def houdini(
     """The largest subset of ``cands`` that holds initially and that every step preserves
     (None on timeout). ``dropped`` gets each lemma a step breaks, with the counterexample."""
     init_state = pe.init_state()
-    kept = []
-    init = z3.Solver()
-    for lemma in cands:
-        value = z3.simplify(ground.goal(lemma, init_state))
-        if z3.is_true(value):
-            kept.append(lemma)
-            continue
-        if not z3.is_false(value):
-            init.push()
-            init.add(z3.Not(value))
-            status = clock.check(init)
-            init.pop()
-            if status == z3.unknown:
-                return None
-            if status == z3.unsat:
-                kept.append(lemma)
-                continue
-        dropped.append(f"{lemma.text}: false initially")
+    kept = initially_true(
+        cands,
+        lambda lemma: ground.goal(lemma, init_state),
+        z3.Solver(),
+        clock,
+        lambda lemma: dropped.append(f"{lemma.text}: false initially"),
+    )
+    if kept is None:
+        return None
     p0, p1, o, a = pe.p0, pe.p1, pe.enc.oracle, pe.actor
     solver = z3.Solver()
     solver.add(*ground.domain(p0), pe.trans(p0, o, a, p1), pe.ranges(p0, o, a))
-    guards = [z3.Bool(f"lemma {i}") for i in range(len(kept))]
-    for g, lemma in zip(guards, kept, strict=True):
-        solver.add(z3.Implies(g, z3.And(ground.instances(lemma, p0))))
-    broken = [z3.Not(ground.goal(lemma, p1)) for lemma in kept]
-    active = set(range(len(kept)))
-    while active:
-        solver.push()
-        solver.add(any_of([broken[i] for i in active]))
-        status = clock.check(solver, *[guards[i] for i in active])
-        zmodel = solver.model() if status == z3.sat else None
-        solver.pop()
-        if status == z3.unsat:
-            break
-        if zmodel is None:
-            return None
-        gone = {i for i in active if z3.is_true(zmodel.eval(broken[i], model_completion=True))}
+
+    def not_inductive(gone: set[int], zmodel: z3.ModelRef) -> None:
         for i in sorted(gone)[:3]:
             at = ground.skolem[: kept[i].arity]
             dropped.append(f"{kept[i].text}: not inductive; {describe(pe, zmodel, at)}")
-        active -= gone
-    return [kept[i] for i in sorted(active)]
+
+    active = drop_until_inductive(
+        solver,
+        [z3.And(ground.instances(lemma, p0)) for lemma in kept],
+        [z3.Not(ground.goal(lemma, p1)) for lemma in kept],
+        clock,
+        not_inductive,
+    )
+    return None if active is None else [kept[i] for i in active]
 
 
 def implies_properties(pe: ParamEncoding, ground: Ground, lemmas: list[Lemma], clock: Clock) -> str | None:
@@ -210,7 +191,21 @@ def describe(pe: ParamEncoding, zmodel: z3.ModelRef, broken_at: list[z3.ExprRef]
 
     universe = zmodel.get_universe(pe.sort) or []
     names = {str(e): f"{pe.attr}#{i + 1}" for i, e in enumerate(universe)}
-    shared = ", ".join(f"{c}={show(c, i)}" for c, i in zip(pe.shared, pe.shared_slot, strict=True))
+    shared = ", ".join(f"{c}={show(c, i)}" for c, i in zip(pe.shared, pe.shared_slot, strict=True) if i != -1)
+    if pe.ix is not None:  # the size, and the elements at the indices that matter: 0, the last, the cursors, ix
+        size = zmodel.eval(pe.ix.size, model_completion=True)
+        n = size.as_long() if z3.is_int_value(size) else 0
+        at = [z3.IntVal(0), z3.IntVal(n - 1), zmodel.eval(pe.ix.ix, model_completion=True)]
+        for arr, slot in zip(pe.p0[1], pe.local_slot, strict=True):
+            if pe.model2.slots[slot].var.name in pe.ix.bounded:
+                at += [zmodel.eval(z3.Select(arr, e), model_completion=True) for e in universe]
+        shown = sorted({v.as_long() for v in at if z3.is_int_value(v) and 0 <= v.as_long() < n})[:8]
+        elements = [
+            f"{name}[{k}]={zmodel.eval(z3.Select(a, k), model_completion=True)}"
+            for name, a in pe.ix.now.items()
+            for k in shown
+        ]
+        shared = ", ".join([f"{pe.ix.param}={n}", shared, *elements])
     replicas = []
     for e in universe:
         fields = [
@@ -228,25 +223,8 @@ def describe(pe: ParamEncoding, zmodel: z3.ModelRef, broken_at: list[z3.ExprRef]
     return f"a state with {len(universe)} {pe.attr}(s): {shared}; " + "; ".join(replicas) + moved
 
 
-def named_consts(e: z3.ExprRef) -> dict[str, z3.ExprRef]:
-    """The uninterpreted constants of a lemma, by name (lemmas have no quantifiers)."""
-    out: dict[str, z3.ExprRef] = {}
-    seen: set[int] = set()
-    stack = [e]
-    while stack:
-        t = stack.pop()
-        if t.get_id() in seen:
-            continue
-        seen.add(t.get_id())
-        if z3.is_const(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            out[t.decl().name()] = t
-        elif z3.is_app(t):
-            stack.extend(t.children())
-    return out
-
-
 def search(
-    pe: ParamEncoding, model: ModelInstance, properties: list[str], clock: Clock, sizes: list[int], sets: str
+    pe: ParamEncoding, model: ModelInstance, properties: list[str], clock: Clock, sizes: list[dict[str, int]], sets: str
 ) -> Attempt:
     """Climb the instance sizes, generalizing each one's PDR invariant, until the ∀-lemmas
     kept by Houdini imply the properties (the cutoff) or the sizes run out."""
@@ -257,44 +235,47 @@ def search(
     attempt = Attempt()
     cands: dict[int, Lemma] = {}
     learned: list[z3.BoolRef] = []  # the previous size's lemmas, as PDR found them
-    for k in sizes:
-        small = Encoding(model.model.build(**(model.param_dict() | {pe.count: k})), sets=sets)
+    for size in sizes:
+        k, at = size[pe.count], ", ".join(f"{n}={v}" for n, v in size.items())
+        attempt.sizes = dict(size)
+        small = Encoding(model.model.build(**(model.param_dict() | size)), sets=sets)
         # as the per-instance ladder does: the smaller size's lemmas that are inductive here
         # start Spacer off (it returns only what it adds; they are kept as candidates too)
         cover = houdini_instance(small, Obligations(small, properties), instantiate(learned, small), clock) or []
         status, found = _spacer(small, properties, _slice(clock), cover=cover)
         attempt.small = small
         if status == z3.sat:
-            attempt.violated_at, attempt.depth = k, int(found)  # type: ignore[call-overload]
+            attempt.violated_at, attempt.at, attempt.depth = k, at, int(found)  # type: ignore[call-overload]
             return attempt
         if status != z3.unsat:
             # Spacer is slow to refute (the broken fencing variant: minutes at 2 Enactors);
             # BMC finds such a violation in seconds, and replays it
             violated = Base(small).search(properties, BMC_DEPTH, _slice(clock)) if k > 1 else None
             if violated:
-                attempt.violated_at, attempt.violations = k, {n: d for n, (d, _) in violated.items()}
+                attempt.violated_at, attempt.at = k, at
+                attempt.violations = {n: d for n, (d, _) in violated.items()}
                 return attempt
-            attempt.unknown = f"PDR at {pe.count}={k}: {str(found).splitlines()[0][:200]}"
+            attempt.unknown = f"PDR at {at}: {str(found).splitlines()[0][:200]}"
             if clock.expired():
                 return attempt
             continue  # no lemmas from this size; a larger one may still show a violation
         fresh = 0
         learned = cover + conjuncts(found)  # type: ignore[arg-type]
         for lemma in learned:
-            g = generalize(pe, small, lemma, f"{pe.count}={k}", ground)
-            if g is not None and g.body.get_id() not in cands:
-                cands[g.body.get_id()] = g
-                fresh += 1
+            for g in generalize(pe, small, lemma, at, ground):
+                if g.body.get_id() not in cands:
+                    cands[g.body.get_id()] = g
+                    fresh += 1
         dropped: list[str] = []
         kept = houdini(pe, ground, list(cands.values()), clock, dropped)
         if kept is None:
             attempt.unknown = "timeout"
             return attempt
         failure = implies_properties(pe, ground, kept, clock)
-        attempt.steps.append(f"{pe.count}={k}: {fresh} new ∀-lemmas, {len(kept)} of {len(cands)} inductive")
+        attempt.steps.append(f"{at}: {fresh} new ∀-lemmas, {len(kept)} of {len(cands)} inductive")
         attempt.dropped, attempt.failure = dropped, failure or ""
         if failure is None:
-            attempt.lemmas, attempt.implied, attempt.cutoff = kept, True, k
+            attempt.lemmas, attempt.implied, attempt.cutoff, attempt.at = kept, True, k, at
             return attempt
         if clock.expired():
             attempt.unknown = "timeout"

@@ -17,16 +17,17 @@ from pathlib import Path
 
 from ..engines.obligations import PROVABLE, Clock
 from ..errors import RaceproofError, SpecError
-from ..lang.model import ModelInstance
+from ..lang.model import ModelInstance, Transition
 from ..results import PropertyResult, Verdict
 from ..spec import Spec
 from .certificate import recheck, to_smtlib
-from .compact import compact
 from .infer import Attempt, Ground, search
+from .sizes import check_replica_props, check_sizes
 from .template import ParamEncoding, Refused
 
 ENGINE = "param"
 SIZES = (1, 2, 3)  # the instance ladder: the cutoff is the first size whose lemmas generalize
+INDEX_SIZES = (2, 3)  # array sizes on the ladder (1 cannot tell endpoint 0 from the others)
 PARAM_SHARE = 0.5  # of the spec's time limit
 
 
@@ -40,38 +41,69 @@ class ForAll:
     certificate_text: str | None = None
     cutoff: int | None = None
     violated_at: int | None = None
+    violated_sizes: dict[str, int] | None = None  # where it is violated: the replica count, and the array size
 
 
-def prove_for_all(model: ModelInstance, count: str, properties: list[str], timeout: float | None) -> ForAll:
+def prove_for_all(
+    model: ModelInstance, count: str, properties: list[str], timeout: float | None, index: str | None = None
+) -> ForAll:
     """Prove ``properties`` (invariants and action invariants) for every value ≥ 1 of the
-    replica count ``count``, the other parameters as in ``model``."""
+    replica count ``count`` (and, with ``index``, of that parameter, which sizes shared
+    arrays: `checker.param.index`), the other parameters as in ``model``."""
     clock = Clock(timeout)
     sets = "auto"
     try:
-        pe = ParamEncoding(model, count, sets=sets, properties=properties)
+        pe = ParamEncoding(model, count, sets=sets, properties=properties, index=index)
     except Refused as exc:
         return ForAll(False, f"refused: {exc.reason}", [])
+    differs = check_replica_props(pe, model)
+    if differs is not None:
+        where = pe.members.iterated[0] if pe.members.iterated else "model code"
+        return ForAll(False, f"refused: a property over the replicas ({where}): {differs}", [])
+    if index is not None:
+        differs = check_sizes(pe, model)
+        if differs is not None:
+            return ForAll(False, f"refused: not for all {index}: the parameterized reading differs {differs}", [])
     param = model.model.params().get(count)
     top = param.max if param is not None and param.max is not None else max(SIZES)
-    sizes = [k for k in SIZES if k <= top and (param is None or param.min is None or k >= param.min)]
+    counts = [k for k in SIZES if k <= top and (param is None or param.min is None or k >= param.min)]
+    sizes = [{count: k} for k in counts]
+    if index is not None:
+        assert pe.ix is not None
+        sizes = [{count: k, index: m} for m in INDEX_SIZES if pe.ix.lo <= m <= pe.ix.hi for k in counts]
+    everyone = count if index is None else f"{count} and {index}"
     try:
         attempt = search(pe, model, properties, clock, sizes, pe.enc.sets)
         if attempt.violated_at is not None and attempt.small is not None:
             return _violated(attempt, count, properties, clock)
     except RaceproofError as exc:  # a model error (a reachable write out of range) at a small size
-        return ForAll(False, f"not proved for all {count}: {exc}", [])
+        return ForAll(False, f"not proved for all {everyone}: {exc}", [])
     if not attempt.implied:
-        return ForAll(False, _failure(attempt, count), [])
+        return ForAll(False, _failure(attempt, everyone), [])
     lemmas = attempt.lemmas
     title = f"{model.model.__module__}:{model.model.__qualname__}, properties {', '.join(properties)}"
-    text = to_smtlib(pe, Ground(pe), lemmas, f"{title}; for all {count} >= 1; {_others(model, count)}")
+    others = _others(model, count, index)
+    text = to_smtlib(pe, Ground(pe), lemmas, f"{title}; for all {everyone} >= 1; {others}")
     check = recheck(text)
     if not check.ok:
         return ForAll(False, f"the quantified invariant failed the re-check: {check.describe()}", [])
-    lines = [m.text for m in sorted(lemmas, key=lambda m: (m.arity, m.text))]
+    lines = [m.text for m in sorted(lemmas, key=lambda m: (m.arity, m.indexed, m.text))]
+    every = f"{count} ≥ 1" if index is None else f"{count} ≥ 1 and {index} ≥ 1"
+    checked = ""
+    if pe.ix is not None:
+        checked = (
+            f"; the reading of the {index}-sized arrays was checked equal to the model at every {index} the model "
+            f"allows ({pe.ix.lo}..{pe.ix.hi})"
+        )
+    if pe.quantified:
+        decl = model.model.params()[count]
+        checked += (
+            f"; {', '.join(sorted(pe.quantified))} read for every {pe.attr} replica, checked equal to the model at "
+            f"every {count} it allows ({decl.min or 1}..{decl.max})"
+        )
     why = (
-        f"proved for all {count} ≥ 1 ({_others(model, count)}): quantified inductive invariant of "
-        f"{len(lemmas)} lemma(s) generalized from {count}={attempt.cutoff} (the cutoff); {check.describe()}"
+        f"proved for all {every} ({others}): quantified inductive invariant of "
+        f"{len(lemmas)} lemma(s) generalized from {attempt.at} (the cutoff); {check.describe()}{checked}"
     )
     return ForAll(True, why, lines, text, attempt.cutoff)
 
@@ -80,7 +112,7 @@ def _violated(attempt: Attempt, count: str, properties: list[str], clock: Clock)
     """Spacer's violation at a small size, confirmed by BMC with a concretely replayed trace."""
     from ..engines.kind import Base  # the BMC search that PDR uses to confirm its counterexamples
 
-    at = attempt.violated_at
+    at = attempt.at
     assert attempt.small is not None
     if attempt.violations is not None:
         depths = attempt.violations
@@ -90,13 +122,19 @@ def _violated(attempt: Attempt, count: str, properties: list[str], clock: Clock)
     if not depths:
         return ForAll(False, f"PDR reports a violation with {count}={at} that BMC did not confirm in time", [])
     shown = ", ".join(f"{n} in {d} steps" for n, d in sorted(depths.items()))
-    return ForAll(False, f"violated with {count}={at} (a replayed counterexample: {shown})", [], violated_at=at)
+    return ForAll(
+        False,
+        f"violated with {at} (a replayed counterexample: {shown})",
+        [],
+        violated_at=attempt.violated_at,
+        violated_sizes=dict(attempt.sizes),
+    )
 
 
-def _replica_count(spec: Spec, model: ModelInstance, given: str) -> tuple[str, str]:
-    """The replica count of ``--for-all`` (a comma-separated list may name array sizes too,
-    which stay as the spec sets them: said in the second value). A name the model does not
-    have is bad input."""
+def _replica_count(spec: Spec, model: ModelInstance, given: str) -> tuple[str, str | None, str]:
+    """The replica count of ``--for-all``, the one array size it may also name (proved for
+    every value too: `checker.param.index`), and what is left as the spec sets it (said in
+    the third value). A name the model does not have is bad input."""
     names = [n.strip() for n in given.split(",") if n.strip()]
     params = model.model.params()
     for n in names:
@@ -106,27 +144,42 @@ def _replica_count(spec: Spec, model: ModelInstance, given: str) -> tuple[str, s
     counts = {c.count for c in model.model.components().values() if isinstance(c.count, str)}
     chosen = [n for n in names if n in counts]
     if len(chosen) != 1:
+        why = ""
+        if not counts:  # say what the model replicates instead
+            domains = sorted({n for t in model.transitions for n in _domain_params(model, t)} & set(names))
+            why = (
+                f"; {', '.join(domains)} sizes the actions' domains (an action per index): proofs for every value of "
+                "such a parameter are not implemented"
+                if domains
+                else "; proofs for every array size need a replica count as well"
+            )
         raise SpecError(
             f"--for-all: name one replica count (a parameter that is a component's count: "
-            f"{', '.join(sorted(counts)) or 'this model has none'}); got {given!r}",
+            f"{', '.join(sorted(counts)) or 'this model has none'}); got {given!r}{why}",
             str(spec.path),
         )
-    rest = [n for n in names if n != chosen[0]]
+    rest = list(dict.fromkeys(n for n in names if n != chosen[0]))
+    index = rest.pop(0) if rest else None
     if not rest:
-        return chosen[0], ""
+        return chosen[0], index, ""
     shown = ", ".join(f"{n}={model.param_dict()[n]!r}" for n in rest)
-    return chosen[0], f"not for all {', '.join(rest)}: proofs for every array size are not implemented ({shown} kept)"
+    return chosen[0], index, f"not for all {', '.join(rest)}: one array size at a time ({shown} kept)"
 
 
-def _others(model: ModelInstance, count: str) -> str:
-    others = ", ".join(f"{k}={v!r}" for k, v in model.param_dict().items() if k != count)
+def _domain_params(model: ModelInstance, t: Transition) -> list[str]:
+    """The parameters an action's domain is declared with (``@action(az="azs")``)."""
+    return [d for d in t.action.domains.values() if isinstance(d, str)]
+
+
+def _others(model: ModelInstance, count: str, index: str | None = None) -> str:
+    others = ", ".join(f"{k}={v!r}" for k, v in model.param_dict().items() if k not in (count, index))
     return f"the other parameters: {others}" if others else "the model has no other parameters"
 
 
 def _failure(attempt: Attempt, count: str) -> str:
     if attempt.unknown:
         return f"not proved for all {count}: {attempt.unknown}"
-    parts = [f"no ∀-invariant found at {count}={', '.join(s.split(':')[0].split('=')[1] for s in attempt.steps)}"]
+    parts = [f"no ∀-invariant found at {'; '.join(s.split(':')[0] for s in attempt.steps)}"]
     if attempt.failure:
         parts.append(attempt.failure)
     if attempt.dropped:
@@ -147,19 +200,29 @@ def prove_spec_for_all(
     from ..run import SpecResult, prove_spec, time_limit  # run imports the engines; only this entry needs it
 
     model = spec.build()
-    count, skipped = _replica_count(spec, model, count)
+    count, index, skipped = _replica_count(spec, model, count)
     names = properties or spec.properties
     started = time.monotonic()
     limit = time_limit(timeout, spec)  # None: no limit
     safety = [n for n in names if model.properties[n].kind in PROVABLE]
     # at most half the time: the per-instance proof must still have time to give its verdict
     share = PARAM_SHARE * limit if limit is not None else None
-    outcome = prove_for_all(model, count, safety, share) if safety else ForAll(False, "no invariant to prove", [])
+    outcome = ForAll(False, "no invariant to prove", [])
+    if safety:
+        outcome = prove_for_all(model, count, safety, share, index)
+    if safety and index is not None and not outcome.proved and outcome.why.startswith(f"refused: not for all {index}"):
+        # the arrays cannot be read for every size: for every replica count at this size, then
+        left_share = None if share is None else max(share - (time.monotonic() - started), 1.0)
+        why = outcome.why.removeprefix("refused: ")
+        outcome = prove_for_all(model, count, safety, left_share)
+        outcome.why += f"; {why} ({index}={model.param_dict()[index]!r} kept)"
+        index = None
+    everyone = count if index is None else f"{count},{index}"
     if skipped:
         outcome.why += f"; {skipped}"
     proved: dict[str, PropertyResult] = {}
     if outcome.proved:
-        extra = {"invariant": outcome.invariant, "for_all": count, "cutoff": outcome.cutoff}
+        extra = {"invariant": outcome.invariant, "for_all": everyone, "cutoff": outcome.cutoff}
         if certificate and outcome.certificate_text is not None:
             Path(certificate).parent.mkdir(parents=True, exist_ok=True)
             Path(certificate).write_text(outcome.certificate_text)
@@ -175,17 +238,13 @@ def prove_spec_for_all(
     other = prove_spec(spec, rest, engine, left, certificate if not proved else None) if rest else None
     found = {r.name: r for r in (other.results if other else [])} | proved
     results = [found[n] for n in names]
-    replicas = [a for a, c in model.model.components().items() if c.count == count]
+    this = ", ".join(f"{n}={model.param_dict()[n]}" for n in everyone.split(","))
     for r in results:
         r.expected = spec.expect.get(r.name)
-        if r.name not in proved and r.extra.get("invariant") and len(replicas) == 1:
-            r.extra["invariant"] = compact(list(r.extra["invariant"]), replicas[0], model.param_dict()[count])
         if r.name in safety and r.name not in proved:
-            r.reason = (
-                f"for all {count}: {outcome.why}; this instance ({count}={model.param_dict()[count]}): {r.reason}"
-            )
-            r.extra["for_all"] = count
+            r.reason = f"for all {everyone.replace(',', ' and ')}: {outcome.why}; this instance ({this}): {r.reason}"
+            r.extra["for_all"] = everyone
             r.extra["for_all_failure"] = outcome.why
-    sr = SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove --for-all {count}")
+    sr = SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove --for-all {everyone}")
     sr.coverage = other.coverage if other else None
     return sr

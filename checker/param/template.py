@@ -23,6 +23,7 @@ Then an N-replica instance is the encoding with ``R`` = {1..N}, for every N ≥ 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -30,10 +31,12 @@ from typing import Any
 import z3
 
 from ..encoding import Encoding, substitute
+from ..engines.generalize import state_consts
 from ..errors import RaceproofError
 from ..lang import views
 from ..lang.model import Instance, ModelInstance
 from ..lang.types import EnumSort, IntSort
+from .index import PROBE, Hooks, Indexed, IndexRefused, SymbolicParams, find, prepare
 from .watch import Log, Step, WatchedInstance, WatchedMembers, watched_params
 
 SAME_TIMEOUT_MS = 10_000  # per pair of terms that are not the same syntactically
@@ -64,7 +67,14 @@ class Template:
 class ParamEncoding:
     """The transition relation of the model for any number of replicas of ``attr``."""
 
-    def __init__(self, model: ModelInstance, count: str, sets: str = "auto", properties: list[str] | None = None):
+    def __init__(
+        self,
+        model: ModelInstance,
+        count: str,
+        sets: str = "auto",
+        properties: list[str] | None = None,
+        index: str | None = None,
+    ):
         comps = [a for a, c in model.model.components().items() if c.count == count]
         if len(comps) != 1:
             found = ", ".join(comps) or "none"
@@ -73,11 +83,21 @@ class ParamEncoding:
         self.count = count
         if not model.model.components()[attr].symmetric:
             raise Refused(f"{attr} is declared symmetric=False: its replicas are not to be treated alike")
-        problems = model.model.check_params(model.param_dict() | {count: 2})
+        self.ix: Indexed | None = None
+        sizes = {count: 2}
+        if index is not None:
+            try:
+                self.ix = find(model, count, index)
+            except IndexRefused as exc:
+                raise Refused(f"not for all {index}: {exc.reason}") from None
+            except RaceproofError as exc:
+                raise Refused(f"not for all {index}: the model cannot be built at {index}={PROBE}: {exc}") from None
+            sizes[index] = PROBE[0]
+        problems = model.model.check_params(model.param_dict() | sizes)
         if problems:
             raise Refused(f"the model does not allow {count}=2: {problems[0][1]}")
         self.log = log = Log()
-        params = watched_params(model.param_dict() | {count: 2}, count, log)
+        params = watched_params(model.param_dict() | sizes, count, log)
         try:
             m2 = ModelInstance(model.model, params)
         except RaceproofError as exc:
@@ -89,7 +109,11 @@ class ParamEncoding:
             )
         log.clear()
         self.model2 = m2
-        views._MEMBERS[m2] = WatchedMembers(views._members(m2), attr, log)
+        if self.ix is not None:
+            prepare(self.ix, m2)
+            m2.params = SymbolicParams(m2.params, self.ix.param, self.ix.size)  # type: ignore[assignment]
+        self.members = members = WatchedMembers(views._members(m2), attr, log)
+        views._MEMBERS[m2] = members
         m2.transitions = [
             Step(t.index, WatchedInstance(t.instance, log), t.action, t.args, str(t))  # type: ignore[arg-type]
             if t.instance.attr == attr
@@ -98,11 +122,29 @@ class ParamEncoding:
         ]
         self.properties = list(properties if properties is not None else m2.properties)
         try:
-            self.enc = Encoding(m2, sets=sets)
-            props = {n: self._property(n) for n in self.properties}
+            with Hooks(self.ix, m2) if self.ix is not None else contextlib.nullcontext():
+                self.enc = Encoding(m2, sets=sets)
+                props, self.quantified = {}, set()
+                members.quantify = True
+                try:
+                    for n in self.properties:
+                        before = len(members.iterated)
+                        props[n] = self._property(n)
+                        if len(members.iterated) > before:
+                            self.quantified.add(n)
+                finally:
+                    members.quantify = False
         except RaceproofError as exc:  # e.g. code that picks a third replica: an error with two
+            if self.ix is not None:
+                param = self.ix.param
+                raise Refused(f"not for all {param}: with a symbolic '{param}' the model fails: {exc}") from None
             why = f"{log[0]}, and" if log else "with"
             raise Refused(f"{why} two replicas the model fails: {exc}") from None
+        except TypeError as exc:  # e.g. range(sys.params.endpoints): a Python value was needed
+            if self.ix is None:
+                raise
+            param = self.ix.param
+            raise Refused(f"not for all {param}: model code needs '{param}' as a number ({exc})") from None
         if log:
             raise Refused(f"{log[0]}: a step or property may then differ with the number of replicas")
         self.sort = z3.DeclareSort(attr)
@@ -111,7 +153,10 @@ class ParamEncoding:
         self.p0 = self.fresh("")
         self.p1 = self.fresh("'")
         self.templates = self._templates()
-        self.props = props
+        self.prop_replica = z3.Const("s!1", self.sort)  # a property over the replicas: at this one
+        self.props = {n: self._over_replica(n, t) if n in self.quantified else t for n, t in props.items()}
+        if self.quantified and self.ix is not None:
+            raise Refused("a property over the replicas with arrays of every size is not implemented")
         self.check_props_shared()
         self._trans = self._build_trans()
 
@@ -124,27 +169,36 @@ class ParamEncoding:
         self.local_keys: list[str] = []  # "pc", "plan", "seen[0]"
         self.local_slot: list[int] = []  # replica 1's slot of each key
         self.replica_flat: dict[int, list[z3.ExprRef]] = {1: [], 2: []}
+        indexed = set(self.ix.arrays) if self.ix is not None else set()
         for i, sym in enumerate(enc.x):
             owner = self.model2.slots[i].var.owner
+            if self.model2.slots[i].var.name in indexed:
+                continue  # read as one array (`checker.param.index`), never as its elements
             for c in enc.flat([sym]):
                 if owner.attr != attr:
                     self.shared.append(c)
                     self.shared_slot.append(i)
                     continue
-                m = pattern.match(str(c))
+                m = pattern.match(c.decl().name())
                 if m is None or owner.id not in (1, 2):
                     raise Refused(f"unexpected state constant {c} of {owner.name}")
                 self.replica_flat[owner.id].append(c)
                 if owner.id == 1:
                     self.local_keys.append(m.group(2))
                     self.local_slot.append(i)
-        keys2 = [pattern.match(str(c)).group(2) for c in self.replica_flat[2]]  # type: ignore[union-attr]
+        keys2 = [pattern.match(c.decl().name()).group(2) for c in self.replica_flat[2]]  # type: ignore[union-attr]
         if keys2 != self.local_keys:
             raise Refused(f"{attr}1 and {attr}2 do not have the same state variables")
         init = enc.flat(enc.const_state(self.model2.init))
         flat = enc.flat(enc.x)
         at = {c.get_id(): v for c, v in zip(flat, init, strict=True)}
         self.init_shared = [at[c.get_id()] for c in self.shared]
+        if self.ix is not None:
+            for name, var in self.ix.arrays.items():
+                self.shared.append(self.ix.now[name])
+                self.shared_slot.append(-1)
+                first = self.model2.init[var.slots[0]]
+                self.init_shared.append(z3.K(z3.IntSort(), z3.IntVal(first)))
         self.init_local = [at[c.get_id()] for c in self.replica_flat[1]]
         if any(not z3.eq(at[c.get_id()], v) for c, v in zip(self.replica_flat[2], self.init_local, strict=True)):
             raise Refused(f"{attr}1 and {attr}2 start in different states")
@@ -156,7 +210,7 @@ class ParamEncoding:
             nxt = {
                 a.get_id(): b for a, b in zip(self.enc.flat(self.enc.x), self.enc.flat(self.enc.x_next), strict=True)
             }
-            shared = [nxt[c.get_id()] for c in self.shared]
+            shared = [nxt[c.get_id()] if c.get_id() in nxt else self._array_after(c) for c in self.shared]
         else:
             shared = [z3.Const(f"{c}{suffix}", c.sort()) for c in self.shared]
         local = [
@@ -164,6 +218,17 @@ class ParamEncoding:
             for k, c in zip(self.local_keys, self.replica_flat[1], strict=True)
         ]
         return shared, local
+
+    def _array_after(self, c: z3.ExprRef) -> z3.ExprRef:
+        assert self.ix is not None
+        return next(self.ix.after[n] for n, a in self.ix.now.items() if a.eq(c))
+
+    def arrays_next(self, step: Any) -> dict[int, z3.ExprRef]:
+        """The parameter-sized arrays after a step (by the id of the array's constant)."""
+        if self.ix is None:
+            return {}
+        terms = self.ix.frames.get(id(step.next), {})
+        return {a.get_id(): terms.get(n, a) for n, a in self.ix.now.items()}
 
     @staticmethod
     def flat(p: PState) -> list[z3.ExprRef]:
@@ -194,7 +259,10 @@ class ParamEncoding:
             inst: Instance = getattr(t.instance, "_real", t.instance)
             nxt = enc.flat(step.next)
             changed = {c.get_id() for c, v in zip(flat_x, nxt, strict=True) if not z3.eq(c, v)}
+            arrays = self.arrays_next(step)
+            changed |= {i for i, v in arrays.items() if v.get_id() != i}
             new = [v for c, v in zip(flat_x, nxt, strict=True) if c.get_id() in changed]
+            new += [v for i, v in arrays.items() if v.get_id() != i]
             used = set().union(*(const_ids(e) for e in [step.guard, *[c.ok for c in step.checks], *new]))
             where = f"{inst.name}.{t.label}"
             if inst.attr == attr and inst.id == 2:
@@ -207,7 +275,7 @@ class ParamEncoding:
             elif used & (own_ids | other_ids) or changed & (own_ids | other_ids):
                 raise Refused(f"{where} reads or writes a replica's state (a quantified reading is not implemented)")
             pairs = self.at(self.p0, self.actor)
-            value = {c.get_id(): v for c, v in zip(flat_x, nxt, strict=True)}
+            value = {c.get_id(): v for c, v in zip(flat_x, nxt, strict=True)} | arrays
             out.append(
                 Template(
                     t.index,
@@ -241,6 +309,8 @@ class ParamEncoding:
             for a, b in zip(own, other, strict=True):
                 perm[position[a.get_id()]], perm[position[b.get_id()]] = position[b.get_id()], position[a.get_id()]
             pairs = [(s1.guard, s2.guard)] + [(n1[i], n2[perm[i]]) for i in range(len(n1))]
+            a1, a2 = self.arrays_next(s1), self.arrays_next(s2)
+            pairs += [(a1[i], a2[i]) for i in a1]
             pairs += [(c1.ok, c2.ok) for c1, c2 in zip(s1.checks, s2.checks, strict=False)]
             same = len(s1.checks) == len(s2.checks) and all(_same(e1, substitute(e2, swap)) for e1, e2 in pairs)
             if not same:
@@ -252,6 +322,8 @@ class ParamEncoding:
         enc = self.enc
         x2 = enc.x_next if self.model2.properties[name].kind == "action_invariant" else None
         term = z3.And([enc.prop(name, enc.x, x2)] + [z3.Not(v) for _, v in enc.prop_check_violations(name, enc.x, x2)])
+        if self.ix is not None and self.ix.ix.get_id() in const_ids(term):  # at every index 0 <= ix < E
+            term = z3.Implies(self.ix.in_range(self.ix.ix), term)
         return term
 
     def _build_trans(self) -> z3.BoolRef:
@@ -265,12 +337,24 @@ class ParamEncoding:
             cases.append(z3.And(parts))
         return z3.Or(cases) if cases else z3.BoolVal(False)
 
+    def _over_replica(self, name: str, term: z3.BoolRef) -> z3.BoolRef:
+        """A property that iterated the replicas (it saw replica 1 alone), at the replica ``s!1``."""
+        enc = self.enc
+        nxt = {a.get_id(): b for a, b in zip(enc.flat(enc.x), enc.flat(enc.x_next), strict=True)}
+        pairs = self.at(self.p0, self.prop_replica)
+        pairs += [(nxt[c.get_id()], z3.Select(arr, self.prop_replica)) for c, arr in
+                  zip(self.replica_flat[1], self.p1[1], strict=True)]  # fmt: skip
+        return substitute(term, pairs)
+
     def check_props_shared(self) -> None:
-        """Properties must read only the shared state (a quantified reading is not implemented)."""
-        replica = {c.get_id() for c in self.replica_flat[1] + self.replica_flat[2]}
+        """Properties read the shared state, and replica state only as a property over every replica."""
+        enc = self.enc
+        nxt = {a.get_id(): b for a, b in zip(enc.flat(enc.x), enc.flat(enc.x_next), strict=True)}
+        flat = self.replica_flat[1] + self.replica_flat[2]
+        replica = {c.get_id() for c in flat} | {nxt[c.get_id()].get_id() for c in flat}
         for name, term in self.props.items():
             if const_ids(term) & replica:
-                raise Refused(f"property '{name}' reads replica state (quantified properties are not implemented)")
+                raise Refused(f"property '{name}' reads replica state other than as a property of every replica")
 
     # -- formulas over given states
     def trans(self, p: PState, o: z3.ArithRef, a: z3.ExprRef, p2: PState) -> z3.BoolRef:
@@ -305,8 +389,21 @@ class ParamEncoding:
             [d for arr, i in zip(p[1], self.local_slot, strict=True) for d in self._dom(i, z3.Select(arr, r))]
         )
 
+    def dom_index(self, p: PState, k: z3.ArithRef) -> z3.BoolRef:
+        """The declared type of element ``k`` of each parameter-sized array, where ``k`` is an index."""
+        if self.ix is None:
+            return z3.BoolVal(True)
+        parts = []
+        slot_of = {self.ix.now[n].get_id(): v.slots[0] for n, v in self.ix.arrays.items()}
+        for pos, (c, i) in enumerate(zip(p[0], self.shared_slot, strict=True)):
+            if i == -1:
+                parts += self._dom(slot_of[self.shared[pos].get_id()], z3.Select(c, k))
+        return z3.Implies(self.ix.in_range(k), z3.And(parts)) if parts else z3.BoolVal(True)
+
     def _dom(self, slot: int, v: z3.ExprRef) -> list[z3.BoolRef]:
         """The declared type of a scalar slot, as `Encoding.domain` states it."""
+        if slot == -1:
+            return []  # a parameter-sized array: `dom_index`
         sort = self.model2.slots[slot].sort
         if isinstance(sort, IntSort) and z3.is_int(v):
             return ([v >= sort.lo] if sort.lo is not None else []) + ([v <= sort.hi] if sort.hi is not None else [])
@@ -327,26 +424,5 @@ def _same(a: z3.ExprRef, b: z3.ExprRef) -> bool:
 
 
 def const_ids(e: z3.ExprRef) -> set[int]:
-    """The ids of the uninterpreted constants in ``e``, inside quantifiers and lambdas too
-    (an unbounded set's `discard_if` is a lambda whose body may read any slot)."""
-    ref = e.ctx_ref()
-    out: set[int] = set()
-    seen: set[int] = set()
-    stack = [e.as_ast()]
-    while stack:
-        t = stack.pop()
-        ident = z3.Z3_get_ast_id(ref, t)
-        if ident in seen:
-            continue
-        seen.add(ident)
-        kind = z3.Z3_get_ast_kind(ref, t)
-        if kind == z3.Z3_QUANTIFIER_AST:
-            stack.append(z3.Z3_get_quantifier_body(ref, t))
-            continue
-        if kind != z3.Z3_APP_AST:
-            continue
-        n = z3.Z3_get_app_num_args(ref, t)
-        if n == 0 and z3.Z3_get_decl_kind(ref, z3.Z3_get_app_decl(ref, t)) == z3.Z3_OP_UNINTERPRETED:
-            out.add(ident)
-        stack.extend(z3.Z3_get_app_arg(ref, t, i) for i in range(n))
-    return out
+    """The ids of the uninterpreted constants in ``e``, inside quantifiers and lambdas too."""
+    return {c.get_id() for c in state_consts(e).values()}

@@ -8,6 +8,7 @@ number and name. Each record names the model line (`where`).
 
 from __future__ import annotations
 
+import linecache
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -23,7 +24,15 @@ def where() -> str:
 
 class Log(list[str]):
     def note(self, what: str) -> None:
-        self.append(f"{where()} {what}")
+        at = where()
+        self.append(f"{at} {what}{_code(at)}")
+
+
+def _code(at: str) -> str:
+    """The model line itself (a refusal shows what the code does there: ``sum(... for w in sys.worker)``)."""
+    file, _, line = at.rpartition(":")
+    text = linecache.getline(file, int(line)).strip() if line.isdigit() else ""
+    return f" [{text[:120]}]" if text else ""
 
 
 def watched_params(values: dict[str, Any], name: str, log: Log) -> SimpleNamespace:
@@ -44,8 +53,15 @@ class WatchedMembers(dict[str, Any]):
     def __init__(self, found: dict[str, Any], attr: str, log: Log):
         super().__init__(found)
         self.attr, self.log = attr, log
+        #: while properties are read: ``sys.<replicas>`` is replica 1 alone (the property is
+        #: then read for every replica, a reading `checker.param.sizes` checks at every count)
+        self.quantify = False
+        self.iterated: list[str] = []
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        if key == self.attr and self.quantify:
+            self.iterated.append(where())
+            return super().get(key, default)[:1]
         if key == self.attr:
             self.log.note(f"reads sys.{key} (the replicas themselves)")
         return super().get(key, default)

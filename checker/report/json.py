@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..results import PropertyResult
+from ..results import PropertyResult, Verdict
 from ..run import SpecResult
 from ..trace import Trace
 from ..values import show as fmt
@@ -52,6 +52,10 @@ def result_json(r: PropertyResult) -> dict[str, Any]:
         "trace": trace_json(r.trace) if r.trace is not None else None,
         # --max-counterexamples: the other shortest counterexamples, each a different sequence of steps
         "more_traces": [trace_json(t) for t in r.extra.get("more_traces", [])],
+        # a proof's inductive invariant: as proved, and with symmetric conjuncts folded into ∀ lines
+        "invariant": r.extra.get("invariant") if r.verdict is Verdict.PROVED else None,
+        "invariant_compact": r.extra.get("invariant_compact") if r.verdict is Verdict.PROVED else None,
+        "for_all": r.extra.get("for_all"),  # prove --for-all: the replica count proved for every value of
     }
 
 

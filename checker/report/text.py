@@ -273,7 +273,8 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
             console.print(
                 Text(f"\nInductive invariant proving {', '.join(names)} (re-checked by a fresh solver):", style="bold")
             )
-            for conjunct in invariant:
+            # the same conjunct for every replica folded into one ∀ line (--json has both forms)
+            for conjunct in r.extra.get("invariant_compact") or invariant:
                 console.print(f"  {conjunct}")
             if r.extra.get("certificate"):
                 console.print(f"  certificate: {r.extra['certificate']} (re-check: z3 {r.extra['certificate']})")

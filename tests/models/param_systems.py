@@ -15,7 +15,24 @@ Known answers, for N workers (``workers`` = N):
 
 from __future__ import annotations
 
-from checker import Bool, Enum, Int, Model, Param, Process, Store, action, action_invariant, all_of, invariant, require
+from checker import (
+    Array,
+    Bool,
+    Enum,
+    Int,
+    Model,
+    Param,
+    Process,
+    Store,
+    action,
+    action_invariant,
+    all_of,
+    any_of,
+    invariant,
+    ite,
+    require,
+    when,
+)
 
 
 class Room(Store):
@@ -134,3 +151,91 @@ class NumberedWorker(_Room):
 
 class CountingWorker(_Room):
     worker = Counting(count="workers")
+
+
+# ---------------------------------------------------------------------------- arrays of a parameter's size
+# Painters take the next value and write it to every cell in order (``cells`` of them, a
+# parameter with a maximum: the proofs for every size check their reading at each value).
+# ``CasPainting``: a write only raises a cell: ``never_lowered`` and ``cells_bounded`` hold for
+# every number of painters and cells. ``BlindPainting``: writes are blind: ``never_lowered``
+# is violated with 2 painters. ``FirstTwoCells``: the property reads the first two cells only
+# (zipped with range(2)): the reading for every size differs from the model at 3 cells: refused.
+class Board(Store):
+    cell = Array(Int(min=0, max="limit"), size="cells", init=0)
+    latest = Int(init=0, min=0, max="limit")
+
+
+class CasPainter(Process):
+    pc = Enum("idle", "paint")
+    value = Int(init=0, min=0, max="limit")
+    cursor = Int(init=0, min=0, max="cells")
+
+    def may_write(self, sys):
+        return sys.cell[self.cursor] < self.value
+
+    @action
+    def start(self, sys):
+        require(self.pc == "idle")
+        require(sys.latest < sys.params.limit)
+        sys.latest = sys.latest + 1
+        self.value = sys.latest + 0
+        self.cursor = 0
+        self.pc = "paint"
+
+    @action
+    def paint(self, sys):
+        require(self.pc == "paint")
+        with when(self.may_write(sys)):
+            sys.cell[self.cursor] = self.value
+        self.cursor += 1
+        self.pc = ite(self.cursor == sys.params.cells, "idle", "paint")
+
+
+class BlindPainter(CasPainter):
+    def may_write(self, sys):
+        return True
+
+
+class _Painting(Model):
+    painters = Param(2, min=1, max=8)
+    cells = Param(2, min=1, max=4)
+    limit = Param(3, min=1)
+    board = Board()
+
+    @invariant
+    def cells_bounded(sys):
+        return all_of(c <= sys.latest for c in sys.cell)
+
+    @action_invariant
+    def never_lowered(old, new):
+        return all_of(n >= o for o, n in zip(old.cell, new.cell, strict=True))
+
+
+class CasPainting(_Painting):
+    painter = CasPainter(count="painters")
+
+
+class BlindPainting(_Painting):
+    painter = BlindPainter(count="painters")
+
+
+class FirstTwoCells(CasPainting):
+    @invariant
+    def first_two_bounded(sys):
+        return all_of(c <= sys.latest for c, _ in zip(sys.cell, range(2), strict=False))
+
+
+# ---------------------------------------------------------------------------- properties over the replicas
+# ``EveryWorkerCounted``: a worker inside is the one counted (``all_of`` over the workers):
+# proved for every number of workers. ``SomeWorkerOut`` says "some worker is out" (``any_of``):
+# not a property of every worker (read so, it would differ at 2 workers): refused.
+class EveryWorkerCounted(LockedCounter):
+    @invariant
+    def inside_is_counted(sys):
+        return all_of((w.pc == "out") | (sys.inside == 1) for w in sys.worker)
+
+
+class SomeWorkerOut(LockedCounter):
+    @invariant
+    def some_worker_out(sys):
+        return any_of(w.pc == "out" for w in sys.worker)

@@ -1,0 +1,182 @@
+"""The parameterized reading of parameter-sized arrays, checked against the model at every size.
+
+`checker.param.index` derives it by running the model's code with symbolic arrays; here it
+is compared, for every value the parameter may take, with the ordinary encoding of the
+two-replica instance at that value (array element ``a[k]`` read as ``select(A, k)``, the
+size ``E`` as the value): each transition's guard, its range checks, its next state (where
+it fires and keeps its ranges), and each property (over every index). z3 must show every
+pair equal for every typed state; any difference, or an answer other than unsat, refuses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import z3
+
+from ..encoding import Encoding, substitute
+from ..errors import RaceproofError
+from ..lang.model import ModelInstance
+from ..lang.types import IntSort
+from .template import ParamEncoding
+
+CHECK_TIMEOUT_MS = 20_000
+
+
+def check_sizes(pe: ParamEncoding, model: ModelInstance) -> str | None:
+    """None if the reading equals the model at every value of the parameter; else the first difference."""
+    ix = pe.ix
+    assert ix is not None
+    for k in range(ix.lo, ix.hi + 1):
+        try:
+            flat = Encoding(model.model.build(**(model.param_dict() | {pe.count: 2, ix.param: k})), sets=pe.enc.sets)
+        except RaceproofError as exc:
+            return f"at {ix.param}={k} the model fails: {exc}"
+        why = _compare(pe, flat, k)
+        if why is not None:
+            return f"at {ix.param}={k}: {why}"
+    return None
+
+
+def _compare(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:
+    ix = pe.ix
+    assert ix is not None
+    if [c.decl().name() for c in flat.flat(flat.x) if not _element(pe, flat, c)] != [
+        c.decl().name() for c in pe.enc.flat(pe.enc.x) if not _element(pe, pe.enc, c)
+    ]:
+        return "the state variables differ"
+    to_param: list[tuple[Any, Any]] = []
+    for state, arrays in ((flat.x, ix.now), (flat.x_next, ix.after)):
+        for slot, sym in enumerate(state):
+            var = flat.model.slots[slot].var
+            if var.name in ix.arrays:
+                to_param.append((sym, z3.Select(arrays[var.name], var.slots.index(slot))))
+    at_k = [(ix.size, z3.IntVal(k))]
+
+    def fl(e: z3.ExprRef) -> z3.ExprRef:
+        return substitute(e, to_param)
+
+    def pm(e: z3.ExprRef) -> z3.ExprRef:
+        return substitute(e, at_k)
+
+    why = _same_slots(pe, flat, k)
+    if why is not None:
+        return why
+    typed = z3.And(fl(flat.domain(flat.x)), fl(flat.domain(flat.x_next)))
+    steps_p = {t.index: (t, s) for t, s in pe.enc.fired}
+    steps_f = {t.index: (t, s) for t, s in flat.fired}
+    if len(flat.model.transitions) != len(pe.model2.transitions):
+        return "the transitions differ"
+    for index in sorted(set(steps_p) | set(steps_f)):
+        label = str((steps_p.get(index) or steps_f[index])[0])
+        sp, sf = steps_p.get(index, (None, None))[1], steps_f.get(index, (None, None))[1]
+        g_p = pm(sp.guard) if sp is not None else z3.BoolVal(False)
+        g_f = fl(sf.guard) if sf is not None else z3.BoolVal(False)
+        if not _valid(z3.Implies(typed, g_p == g_f)):
+            return f"{label}: the guard differs"
+        if sp is None or sf is None:
+            continue
+        v_p = z3.Or([z3.Not(pm(c.ok)) for c in sp.checks]) if sp.checks else z3.BoolVal(False)
+        v_f = z3.Or([z3.Not(fl(c.ok)) for c in sf.checks]) if sf.checks else z3.BoolVal(False)
+        if not _valid(z3.Implies(z3.And(typed, g_f), v_p == v_f)):
+            return f"{label}: the range checks differ"
+        same = []
+        arrays = pe.arrays_next(sp)
+        n_p = {c.decl().name(): v for c, v in zip(pe.enc.flat(pe.enc.x), pe.enc.flat(sp.next), strict=True)}
+        for c, v in zip(flat.flat(flat.x), flat.flat(sf.next), strict=True):
+            var = flat.model.slots[_slot(flat, c)].var
+            if var.name in ix.arrays:
+                a = arrays[ix.now[var.name].get_id()]
+                same.append(pm(z3.Select(a, var.slots.index(_slot(flat, c)))) == fl(v))
+            else:
+                same.append(pm(n_p[c.decl().name()]) == fl(v))
+        if not _valid(z3.Implies(z3.And(typed, g_f, z3.Not(v_f)), z3.And(same))):
+            return f"{label}: the next state differs"
+    for name in pe.properties:
+        x2 = flat.x_next if flat.model.properties[name].kind == "action_invariant" else None
+        checks = [z3.Not(v) for _, v in flat.prop_check_violations(name, flat.x, x2)]
+        p_f = z3.And([flat.prop(name, flat.x, x2), *checks])
+        p_p = pm(pe.props[name])
+        every = z3.And([substitute(p_p, [(ix.ix, z3.IntVal(i))]) for i in range(k)])
+        if not _valid(z3.Implies(typed, every == fl(p_f))):
+            return f"property '{name}' differs"
+    return None
+
+
+def _same_slots(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:
+    """Each state variable has the same type (a bound that follows the parameter read at
+    ``k``) and the same initial value in the reading as in the model at ``k``."""
+    ix = pe.ix
+    assert ix is not None
+    template = {s.name: (s, pe.model2.init[i]) for i, s in enumerate(pe.model2.slots)}
+    for i, slot in enumerate(flat.model.slots):
+        var = slot.var
+        name = f"{var.name}[0]" if var.name in ix.arrays else slot.name
+        if name not in template:
+            return f"'{slot.name}' is not in the reading"
+        t_slot, t_init = template[name]
+        sort = t_slot.sort
+        if isinstance(sort, IntSort) and sort.hi is not None and z3.is_expr(sort.hi):
+            sort = dataclasses.replace(sort, hi=k)
+        if sort != slot.sort:
+            return f"the type of '{slot.name}' differs"
+        if flat.model.init[i] != t_init:
+            return f"the initial value of '{slot.name}' differs"
+    return None
+
+
+def _element(pe: ParamEncoding, enc: Encoding, c: z3.ExprRef) -> bool:
+    assert pe.ix is not None
+    return enc.model.slots[_slot(enc, c)].var.name in pe.ix.arrays
+
+
+def _slot(enc: Encoding, c: z3.ExprRef) -> int:
+    cache = enc.__dict__.setdefault("_param_slot_of", {})
+    if not cache:
+        for i, sym in enumerate(enc.x):
+            for e in enc.flat([sym]):
+                cache[e.get_id()] = i
+    return cache[c.get_id()]
+
+
+def _valid(claim: z3.BoolRef) -> bool:
+    solver = z3.Solver()
+    solver.set("timeout", CHECK_TIMEOUT_MS)
+    solver.add(z3.Not(claim))
+    return solver.check() == z3.unsat
+
+
+def check_replica_props(pe: ParamEncoding, model: ModelInstance) -> str | None:
+    """A property that iterates the replicas is read as "for every replica r: P(r)" (it saw
+    replica 1 alone). None if that reading equals the property at every replica count the
+    model allows (so the count must declare a maximum); else the first difference."""
+    if not pe.quantified:
+        return None
+    decl = model.model.params().get(pe.count)
+    if decl is None or decl.max is None:
+        return f"'{pe.count}' declares no maximum: the reading of a property over the replicas is checked at each count"
+    r = pe.prop_replica
+    for n in range(max(decl.min or 1, 1), decl.max + 1):
+        try:
+            flat = Encoding(model.model.build(**(model.param_dict() | {pe.count: n})), sets=pe.enc.sets)
+        except RaceproofError as exc:
+            return f"at {pe.count}={n} the model fails: {exc}"
+        names = {c.decl().name(): c for c in flat.flat(flat.x) + flat.flat(flat.x_next)}
+        typed = z3.And(flat.domain(flat.x), flat.domain(flat.x_next))
+        for name in sorted(pe.quantified):
+            x2 = flat.x_next if flat.model.properties[name].kind == "action_invariant" else None
+            checks = [z3.Not(v) for _, v in flat.prop_check_violations(name, flat.x, x2)]
+            p_f = z3.And([flat.prop(name, flat.x, x2), *checks])
+            every = []
+            for j in range(1, n + 1):
+                pairs = []
+                for key, a0, a1 in zip(pe.local_keys, pe.p0[1], pe.p1[1], strict=True):
+                    for arr, suffix in ((a0, ""), (a1, "'")):
+                        const = names.get(f"{pe.attr}{j}.{key}{suffix}")
+                        if const is not None:
+                            pairs.append((z3.Select(arr, r), const))
+                every.append(substitute(pe.props[name], pairs))
+            if not _valid(z3.Implies(typed, z3.And(every) == p_f)):
+                return f"at {pe.count}={n}: property '{name}' is not the same property of every replica"
+    return None
