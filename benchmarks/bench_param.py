@@ -46,5 +46,6 @@ def main() -> None:
         verdict = "proved for all enactors and endpoints" if "and endpoints ≥ 1" in out else f"exit {both[-1][1]}"
         print(f"{name:24} {b:15.2f} {p:8.2f} {p / b:6.2f} {e:10.2f} {e / b:6.2f}  {verdict}")
 
+
 if __name__ == "__main__":
     main()

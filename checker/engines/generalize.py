@@ -307,4 +307,3 @@ def state_consts(e: z3.ExprRef) -> dict[str, Any]:
             continue
         stack.extend(z3.Z3_get_app_arg(ref, t, i) for i in range(n))
     return out
-
