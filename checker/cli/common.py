@@ -28,7 +28,9 @@ if TYPE_CHECKING:  # imported where used: `raceproof gate` with every verdict ca
 def make_console(stderr: bool = False) -> Console:
     # Off a terminal (CI logs, pipes) rich would wrap tables at 80 columns: give it room.
     width = None if sys.stdout.isatty() else max(120, shutil.get_terminal_size((120, 24)).columns)
-    return Console(stderr=stderr, highlight=False, width=width, soft_wrap=True)
+    # markup=False: model text is full of brackets (``endpoint_plan[i]``, ``balances[alice]``) that
+    # rich would otherwise read as style tags and drop; styles are given as Text/style= instead
+    return Console(stderr=stderr, highlight=False, width=width, soft_wrap=True, markup=False)
 
 
 #: the kinds of error a --json error object names, by exit code

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
+from rich.text import Text
 
 from ..errors import RaceproofError
-
-if TYPE_CHECKING:  # imported where used: `raceproof gate` with every verdict cached never loads z3
-    pass
 from .common import handle_errors, make_console
 
 
@@ -25,11 +22,11 @@ def list_(specs_dir: str) -> None:
 
     console = make_console()
     for name, description in known_models().items():
-        console.print(f"[bold]model {name}[/bold]  {description}")
+        console.print(Text.assemble((f"model {name}", "bold"), f"  {description}"))
         try:
             cls = load_model(name)
         except RaceproofError as exc:
-            console.print(f"  [red]{exc}[/red]")
+            console.print(Text(f"  {exc}", style="red"))
             continue
         console.print("  parameters:")
         for p in cls.params().values():
@@ -39,12 +36,12 @@ def list_(specs_dir: str) -> None:
             console.print(f"    {prop.name:<26} {prop.kind:<17} {prop.doc.splitlines()[0] if prop.doc else ''}")
     folder = Path(specs_dir)
     spec_files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
-    console.print(f"[bold]specs[/bold] in {specs_dir}/" if spec_files else f"no specs in {specs_dir}/")
+    console.print(Text.assemble(("specs", "bold"), f" in {specs_dir}/") if spec_files else f"no specs in {specs_dir}/")
     for path in spec_files:
         try:
             spec = load_spec(path)
         except RaceproofError as exc:
-            console.print(f"  [red]{exc}[/red]")
+            console.print(Text(f"  {exc}", style="red"))
             continue
         expect = ", ".join(f"{k}={v}" for k, v in spec.expect.items())
         params = ", ".join(f"{k}={v}" for k, v in spec.params.items())

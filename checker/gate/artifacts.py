@@ -61,7 +61,7 @@ def _text_report(sr: SpecResult) -> str:
     from ..report.text import print_spec_result
 
     out = io.StringIO()
-    console = Console(file=out, width=120, no_color=True, highlight=False, soft_wrap=True)
+    console = Console(file=out, width=120, no_color=True, highlight=False, soft_wrap=True, markup=False)
     print_spec_result(console, sr, witnesses=False)
     return out.getvalue()
 

@@ -93,7 +93,7 @@ def trace_text(sr: SpecResult, r: PropertyResult) -> str | None:
     from ..report.text import print_trace
 
     out = io.StringIO()
-    print_trace(Console(file=out, width=120, no_color=True, highlight=False, soft_wrap=True), r)
+    print_trace(Console(file=out, width=120, no_color=True, highlight=False, soft_wrap=True, markup=False), r)
     return out.getvalue().strip("\n")
 
 

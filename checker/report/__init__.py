@@ -73,7 +73,7 @@ def _text(views: list[TraceView], all_vars: bool) -> str:
     from .text import print_view
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=160, highlight=False, soft_wrap=True, color_system=None)
+    console = Console(file=buffer, width=160, highlight=False, soft_wrap=True, color_system=None, markup=False)
     if not views:
         console.print("No counterexample: nothing to report.")
     for view in views:
