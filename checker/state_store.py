@@ -311,12 +311,19 @@ class VisitedStore:
         self.via = np.resize(self.via, cap)
 
     def path(self, state_id: int) -> list[int]:
-        """The transition indices from the initial state (id 0) to ``state_id``."""
+        """The transition indices from an initial state (a root: no incoming transition) to ``state_id``."""
         out = []
-        while state_id != 0:
+        while self.via[state_id] >= 0:
             out.append(int(self.via[state_id]))
             state_id = int(self.parent[state_id])
         return out[::-1]
+
+    def root_init(self, state_id: int) -> int:
+        """Which initial state (its index in `ModelInstance.inits`) `path` starts from: a root
+        is stored with no incoming transition and parent ``-1 - k`` for initial state k."""
+        while self.via[state_id] >= 0:
+            state_id = int(self.parent[state_id])
+        return -1 - int(self.parent[state_id])
 
     @property
     def nbytes(self) -> int:

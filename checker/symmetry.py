@@ -191,9 +191,16 @@ def _steps_reason(enc: Encoding, replicas: list[Instance]) -> str | None:
     for a, b in zip(replicas, replicas[1:], strict=False):
         perm = _slot_swap(a, b)
         swapped = f"{a.name} and {b.name} are swapped"
-        for s, t in perm.items():
-            if model.init[s] != model.init[t]:
-                return f"the initial state changes when {swapped} ({model.slots[s].name})"
+        if not model.several_inits:
+            for s, t in perm.items():
+                if model.init[s] != model.init[t]:
+                    return f"the initial state changes when {swapped} ({model.slots[s].name})"
+        else:  # several initial states: the swap must map the set of them onto itself
+            for state in model.inits:
+                image = tuple(state[perm.get(i, i)] for i in range(len(state)))
+                if image not in model.init_set:
+                    moved = next(model.slots[s].name for s, t in perm.items() if state[s] != state[t])
+                    return f"the set of initial states changes when {swapped} ({moved})"
         twins = _twins(model, a, b)
         pairs = _pairs(enc, enc.x, perm)
         found = _Mismatches()

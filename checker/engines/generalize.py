@@ -187,15 +187,16 @@ def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock
     """The largest subset of ``candidates`` that holds initially and is closed under every
     step that keeps the ranges (None on timeout)."""
     x, o, x2 = enc.x, enc.oracle, enc.x_next
-    # The initial state is one concrete state: evaluate each lemma there (a solver only for
-    # what simplification leaves open).
+    # With one initial state, evaluate each lemma there (a solver only for what simplification
+    # leaves open); with several, the solver over the init predicate decides every lemma.
+    single = not enc.model.several_inits
     at_init = list(zip(enc.flat(x), enc.flat(enc.const_state(enc.model.init)), strict=True))
     init = new_solver(enc)
     init.add(enc.init(x))
     kept = []
     for lemma in candidates:
-        value = z3.simplify(substitute(lemma, at_init))
-        if z3.is_true(value) or z3.is_false(value):
+        value = z3.simplify(substitute(lemma, at_init)) if single else lemma
+        if single and (z3.is_true(value) or z3.is_false(value)):
             if z3.is_true(value):
                 kept.append(lemma)
             continue
