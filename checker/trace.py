@@ -41,7 +41,7 @@ class Trace:
             return None
         n = model.inits.index(self.states[0]) + 1 if self.states[0] in model.init_set else None
         which = f"initial state {n} of {len(model.inits)}" if n else f"one of {len(model.inits)} initial states"
-        return f"starts from {which} (the model's initial choices; step 0 shows it)"
+        return f"starts from {which}: step 0 shows which of the model's initial choices"
 
     def __len__(self) -> int:
         """The number of steps."""
@@ -154,6 +154,8 @@ def normalize(trace: Trace) -> Trace:
             changed = True
     if steps == trace.transitions:
         return trace
-    normal = Trace(model, replay(model, steps, trace.states[0]), steps, trace.property, trace.kind, notes=dict(trace.notes))
+    normal = Trace(
+        model, replay(model, steps, trace.states[0]), steps, trace.property, trace.kind, notes=dict(trace.notes)
+    )
     normal.confirm()
     return normal

@@ -170,9 +170,7 @@ def test_simulation_draws_initial_states_from_the_seed() -> None:
     assert r.verdict == Verdict.VIOLATED and r.trace.states[0] in model.init_set
     assert len(r.trace) == 2  # shortened by breadth-first search over all initial states
     again = result(simulate(model, ["below_four"], walks=64, depth=10, seed=7)[0], "below_four")
-    unshortened = result(
-        simulate(model, ["below_four"], walks=64, depth=10, seed=7, shorten_states=1)[0], "below_four"
-    )
+    unshortened = result(simulate(model, ["below_four"], walks=64, depth=10, seed=7, shorten_states=1)[0], "below_four")
     assert unshortened.trace.states[0] in model.init_set
     assert again.trace.states == r.trace.states
 

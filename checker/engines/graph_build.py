@@ -41,8 +41,9 @@ DEFAULT_GRAPH_STATES = 1_000_000
 
 @dataclass
 class StateGraph:
-    """Nodes 0..n-1 (the first ones, with no BFS parent, are the initial states), edges ``src -> dst`` labelled ``via`` (a
-    transition index), and the BFS tree (``parent``/``parent_via``) for shortest prefixes."""
+    """Nodes 0..n-1 (the first ones, with no BFS parent, are the initial states), edges
+    ``src -> dst`` labelled ``via`` (a transition index), and the BFS tree
+    (``parent``/``parent_via``) for shortest prefixes."""
 
     model: ModelInstance
     src: np.ndarray

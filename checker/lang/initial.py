@@ -148,7 +148,9 @@ def _apply(model: ModelInstance, owner: Any, decl: InitialDecl, states: list[tup
             if len(out) > MAX_INITIAL:
                 raise _too_many(ModelError(where, decl.file, decl.line), len(out), at_least=True)
     if not out:
-        raise ModelError(f"{where}: require(...) refuses every start: the model has no initial state", decl.file, decl.line)
+        raise ModelError(
+            f"{where}: require(...) refuses every start: the model has no initial state", decl.file, decl.line
+        )
     return list(out)
 
 

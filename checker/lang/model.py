@@ -38,9 +38,9 @@ from typing import Any
 
 from ..errors import ModelError
 from .declare import ActionDecl, Component, Param, PropertyDecl
-from .namespace import DeclaringMeta
 from .initial import initial_hooks, initial_states
 from .names import check_names
+from .namespace import DeclaringMeta
 from .terms import sort_kind
 from .types import (
     Array,
@@ -175,6 +175,7 @@ class Model(metaclass=DeclaringMeta):
 
     @classmethod
     def build(cls, **given: Any) -> ModelInstance:
+        check_names(cls)  # before anything calls params(): a declaration may have replaced it
         problems = cls.check_params(given)
         if problems:
             raise ModelError(problems[0][1])

@@ -53,12 +53,42 @@ def _describe(name: str, value: Any) -> str:
 
 def check_names(model: type[Model]) -> None:
     """Raise a located `ModelError` for the first collision in ``model`` (see the module doc)."""
+    from .model import Model
+
+    _api(model, Model)  # first: the API's own methods (``params()``) are what the other checks call
+    for comp in _declared(model, Component):
+        _api(type(comp), Component)
     for klass in _classes(model):
         _rebound(klass)
     for comp in model.components().values():
         _component(type(comp))
     _system(model)
     _model_members(model)
+
+
+def _declared(klass: type, kind: type) -> list[Any]:
+    return [v for k in klass.__mro__ for v in vars(k).values() if isinstance(v, kind)]
+
+
+def _api(klass: type, base: type) -> None:
+    """A declaration named like a method or attribute of raceproof's base class (``Model.params``,
+    ``Component.state_decls``): it would replace what raceproof itself calls."""
+    for k in klass.__mro__:
+        if k is base or not issubclass(k, base):
+            continue
+        for name, value in vars(k).items():
+            if (
+                _what(value) is not None
+                and (name in vars(base) or name in ("file", "line"))
+                and not name.startswith("__")
+            ):
+                file, line = _where(value)
+                raise ModelError(
+                    f"the {_describe(name, value)} of {k.__name__} has the name of {base.__name__}.{name}, which "
+                    "raceproof uses itself; give it another name",
+                    file,
+                    line,
+                )
 
 
 def _classes(model: type[Model]) -> list[type]:

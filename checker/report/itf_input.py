@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RaceproofError, SpecError, read_input
+from ..lang.initial import matching_initial
 from ..params import Override, ParamError, command_line_problem
 from ..project import find_project
 from ..registry import ModelSource, is_toolkit_file, load, model_file, resolve
-from ..lang.initial import matching_initial
 from ..trace import Trace, replay
 from ..values import Record, Unserializable
 from .view import STATE, Participant, Step, TraceView, fmt, from_trace

@@ -3,8 +3,25 @@ small enough that every count is worked out by hand in the tests."""
 
 from __future__ import annotations
 
-from checker import Array, Bool, Enum, Int, Map, Model, Param, Process, Store, action, initial, invariant
-from checker import all_of, eventually, implies, recoverable, require
+from checker import (
+    Array,
+    Bool,
+    Enum,
+    Int,
+    Map,
+    Model,
+    Param,
+    Process,
+    Store,
+    action,
+    all_of,
+    eventually,
+    implies,
+    initial,
+    invariant,
+    recoverable,
+    require,
+)
 
 
 class Counter(Store):
