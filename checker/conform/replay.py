@@ -83,15 +83,17 @@ def load_trace(path: str | Path, overrides: dict[str, Any]) -> tuple[ModelInstan
         if len(found) != 1:
             raise ItfError(f"state {n}: the model '{ref}' has no step {process}.{action}", str(path))
         transitions.append(found[0])
-    first = data["states"][0] if data["states"] else {}
-    given = {
-        name: decode(raw, f"states[0].{name}", str(path))
-        for name, raw in (first.items() if isinstance(first, dict) else ())
-        if name != "#meta" and name in model.var_by_name
-    }
-    start = matching_initial(model, given) if not overrides else (matching_initial(model, given) or model.init)
-    if start is None:
-        raise ItfError("state 0 of the file is none of the model's initial states", str(path))
+    start: tuple[Any, ...] | None = model.init
+    if model.several_inits and not overrides:  # the file's state 0 says which initial state
+        first = data["states"][0] if data["states"] else {}
+        given = {
+            name: decode(raw, f"states[0].{name}", str(path))
+            for name, raw in (first.items() if isinstance(first, dict) else ())
+            if name != "#meta" and name in model.var_by_name
+        }
+        start = matching_initial(model, given)
+        if start is None:
+            raise ItfError("state 0 of the file is none of the model's initial states", str(path))
     states = [start]
     for n, t in enumerate(transitions, start=1):
         nxt = fire(model, t, states[-1])

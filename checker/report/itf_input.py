@@ -353,7 +353,8 @@ def _rebuild(data: dict[str, Any], params: Any, plain: TraceView, source: ModelS
             raise ValueError(f"step {step.index}: no transition {step.instance}.{step.action} in the model")
         transitions.append(found[0])
     prop = plain.prop if plain.prop in model.properties else None
-    start = matching_initial(model, plain.steps[0].values) if plain.steps else None
+    # with several initial states the file's state 0 says which (it is compared in full below)
+    start = model.init if not model.several_inits else matching_initial(model, plain.steps[0].values)
     if start is None:
         raise ValueError("state 0 of the file is none of the model's initial states")
     trace = Trace(model, replay(model, transitions, start), transitions, prop, plain.kind, loop=plain.loop)

@@ -129,7 +129,8 @@ def concrete_trace(
     """A replayed trace from an initial state through the classes ``targets`` (canonical
     keys, ``targets[0]`` an initial state's class: its first initial state starts the trace).
     ``hints[i]`` is the transition the search applied to the representative of class i:
-    tried first, as it is right when no permutation is involved. For an action invariant the last step must also violate it."""
+    tried first, as it is right when no permutation is involved. For an action invariant
+    the last step must also violate it."""
     start = next((s for s in model.inits if key_of(s) == targets[0]), None)
     if start is None:
         raise InternalError("explicit search: the trace's root is no initial state's class")
