@@ -204,3 +204,25 @@ def test_trace_says_which_initial_state_it_starts_from() -> None:
     assert "initial state 3 of 3" in " ".join(from_trace(r.trace).notes)
     out = trace_json(r.trace)
     assert out["initial_states"] == 3 and out["initial_state"] == 3
+
+
+# ---------------------------------------------------------------------------- the command line
+def test_cli_json_and_itf_name_the_initial_state(tmp_path) -> None:
+    import json
+
+    from tests.conftest import run_cli
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        'model = "tests.models.initial_states:RangeStart"\n[check]\nengine = "bmc"\ndepth = 5\n'
+        'properties = ["below_four"]\n'
+    )
+    itf = tmp_path / "trace.itf.json"
+    result = run_cli("check", str(spec), "--json", "--itf", str(itf))
+    assert result.exit_code == 1, result.output
+    trace = json.loads(result.stdout)["specs"][0]["results"][0]["trace"]
+    assert (trace["initial_state"], trace["initial_states"], trace["length"]) == (3, 3, 2)
+    assert trace["steps"][0]["state"] == {"x": 2}
+    shown = run_cli("report", str(itf), "--model", "tests.models.initial_states:RangeStart")
+    assert shown.exit_code == 0, shown.output
+    assert "starts from initial state 3 of 3" in shown.stdout

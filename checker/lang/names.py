@@ -77,11 +77,7 @@ def _api(klass: type, base: type) -> None:
         if k is base or not issubclass(k, base):
             continue
         for name, value in vars(k).items():
-            if (
-                _what(value) is not None
-                and (name in vars(base) or name in ("file", "line"))
-                and not name.startswith("__")
-            ):
+            if _what(value) is not None and name in vars(base) and not name.startswith("__"):
                 file, line = _where(value)
                 raise ModelError(
                     f"the {_describe(name, value)} of {k.__name__} has the name of {base.__name__}.{name}, which "
