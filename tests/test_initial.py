@@ -121,6 +121,16 @@ def test_symmetric_initial_set_state_counts() -> None:
     assert with_sym.extra["states"] == 10  # every multiset of two values over 0..3
 
 
+@pytest.mark.parametrize("workers", [2, 3])
+def test_partitioned_search_starts_from_every_initial_state(workers: int) -> None:
+    model = m.RangeStart.build()
+    bad = result(run_explicit(model, ["below_four"], workers=workers), "below_four")
+    assert bad.verdict == Verdict.VIOLATED and len(bad.trace) == 2 and bad.trace.states[0] == (2,)
+    hook = m.HookStart.build()
+    r = result(run_explicit(hook, ["not_both_three"], workers=workers), "not_both_three")
+    assert r.verdict == Verdict.VIOLATED and len(r.trace) == 2 and r.trace.states[0] == (2, 2)
+
+
 def test_asymmetric_initial_set_is_not_reduced() -> None:
     from checker.encoding import Encoding
     from checker.symmetry import decide
