@@ -24,7 +24,9 @@ def to_networkx(graph: StateGraph) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph(model=model.model.__name__)
     for node in range(graph.nodes):
         values = model.describe_state(graph.state(node))
-        g.add_node(f"s{node}", **{name: _attr(v) for name, v in values.items()}, initial=bool(graph.parent_via[node] < 0))
+        g.add_node(
+            f"s{node}", **{name: _attr(v) for name, v in values.items()}, initial=bool(graph.parent_via[node] < 0)
+        )
     for a, b, t in zip(graph.src.tolist(), graph.dst.tolist(), graph.via.tolist(), strict=True):
         g.add_edge(f"s{a}", f"s{b}", label=str(model.transitions[t]))
     return g
