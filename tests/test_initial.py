@@ -3,6 +3,8 @@ engine, with the counts worked out by hand in `tests/models/initial_states.py`."
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from checker.engines.bmc import run_bmc
@@ -169,7 +171,15 @@ def test_prove_portfolio_and_certificate(tmp_path) -> None:
     r = result(prove(m.EvenStart.build(), ["even"], timeout=60, certificate=cert), "even")
     assert r.verdict == Verdict.PROVED and r.checked
     text = cert.read_text()
-    assert "(define-fun init" in text
+    init = text[text.index("(define-fun init") :].split("(define-fun", 2)[1]
+    assert "(= 0 y)" in init and "(= 2 y)" in init  # both initial values: the initiation check covers each
+    from checker.certificate import z3_binary
+
+    binary = z3_binary()
+    if binary is not None:  # the independent re-check: every query unsat
+        proc = subprocess.run([binary, str(cert)], capture_output=True, text=True, timeout=120, check=False)
+        answers = [line.strip() for line in proc.stdout.splitlines() if line.strip()]
+        assert answers and all(a == "unsat" for a in answers), proc.stdout
     bad = result(prove(m.OddStart.build(), ["even"], timeout=60), "even")
     assert bad.verdict == Verdict.VIOLATED and bad.trace.states[0] == (1,)
 
@@ -236,3 +246,15 @@ def test_cli_json_and_itf_name_the_initial_state(tmp_path) -> None:
     shown = run_cli("report", str(itf), "--model", "tests.models.initial_states:RangeStart")
     assert shown.exit_code == 0, shown.output
     assert "starts from initial state 3 of 3" in shown.stdout
+
+
+def test_log_validation_starts_from_every_initial_state() -> None:
+    from checker.conform.validate import Event, validate
+
+    model = m.RangeStart.build()
+    inc = model.transitions[0]
+    # a log that starts at x = 2 is explained (from the third initial state), one at x = 3 is not
+    fine = validate(model, [Event(1, "inc", "counter", {}, {"x": 2}, {"x": 3}, [inc])])
+    assert fine.consistent and fine.final == [(3,)]
+    wrong = validate(model, [Event(1, "inc", "counter", {}, {"x": 3}, {"x": 4}, [inc])])
+    assert not wrong.consistent and sorted(wrong.possible) == [(0,), (1,), (2,)]
