@@ -130,7 +130,10 @@ class Walker:
         model = self.model
         walks = np.arange(first, first + count)
         self._seed = seed
-        S = c.vectors.matrix([model.inits[int(i)] for i in start_index(seed, walks, len(model.inits))])
+        starts = [model.inits[int(i)] for i in start_index(seed, walks, len(model.inits))]
+        for st in set(starts):  # a start beyond the compiled code's exact range: the Python walks
+            c.check_state(st)
+        S = c.vectors.matrix(starts)
         steps = c.steps
         chosen = np.full((depth, count), -1, dtype=np.int32)
         fired = np.zeros(len(steps), dtype=np.float64)

@@ -24,7 +24,7 @@ A model author writes::
         def no_lost_update(sys): ...
 
 `Model.build(**params)` resolves all of it into a `ModelInstance`: a flat list of state
-slots, an initial state, and a list of `Transition`s (instance x action x arguments). The
+slots, its initial states (`checker.lang.initial`), and a list of `Transition`s (instance x action x arguments). The
 engines only ever talk to a `ModelInstance`.
 """
 
@@ -184,7 +184,7 @@ class Model(metaclass=DeclaringMeta):
 
 
 class ModelInstance:
-    """A model with its parameters bound: slots, initial state, transitions, properties."""
+    """A model with its parameters bound: slots, initial states, transitions, properties."""
 
     def __init__(self, model: type[Model], params: SimpleNamespace):
         self.model = model
