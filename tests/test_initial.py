@@ -64,6 +64,7 @@ def test_single_initial_state_models_are_unchanged() -> None:
         ("TooManyStarts", "# BAD-TOO-MANY", "above the 10,000"),
         ("NoStart", "# BAD-REFUSE", "no initial state"),
         ("AnyUnbounded", "# BAD-ANY", "init=any needs a finite type"),
+        ("HugeRangeStart", "# BAD-HUGE", "a choice of 1,000,000,000 initial values"),
     ],
 )
 def test_bad_initial_choices_are_located_model_errors(cls: str, marker: str, phrase: str) -> None:

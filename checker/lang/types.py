@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ModelError, error_at_caller
-from .initial import choice_values, is_choice
+from .initial import MAX_INITIAL, choice_values, is_choice
 
 # A value that may be given directly, by parameter name, or computed from the parameters.
 Dim = int | str | Callable[[Any], Any] | None
@@ -162,9 +162,18 @@ class Scalar(StateDecl, ABC):
         """The initial values to choose from (one unless ``init`` is a choice: `checker.lang.initial`)."""
         if value is _UNSET:
             value = self.init if self.init is any else resolve(self.init, params, self)
-        values = choice_values(value, list(sort.values()) if getattr(sort, "finite", True) else None)
-        if value is any and values is None:
+        if value is any and not getattr(sort, "finite", True):
             raise self.fail(f"init=any needs a finite type, not {sort.describe()} (give a range or a set)")
+        if is_choice(value):
+            count = len(sort.values()) if value is any else len(value)  # type: ignore[union-attr]
+            if count > MAX_INITIAL:  # refused before a single value is listed (a range may be huge)
+                raise self.fail(
+                    f"a choice of {count:,} initial values is more than the {MAX_INITIAL:,} raceproof enumerates"
+                )
+        # the declaration's order for enum names (their hashes vary from run to run); ints sort themselves
+        values = choice_values(value, list(sort.values()) if isinstance(sort, EnumSort | BoolSort) else None)
+        if value is any and values is None:  # a finite int type: its values in order
+            values = list(sort.values())  # type: ignore[union-attr]
         if values is not None:
             if not values:
                 raise self.fail("the choice of initial values is empty")

@@ -202,3 +202,11 @@ class InfiniteAny(Store):
 
 class AnyUnbounded(Model):
     store = InfiniteAny()
+
+
+class HugeRange(Store):
+    x = Int(init=range(0, 10**9), min=0)  # BAD-HUGE
+
+
+class HugeRangeStart(Model):
+    store = HugeRange()
