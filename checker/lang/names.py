@@ -19,9 +19,13 @@ from .types import StateDecl
 if TYPE_CHECKING:
     from .model import Model
 
-#: names the views of model code keep for themselves (``self.id``; their own slots)
-RESERVED_SELF = frozenset({"id"})
-RESERVED_SYS = frozenset({"params"})
+
+def _reserved(view: str) -> frozenset[str]:
+    """What a view of model code (``self``, ``sys``) answers itself, before any state: its
+    properties (``self.id``, ``self.name``) and slots (``sys.params``)."""
+    from . import views  # the views import the model, which imports this module: not at module level
+
+    return frozenset(n for n in vars(getattr(views, view)) if not n.startswith("__"))
 
 
 def _what(value: Any) -> str | None:
@@ -109,9 +113,9 @@ def _rebound(klass: type) -> None:
 
 def _component(klass: type[Component]) -> None:
     for name, decl in klass.state_decls().items():
-        if name in RESERVED_SELF or name.startswith("_"):
-            why = "is how model code reads a replica's number" if name == "id" else "is kept for raceproof's own use"
-            raise decl.fail(f"the name '{name}' {why} (self.{name}); give the variable another name")
+        if name in _reserved("InstanceView") or name.startswith("_"):
+            why = {"id": "a replica's number", "name": "the instance's name"}.get(name, "kept for raceproof's own use")
+            raise decl.fail(f"self.{name} is {why}; give the variable another name")
         found = inspect.getattr_static(klass, name)
         if found is not decl:
             file, line = _where(found)
@@ -125,7 +129,7 @@ def _component(klass: type[Component]) -> None:
 def _system(model: type[Model]) -> None:
     components = model.components()
     for attr, comp in components.items():
-        if attr in RESERVED_SYS or attr.startswith("_"):
+        if attr in _reserved("SystemView") or attr.startswith("_"):
             raise ModelError(
                 f"component '{attr}': sys.{attr} is kept for raceproof's own use; give the component another name",
                 comp.file,
@@ -135,7 +139,7 @@ def _system(model: type[Model]) -> None:
         if not isinstance(comp, Store):
             continue
         for name, decl in type(comp).state_decls().items():
-            if name in RESERVED_SYS:
+            if name in _reserved("SystemView"):
                 raise decl.fail(f"sys.{name} is the model's parameters; give the shared variable another name")
             other = components.get(name)
             if other is not None:

@@ -101,3 +101,11 @@ class DeclsStore(Store):
 
 class ComponentApi(Model):
     store = DeclsStore()
+
+
+class NamedWorker(Process):
+    name = Int()  # BAD-NAME
+
+
+class NameVar(Model):
+    worker = NamedWorker(count=2)
