@@ -259,3 +259,17 @@ def test_log_validation_starts_from_every_initial_state() -> None:
     assert fine.consistent and fine.final == [(3,)]
     wrong = validate(model, [Event(1, "inc", "counter", {}, {"x": 3}, {"x": 4}, [inc])])
     assert not wrong.consistent and sorted(wrong.possible) == [(0,), (1,), (2,)]
+
+
+def test_parameterized_proof_refuses_several_initial_states() -> None:
+    from checker.param.run import prove_for_all
+
+    from checker.lang.declare import invariant
+
+    class Plain(m.HookStart):
+        @invariant
+        def nothing_shared(sys):
+            return True
+
+    out = prove_for_all(Plain.build(), "workers", ["nothing_shared"], 60)
+    assert not out.proved and out.why.startswith("refused:") and "several initial states" in out.why, out.why
