@@ -262,9 +262,8 @@ def test_log_validation_starts_from_every_initial_state() -> None:
 
 
 def test_parameterized_proof_refuses_several_initial_states() -> None:
-    from checker.param.run import prove_for_all
-
     from checker.lang.declare import invariant
+    from checker.param.run import prove_for_all
 
     class Plain(m.HookStart):
         @invariant
