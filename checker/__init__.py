@@ -3,7 +3,7 @@
 The model API, re-exported for model authors::
 
     from checker import Model, Process, Store, Param, Int, Bool, Enum, Array, Map, Set, Seq, Ref
-    from checker import action, require, when, ite, all_of, any_of, implies
+    from checker import action, initial, require, when, ite, all_of, any_of, implies
     from checker import invariant, action_invariant, reachable, recoverable, eventually
 """
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         reachable,
         recoverable,
     )
+    from .lang.initial import initial
     from .lang.model import Model
     from .lang.refs import Ref
     from .lang.runtime import require, when
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 # must not pay for importing z3 and numpy.
 _EXPORTS = {
     "Model": ".lang.model",
+    "initial": ".lang.initial",
     **dict.fromkeys(
         ("Param", "Process", "Store", "action", "action_invariant", "eventually", "invariant", "reachable",
          "recoverable"),
@@ -60,6 +62,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Array", "Bool", "Enum", "Int", "Map", "Model", "Param", "Process", "Ref", "Seq", "Set", "Store",
-    "action", "action_invariant", "all_of", "any_of", "eventually", "implies", "invariant", "ite",
+    "action", "action_invariant", "all_of", "any_of", "eventually", "implies", "initial", "invariant", "ite",
     "max_", "min_", "reachable", "recoverable", "require", "when",
 ]  # fmt: skip

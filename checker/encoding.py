@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import z3
 
-from .errors import ModelError
+from .errors import InternalError, ModelError
 from .lang.frame import RangeCheck
 from .lang.intervals import NotAnInterval
 from .lang.model import Instance, ModelInstance, Transition, finite_values
@@ -92,8 +92,7 @@ class Encoding:
         found = set()
         for i, slot in enumerate(self.model.slots):
             if self._unbounded_set(i):
-                init = self.model.init[i]
-                if not init or max(init) - min(init) + 1 == len(init):
+                if all(not v or max(v) - min(v) + 1 == len(v) for v in {s[i] for s in self.model.inits}):
                     found.add(i)
                 else:
                     self.array_sets[slot.name] = "its initial value is not a contiguous range"
@@ -140,31 +139,58 @@ class Encoding:
 
     def const_state(self, values: tuple[Any, ...]) -> State:
         """A concrete state as z3 values."""
-        out: State = []
-        for i, (slot, value) in enumerate(zip(self.model.slots, values, strict=True)):
-            sort = slot.sort
-            if i in self.interval_slots:
-                lo, hi = (min(value), max(value)) if value else (1, 0)
-                if hi - lo + 1 != len(value):
-                    raise ValueError(f"{slot.name} = {set(value)} is not an interval")
-                out.append((z3.IntVal(lo), z3.IntVal(hi)))
-            elif isinstance(sort, SetSort):
-                if sort.finite:
-                    out.append(tuple(z3.BoolVal(v in value) for v in finite_values(sort.elem)))
-                else:
-                    arr = z3.K(z3.IntSort(), z3.BoolVal(False))
-                    for v in sorted(value):
-                        arr = z3.Store(arr, v, True)
-                    out.append(arr)
-            else:
-                out.append(self.interp.const(value))
-        return out
+        return [self._const_slot(i, v) for i, v in zip(range(len(self.model.slots)), values, strict=True)]
+
+    def _const_slot(self, i: int, value: Any) -> Any:
+        """Slot ``i``'s concrete ``value`` as z3 (a tuple of bits for a finite set, bounds for an interval)."""
+        slot = self.model.slots[i]
+        sort = slot.sort
+        if i in self.interval_slots:
+            lo, hi = (min(value), max(value)) if value else (1, 0)
+            if hi - lo + 1 != len(value):
+                raise ValueError(f"{slot.name} = {set(value)} is not an interval")
+            return (z3.IntVal(lo), z3.IntVal(hi))
+        if isinstance(sort, SetSort):
+            if sort.finite:
+                return tuple(z3.BoolVal(v in value) for v in finite_values(sort.elem))
+            arr = z3.K(z3.IntSort(), z3.BoolVal(False))
+            for v in sorted(value):
+                arr = z3.Store(arr, v, True)
+            return arr
+        return self.interp.const(value)
 
     def equal(self, a: State, b: State) -> z3.BoolRef:
         return z3.And([x == y for x, y in zip(self.flat(a), self.flat(b), strict=True)])
 
     def init(self, state: State) -> z3.BoolRef:
-        return self.equal(state, self.const_state(self.model.init))
+        """The initial states: per slot its declared choice, or (with an ``@initial`` hook) the
+        disjunction of the enumerated states. One initial state: the equalities of old."""
+        model = self.model
+        if not model.several_inits:
+            return self.equal(state, self.const_state(model.init))
+        if not model.init_hooks:
+            parts = []
+            for i, (sym, values) in enumerate(zip(state, model.init_choices, strict=True)):
+                if len(values) == 1:
+                    parts.append(self.equal([sym], [self._const_slot(i, values[0])]))
+                elif all(isinstance(v, int) and not isinstance(v, bool) for v in values) and (
+                    max(values) - min(values) + 1 == len(values)
+                ):
+                    parts += [sym >= min(values), sym <= max(values)]  # a range: bounds, not a disjunction
+                else:
+                    parts.append(z3.Or([self.equal([sym], [self._const_slot(i, v)]) for v in values]))
+            return z3.And(parts)
+        return z3.Or([self.equal(state, self.const_state(s)) for s in model.inits])
+
+    def initial_of(self, zmodel: z3.ModelRef, x0: State) -> tuple[Any, ...]:
+        """The initial state a satisfying assignment starts from (one of `ModelInstance.inits`)."""
+        model = self.model
+        if not model.several_inits:
+            return model.init
+        for s in model.inits:
+            if z3.is_true(zmodel.eval(self.equal(x0, self.const_state(s)), model_completion=True)):
+                return s
+        raise InternalError("the solver's first state is none of the model's initial states")
 
     def domain(self, state: State, enum_bounds: bool = False) -> z3.BoolRef:
         """Type constraints of every slot (bounded ints, enum ranges).

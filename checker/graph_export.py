@@ -24,7 +24,9 @@ def to_networkx(graph: StateGraph) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph(model=model.model.__name__)
     for node in range(graph.nodes):
         values = model.describe_state(graph.state(node))
-        g.add_node(f"s{node}", **{name: _attr(v) for name, v in values.items()}, initial=node == 0)
+        g.add_node(
+            f"s{node}", **{name: _attr(v) for name, v in values.items()}, initial=bool(graph.parent_via[node] < 0)
+        )
     for a, b, t in zip(graph.src.tolist(), graph.dst.tolist(), graph.via.tolist(), strict=True):
         g.add_edge(f"s{a}", f"s{b}", label=str(model.transitions[t]))
     return g
@@ -48,7 +50,7 @@ def write_dot(graph: StateGraph, path: str | Path) -> Path:
     for node in range(graph.nodes):
         values = model.describe_state(graph.state(node))
         label = "\\l".join(_escape(f"{k} = {fmt(v)}") for k, v in values.items()) + "\\l"
-        style = ", peripheries=2" if node == 0 else ""
+        style = ", peripheries=2" if graph.parent_via[node] < 0 else ""  # an initial state
         lines.append(f'  s{node} [label="{label}"{style}];')
     for a, b, t in zip(graph.src.tolist(), graph.dst.tolist(), graph.via.tolist(), strict=True):
         lines.append(f"  s{a} -> s{b} [label={_quote(str(model.transitions[t]))}];")

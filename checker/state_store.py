@@ -311,12 +311,23 @@ class VisitedStore:
         self.via = np.resize(self.via, cap)
 
     def path(self, state_id: int) -> list[int]:
-        """The transition indices from the initial state (id 0) to ``state_id``."""
+        """The transition indices from an initial state (a root: no incoming transition) to ``state_id``."""
         out = []
-        while state_id != 0:
+        while not self._is_root(state_id):
             out.append(int(self.via[state_id]))
             state_id = int(self.parent[state_id])
         return out[::-1]
+
+    def root_init(self, state_id: int) -> int:
+        """Which initial state (its index in `ModelInstance.inits`) `path` starts from: a root
+        is stored with no incoming transition and parent ``-1 - k`` for initial state k."""
+        while not self._is_root(state_id):
+            state_id = int(self.parent[state_id])
+        return max(-1 - int(self.parent[state_id]), 0)
+
+    def _is_root(self, state_id: int) -> bool:
+        """No incoming transition (via -1), or its own parent (a root stored the old way, as id 0)."""
+        return self.via[state_id] < 0 or int(self.parent[state_id]) == state_id
 
     @property
     def nbytes(self) -> int:

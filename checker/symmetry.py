@@ -224,10 +224,19 @@ def _steps_reason(enc: Encoding, replicas: list[Instance]) -> str | None:
     for a, b in zip(replicas, replicas[1:], strict=False):
         perm = transposition(model, a, b)
         swapped = f"{a.name} and {b.name} are swapped"
-        image = perm.apply(model.init)
-        for s, (mine, theirs) in enumerate(zip(model.init, image, strict=True)):
-            if mine != theirs:
-                return f"the initial state changes when {swapped} ({model.slots[s].name})"
+        if not model.several_inits:
+            image = perm.apply(model.init)
+            for s, (mine, theirs) in enumerate(zip(model.init, image, strict=True)):
+                if mine != theirs:
+                    return f"the initial state changes when {swapped} ({model.slots[s].name})"
+        else:  # several initial states: the swap must map the set of them onto itself
+            for state in model.inits:
+                image = perm.apply(state)
+                if image not in model.init_set:
+                    moved = next(
+                        model.slots[s].name for s, (x, y) in enumerate(zip(state, image, strict=True)) if x != y
+                    )
+                    return f"the set of initial states changes when {swapped} ({moved})"
         twins = _twins(model, perm)
         pairs = _pairs(enc, enc.x, perm)
         found = _Mismatches()

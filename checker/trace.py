@@ -34,6 +34,15 @@ class Trace:
     #: ``transitions[loop:]`` forever (for ``eventually``); None for a finite trace
     loop: int | None = None
 
+    def initial_note(self) -> str | None:
+        """When the model has several initial states, which one this trace starts from."""
+        model = self.model
+        if self.kind == "cti" or not model.several_inits or not self.states:
+            return None
+        n = model.inits.index(self.states[0]) + 1 if self.states[0] in model.init_set else None
+        which = f"initial state {n} of {len(model.inits)}" if n else f"one of {len(model.inits)} initial states"
+        return f"starts from {which}: step 0 shows which of the model's initial choices"
+
     def __len__(self) -> int:
         """The number of steps."""
         return len(self.transitions)
@@ -78,9 +87,18 @@ class Trace:
             raise InternalError(f"the {what} '{self.property}' does not hold up under concrete replay")
 
 
-def replay(model: ModelInstance, transitions: list[Transition]) -> list[tuple[Any, ...]]:
-    """Concrete states along ``transitions`` from the initial state; raises if one is disabled."""
-    states = [model.init]
+def replay(
+    model: ModelInstance, transitions: list[Transition], start: tuple[Any, ...] | None = None
+) -> list[tuple[Any, ...]]:
+    """Concrete states along ``transitions`` from ``start``, which must be one of the model's
+    initial states (left out: the only one); raises if it is not, or if a step is disabled."""
+    if start is None:
+        if model.several_inits:
+            raise InternalError("replay: the model has several initial states and the trace names none")
+        start = model.init
+    elif start not in model.init_set:
+        raise InternalError("replay: the trace's first state is not an initial state of the model")
+    states = [start]
     for k, t in enumerate(transitions, start=1):
         nxt = fire(model, t, states[-1])
         if nxt is None:
@@ -136,6 +154,8 @@ def normalize(trace: Trace) -> Trace:
             changed = True
     if steps == trace.transitions:
         return trace
-    normal = Trace(model, replay(model, steps), steps, trace.property, trace.kind, notes=dict(trace.notes))
+    normal = Trace(
+        model, replay(model, steps, trace.states[0]), steps, trace.property, trace.kind, notes=dict(trace.notes)
+    )
     normal.confirm()
     return normal

@@ -99,6 +99,9 @@ def _component(draw: Any, index: int, features: set[str]) -> CompInfo:
         if k == "map":
             var.names = tuple(draw(st.sampled_from([ENUM_POOL[:2], ENUM_POOL])))
         var.init = _initial(var, draw)
+        if k in ("int", "bool", "enum") and draw(st.integers(0, 4)) == 0:
+            var.choice = _choice(var, draw)
+            features.add("init_choice")
         features.add(k)
         comp.vars.append(var)
     return comp
@@ -128,7 +131,23 @@ def _initial(v: VarInfo, draw: Any) -> Any:
     return sorted(draw(st.sets(st.integers(v.lo, v.hi), max_size=2)))
 
 
+def _choice(v: VarInfo, draw: Any) -> tuple[Any, ...]:
+    """Initial values to choose from, ``v.init`` first (the engines' ``init=`` choice forms)."""
+    if v.kind == "bool":
+        return (v.init, not v.init)  # Bool(init=any)
+    if v.kind == "enum":
+        return (v.init, *(n for n in v.names if n != v.init))  # Enum(..., init=any)
+    extra = draw(st.sets(st.integers(v.lo, v.hi), min_size=1, max_size=2)) - {v.init}
+    return (v.init, *sorted(extra))
+
+
 def _decl(v: VarInfo) -> str:
+    if v.choice is not None:
+        if v.kind == "bool":
+            return "Bool(init=any)"
+        if v.kind == "enum":
+            return f"Enum({', '.join(repr(n) for n in v.names)}, init=any)"
+        return f"Int(init={set(v.choice)!r}, min={v.lo}, max={v.hi})"
     if v.kind == "int":
         return f"Int(init={v.init}, min={v.lo}, max={v.hi})"
     if v.kind == "uint":
@@ -165,6 +184,7 @@ def _plain_init(v: VarInfo) -> Any:
 
 # ---------------------------------------------------------------------------- the model
 FEATURES = (
+    "init_choice",
     "int",
     "uint",
     "big",
@@ -346,6 +366,16 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
         p.line(f"REFS = {refs.refs()!r}")
         p.line(f"REF_KEYED = {refs.ref_keyed()!r}")
     p.line(f"INIT = {init!r}")
+    choices = {
+        (v.name if comp.store else f"{inst}.{v.name}"): v.choice
+        for comp in comps
+        for inst in comp.instances
+        for v in comp.vars
+        if v.choice is not None
+    }
+    if choices:  # every combination of the choices is an initial state
+        starts = [init | dict(zip(choices, combo, strict=True)) for combo in itertools.product(*choices.values())]
+        p.line(f"INITS = {starts!r}")
     p.line(f"SPECS = {specs!r}")
     p.line(f"REPLICAS = { ({c.attr: c.instances for c in comps if c.replicated})!r}")
     p.line(f"LOCAL = { ({k: v for k, v in local.items() if any(k in c.instances for c in comps if c.replicated)})!r}")

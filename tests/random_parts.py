@@ -25,6 +25,8 @@ class VarInfo:
     size: int = 0  # arrays; a seq's capacity
     size_param: bool = False
     init: Any = None
+    #: a choice of initial values (``init`` is the first): several initial states
+    choice: tuple[Any, ...] | None = None
 
     @property
     def scalar(self) -> bool:

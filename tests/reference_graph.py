@@ -32,10 +32,10 @@ def recoverable(pm: PlainModel, ex: Explorer, name: str) -> tuple[bool, int | No
 def eventually_holds(pm: PlainModel, ex: Explorer, name: str) -> bool:
     """Every weakly fair infinite path (a deadlock repeats its last state) reaches ``name``."""
     bad = {s for s in ex.dist if not pm.holds(name, s)}
-    if ex.init not in bad:
+    region = {s for s in ex.inits if s in bad}  # reachable from an initial state through states without it
+    if not region:
         return True
-    region = {ex.init}  # reachable from init through states without the property
-    todo = [ex.init]
+    todo = list(region)
     while todo:
         s = todo.pop()
         for _, t in ex.succ[s]:

@@ -237,14 +237,20 @@ class PlainModel:
     refs: dict[str, str] = field(default_factory=dict)
     #: dicts keyed by process identities: key -> the component whose replica names are the keys
     ref_keyed: dict[str, str] = field(default_factory=dict)
+    #: every initial state, when there are several (``INIT`` is then the first's shape)
+    inits: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_source(cls, source: str) -> PlainModel:
         namespace: dict[str, Any] = dict(RUNTIME)
         exec(compile(source, "<plain reference model>", "exec"), namespace)  # noqa: S102
-        optional = {"refs", "ref_keyed"}  # sources that name no identities leave them out
+        optional = {"refs", "ref_keyed", "inits"}  # sources that do not use them leave them out
         given = [k for k in cls.__dataclass_fields__ if k.upper() in namespace or k not in optional]
         return cls(**{k: namespace[k.upper()] for k in given})
+
+    def starts(self) -> list[dict[str, Any]]:
+        """The initial states (dicts)."""
+        return self.inits or [self.init]
 
     # -- states: dicts while running, tuples (in the order of ``init``) when stored
     @property
@@ -346,13 +352,14 @@ class Explorer:
 
     def __init__(self, pm: PlainModel, max_states: int):
         self.pm = pm
-        self.init = pm.freeze(pm.init)
-        self.dist: dict[tuple[Any, ...], int] = {self.init: 0}
-        self.parent: dict[tuple[Any, ...], tuple[tuple[Any, ...], int] | None] = {self.init: None}
+        self.inits = list(dict.fromkeys(pm.freeze(s) for s in pm.starts()))  # all at distance 0
+        self.init = self.inits[0]
+        self.dist: dict[tuple[Any, ...], int] = dict.fromkeys(self.inits, 0)
+        self.parent: dict[tuple[Any, ...], tuple[tuple[Any, ...], int] | None] = dict.fromkeys(self.inits)
         self.succ: dict[tuple[Any, ...], list[tuple[int, tuple[Any, ...]]]] = {}
         self.error_step: int | None = None
         self.error: str | None = None
-        queue = deque([self.init])
+        queue = deque(self.inits)
         while queue:
             s = queue.popleft()
             out: list[tuple[int, tuple[Any, ...]]] = []
@@ -410,7 +417,7 @@ def explore(pm: PlainModel, bound: int, max_states: int) -> Reference:
             if pm.holds(name, s) == want:
                 ref.shortest[name], ref.paths[name] = ex.dist[s], ex.path(s)
                 break
-    layer = {ex.init}
+    layer = set(ex.inits)
     for k in range(1, bound + 1):
         layer = {t for s in layer for _, t in ex.succ[s]}
         if not layer:
@@ -493,8 +500,8 @@ def _breaks(
     step_props: list[str],
     pos: Permutation,
 ) -> str | None:
-    if pos(ex.init) != ex.init:
-        return "the initial state changes"
+    if {pos(s) for s in ex.inits} != set(ex.inits):
+        return "the set of initial states changes"
     for s, out in ex.succ.items():
         ps = pos(s)
         if ps not in ex.dist:

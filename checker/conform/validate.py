@@ -186,7 +186,7 @@ def validate(
 ) -> Validation:
     """Search the model executions that explain ``events``; ``unlogged`` transitions may also run,
     at most ``max_unlogged`` of them between two events (e.g. a component that logs nothing)."""
-    frontier: set[tuple[Any, ...]] = {model.init}
+    frontier: set[tuple[Any, ...]] = set(model.inits)  # the log may start from any initial state
     for k, event in enumerate(events):
         if unlogged and max_unlogged:
             widened = _with_unlogged(model, frontier, unlogged, max_unlogged, max_states)

@@ -128,7 +128,7 @@ class Unrolling:
         if zmodel is None:  # pragma: no cover - only called after sat
             raise InternalError("no model to decode")
         transitions = [self.enc.decode_oracle(zmodel, o) for o in self.oracles[:upto]]
-        states = replay(self.enc.model, transitions)
+        states = replay(self.enc.model, transitions, self.enc.initial_of(zmodel, self.states[0]))
         for k, (sym, concrete) in enumerate(zip(self.states, states, strict=False)):
             bad = self.enc.agrees(zmodel, sym, concrete)
             if bad:
@@ -354,7 +354,8 @@ def _raise_range_error(enc: Encoding, u: Unrolling, names: list[str], deadline: 
     for name, c, violated in _prop_violations(enc, u, names):
         if u.query(violated, deadline) == z3.sat:
             assert u._model is not None
-            states = replay(enc.model, [enc.decode_oracle(u._model, oo) for oo in u.oracles])
+            steps = [enc.decode_oracle(u._model, oo) for oo in u.oracles]
+            states = replay(enc.model, steps, enc.initial_of(u._model, u.states[0]))
             kind = enc.model.properties[name].kind
             # evaluating concretely raises the located ModelError of the offending read
             evaluate(enc.model, CONCRETE, name, *(states[-2:] if kind == "action_invariant" else states[-1:]))
@@ -367,5 +368,5 @@ def _raise_range_error(enc: Encoding, u: Unrolling, names: list[str], deadline: 
             assert u._model is not None
             steps = [enc.decode_oracle(u._model, oo) for oo in u.oracles]
             # replaying concretely raises the located ModelError of the offending write
-            replay(enc.model, steps)
+            replay(enc.model, steps, enc.initial_of(u._model, u.states[0]))
             raise ModelError(f"action {c.transition}: {c.check.message}", c.check.file, c.check.line)

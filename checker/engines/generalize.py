@@ -187,9 +187,15 @@ def houdini(enc: Encoding, obl: Obligations, candidates: list[z3.BoolRef], clock
     """The largest subset of ``candidates`` that holds initially and is closed under every
     step that keeps the ranges (None on timeout)."""
     x, o, x2 = enc.x, enc.oracle, enc.x_next
-    # The initial state is one concrete state: each lemma is evaluated there.
-    at_init = list(zip(enc.flat(x), enc.flat(enc.const_state(enc.model.init)), strict=True))
-    kept = initially_true(candidates, lambda lemma: substitute(lemma, at_init), new_solver(enc), clock)
+    # With one initial state, each lemma is evaluated there (a solver only for what simplification
+    # leaves open); with several, the solver over the init predicate decides every lemma.
+    init = new_solver(enc)
+    if enc.model.several_inits:
+        init.add(enc.init(x))
+        kept = initially_true(candidates, lambda lemma: lemma, init, clock)
+    else:
+        at_init = list(zip(enc.flat(x), enc.flat(enc.const_state(enc.model.init)), strict=True))
+        kept = initially_true(candidates, lambda lemma: substitute(lemma, at_init), init, clock)
     if kept is None:
         return None
     to_next = list(zip(enc.flat(x), enc.flat(x2), strict=True))

@@ -130,16 +130,13 @@ def _backward(graph: StateGraph, targets: np.ndarray) -> np.ndarray:
 
 
 def _bfs_within(graph: StateGraph, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Shortest paths from node 0 through ``allowed`` nodes only: (depth or -1, parent, via)."""
+    """Shortest paths from the initial nodes through ``allowed`` nodes only: (depth or -1, parent, via)."""
     n = graph.nodes
     depth = np.full(n, -1, np.int64)
     parent = np.full(n, -1, np.int64)
     via = np.full(n, -1, np.int64)
-    if not allowed[0]:
-        return depth, parent, via
-    depth[0] = 0
-    frontier = np.zeros(n, dtype=bool)
-    frontier[0] = True
+    frontier = (graph.parent_via < 0) & allowed  # the initial states (roots of the BFS tree) allowed
+    depth[frontier] = 0
     level = 0
     inside = allowed[graph.src] & allowed[graph.dst]
     while frontier.any():
@@ -155,13 +152,14 @@ def _bfs_within(graph: StateGraph, allowed: np.ndarray) -> tuple[np.ndarray, np.
     return depth, parent, via
 
 
-def _path(parent: np.ndarray, via: np.ndarray, node: int) -> list[int]:
+def _path(parent: np.ndarray, via: np.ndarray, node: int) -> tuple[list[int], int]:
+    """The steps from an initial node to ``node`` along ``parent``, and that initial node."""
     steps = []
-    while node != 0:
+    while parent[node] >= 0:
         steps.append(int(via[node]))
         node = int(parent[node])
     steps.reverse()
-    return steps
+    return steps, node
 
 
 # ---------------------------------------------------------------------------- recoverable
@@ -173,7 +171,7 @@ def _recoverable(graph: StateGraph, name: str) -> Trace | None:
     node = int(stuck[0])  # BFS order: the shallowest
     model = graph.model
     steps = [model.transitions[i] for i in graph.path_to(node)]
-    trace = Trace(model, replay(model, steps), steps, name, "violation")
+    trace = Trace(model, replay(model, steps, graph.root_of(node)), steps, name, "violation")
     if trace.states[-1] != graph.state(node):
         raise InternalError(f"'{name}': the replayed trace does not end in the state graph's state")
     trace.confirm()
@@ -208,8 +206,8 @@ def _eventually(graph: StateGraph, name: str) -> Trace | None:
     bad = ~graph.holds(name)
     depth, parent, via = _bfs_within(graph, bad)
     region = depth >= 0  # ¬p states reachable from init through ¬p states
-    if not region[0]:
-        return None  # p holds initially: every path reaches it at once
+    if not region.any():
+        return None  # p holds in every initial state: every path reaches it at once
     outdeg = np.bincount(graph.src, minlength=graph.nodes)
     candidates: list[tuple[int, int, list[int] | None]] = []  # (entry depth, entry node, cycle)
     dead = np.flatnonzero(region & (outdeg == 0))
@@ -224,8 +222,8 @@ def _eventually(graph: StateGraph, name: str) -> Trace | None:
     if not candidates:
         return None
     _, entry, cycle = min(candidates, key=lambda c: (c[0], 0 if c[2] is None else len(c[2])))
-    prefix = _path(parent, via, entry)
-    trace = _lasso(graph, name, prefix, cycle or [])
+    prefix, root = _path(parent, via, entry)
+    trace = _lasso(graph, name, prefix, cycle or [], graph.state(root))
     if cycle:
         trace.notes["shortest_cycle"] = exact
     return trace
@@ -326,11 +324,11 @@ def _fair_cycle(
     return steps
 
 
-def _lasso(graph: StateGraph, name: str, prefix: list[int], cycle: list[int]) -> Trace:
-    """Replay prefix + cycle concretely and check what the lasso claims."""
+def _lasso(graph: StateGraph, name: str, prefix: list[int], cycle: list[int], start: tuple) -> Trace:
+    """Replay prefix + cycle from the initial state ``start`` concretely and check what the lasso claims."""
     model = graph.model
     steps = [model.transitions[i] for i in prefix + cycle]
-    states = replay(model, steps)
+    states = replay(model, steps, start)
     loop = len(prefix)
     trace = Trace(model, states, steps, name, "lasso", loop=loop)
     if any(bool(evaluate(model, CONCRETE, name, s)) for s in states):

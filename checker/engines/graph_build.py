@@ -41,8 +41,9 @@ DEFAULT_GRAPH_STATES = 1_000_000
 
 @dataclass
 class StateGraph:
-    """Nodes 0..n-1 (0 is the initial state), edges ``src -> dst`` labelled ``via`` (a
-    transition index), and the BFS tree (``parent``/``parent_via``) for shortest prefixes."""
+    """Nodes 0..n-1 (the first ones, with no BFS parent, are the initial states), edges
+    ``src -> dst`` labelled ``via`` (a transition index), and the BFS tree
+    (``parent``/``parent_via``) for shortest prefixes."""
 
     model: ModelInstance
     src: np.ndarray
@@ -76,25 +77,32 @@ class StateGraph:
         return self._holds(prop)
 
     def path_to(self, node: int) -> list[int]:
-        """Transition indices of the shortest path from the initial state to ``node``."""
+        """Transition indices of the shortest path from an initial state (`root_of`) to ``node``."""
         steps = []
-        while node != 0:
+        while self.parent_via[node] >= 0:
             steps.append(int(self.parent_via[node]))
             node = int(self.parent[node])
         steps.reverse()
         return steps
 
+    def root_of(self, node: int) -> State:
+        """The initial state `path_to` starts from."""
+        while self.parent_via[node] >= 0:
+            node = int(self.parent[node])
+        return self.state(node)
+
 
 class _Growth:
     """Edges and the BFS tree as they are found; node ids in discovery order."""
 
-    def __init__(self) -> None:
+    def __init__(self, roots: int) -> None:
+        """``roots``: the initial states, nodes 0..roots-1 (no parent, depth 0)."""
         self.src: list[np.ndarray] = []
         self.dst: list[np.ndarray] = []
         self.via: list[np.ndarray] = []
-        self.parent = [0]
-        self.parent_via = [-1]
-        self.depth = [0]
+        self.parent = list(range(roots))
+        self.parent_via = [-1] * roots
+        self.depth = [0] * roots
 
     def finish(self) -> tuple[np.ndarray, ...]:
         def cat(parts: list[np.ndarray]) -> np.ndarray:
@@ -125,7 +133,8 @@ def build_graph(
     enc = Encoding(model)
     for name in properties:  # run each property once: a model error surfaces here, located
         enc.prop(name, enc.x, enc.x_next)
-        evaluate(model, CONCRETE, name, model.init)
+        for start in model.inits:
+            evaluate(model, CONCRETE, name, start)
     compiled, note = None, ""
     if backend != "python":
         try:
@@ -154,10 +163,12 @@ class _NumpyBuild:
         self.deadline = deadline
 
     def run(self, started: float) -> StateGraph:
-        c, g = self.c, _Growth()
-        c.check_state(c.model.init)
-        frontier = c.vectors.matrix([c.model.init])
-        index: dict[bytes, int] = {_keys(frontier)[0]: 0}
+        inits = self.c.model.inits
+        c, g = self.c, _Growth(len(inits))
+        for start in inits:
+            c.check_state(start)
+        frontier = c.vectors.matrix(list(inits))
+        index: dict[bytes, int] = {key: i for i, key in enumerate(_keys(frontier))}
         levels = [frontier]
         base, level, stop = 0, 0, None
         while frontier.shape[1] and stop is None:
@@ -225,9 +236,9 @@ class _TupleBuild:
         self.deadline = deadline
 
     def run(self, started: float) -> StateGraph:
-        model, g = self.model, _Growth()
-        states: list[State] = [model.init]
-        index: dict[State, int] = {model.init: 0}
+        model, g = self.model, _Growth(len(self.model.inits))
+        states: list[State] = list(model.inits)
+        index: dict[State, int] = {s: i for i, s in enumerate(states)}
         src: list[int] = []
         dst: list[int] = []
         via: list[int] = []

@@ -132,7 +132,8 @@ class Base:
             if u.query(violated, clock.deadline) != z3.sat:
                 continue
             assert u._model is not None
-            states = replay(enc.model, [enc.decode_oracle(u._model, o) for o in u.oracles])
+            steps = [enc.decode_oracle(u._model, o) for o in u.oracles]
+            states = replay(enc.model, steps, enc.initial_of(u._model, u.states[0]))
             if isinstance(what, str):
                 kind = enc.model.properties[what].kind
                 evaluate(enc.model, CONCRETE, what, *(states[-2:] if kind == "action_invariant" else states[-1:]))

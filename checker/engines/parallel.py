@@ -88,7 +88,7 @@ class Coordinator:
         self.c, self.s, self.t = compiled, search, transport
         # traces are rebuilt here, the way `MatrixSearch` rebuilds them, over the partitions' parents
         self.ms = _TraceBuilder(compiled, search, groups)
-        self.ms.store = self  # type: ignore[assignment]  (only `path` is used)
+        self.ms.store = self  # type: ignore[assignment]  (only `path` and `root_init` are used)
         self.worker_rss: list[int] = [0] * transport.count
 
     def run(self) -> None:
@@ -146,8 +146,16 @@ class Coordinator:
         kind = "witness" if self.c.model.properties[f.prop].kind == "reachable" else "violation"
         return self.ms._trace(f.gid, f.last, f.prop, kind)
 
+    def root_init(self, gid: int) -> int:
+        """Which initial state `path` starts from (a root's parent is ``-1 - k``: `VisitedStore.root_init`)."""
+        while True:
+            parent, _ = self.t.parent_of(gid)
+            if parent < 0:
+                return -1 - parent
+            gid = parent
+
     def path(self, gid: int) -> list[int]:
-        """The transitions from the initial state to state ``gid``, across partitions."""
+        """The transitions from an initial state to state ``gid``, across partitions."""
         out = []
         while True:
             parent, via = self.t.parent_of(gid)

@@ -138,7 +138,7 @@ class Partition:
         self.ms = _PartitionSearch(compiled, self.search, groups)
         self.ms.part = self
         self.c = compiled
-        S0 = compiled.vectors.matrix([compiled.model.init])
+        S0 = compiled.vectors.matrix(list(compiled.model.inits))
         self.mult = _multipliers(len(compiled.vectors.columns))
         self.count_fresh = count_fresh
         bounds = [(col.lo, col.hi) for col in compiled.vectors.columns]
@@ -153,15 +153,21 @@ class Partition:
 
     # -- level 0
     def start(self) -> LevelReport:
-        """Store the initial state if this partition owns it, and check it."""
+        """Store the initial states this partition owns (a root's parent is ``-1 - k`` for
+        initial state k: `VisitedStore.root_init`), and check them."""
         c, store = self.c, self.store
-        c.check_state(c.model.init)
-        S0 = c.vectors.matrix([c.model.init])
+        inits = c.model.inits
+        for st in inits:
+            c.check_state(st)
+        S0 = c.vectors.matrix(list(inits))
         self.ms._canon(S0)
-        h = linear_hash(S0, self.mult, 1)
-        if int(owner_of(h, self.count)[0]) == self.index:
-            store.add(store.layout.pack(S0), np.full(1, -1, np.int32), np.full(1, -1, np.int32))
-            self.frontier, self.frontier_hash = store.layout.pack(S0), h
+        h = linear_hash(S0, self.mult, S0.shape[1])
+        mine = np.flatnonzero(owner_of(h, self.count) == self.index)
+        if mine.size:
+            keys = store.layout.pack(S0[:, mine])
+            chosen, _ = store.add(keys, (-1 - mine).astype(np.int32), np.full(mine.size, -1, np.int32))
+            S0 = S0[:, mine[chosen]]
+            self.frontier, self.frontier_hash = keys[chosen], h[mine[chosen]]
             self.ms._check_states(S0, 0)
         return self._report(new=store.count)
 

@@ -293,6 +293,7 @@ def _portable_trace(t: Trace) -> dict[str, Any]:
         "__trace__": True,
         "steps": [s.index for s in t.transitions],
         "states": t.states if t.kind == "cti" else None,  # a CTI cannot be replayed from init
+        "start": t.model.inits.index(t.states[0]) if t.kind != "cti" else None,  # which initial state
         "property": t.property,
         "kind": t.kind,
         "notes": t.notes,
@@ -315,6 +316,7 @@ def _restore_trace(model: ModelInstance, d: dict[str, Any]) -> Trace:
     steps = [model.transitions[i] for i in d["steps"]]
     if d["states"] is not None:
         return Trace(model, [tuple(s) for s in d["states"]], steps, d["property"], d["kind"], notes=d["notes"])
-    trace = Trace(model, replay(model, steps), steps, d["property"], d["kind"], notes=d["notes"])
+    start = model.inits[d["start"]]
+    trace = Trace(model, replay(model, steps, start), steps, d["property"], d["kind"], notes=d["notes"])
     trace.confirm()  # replayed again in this process, not taken on the child's word
     return trace

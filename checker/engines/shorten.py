@@ -22,7 +22,7 @@ def shorten(model: ModelInstance, name: str, hit: Any, budget: int, deadline: fl
     kind = model.properties[name].kind
     what = "witness" if kind == "reachable" else "violation"
     steps = [model.transitions[t] for t in hit.steps]
-    states = replay(model, steps)
+    states = replay(model, steps, model.inits[hit.start])
     cut = len(steps) - 1 if kind == "action_invariant" else len(steps)  # the states whose order may shrink
     keep_states, keep_steps, at = [states[0]], [], {states[0]: 0}
     for i in range(1, cut + 1):
@@ -38,7 +38,7 @@ def shorten(model: ModelInstance, name: str, hit: Any, budget: int, deadline: fl
     if kind == "action_invariant":
         keep_steps.append(steps[-1])
     walk_trace = Trace(
-        model, replay(model, keep_steps), keep_steps, name, "witness" if kind == "reachable" else "violation"
+        model, replay(model, keep_steps, states[0]), keep_steps, name, "witness" if kind == "reachable" else "violation"
     )
     walk_trace.confirm()
     walk_trace = normalize(walk_trace)

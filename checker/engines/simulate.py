@@ -59,6 +59,18 @@ class Hit:
     walk: int
     prop: str = field(compare=False)
     steps: list[int] = field(compare=False)
+    #: which of the model's initial states the walk starts from (`ModelInstance.inits`)
+    start: int = field(compare=False, default=0)
+
+
+def start_index(seed: int, walk: int | np.ndarray, count: int) -> Any:
+    """The initial state walk ``walk`` starts from: a function of (seed, walk) only, as every
+    choice of a walk is (0 when the model has one initial state: no draw at all)."""
+    if count == 1:
+        return 0 if isinstance(walk, int) else np.zeros(len(walk), dtype=np.intp)
+    u = _uniform(seed, np.atleast_1d(np.asarray(walk)), -1)  # step -1: no step's numbers are reused
+    picks = np.minimum((u * count).astype(np.intp), count - 1)
+    return int(picks[0]) if isinstance(walk, int) else picks
 
 
 def _uniform(seed: int, walks: np.ndarray, step: int) -> np.ndarray:
@@ -117,7 +129,11 @@ class Walker:
         assert c is not None
         model = self.model
         walks = np.arange(first, first + count)
-        S = np.repeat(c.vectors.matrix([model.init]), count, axis=1)
+        self._seed = seed
+        starts = [model.inits[int(i)] for i in start_index(seed, walks, len(model.inits))]
+        for st in set(starts):  # a start beyond the compiled code's exact range: the Python walks
+            c.check_state(st)
+        S = c.vectors.matrix(starts)
         steps = c.steps
         chosen = np.full((depth, count), -1, dtype=np.int32)
         fired = np.zeros(len(steps), dtype=np.float64)
@@ -164,7 +180,9 @@ class Walker:
     def _note(
         self, found: dict[str, Hit], name: str, length: int, w: int, walks: np.ndarray, chosen: np.ndarray
     ) -> None:
-        hit = Hit(length, int(walks[w]), name, [int(t) for t in chosen[:length, w]])
+        walk = int(walks[w])
+        start = start_index(self._seed, walk, len(self.model.inits))
+        hit = Hit(length, walk, name, [int(t) for t in chosen[:length, w]], start)
         if name not in found or hit < found[name]:
             found[name] = hit
 
@@ -199,7 +217,8 @@ class Walker:
         fired = np.zeros(len(transitions), dtype=np.float64)
         found: dict[str, Hit] = {}
         paths: list[list[int]] = [[] for _ in range(count)]
-        states = [model.init] * count
+        self._seed = seed
+        states = [model.inits[int(i)] for i in start_index(seed, np.arange(first, first + count), len(model.inits))]
         alive = [True] * count
         for w in range(count):
             self._python_state(states[w], first + w, [], found, 0, limit)
@@ -227,7 +246,8 @@ class Walker:
                 for name in self.properties:
                     if self.model.properties[name].kind == "action_invariant" and name not in found:
                         if k < limit.get(name, depth) and not evaluate(model, CONCRETE, name, old, new):
-                            found[name] = Hit(k + 1, first + w, name, list(paths[w]))
+                            start = start_index(seed, first + w, len(model.inits))
+                            found[name] = Hit(k + 1, first + w, name, list(paths[w]), start)
             for w, _, _, new in moves:
                 self._python_state(new, first + w, paths[w], found, k + 1, limit)
         return list(found.values())
@@ -238,7 +258,7 @@ class Walker:
             if kind not in ("invariant", "reachable") or name in found or k > limit.get(name, k):
                 continue
             if bool(evaluate(self.model, CONCRETE, name, state)) == (kind == "reachable"):
-                found[name] = Hit(k, walk, name, list(path))
+                found[name] = Hit(k, walk, name, list(path), start_index(self._seed, walk, len(self.model.inits)))
 
 
 class _Matrix:

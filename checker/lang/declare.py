@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ModelError, error_at_caller
+from .namespace import DeclaringMeta
 from .types import (
     StateDecl,
 )
@@ -38,6 +39,8 @@ class Param:
         self.choices = tuple(choices) if choices is not None else None
         self.help = help
         self.name = "?"
+        where = error_at_caller(ModelError, "")  # where it is declared, for error messages
+        self.file, self.line = where.file, where.line
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -149,7 +152,7 @@ GRAPH_KINDS = frozenset({"recoverable", "eventually"})
 
 
 # ---------------------------------------------------------------------------- components
-class Component:
+class Component(metaclass=DeclaringMeta):
     """A part of the system with its own state and actions; declare it on a `Model`.
 
     ``count`` (int, parameter name or function) makes N instances, named ``<attr>1`` ..
@@ -167,6 +170,8 @@ class Component:
         self.count = count
         self.symmetric = symmetric
         self.attr = "?"
+        where = error_at_caller(ModelError, "")  # where it is declared, for error messages
+        self.file, self.line = where.file, where.line
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.attr = name

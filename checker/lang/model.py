@@ -24,7 +24,7 @@ A model author writes::
         def no_lost_update(sys): ...
 
 `Model.build(**params)` resolves all of it into a `ModelInstance`: a flat list of state
-slots, an initial state, and a list of `Transition`s (instance x action x arguments). The
+slots, its initial states (`checker.lang.initial`), and a list of `Transition`s (instance x action x arguments). The
 engines only ever talk to a `ModelInstance`.
 """
 
@@ -38,6 +38,9 @@ from typing import Any
 
 from ..errors import ModelError
 from .declare import ActionDecl, Component, Param, PropertyDecl
+from .initial import initial_hooks, initial_states
+from .names import check_names
+from .namespace import DeclaringMeta
 from .refs import NONE, Ref, building, uses_refs
 from .seqdecl import Seq, contents, length_sort
 from .terms import sort_kind
@@ -121,7 +124,7 @@ class Property:
     line: int
 
 
-class Model:
+class Model(metaclass=DeclaringMeta):
     """Base class of a system model: parameters, components and properties as attributes."""
 
     #: a short description shown by `raceproof list`
@@ -174,6 +177,7 @@ class Model:
 
     @classmethod
     def build(cls, **given: Any) -> ModelInstance:
+        check_names(cls)  # before anything calls params(): a declaration may have replaced it
         problems = cls.check_params(given)
         if problems:
             raise ModelError(problems[0][1])
@@ -182,7 +186,7 @@ class Model:
 
 
 class ModelInstance:
-    """A model with its parameters bound: slots, initial state, transitions, properties."""
+    """A model with its parameters bound: slots, initial states, transitions, properties."""
 
     def __init__(self, model: type[Model], params: SimpleNamespace):
         self.model = model
@@ -197,10 +201,19 @@ class ModelInstance:
         #: `checker.symmetry`'s cached findings (None: symmetric) and the time they took
         self.symmetry_facts: dict[tuple[str, ...], str | None] = {}
         self.symmetry_seconds = 0.0
+        check_names(model)
         with building(model):  # a `Ref`'s sort names the replicas: resolved only while building
             self._build_instances()
             self.enum_ids = self._enum_ids()
-            self.init: tuple[Any, ...] = self._init_state()
+            #: per slot, the initial values declared to choose from (one each unless ``init`` is a
+            #: choice); with no ``@initial`` hook the initial states are exactly their product
+            self.init_choices: list[list[Any]] = self._init_choices()
+            self.init_hooks = bool(initial_hooks(self))
+            #: every initial state (`checker.lang.initial`); each engine starts from all of them
+            self.inits: tuple[tuple[Any, ...], ...] = initial_states(self, self.init_choices)
+            self.init_set = frozenset(self.inits)
+            #: the first initial state: the only one unless the model declares choices or hooks
+            self.init: tuple[Any, ...] = self.inits[0]
             self.transitions = self._transitions()
         self.properties = {
             name: Property(d.name, d.kind, d.fn, d.doc, d.file, d.line) for name, d in model.property_decls().items()
@@ -290,23 +303,27 @@ class ModelInstance:
             names.setdefault(NONE, len(names))
         return names
 
-    def _init_state(self) -> tuple[Any, ...]:
-        state: list[Any] = []
+    def _init_choices(self) -> list[list[Any]]:
+        choices: list[list[Any]] = []
         for var in self.vars:
             decl = var.decl
             if isinstance(decl, Scalar):
                 assert not isinstance(var.sort, SetSort)
-                state.append(decl.resolve_init(self.params, var.sort))
+                choices.append(decl.init_choices(self.params, var.sort))
             elif isinstance(decl, Array | Map):
                 assert not isinstance(var.sort, SetSort)
-                state.extend(decl.resolve_init(self.params, var.sort, var.keys))
+                choices.extend(decl.init_choices(self.params, var.sort, var.keys))
             elif isinstance(decl, Set):
                 assert isinstance(var.sort, SetSort)
-                state.append(decl.resolve_init(self.params, var.sort))
-            elif isinstance(decl, Seq):
+                choices.append([decl.resolve_init(self.params, var.sort)])
+            elif isinstance(decl, Seq):  # a sequence starts as declared: one value per slot
                 assert not isinstance(var.sort, SetSort)
-                state.extend(decl.resolve_init(self.params, var.sort, len(var.keys)))
-        return tuple(state)
+                choices.extend([v] for v in decl.resolve_init(self.params, var.sort, len(var.keys)))
+        return choices
+
+    @property
+    def several_inits(self) -> bool:
+        return len(self.inits) > 1
 
     def _transitions(self) -> list[Transition]:
         out: list[Transition] = []

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ModelError, error_at_caller
+from .initial import MAX_INITIAL, choice_values, is_choice
 
 # A value that may be given directly, by parameter name, or computed from the parameters.
 Dim = int | str | Callable[[Any], Any] | None
@@ -44,6 +45,10 @@ class EnumLiteral(str):
 @dataclass(frozen=True)
 class BoolSort:
     kind = "bool"
+    finite = True
+
+    def values(self) -> tuple[bool, ...]:
+        return (False, True)
 
     def check(self, value: Any) -> bool:
         return isinstance(value, bool)
@@ -135,6 +140,9 @@ class StateDecl:
         return ModelError(f"state '{self.name}': {message}", self.file, self.line)
 
 
+_UNSET: Any = object()
+
+
 class Scalar(StateDecl, ABC):
     def __init__(self, init: Any = None) -> None:
         super().__init__()
@@ -147,7 +155,32 @@ class Scalar(StateDecl, ABC):
     def default(self, sort: ScalarSort) -> Any: ...
 
     def resolve_init(self, params: Any, sort: ScalarSort) -> Any:
-        value = resolve(self.init, params, self)
+        """The one initial value (the first of a choice: see `init_choices`)."""
+        return self.init_choices(params, sort)[0]
+
+    def init_choices(self, params: Any, sort: ScalarSort, value: Any = _UNSET) -> list[Any]:
+        """The initial values to choose from (one unless ``init`` is a choice: `checker.lang.initial`)."""
+        if value is _UNSET:
+            value = self.init if self.init is any else resolve(self.init, params, self)
+        if value is any and not getattr(sort, "finite", True):
+            raise self.fail(f"init=any needs a finite type, not {sort.describe()} (give a range or a set)")
+        if is_choice(value):
+            count = len(sort.values()) if value is any else len(value)  # type: ignore[union-attr]
+            if count > MAX_INITIAL:  # refused before a single value is listed (a range may be huge)
+                raise self.fail(
+                    f"a choice of {count:,} initial values is more than the {MAX_INITIAL:,} raceproof enumerates"
+                )
+        # the declaration's order for enum names (their hashes vary from run to run); ints sort themselves
+        values = choice_values(value, list(sort.values()) if isinstance(sort, EnumSort | BoolSort) else None)
+        if value is any and values is None:  # a finite int type: its values in order
+            values = list(sort.values())  # type: ignore[union-attr]
+        if values is not None:
+            if not values:
+                raise self.fail("the choice of initial values is empty")
+            return [self._checked_init(v, sort) for v in values]
+        return [self._checked_init(value, sort)]
+
+    def _checked_init(self, value: Any, sort: ScalarSort) -> Any:
         if value is None:
             value = self.default(sort)
         if isinstance(value, EnumLiteral):
@@ -199,8 +232,8 @@ class Int(Scalar):
 class Enum(Scalar):
     """One of a fixed list of names; the first is the default initial value."""
 
-    def __init__(self, *names: str, init: str | None = None) -> None:
-        super().__init__(EnumLiteral(init) if init is not None else None)
+    def __init__(self, *names: str, init: Any = None) -> None:
+        super().__init__(EnumLiteral(init) if isinstance(init, str) else init)
         if not names or not all(isinstance(n, str) for n in names):
             raise error_at_caller(ModelError, "Enum(...) takes one or more names (strings)")
         if len(set(names)) != len(names):
@@ -233,13 +266,27 @@ class Array(StateDecl):
         return size
 
     def resolve_init(self, params: Any, sort: ScalarSort, keys: list[Any]) -> list[Any]:
-        value = resolve(self.init, params, self)
+        return [c[0] for c in self.init_choices(params, sort, keys)]
+
+    def init_choices(self, params: Any, sort: ScalarSort, keys: list[Any]) -> list[list[Any]]:
+        """Per element, its initial values to choose from (each element chooses on its own)."""
+        value = self.init if self.init is any else resolve(self.init, params, self)
         if value is None:
-            value = self.elem.resolve_init(params, sort)
+            return [self.elem.init_choices(params, sort)] * len(keys)
         values = list(value) if isinstance(value, list | tuple) else [value] * len(keys)
         if len(values) != len(keys):
             raise self.fail(f"initial value has {len(values)} elements, the array has {len(keys)}")
-        return _checked(self, sort, values)
+        return [_element_choices(self, sort, v, params) for v in values]
+
+
+def _element_choices(decl: Array | Map, sort: ScalarSort, value: Any, params: Any) -> list[Any]:
+    """One element's initial values: ``value`` itself, or the values of a choice."""
+    if is_choice(value):
+        try:
+            return decl.elem.init_choices(params, sort, value)
+        except ModelError as err:  # blame the container's declaration, which holds the choice
+            raise decl.fail(err.message.split(": ", 1)[-1]) from None
+    return _checked(decl, sort, [value])
 
 
 def _checked(decl: StateDecl, sort: ScalarSort, values: list[Any]) -> list[Any]:
@@ -265,14 +312,20 @@ class Map(StateDecl):
         self.elem = value
 
     def resolve_init(self, params: Any, sort: ScalarSort, keys: list[Any]) -> list[Any]:
-        value = resolve(self.init, params, self)
-        default = self.value.resolve_init(params, sort)
+        return [c[0] for c in self.init_choices(params, sort, keys)]
+
+    def init_choices(self, params: Any, sort: ScalarSort, keys: list[Any]) -> list[list[Any]]:
+        """Per key, its initial values to choose from (each key chooses on its own)."""
+        value = self.init if self.init is any else resolve(self.init, params, self)
+        default = self.value.init_choices(params, sort)
         if isinstance(value, dict):
             unknown = [k for k in value if k not in keys]
             if unknown:
                 raise self.fail(f"initial value has a key {unknown[0]!r} outside the key type")
-            return _checked(self, sort, [value.get(k, default) for k in keys])
-        return _checked(self, sort, [default if value is None else value] * len(keys))
+            return [_element_choices(self, sort, value[k], params) if k in value else default for k in keys]
+        if value is None:
+            return [default] * len(keys)
+        return [_element_choices(self, sort, value, params)] * len(keys)
 
 
 class Set(StateDecl):

@@ -189,6 +189,8 @@ class ParamEncoding:
         keys2 = [pattern.match(c.decl().name()).group(2) for c in self.replica_flat[2]]  # type: ignore[union-attr]
         if keys2 != self.local_keys:
             raise Refused(f"{attr}1 and {attr}2 do not have the same state variables")
+        if self.model2.several_inits:  # the template holds one initial value per replica variable
+            raise Refused("the model has several initial states (initial choices or @initial)")
         init = enc.flat(enc.const_state(self.model2.init))
         flat = enc.flat(enc.x)
         at = {c.get_id(): v for c, v in zip(flat, init, strict=True)}

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RaceproofError, SpecError, read_input
+from ..lang.initial import matching_initial
 from ..params import Override, ParamError, command_line_problem
 from ..project import find_project
 from ..registry import ModelSource, is_toolkit_file, load, model_file, resolve
@@ -352,7 +353,11 @@ def _rebuild(data: dict[str, Any], params: Any, plain: TraceView, source: ModelS
             raise ValueError(f"step {step.index}: no transition {step.instance}.{step.action} in the model")
         transitions.append(found[0])
     prop = plain.prop if plain.prop in model.properties else None
-    trace = Trace(model, replay(model, transitions), transitions, prop, plain.kind, loop=plain.loop)
+    # with several initial states the file's state 0 says which (it is compared in full below)
+    start = model.init if not model.several_inits else matching_initial(model, plain.steps[0].values)
+    if start is None:
+        raise ValueError("state 0 of the file is none of the model's initial states")
+    trace = Trace(model, replay(model, transitions, start), transitions, prop, plain.kind, loop=plain.loop)
     view = from_trace(trace, plain.source)
     for step, mine in zip(plain.steps, view.steps, strict=True):
         if step.values != {k: mine.values[k] for k in step.values}:

@@ -23,6 +23,10 @@ def trace_json(trace: Trace) -> dict[str, Any]:
             "state": {k: v for k, v in trace.model.describe_state(state).items()},
         })  # fmt: skip
     out = {"kind": trace.kind, "property": trace.property, "length": len(trace), "replayed": True, "steps": steps}
+    if trace.model.several_inits and trace.kind != "cti":  # which of the model's initial states it starts from
+        out["initial_states"] = len(trace.model.inits)
+        if trace.states[0] in trace.model.init_set:
+            out["initial_state"] = trace.model.inits.index(trace.states[0]) + 1
     if trace.loop is not None:  # a lasso: states[loop:] repeat forever (the last equals states[loop])
         out["loop"] = trace.loop
         out["deadlock"] = bool(trace.notes.get("deadlock"))

@@ -230,4 +230,7 @@ def from_trace(trace: Trace, source: str = "", explained: bool = True) -> TraceV
     if explained and trace.kind in ("violation", "lasso"):
         found = explain(trace)
         view.stale, view.failure, view.basis, view.notes = found.stale, found.failure, found.basis, found.notes
+    note = trace.initial_note()
+    if note:
+        view.notes = [note, *view.notes]
     return view

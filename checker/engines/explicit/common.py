@@ -126,14 +126,16 @@ def concrete_trace(
     prop: str | None,
     kind: str,
 ) -> Trace:
-    """A replayed trace from the initial state through the classes ``targets`` (canonical
-    keys, ``targets[0]`` the initial state's). ``hints[i]`` is the transition the search
-    applied to the representative of class i: tried first, as it is right when no
-    permutation is involved. For an action invariant the last step must also violate it."""
-    if key_of(model.init) != targets[0]:
-        raise InternalError("explicit search: the initial state is not the root of its own trace")
+    """A replayed trace from an initial state through the classes ``targets`` (canonical
+    keys, ``targets[0]`` an initial state's class: its first initial state starts the trace).
+    ``hints[i]`` is the transition the search applied to the representative of class i:
+    tried first, as it is right when no permutation is involved. For an action invariant
+    the last step must also violate it."""
+    start = next((s for s in model.inits if key_of(s) == targets[0]), None)
+    if start is None:
+        raise InternalError("explicit search: the trace's root is no initial state's class")
     last_kind = model.properties[prop].kind if prop is not None else None
-    state, steps = model.init, []
+    state, steps = start, []
     for i, hint in enumerate(hints, start=1):
         final = i == len(hints) and last_kind == "action_invariant"
         order = [model.transitions[hint]] + [t for t in model.transitions if t.index != hint]
@@ -148,6 +150,6 @@ def concrete_trace(
             break
         else:
             raise InternalError(f"explicit search: no transition reaches the recorded state at step {i}")
-    trace = Trace(model, replay(model, steps), steps, prop, kind)
+    trace = Trace(model, replay(model, steps, start), steps, prop, kind)
     trace.confirm()
     return normalize(trace)  # the same canonical order of commuting steps as BMC's

@@ -83,12 +83,19 @@ class MatrixSearch:
 
     def run(self) -> None:
         s = self.s
-        self.c.check_state(self.c.model.init)
-        S0 = self.vec.matrix([self.c.model.init])
+        inits = self.c.model.inits
+        for st in inits:
+            self.c.check_state(st)
+        S0 = self.vec.matrix(list(inits))
         bounds = [(col.lo, col.hi) for col in self.vec.columns]
         store = self.store = VisitedStore(KeyLayout.for_columns(bounds, S0))
         self._canon(S0)
-        store.add(store.layout.pack(S0), np.zeros(1, np.int32), np.full(1, -1, np.int32))
+        # every initial state is a root (no incoming transition, parent -1-k for ``model.inits[k]``)
+        # at depth 0; of equal canonical forms the first
+        n0 = S0.shape[1]
+        roots = -1 - np.arange(n0, dtype=np.int32)
+        chosen, _ = store.add(store.layout.pack(S0), roots, np.full(n0, -1, np.int32))
+        S0 = S0[:, chosen]
         s.states = store.count
         self._check_states(S0, 0)
         # The frontier and each level's successors are kept packed (8 bytes per key word, not 8
@@ -210,7 +217,7 @@ class MatrixSearch:
     def _trace(self, state_id: int, last: int | None, prop: str, kind: str):
         """The trace to ``state_id`` (then one more step ``last``, for an action invariant)."""
         hints = self.store.path(state_id) + ([last] if last is not None else [])
-        rep = self._vector_canon(self.c.model.init)
+        rep = self._vector_canon(self.c.model.inits[self.store.root_init(state_id)])
         targets: list[Hashable] = [rep]
         for t in hints:  # the representatives, recomputed the way the search made them
             where, nxt = self.c.successors(self.by_index[t], np.array(rep, dtype=np.int64).reshape(-1, 1))

@@ -26,13 +26,15 @@ class TupleSearch:
 
     def run(self) -> None:
         s, model = self.s, self.model
-        root = self.canon(model.init)
-        self.index: dict[State, int] = {root: 0}
-        self.states: list[State] = [root]
-        self.parent, self.via = array("i", [0]), array("i", [-1])
-        s.states = 1
-        self._check_state(0)
-        frontier = [0]
+        # every initial state is a root at depth 0 (one per symmetry class)
+        roots = list(dict.fromkeys(self.canon(st) for st in model.inits))
+        self.index: dict[State, int] = {root: i for i, root in enumerate(roots)}
+        self.states: list[State] = roots
+        self.parent, self.via = array("i", range(len(roots))), array("i", [-1] * len(roots))
+        s.states = len(roots)
+        for i in range(len(roots)):
+            self._check_state(i)
+        frontier = list(range(len(roots)))
         while s.going and frontier and s.stop is None:
             s.report(len(frontier))
             nxt_frontier: list[int] = []
@@ -84,7 +86,7 @@ class TupleSearch:
 
     def _trace(self, sid: int, last: int | None, prop: str, kind: str):
         ids, hints = [sid], []
-        while ids[-1] != 0:
+        while self.via[ids[-1]] >= 0:
             hints.append(self.via[ids[-1]])
             ids.append(self.parent[ids[-1]])
         ids.reverse()
