@@ -9,7 +9,7 @@ from typing import Any
 import z3
 
 from ..errors import ModelError, error_at_caller
-from . import intervals
+from . import intervals, lazy
 from .frame import Frame, _in_sort, _write_scalar
 from .model import Var, finite_values
 from .terms import Concrete, Interp, SetLike, Symbolic, Term, lift, py_kind, sort_kind
@@ -58,8 +58,10 @@ class ArrayView:
         shown = f"0..{len(keys) - 1}" if self._var.shape == "array" else ", ".join(map(str, keys))
         return f"key {key!r} is outside '{self._var.name}' ({shown})"
 
-    def _position(self, key: Any) -> int | None:
-        """The slot position of a constant key, or None if the key is a state value."""
+    def _position(self, key: Any, reading: bool = False) -> int | None:
+        """The slot position of a constant key, or None if the key is a state value. A state key
+        outside the keys is `_OUTSIDE`: for a write an error if the step fires, for a read a
+        value that is undefined (`checker.lang.lazy`)."""
         state_key = isinstance(key, Term)
         if isinstance(key, Term):
             if key.kind != self._var.key_kind:
@@ -75,29 +77,37 @@ class ArrayView:
             if k == key and type(k) is type(key):
                 return i
         if state_key:  # an error only if the step fires (see Frame.defer_error)
-            self._frame.defer_error(self._outside(key))
+            if not reading:
+                self._frame.defer_error(self._outside(key))
             return _OUTSIDE
         raise error_at_caller(ModelError, self._outside(key))
 
-    def _matches(self, key: Term) -> list[Any]:
+    def _matches(self, key: Term, check: bool = True) -> list[Any]:
         """Per slot position, the raw condition "the symbolic key is this position's key"."""
         interp = self._frame.interp
         matches = [interp.binop("eq", key.raw, interp.const(k)) for k in self._var.keys]
-        self._frame.check_range(interp.or_(matches), f"a key of '{self._var.name}' is outside its keys")
+        if check:
+            self._frame.check_range(interp.or_(matches), self._outside_symbolic())
         return matches
 
+    def _outside_symbolic(self) -> str:
+        return f"a key of '{self._var.name}' is outside its keys"
+
     def __getitem__(self, key: Any) -> Term:
-        position = self._position(key)
-        if position == _OUTSIDE:  # the symbolic read's don't-care value: the last slot's
-            return self._at(len(self) - 1)
+        position = self._position(key, reading=True)
+        if position == _OUTSIDE:  # undefined; its value is the symbolic read's don't-care: the last slot's
+            last = self._at(len(self) - 1)
+            return lazy.undefined(last.interp, last.raw, last.kind, True, self._outside(key.raw), self._frame)
         if position is not None:
             return self._at(position)
         interp, slots = self._frame.interp, self._var.slots
-        matches = self._matches(key)
+        matches = self._matches(key, check=False)
         raw = self._frame.read(slots[-1])
         for i in range(len(slots) - 2, -1, -1):
             raw = interp.ite(matches[i], self._frame.read(slots[i]), raw)
-        return Term(interp, raw, sort_kind(self._var.sort))  # type: ignore[arg-type]
+        kind = sort_kind(self._var.sort)  # type: ignore[arg-type]
+        outside = interp.not_(interp.or_(matches))
+        return lazy.undefined(interp, raw, kind, outside, self._outside_symbolic(), self._frame)
 
     def get(self, key: Any, default: Any) -> Term:
         """The value at ``key``, or ``default`` where ``key`` is not one of the keys: a read

@@ -181,6 +181,8 @@ def evaluate_in(model: ModelInstance, prop_name: str, frames: list[Frame]) -> An
     with _running(frames[0]):
         try:
             result = _call(model, f"property '{prop_name}'", lambda: prop.fn(*views))
+            if isinstance(result, Term):  # a result that may be undefined records its checks now
+                raw = result.raw
         except Disabled:
             raise ModelError(
                 f"property '{prop_name}' calls require(...); properties return a bool", prop.file, prop.line
@@ -192,7 +194,7 @@ def evaluate_in(model: ModelInstance, prop_name: str, frames: list[Frame]) -> An
         return interp.const(result)
     if not isinstance(result, Term) or result.kind != "bool":
         raise ModelError(f"property '{prop_name}' must return a bool, got {result!r}", prop.file, prop.line)
-    return result.raw
+    return raw
 
 
 def enabled(model: ModelInstance, state: tuple[Any, ...]) -> Iterator[tuple[Transition, tuple[Any, ...]]]:
