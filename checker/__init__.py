@@ -40,6 +40,7 @@ _EXPORTS = {
     **dict.fromkeys(("require", "when"), ".lang.runtime"),
     **dict.fromkeys(("all_of", "any_of", "implies", "ite", "max_", "min_"), ".lang.terms"),
     **dict.fromkeys(("Array", "Bool", "Enum", "Int", "Map", "Set"), ".lang.types"),
+    "choose": ".lang.setops",
 }  # fmt: skip
 
 
@@ -56,6 +57,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Array", "Bool", "Enum", "Int", "Map", "Model", "Param", "Process", "Set", "Store",
-    "action", "action_invariant", "all_of", "any_of", "eventually", "implies", "invariant", "ite",
+    "action", "action_invariant", "all_of", "any_of", "choose", "eventually", "implies", "invariant", "ite",
     "max_", "min_", "reachable", "recoverable", "require", "when",
 ]  # fmt: skip

@@ -9,10 +9,11 @@ from typing import Any
 import z3
 
 from ..errors import ModelError, error_at_caller
-from . import intervals, lazy
+from . import intervals, lazy, setops
 from .frame import Frame, _in_sort, _write_scalar
 from .model import Var, finite_values
-from .terms import Concrete, Interp, SetLike, Symbolic, Term, lift, py_kind, sort_kind
+from .setops import SetOps, SetValue
+from .terms import Concrete, Interp, Symbolic, Term, lift, py_kind, sort_kind
 from .types import SetSort
 
 
@@ -140,8 +141,9 @@ class ArrayView:
                 frame.conds.pop()
 
 
-class SetView(SetLike):
-    """A state set: ``contains``, ``add``, ``discard``, ``discard_if``, ``is_empty``."""
+class SetView(SetOps):
+    """A state set: ``contains``, ``add``, ``discard``, ``discard_if``, ``move_if``, and the
+    queries and values of `checker.lang.setops.SetOps`; assigning it a set value replaces it."""
 
     __slots__ = ("_frame", "_var", "_slot", "_elem")
 
@@ -233,21 +235,20 @@ class SetView(SetLike):
             new = z3.Lambda([g], z3.And(z3.Select(raw, g), z3.Not(holds(g))))
         frame.write(self._slot, new)
 
-    def is_empty(self) -> Term:
-        interp, raw = self._frame.interp, self._raw()
-        if isinstance(interp, Concrete):
-            return Term(interp, not raw, "bool")
-        if self._interval():
-            return Term(interp, intervals.is_empty(raw), "bool")
-        if self._finite():
-            return Term(interp, interp.not_(interp.or_(list(raw))), "bool")
-        raise error_at_caller(ModelError, f"is_empty() needs a set of a bounded type; '{self._var.name}' is unbounded")
+    def _form(self) -> str:
+        if isinstance(self._frame.interp, Concrete):
+            return "concrete"
+        return "interval" if self._interval() else "bits" if self._finite() else "array"
 
-    def __contains__(self, value: Any) -> bool:
-        raise error_at_caller(ModelError, f"`x in {self._var.name}` cannot be a state value; use .contains(x)")
+    def _value(self) -> SetValue:
+        return SetValue(self._frame, self._raw(), self._form(), self._elem, self._var.name, self._slot)
 
-    def __bool__(self) -> bool:
-        raise error_at_caller(ModelError, f"a set used as a Python bool; use {self._var.name}.is_empty()")
+    def _assign(self, value: Any) -> None:
+        setops.assign(self._frame, self._slot, self._elem, self._form(), self._var.name, value)
+
+    def move_if(self, pred: Callable[[Term], Any], other: Any) -> None:
+        """Move every element for which ``pred(element)`` holds into ``other`` (one atomic step)."""
+        setops.move_if(self, pred, other, SetView._assign)
 
 
 def _eq(interp: Interp, x: Any, v: Any) -> Any:

@@ -96,6 +96,9 @@ def _call(model: ModelInstance, what: str, fn: Callable[[], Any]) -> Any:
 def _run_action(frame: Frame, t: Transition) -> None:
     inst = InstanceView(frame, t.instance)
     system = SystemView(frame)
+    for arg, spec in t.action.domains.items():
+        if hasattr(spec, "choice_values"):  # a pick from a set: only its members (`setops.choose`)
+            _call(frame.model, f"action {t}", lambda spec=spec, arg=arg: require(spec.guard(inst, system, t.args[arg])))
     _call(frame.model, f"action {t}", lambda: t.action.fn(inst, system, **t.args))
 
 

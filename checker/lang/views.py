@@ -33,8 +33,8 @@ def _write_var(frame: Frame, var: Var, value: Any) -> None:
             raise error_at_caller(ModelError, f"'{var.name}' is an array of {len(var.slots)}; assign its elements")
         for slot, v in zip(var.slots, values, strict=True):
             _write_scalar(frame, var, slot, v)
-    else:
-        raise error_at_caller(ModelError, f"'{var.name}' is a set: change it with .add, .discard or .discard_if")
+    else:  # a set value of the same element type (`checker.lang.setops`)
+        SetView(frame, var)._assign(value)
 
 
 class InstanceView:
