@@ -105,11 +105,11 @@ class SetOps(SetLike):
     def _extreme(self, what: str, default: Any) -> Term:
         v = self._value()
         if not isinstance(v.elem, IntSort):
-            raise error_at_caller(ModelError, f"{v.name}.{what}() needs a set of ints; it holds {v.elem.describe()}", 3)
+            raise error_at_caller(ModelError, f"{v.name}.{what}() needs a set of ints; it holds {v.elem.describe()}")
         interp, raw = v.interp, v.raw
         given = default is not _NO_DEFAULT
         if given and (default.kind if isinstance(default, Term) else py_kind(default)) != "int":
-            raise error_at_caller(ModelError, f"{v.name}.{what}(default=...) needs an int, got {default!r}", 3)
+            raise error_at_caller(ModelError, f"{v.name}.{what}(default=...) needs an int, got {default!r}")
         # without a default, the empty set's value is 0 in every interpretation (a don't-care)
         d = lift(interp, default) if given else interp.const(0)
         if v.form == "concrete":
@@ -177,7 +177,7 @@ class SetValue(SetOps):
         kind = value.kind if isinstance(value, Term) else py_kind(value)
         if kind != sort_kind(self.elem):
             message = f"{self.name}.{what}: elements are {self.elem.describe()}, got {value!r}"
-            raise error_at_caller(ModelError, message, 4)
+            raise error_at_caller(ModelError, message)
         return lift(self.interp, value)
 
     def not_quantifier_free(self, what: str) -> ModelError:
@@ -189,7 +189,7 @@ class SetValue(SetOps):
         )
         if self.slot is not None:
             return NeedsInterval(self.slot, why)
-        return error_at_caller(ModelError, why, 4)
+        return error_at_caller(ModelError, why)
 
 
 def _eq(interp: Interp, x: Any, v: Any) -> Any:
@@ -203,7 +203,7 @@ def const_value(frame: Frame, elem: Any, values: Iterable[Any], form: str, name:
         return SetValue(frame, items, form, elem, name)
     for v in items:
         if not elem.check(v):
-            raise error_at_caller(ModelError, f"{name}: {v!r} is not a {elem.describe()}", 4)
+            raise error_at_caller(ModelError, f"{name}: {v!r} is not a {elem.describe()}")
     if form == "bits":
         return SetValue(frame, tuple(z3.BoolVal(v in items) for v in finite_values(elem)), form, elem, name)
     if form == "interval" and (not items or max(items) - min(items) + 1 == len(items)):
@@ -219,18 +219,16 @@ def _coerce(mine: SetValue, other: Any, what: str) -> SetValue:
     if isinstance(other, SetOps):
         v = other._value()
         if v.interp is not mine.interp:
-            raise error_at_caller(ModelError, "values from two different executions were mixed", 4)
+            raise error_at_caller(ModelError, "values from two different executions were mixed")
         if v.elem != mine.elem:
             raise error_at_caller(
                 ModelError,
                 f"{mine.name}.{what}({v.name}): elements are {mine.elem.describe()} and {v.elem.describe()}",
-                4,
             )
         return v
     if isinstance(other, set | frozenset):
-        form = "interval" if mine.form in ("interval", "array") else mine.form
-        return const_value(mine.frame, mine.elem, other, form, repr(set(other)))
-    raise error_at_caller(ModelError, f"{mine.name}.{what}(...) takes a set, got {other!r}", 4)
+        return const_value(mine.frame, mine.elem, other, mine.form, repr(set(other)))
+    raise error_at_caller(ModelError, f"{mine.name}.{what}(...) takes a set, got {other!r}")
 
 
 def _to_array(v: SetValue) -> Any:
@@ -271,19 +269,15 @@ def _combine(a: SetValue, b: SetValue, op: str) -> SetValue:
             hi = z3.If(untouched, ahi, z3.If(blo <= alo, ahi, blo - 1))
         a.frame.check_range(exact, intervals.gap_message(a.name, op), where=_where())
         return SetValue(a.frame, (lo, hi), "interval", a.elem, name)
+    # z3's set operations are array maps: in the decidable array fragment, unlike a lambda
     x, y = _to_array(a), _to_array(b)
-    g = z3.FreshInt("g")
-    if op == "union":
-        body = z3.Or(x[g], y[g])
-    elif op == "intersection":
-        body = z3.And(x[g], y[g])
-    else:
-        body = z3.And(x[g], z3.Not(y[g]))
-    return SetValue(a.frame, z3.Lambda([g], body), "array", a.elem, name)
+    ops = {"union": z3.SetUnion, "intersection": z3.SetIntersect, "difference": z3.SetDifference}
+    raw = ops[op](x, y)
+    return SetValue(a.frame, raw, "array", a.elem, name)
 
 
 def _where() -> tuple[str | None, int | None]:
-    err = error_at_caller(ModelError, "", 3)
+    err = error_at_caller(ModelError, "")
     return err.file, err.line
 
 
@@ -298,7 +292,7 @@ def _filter(v: SetValue, pred: Callable[[Term], Any], keep: bool) -> SetValue:
         elif isinstance(result, Term) and result.kind == "bool":
             result = result.raw
         else:
-            raise error_at_caller(ModelError, f"{v.name}: the predicate must return a bool, got {result!r}", 4)
+            raise error_at_caller(ModelError, f"{v.name}: the predicate must return a bool, got {result!r}")
         return result if keep else interp.not_(result)
 
     if v.form == "concrete":
@@ -323,17 +317,17 @@ def _filter(v: SetValue, pred: Callable[[Term], Any], keep: bool) -> SetValue:
 def assign(frame: Frame, slot: int, elem: Any, form: str, set_name: str, value: Any) -> None:
     """Write a set value (or a Python set of constants) to the set held in ``slot``."""
     if isinstance(value, set | frozenset):
-        value = const_value(frame, elem, value, "interval" if form in ("interval", "array") else form, repr(set(value)))
+        value = const_value(frame, elem, value, form, repr(set(value)))
     if not isinstance(value, SetOps):
         raise error_at_caller(
-            ModelError, f"'{set_name}' is a set: assign it a set (a.union(b), a.filter(...), set()), not {value!r}", 4
+            ModelError, f"'{set_name}' is a set: assign it a set (a.union(b), a.filter(...), set()), not {value!r}"
         )
     v = value._value()
     if v.interp is not frame.interp:
-        raise error_at_caller(ModelError, "values from two different executions were mixed", 4)
+        raise error_at_caller(ModelError, "values from two different executions were mixed")
     if v.elem != elem:
         raise error_at_caller(
-            ModelError, f"'{set_name}' holds {elem.describe()}; cannot assign a set of {v.elem.describe()}", 4
+            ModelError, f"'{set_name}' holds {elem.describe()}; cannot assign a set of {v.elem.describe()}"
         )
     if form == "interval" and v.form != "interval":
         raise intervals.NotAnInterval(slot, f"{set_name} = {v.name}: the assigned set is not held as an interval")
@@ -345,10 +339,10 @@ def move_if(source: Any, pred: Callable[[Term], Any], target: Any, assign_to: Ca
     """Move the elements of ``source`` satisfying ``pred`` into ``target``, in one step."""
     v = source._value()
     if not isinstance(target, SetOps) or not hasattr(target, "_assign"):
-        raise error_at_caller(ModelError, f"{v.name}.move_if(pred, other): other must be a state set", 4)
+        raise error_at_caller(ModelError, f"{v.name}.move_if(pred, other): other must be a state set")
     t = _coerce(v, target, "move_if")
     if t.slot == v.slot:
-        raise error_at_caller(ModelError, f"{v.name}.move_if(pred, other): other is the same set", 4)
+        raise error_at_caller(ModelError, f"{v.name}.move_if(pred, other): other is the same set")
     moved, kept = _filter(v, pred, keep=True), _filter(v, pred, keep=False)
     grown = _combine(t, moved, "union")
     assign_to(target, grown)
