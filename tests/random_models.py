@@ -73,7 +73,9 @@ def _component(draw: Any, index: int, features: set[str]) -> CompInfo:
             kinds = ["int", "int", "bool", "enum", "uint", "big"]
         var = VarInfo(name, draw(st.sampled_from(kinds)), comp)
         k = var.kind
-        if k in ("int", "array", "set", "map"):
+        if k == "set" and draw(st.booleans()):
+            var.lo, var.hi = 0, 2  # often the same element type, so that set operations combine two sets
+        elif k in ("int", "array", "set", "map"):
             var.lo = draw(st.sampled_from([0, 0, -1]))
             var.hi = var.lo + draw(st.integers(1, 3 if k == "int" else 2))
         elif k == "uint":
@@ -94,6 +96,14 @@ def _component(draw: Any, index: int, features: set[str]) -> CompInfo:
         var.init = _initial(var, draw)
         features.add(k)
         comp.vars.append(var)
+    if store and draw(st.integers(0, 3)) == 0:
+        # two sets of one element type: set operations (union, move_if, ...) combine them
+        comp.vars = []
+        for j in range(2):
+            var = VarInfo(f"{attr}_v{j}", "set", comp, 0, 2)
+            var.init = _initial(var, draw)
+            comp.vars.append(var)
+        features.add("set")
     return comp
 
 
@@ -165,6 +175,10 @@ FEATURES = (
     "set",
     "uset",
     "discard_if",
+    "set_queries",
+    "set_ops",
+    "uset_is_empty",
+    "guarded_read",
     "state_key",
     "division",
     "nested_when",

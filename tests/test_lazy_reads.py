@@ -8,6 +8,7 @@ is undefined exactly at ``current == 3`` (reached in 3 steps).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from checker.engines.prove import prove
 from checker.errors import ModelError
 from checker.lang.model import ModelInstance
 from checker.results import Verdict
+from tests.conftest import assert_located, make_project, run_script
 
 MODEL = """
 from checker import Model, Process, Store, Int, Bool, Array, action, action_invariant, require, invariant
@@ -179,3 +181,15 @@ def test_action_invariants_discharge_reads_of_either_state() -> None:
             continue  # proofs of action invariants are the explicit engine's and BMC's here
         r = run(build(source))
         assert r.verdict in (Verdict.HOLDS, Verdict.HOLDS_TO_DEPTH), (engine, r.reason)
+
+
+def test_an_unguarded_read_exits_2_at_its_line_from_the_cli(tmp_path: Path) -> None:
+    code = source_of(TAKEN["wrong_guard"]) + "\nMODEL = M\n"
+    spec = 'model = "lazy"\n[check]\ndepth = 5\n[expect]\nprop = "holds"\n'
+    project = make_project(tmp_path / "proj", {"lazy": code}, {"lazy": spec})
+    line = next(n for n, text in enumerate(code.splitlines(), start=1) if "return " + TAKEN["wrong_guard"] in text)
+    for engine in ("explicit", "bmc"):
+        result = run_script("check", str(project / "specs" / "lazy.toml"), "--engine", engine)
+        assert result.exit_code == 2, result.output
+        assert_located(result.stderr, project / "models" / "lazy" / "__init__.py", line)
+        assert "key 3 is outside 'deleted'" in result.stderr or "outside its keys" in result.stderr
