@@ -493,13 +493,16 @@ def test_assignment_keeps_the_element_type_and_choose_only_picks_members() -> No
     assert "move_if" in FINITE.splitlines()[err.value.line - 1]
     copy = PAIR.format(props="\n    @invariant\n    def t(sys):\n        return True\n")
     copy = copy.replace("b = Set(Int(min=0, max=3))", "b = Set(Int(min=0, max=4))")
-    copy = copy.replace("class M(Model):", """class P(Process):
+    copy = copy.replace(
+        "class M(Model):",
+        """class P(Process):
     @action
     def copy(self, sys):
         sys.b = sys.a  # BAD
 
 class M(Model):
-    p = P()""").replace("from checker import", "from checker import Process, action,")
+    p = P()""",
+    ).replace("from checker import", "from checker import Process, action,")
     with pytest.raises(ModelError, match=r"'b' holds int\[0..4\]; cannot assign a set of int\[0..3\]") as err:
         run_explicit(build(copy), ["t"], symmetry=False)
     assert "# BAD" in copy.splitlines()[err.value.line - 1]
