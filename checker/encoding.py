@@ -61,6 +61,7 @@ class Encoding:
         while True:  # each round either succeeds, or drops or adds one candidate
             self.interval_slots = frozenset(candidates)
             self.interp = Symbolic(model.enum_ids, self.interval_slots)
+            self.interp.required_intervals = frozenset(needed)  # type: ignore[attr-defined]  # see setops.gap_message
             self.x = self.fresh_state("")
             self.x_next = self.fresh_state("'")
             try:

@@ -199,7 +199,7 @@ class SetView(SetOps):
             new = raw | {x} if present and ok is not False else raw - {x}
         elif self._interval():
             new, exact = intervals.add(raw, x) if present else intervals.discard(raw, x)
-            self._frame.check_range(exact, intervals.gap_message(self._var.name, what))
+            self._frame.check_range(exact, setops.gap_message(interp, self._slot, self._var.name, what))
         elif self._finite():
             pairs = zip(finite_values(self._elem), raw, strict=True)
             new = tuple(interp.ite(_eq(interp, x, v), z3.BoolVal(present), bit) for v, bit in pairs)

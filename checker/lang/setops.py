@@ -267,13 +267,25 @@ def _combine(a: SetValue, b: SetValue, op: str) -> SetValue:
             exact = z3.Or(untouched, blo <= alo, bhi >= ahi)
             lo = z3.If(untouched, alo, z3.If(blo <= alo, bhi + 1, alo))
             hi = z3.If(untouched, ahi, z3.If(blo <= alo, ahi, blo - 1))
-        a.frame.check_range(exact, intervals.gap_message(a.name, op), where=_where())
+        a.frame.check_range(exact, gap_message(interp, a.slot, a.name, op), where=_where())
         return SetValue(a.frame, (lo, hi), "interval", a.elem, name)
     # z3's set operations are array maps: in the decidable array fragment, unlike a lambda
     x, y = _to_array(a), _to_array(b)
     ops = {"union": z3.SetUnion, "intersection": z3.SetIntersect, "difference": z3.SetDifference}
     raw = ops[op](x, y)
     return SetValue(a.frame, raw, "array", a.elem, name)
+
+
+def gap_message(interp: Interp, slot: int | None, set_name: str, what: str) -> str:
+    """The range check's message where an interval-held set would get a gap (`intervals.gap_message`),
+    unless the set must be an interval because the model reads its min/max/size (no array retry then)."""
+    if slot is not None and slot in getattr(interp, "required_intervals", ()):
+        return (
+            f"{set_name}.{what}: this step leaves a gap in '{set_name}', which the symbolic engines must "
+            f"hold as an interval lo..hi because the model reads its min/max/size (not quantifier-free "
+            f"over an array); keep '{set_name}' a contiguous range of ints"
+        )
+    return intervals.gap_message(set_name, what)
 
 
 def _where() -> tuple[str | None, int | None]:
