@@ -179,6 +179,7 @@ FEATURES = (
     "set_ops",
     "uset_is_empty",
     "guarded_read",
+    "choose",
     "state_key",
     "division",
     "nested_when",
@@ -210,7 +211,7 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
     w = Writer()
     w.line("from checker import (")
     w.line("    Array, Bool, Enum, Int, Map, Model, Param, Process, Set, Store, action, action_invariant, all_of,")
-    w.line("    any_of, eventually, implies, invariant, ite, reachable, recoverable, require, when,")
+    w.line("    any_of, choose, eventually, implies, invariant, ite, reachable, recoverable, require, when,")
     w.line(")")
     p = Writer()  # the plain model
     transitions: list[str] = []
@@ -228,7 +229,14 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
             fair = draw(st.integers(0, 3)) == 0
             if fair:
                 features.add("fair")
-            opts = ([f"k={nargs}"] if nargs else []) + (["fair=True"] if fair else [])
+            domain = list(range(nargs))
+            opts = [f"k={nargs}"] if nargs else []
+            finite_sets = [v for c in comps if c.store for v in c.vars if v.kind == "set"]
+            chosen = draw(st.sampled_from(finite_sets)) if nargs and finite_sets and draw(st.booleans()) else None
+            if chosen is not None:  # k picks a member of the set: one transition per element value
+                opts, domain = [f'k=choose("{chosen.name}")'], list(range(chosen.lo, chosen.hi + 1))
+                features.add("choose")
+            opts += ["fair=True"] if fair else []
             w.line(f"@action({', '.join(opts)})" if opts else "@action")
             name = f"act{next(counter)}"
             w.line(f"def {name}(self, sys{', k' if nargs else ''}):")
@@ -239,10 +247,12 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
             w.lines += pair.rp.lines
             p.line(f"def a_{comp.attr}_{name}(c, me{', k' if nargs else ''}):")
             p.line("    s = c.s")
+            if chosen is not None:
+                p.line(f'    c.req(k in s["{chosen.name}"])')
             p.lines += pair.py.lines
             p.line()
             for inst in comp.instances:
-                for k in range(nargs) if nargs else [None]:
+                for k in domain if nargs else [None]:
                     args = {"k": k} if nargs else {}
                     transitions.append(f"({inst!r}, {name!r}, {args!r}, {fair}, a_{comp.attr}_{name})")
         w.indent -= 1
