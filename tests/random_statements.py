@@ -222,9 +222,7 @@ class Gen(Expressions):
             if choice == "require":
                 cond = self.bool_expr(me)
                 if self.pending and self.d(st.booleans()):
-                    # division by 0 is not discharged by a guard (only undefined reads are): `&` for it
-                    divides = any(p[1].endswith("!= 0)") for p in self.pending)
-                    form = "and" if divides else self.pick(["and", "implies", "ite"])
+                    form = self.pick(["and", "implies", "ite"])
                     if form == "and":  # the guard and the read in one condition: `&` evaluates both sides
                         cond = (
                             " & ".join([p[0] for p in self.pending] + [cond[0]]),

@@ -38,7 +38,8 @@ import z3
 
 from ..errors import ModelError, error_at_caller
 from .frame import LAZY_GUARDS, Frame
-from .terms import Concrete, Interp, Term, kind_of, lift
+from .terms import Concrete, Interp, Symbolic, Term, kind_of, lift
+from .terms import _check_kinds as check_kinds
 
 #: the slot descriptor of `Term.raw`, which `Undefined` shadows with a property
 _RAW = Term.raw  # type: ignore[attr-defined]
@@ -78,6 +79,8 @@ class Undefined(Term):
         return f"<{self.kind} {_RAW.__get__(self)!r} (maybe undefined)>"
 
     def _op(self, op: str, other: Any, swap: bool = False) -> Term:
+        if op in ("floordiv", "mod"):
+            return divide(self, op, other, swap)
         return binop(self, op, other, swap)
 
     def __invert__(self) -> Term:
@@ -145,6 +148,40 @@ def binop(a: Term, op: str, other: Any, swap: bool = False) -> Term:
         hl = _guarded(interp, interp.not_(decided_by_right), hl)
         hr = _guarded(interp, interp.not_(decided_by_left), hr)
     return _make(result, hl + hr)
+
+
+def divide(a: Term, op: str, other: Any, swap: bool = False) -> Term:
+    """``//`` or ``%`` (Python's rounding), undefined where the divisor is 0. The value there is
+    the don't-care every interpretation uses (quotient 0, remainder the dividend)."""
+    interp = a.interp
+    b = _as_term(interp, other)
+    left, right = (b, a) if swap else (a, b)
+    check_kinds(op, left.kind, right.kind)
+    x, y = _RAW.__get__(left), _RAW.__get__(right)
+    symbol = "//" if op == "floordiv" else "%"
+    if isinstance(interp, Concrete):
+        zero: Any = y == 0
+        raw = (0 if op == "floordiv" else x) if zero else (x // y if op == "floordiv" else x % y)
+        message = f"`{symbol}` by 0 (ZeroDivisionError)"
+    else:
+        assert isinstance(interp, Symbolic)
+        zero = z3.BoolVal(False) if z3.is_int_value(y) and y.as_long() != 0 else y == 0
+        raw = interp._division(op, x, y, check=False)
+        message = f"`{symbol}` by a value that can be 0"
+    holes = holes_of(left) + holes_of(right)
+    if zero is not False and not (not isinstance(interp, Concrete) and z3.is_false(zero)):
+        err = error_at_caller(ModelError, message)
+        holes += (Hole(zero, message, err.file, err.line, _frame_of(left, right)),)
+    return _make(Term(interp, raw, "int"), holes)
+
+
+def _frame_of(*terms: Term) -> Frame:
+    for t in terms:
+        if isinstance(t, Undefined) and t.holes:
+            return t.holes[0].frame
+    from .frame import current_frame
+
+    return current_frame("division")
 
 
 def _branch(value: Any, guard: Any, interp: Interp | None) -> Any:

@@ -125,7 +125,7 @@ class Symbolic(Interp):
         except z3.Z3Exception as exc:
             raise error_at_caller(ModelError, f"`{_SYMBOL[op]}` on these values: {exc}", 4) from None
 
-    def _division(self, op: str, a: Any, b: Any) -> z3.ArithRef:
+    def _division(self, op: str, a: Any, b: Any, check: bool = True) -> z3.ArithRef:
         """Python's ``//`` and ``%`` (rounding towards minus infinity, for either sign of
         the divisor). A divisor that may be 0 is a range check, as concretely it raises."""
         if z3.is_int_value(b) and b.as_long() > 0:  # SMT-LIB's div and mod round down here
@@ -133,9 +133,10 @@ class Symbolic(Interp):
         if z3.is_int_value(b) and b.as_long() < 0:
             quotient = (-a) / (-b)
         else:  # reported (at its line) only if a step that divides by 0 is reachable
-            from .frame import current_frame  # frame imports this module
+            if check:  # (unless the caller carries "undefined where b == 0" on: `checker.lang.lazy`)
+                from .frame import current_frame  # frame imports this module
 
-            current_frame("division").check_range(b != 0, f"`{_SYMBOL[op]}` by a value that can be 0")
+                current_frame("division").check_range(b != 0, f"`{_SYMBOL[op]}` by a value that can be 0")
             # z3's division by 0 is unconstrained; the quotient must be one value, the one the
             # concrete and numpy interpretations use, for a later `require` to read it alike
             quotient = z3.If(b > 0, a / b, z3.If(b < 0, (-a) / (-b), 0))
@@ -239,6 +240,10 @@ class Term:
     def _op(self, op: str, other: Any, swap: bool = False) -> Term:
         if isinstance(other, Term) and other.undefined:  # it carries its holes on (`checker.lang.lazy`)
             return other._op(op, self, not swap)
+        if op in ("floordiv", "mod"):  # undefined where the divisor is 0 (`checker.lang.lazy`)
+            from .lazy import divide  # lazy imports this module
+
+            return divide(self, op, other, swap)
         other_raw = lift(self.interp, other)
         _check_kinds(op, self.kind, other.kind if isinstance(other, Term) else kind_of(other))
         a, b = (other_raw, self.raw) if swap else (self.raw, other_raw)
