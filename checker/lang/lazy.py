@@ -1,7 +1,7 @@
 """Guarded reads: values that may be undefined, and the operators that make them harmless.
 
-A read can be undefined in some states: a state key outside an array's keys, ``min()`` of an
-empty set without a default. TLA+ writes the guard next to the read,
+A value can be undefined in some states: a read at a state key outside an array's keys, a
+division by 0, ``min()`` of an empty set without a default. TLA+ writes the guard next to the read,
 ``current > 0 => ~deleted[current]``; Python evaluates both operands before `implies` sees
 them, so the read used to be an error even where the guard is false.
 
