@@ -46,6 +46,7 @@ _EXPORTS = {
     **dict.fromkeys(("Array", "Bool", "Enum", "Int", "Map", "Set"), ".lang.types"),
     "Seq": ".lang.seqdecl",
     "Ref": ".lang.refs",
+    "choose": ".lang.setops",
 }  # fmt: skip
 
 
@@ -62,6 +63,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Array", "Bool", "Enum", "Int", "Map", "Model", "Param", "Process", "Ref", "Seq", "Set", "Store",
-    "action", "action_invariant", "all_of", "any_of", "eventually", "implies", "initial", "invariant", "ite",
+    "action", "action_invariant", "all_of", "any_of", "choose", "eventually", "implies", "initial", "invariant",
+    "ite",
     "max_", "min_", "reachable", "recoverable", "require", "when",
 ]  # fmt: skip

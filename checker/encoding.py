@@ -20,6 +20,7 @@ from .lang.frame import RangeCheck
 from .lang.intervals import NotAnInterval
 from .lang.model import Instance, ModelInstance, Transition, finite_values
 from .lang.runtime import evaluate, fire_symbolic
+from .lang.setops import NeedsInterval
 from .lang.terms import Symbolic
 from .lang.types import BoolSort, EnumSort, IntSort, SetSort
 from .replica_perm import referenced, transposition
@@ -56,17 +57,36 @@ class Encoding:
         #: unbounded int sets that stay arrays, with the reason: set name -> why
         self.array_sets: dict[str, str] = {}
         candidates = self._interval_candidates() if sets != "array" else set()
-        while True:  # each round either succeeds or drops one candidate
+        #: sets whose min/max/size the model reads: intervals or nothing (`checker.lang.setops`)
+        needed: dict[int, NeedsInterval] = {}
+        while True:  # each round either succeeds, or drops or adds one candidate
             self.interval_slots = frozenset(candidates)
             self.interp = Symbolic(model.enum_ids, self.interval_slots)
+            self.interp.required_intervals = frozenset(needed)  # type: ignore[attr-defined]  # see setops.gap_message
             self.x = self.fresh_state("")
             self.x_next = self.fresh_state("'")
             try:
                 self.fired = self._fire_all()
+                self._probe_properties()
                 break
+            except NeedsInterval as exc:
+                why = self.array_sets.get(model.slots[exc.slot].name)
+                init = model.init[exc.slot]
+                if init and max(init) - min(init) + 1 != len(init):
+                    why = "its initial value is not a contiguous range"
+                if why is not None or not self._unbounded_set(exc.slot):
+                    message = f"{exc.message} (here it cannot be an interval: {why})"
+                    raise ModelError(message, exc.file, exc.line) from None
+                candidates.add(exc.slot)
+                needed[exc.slot] = exc
             except NotAnInterval as exc:
                 if sets == "interval":
                     raise ModelError(f"sets='interval' is impossible for this model: {exc.why}") from None
+                if exc.slot in needed:
+                    need = needed[exc.slot]
+                    raise ModelError(
+                        f"{need.message} (here it cannot be an interval: {exc.why})", need.file, need.line
+                    ) from None
                 candidates.discard(exc.slot)
                 self.array_sets[model.slots[exc.slot].name] = exc.why
         self._trans = self._build_trans()
@@ -86,6 +106,21 @@ class Encoding:
             if step is not None:
                 fired.append((t, step))
         return fired
+
+    def _probe_properties(self) -> None:
+        """Evaluate the properties once where a set is held as an array: one that reads the set's
+        min/max/size needs it as an interval (`NeedsInterval`). Other errors are reported when,
+        and only if, that property is checked."""
+        if not any(self._unbounded_set(i) and i not in self.interval_slots for i in range(len(self.model.slots))):
+            return
+        for name, p in self.model.properties.items():
+            states = [self.x, self.x_next] if p.kind == "action_invariant" else [self.x]
+            try:
+                evaluate(self.model, self.interp, name, *states, checks=[])
+            except NeedsInterval:
+                raise
+            except ModelError:
+                pass
 
     def _interval_candidates(self) -> set[int]:
         """Unbounded int sets whose initial value is an interval (the actions decide the rest)."""

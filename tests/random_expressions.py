@@ -210,8 +210,26 @@ class Expressions:
         if choice in ("set", "uset"):
             v = self.pick(self.collections(choice))
             s_rp, s_py = self.coll(v, sysname)
-            if choice == "set" and self.d(st.booleans()):
+            queries = ["size", "min", "max", "filter"] if choice == "set" else []
+            how = self.pick(["is_empty", "contains", "contains", *queries])
+            if how == "is_empty":
+                if choice == "uset":
+                    self.features.add("uset_is_empty")
                 return f"{s_rp}.is_empty()", f"(len({s_py}) == 0)"
+            if how != "contains":
+                self.features.add("set_queries")
+                c = self.int_const(v.lo or 0, v.hi if v.hi is not None else 2)
+                op = self.pick(["==", "<=", ">"])
+                if how == "size":
+                    return f"({s_rp}.size() {op} {c})", f"(len({s_py}) {op} {c})"
+                if how == "filter":
+                    t = self.int_const(v.lo or 0, v.hi if v.hi is not None else 2)
+                    return (
+                        f"({s_rp}.filter(lambda e: e >= {t}).size() {op} {c})",
+                        f"(len([e for e in {s_py} if e >= {t}]) {op} {c})",
+                    )
+                d = self.int_const(-1, 3)
+                return f"({s_rp}.{how}(default={d}) {op} {c})", f"({how}({s_py}, default={d}) {op} {c})"
             if self.d(st.booleans()) and self.small_ints(me, sysname):
                 x = self.pick(self.small_ints(me, sysname))[0]
             else:

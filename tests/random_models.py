@@ -78,7 +78,9 @@ def _component(draw: Any, index: int, features: set[str]) -> CompInfo:
             kinds = ["int", "int", "bool", "enum", "uint", "big"]
         var = VarInfo(name, draw(st.sampled_from(kinds)), comp)
         k = var.kind
-        if k in ("int", "array", "set", "map", "seq"):
+        if k == "set" and draw(st.booleans()):
+            var.lo, var.hi = 0, 2  # often the same element type, so that set operations combine two sets
+        elif k in ("int", "array", "set", "map", "seq"):
             var.lo = draw(st.sampled_from([0, 0, -1]))
             var.hi = var.lo + draw(st.integers(1, 3 if k == "int" else 2))
         elif k == "uint":
@@ -104,6 +106,14 @@ def _component(draw: Any, index: int, features: set[str]) -> CompInfo:
             features.add("init_choice")
         features.add(k)
         comp.vars.append(var)
+    if store and draw(st.integers(0, 3)) == 0:
+        # two sets of one element type: set operations (union, move_if, ...) combine them
+        comp.vars = []
+        for j in range(2):
+            var = VarInfo(f"{attr}_v{j}", "set", comp, 0, 2)
+            var.init = _initial(var, draw)
+            comp.vars.append(var)
+        features.add("set")
     return comp
 
 
@@ -200,6 +210,11 @@ FEATURES = (
     "discard_if",
     "seq",
     "seq_select",
+    "set_queries",
+    "set_ops",
+    "uset_is_empty",
+    "guarded_read",
+    "choose",
     "state_key",
     "division",
     "nested_when",
@@ -234,7 +249,7 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
     w = Writer()
     w.line("from checker import (")
     w.line("    Array, Bool, Enum, Int, Map, Model, Param, Process, Ref, Seq, Set, Store, action, action_invariant,")
-    w.line("    all_of, any_of, eventually, implies, invariant, ite, reachable, recoverable, require, when,")
+    w.line("    all_of, any_of, choose, eventually, implies, invariant, ite, reachable, recoverable, require, when,")
     w.line(")")
     p = Writer()  # the plain model
     transitions: list[str] = []
@@ -252,7 +267,14 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
             fair = draw(st.integers(0, 3)) == 0
             if fair:
                 features.add("fair")
-            opts = ([f"k={nargs}"] if nargs else []) + (["fair=True"] if fair else [])
+            domain = list(range(nargs))
+            opts = [f"k={nargs}"] if nargs else []
+            finite_sets = [v for c in comps if c.store for v in c.vars if v.kind == "set"]
+            chosen = draw(st.sampled_from(finite_sets)) if nargs and finite_sets and draw(st.booleans()) else None
+            if chosen is not None:  # k picks a member of the set: one transition per element value
+                opts, domain = [f'k=choose("{chosen.name}")'], list(range(chosen.lo, chosen.hi + 1))
+                features.add("choose")
+            opts += ["fair=True"] if fair else []
             w.line(f"@action({', '.join(opts)})" if opts else "@action")
             name = f"act{next(counter)}"
             w.line(f"def {name}(self, sys{', k' if nargs else ''}):")
@@ -263,10 +285,12 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
             w.lines += pair.rp.lines
             p.line(f"def a_{comp.attr}_{name}(c, me{', k' if nargs else ''}):")
             p.line("    s = c.s")
+            if chosen is not None:
+                p.line(f'    c.req(k in s["{chosen.name}"])')
             p.lines += pair.py.lines
             p.line()
             for inst in comp.instances:
-                for k in range(nargs) if nargs else [None]:
+                for k in domain if nargs else [None]:
                     args = {"k": k} if nargs else {}
                     transitions.append(f"({inst!r}, {name!r}, {args!r}, {fair}, a_{comp.attr}_{name})")
         if refs is not None and comp is refs.target:

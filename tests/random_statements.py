@@ -114,7 +114,23 @@ class Gen(Expressions):
                 i_rp, i_py = self.array_index(w, me, var)
             w.line(f"{t_rp}[{i_rp}] = {value[0]}", f"c.wa({key}, {i_py}, {value[1]})")
         elif k == "set":
-            op = self.pick(["add", "add", "discard", "discard_if"])
+            peers = [v for v in self.collections("set") if v is not var and (v.lo, v.hi) == (var.lo, var.hi)]
+            op = self.pick(["add", "add", "discard", "discard_if"] + (["move_if", "combine"] * 2 if peers else []))
+            if op in ("move_if", "combine"):
+                other = self.pick(peers)
+                (o_rp, o_py), o_key = self.coll(other), f'"{other.name}"'
+                self.features.add("set_ops")
+                if op == "move_if":
+                    bound = self.int_const(var.lo or 0, var.hi if var.hi is not None else 2)
+                    w.line(
+                        f"{t_rp}.move_if(lambda e: e < {bound}, {o_rp})",
+                        f"c.move_if({key}, lambda e: e < {bound}, {o_key})",
+                    )
+                    return
+                how = self.pick(["union", "intersection", "difference"])
+                py_op = {"union": "|", "intersection": "&", "difference": "-"}[how]
+                w.line(f"{t_rp} = {t_rp}.{how}({o_rp})", f"c.ws({key}, {t_py} {py_op} {o_py})")
+                return
             if op == "discard_if":
                 bound = self.int_expr(me, 1, "sys", args, (var.lo, var.hi))
                 cmp = self.pick(["<", ">=", "=="])
@@ -255,11 +271,20 @@ class Gen(Expressions):
             if choice == "require":
                 cond = self.bool_expr(me)
                 if self.pending and self.d(st.booleans()):
-                    # the guard and the read in one condition: `&` evaluates both sides
-                    cond = (
-                        " & ".join([p[0] for p in self.pending] + [cond[0]]),
-                        f"land({', '.join([p[1] for p in self.pending] + [cond[1]])})",
-                    )
+                    form = self.pick(["and", "implies", "ite"])
+                    if form == "and":  # the guard and the read in one condition: `&` evaluates both sides
+                        cond = (
+                            " & ".join([p[0] for p in self.pending] + [cond[0]]),
+                            f"land({', '.join([p[1] for p in self.pending] + [cond[1]])})",
+                        )
+                    else:  # a guarded read: the step fires where the guard is false, and reads nothing there
+                        g_rp = " & ".join(p[0] for p in self.pending)
+                        g_py = " and ".join(p[1] for p in self.pending)  # Python's `and` is lazy
+                        if form == "implies":
+                            cond = (f"implies({g_rp}, {cond[0]})", f"((not ({g_py})) or {cond[1]})")
+                        else:
+                            cond = (f"ite({g_rp}, {cond[0]}, False)", f"({cond[1]} if ({g_py}) else False)")
+                        self.features.add("guarded_read")
                     self.pending = []
                 sub.line(f"require({cond[0]})", f"c.req({cond[1]})")
             elif choice == "assign":

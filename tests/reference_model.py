@@ -193,6 +193,18 @@ class Ctx:
                 self.err(f"{key} := {items!r} leaves {self.specs[key]}")
         self.s[key] = list(items)
 
+    def ws(self, key: str, value: frozenset[Any]) -> None:
+        """Assign a whole set (both sets have one element type)."""
+        if self.active():
+            self.s[key] = frozenset(value)
+
+    def move_if(self, key: str, pred: Callable[[Any], Any], other: str) -> None:
+        """Move the elements satisfying ``pred`` from one set to the other, at once."""
+        if self.active():
+            moved = frozenset(v for v in self.s[key] if _truth(pred(v)))
+            self.s[other] = self.s[other] | moved
+            self.s[key] = self.s[key] - moved
+
 
 def _truth(value: Any) -> bool:
     assert isinstance(value, bool), f"the plain model computed a non-boolean condition {value!r}"

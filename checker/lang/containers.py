@@ -9,10 +9,11 @@ from typing import Any
 import z3
 
 from ..errors import ModelError, error_at_caller
-from . import intervals
+from . import intervals, lazy, setops
 from .frame import Frame, _in_sort, _write_scalar
 from .model import Var, finite_values
-from .terms import Concrete, Interp, SetLike, Symbolic, Term, lift, py_kind, sort_kind
+from .setops import SetOps, SetValue
+from .terms import Concrete, Interp, Symbolic, Term, lift, py_kind, sort_kind
 from .types import SetSort
 
 
@@ -58,8 +59,10 @@ class ArrayView:
         shown = f"0..{len(keys) - 1}" if self._var.shape == "array" else ", ".join(map(str, keys))
         return f"key {key!r} is outside '{self._var.name}' ({shown})"
 
-    def _position(self, key: Any) -> int | None:
-        """The slot position of a constant key, or None if the key is a state value."""
+    def _position(self, key: Any, reading: bool = False) -> int | None:
+        """The slot position of a constant key, or None if the key is a state value. A state key
+        outside the keys is `_OUTSIDE`: for a write an error if the step fires, for a read a
+        value that is undefined (`checker.lang.lazy`)."""
         state_key = isinstance(key, Term)
         if isinstance(key, Term):
             if key.kind != self._var.key_kind:
@@ -75,29 +78,37 @@ class ArrayView:
             if k == key and type(k) is type(key):
                 return i
         if state_key:  # an error only if the step fires (see Frame.defer_error)
-            self._frame.defer_error(self._outside(key))
+            if not reading:
+                self._frame.defer_error(self._outside(key))
             return _OUTSIDE
         raise error_at_caller(ModelError, self._outside(key))
 
-    def _matches(self, key: Term) -> list[Any]:
+    def _matches(self, key: Term, check: bool = True) -> list[Any]:
         """Per slot position, the raw condition "the symbolic key is this position's key"."""
         interp = self._frame.interp
         matches = [interp.binop("eq", key.raw, interp.const(k)) for k in self._var.keys]
-        self._frame.check_range(interp.or_(matches), f"a key of '{self._var.name}' is outside its keys")
+        if check:
+            self._frame.check_range(interp.or_(matches), self._outside_symbolic())
         return matches
 
+    def _outside_symbolic(self) -> str:
+        return f"a key of '{self._var.name}' is outside its keys"
+
     def __getitem__(self, key: Any) -> Term:
-        position = self._position(key)
-        if position == _OUTSIDE:  # the symbolic read's don't-care value: the last slot's
-            return self._at(len(self) - 1)
+        position = self._position(key, reading=True)
+        if position == _OUTSIDE:  # undefined; its value is the symbolic read's don't-care: the last slot's
+            last = self._at(len(self) - 1)
+            return lazy.undefined(last.interp, last.raw, last.kind, True, self._outside(key.raw), self._frame)
         if position is not None:
             return self._at(position)
         interp, slots = self._frame.interp, self._var.slots
-        matches = self._matches(key)
+        matches = self._matches(key, check=False)
         raw = self._frame.read(slots[-1])
         for i in range(len(slots) - 2, -1, -1):
             raw = interp.ite(matches[i], self._frame.read(slots[i]), raw)
-        return Term(interp, raw, sort_kind(self._var.sort))  # type: ignore[arg-type]
+        kind = sort_kind(self._var.sort)  # type: ignore[arg-type]
+        outside = interp.not_(interp.or_(matches))
+        return lazy.undefined(interp, raw, kind, outside, self._outside_symbolic(), self._frame)
 
     def get(self, key: Any, default: Any) -> Term:
         """The value at ``key``, or ``default`` where ``key`` is not one of the keys: a read
@@ -130,8 +141,9 @@ class ArrayView:
                 frame.conds.pop()
 
 
-class SetView(SetLike):
-    """A state set: ``contains``, ``add``, ``discard``, ``discard_if``, ``is_empty``."""
+class SetView(SetOps):
+    """A state set: ``contains``, ``add``, ``discard``, ``discard_if``, ``move_if``, and the
+    queries and values of `checker.lang.setops.SetOps`; assigning it a set value replaces it."""
 
     __slots__ = ("_frame", "_var", "_slot", "_elem")
 
@@ -187,7 +199,7 @@ class SetView(SetLike):
             new = raw | {x} if present and ok is not False else raw - {x}
         elif self._interval():
             new, exact = intervals.add(raw, x) if present else intervals.discard(raw, x)
-            self._frame.check_range(exact, intervals.gap_message(self._var.name, what))
+            self._frame.check_range(exact, setops.gap_message(interp, self._slot, self._var.name, what))
         elif self._finite():
             pairs = zip(finite_values(self._elem), raw, strict=True)
             new = tuple(interp.ite(_eq(interp, x, v), z3.BoolVal(present), bit) for v, bit in pairs)
@@ -223,21 +235,20 @@ class SetView(SetLike):
             new = z3.Lambda([g], z3.And(z3.Select(raw, g), z3.Not(holds(g))))
         frame.write(self._slot, new)
 
-    def is_empty(self) -> Term:
-        interp, raw = self._frame.interp, self._raw()
-        if isinstance(interp, Concrete):
-            return Term(interp, not raw, "bool")
-        if self._interval():
-            return Term(interp, intervals.is_empty(raw), "bool")
-        if self._finite():
-            return Term(interp, interp.not_(interp.or_(list(raw))), "bool")
-        raise error_at_caller(ModelError, f"is_empty() needs a set of a bounded type; '{self._var.name}' is unbounded")
+    def _form(self) -> str:
+        if isinstance(self._frame.interp, Concrete):
+            return "concrete"
+        return "interval" if self._interval() else "bits" if self._finite() else "array"
 
-    def __contains__(self, value: Any) -> bool:
-        raise error_at_caller(ModelError, f"`x in {self._var.name}` cannot be a state value; use .contains(x)")
+    def _value(self) -> SetValue:
+        return SetValue(self._frame, self._raw(), self._form(), self._elem, self._var.name, self._slot)
 
-    def __bool__(self) -> bool:
-        raise error_at_caller(ModelError, f"a set used as a Python bool; use {self._var.name}.is_empty()")
+    def _assign(self, value: Any) -> None:
+        setops.assign(self._frame, self._slot, self._elem, self._form(), self._var.name, value)
+
+    def move_if(self, pred: Callable[[Term], Any], other: Any) -> None:
+        """Move every element for which ``pred(element)`` holds into ``other`` (one atomic step)."""
+        setops.move_if(self, pred, other, SetView._assign)
 
 
 def _eq(interp: Interp, x: Any, v: Any) -> Any:

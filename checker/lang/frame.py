@@ -73,7 +73,7 @@ class Frame:
         The caller goes on with a don't-care value."""
         self.check_range(False, message)
 
-    def check_range(self, ok: Any, message: str) -> None:
+    def check_range(self, ok: Any, message: str, where: tuple[str | None, int | None] | None = None) -> None:
         """Record that a write must stay within its declared type (see `RangeCheck`).
 
         A recorded check is an error only if the step fires (`fire`; the symbolic engines
@@ -87,12 +87,15 @@ class Frame:
         so BMC, the proofs, both explicit backends and the concrete replay agree
         (tests/test_range_writes.py). The README's model section states the rule.
         """
-        if self.conds:
-            ok = self.interp.or_([self.interp.not_(self._cond()), ok])
+        conds = self.conds + LAZY_GUARDS if LAZY_GUARDS and not isinstance(self.interp, Concrete) else self.conds
+        if conds:
+            ok = self.interp.or_([self.interp.not_(self.interp.and_(list(conds))), ok])
         if isinstance(self.interp, Concrete) and ok:
             return
-        err = error_at_caller(ModelError, message)
-        self.checks.append(RangeCheck(ok, message, err.file, err.line))
+        if where is None:
+            err = error_at_caller(ModelError, message)
+            where = (err.file, err.line)
+        self.checks.append(RangeCheck(ok, message, *where))
 
 
 def _ite_raw(interp: Interp, c: Any, a: Any, b: Any) -> Any:
@@ -102,6 +105,10 @@ def _ite_raw(interp: Interp, c: Any, a: Any, b: Any) -> Any:
 
 
 _STACK: list[Frame] = []
+
+#: symbolically, the conditions of the lazy branches being evaluated (`checker.lang.lazy`):
+#: a check recorded inside one holds only where the branch is taken
+LAZY_GUARDS: list[Any] = []
 
 
 def defer_error(message: str) -> None:

@@ -330,15 +330,17 @@ class ModelInstance:
         for inst in self.instances:
             for act in type(inst.component).action_decls():
                 names = list(act.domains)
-                domains = [self._domain(act, n) for n in names]
+                domains = [self._domain(act, n, inst) for n in names]
                 for combo in itertools.product(*domains):
                     out.append(Transition(len(out), inst, act, dict(zip(names, combo, strict=True))))
         return out
 
-    def _domain(self, act: ActionDecl, arg: str) -> list[Any]:
+    def _domain(self, act: ActionDecl, arg: str, inst: Instance) -> list[Any]:
         spec = act.domains[arg]
         if isinstance(spec, Ref):  # the replicas' names (a symmetric argument, unlike their numbers)
             return list(spec.sort(self.params).names)
+        if hasattr(spec, "choice_values"):  # a pick from a set (`checker.lang.setops.choose`)
+            return spec.choice_values(self, inst, act, arg)
         value = resolve(spec, self.params)
         if isinstance(value, int) and not isinstance(value, bool):
             value = range(value)

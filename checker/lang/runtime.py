@@ -96,6 +96,9 @@ def _call(model: ModelInstance, what: str, fn: Callable[[], Any]) -> Any:
 def _run_action(frame: Frame, t: Transition) -> None:
     inst = InstanceView(frame, t.instance)
     system = SystemView(frame)
+    for arg, spec in t.action.domains.items():
+        if hasattr(spec, "choice_values"):  # a pick from a set: only its members (`setops.choose`)
+            _call(frame.model, f"action {t}", lambda spec=spec, arg=arg: require(spec.guard(inst, system, t.args[arg])))
     _call(frame.model, f"action {t}", lambda: t.action.fn(inst, system, **t.args))
 
 
@@ -181,6 +184,8 @@ def evaluate_in(model: ModelInstance, prop_name: str, frames: list[Frame]) -> An
     with _running(frames[0]):
         try:
             result = _call(model, f"property '{prop_name}'", lambda: prop.fn(*views))
+            if isinstance(result, Term):  # a result that may be undefined records its checks now
+                raw = result.raw
         except Disabled:
             raise ModelError(
                 f"property '{prop_name}' calls require(...); properties return a bool", prop.file, prop.line
@@ -192,7 +197,7 @@ def evaluate_in(model: ModelInstance, prop_name: str, frames: list[Frame]) -> An
         return interp.const(result)
     if not isinstance(result, Term) or result.kind != "bool":
         raise ModelError(f"property '{prop_name}' must return a bool, got {result!r}", prop.file, prop.line)
-    return result.raw
+    return raw
 
 
 def enabled(model: ModelInstance, state: tuple[Any, ...]) -> Iterator[tuple[Transition, tuple[Any, ...]]]:

@@ -125,7 +125,7 @@ class Symbolic(Interp):
         except z3.Z3Exception as exc:
             raise error_at_caller(ModelError, f"`{_SYMBOL[op]}` on these values: {exc}", 4) from None
 
-    def _division(self, op: str, a: Any, b: Any) -> z3.ArithRef:
+    def _division(self, op: str, a: Any, b: Any, check: bool = True) -> z3.ArithRef:
         """Python's ``//`` and ``%`` (rounding towards minus infinity, for either sign of
         the divisor). A divisor that may be 0 is a range check, as concretely it raises."""
         if z3.is_int_value(b) and b.as_long() > 0:  # SMT-LIB's div and mod round down here
@@ -133,9 +133,10 @@ class Symbolic(Interp):
         if z3.is_int_value(b) and b.as_long() < 0:
             quotient = (-a) / (-b)
         else:  # reported (at its line) only if a step that divides by 0 is reachable
-            from .frame import current_frame  # frame imports this module
+            if check:  # (unless the caller carries "undefined where b == 0" on: `checker.lang.lazy`)
+                from .frame import current_frame  # frame imports this module
 
-            current_frame("division").check_range(b != 0, f"`{_SYMBOL[op]}` by a value that can be 0")
+                current_frame("division").check_range(b != 0, f"`{_SYMBOL[op]}` by a value that can be 0")
             # z3's division by 0 is unconstrained; the quotient must be one value, the one the
             # concrete and numpy interpretations use, for a later `require` to read it alike
             quotient = z3.If(b > 0, a / b, z3.If(b < 0, (-a) / (-b), 0))
@@ -213,6 +214,8 @@ class Term:
     """A value of state (or derived from state) inside model code."""
 
     __slots__ = ("interp", "raw", "kind")
+    #: True for `checker.lang.lazy.Undefined`: a value that may be undefined in some states
+    undefined = False
     __hash__ = None  # type: ignore[assignment]  # `==` builds a term, so terms are not hashable
 
     def __init__(self, interp: Interp, raw: Any, kind: str):
@@ -235,6 +238,12 @@ class Term:
 
     # -- operators
     def _op(self, op: str, other: Any, swap: bool = False) -> Term:
+        if isinstance(other, Term) and other.undefined:  # it carries its holes on (`checker.lang.lazy`)
+            return other._op(op, self, not swap)
+        if op in ("floordiv", "mod"):  # undefined where the divisor is 0 (`checker.lang.lazy`)
+            from .lazy import divide  # lazy imports this module
+
+            return divide(self, op, other, swap)
         other_raw = lift(self.interp, other)
         _check_kinds(op, self.kind, other.kind if isinstance(other, Term) else kind_of(other))
         a, b = (other_raw, self.raw) if swap else (self.raw, other_raw)
@@ -360,7 +369,12 @@ def _interp_of(values: Iterable[Any]) -> Interp | None:
 
 
 def ite(cond: Any, then: Any, otherwise: Any) -> Any:
-    """`then` if `cond` holds, else `otherwise`: the value-level `if` of model code."""
+    """`then` if `cond` holds, else `otherwise`: the value-level `if` of model code. A branch
+    may be a zero-argument callable, evaluated only where taken (`checker.lang.lazy`)."""
+    if _lazy_operands(cond, then, otherwise):
+        from .lazy import ite as lazy_ite  # lazy imports this module
+
+        return lazy_ite(cond, then, otherwise)
     if isinstance(cond, bool):
         return then if cond else otherwise
     if not isinstance(cond, Term) or cond.kind != "bool":
@@ -380,6 +394,10 @@ def _fold(values: Iterable[Any], empty: bool, name: str) -> Any:
             if not isinstance(v, bool):
                 raise error_at_caller(ModelError, f"{name}(...) takes booleans, got {v!r}", 3)
         return all(items) if empty else any(items)
+    if _lazy_operands(*items):
+        from .lazy import fold  # lazy imports this module
+
+        return fold(items, empty)
     raws = [lift(interp, v) for v in items]
     return Term(interp, interp.and_(raws) if empty else interp.or_(raws), "bool")
 
@@ -406,9 +424,15 @@ def any_of(*values: Any) -> Any:
 
 
 def implies(a: Any, b: Any) -> Any:
-    if isinstance(a, bool):
-        return b if a else True
-    return ~a | b
+    """``a => b``; ``b`` is not needed where ``a`` is false: a read there that is undefined (a key
+    outside an array) is no error, and ``b`` may be a zero-argument callable (`checker.lang.lazy`)."""
+    from .lazy import implies as lazy_implies  # lazy imports this module
+
+    return lazy_implies(a, b)
+
+
+def _lazy_operands(*values: Any) -> bool:
+    return any((isinstance(v, Term) and v.undefined) or (callable(v) and not isinstance(v, Term)) for v in values)
 
 
 def min_(a: Any, b: Any) -> Any:

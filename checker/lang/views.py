@@ -39,8 +39,8 @@ def _write_var(frame: Frame, var: Var, value: Any) -> None:
             _write_scalar(frame, var, slot, v)
     elif var.shape == "seq":
         assign(frame, var, value)
-    else:
-        raise error_at_caller(ModelError, f"'{var.name}' is a set: change it with .add, .discard or .discard_if")
+    else:  # a set value of the same element type (`checker.lang.setops`)
+        SetView(frame, var)._assign(value)
 
 
 class InstanceView:
