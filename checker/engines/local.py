@@ -9,7 +9,8 @@ waits for the children does no z3 work while this one runs (one z3 context, one 
 Stopping it (every property decided elsewhere, or the deadline): its clocks count as expired
 (`obligations.stoppable`), z3's context is interrupted until the thread ends (a call that
 was running returns unknown or fails with "canceled", which is read as the stop), and a
-thread still busy in Python code after a while gets the deadline's `Timeout` raised in it.
+thread still busy in Python code after a while gets the deadline's `Timeout` raised in it; one
+blocked in a system call (model code that sleeps) is left behind after a few seconds.
 A stopped engine's answers are discarded unless conclusive: a proof was re-checked and a
 violation replayed before the stop could touch them.
 """
@@ -29,6 +30,10 @@ from .obligations import stoppable
 
 _INTERRUPT_EVERY = 0.05  # seconds between z3 interrupts while the thread has not ended
 _PYTHON_STOP_AFTER = 1.0  # seconds of interrupts before Timeout is raised in the thread itself
+# seconds after which a thread that still has not ended is left behind: it is blocked in a
+# system call (model code sleeping) where nothing can reach it; a daemon, it ends with the
+# process, and its answers are never read
+_GIVE_UP = 5.0
 
 
 class LocalEngine:
@@ -76,7 +81,7 @@ class LocalEngine:
 
         began = time.monotonic()
         raised = False
-        while self.thread.is_alive():
+        while self.thread.is_alive() and time.monotonic() - began < _GIVE_UP:
             try:
                 z3.main_ctx().interrupt()
             except Exception:  # noqa: BLE001, S110 - nothing to interrupt
@@ -85,6 +90,9 @@ class LocalEngine:
                 _set_async_exc(self.thread.ident, Timeout)  # busy in Python (e.g. model code): stop there
                 raised = True
             self.thread.join(_INTERRUPT_EVERY)
+        if self.thread.is_alive():
+            self._close()
+            return  # (not in z3, or the interrupts would have ended it: the context is left alone)
         # an interrupt that landed outside a check leaves the context cancelled: clear it
         try:
             z3.Solver().check()
