@@ -178,6 +178,7 @@ def _portfolio(
     fallback: dict[str, list[PropertyResult]] = {n: [] for n in properties}
     done: set[str] = set()
     now: dict[str, str] = {}  # each engine's phase, as it announced it
+    nice = {_LOCAL: 0}  # each engine's niceness above this process's, as it reported it
     try:
         while len(done) < len(engines) and not all(n in best for n in properties):
             if {"pdr", "kind"} <= done and timeout is None:
@@ -197,6 +198,9 @@ def _portfolio(
                     continue  # the child died without an answer
                 if payload[0] == "phase":  # what the engine is doing now (`checker.engines.phases`)
                     now[engine] = payload[1]
+                    continue
+                if payload[0] == "nice":  # the priority it runs at, relative to this process
+                    nice[engine] = payload[1]
                     continue
                 done.add(engine)
                 if payload[0] == "error":
@@ -231,6 +235,7 @@ def _portfolio(
     for n in properties:
         r = best.get(n) or _inconclusive(model, n, fallback[n], elapsed, timeout)
         r.extra["portfolio_seconds"] = round(elapsed, 3)
+        r.extra["portfolio_nice"] = dict(nice)
         out.append(r)
     return out
 
@@ -277,6 +282,7 @@ def _worker(
     at: float | None,
 ) -> None:
     children.die_with_parent(parent)
+    before = os.nice(0) if hasattr(os, "nice") else 0
     try:
         if engine in _NICED and hasattr(os, "nice"):
             # Three engines on (here) two cores: PDR, the one that proves, and BMC, the one that
@@ -284,6 +290,8 @@ def _worker(
             # and is rarely first, yields to them. (BMC niced too starved on a loaded machine:
             # a violation that `check` finds in 6 s took `prove` minutes.)
             os.nice(_NICE)
+        if hasattr(os, "nice"):  # how much lower than the command this engine runs (shown with --json)
+            answers.send(("nice", os.nice(0) - before))
         left = None if at is None else max(at - time.monotonic(), 0.01)
         try:
             with phases.listening(lambda text: answers.send(("phase", text))):  # for the parent's progress line
