@@ -295,7 +295,7 @@ def _prove(
         safety = [n for n in safety if n not in done]
         witnesses = [n for n in witnesses if n not in done]
     # A first look, breadth-first over a few hundred states (`checker.engines.first_look`):
-    # shortest witnesses and shallow violations in milliseconds, before any solver runs. With
+    # shortest witnesses and shallow violations in a tenth of a second, before any solver runs. With
     # a named engine the safety properties are left to it (it is honoured).
     record: dict | None = None  # action coverage, when the first look saw every action fire
     looked = [] if exhaustive_first else witnesses + (safety if engine == "auto" else [])
