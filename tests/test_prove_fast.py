@@ -4,6 +4,7 @@ decide), and the falsifiers at normal priority so that a loaded machine does not
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import subprocess
@@ -130,6 +131,7 @@ def test_a_stopped_local_engine_ends_and_leaves_z3_usable() -> None:
     engine.stop()
     assert not engine.thread.is_alive() and time.monotonic() - began < 5
     assert engine.results is None and engine.error is None  # a stopped engine's end is no answer
+    assert gc.isenabled()  # off only while the engine thread ran (z3's reference counts)
     x = z3.Int("x")
     assert z3.Solver().check(x > 1) == z3.sat  # the interrupts did not leave z3's context cancelled
 
@@ -140,3 +142,4 @@ def test_the_portfolio_proves_with_pdr_in_this_process() -> None:
     (r,) = portfolio.prove(Peterson.build(), ["mutex"], "auto", timeout=240)
     assert r.verdict is Verdict.PROVED and r.checked and "re-checked" in r.reason
     assert r.extra["portfolio_nice"]["pdr"] == 0
+    assert gc.isenabled()

@@ -13,10 +13,17 @@ thread still busy in Python code after a while gets the deadline's `Timeout` rai
 blocked in a system call (model code that sleeps) is left behind after a few seconds.
 A stopped engine's answers are discarded unless conclusive: a proof was re-checked and a
 violation replayed before the stop could touch them.
+
+z3's reference counts are not thread-safe, and Python's cyclic garbage collector runs in
+whichever thread happens to allocate: a collection in the waiting thread could free z3 objects
+(left over from the stages before) while the engine is inside z3. So pending garbage is
+collected before the engine starts, and the cyclic collector is off while it runs (reference
+counting still frees everything else; the engine's own cycles wait until it ends).
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import threading
 import time
@@ -48,8 +55,12 @@ class LocalEngine:
         # a pipe like the children's, so that one `wait` watches all engines
         self.reader, self._writer = multiprocessing.Pipe(duplex=False)
         self.thread = threading.Thread(target=self._main, name=f"raceproof-{name}", daemon=True)
+        self._gc_was_on = False
 
     def start(self) -> None:
+        gc.collect()
+        self._gc_was_on = gc.isenabled()
+        gc.disable()
         self.thread.start()
 
     def _main(self) -> None:
@@ -101,6 +112,9 @@ class LocalEngine:
         self._close()
 
     def _close(self) -> None:
+        if self._gc_was_on:
+            gc.enable()
+            self._gc_was_on = False
         for conn in (self._writer, self.reader):
             try:
                 conn.close()
