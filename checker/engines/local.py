@@ -91,15 +91,17 @@ class LocalEngine:
         import z3
 
         began = time.monotonic()
-        raised = False
+        raise_at = began + _PYTHON_STOP_AFTER
         while self.thread.is_alive() and time.monotonic() - began < _GIVE_UP:
             try:
                 z3.main_ctx().interrupt()
             except Exception:  # noqa: BLE001, S110 - nothing to interrupt
                 pass
-            if not raised and time.monotonic() - began > _PYTHON_STOP_AFTER and self.thread.ident is not None:
-                _set_async_exc(self.thread.ident, Timeout)  # busy in Python (e.g. model code): stop there
-                raised = True
+            if time.monotonic() >= raise_at and self.thread.ident is not None:
+                # busy in Python (e.g. model code): stop there; again later if it landed where
+                # it is ignored (a ``__del__``)
+                _set_async_exc(self.thread.ident, Timeout)
+                raise_at += _PYTHON_STOP_AFTER
             self.thread.join(_INTERRUPT_EVERY)
         if self.thread.is_alive():
             self._close()
