@@ -343,7 +343,7 @@ def _prove(
     elif safety:
         doing(f"the proof engines ({engine}) on {', '.join(safety)}")
         progress(f"proof engines on {', '.join(safety)}")
-        found += prove(model, safety, engine, dl.left(), certificate, progress=progress)
+        found += prove(model, safety, engine, dl.left(), certificate, progress=progress, bound=spec.depth)
     results = [next(r for r in found if r.name == n) for n in names]
     for r in results:
         r.expected = spec.expect.get(r.name)

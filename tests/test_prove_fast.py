@@ -81,11 +81,11 @@ def test_a_named_proof_engine_is_left_the_safety_properties(tmp_path: Path) -> N
     assert r["all_done"].verdict is Verdict.WITNESSED and r["all_done"].engine == "explicit"
 
 
-def _worker_messages(engine: str) -> list[tuple]:
+def _worker_messages(engine: str, bound: int | None = None) -> list[tuple]:
     """What one of the portfolio's engine processes sends, run on a violated model."""
     ctx = multiprocessing.get_context("spawn")
     reader, writer = ctx.Pipe(duplex=False)
-    options = {"timeout": 120, "strengthen": (), "max_k": 12, "sets": "auto"}
+    options = {"timeout": 120, "strengthen": (), "max_k": 12, "sets": "auto", "bound": bound}
     args = (engine, EndlessViolated, {}, ["stays_small"], options, writer, os.getpid(), None)
     proc = ctx.Process(target=portfolio._worker, args=args, name=f"raceproof-{engine}", daemon=True)
     proc.start()
@@ -105,6 +105,14 @@ def _worker_messages(engine: str) -> list[tuple]:
 def test_the_bounded_engine_finds_a_violation_at_normal_priority_under_load(cpu_load: None) -> None:
     messages = _worker_messages("bmc")
     assert ("nice", 0) in messages  # as the command itself: a loaded machine does not starve it
+    kind, results = messages[-1]
+    assert kind == "ok" and results[0]["verdict"] == "violated" and results[0]["depth"] == 2
+
+
+def test_bmc_yields_past_the_specs_bound_and_still_finds_the_violation() -> None:
+    messages = _worker_messages("bmc", bound=1)  # the violation is at depth 2
+    nice = [m[1] for m in messages if m[0] == "nice"]
+    assert nice == [0, portfolio._NICE]  # normal priority to the bound, as `check`; then it yields
     kind, results = messages[-1]
     assert kind == "ok" and results[0]["verdict"] == "violated" and results[0]["depth"] == 2
 

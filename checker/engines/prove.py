@@ -5,11 +5,11 @@ runs PDR, k-induction and BMC at once: PDR in a thread of this process, on the m
 already has (`checker.engines.local`: no process start-up before the engine that usually
 proves first), the others each in a child process (z3 gives no speed-up from threads, and z3
 objects cannot cross processes, so each child rebuilds the model from its class and
-parameters). PDR and BMC (which finds violations) run at normal priority, k-induction at
-``nice 10``. Per property the first conclusive answer wins (proved, with a re-checked
-certificate; or violated, with a replayed trace); once every property has one, the other
-engines are stopped. A violation found in a child is replayed again here, from the
-transitions' indices, before it is reported.
+parameters). PDR and BMC (which finds violations) run at normal priority, BMC beyond the
+spec's bound (``bound``) and k-induction at ``nice 10``. Per property the first conclusive
+answer wins (proved, with a re-checked certificate; or violated, with a replayed trace);
+once every property has one, the other engines are stopped. A violation found in a child is
+replayed again here, from the transitions' indices, before it is reported.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection as mp_connection
 import os
+import re
 import time
 import traceback
 from collections.abc import Callable
@@ -44,6 +45,7 @@ CONCLUSIVE = (Verdict.PROVED, Verdict.VIOLATED)
 # they found (their own hard stop comes 0.4 s after their deadline).
 _SLACK = 0.8
 _BMC_DEPTH = 10_000  # BMC in the portfolio runs until stopped
+_BMC_DEPTH_PHASE = re.compile(r"bmc: depth (\d+)")  # BMC's announcement of the depth it starts (`run_bmc`)
 _NICE = 10
 _NICED = ("kind",)  # the engines that run at `nice _NICE` (see `_worker`)
 _LOCAL = "pdr"  # the engine the portfolio runs in its own process (`checker.engines.local`)
@@ -61,6 +63,7 @@ def prove(
     max_k: int = DEFAULT_MAX_K,
     sets: str = "auto",
     progress: Callable[[str], None] | None = None,
+    bound: int | None = None,
 ) -> list[PropertyResult]:
     """Prove or refute each of ``properties`` for every reachable state.
 
@@ -69,13 +72,15 @@ def prove(
     given), VIOLATED (a replayed trace), or UNKNOWN with a reason (timeout; or a
     counterexample to induction in ``extra["cti"]``, which is not a real violation).
     ``strengthen`` names extra invariants of the model that k-induction proves along.
+    ``bound`` (the spec's depth, for ``engine="auto"``): the portfolio's BMC searches that deep
+    at normal priority, as `check` would, and deeper at ``nice 10`` (None: all at normal priority).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     for name in list(properties) + list(strengthen):
         if name not in model.properties:
             raise ModelError(f"unknown property '{name}' (this model has: {', '.join(model.properties)})")
-    options = {"timeout": timeout, "strengthen": tuple(strengthen), "max_k": max_k, "sets": sets}
+    options = {"timeout": timeout, "strengthen": tuple(strengthen), "max_k": max_k, "sets": sets, "bound": bound}
     if engine == "auto":
         results = _portfolio(model, list(properties), options, progress or (lambda _: None))
     else:
@@ -283,6 +288,10 @@ def _worker(
 ) -> None:
     children.die_with_parent(parent)
     before = os.nice(0) if hasattr(os, "nice") else 0
+
+    def niced() -> int:  # how much lower than the command this engine runs
+        return os.nice(0) - before if hasattr(os, "nice") else 0
+
     try:
         if engine in _NICED and hasattr(os, "nice"):
             # Three engines on (here) two cores: PDR, the one that proves, and BMC, the one that
@@ -290,11 +299,21 @@ def _worker(
             # and is rarely first, yields to them. (BMC niced too starved on a loaded machine:
             # a violation that `check` finds in 6 s took `prove` minutes.)
             os.nice(_NICE)
-        if hasattr(os, "nice"):  # how much lower than the command this engine runs (shown with --json)
-            answers.send(("nice", os.nice(0) - before))
+        answers.send(("nice", niced()))
         left = None if at is None else max(at - time.monotonic(), 0.01)
+
+        def phase(text: str) -> None:  # for the parent's progress line
+            answers.send(("phase", text))
+            deeper = _BMC_DEPTH_PHASE.match(text)
+            bound = options.get("bound")
+            past = deeper is not None and bound is not None and int(deeper[1]) > bound
+            if engine == "bmc" and past and hasattr(os, "nice") and niced() == 0:
+                # past the spec's bound, where `check` would have stopped: yield to PDR
+                os.nice(_NICE)
+                answers.send(("nice", niced()))
+
         try:
-            with phases.listening(lambda text: answers.send(("phase", text))):  # for the parent's progress line
+            with phases.listening(phase):
                 results = run_within(left, _build_and_run, engine, cls, params, properties, options | {"timeout": left})
         except BaseException as exc:
             if not is_timeout(exc):
