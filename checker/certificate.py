@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,7 @@ import z3
 from .atomic import write_text_atomic
 from .children import pdeathsig
 from .encoding import Encoding, State
-from .engines.obligations import Obligations
+from .engines.obligations import Obligations, stop_signal
 
 BLOCKS = ("initiation", "consecution", "safety")
 
@@ -79,17 +80,32 @@ class CheckResult:
 def check_text(text: str, timeout: float | None = 120) -> CheckResult:
     """Run an SMT-LIB2 certificate in a fresh z3 context of this process."""
     ctx = z3.Context()
-    timer = threading.Timer(timeout, ctx.interrupt) if timeout else None
-    if timer is not None:
-        timer.start()
+    # interrupted at the timeout, or when the engine running in this thread is stopped
+    # (`obligations.stoppable`): an interrupted check answers unknown, which is no proof
+    stop, finished = stop_signal(), threading.Event()
+    if timeout or stop is not None:
+        threading.Thread(target=_interrupt_when, args=(ctx, stop, finished, timeout), daemon=True).start()
     try:
         output = z3.Z3_eval_smtlib2_string(ctx.ref(), text)
     except z3.Z3Exception as exc:
         output = f"error {exc}"
     finally:
-        if timer is not None:
-            timer.cancel()
+        finished.set()
     return _result(output, "in-process (fresh context)")
+
+
+def _interrupt_when(
+    ctx: z3.Context, stop: threading.Event | None, finished: threading.Event, timeout: float | None
+) -> None:
+    ends = None if not timeout else time.monotonic() + timeout
+    while not finished.is_set():
+        if stop is not None and stop.is_set() or ends is not None and time.monotonic() >= ends:
+            ctx.interrupt()
+            return
+        if stop is not None:
+            finished.wait(0.05)
+        elif ends is not None:
+            finished.wait(max(ends - time.monotonic(), 0.0))
 
 
 def check(cert: Certificate, timeout: float | None = 120) -> CheckResult:

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from .atomic import write_text_atomic
 from .engines.graph_build import StateGraph
 from .values import show as fmt
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 def to_networkx(graph: StateGraph) -> nx.MultiDiGraph:
+    import networkx as nx  # here, not at the top: only GraphML export needs it (0.1-0.3 s to import)
+
     model = graph.model
     g = nx.MultiDiGraph(model=model.model.__name__)
     for node in range(graph.nodes):
@@ -38,6 +41,8 @@ def _attr(value: Any) -> Any:
 
 
 def write_graphml(graph: StateGraph, path: str | Path) -> Path:
+    import networkx as nx
+
     buffer = io.BytesIO()
     nx.write_graphml(to_networkx(graph), buffer)
     write_text_atomic(path, buffer.getvalue().decode("utf-8"))

@@ -16,6 +16,7 @@ from .encoding import Encoding
 from .engines.bmc import run_bmc
 from .engines.bmc_coverage import bmc_coverage
 from .engines.explicit import run_explicit
+from .engines.first_look import first_look
 from .engines.graph import run_graph
 from .engines.graph_build import DEFAULT_GRAPH_STATES
 from .engines.prove import prove
@@ -287,27 +288,44 @@ def _prove(
     safety = [n for n in names if model.properties[n].kind != "reachable" and n not in graph]
     witnesses = [n for n in names if n not in safety and n not in graph]
     found: list[PropertyResult] = []
-    if engine == "auto" and spec.engine == "explicit" and (safety or witnesses):
+    exhaustive_first = engine == "auto" and spec.engine == "explicit" and bool(safety or witnesses)
+    if exhaustive_first:
         searched = _explicit_answers(model, safety + witnesses, spec.max_states, dl, progress, "finite instance")
         found += searched
         done = {r.name for r in searched}
         safety = [n for n in safety if n not in done]
         witnesses = [n for n in witnesses if n not in done]
-    # Witnesses and state graphs first, each with a share of the time: they end (a bound, a
-    # finite graph), while a proof engine that cannot prove would take all the time there is.
-    # BMC to the spec's bound looks for the witnesses and, on the same unrolling, for shallow
-    # violations of the safety properties: found at the speed of `check`, not of a proof engine.
+    # A first look, breadth-first over a few hundred states (`checker.engines.first_look`):
+    # shortest witnesses and shallow violations in a tenth of a second, before any solver runs. With
+    # a named engine the safety properties are left to it (it is honoured).
+    record: dict | None = None  # action coverage, when the first look saw every action fire
+    looked = [] if exhaustive_first else witnesses + (safety if engine == "auto" else [])
+    first_ran = False
+    if looked:
+        doing("a first breadth-first look")
+        progress(f"first look: breadth-first search ({len(looked)} properties)")
+        seen, record, first_ran = first_look(model, looked, _share(dl, 1 / 4))
+        found += seen
+        decided = {r.name for r in seen}
+        safety = [n for n in safety if n not in decided]
+    open_witnesses = [n for n in witnesses if n not in {r.name for r in found}]
+    # Witnesses still open and state graphs next, each with a share of the time: they end (a
+    # bound, a finite graph), while a proof engine that cannot prove would take all the time
+    # there is. BMC to the spec's bound looks for the witnesses and, when the first look could
+    # not run, on the same unrolling for shallow violations of the safety properties.
     ran_bmc = False
-    bounded = witnesses + (safety if engine == "auto" else [])  # an engine asked for by name is honoured
+    bounded = open_witnesses + (safety if engine == "auto" and not first_ran else [])
     if bounded:
         doing(f"BMC (bound {spec.depth})")
         progress(f"BMC to depth {spec.depth} ({len(bounded)} properties)")
-        by_bmc = run_bmc(model, bounded, spec.depth, _share(dl, 1 / 3), coverage=coverage)
+        by_bmc = run_bmc(model, bounded, spec.depth, _share(dl, 1 / 3), coverage=coverage and record is None)
         ran_bmc = True
+        if first_ran and record is None:  # (else the results' own records are used, as before)
+            record = next((r.extra["coverage"] for r in by_bmc if "coverage" in r.extra), None)
         violated = {r.name for r in by_bmc if r.verdict is Verdict.VIOLATED}
         found += [r for r in by_bmc if r.name in violated]
         safety = [n for n in safety if n not in violated]
-        by_bmc = [r for r in by_bmc if r.name in witnesses]
+        by_bmc = [r for r in by_bmc if r.name in open_witnesses]
         open_ = [r.name for r in by_bmc if r.verdict is Verdict.UNKNOWN]
         more = (
             _explicit_answers(model, open_, spec.max_states, dl, progress, "beyond the BMC bound", 1 / 2)
@@ -326,20 +344,20 @@ def _prove(
     elif safety:
         doing(f"the proof engines ({engine}) on {', '.join(safety)}")
         progress(f"proof engines on {', '.join(safety)}")
-        found += prove(model, safety, engine, dl.left(), certificate, progress=progress)
+        found += prove(model, safety, engine, dl.left(), certificate, progress=progress, bound=spec.depth)
     results = [next(r for r in found if r.name == n) for n in names]
     for r in results:
         r.expected = spec.expect.get(r.name)
     add_compact(model, results)  # a symmetric invariant also as ∀ lines, for the report
-    record = None
-    if coverage and not ran_bmc and not dl.expired():  # no BMC run to reuse: a cheap one of its own
+    if coverage and record is None and not ran_bmc and not dl.expired():  # no BMC run to reuse: one of its own
         doing("action coverage (BMC)")
         record = bmc_coverage(Encoding(model), spec.depth, dl.at)
     sr = SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove ({engine})")
     sr.requested_engine = f"prove ({engine})"
     sr.engine_why = [f"{', '.join(safety)}: a proof for every reachable state (prove, engine {engine})"] * bool(safety)
     if witnesses:
-        sr.engine_why.append(f"{', '.join(witnesses)}: witnesses looked for by bmc to depth {spec.depth}")
+        how = "breadth-first search (first look)" + (f", then bmc to depth {spec.depth}" if ran_bmc else "")
+        sr.engine_why.append(f"{', '.join(witnesses)}: witnesses looked for by {how}")
     if graph:
         sr.engine_why.append(f"{', '.join(graph)}: explicit state graph of this instance")
     sr.coverage = spec_coverage(results, record) if coverage else None

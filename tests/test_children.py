@@ -115,8 +115,9 @@ COMMANDS = {
         str(tmp / "out"),
     ],
 }
-# prove: the parent and 3 engines; gate: the parent, 2 workers and 3 engines each
-RUNNING = {"prove": 4, "gate --jobs 2": 9}
+# prove: the parent (which runs PDR in a thread) and 2 engine processes; gate: the parent, 2
+# workers and 2 engine processes each
+RUNNING = {"prove": 3, "gate --jobs 2": 7}
 FAST = {("gate --jobs 2", "SIGKILL"), ("prove", "SIGTERM")}
 
 

@@ -7,8 +7,6 @@ import sys
 
 import click
 
-from ..engines.graph_build import build_graph
-from ..graph_export import write_dot, write_graphml
 from ..params import Override
 from ..results import ExitCode
 from .options import Outputs, param_option, writable
@@ -42,6 +40,9 @@ def register(main: click.Group) -> None:
         if not dot and not graphml:
             click.echo("error: give --dot FILE and/or --graphml FILE", err=True)
             sys.exit(int(ExitCode.BAD_INPUT))
+        from ..engines.graph_build import build_graph  # (numpy: imported only when this verb runs)
+        from ..graph_export import write_dot, write_graphml
+
         (loaded,) = load_all((spec,), params=params)
         g = build_graph(loaded.build(), [], max_states)
         if not g.complete:

@@ -36,7 +36,6 @@ import time
 from collections import deque
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from ..errors import InternalError, ModelError
@@ -234,6 +233,8 @@ def _fair_component(graph: StateGraph, region: np.ndarray, depth: np.ndarray) ->
     first state, the transitions of a shortest fair cycle from it back to it, whether it is
     known to be shortest: `checker.engines.fair_cycle`); None if there is none. The cycle
     starts at its state nearest the initial state, so the prefix is as short as it can be."""
+    import networkx as nx  # here, not at the top: 0.1-0.3 s that only graph properties need
+
     model = graph.model
     inside = region[graph.src] & region[graph.dst]
     h = nx.DiGraph()
@@ -286,6 +287,8 @@ def _fair_cycle(
 ) -> list[int]:
     """A cycle from ``entry`` back to it inside one component, through a witness for each
     fair transition (a state where it is disabled, else an edge where it fires)."""
+    import networkx as nx
+
     edge_ids = np.flatnonzero(edges_mask)
     sub = nx.DiGraph()
     label: dict[tuple[int, int], int] = {}

@@ -9,7 +9,10 @@ state stays within the declared types (`Encoding.domain`) because of that.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import z3
@@ -74,6 +77,27 @@ def new_solver(enc: Encoding) -> z3.Solver:
     return z3.Solver()  # lambdas of unbounded array sets are outside QF_AUFLIA
 
 
+_stop = threading.local()  # .event: the stop signal of the engine running in this thread, if any
+
+
+@contextmanager
+def stoppable(event: threading.Event) -> Iterator[None]:
+    """Clocks made in this thread inside the block count as expired once ``event`` is set: how
+    the portfolio stops an engine it runs in a thread of its own process (with z3 interrupted,
+    `checker.engines.local`). Certificate re-checks in fresh contexts are interrupted too."""
+    before = getattr(_stop, "event", None)
+    _stop.event = event
+    try:
+        yield
+    finally:
+        _stop.event = before
+
+
+def stop_signal() -> threading.Event | None:
+    """This thread's stop signal (`stoppable`), if any."""
+    return getattr(_stop, "event", None)
+
+
 class Clock:
     """Wall-clock deadline plus the time spent inside z3 (what the benchmarks report).
 
@@ -84,6 +108,7 @@ class Clock:
     def __init__(self, timeout: float | None):
         self.started = time.monotonic()
         self.deadline = self.started + timeout if timeout else None
+        self.stop = stop_signal()
         self.solver_seconds = 0.0
         self.solver_cpu_seconds = 0.0
         self.phases: dict[str, float] = {}  # seconds per named phase, for reports and benchmarks
@@ -105,11 +130,15 @@ class Clock:
         self.solver_cpu_seconds += time.process_time() - started[1]
 
     def remaining_ms(self) -> int | None:
+        if self.stop is not None and self.stop.is_set():
+            return 1
         if self.deadline is None:
             return None
         return max(1, int((self.deadline - time.monotonic()) * 1000))
 
     def expired(self) -> bool:
+        if self.stop is not None and self.stop.is_set():
+            return True
         return self.deadline is not None and time.monotonic() >= self.deadline
 
     def elapsed(self) -> float:

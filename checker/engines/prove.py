@@ -1,12 +1,15 @@
 """`prove`: the proof engines behind one call, alone or side by side.
 
 ``engine="kind"`` and ``engine="pdr"`` run one engine in this process. ``engine="auto"``
-runs k-induction, PDR and BMC at once, each in its own process (z3 gives no speed-up from
-threads here, and z3 objects cannot cross processes, so each child rebuilds the model from
-its class and parameters). Per property the first conclusive answer wins (proved, with a
-re-checked certificate; or violated, with a replayed trace); once every property has one,
-the other processes are terminated. A violation found in a child is replayed again here,
-from the transitions' indices, before it is reported.
+runs PDR, k-induction and BMC at once: PDR in a thread of this process, on the model it
+already has (`checker.engines.local`: no process start-up before the engine that usually
+proves first), the others each in a child process (z3 gives no speed-up from threads, and z3
+objects cannot cross processes, so each child rebuilds the model from its class and
+parameters). PDR and BMC (which finds violations) run at normal priority, BMC beyond the
+spec's bound (``bound``) and k-induction at ``nice 10``. Per property the first conclusive
+answer wins (proved, with a re-checked certificate; or violated, with a replayed trace);
+once every property has one, the other engines are stopped. A violation found in a child is
+replayed again here, from the transitions' indices, before it is reported.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection as mp_connection
 import os
+import re
 import time
 import traceback
 from collections.abc import Callable
@@ -32,6 +36,7 @@ from ..trace import Trace, replay
 from . import phases
 from .bmc import run_bmc
 from .kind import DEFAULT_MAX_K, run_kind
+from .local import LocalEngine
 from .pdr import run_pdr
 
 ENGINES = ("auto", "kind", "pdr")
@@ -40,7 +45,11 @@ CONCLUSIVE = (Verdict.PROVED, Verdict.VIOLATED)
 # they found (their own hard stop comes 0.4 s after their deadline).
 _SLACK = 0.8
 _BMC_DEPTH = 10_000  # BMC in the portfolio runs until stopped
+_BMC_DEPTH_PHASE = re.compile(r"bmc: depth (\d+)")  # BMC's announcement of the depth it starts (`run_bmc`)
 _NICE = 10
+_NICED = ("kind",)  # the engines that run at `nice _NICE` (see `_worker`)
+_LOCAL = "pdr"  # the engine the portfolio runs in its own process (`checker.engines.local`)
+_CHILDREN = ("kind", "bmc")  # ... and those it runs in child processes
 
 
 def prove(
@@ -54,6 +63,7 @@ def prove(
     max_k: int = DEFAULT_MAX_K,
     sets: str = "auto",
     progress: Callable[[str], None] | None = None,
+    bound: int | None = None,
 ) -> list[PropertyResult]:
     """Prove or refute each of ``properties`` for every reachable state.
 
@@ -62,13 +72,15 @@ def prove(
     given), VIOLATED (a replayed trace), or UNKNOWN with a reason (timeout; or a
     counterexample to induction in ``extra["cti"]``, which is not a real violation).
     ``strengthen`` names extra invariants of the model that k-induction proves along.
+    ``bound`` (the spec's depth, for ``engine="auto"``): the portfolio's BMC searches that deep
+    at normal priority, as `check` would, and deeper at ``nice 10`` (None: all at normal priority).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     for name in list(properties) + list(strengthen):
         if name not in model.properties:
             raise ModelError(f"unknown property '{name}' (this model has: {', '.join(model.properties)})")
-    options = {"timeout": timeout, "strengthen": tuple(strengthen), "max_k": max_k, "sets": sets}
+    options = {"timeout": timeout, "strengthen": tuple(strengthen), "max_k": max_k, "sets": sets, "bound": bound}
     if engine == "auto":
         results = _portfolio(model, list(properties), options, progress or (lambda _: None))
     else:
@@ -135,16 +147,15 @@ def _portfolio(
 ) -> list[PropertyResult]:
     started = time.monotonic()
     timeout = options["timeout"]
-    # One absolute deadline for every process (time.monotonic is system-wide on Linux): a
+    # One absolute deadline for every engine (time.monotonic is system-wide on Linux): a
     # child's start-up (Python, z3, rebuilding the model) comes out of the same time budget.
     at = started + timeout if timeout else None
-    # the children stop a little earlier, so that what they found arrives before ``at``
+    # the engines stop a little earlier, so that what they found arrives before ``at``
     child_at = None if at is None else at - min(_SLACK, timeout / 2)
     ctx = multiprocessing.get_context("spawn")
-    engines = ("pdr", "kind", "bmc")
     readers: dict[str, Any] = {}
     procs: dict[str, Any] = {}
-    for e in engines:
+    for e in _CHILDREN:
         # a pipe per engine, not a Queue: no semaphores, so nothing for the resource tracker to
         # clean up when it is stopped (`children.stop_tracker`)
         reader, writer = ctx.Pipe(duplex=False)
@@ -154,20 +165,31 @@ def _portfolio(
             name=f"raceproof-{e}",
             daemon=True,
         )
-        readers[e] = reader
-        procs[e].start()
+        try:
+            procs[e].start()
+        except Exception:  # noqa: BLE001 - e.g. a model class a fresh process cannot import by name
+            del procs[e]
+            reader.close()
+        else:
+            readers[e] = reader
         writer.close()  # the child holds the other end: EOF here when it exits
+    # PDR, the engine that usually proves first, here: no process to start (`checker.engines.local`)
+    left = None if child_at is None else max(child_at - time.monotonic(), 0.01)
+    local = LocalEngine(_LOCAL, lambda: _run(_LOCAL, model, properties, options | {"timeout": left}))
+    readers[_LOCAL] = local.reader
+    local.start()
+    engines = (_LOCAL, *procs)  # (a child that could not start is left out)
     best: dict[str, PropertyResult] = {}
     fallback: dict[str, list[PropertyResult]] = {n: [] for n in properties}
     done: set[str] = set()
-    answered: set[str] = set()
     now: dict[str, str] = {}  # each engine's phase, as it announced it
+    nice = {_LOCAL: 0}  # each engine's niceness above this process's, as it reported it
     try:
         while len(done) < len(engines) and not all(n in best for n in properties):
             if {"pdr", "kind"} <= done and timeout is None:
                 break  # BMC alone can refute but never prove, and would run for ever
             if at is not None and time.monotonic() >= at:
-                break  # the children had their deadline (and its hard stop): no more waiting
+                break  # the engines had their deadline (and its hard stop): no more waiting
             wait = 1.0 if at is None else min(1.0, max(at - time.monotonic(), 0.0))
             running = [e for e in engines if e not in done]
             doing = " · ".join(now.get(e, f"{e} running") for e in running)
@@ -182,11 +204,19 @@ def _portfolio(
                 if payload[0] == "phase":  # what the engine is doing now (`checker.engines.phases`)
                     now[engine] = payload[1]
                     continue
+                if payload[0] == "nice":  # the priority it runs at, relative to this process
+                    nice[engine] = payload[1]
+                    continue
                 done.add(engine)
                 if payload[0] == "error":
                     _reraise(payload)
-                answered.add(engine)
-                for r in (_restore(model, d) for d in payload[1]):
+                if engine == _LOCAL:
+                    if local.error is not None:
+                        _raise_local(local.error)
+                    found = local.results or []
+                else:
+                    found = [_restore(model, d) for d in payload[1]]
+                for r in found:
                     if r.verdict in CONCLUSIVE and r.name not in best:
                         best[r.name] = r
                     fallback[r.name].append(r)
@@ -194,25 +224,41 @@ def _portfolio(
         if not is_timeout(exc):
             raise
     finally:
-        children.stop(procs.values())
-        for conn in readers.values():
-            conn.close()
-        children.stop_tracker()
-    if not answered and all((p.exitcode or 0) > 0 for p in procs.values()):
-        # Every child died before answering (e.g. the model class cannot be imported by name in
-        # a fresh process): run the proof here instead, with what is left of the time.
-        left = None if at is None else max(at - time.monotonic(), 0.01)
-        results = _run("pdr", model, properties, options | {"timeout": left})
-        for r in results:
-            r.extra["portfolio"] = "the engine processes failed to start; ran PDR in this process"
-        return results
+        while True:  # a last Timeout landing in the clean-up must not leave an engine running
+            try:
+                _stop_all(local, procs, readers)
+                break
+            except BaseException as exc:
+                if not is_timeout(exc):
+                    raise
+    if _LOCAL not in done and local.results:  # it ended as it was stopped: keep what it proved
+        for r in local.results:
+            if r.verdict in CONCLUSIVE and r.name not in best:
+                best[r.name] = r
     elapsed = time.monotonic() - started
     out = []
     for n in properties:
         r = best.get(n) or _inconclusive(model, n, fallback[n], elapsed, timeout)
         r.extra["portfolio_seconds"] = round(elapsed, 3)
+        r.extra["portfolio_nice"] = dict(nice)
         out.append(r)
     return out
+
+
+def _stop_all(local: LocalEngine, procs: dict[str, Any], readers: dict[str, Any]) -> None:
+    local.stop()
+    children.stop(procs.values())
+    for conn in readers.values():
+        conn.close()
+    children.stop_tracker()
+
+
+def _raise_local(exc: BaseException) -> None:
+    """An error of the engine run in this process, raised here as a child's would be."""
+    if isinstance(exc, RaceproofError) or is_timeout(exc):
+        raise exc
+    text = "".join(traceback.format_exception(exc))
+    raise InternalError(f"{_LOCAL}: {exc}\n{text}")
 
 
 def _inconclusive(
@@ -241,14 +287,33 @@ def _worker(
     at: float | None,
 ) -> None:
     children.die_with_parent(parent)
+    before = os.nice(0) if hasattr(os, "nice") else 0
+
+    def niced() -> int:  # how much lower than the command this engine runs
+        return os.nice(0) - before if hasattr(os, "nice") else 0
+
     try:
-        if engine != "pdr" and hasattr(os, "nice"):
-            # Three engines on (here) two cores: let PDR, the one that proves, keep a core to
-            # itself; BMC and k-induction share the other (they still find bugs first).
+        if engine in _NICED and hasattr(os, "nice"):
+            # Three engines on (here) two cores: PDR, the one that proves, and BMC, the one that
+            # finds violations, keep normal priority; k-induction, which does a little of both
+            # and is rarely first, yields to them. (BMC niced too starved on a loaded machine:
+            # a violation that `check` finds in 6 s took `prove` minutes.)
             os.nice(_NICE)
+        answers.send(("nice", niced()))
         left = None if at is None else max(at - time.monotonic(), 0.01)
+
+        def phase(text: str) -> None:  # for the parent's progress line
+            answers.send(("phase", text))
+            deeper = _BMC_DEPTH_PHASE.match(text)
+            bound = options.get("bound")
+            past = deeper is not None and bound is not None and int(deeper[1]) > bound
+            if engine == "bmc" and past and hasattr(os, "nice") and niced() == 0:
+                # past the spec's bound, where `check` would have stopped: yield to PDR
+                os.nice(_NICE)
+                answers.send(("nice", niced()))
+
         try:
-            with phases.listening(lambda text: answers.send(("phase", text))):  # for the parent's progress line
+            with phases.listening(phase):
                 results = run_within(left, _build_and_run, engine, cls, params, properties, options | {"timeout": left})
         except BaseException as exc:
             if not is_timeout(exc):

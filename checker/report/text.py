@@ -228,8 +228,8 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
         )
     elif sr.engine.startswith("prove"):
         head.append(
-            f"  {sr.engine}: every reachable state; witnesses by bmc to depth {sr.depth}, then explicit search on a"
-            f" finite instance, {sr.seconds:.2f}s",
+            f"  {sr.engine}: every reachable state; witnesses by breadth-first search, then (if needed) bmc to"
+            f" depth {sr.depth} and explicit search, {sr.seconds:.2f}s",
             style="dim",
         )
     else:

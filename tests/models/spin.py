@@ -63,11 +63,14 @@ class Sleeper(Process):
     @action
     def doze(self, sys):
         import multiprocessing
+        import threading
         import time
 
-        # in `prove`'s engine processes only, so that these (and not the command itself, nor a
-        # gate worker) wait: blocked without burning a core, until they are killed
-        if multiprocessing.current_process().name.startswith("raceproof-"):
+        # in `prove`'s engines only (its engine processes, and the engine thread it runs in its
+        # own process), so that these (and not the command itself, nor a gate worker's main
+        # thread) wait: blocked without burning a core, until they are killed
+        engine = multiprocessing.current_process().name, threading.current_thread().name
+        if any(name.startswith("raceproof-") for name in engine):
             time.sleep(3600)
         sys.value = sys.value + 1
 
