@@ -101,8 +101,17 @@ def test_stats_text_and_json() -> None:
     stats = spec["bmc_stats"]
     assert [d["depth"] for d in stats] == list(range(6))
     for d in stats:
-        assert set(d) == {"depth", "transitions", "queries", "solver_seconds", "seconds", "cpu_seconds",
-                          "conflicts", "bool_vars", "clauses"}
+        assert set(d) == {
+            "depth",
+            "transitions",
+            "queries",
+            "solver_seconds",
+            "seconds",
+            "cpu_seconds",
+            "conflicts",
+            "bool_vars",
+            "clauses",
+        }
         assert d["solver_seconds"] >= 0 and d["queries"] >= 0
     assert stats[5]["bool_vars"] >= stats[1]["bool_vars"] > 0
     assert "bmc_stats" not in json.loads(run_cli(*args, *small, "--json").stdout)["specs"][0]

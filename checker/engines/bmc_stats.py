@@ -89,10 +89,9 @@ def format_depths(rows: list[dict[str, Any]]) -> list[str]:
     ]
     for r in rows:
         steps = "-" if r["transitions"] is None else str(r["transitions"])
-        lines.append(
-            f"  {r['depth']:>5} {steps:>5} {r['queries']:>7} {r['solver_seconds']:>9.3f} {r['seconds']:>8.3f} {r['cpu_seconds']:>8.3f} "
-            f"{r['conflicts']:>9} {r['bool_vars']:>9} {r['clauses']:>9}"
-        )
+        times = f"{r['solver_seconds']:>9.3f} {r['seconds']:>8.3f} {r['cpu_seconds']:>8.3f}"
+        size = f"{r['conflicts']:>9} {r['bool_vars']:>9} {r['clauses']:>9}"
+        lines.append(f"  {r['depth']:>5} {steps:>5} {r['queries']:>7} {times} {size}")
     total = sum(r["solver_seconds"] for r in rows)
     cpu = sum(r["cpu_seconds"] for r in rows)
     lines.append(f"  total: solver {total:.3f} s, cpu {cpu:.3f} s, {sum(r['queries'] for r in rows)} queries")
