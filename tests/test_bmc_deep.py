@@ -39,7 +39,7 @@ def test_enabled_steps_over_approximate_every_step_of_every_trace() -> None:
     steps = EnabledSteps(Encoding(model))
     layer = {model.init}
     pruned = 0
-    for k in range(40):
+    for k in range(20):  # the pruning is done by then (the levels reach their fixpoint)
         within = steps.at(k)
         fired = {t.index for s in layer for t, _ in enabled(model, s)}
         if within is not None:

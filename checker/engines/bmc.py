@@ -223,6 +223,8 @@ def run_bmc(
             # the depths where nothing happens, which is most of them.
             status = u.query(z3.Or(list(goals.values()) + checks), deadline) if goals or checks else z3.unsat
             unknown = status == z3.unknown
+            # goals no trace of this length meets: true facts of every (reduced) trace from here on
+            settled = list(goals.values()) if status == z3.unsat else []
             if status == z3.sat:
                 if checks:
                     _raise_range_error(enc, u, pending, deadline)
@@ -240,6 +242,8 @@ def run_bmc(
                             results[name].extra["more_traces"] = more
                     elif answer == z3.unknown:
                         unknown = True
+                    else:
+                        settled.append(goal)
             if unknown or (deadline is not None and time.monotonic() >= deadline):
                 why = u.solver.reason_unknown() or "timeout"
                 if deadline is not None and time.monotonic() >= deadline and why in ("canceled", "unknown"):
@@ -250,6 +254,13 @@ def run_bmc(
             # Every write so far is within its declared range, so the states are too: telling
             # the solver so helps it and loses nothing.
             u.solver.add(enc.domain(u.states[-1]))
+            # Likewise each property that held at this depth: no trace of this length violates
+            # (or witnesses) it, and every longer trace passes through such a prefix (symmetry
+            # breaking and the per-depth pruning are prefix-closed), so the property holds at this
+            # state of every trace the solver will consider. Asserting it loses no trace and hands
+            # the deeper queries the earlier depths' answers.
+            for goal in settled:
+                u.solver.add(z3.Not(goal))
             if not pending or u.depth >= depth:
                 break
             u.extend()
