@@ -41,6 +41,7 @@ class Unrolling:
     #: step k a disjunction over only the transitions that can be enabled at depth k (`bmc_reach`)
     prune: bool = True
     solver: z3.Solver = field(init=False)
+    reach: EnabledSteps | None = field(init=False, default=None)
     #: which replicas may be reduced (`checker.symmetry`); reduced only where the check passed
     decision: SymmetryDecision = field(init=False)
     states: list[State] = field(default_factory=list)

@@ -50,10 +50,11 @@ def bmc_coverage(
     u, depth, exhaustive = unrolling, bound, False
     if exhausted_at is not None:
         depth, exhaustive, u = min(bound, exhausted_at), True, None
-    if todo and unrolling is not None and unrolling.reach is not None:
+    if todo and unrolling is not None and unrolling.reach is not None and depth <= unrolling.depth:
         # An action none of whose transitions can be enabled at any step within the bound (the
         # over-approximation of `bmc_reach`, which keeps every transition that can fire) never
-        # fires: no query needed
+        # fires: no query needed. Only within the depth the check reached: its range checks
+        # are what that analysis rests on
         steps = [unrolling.reach.at(k) for k in range(depth)]
         if all(s is not None for s in steps):
             todo = [k for k in todo if any(i in s for s in steps if s is not None for i in keys[k])]
@@ -66,7 +67,9 @@ def bmc_coverage(
         # the fresh unrollings keep the check's decision on symmetry (the same properties)
         names = unrolling.properties if unrolling is not None else None
         if u is None or u.depth > depth:
-            u = Unrolling(enc, symmetry, names)
+            u = Unrolling(enc, symmetry, names, prune=False)
+        # steps past the check's depth are built without its range checks: no pruning (`bmc_reach`)
+        u.reach = None
         while u.depth < depth:
             if deadline is not None and time.monotonic() >= deadline:
                 depth = u.depth  # out of time: what is decided below is decided within this many steps
@@ -74,7 +77,7 @@ def bmc_coverage(
             u.extend()
             if u.query(z3.BoolVal(True), deadline) == z3.unsat:  # no trace is this long
                 depth, exhaustive = u.depth - 1, True
-                u = Unrolling(enc, symmetry, names)
+                u = Unrolling(enc, symmetry, names, prune=False)
                 for _ in range(depth):
                     u.extend()
                 break

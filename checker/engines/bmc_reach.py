@@ -13,18 +13,21 @@ unconstrained (any value of its type). ``A_0`` holds the values the initial-stat
 allows (asked of z3, so a nondeterministic init is covered too). Transition t is *possibly
 enabled* under ``A`` if its guard is satisfiable by some state whose tracked slots take
 values in ``A`` (and every slot lies in its declared range); ``A_{k+1}`` is the union, over
-the transitions possibly enabled under ``A_k``, of each tracked slot's possible next values.
+the transitions possibly enabled under ``A_k``, of each tracked slot's possible next values
+within its declared values.
 
 Why it is an over-approximation, by induction on k: every state reached by exactly k steps
 has its tracked values in ``A_k`` (true for k = 0; a step from such a state fires a
 transition whose guard holds there, so that transition is possibly enabled under ``A_k``,
 and each tracked slot's next value is one the union collects). Hence every transition that
-fires at step k of some trace is possibly enabled under ``A_k``. Declared ranges hold in
-every state BMC still extends from: a write out of its range stops BMC with a model error
-at that step (`checker.engines.bmc`), before any deeper step is built. The queries use
-z3 on the same encoding every engine uses, never the model's syntax; a query z3 does not
-decide (unknown) counts as "possibly enabled" / "any value", and when the budget runs out
-every transition is kept.
+fires at step k of some trace is possibly enabled under ``A_k``. The declared ranges: BMC
+checks every step for a write out of its range and stops with a model error at the first one
+(`checker.engines.bmc`), so every state it builds a further step from lies within them, and a
+value outside them is never the start of a deeper step. Unrollings built without those checks
+(coverage past the checked depth, `bmc_coverage`) therefore do not use this analysis. If z3
+does not decide a query, the analysis gives up from that depth on and every transition is
+kept; likewise when its time budget runs out. The queries use z3 on the same encoding every
+engine uses, never the model's syntax.
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ MAX_VALUES = 16
 BUDGET_SECONDS = 5.0
 
 Abstract = tuple[frozenset[int], ...]  # per tracked slot: the indices (into its values) possible
+
+
+class _GiveUp(Exception):
+    """A query the analysis cannot answer exactly enough: keep every transition from here on."""
 
 
 class EnabledSteps:
@@ -78,7 +85,11 @@ class EnabledSteps:
         level = self.levels[k]
         if level is None:
             return None
-        return frozenset(t.index for t, _ in self.enc.fired if self._image(t.index, level)[0])
+        try:
+            return frozenset(t.index for t, _ in self.enc.fired if self._image(t.index, level)[0])
+        except _GiveUp as why:  # only computed levels reach here, whose images are cached: not expected
+            self.gave_up = str(why)
+            return None
 
     # -- the levels
     def _next_level(self) -> None:
@@ -94,11 +105,16 @@ class EnabledSteps:
             self.levels.append(last)
             return
         union: list[set[int]] = [set() for _ in self.tracked]
-        for t, _ in self.enc.fired:
-            enabled, post = self._image(t.index, last)
-            if enabled:
-                for p, vals in enumerate(post):
-                    union[p] |= vals
+        try:
+            for t, _ in self.enc.fired:
+                enabled, post = self._image(t.index, last)
+                if enabled:
+                    for p, vals in enumerate(post):
+                        union[p] |= vals
+        except _GiveUp as why:
+            self.gave_up = str(why)
+            self.levels.append(None)
+            return
         self.levels.append(tuple(frozenset(v) for v in union))
 
     def _initial(self) -> Abstract | None:
@@ -108,12 +124,11 @@ class EnabledSteps:
             s.add(self.enc.init(self.enc.x))
             out = []
             for p, i in enumerate(self.tracked):
-                found = self._values_of(self.enc.x[i], p)
-                if found is None:
-                    self.gave_up = "z3 could not enumerate the initial values"
-                    return None
-                out.append(found)
+                out.append(self._values_of(self.enc.x[i], p))
             return tuple(out)
+        except _GiveUp as why:
+            self.gave_up = str(why)
+            return None
         finally:
             s.pop()
 
@@ -143,35 +158,32 @@ class EnabledSteps:
                 if p in self._reads[t]:
                     s.add(z3.Or([self.enc.x[i] == self._values[p][v] for v in sorted(level[p])]))
             s.add(step.guard)
-            if s.check() == z3.unsat:
+            if s.check() == z3.unsat:  # unknown: possibly enabled
                 return False, []
-            changed = []
-            for p in self._writes[t]:
-                found = self._values_of(step.next[self.tracked[p]], p)
-                changed.append(found if found is not None else frozenset(range(len(self._values[p]))))
-            return True, changed
+            return True, [self._values_of(step.next[self.tracked[p]], p) for p in self._writes[t]]
         finally:
             s.pop()
 
-    def _values_of(self, expr: z3.ExprRef, p: int) -> frozenset[int] | None:
-        """The values ``expr`` can take under the solver's assertions (None: z3 did not decide)."""
+    def _values_of(self, expr: z3.ExprRef, p: int) -> frozenset[int]:
+        """The declared values ``expr`` can take under the solver's assertions (`_GiveUp` if z3
+        does not decide). A value outside them is left out: writing it is a range error, and BMC
+        stops at it (see the module's docstring)."""
         s = self._solver
         found: set[int] = set()
         s.push()
         try:
-            for _ in range(len(self._values[p]) + 1):
+            for _ in range(len(self._values[p]) + 64):
                 status = s.check()
                 if status == z3.unsat:
                     return frozenset(found)
                 if status != z3.sat:
-                    return None
+                    raise _GiveUp(f"z3 did not decide the values of {self.enc.model.slots[self.tracked[p]].name}")
                 value = s.model().eval(expr, model_completion=True)
                 index = next((v for v, c in enumerate(self._values[p]) if z3.eq(z3.simplify(c), value)), None)
-                if index is None:  # outside the declared values: let later checks report it
-                    return None
-                found.add(index)
-                s.add(expr != self._values[p][index])
-            return None
+                if index is not None:
+                    found.add(index)
+                s.add(expr != value)
+            raise _GiveUp(f"too many values outside the declared ones for {self.enc.model.slots[self.tracked[p]].name}")
         finally:
             s.pop()
 
