@@ -57,6 +57,7 @@ def raceproof_cmd() -> list[str]:
 def ours(engine: str, params: dict[str, int], repeat: int, depth: int) -> Runs:
     sets = [f"-P{k}={v}" for k, v in params.items()]
     cmd = [*raceproof_cmd(), "check", str(FINE_SPEC), "--engine", engine, "--property", PROPERTY, "--json", *sets]
+    cmd += ["--timeout", "3600"]  # report the time it takes: the spec's timeout is for users, not for this
     if engine == "bmc":
         cmd += ["--depth", str(depth)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
