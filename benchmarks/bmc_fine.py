@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FINE_SPEC = ROOT / "specs" / "fine_grained_dns.toml"
+FINE_SPEC = ROOT / "benchmarks" / "specs" / "fine_grained_dns.toml"
 TLA_DIR = ROOT / "benchmarks" / "tla" / "dns_fine"
 PROPERTY = "endpoint_never_empty"
 

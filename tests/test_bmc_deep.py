@@ -20,7 +20,7 @@ from checker.spec import load_spec
 from .conftest import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
-FINE = REPO / "specs" / "fine_grained_dns.toml"
+FINE = REPO / "benchmarks" / "specs" / "fine_grained_dns.toml"
 # small enough to answer in seconds: 2 Enactors, one endpoint, three plan generations
 SMALL = {"enactors": 2, "endpoints": 1, "max_plans": 3, "cleanup_age": 0}
 

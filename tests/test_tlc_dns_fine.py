@@ -47,7 +47,7 @@ def run_tlc(tmp: Path, constants: dict[str, int], invariant: str) -> str:
 
 
 def explicit(params: dict[str, int], prop: str):
-    spec = load_spec(REPO / "specs" / "fine_grained_dns.toml")
+    spec = load_spec(REPO / "benchmarks" / "specs" / "fine_grained_dns.toml")
     spec.params.update(params)
     return run_explicit(spec.build(), [prop], None, 300, symmetry=False)[0]
 
