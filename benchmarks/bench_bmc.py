@@ -1,6 +1,7 @@
 """Benchmark: raceproof's BMC on the DNS race, side by side with SPIN on the same semantics.
 
-Run from the repository root:  python benchmarks/bench_bmc.py [--repeat 3] [--skip-fixed]
+Run from the repository root:  python benchmarks/bench_bmc.py [--repeat 3] [--skip-fixed] [--skip-fine]
+Only the deep-BMC section:      python benchmarks/bench_bmc.py --fine-only [--fine-enactors 3]
 
 Speed is reported as ratios against a peer measured on the same machine in the same run,
 because absolute seconds on a shared 2-core machine say little on their own. See
@@ -11,7 +12,9 @@ Sections:
   (b) whole process: `raceproof check specs/dns_race.toml` as a subprocess;
   (c) SPIN on benchmarks/promela/dns_race.pml (BFS and DFS), if `spin` and `gcc` exist;
   (d) the fixed variants version_cas and fencing_token: BMC to depth 12 with and without
-      symmetry reduction, and SPIN's exhaustive search of the same finite instance.
+      symmetry reduction, and SPIN's exhaustive search of the same finite instance;
+  (e) deep BMC on the fine-grained DNS model (models/dns_fine, 8 steps per Enactor), whole
+      process, against the explicit engine and TLC on its TLA+ twin (benchmarks/bmc_fine.py).
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # so that `python benchmarks/bench_bmc.py` finds checker/ and models/
     sys.path.insert(0, str(ROOT))
 
-from promela_model import PML_VARIANTS, PROMELA  # noqa: E402  (benchmarks/ is on the path)
+from bmc_fine import section as fine_section  # noqa: E402  (benchmarks/ is on the path)
+from promela_model import PML_VARIANTS, PROMELA  # noqa: E402
 
 from checker.engines.bmc import run_bmc  # noqa: E402
 from checker.results import Verdict  # noqa: E402
@@ -312,7 +316,16 @@ def main() -> int:
     ap.add_argument("--fixed-depth", type=int, default=12, help="BMC bound for the fixed variants (default 12)")
     ap.add_argument("--skip-fixed", action="store_true", help="skip section (d), the slow one")
     ap.add_argument("--no-spin", action="store_true", help="skip SPIN even if it is installed")
+    ap.add_argument("--skip-fine", action="store_true", help="skip section (e), deep BMC on models/dns_fine")
+    ap.add_argument("--fine-only", action="store_true", help="run only section (e)")
+    ap.add_argument("--fine-enactors", type=int, default=3, help="Enactors in section (e) (default 3)")
+    ap.add_argument("--fine-depth", type=int, default=24, help="BMC bound in section (e) (default 24)")
     args = ap.parse_args()
+    fine = {"enactors": args.fine_enactors, "endpoints": 2, "cleanup_age": 1, "max_plans": 4}
+    if args.fine_only:
+        print(f"raceproof deep-BMC benchmark; code: commit {code_version()}, z3 {z3.get_version_string()}")
+        fine_section(fine, args.repeat, args.fine_depth)
+        return 0
 
     race = load_spec(RACE_SPEC)
     loads = os.getloadavg()
@@ -428,6 +441,8 @@ def main() -> int:
                         f"   (symmetry speed-up {ratio(off.wall.median, on.wall.median)})"
                     )
 
+    if not args.skip_fine:
+        fine_section(fine, args.repeat, args.fine_depth)
     loads = os.getloadavg()
     print(f"\n  load average at end {loads[0]:.2f} {loads[1]:.2f} {loads[2]:.2f}")
     return 0

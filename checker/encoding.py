@@ -90,6 +90,8 @@ class Encoding:
                 candidates.discard(exc.slot)
                 self.array_sets[model.slots[exc.slot].name] = exc.why
         self._trans = self._build_trans()
+        self._live = frozenset(t.index for t, _ in self.fired)
+        self._trans_within: dict[frozenset[int], z3.BoolRef] = {}
         self.step_checks = [
             StepCheck(t, z3.And(self.oracle == t.index, step.guard, z3.Not(c.ok)), c)
             for t, step in self.fired
@@ -251,21 +253,22 @@ class Encoding:
         return z3.And(parts)
 
     # -- the step relation
-    def _build_trans(self) -> z3.BoolRef:
+    def _build_trans(self, fired: list[tuple[Transition, Any]] | None = None) -> z3.BoolRef:
+        fired = self.fired if fired is None else fired
         o = self.oracle
-        parts = [z3.Or([o == t.index for t, _ in self.fired])] if self.fired else [z3.BoolVal(False)]
-        parts += [z3.Implies(o == t.index, step.guard) for t, step in self.fired if not z3.is_true(step.guard)]
+        parts = [z3.Or([o == t.index for t, _ in fired])] if fired else [z3.BoolVal(False)]
+        parts += [z3.Implies(o == t.index, step.guard) for t, step in fired if not z3.is_true(step.guard)]
         for i, (cur, nxt) in enumerate(zip(self.x, self.x_next, strict=True)):
             if isinstance(cur, tuple):
                 for j, (c, n) in enumerate(zip(cur, nxt, strict=True)):
-                    parts.append(n == self._chain(lambda s, i=i, j=j: s.next[i][j], c))
+                    parts.append(n == self._chain(lambda s, i=i, j=j: s.next[i][j], c, fired))
             else:
-                parts.append(nxt == self._chain(lambda s, i=i: s.next[i], cur))
+                parts.append(nxt == self._chain(lambda s, i=i: s.next[i], cur, fired))
         return z3.And(parts)
 
-    def _chain(self, pick: Any, current: z3.ExprRef) -> z3.ExprRef:
+    def _chain(self, pick: Any, current: z3.ExprRef, fired: list[tuple[Transition, Any]]) -> z3.ExprRef:
         expr = current
-        for t, step in reversed(self.fired):
+        for t, step in reversed(fired):
             value = pick(step)
             if not z3.eq(value, current):
                 expr = z3.If(self.oracle == t.index, value, expr)
@@ -281,8 +284,15 @@ class Encoding:
             pairs += list(zip(self.flat(self.x_next), self.flat(x2), strict=True))
         return pairs
 
-    def trans(self, x: State, o: z3.ArithRef, x2: State) -> z3.BoolRef:
-        return substitute(self._trans, self.substitution(x, o, x2))
+    def trans(self, x: State, o: z3.ArithRef, x2: State, within: frozenset[int] | None = None) -> z3.BoolRef:
+        """One step from ``x`` to ``x2`` firing transition ``o``; ``within``: only these transitions
+        (indices) may fire, e.g. those that can be enabled at this depth (`engines.bmc_reach`).
+        One template per set, shared by every step that uses it."""
+        if within is None or within >= self._live:
+            return substitute(self._trans, self.substitution(x, o, x2))
+        if within not in self._trans_within:
+            self._trans_within[within] = self._build_trans([(t, s) for t, s in self.fired if t.index in within])
+        return substitute(self._trans_within[within], self.substitution(x, o, x2))
 
     # -- properties over states
     def prop(self, name: str, x: State, x2: State | None = None) -> z3.BoolRef:

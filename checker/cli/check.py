@@ -75,6 +75,11 @@ if TYPE_CHECKING:  # imported where used: `raceproof gate` with every verdict ca
 @click.option(
     "--ray", "ray_address", metavar="auto|ADDRESS", help="explicit: search on Ray actors (auto: a local cluster)."
 )
+@click.option(
+    "--stats",
+    is_flag=True,
+    help="bmc: print per-depth solver statistics (solver, wall and CPU seconds, queries, conflicts, size).",
+)
 @report_option
 @param_option
 @handle_errors
@@ -94,6 +99,7 @@ def check(
     max_counterexamples: int,
     workers: str,
     ray_address: str | None,
+    stats: bool,
     reports: list[tuple[str, str]],
     params: list[Override],
 ) -> None:
@@ -127,12 +133,31 @@ def check(
                 max_counterexamples,
             )
         _show(console, sr, as_json, all_vars, witnesses)
+        if stats and not as_json:
+            _print_stats(console, sr)
         if strict:
             _strict_messages(sr)
         results.append(sr)
     outputs = Outputs()
     write_reports(console, results, reports, as_json, all_vars, outputs)
-    _finish(console, results, as_json, itf_path, outputs, strict)
+    _finish(console, results, as_json, itf_path, outputs, strict, stats)
+
+
+def bmc_depths(sr: SpecResult) -> list[dict] | None:
+    """The BMC run's per-depth statistics (`engines.bmc_stats`), or None when BMC did not run."""
+    return next((r.extra["bmc_depths"] for r in sr.results if "bmc_depths" in r.extra), None)
+
+
+def _print_stats(console: Console, sr: SpecResult) -> None:
+    from ..engines.bmc_stats import format_depths
+
+    rows = bmc_depths(sr)
+    if rows is None:
+        console.print(f"  --stats: no BMC statistics: engine {sr.engine} answered every property", markup=False)
+        return
+    console.print("  BMC per depth (steps: transitions in the step's disjunction):", markup=False)
+    for line in format_depths(rows):
+        console.print(line, markup=False, highlight=False)
 
 
 def _strict_messages(sr: SpecResult) -> None:
@@ -160,6 +185,7 @@ def _finish(
     itf_path: str | None,
     outputs: Outputs,
     strict: bool = False,
+    stats: bool = False,
 ) -> None:
     """Write the ITF traces, print the JSON object if asked, and exit with the worst verdict's code
     (with ``strict``, coverage problems count: see `checker.coverage.strict_exit_code`); an output
@@ -173,6 +199,9 @@ def _finish(
         from ..report.json import spec_json
 
         specs = [spec_json(sr) for sr in results]
+        if stats:  # per depth of the BMC run (null: another engine answered)
+            for obj, sr in zip(specs, results, strict=True):
+                obj["bmc_stats"] = bmc_depths(sr)
         if strict:
             for obj, sr, spec_code in zip(specs, results, codes, strict=True):
                 failures, undecided = strict_problems(sr.coverage)

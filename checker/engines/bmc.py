@@ -25,6 +25,8 @@ from ..results import PropertyResult, Verdict
 from ..symmetry import SymmetryDecision, no_symmetry
 from ..symmetry import decide as decide_symmetry
 from ..trace import Trace, normalize, replay
+from .bmc_reach import EnabledSteps
+from .bmc_stats import DepthLog
 from .phases import announce
 
 
@@ -36,13 +38,19 @@ class Unrolling:
     symmetry: bool = True
     #: the properties the run checks (their symmetry matters); None: all of the model's
     properties: list[str] | None = None
+    #: step k a disjunction over only the transitions that can be enabled at depth k (`bmc_reach`)
+    prune: bool = True
     solver: z3.Solver = field(init=False)
+    reach: EnabledSteps | None = field(init=False, default=None)
     #: which replicas may be reduced (`checker.symmetry`); reduced only where the check passed
     decision: SymmetryDecision = field(init=False)
     states: list[State] = field(default_factory=list)
     oracles: list[z3.ArithRef] = field(default_factory=list)
     _model: z3.ModelRef | None = None
     solver_seconds: float = 0.0  # time inside z3 check() so far; results record the running total
+    #: per step k, the transitions its disjunction ranges over (None: all)
+    within: list[frozenset[int] | None] = field(default_factory=list)
+    stats: DepthLog = field(default_factory=DepthLog)
 
     def __post_init__(self) -> None:
         # Without arrays the whole unrolling is linear integer arithmetic; z3's solver for
@@ -60,6 +68,8 @@ class Unrolling:
             self.decision = decide_symmetry(self.enc, self.properties)
         else:
             self.decision = no_symmetry(self.enc.model, "symmetry reduction turned off for this run")
+        self.reach = EnabledSteps(self.enc) if self.prune else None
+        self.stats.start(0, None)
         x0 = self.enc.fresh_state("@0")
         self.states.append(x0)
         self.solver.add(self.enc.init(x0))
@@ -70,9 +80,12 @@ class Unrolling:
 
     def extend(self) -> None:
         k = self.depth
+        within = self.reach.at(k) if self.reach is not None else None
+        self.stats.start(k + 1, len(within) if within is not None else len(self.enc.fired))
         o = z3.Int(f"oracle@{k}")
         x = self.enc.fresh_state(f"@{k + 1}")
-        self.solver.add(self.enc.trans(self.states[-1], o, x))
+        self.solver.add(self.enc.trans(self.states[-1], o, x, within))
+        self.within.append(within)
         if self.decision.groups:
             self.solver.add(self.enc.symmetry_breaking(self.states[-1], o, self.decision.groups))
         self.oracles.append(o)
@@ -90,6 +103,7 @@ class Unrolling:
             started = time.monotonic()
             status = self.solver.check()
             self._model = self.solver.model() if status == z3.sat else None
+            self.stats.record(self.solver, time.monotonic() - started)
             if status == z3.unknown and self._incomplete():
                 status = self._retry(deadline)
             self.solver_seconds += time.monotonic() - started
@@ -210,6 +224,8 @@ def run_bmc(
             # the depths where nothing happens, which is most of them.
             status = u.query(z3.Or(list(goals.values()) + checks), deadline) if goals or checks else z3.unsat
             unknown = status == z3.unknown
+            # goals no trace of this length meets: true facts of every (reduced) trace from here on
+            settled = list(goals.values()) if status == z3.unsat else []
             if status == z3.sat:
                 if checks:
                     _raise_range_error(enc, u, pending, deadline)
@@ -227,6 +243,8 @@ def run_bmc(
                             results[name].extra["more_traces"] = more
                     elif answer == z3.unknown:
                         unknown = True
+                    else:
+                        settled.append(goal)
             if unknown or (deadline is not None and time.monotonic() >= deadline):
                 why = u.solver.reason_unknown() or "timeout"
                 if deadline is not None and time.monotonic() >= deadline and why in ("canceled", "unknown"):
@@ -237,6 +255,13 @@ def run_bmc(
             # Every write so far is within its declared range, so the states are too: telling
             # the solver so helps it and loses nothing.
             u.solver.add(enc.domain(u.states[-1]))
+            # Likewise each property that held at this depth: no trace of this length violates
+            # (or witnesses) it, and every longer trace passes through such a prefix (symmetry
+            # breaking and the per-depth pruning are prefix-closed), so the property holds at this
+            # state of every trace the solver will consider. Asserting it loses no trace and hands
+            # the deeper queries the earlier depths' answers.
+            for goal in settled:
+                u.solver.add(z3.Not(goal))
             if not pending or u.depth >= depth:
                 break
             u.extend()
@@ -267,8 +292,10 @@ def run_bmc(
             finish(name, Verdict.HOLDS, depth=reached, reason=note)
         else:  # a bounded pass: longer behaviours were not looked at
             finish(name, Verdict.HOLDS_TO_DEPTH, depth=reached, reason=note)
+    depths = u.stats.as_json()
     for r in results.values():
         r.extra["symmetry"] = reduced
+        r.extra["bmc_depths"] = depths
     if coverage and not hard_stop:
         from .bmc_coverage import bmc_coverage  # imported here: it builds on this module
 
@@ -342,8 +369,9 @@ def _range_violations(enc: Encoding, u: Unrolling, names: list[str]) -> list[z3.
     found = [v for _, _, v in _prop_violations(enc, u, names)]
     if u.depth == 0:
         return found
-    x, o = u.states[-2], u.oracles[-1]
-    return found + [enc.step_check(c, x, o) for c in enc.step_checks]
+    x, o, within = u.states[-2], u.oracles[-1], u.within[-1]
+    # a transition outside the step's disjunction cannot fire there: its checks cannot fail
+    return found + [enc.step_check(c, x, o) for c in enc.step_checks if within is None or c.transition.index in within]
 
 
 def _raise_range_error(enc: Encoding, u: Unrolling, names: list[str], deadline: float | None) -> None:
