@@ -17,11 +17,11 @@ import z3
 
 from .errors import InternalError, ModelError
 from .lang.frame import RangeCheck
+from .lang.interp import Symbolic
 from .lang.intervals import NotAnInterval
 from .lang.model import Instance, ModelInstance, Transition, finite_values
 from .lang.runtime import evaluate, fire_symbolic
 from .lang.setops import NeedsInterval
-from .lang.terms import Symbolic
 from .lang.types import BoolSort, EnumSort, IntSort, SetSort
 from .replica_perm import referenced, transposition
 

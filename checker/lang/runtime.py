@@ -18,8 +18,9 @@ import z3
 from ..errors import ModelError, RaceproofError, error_at_caller, model_frame, model_location_from_traceback
 from .containers import ArrayView, SetView
 from .frame import Disabled, Frame, RangeCheck, _running, current_frame
+from .interp import Concrete, Interp, Symbolic
 from .model import ModelInstance, Transition
-from .terms import Concrete, Interp, Symbolic, Term
+from .terms import Term
 from .views import InstanceView, SystemView
 
 

@@ -28,8 +28,9 @@ import z3
 from ..errors import ModelError, error_at_caller
 from . import intervals, lazy
 from .frame import Frame
+from .interp import Interp
 from .model import finite_values
-from .terms import Interp, SetLike, Term, lift, py_kind, sort_kind
+from .terms import SetLike, Term, lift, py_kind, sort_kind
 from .types import IntSort
 
 _NO_DEFAULT: Any = object()
