@@ -16,10 +16,11 @@ from typing import Any, TypeVar
 import z3
 
 from .errors import InternalError, ModelError
+from .lang.finite import finite_values
 from .lang.frame import RangeCheck
 from .lang.interp import Symbolic
 from .lang.intervals import NotAnInterval
-from .lang.model import Instance, ModelInstance, Transition, finite_values
+from .lang.model import Instance, ModelInstance, Transition
 from .lang.runtime import evaluate, fire_symbolic
 from .lang.setops import NeedsInterval
 from .lang.types import BoolSort, EnumSort, IntSort, SetSort

@@ -27,9 +27,9 @@ import z3
 
 from ..errors import ModelError, error_at_caller
 from . import intervals, lazy
+from .finite import finite_values
 from .frame import Frame
 from .interp import Interp
-from .model import finite_values
 from .terms import SetLike, Term, lift, py_kind, sort_kind
 from .types import IntSort
 

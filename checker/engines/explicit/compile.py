@@ -32,7 +32,8 @@ import z3
 
 from ...encoding import Encoding
 from ...errors import InternalError
-from ...lang.model import ModelInstance, Transition, finite_values
+from ...lang.finite import finite_values
+from ...lang.model import ModelInstance, Transition
 from ...lang.runtime import CONCRETE, evaluate, fire
 from ...lang.types import BoolSort, EnumSort, IntSort, SetSort
 from .bounds import Exceeds, column_interval, exact_limits, wide_comparison
