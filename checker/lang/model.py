@@ -337,7 +337,7 @@ class ModelInstance:
         spec = act.domains[arg]
         if isinstance(spec, Ref):  # the replicas' names (a symmetric argument, unlike their numbers)
             return list(spec.sort(self.params).names)
-        if hasattr(spec, "choice_values"):  # a pick from a set (`checker.lang.setops.choose`)
+        if hasattr(spec, "choice_values"):  # a pick from a set (`checker.lang.choice.choose`)
             return spec.choice_values(self, inst, act, arg)
         value = resolve(spec, self.params)
         if isinstance(value, int) and not isinstance(value, bool):

@@ -98,7 +98,7 @@ def _run_action(frame: Frame, t: Transition) -> None:
     inst = InstanceView(frame, t.instance)
     system = SystemView(frame)
     for arg, spec in t.action.domains.items():
-        if hasattr(spec, "choice_values"):  # a pick from a set: only its members (`setops.choose`)
+        if hasattr(spec, "choice_values"):  # a pick from a set: only its members (`checker.lang.choice`)
             _call(frame.model, f"action {t}", lambda spec=spec, arg=arg: require(spec.guard(inst, system, t.args[arg])))
     _call(frame.model, f"action {t}", lambda: t.action.fn(inst, system, **t.args))
 
