@@ -1,6 +1,7 @@
 """Finite sorts as lists of values, and the limit on how many values raceproof enumerates
 for one declaration (a set's possible elements, a map's keys, an array's length, a
-component's instances): beyond it a model is refused at the parameter that set the size."""
+component's instances): beyond it a model is refused at the parameter that set the size; and
+an argument's declared domain (of an action or an `@initial` hook) as its list of values."""
 
 from __future__ import annotations
 
@@ -44,3 +45,14 @@ def finite_values(sort: ScalarSort) -> list[Any]:
         return list(sort.names)
     assert isinstance(sort, IntSort) and sort.finite
     return list(sort.values())
+
+
+def domain_values(value: Any, arg: str, owner: str, file: str | None, line: int | None) -> list[Any]:
+    """The values of argument ``arg``'s resolved domain ``value``: an int n is ``range(n)``, else
+    any collection; anything else is a model error at ``owner``'s declaration (``file``:``line``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = range(value)
+    try:
+        return list(value)
+    except TypeError:
+        raise ModelError(f"{owner}: the domain of '{arg}' is {value!r}, not a collection", file, line) from None

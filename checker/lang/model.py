@@ -38,7 +38,7 @@ from typing import Any
 
 from ..errors import ModelError
 from .declare import ActionDecl, Component, Param, PropertyDecl
-from .finite import MAX_ENUMERATED, check_enumerable, finite_values, too_large
+from .finite import MAX_ENUMERATED, check_enumerable, domain_values, finite_values, too_large
 from .initial import initial_hooks, initial_states
 from .names import check_names
 from .namespace import DeclaringMeta
@@ -339,15 +339,7 @@ class ModelInstance:
             return list(spec.sort(self.params).names)
         if hasattr(spec, "choice_values"):  # a pick from a set (`checker.lang.choice.choose`)
             return spec.choice_values(self, inst, act, arg)
-        value = resolve(spec, self.params)
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = range(value)
-        try:
-            return list(value)
-        except TypeError:
-            raise ModelError(
-                f"action '{act.name}': the domain of '{arg}' is {value!r}, not a collection", act.file, act.line
-            ) from None
+        return domain_values(resolve(spec, self.params), arg, f"action '{act.name}'", act.file, act.line)
 
     # -- symmetry (decided in `checker.symmetry`)
     def note_asymmetry(self, attr: str, where: str) -> None:
