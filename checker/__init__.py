@@ -46,7 +46,7 @@ _EXPORTS = {
     **dict.fromkeys(("Array", "Bool", "Enum", "Int", "Map", "Set"), ".lang.types"),
     "Seq": ".lang.seqdecl",
     "Ref": ".lang.refs",
-    "choose": ".lang.setops",
+    "choose": ".lang.choice",
 }  # fmt: skip
 
 

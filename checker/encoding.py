@@ -5,7 +5,8 @@ constants, giving per transition a guard and a next-state vector. The step relat
 functional: each slot's next value is an `ite` chain over the integer *oracle* that names
 the transition that fired (only transitions that write the slot appear in its chain).
 Engines instantiate the templates at step k by substitution, so the model code runs once
-per check, not once per step. BMC, k-induction and PDR all consume this one encoding.
+per check, not once per step. BMC, k-induction and PDR all consume this one encoding;
+`checker.decoding` reads the solver's answers back as concrete values.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from typing import Any, TypeVar
 
 import z3
 
+from .decoding import StateDecoding
 from .errors import InternalError, ModelError
+from .lang.finite import finite_values
 from .lang.frame import RangeCheck
+from .lang.interp import Symbolic
 from .lang.intervals import NotAnInterval
-from .lang.model import Instance, ModelInstance, Transition, finite_values
+from .lang.model import Instance, ModelInstance, Transition
 from .lang.runtime import evaluate, fire_symbolic
 from .lang.setops import NeedsInterval
-from .lang.terms import Symbolic
 from .lang.types import BoolSort, EnumSort, IntSort, SetSort
 from .replica_perm import referenced, transposition
 
@@ -43,7 +46,7 @@ class StepCheck:
     check: RangeCheck
 
 
-class Encoding:
+class Encoding(StateDecoding):
     """``sets`` chooses how unbounded int sets are encoded: ``"array"`` (z3 arrays, always
     possible), ``"interval"`` (lo..hi pairs; a model error where a set cannot be one), or
     ``"auto"`` (intervals where the model's operations allow, arrays elsewhere)."""
@@ -365,65 +368,6 @@ class Encoding:
     def step_check(self, check: StepCheck, x: State, o: z3.ArithRef) -> z3.BoolRef:
         return substitute(check.violated, self.substitution(x, o))
 
-    # -- decoding
-    def decode_oracle(self, zmodel: z3.ModelRef, o: z3.ArithRef) -> Transition:
-        return self.model.transitions[zmodel.eval(o, model_completion=True).as_long()]
-
-    def agrees(self, zmodel: z3.ModelRef, x: State, values: tuple[Any, ...]) -> list[str]:
-        """Slots where the solver's state differs from a concretely replayed one."""
-        bad = []
-        for i, (slot, sym, value) in enumerate(zip(self.model.slots, x, values, strict=True)):
-            sort = slot.sort
-            if i in self.interval_slots:
-                lo, hi = (self.decode_value(zmodel, v, IntSort()) for v in sym)
-                size = max(hi - lo + 1, 0)
-                if size != len(value) or (value and (min(value), max(value)) != (lo, hi)):
-                    bad.append(slot.name)
-            elif isinstance(sort, SetSort):
-                candidates = set(finite_values(sort.elem)) if sort.finite else _ints_near(values) | set(value)
-                for v in candidates:
-                    member = sym[finite_values(sort.elem).index(v)] if sort.finite else z3.Select(sym, v)
-                    if z3.is_true(zmodel.eval(member, model_completion=True)) != (v in value):
-                        bad.append(f"{slot.name} ({v} in it)")
-                        break
-            elif self.decode_value(zmodel, sym, sort) != value:
-                bad.append(slot.name)
-        return bad
-
-    def decode_state(self, zmodel: z3.ModelRef, x: State, max_set: int = 10_000) -> tuple[Any, ...]:
-        """Any solver state (not only a reachable one, e.g. a counterexample to induction) as
-        concrete values. An unbounded array set shows only the members near the state's
-        other integers; an interval of more than ``max_set`` elements raises ValueError."""
-        values: list[Any] = [None] * len(x)
-        sets = []
-        for i, (slot, sym) in enumerate(zip(self.model.slots, x, strict=True)):
-            sort = slot.sort
-            if i in self.interval_slots:
-                lo, hi = (self.decode_value(zmodel, v, IntSort()) for v in sym)
-                if hi - lo + 1 > max_set:
-                    raise ValueError(f"{slot.name} holds {hi - lo + 1} elements ({lo}..{hi})")
-                values[i] = frozenset(range(lo, hi + 1))
-            elif isinstance(sort, SetSort) and sort.finite:
-                bits = [z3.is_true(zmodel.eval(b, model_completion=True)) for b in sym]
-                values[i] = frozenset(v for v, bit in zip(finite_values(sort.elem), bits, strict=True) if bit)
-            elif isinstance(sort, SetSort):
-                sets.append(i)
-            else:
-                values[i] = self.decode_value(zmodel, sym, sort)
-        near = _ints_near(tuple(v for v in values if v is not None))
-        for i in sets:
-            member = [v for v in sorted(near) if z3.is_true(zmodel.eval(z3.Select(x[i], v), model_completion=True))]
-            values[i] = frozenset(member)
-        return tuple(values)
-
-    def decode_value(self, zmodel: z3.ModelRef, sym: z3.ExprRef, sort: Any) -> Any:
-        val = zmodel.eval(sym, model_completion=True)
-        if isinstance(sort, BoolSort):
-            return z3.is_true(val)
-        if isinstance(sort, EnumSort):
-            return self.interp.enum_names.get(val.as_long(), f"?{val}")
-        return val.as_long()
-
 
 def substitute(e: E, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> E:
     """``z3.substitute(e, *pairs)``, less the work that is wasted here. Pairs that map a
@@ -441,14 +385,3 @@ def substitute(e: E, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> E:
     for i, (a, b) in enumerate(pairs):
         sources[i], targets[i] = a.as_ast(), b.as_ast()
     return z3.z3._to_expr_ref(z3.Z3_substitute(e.ctx_ref(), e.as_ast(), n, sources, targets), e.ctx)  # type: ignore[return-value]
-
-
-def _ints_near(values: tuple[Any, ...]) -> set[int]:
-    """Integers a set could plausibly hold in a state: all ints in it, and one beyond."""
-    found: set[int] = set()
-    for v in values:
-        if isinstance(v, frozenset):
-            found |= {x for x in v if isinstance(x, int)}
-        elif isinstance(v, int) and not isinstance(v, bool):
-            found.add(v)
-    return found | {x + 1 for x in found} | {x - 1 for x in found}

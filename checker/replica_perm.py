@@ -21,7 +21,8 @@ from typing import Any
 
 import z3
 
-from .lang.model import Instance, ModelInstance, Var, finite_values
+from .lang.finite import finite_values
+from .lang.model import Instance, ModelInstance, Var
 from .lang.refs import Ref, RefSort
 from .lang.types import SetSort
 

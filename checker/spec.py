@@ -7,7 +7,7 @@
     variant = "as_designed"
 
     [check]
-    engine = "auto"                    # auto (default) | explicit | bmc: see `checker.run.choose_engine`
+    engine = "auto"                    # auto (default) | explicit | bmc: see `checker.engine_choice.choose_engine`
     depth = 12                         # BMC bound
     timeout = 300                      # seconds, for the whole spec
     properties = ["endpoint_never_empty"]   # optional: default, every property in [expect]
@@ -43,7 +43,7 @@ _TOP_KEYS = {"model", "description", "params", "check", "prove", "expect"}
 _PROVE_KEYS = {"for_all"}
 _CHECK_KEYS = {"depth", "timeout", "properties", "engine", "max_states"}
 #: auto: a proof for what the spec expects `proved`, else exhaustive explicit search of a
-#: finite instance, else BMC to the depth bound (`checker.run.choose_engine`)
+#: finite instance, else BMC to the depth bound (`checker.engine_choice.choose_engine`)
 ENGINES = ("auto", "bmc", "explicit")
 DEFAULT_DEPTH = 10
 

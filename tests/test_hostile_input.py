@@ -229,3 +229,35 @@ def test_a_small_domain_still_checks(tmp_path: Path) -> None:
     spec.write_text(SIZED.format(param="top = 50"))
     result = run_cli("check", str(spec))
     assert result.exit_code == 0, result.output
+
+
+def test_a_domain_that_is_not_a_collection_is_a_model_error_at_its_declaration() -> None:
+    from checker import Int, Model, Process, action, initial, invariant
+    from checker.errors import ModelError
+
+    class Worker(Process):
+        x = Int(min=0, max=3)
+
+        @action(v=3.5)
+        def put(self, sys, v):
+            self.x = v
+
+    class BadAction(Model):
+        worker = Worker()
+
+        @invariant
+        def small(sys):
+            return sys.worker.x <= 3
+
+    class BadInitial(Model):
+        worker = Worker(count=0)
+
+        @initial(v=1.5)
+        def start(sys, v):
+            pass
+
+    for model, owner, shown in ((BadAction, "action 'put'", "3.5"), (BadInitial, "@initial 'start'", "1.5")):
+        with pytest.raises(ModelError) as err:
+            model.build()
+        assert err.value.message == f"{owner}: the domain of 'v' is {shown}, not a collection"
+        assert err.value.file == __file__ and isinstance(err.value.line, int)

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from checker.engine_choice import choose_engine, unbounded_state
 from checker.engines.bmc import run_bmc
 from checker.engines.explicit import run_explicit
 from checker.errors import SpecError
 from checker.results import COMPLETE, Verdict, expectation_met
-from checker.run import check_spec, choose_engine, unbounded_state
+from checker.run import check_spec
 from checker.spec import load_spec
 from models.dns import Dns
 from tests.conftest import REPO, run_cli

@@ -38,7 +38,7 @@ from typing import Any
 import z3
 
 from ..encoding import Encoding
-from ..lang.model import finite_values
+from ..lang.finite import finite_values
 from ..lang.types import BoolSort, EnumSort, IntSort
 
 #: bounded ints with more values than this are not tracked (the queries grow with the values)

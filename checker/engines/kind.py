@@ -1,12 +1,13 @@
 """k-induction over the symbolic step executor.
 
-For k = 1, 2, ...: the *base case* is BMC from the initial states to depth k-1 (a real
-counterexample found there is replayed and reported like any BMC violation); the *step
-case* asks whether k consecutive states that keep every property (and every range check)
-can be followed by one that does not, from *any* state, reachable or not. If not, the
-properties hold in every reachable state. The step case uses simple paths: its first k
-states must be pairwise distinct, a constraint added lazily, only for pairs that a
-counterexample repeats (sound because a shortest path to a violation never repeats a state).
+For k = 1, 2, ...: the *base case* is BMC from the initial states to depth k-1
+(`checker.engines.kind_base`; a real counterexample found there is replayed and reported
+like any BMC violation); the *step case* asks whether k consecutive states that keep every
+property (and every range check) can be followed by one that does not, from *any* state,
+reachable or not. If not, the properties hold in every reachable state. The step case uses
+simple paths: its first k states must be pairwise distinct, a constraint added lazily, only
+for pairs that a counterexample repeats (sound because a shortest path to a violation never
+repeats a state).
 
 Properties are proved jointly, with any strengthening invariants the caller names (which
 are proved too). At each k, the properties a counterexample breaks are set aside and the
@@ -29,10 +30,10 @@ from ..encoding import Encoding, State
 from ..errors import InternalError, ModelError
 from ..formula import legend, readable
 from ..lang.model import ModelInstance, Transition
-from ..lang.runtime import CONCRETE, evaluate, fire
+from ..lang.runtime import fire
 from ..results import PropertyResult, Verdict
-from ..trace import Trace, replay
-from .bmc import Unrolling
+from ..trace import Trace
+from .kind_base import Base
 from .obligations import Clock, Obligations, new_solver, unsupported_reason
 from .phases import announce
 
@@ -43,102 +44,6 @@ CTI_REASON = "induction failed: counterexample to induction (not a real violatio
 # so that the reported states stay readable.
 _SMALL_SET = 16
 _SMALL_INT = 32
-
-
-class Base:
-    """The base case: BMC from the initial states, one depth at a time."""
-
-    def __init__(self, enc: Encoding, symmetry: bool = True, properties: list[str] | None = None):
-        self.enc = enc
-        # symmetry only where `checker.symmetry` shows swapping replicas changes none of
-        # ``properties`` (None: none of the model's)
-        self.u = Unrolling(enc, symmetry, properties)
-        self.checked = -1  # the deepest depth whose states have been checked
-
-    def advance(self, names: list[str], depth: int, clock: Clock) -> dict[str, tuple[int, Trace]] | None:
-        """Check every depth up to ``depth``: {property: (depth, replayed trace)}; None on timeout."""
-        found: dict[str, tuple[int, Trace]] = {}
-        while self.checked < depth:
-            if self.checked >= 0:
-                self.u.extend()
-            before = self.u.solver_seconds
-            got = self._check([n for n in names if n not in found], clock)
-            clock.solver_seconds += self.u.solver_seconds - before
-            if got is None:
-                return None
-            found.update(got)
-            self.checked += 1
-        return found
-
-    def search(self, names: list[str], depth: int, clock: Clock) -> dict[str, tuple[int, Trace]] | None:
-        """Every violation of ``names`` up to ``depth``; then, while some name has none, on up to
-        about twice as deep: BMC finds shallow violations much faster than Spacer does."""
-        found = self.advance(names, depth, clock)
-        limit = 2 * depth + 4
-        while found is not None and len(found) < len(names) and self.checked < limit:
-            more = self.advance([n for n in names if n not in found], self.checked + 1, clock)
-            if more is None:  # timeout: what was found still stands
-                return found or None
-            found.update(more)
-        return found
-
-    def _check(self, names: list[str], clock: Clock) -> dict[str, tuple[int, Trace]] | None:
-        enc, u = self.enc, self.u
-        goals = {n: g for n in names if (g := self._goal(n)) is not None}
-        checks = self._range_errors(names)
-        found: dict[str, tuple[int, Trace]] = {}
-        if goals or checks:
-            status = u.query(z3.Or(list(goals.values()) + [v for _, v in checks]), clock.deadline)
-            if status == z3.unknown:
-                return None
-            if status == z3.sat:
-                self._raise_range_error(checks, clock)
-                for name, goal in goals.items():
-                    answer = u.query(goal, clock.deadline)
-                    if answer == z3.unknown:
-                        return None
-                    if answer == z3.sat:
-                        found[name] = (u.depth, u.trace(u.depth, name, "violation"))
-        u.solver.add(enc.domain(u.states[-1]))  # every write so far kept its range
-        return found
-
-    def _goal(self, name: str) -> z3.BoolRef | None:
-        """A violation of ``name`` at the newest state (or step)."""
-        u = self.u
-        if self.enc.model.properties[name].kind == "action_invariant":
-            return z3.Not(self.enc.prop(name, u.states[-2], u.states[-1])) if u.depth else None
-        return z3.Not(self.enc.prop(name, u.states[-1]))
-
-    def _range_errors(self, names: list[str]) -> list[tuple[Any, z3.BoolRef]]:
-        """(what, violation) for every range check at the newest step: of the step's writes
-        (what is a `StepCheck`) and of the properties' reads (what is a property name)."""
-        enc, u = self.enc, self.u
-        out: list[tuple[Any, z3.BoolRef]] = []
-        for n in names:
-            if enc.model.properties[n].kind == "action_invariant":
-                if u.depth:
-                    out += [(n, v) for _, v in enc.prop_check_violations(n, u.states[-2], u.states[-1])]
-            else:
-                out += [(n, v) for _, v in enc.prop_check_violations(n, u.states[-1])]
-        if u.depth:
-            out += [(c, enc.step_check(c, u.states[-2], u.oracles[-1])) for c in enc.step_checks]
-        return out
-
-    def _raise_range_error(self, checks: list[tuple[Any, z3.BoolRef]], clock: Clock) -> None:
-        """A reachable range error is a model error: replaying it concretely raises it at the
-        model's line (or, for the interval encoding's own checks, it is raised here)."""
-        enc, u = self.enc, self.u
-        for what, violated in checks:
-            if u.query(violated, clock.deadline) != z3.sat:
-                continue
-            assert u._model is not None
-            steps = [enc.decode_oracle(u._model, o) for o in u.oracles]
-            states = replay(enc.model, steps, enc.initial_of(u._model, u.states[0]))
-            if isinstance(what, str):
-                kind = enc.model.properties[what].kind
-                evaluate(enc.model, CONCRETE, what, *(states[-2:] if kind == "action_invariant" else states[-1:]))
-                raise ModelError(f"property '{what}': a read outside its range")
-            raise ModelError(f"action {what.transition}: {what.check.message}", what.check.file, what.check.line)
 
 
 class Step:

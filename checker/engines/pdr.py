@@ -33,7 +33,7 @@ from ..lang.model import ModelInstance
 from ..results import PropertyResult, Verdict
 from ..symmetry import decide as decide_symmetry
 from .generalize import build, conjuncts, houdini, implies_properties, instantiate, ladder, shift_indices
-from .kind import Base
+from .kind_base import Base
 from .obligations import Clock, Obligations, new_solver, unsupported_reason
 from .phases import announce
 

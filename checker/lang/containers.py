@@ -10,10 +10,12 @@ import z3
 
 from ..errors import ModelError, error_at_caller
 from . import intervals, lazy, setops
+from .finite import finite_values
 from .frame import Frame, _in_sort, _write_scalar
-from .model import Var, finite_values
+from .interp import Concrete, Interp, Symbolic
+from .model import Var
 from .setops import SetOps, SetValue
-from .terms import Concrete, Interp, Symbolic, Term, lift, py_kind, sort_kind
+from .terms import Term, lift, py_kind, sort_kind
 from .types import SetSort
 
 

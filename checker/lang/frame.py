@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ModelError, error_at_caller
+from .interp import Concrete, Interp
 from .model import ModelInstance, Var
-from .terms import Concrete, Interp, SetLike, Term, lift, py_kind, sort_kind
+from .terms import SetLike, Term, lift, py_kind, sort_kind
 from .types import EnumSort, IntSort
 
 

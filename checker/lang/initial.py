@@ -155,17 +155,11 @@ def _apply(model: ModelInstance, owner: Any, decl: InitialDecl, states: list[tup
 
 
 def _domain(model: ModelInstance, decl: InitialDecl, arg: str) -> list[Any]:
+    from .finite import domain_values  # finite imports types, which imports this module
     from .types import resolve
 
     value = resolve(decl.domains[arg], model.params)
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = range(value)
-    try:
-        return list(value)
-    except TypeError:
-        raise ModelError(
-            f"@initial '{decl.name}': the domain of '{arg}' is {value!r}, not a collection", decl.file, decl.line
-        ) from None
+    return domain_values(value, arg, f"@initial '{decl.name}'", decl.file, decl.line)
 
 
 def _too_many(err: ModelError, count: int, at_least: bool = False) -> ModelError:

@@ -38,7 +38,8 @@ import z3
 
 from ..errors import ModelError, error_at_caller
 from .frame import LAZY_GUARDS, Frame
-from .terms import Concrete, Interp, Symbolic, Term, kind_of, lift
+from .interp import Concrete, Interp, Symbolic
+from .terms import Term, kind_of, lift
 from .terms import _check_kinds as check_kinds
 
 #: the slot descriptor of `Term.raw`, which `Undefined` shadows with a property

@@ -38,6 +38,7 @@ from typing import Any
 
 from ..errors import ModelError
 from .declare import ActionDecl, Component, Param, PropertyDecl
+from .finite import MAX_ENUMERATED, check_enumerable, domain_values, finite_values, too_large
 from .initial import initial_hooks, initial_states
 from .names import check_names
 from .namespace import DeclaringMeta
@@ -46,10 +47,7 @@ from .seqdecl import Seq, contents, length_sort
 from .terms import sort_kind
 from .types import (
     Array,
-    BoolSort,
     Enum,
-    EnumSort,
-    IntSort,
     Map,
     Scalar,
     ScalarSort,
@@ -228,7 +226,7 @@ class ModelInstance:
             elif isinstance(count, bool) or not isinstance(count, int) or count < 0:
                 raise ModelError(f"component '{attr}': count {count!r} is not a non-negative int")
             elif count > MAX_ENUMERATED:
-                raise _too_large(ModelError(f"component '{attr}'"), f"{count:,} instances", comp.count)
+                raise too_large(ModelError(f"component '{attr}'"), f"{count:,} instances", comp.count)
             else:
                 names = [(f"{attr}{i}", i) for i in range(1, count + 1)]
             for name, ident in names:
@@ -248,7 +246,7 @@ class ModelInstance:
         elif isinstance(decl, Array):
             size = decl.resolve_size(self.params)
             if size > MAX_ENUMERATED:
-                raise _too_large(decl.fail("array size"), f"{size:,} elements", decl.size)
+                raise too_large(decl.fail("array size"), f"{size:,} elements", decl.size)
             var = Var(
                 name, decl, inst, "array", decl.elem.sort(self.params), range(start, start + size), list(range(size))
             )
@@ -259,7 +257,7 @@ class ModelInstance:
                 raise decl.fail(
                     f"map keys must be a finite type (Enum, Bool, or Int with min and max), not {key_sort.describe()}"
                 )
-            _check_enumerable(decl, "map keys", key_sort, decl.key)
+            check_enumerable(decl, "map keys", key_sort, decl.key)
             keys = finite_values(key_sort)
             var = Var(name, decl, inst, "map", decl.value.sort(self.params), range(start, start + len(keys)), keys)
             var.key_kind = sort_kind(key_sort)
@@ -267,13 +265,13 @@ class ModelInstance:
         elif isinstance(decl, Set):
             sort = SetSort(decl.elem.sort(self.params))
             # a set over a finite sort is one bit per possible element, in every engine
-            _check_enumerable(decl, "a set's elements", sort.elem, decl.elem)
+            check_enumerable(decl, "a set's elements", sort.elem, decl.elem)
             var = Var(name, decl, inst, "set", sort, range(start, start + 1))
             self.slots.append(Slot(name, sort, var))
         elif isinstance(decl, Seq):  # capacity element slots, then the length (see `seqdecl`)
             cap = decl.resolve_capacity(self.params)
             if cap > MAX_ENUMERATED:
-                raise _too_large(decl.fail("capacity"), f"{cap:,} elements", decl.capacity)
+                raise too_large(decl.fail("capacity"), f"{cap:,} elements", decl.capacity)
             slots = range(start, start + cap + 1)
             var = Var(name, decl, inst, "seq", decl.elem.sort(self.params), slots, list(range(cap)))
             self.slots.extend(Slot(f"{name}[{i}]", var.sort, var) for i in range(cap))
@@ -339,17 +337,9 @@ class ModelInstance:
         spec = act.domains[arg]
         if isinstance(spec, Ref):  # the replicas' names (a symmetric argument, unlike their numbers)
             return list(spec.sort(self.params).names)
-        if hasattr(spec, "choice_values"):  # a pick from a set (`checker.lang.setops.choose`)
+        if hasattr(spec, "choice_values"):  # a pick from a set (`checker.lang.choice.choose`)
             return spec.choice_values(self, inst, act, arg)
-        value = resolve(spec, self.params)
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = range(value)
-        try:
-            return list(value)
-        except TypeError:
-            raise ModelError(
-                f"action '{act.name}': the domain of '{arg}' is {value!r}, not a collection", act.file, act.line
-            ) from None
+        return domain_values(resolve(spec, self.params), arg, f"action '{act.name}'", act.file, act.line)
 
     # -- symmetry (decided in `checker.symmetry`)
     def note_asymmetry(self, attr: str, where: str) -> None:
@@ -381,40 +371,3 @@ class ModelInstance:
 
 def _sort_key(value: Any) -> tuple[int, Any]:
     return (0, value) if isinstance(value, bool | int) else (1, str(value))
-
-
-#: the most values raceproof enumerates for one declaration: the elements a set may hold, a
-#: map's keys, an array's length, a component's instances. Beyond it a model (``max_plans =
-#: 10**9``) would build lists and solver variables until memory runs out: refused instead.
-MAX_ENUMERATED = 10_000
-
-
-def _too_large(err: ModelError, what: str, dim: Any) -> ModelError:
-    """``err``, explained, and blaming the parameter that set the size (its spec line)."""
-    param = dim if isinstance(dim, str) else None
-    by = f" (set by parameter '{param}': lower it)" if param else ""
-    err.message += f": {what} is more than the {MAX_ENUMERATED:,} raceproof enumerates{by}"
-    err.args = (err.message,)
-    err.param = param
-    return err
-
-
-def _check_enumerable(decl: StateDecl, what: str, sort: ScalarSort, scalar: Any) -> None:
-    if isinstance(sort, IntSort) and sort.finite:
-        count = sort.hi - sort.lo + 1  # type: ignore[operator]
-        if count > MAX_ENUMERATED:
-            # the bound given by a parameter's name is the one to blame (max first)
-            dim = next(
-                (b for b in (getattr(scalar, "max", None), getattr(scalar, "min", None)) if isinstance(b, str)), None
-            )
-            raise _too_large(decl.fail(f"{what} range over {sort.describe()}"), f"{count:,} values", dim)
-
-
-def finite_values(sort: ScalarSort) -> list[Any]:
-    """The values of a finite scalar sort, in the order the symbolic encoding uses."""
-    if isinstance(sort, BoolSort):
-        return [False, True]
-    if isinstance(sort, EnumSort):
-        return list(sort.names)
-    assert isinstance(sort, IntSort) and sort.finite
-    return list(sort.values())

@@ -17,8 +17,9 @@ from typing import Any
 from ..errors import ModelError, error_at_caller
 from .containers import ArrayView, SetView
 from .frame import Frame
+from .interp import Concrete
 from .model import Instance, Var
-from .terms import Concrete, Term
+from .terms import Term
 
 
 def ref_of(frame: Frame, inst: Instance) -> Term:

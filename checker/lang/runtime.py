@@ -18,8 +18,9 @@ import z3
 from ..errors import ModelError, RaceproofError, error_at_caller, model_frame, model_location_from_traceback
 from .containers import ArrayView, SetView
 from .frame import Disabled, Frame, RangeCheck, _running, current_frame
+from .interp import Concrete, Interp, Symbolic
 from .model import ModelInstance, Transition
-from .terms import Concrete, Interp, Symbolic, Term
+from .terms import Term
 from .views import InstanceView, SystemView
 
 
@@ -97,7 +98,7 @@ def _run_action(frame: Frame, t: Transition) -> None:
     inst = InstanceView(frame, t.instance)
     system = SystemView(frame)
     for arg, spec in t.action.domains.items():
-        if hasattr(spec, "choice_values"):  # a pick from a set: only its members (`setops.choose`)
+        if hasattr(spec, "choice_values"):  # a pick from a set: only its members (`checker.lang.choice`)
             _call(frame.model, f"action {t}", lambda spec=spec, arg=arg: require(spec.guard(inst, system, t.args[arg])))
     _call(frame.model, f"action {t}", lambda: t.action.fn(inst, system, **t.args))
 

@@ -22,7 +22,8 @@ from typing import Any
 
 from ..errors import ModelError, error_at_caller
 from .frame import Frame
-from .terms import Concrete, Interp, Term, lift, py_kind, sort_kind
+from .interp import Concrete, Interp
+from .terms import Term, lift, py_kind, sort_kind
 from .types import ScalarSort, scalar_default
 
 

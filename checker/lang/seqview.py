@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from .frame import Frame, _in_sort, _write_scalar
+from .interp import Concrete
 from .model import Var
 from .sequences import SeqLike, SeqValue, as_value, constant_position
-from .terms import Concrete, Term, lift
+from .terms import Term, lift
 from .types import scalar_default
 
 

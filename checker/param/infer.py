@@ -228,7 +228,7 @@ def search(
 ) -> Attempt:
     """Climb the instance sizes, generalizing each one's PDR invariant, until the ∀-lemmas
     kept by Houdini imply the properties (the cutoff) or the sizes run out."""
-    from ..engines.kind import Base  # the BMC search PDR confirms its counterexamples with
+    from ..engines.kind_base import Base  # the BMC search PDR confirms its counterexamples with
     from ..engines.pdr import _spacer  # PDR imports nothing from here; the lazy import keeps layers apart
 
     ground = Ground(pe)

@@ -110,7 +110,7 @@ def prove_for_all(
 
 def _violated(attempt: Attempt, count: str, properties: list[str], clock: Clock) -> ForAll:
     """Spacer's violation at a small size, confirmed by BMC with a concretely replayed trace."""
-    from ..engines.kind import Base  # the BMC search that PDR uses to confirm its counterexamples
+    from ..engines.kind_base import Base  # the BMC search that PDR uses to confirm its counterexamples
 
     at = attempt.at
     assert attempt.small is not None

@@ -15,8 +15,8 @@ of replicas. So it is checked, not assumed, and anything else refuses with a rea
   itself, a size, an initial value or an action domain would then depend on it);
 - replica 1's terms mention no slot of replica 2 and leave replica 2's slots unchanged; the
   shared components' steps and the properties mention no replica slot at all;
-- replica 2's steps are replica 1's with the two replicas' slots swapped, term for term,
-  and the two replicas start alike.
+- replica 2's steps are replica 1's with the two replicas' slots swapped, term for term
+  (`checker.param.twins`), and the two replicas start alike.
 
 Then an N-replica instance is the encoding with ``R`` = {1..N}, for every N ≥ 1.
 """
@@ -37,9 +37,9 @@ from ..lang import views
 from ..lang.model import Instance, ModelInstance
 from ..lang.types import EnumSort, IntSort
 from .index import PROBE, Hooks, Indexed, IndexRefused, SymbolicParams, find, prepare
+from .twins import twin_mismatch
 from .watch import Log, Step, WatchedInstance, WatchedMembers, watched_params
 
-SAME_TIMEOUT_MS = 10_000  # per pair of terms that are not the same syntactically
 PState = tuple[list[z3.ExprRef], list[z3.ArrayRef]]  # shared slots' constants, the replicas' arrays
 
 
@@ -292,33 +292,10 @@ class ParamEncoding:
                     ],
                 )
             )
-        self._check_twins(twins)
+        mismatch = twin_mismatch(self.enc, self.attr, self.replica_flat, twins, self.arrays_next)
+        if mismatch is not None:
+            raise Refused(mismatch)
         return out
-
-    def _check_twins(self, twins: dict[tuple[str, str], tuple[Any, Any]]) -> None:
-        """Replica 2's steps are replica 1's with the replicas' slots swapped, term for term."""
-        enc, attr = self.enc, self.attr
-        own, other = self.replica_flat[1], self.replica_flat[2]
-        swap = list(zip(own, other, strict=True)) + list(zip(other, own, strict=True))
-        position = {c.get_id(): i for i, c in enumerate(enc.flat(enc.x))}
-        labels = {label for label, _ in twins}
-        for label in sorted(labels):
-            if (label, "1") not in twins or (label, "2") not in twins:
-                raise Refused(f"{attr}.{label} is enabled for one replica and not the other")
-            (_, s1), (_, s2) = twins[(label, "1")], twins[(label, "2")]
-            n1, n2 = enc.flat(s1.next), enc.flat(s2.next)
-            perm = list(range(len(n1)))
-            for a, b in zip(own, other, strict=True):
-                perm[position[a.get_id()]], perm[position[b.get_id()]] = position[b.get_id()], position[a.get_id()]
-            pairs = [(s1.guard, s2.guard)] + [(n1[i], n2[perm[i]]) for i in range(len(n1))]
-            a1, a2 = self.arrays_next(s1), self.arrays_next(s2)
-            pairs += [(a1[i], a2[i]) for i in a1]
-            pairs += [(c1.ok, c2.ok) for c1, c2 in zip(s1.checks, s2.checks, strict=False)]
-            same = len(s1.checks) == len(s2.checks) and all(_same(e1, substitute(e2, swap)) for e1, e2 in pairs)
-            if not same:
-                raise Refused(
-                    f"{attr}2.{label} is not {attr}1.{label} with the replicas swapped: the code singles one out"
-                )
 
     def _property(self, name: str) -> z3.BoolRef:
         enc = self.enc
@@ -412,17 +389,6 @@ class ParamEncoding:
         if isinstance(sort, EnumSort):
             return [z3.Or([v == self.enc.interp.const(n) for n in sort.names])]
         return []
-
-
-def _same(a: z3.ExprRef, b: z3.ExprRef) -> bool:
-    """``a`` and ``b`` are equal for every value of their constants: the same term, the same
-    after simplification, or (e.g. lambdas whose bound variables are named apart) by z3."""
-    if z3.eq(a, b) or z3.eq(z3.simplify(a), z3.simplify(b)):
-        return True
-    solver = z3.Solver()
-    solver.set("timeout", SAME_TIMEOUT_MS)
-    solver.add(z3.Distinct(a, b))
-    return solver.check() == z3.unsat  # unknown: not shown equal, so not the same
 
 
 def const_ids(e: z3.ExprRef) -> set[int]:
