@@ -66,6 +66,26 @@ def linear_hash(rows: Any, mult: np.ndarray, n: int) -> np.ndarray:
     return h
 
 
+def _first_of_each(keys: np.ndarray, *aligned: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``keys`` and ``aligned`` without repeated keys (the first stays), in their order."""
+    if keys.shape[0] == 0:
+        return (keys, *aligned)
+    first = np.unique(keys, return_index=True)[1]
+    first.sort()
+    return tuple(a[first] for a in (keys, *aligned))
+
+
+def _stored(store: VisitedStore, keys: np.ndarray) -> np.ndarray:
+    """Whether each key is in ``store`` already."""
+    from ..state_store import _seen
+
+    order = np.argsort(keys, kind="stable")
+    found = _seen(store.bulk, keys[order])[1] | _seen(store.recent, keys[order])[1]
+    out = np.empty(keys.shape[0], dtype=bool)
+    out[order] = found
+    return out
+
+
 def owner_of(h: np.ndarray, count: int) -> np.ndarray:
     """The partition (0..count-1) owning each state of linear hash ``h``: a function of the
     state's values alone, whatever key layout a partition packs them with."""
@@ -142,7 +162,7 @@ class Partition:
         self.mult = _multipliers(len(compiled.vectors.columns))
         self.count_fresh = count_fresh
         bounds = [(col.lo, col.hi) for col in compiled.vectors.columns]
-        self.store = self.ms.store = VisitedStore(KeyLayout.for_columns(bounds, S0))
+        self.store = self.ms.store = VisitedStore(KeyLayout.for_columns(bounds, S0), len(compiled.model.transitions))
         self.frontier = self.store.layout.pack(S0)[:0]
         self.frontier_hash = np.zeros(0, dtype=np.uint64)  # the frontier's `linear_hash`es, in its order
         self.base = 0
@@ -203,10 +223,19 @@ class Partition:
             parts = (
                 np.concatenate(level_keys),
                 np.concatenate([(m.ids.astype(np.int64) * self.count + self.index).astype(np.int32) for m in moves]),
-                np.concatenate([np.full(m.where.size, m.step.transition.index, np.int32) for m in moves]),
+                np.concatenate([np.full(m.where.size, m.step.transition.index, store.via.dtype) for m in moves]),
                 np.concatenate(level_hashes),
             )
             del level_keys, level_hashes, moves
+            # a chunk's repeats go nowhere (the first stays, as its owner's `add` would keep it);
+            # the states this partition owns and has stored go nowhere either
+            parts = _first_of_each(*parts)
+            mine = owner_of(parts[3], self.count) == self.index
+            if mine.any():
+                known = np.zeros(mine.shape[0], dtype=bool)
+                known[mine] = _stored(store, parts[0][mine])
+                if known.any():
+                    parts = tuple(x[~known] for x in parts)
             to = owner_of(parts[3], self.count)
             for q in range(self.count):
                 pick = np.flatnonzero(to == q) if self.count > 1 else slice(None)
@@ -279,10 +308,13 @@ class Partition:
                     self.frontier = _repack(self.frontier, layout, store.layout)
                     keys = [_repack(x, layout, store.layout) for x in keys]
                 k = store.layout.pack(S)
+            # only what is new here is kept (`VisitedStore.novel`, first occurrence first)
+            k, p, v, h = store.novel(k, b.parents, b.via, b.hashes)
+            del b
             keys.append(k)
-            parents.append(b.parents)
-            via.append(b.via)
-            hashes.append(b.hashes)
+            parents.append(p)
+            via.append(v)
+            hashes.append(h)
         if not keys:
             self._staged = self._nothing()
             return 0
@@ -313,7 +345,8 @@ class Partition:
     def parent_of(self, gid: int) -> tuple[int, int]:
         """(parent's global id, transition index) of a state this partition owns; (-1, -1) for the root."""
         local = gid // self.count
-        return int(self.store.parent[local]), int(self.store.via[local])
+        parent = int(self.store.parent[local])
+        return parent, int(self.store.via[local]) if parent >= 0 else -1
 
     def set_pending(self, pending: list[str]) -> None:
         self.search.pending = [p for p in pending if p in self.search.properties]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ...lang.model import Instance
-from ...state_store import KeyLayout, VisitedStore
+from ...state_store import KeyLayout, VisitedStore, repack_keys
 from .bounds import Exceeds
 from .common import Search, State, concrete_trace
 from .compile import Compiled, CompiledStep, _broadcast
@@ -27,13 +27,12 @@ from .rows import NextRows, PackedRows, SubRows
 from .symmetry import MatrixCanon
 from .tuples import TupleSearch
 
-CHUNK = 1 << 16  # frontier states stepped at a time: fewer numpy calls per state; the rows are lazy
+CHUNK = 1 << 14  # frontier states stepped at a time: fewer numpy calls per state; the rows are lazy
 
 
 def _repack(keys: np.ndarray, old: KeyLayout, new: KeyLayout) -> np.ndarray:
-    """Keys packed with ``old`` re-packed with ``new``, a chunk at a time."""
-    parts = [new.repack(keys[i : i + CHUNK], old) for i in range(0, keys.shape[0], CHUNK)]
-    return np.concatenate(parts) if parts else new.pack(np.zeros((len(new.lo), 0), dtype=np.int64))
+    """Keys packed with ``old`` re-packed with ``new``, a chunk at a time (in place where they can be)."""
+    return repack_keys(keys, old, new)
 
 
 def _row(value: Any) -> np.ndarray:
@@ -86,7 +85,7 @@ class MatrixSearch:
         self.c.check_state(self.c.model.init)
         S0 = self.vec.matrix([self.c.model.init])
         bounds = [(col.lo, col.hi) for col in self.vec.columns]
-        store = self.store = VisitedStore(KeyLayout.for_columns(bounds, S0))
+        store = self.store = VisitedStore(KeyLayout.for_columns(bounds, S0), len(self.c.model.transitions))
         self._canon(S0)
         store.add(store.layout.pack(S0), np.zeros(1, np.int32), np.full(1, -1, np.int32))
         s.states = store.count
@@ -120,10 +119,18 @@ class MatrixSearch:
                 if not self.canon.active:
                     chunk = frontier[start : start + CHUNK]
                     level_keys = [store.layout.derive(chunk[m.where], m.step.changed, m.values) for m in moves]
-                keys += level_keys
-                parents += [m.ids for m in moves]
-                via += [np.full(m.where.size, m.step.transition.index, np.int32) for m in moves]
+                # only this chunk's successors that are new (to the store and to the chunk) are
+                # kept: the level's successors, mostly duplicates, are never held all at once
+                fresh = store.novel(
+                    np.concatenate(level_keys),
+                    np.concatenate([m.ids for m in moves]),
+                    np.concatenate([np.full(m.where.size, m.step.transition.index, store.via.dtype) for m in moves]),
+                )
                 del moves, level_keys
+                keys.append(fresh[0])
+                parents.append(fresh[1])
+                via.append(fresh[2])
+                del fresh
                 s.tick(min(start + CHUNK, frontier.shape[0]), frontier.shape[0])
             if s.stop is not None:
                 break
