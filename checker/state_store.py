@@ -327,9 +327,10 @@ class VisitedStore:
         chosen = first[fresh]
         self.parent[self.count : self.count + k] = parents[chosen]
         picked = via[chosen]
-        if self.via.dtype == np.uint16 and picked.size and (int(picked.max()) >= self.transitions or int(picked.min()) < -1):
-            raise ValueError(f"a transition index outside 0..{self.transitions - 1} for a uint16 store")
-        self.via[self.count : self.count + k] = picked.astype(self.via.dtype)  # -1 (the root) wraps: never read
+        if picked.dtype != self.via.dtype and picked.size:  # narrowed: every index must fit (the root's -1 wraps)
+            if int(picked.max()) >= np.iinfo(self.via.dtype).max or int(picked.min()) < -1:
+                raise ValueError(f"a transition index outside -1..{np.iinfo(self.via.dtype).max - 1}")
+        self.via[self.count : self.count + k] = picked.astype(self.via.dtype)
         self.count += k
         return chosen, cut
 
