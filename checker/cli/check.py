@@ -75,6 +75,9 @@ if TYPE_CHECKING:  # imported where used: `raceproof gate` with every verdict ca
 @click.option(
     "--ray", "ray_address", metavar="auto|ADDRESS", help="explicit: search on Ray actors (auto: a local cluster)."
 )
+@click.option(
+    "--stats", is_flag=True, help="explicit: print the search's statistics (states, peak RSS, bytes per state)."
+)
 @report_option
 @param_option
 @handle_errors
@@ -94,6 +97,7 @@ def check(
     max_counterexamples: int,
     workers: str,
     ray_address: str | None,
+    stats: bool,
     reports: list[tuple[str, str]],
     params: list[Override],
 ) -> None:
@@ -127,6 +131,8 @@ def check(
                 max_counterexamples,
             )
         _show(console, sr, as_json, all_vars, witnesses)
+        if stats and not as_json:  # --json has them always, in "search"
+            _stats(console, sr)
         if strict:
             _strict_messages(sr)
         results.append(sr)
@@ -151,6 +157,15 @@ def _show(console: Console, sr: SpecResult, as_json: bool, all_vars: bool = Fals
         from ..report.text import print_spec_result
 
         print_spec_result(console, sr, all_vars=all_vars, witnesses=witnesses)
+
+
+def _stats(console: Console, sr: SpecResult) -> None:
+    from rich.text import Text
+
+    from ..report.search_stats import search_stats
+
+    line = next((search_stats(r.extra) for r in sr.results if "peak_rss_bytes" in r.extra), None)
+    console.print(Text(f"  {line}" if line else "  stats: none (not an explicit search)", style="dim"))
 
 
 def _finish(

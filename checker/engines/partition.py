@@ -31,7 +31,7 @@ import numpy as np
 from ..errors import InternalError
 from ..lang.model import Instance
 from ..state_store import KeyLayout, VisitedStore
-from .explicit.common import Search, peak_rss
+from .explicit.common import Search, current_rss, peak_rss
 from .explicit.compile import Compiled
 from .explicit.matrix import CHUNK, MatrixSearch, _Move, _repack
 from .explicit.rows import NextRows, PackedRows
@@ -128,6 +128,7 @@ class LevelReport:
     nbytes: int = 0
     repacks: int = 0
     peak_rss: int = 0  # bytes (ru_maxrss of this process)
+    start_rss: int = 0  # bytes resident when the partition was made (a forked worker shares its parent's pages)
 
 
 class _PartitionSearch(MatrixSearch):
@@ -154,6 +155,7 @@ class Partition:
     ):
         """``count_fresh``: `receive` counts the new states (for a ``max_states`` cap)."""
         self.index, self.count = index, count
+        self.start_rss = current_rss()
         self.search = Search(compiled.model, list(properties), None, deadline, None)
         self.ms = _PartitionSearch(compiled, self.search, groups)
         self.ms.part = self
@@ -381,4 +383,5 @@ class Partition:
             nbytes=store.nbytes,
             repacks=store.repacks,
             peak_rss=peak_rss(),
+            start_rss=self.start_rss,
         )
