@@ -34,7 +34,7 @@ from ..state_store import KeyLayout, VisitedStore
 from .explicit.common import Search, current_rss, peak_rss
 from .explicit.compile import Compiled
 from .explicit.matrix import CHUNK, MatrixSearch, _Move, _repack
-from .explicit.rows import NextRows, PackedRows
+from .explicit.rows import PackedRows
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -135,6 +135,10 @@ class _PartitionSearch(MatrixSearch):
     """`MatrixSearch` whose findings are global ids (the trace is rebuilt by the coordinator)."""
 
     part: Partition
+    hashes: list[np.ndarray]
+
+    def _canonical_made(self, C: np.ndarray) -> None:
+        self.hashes.append(linear_hash(C, self.part.mult, C.shape[1]))
 
     def _trace(self, state_id: int, last: int | None, prop: str, kind: str):  # type: ignore[override]
         return Finding(prop, self.part.gid(state_id), last)
@@ -276,20 +280,11 @@ class Partition:
         return out
 
     def _canonical(self, moves: list[_Move]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """`MatrixSearch._canonical_keys`, and the owners of those canonical states."""
-        ms, store = self.ms, self.store
-        m = len(ms.vec.columns)
-        C = np.empty((m, sum(move.where.size for move in moves)), dtype=np.int64)
-        at = 0
-        for move in moves:
-            nxt = NextRows(move.sub, move.step.changed, move.values)
-            for j in range(m):
-                C[j, at : at + move.where.size] = nxt[j]
-            at += move.where.size
-        store.ensure_covers(C)
-        ms._canon(C)
-        store.ensure_covers(C)
-        return [store.layout.pack(C)], [linear_hash(C, self.mult, C.shape[1])]
+        """`MatrixSearch._canonical_keys`, and the `linear_hash` of those canonical states."""
+        self.ms.hashes = []
+        keys = self.ms._canonical_keys(moves)
+        hashes, self.ms.hashes = self.ms.hashes, []
+        return keys, hashes
 
     def receive(self, batches: list[Batch | None]) -> int:
         """Take the successors sent here (from partitions 0, 1, ... in order: deterministic),

@@ -157,7 +157,24 @@ class MatrixSearch:
         s.repacks = store.repacks
 
     def _canonical_keys(self, moves: list[_Move]) -> list[np.ndarray]:
-        """Keys of the canonical forms of the moves' successors (the store's layout widened to hold them)."""
+        """Keys of the canonical forms of the moves' successors (the store's layout widened to
+        hold them), built for a few moves at a time: the successor matrix of a whole chunk
+        (every column, every successor) was the largest transient of a symmetric search."""
+        out: list[np.ndarray] = []
+        group: list[_Move] = []
+        for i, move in enumerate(moves):
+            group.append(move)
+            if i + 1 < len(moves) and sum(m.where.size for m in group) + moves[i + 1].where.size <= CHUNK // 4:
+                continue
+            layout = self.store.layout
+            keys = self._canonical_group(group)
+            if self.store.layout is not layout:  # widened: the keys packed so far must follow
+                out = [_repack(k, layout, self.store.layout) for k in out]
+            out.append(keys)
+            group = []
+        return out
+
+    def _canonical_group(self, moves: list[_Move]) -> np.ndarray:
         m = len(self.vec.columns)
         C = np.empty((m, sum(move.where.size for move in moves)), dtype=np.int64)
         at = 0
@@ -172,7 +189,11 @@ class MatrixSearch:
         # again: sorting moves values between replicas' columns, whose fields widen
         # separately, and a value outside its field would corrupt the packed key
         store.ensure_covers(C)
-        return [store.layout.pack(C)]
+        self._canonical_made(C)
+        return store.layout.pack(C)
+
+    def _canonical_made(self, C: np.ndarray) -> None:
+        """Called with each group's canonical successors (a partition hashes them for their owners)."""
 
     def _canon(self, S: np.ndarray) -> None:
         if self.canon.active:
