@@ -66,26 +66,6 @@ def linear_hash(rows: Any, mult: np.ndarray, n: int) -> np.ndarray:
     return h
 
 
-def _first_of_each(keys: np.ndarray, *aligned: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``keys`` and ``aligned`` without repeated keys (the first stays), in their order."""
-    if keys.shape[0] == 0:
-        return (keys, *aligned)
-    first = np.unique(keys, return_index=True)[1]
-    first.sort()
-    return tuple(a[first] for a in (keys, *aligned))
-
-
-def _stored(store: VisitedStore, keys: np.ndarray) -> np.ndarray:
-    """Whether each key is in ``store`` already."""
-    from ..state_store import _seen
-
-    order = np.argsort(keys, kind="stable")
-    found = _seen(store.bulk, keys[order])[1] | _seen(store.recent, keys[order])[1]
-    out = np.empty(keys.shape[0], dtype=bool)
-    out[order] = found
-    return out
-
-
 def owner_of(h: np.ndarray, count: int) -> np.ndarray:
     """The partition (0..count-1) owning each state of linear hash ``h``: a function of the
     state's values alone, whatever key layout a partition packs them with."""
@@ -235,13 +215,7 @@ class Partition:
             del level_keys, level_hashes, moves
             # a chunk's repeats go nowhere (the first stays, as its owner's `add` would keep it);
             # the states this partition owns and has stored go nowhere either
-            parts = _first_of_each(*parts)
-            mine = owner_of(parts[3], self.count) == self.index
-            if mine.any():
-                known = np.zeros(mine.shape[0], dtype=bool)
-                known[mine] = _stored(store, parts[0][mine])
-                if known.any():
-                    parts = tuple(x[~known] for x in parts)
+            parts = self._unsent(*parts)
             to = owner_of(parts[3], self.count)
             for q in range(self.count):
                 pick = np.flatnonzero(to == q) if self.count > 1 else slice(None)
@@ -264,6 +238,25 @@ class Partition:
             batches.append(self._batch(*(np.concatenate(p) for p in pieces)))
             del pieces
         return batches, report
+
+    def _unsent(self, keys: np.ndarray, *aligned: np.ndarray) -> tuple[np.ndarray, ...]:
+        """A chunk's successors (``aligned[-1]``: their hashes) worth sending: each key's first
+        occurrence (the one its owner's `add` would keep), and of the states this partition
+        owns, those it has not stored; in their order."""
+        if keys.shape[0] == 0:
+            return (keys, *aligned)
+        from ..state_store import _seen
+
+        uniq, first = np.unique(keys, return_index=True)
+        mine = np.flatnonzero(owner_of(aligned[-1][first], self.count) == self.index)
+        if mine.size:  # uniq[mine] is sorted, as `_seen` wants
+            store = self.store
+            known = _seen(store.bulk, uniq[mine])[1] | _seen(store.recent, uniq[mine])[1]
+            keep = np.ones(first.shape[0], dtype=bool)
+            keep[mine[known]] = False
+            first = first[keep]
+        first.sort()
+        return tuple(a[first] for a in (keys, *aligned))
 
     def _derived_hashes(self, parent_hash: np.ndarray, moves: list[_Move]) -> list[np.ndarray]:
         """`linear_hash` of the moves' successors: the parents' plus the change of each
