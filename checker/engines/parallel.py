@@ -217,10 +217,12 @@ def _exchange(part: Partition, inboxes: list[Any], pending: list[str]) -> tuple[
         batches, report = part.expand(pending)
     except BaseException as exc:  # noqa: BLE001 - re-raised once the peers are served
         batches, failure = [None] * count, exc  # type: ignore[list-item]
+    got: dict[int, Batch | None] = {me: batches[me]}
     for q in range(count):
         if q != me:
             inboxes[q].put((me, batches[q]))
-    got: dict[int, Batch | None] = {me: batches[me]}
+            batches[q] = None  # type: ignore[call-overload]  (the queue's feeder holds it until sent, then lets go)
+    del batches  # memory: what went out is not held while what came in is stored
     while len(got) < count:
         source, batch = inboxes[me].get()
         got[source] = batch
