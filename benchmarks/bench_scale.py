@@ -6,7 +6,8 @@ Rows, each configuration in a fresh process (so its peak RSS is its own):
   states without symmetry, 106,115 with), with 1, 2, ... workers: wall seconds, CPU seconds of
   this process and of its workers, the speed-up over one worker (wall, and the bound the CPU
   seconds allow on free cores: one worker's CPU / (all CPU / N)), states (which must be equal),
-  the store's bytes per state and the peak RSS of every process together;
+  the store's bytes per state, what the search added to the peak RSS per state (every process,
+  each from its RSS when the search began) and the peak RSS of every process together;
 - the same on a local Ray cluster (``--ray``; the cluster's start is timed apart);
 - ``raceproof simulate`` on the DNS race: seconds to the first violation, per worker count.
 
@@ -62,6 +63,7 @@ def one(args: argparse.Namespace) -> dict[str, Any]:
         rs = run_explicit(model, props, symmetry=args.symmetry, workers=args.one_workers, ray=args.ray_address)
         e = rs[0].extra
         out.update(states=e["states"], bytes_per_state=e["bytes_per_state"], peak_rss=e["peak_rss_bytes"])
+        out["peak_bytes_per_state"] = e["peak_bytes_per_state"]  # what the search added to the peak, per state
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     out["wall"] = time.monotonic() - t
     out["cpu_self"] = time.process_time() - c
@@ -97,7 +99,7 @@ def main() -> None:
     base = ["--max-plans", str(args.max_plans), "--timeout", str(args.timeout)]
     print(f"\nexhaustive search, fencing_token 3x2, max_plans {args.max_plans}")
     print(f"{'mode':<22}{'states':>11}{'wall s':>9}{'CPU s':>14}", end="")
-    print(f"{'speed-up':>10}{'CPU bound':>10}{'B/state':>9}{'RSS MB':>8}")
+    print(f"{'speed-up':>10}{'CPU bound':>10}{'B/state':>9}{'peak B/st':>10}{'RSS MB':>8}")
     for symmetry in (False, True):
         first: dict[str, Any] | None = None
         modes = [(n, None) for n in args.workers] + ([(2, "auto")] if args.ray else [])
@@ -116,7 +118,8 @@ def main() -> None:
             note = f"  (Ray start {r['ray_start_seconds']} s, not in wall; actors' CPU not counted)" if ray else ""
             print(
                 f"{label:<22}{r['states']:>11,}{r['wall']:>9.2f}{r['cpu_self']:>7.2f}+{r['cpu_workers']:<6.2f}"
-                f"{speed:>10.2f}{bound:>10}{r['bytes_per_state']:>9}{r['peak_rss'] / 2**20:>8.0f}{note}"
+                f"{speed:>10.2f}{bound:>10}{r['bytes_per_state']:>9}{r['peak_bytes_per_state']:>10}"
+                f"{r['peak_rss'] / 2**20:>8.0f}{note}"
             )
     print(f"\nsimulate specs/dns_race.toml endpoint_never_empty, {args.walks} walks of depth 30, seed 1")
     modes = [(n, None) for n in args.workers] + ([(2, "auto")] if args.ray else [])

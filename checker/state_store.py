@@ -7,8 +7,9 @@ then every stored key is re-packed; that happens a few times per run at most.
 
 `VisitedStore` keeps the keys sorted (binary search with numpy, no Python object per
 state) next to the state ids, plus each state's parent id and the transition that reached
-it, so a shortest trace can be rebuilt. That is 8 bytes per key word plus 10 bytes per
-state, against 150-250 bytes for a Python dict of tuples.
+it, so a shortest trace can be rebuilt. That is 8 bytes per key word plus 6 bytes per
+state (a uint16 transition index where the model has fewer than 65,535 transitions, else
+8), against 150-250 bytes for a Python dict of tuples.
 
 Values are exact or refused: a field holds values within ``+-VALUE_LIMIT`` (at most 63
 bits, so ``value - lo`` never wraps in int64), and a layout asked to hold a value beyond
@@ -216,6 +217,16 @@ class KeyLayout:
         return np.ascontiguousarray(words.T).view(np.dtype((np.void, 8 * self.words))).ravel()
 
 
+def repack_keys(keys: np.ndarray, old: KeyLayout, new: KeyLayout) -> np.ndarray:
+    """Keys packed with ``old`` re-packed with ``new``, a chunk at a time: in place when the
+    key size stays (and the array is writable), so a widening never holds two copies."""
+    in_place = old.words == new.words and keys.flags.writeable and keys.flags.owndata
+    out = keys if in_place else np.empty(keys.shape[0], dtype=new.pack(np.zeros((len(new.lo), 0), np.int64)).dtype)
+    for i in range(0, keys.shape[0], _CHUNK):
+        out[i : i + _CHUNK] = new.repack(keys[i : i + _CHUNK], old)
+    return out
+
+
 def _seen(keys: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(positions of the sorted ``queries`` in the sorted ``keys``, whether each is there)."""
     pos = np.searchsorted(keys, queries)  # fast for sorted queries: each search starts at the last
@@ -225,22 +236,50 @@ def _seen(keys: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return pos, seen
 
 
+def via_dtype(transitions: int | None) -> np.dtype:
+    """The narrowest dtype holding every transition index below ``transitions`` and the
+    root's -1 (stored as the dtype's maximum, never read back: a trace stops at the root)."""
+    if transitions is not None and transitions < np.iinfo(np.uint16).max:
+        return np.dtype(np.uint16)
+    return np.dtype(np.int32)
+
+
 class VisitedStore:
     """Sorted packed keys, and each state's parent and incoming transition.
 
     The keys are two sorted arrays: the bulk (``bulk``) and the recent ones (``recent``).
     A level's new keys go into ``recent``, which is merged into the bulk once it holds a
     quarter as many: an insert into one sorted array copies all of it, and doing that every
-    level over the whole store was the search's largest single cost."""
+    level over the whole store was the search's largest single cost.
 
-    def __init__(self, layout: KeyLayout):
+    ``transitions`` (the model's transition count) lets the incoming transitions be stored
+    as uint16 when every index fits; None keeps int32."""
+
+    def __init__(self, layout: KeyLayout, transitions: int | None = None):
         self.layout = layout
         self.bulk = layout.pack(np.zeros((len(layout.lo), 0), dtype=np.int64))
-        self.recent = self.bulk
+        self.recent = self.bulk.copy()  # never a view of the bulk: the bulk is resized in place
         self.parent = np.zeros(1024, dtype=np.int32)
-        self.via = np.zeros(1024, dtype=np.int32)  # transition index into model.transitions
+        self.via = np.zeros(1024, dtype=via_dtype(transitions))  # transition index into model.transitions
+        self.transitions = transitions
         self.count = 0
         self.repacks = 0
+
+    def novel(self, keys: np.ndarray, *aligned: np.ndarray) -> tuple[np.ndarray, ...]:
+        """``keys`` (and the arrays ``aligned`` with them) without the keys stored already and
+        without repeats (the first of equal keys stays), in their order. `add` of the result
+        stores exactly what `add` of the input would, with the same parents: a level filtered
+        a chunk at a time, in order, keeps each key's first occurrence. Holding only these
+        per chunk, instead of every successor of the level, bounds the level's memory."""
+        if keys.shape[0] == 0:
+            return (keys, *aligned)
+        uniq, first = np.unique(keys, return_index=True)
+        keep = ~_seen(self.bulk, uniq)[1]
+        if len(self.recent):
+            keep[keep] = ~_seen(self.recent, uniq[keep])[1]
+        first = first[keep]
+        first.sort()  # back to the input's order
+        return tuple(a[first] for a in (keys, *aligned))
 
     @property
     def keys(self) -> np.ndarray:
@@ -256,21 +295,14 @@ class VisitedStore:
         """Widen the layout for the (column, min, max) of ``outside`` and re-pack every stored key."""
         if not outside:
             return
-        self._merge()
         new = self.layout.widened(outside)
-        # filled a chunk at a time: the old and the new keys, never a third copy (peak memory)
-        dtype = new.pack(np.zeros((len(new.lo), 0), dtype=np.int64)).dtype
-        keys = np.empty(len(self.bulk), dtype=dtype)
-        for i in range(0, len(self.bulk), _CHUNK):
-            keys[i : i + _CHUNK] = new.repack(self.bulk[i : i + _CHUNK], self.layout)
-        self.bulk = self.recent = None  # type: ignore[assignment]  (the old keys go before any sort)
+        self.bulk, self.recent = repack_keys(self.bulk, self.layout, new), repack_keys(self.recent, self.layout, new)
         # Fields are laid out in column order, lowest first, so a one-word key's numeric order
         # is the order of its (value - lo) fields from the last column down: a widening (which
         # maps every value monotonically and keeps the fields' order) preserves it.
         if not self.layout.words == new.words == 1:
-            keys.sort()
-        self.bulk = keys
-        self.recent = self.bulk[:0]
+            self.bulk.sort()
+            self.recent.sort()
         self.layout = new
         self.repacks += 1
 
@@ -294,19 +326,47 @@ class VisitedStore:
         self._grow(self.count + k)
         chosen = first[fresh]
         self.parent[self.count : self.count + k] = parents[chosen]
-        self.via[self.count : self.count + k] = via[chosen]
+        picked = via[chosen]
+        if picked.dtype != self.via.dtype and picked.size:  # narrowed: every index must fit (the root's -1 wraps)
+            if int(picked.max()) >= np.iinfo(self.via.dtype).max or int(picked.min()) < -1:
+                raise ValueError(f"a transition index outside -1..{np.iinfo(self.via.dtype).max - 1}")
+        self.via[self.count : self.count + k] = picked.astype(self.via.dtype)
         self.count += k
         return chosen, cut
 
     def _merge(self) -> None:
-        if len(self.recent):
-            self.bulk = np.insert(self.bulk, np.searchsorted(self.bulk, self.recent), self.recent)
-            self.recent = self.bulk[:0]
+        """Merge ``recent`` into ``bulk``: the bulk grows in place (``ndarray.resize``, a
+        ``realloc`` that Linux satisfies without copying large blocks) and is merged from its
+        end a block at a time, so the merge holds one block more than the keys, not a copy."""
+        recent, n, r = self.recent, len(self.bulk), len(self.recent)
+        if not r:
+            return
+        ins = np.searchsorted(self.bulk, recent)  # recent[j] goes before bulk[ins[j]]
+        try:
+            self.bulk.resize(n + r, refcheck=True)  # raises if anything else holds the array
+        except ValueError:
+            self.bulk = np.insert(self.bulk, ins, recent)
+            self.recent = np.empty(0, dtype=self.bulk.dtype)
+            return
+        a = self.bulk
+        b1, j1 = n, r
+        while j1 > 0:  # bulk[b0:b1] and recent[j0:j1] fill a[b0 + j0 : b1 + j1], above what is left to move
+            b0 = max(b1 - _CHUNK, 0)
+            j0 = int(np.searchsorted(ins, b0, side="right")) if b0 else 0
+            block = np.empty(b1 - b0 + j1 - j0, dtype=a.dtype)
+            at = ins[j0:j1] + np.arange(j0, j1) - (b0 + j0)
+            mask = np.ones(block.shape[0], dtype=bool)
+            mask[at] = False
+            block[at] = recent[j0:j1]
+            block[mask] = a[b0:b1]
+            a[b0 + j0 : b1 + j1] = block
+            b1, j1 = b0, j0
+        self.recent = np.empty(0, dtype=a.dtype)
 
     def _grow(self, size: int) -> None:
         if size <= len(self.parent):
             return
-        cap = max(size, 2 * len(self.parent))
+        cap = max(size, len(self.parent) + len(self.parent) // 4)  # 25% spare at most: bytes per state
         self.parent = np.resize(self.parent, cap)
         self.via = np.resize(self.via, cap)
 

@@ -78,7 +78,8 @@ if TYPE_CHECKING:  # imported where used: `raceproof gate` with every verdict ca
 @click.option(
     "--stats",
     is_flag=True,
-    help="bmc: print per-depth solver statistics (solver, wall and CPU seconds, queries, conflicts, size).",
+    help="Print the run's statistics: bmc per depth (solver, wall and CPU seconds, queries, conflicts, size); "
+    "explicit search (states, peak RSS, bytes per state).",
 )
 @report_option
 @param_option
@@ -133,7 +134,7 @@ def check(
                 max_counterexamples,
             )
         _show(console, sr, as_json, all_vars, witnesses)
-        if stats and not as_json:
+        if stats and not as_json:  # --json has the search's always (in "search"), BMC's with --stats
             _print_stats(console, sr)
         if strict:
             _strict_messages(sr)
@@ -149,15 +150,22 @@ def bmc_depths(sr: SpecResult) -> list[dict] | None:
 
 
 def _print_stats(console: Console, sr: SpecResult) -> None:
+    """--stats in text: the explicit search's memory and size, and BMC's per-depth table."""
+    from rich.text import Text
+
     from ..engines.bmc_stats import format_depths
+    from ..report.search_stats import search_stats
 
     rows = bmc_depths(sr)
-    if rows is None:
-        console.print(f"  --stats: no BMC statistics: engine {sr.engine} answered every property", markup=False)
-        return
-    console.print("  BMC per depth (steps: transitions in the step's disjunction):", markup=False)
-    for line in format_depths(rows):
-        console.print(line, markup=False, highlight=False)
+    search = next((search_stats(r.extra) for r in sr.results if "peak_rss_bytes" in r.extra), None)
+    if search:
+        console.print(Text(f"  {search}", style="dim"))
+    if rows is not None:
+        console.print("  BMC per depth (steps: transitions in the step's disjunction):", markup=False)
+        for line in format_depths(rows):
+            console.print(line, markup=False, highlight=False)
+    if rows is None and not search:
+        console.print(f"  --stats: no statistics: engine {sr.engine} ran neither BMC nor an explicit search")
 
 
 def _strict_messages(sr: SpecResult) -> None:

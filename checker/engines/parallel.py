@@ -90,6 +90,7 @@ class Coordinator:
         self.ms = _TraceBuilder(compiled, search, groups)
         self.ms.store = self  # type: ignore[assignment]  (only `path` and `root_init` are used)
         self.worker_rss: list[int] = [0] * transport.count
+        self.worker_start_rss: list[int] = [0] * transport.count
 
     def run(self) -> None:
         s, t = self.s, self.t
@@ -133,6 +134,7 @@ class Coordinator:
         s.bytes_per_state = sum(r.nbytes for r in reports) / max(s.states, 1)
         s.repacks = max(r.repacks for r in reports)
         self.worker_rss = [max(a, r.peak_rss) for a, r in zip(self.worker_rss, reports, strict=True)]
+        self.worker_start_rss = [r.start_rss for r in reports]
         self._findings(reports)
 
     def _findings(self, reports: list[LevelReport]) -> None:
@@ -223,10 +225,12 @@ def _exchange(part: Partition, inboxes: list[Any], pending: list[str]) -> tuple[
         batches, report = part.expand(pending)
     except BaseException as exc:  # noqa: BLE001 - re-raised once the peers are served
         batches, failure = [None] * count, exc  # type: ignore[list-item]
+    got: dict[int, Batch | None] = {me: batches[me]}
     for q in range(count):
         if q != me:
             inboxes[q].put((me, batches[q]))
-    got: dict[int, Batch | None] = {me: batches[me]}
+            batches[q] = None  # type: ignore[call-overload]  (the queue's feeder holds it until sent, then lets go)
+    del batches  # memory: what went out is not held while what came in is stored
     while len(got) < count:
         source, batch = inboxes[me].get()
         got[source] = batch
@@ -404,6 +408,10 @@ def search_partitioned(
         "transport": "ray" if ray is not None else "processes",
         "worker_peak_rss_bytes": coordinator.worker_rss,
         "coordinator_peak_rss_bytes": peak_rss(),
+        # each worker's peak above its RSS at its start (for a forked worker, mostly pages shared with this process)
+        "worker_rss_growth_bytes": sum(
+            max(0, p - s) for p, s in zip(coordinator.worker_rss, coordinator.worker_start_rss, strict=True)
+        ),
         "setup_and_search_seconds": round(time.monotonic() - started, 4),
     }
     return search

@@ -31,10 +31,10 @@ import numpy as np
 from ..errors import InternalError
 from ..lang.model import Instance
 from ..state_store import KeyLayout, VisitedStore
-from .explicit.common import Search, peak_rss
+from .explicit.common import Search, current_rss, peak_rss
 from .explicit.compile import Compiled
 from .explicit.matrix import CHUNK, MatrixSearch, _Move, _repack
-from .explicit.rows import NextRows, PackedRows
+from .explicit.rows import PackedRows
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -108,12 +108,17 @@ class LevelReport:
     nbytes: int = 0
     repacks: int = 0
     peak_rss: int = 0  # bytes (ru_maxrss of this process)
+    start_rss: int = 0  # bytes resident when the partition was made (a forked worker shares its parent's pages)
 
 
 class _PartitionSearch(MatrixSearch):
     """`MatrixSearch` whose findings are global ids (the trace is rebuilt by the coordinator)."""
 
     part: Partition
+    hashes: list[np.ndarray]
+
+    def _canonical_made(self, C: np.ndarray) -> None:
+        self.hashes.append(linear_hash(C, self.part.mult, C.shape[1]))
 
     def _trace(self, state_id: int, last: int | None, prop: str, kind: str):  # type: ignore[override]
         return Finding(prop, self.part.gid(state_id), last)
@@ -134,6 +139,7 @@ class Partition:
     ):
         """``count_fresh``: `receive` counts the new states (for a ``max_states`` cap)."""
         self.index, self.count = index, count
+        self.start_rss = current_rss()
         self.search = Search(compiled.model, list(properties), None, deadline, None)
         self.ms = _PartitionSearch(compiled, self.search, groups)
         self.ms.part = self
@@ -142,7 +148,7 @@ class Partition:
         self.mult = _multipliers(len(compiled.vectors.columns))
         self.count_fresh = count_fresh
         bounds = [(col.lo, col.hi) for col in compiled.vectors.columns]
-        self.store = self.ms.store = VisitedStore(KeyLayout.for_columns(bounds, S0))
+        self.store = self.ms.store = VisitedStore(KeyLayout.for_columns(bounds, S0), len(compiled.model.transitions))
         self.frontier = self.store.layout.pack(S0)[:0]
         self.frontier_hash = np.zeros(0, dtype=np.uint64)  # the frontier's `linear_hash`es, in its order
         self.base = 0
@@ -209,10 +215,13 @@ class Partition:
             parts = (
                 np.concatenate(level_keys),
                 np.concatenate([(m.ids.astype(np.int64) * self.count + self.index).astype(np.int32) for m in moves]),
-                np.concatenate([np.full(m.where.size, m.step.transition.index, np.int32) for m in moves]),
+                np.concatenate([np.full(m.where.size, m.step.transition.index, store.via.dtype) for m in moves]),
                 np.concatenate(level_hashes),
             )
             del level_keys, level_hashes, moves
+            # a chunk's repeats go nowhere (the first stays, as its owner's `add` would keep it);
+            # the states this partition owns and has stored go nowhere either
+            parts = self._unsent(*parts)
             to = owner_of(parts[3], self.count)
             for q in range(self.count):
                 pick = np.flatnonzero(to == q) if self.count > 1 else slice(None)
@@ -236,6 +245,25 @@ class Partition:
             del pieces
         return batches, report
 
+    def _unsent(self, keys: np.ndarray, *aligned: np.ndarray) -> tuple[np.ndarray, ...]:
+        """A chunk's successors (``aligned[-1]``: their hashes) worth sending: each key's first
+        occurrence (the one its owner's `add` would keep), and of the states this partition
+        owns, those it has not stored; in their order."""
+        if keys.shape[0] == 0:
+            return (keys, *aligned)
+        from ..state_store import _seen
+
+        uniq, first = np.unique(keys, return_index=True)
+        mine = np.flatnonzero(owner_of(aligned[-1][first], self.count) == self.index)
+        if mine.size:  # uniq[mine] is sorted, as `_seen` wants
+            store = self.store
+            known = _seen(store.bulk, uniq[mine])[1] | _seen(store.recent, uniq[mine])[1]
+            keep = np.ones(first.shape[0], dtype=bool)
+            keep[mine[known]] = False
+            first = first[keep]
+        first.sort()
+        return tuple(a[first] for a in (keys, *aligned))
+
     def _derived_hashes(self, parent_hash: np.ndarray, moves: list[_Move]) -> list[np.ndarray]:
         """`linear_hash` of the moves' successors: the parents' plus the change of each
         column a step writes."""
@@ -251,20 +279,11 @@ class Partition:
         return out
 
     def _canonical(self, moves: list[_Move]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """`MatrixSearch._canonical_keys`, and the owners of those canonical states."""
-        ms, store = self.ms, self.store
-        m = len(ms.vec.columns)
-        C = np.empty((m, sum(move.where.size for move in moves)), dtype=np.int64)
-        at = 0
-        for move in moves:
-            nxt = NextRows(move.sub, move.step.changed, move.values)
-            for j in range(m):
-                C[j, at : at + move.where.size] = nxt[j]
-            at += move.where.size
-        store.ensure_covers(C)
-        ms._canon(C)
-        store.ensure_covers(C)
-        return [store.layout.pack(C)], [linear_hash(C, self.mult, C.shape[1])]
+        """`MatrixSearch._canonical_keys`, and the `linear_hash` of those canonical states."""
+        self.ms.hashes = []
+        keys = self.ms._canonical_keys(moves)
+        hashes, self.ms.hashes = self.ms.hashes, []
+        return keys, hashes
 
     def receive(self, batches: list[Batch | None]) -> int:
         """Take the successors sent here (from partitions 0, 1, ... in order: deterministic),
@@ -285,10 +304,13 @@ class Partition:
                     self.frontier = _repack(self.frontier, layout, store.layout)
                     keys = [_repack(x, layout, store.layout) for x in keys]
                 k = store.layout.pack(S)
+            # only what is new here is kept (`VisitedStore.novel`, first occurrence first)
+            k, p, v, h = store.novel(k, b.parents, b.via, b.hashes)
+            del b
             keys.append(k)
-            parents.append(b.parents)
-            via.append(b.via)
-            hashes.append(b.hashes)
+            parents.append(p)
+            via.append(v)
+            hashes.append(h)
         if not keys:
             self._staged = self._nothing()
             return 0
@@ -319,7 +341,8 @@ class Partition:
     def parent_of(self, gid: int) -> tuple[int, int]:
         """(parent's global id, transition index) of a state this partition owns; (-1, -1) for the root."""
         local = gid // self.count
-        return int(self.store.parent[local]), int(self.store.via[local])
+        parent = int(self.store.parent[local])
+        return parent, int(self.store.via[local]) if parent >= 0 else -1
 
     def set_pending(self, pending: list[str]) -> None:
         self.search.pending = [p for p in pending if p in self.search.properties]
@@ -354,4 +377,5 @@ class Partition:
             nbytes=store.nbytes,
             repacks=store.repacks,
             peak_rss=peak_rss(),
+            start_rss=self.start_rss,
         )

@@ -88,4 +88,14 @@ def spec_json(sr: SpecResult) -> dict[str, Any]:
     }
 
 
-_SEARCH = ("states", "depth", "exhaustive", "bytes_per_state", "peak_rss_bytes", "backend", "scale_out")
+_SEARCH = (
+    "states",
+    "depth",
+    "exhaustive",
+    "bytes_per_state",
+    "peak_rss_bytes",
+    "peak_rss_growth_bytes",
+    "peak_bytes_per_state",
+    "backend",
+    "scale_out",
+)

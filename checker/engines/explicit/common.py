@@ -35,6 +35,15 @@ def peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def current_rss() -> int:
+    """This process's resident set size now, in bytes (the peak where /proc is missing)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        return peak_rss()
+
+
 @dataclass
 class Search:
     """One run: open properties, findings, counters, and why it stopped."""
@@ -59,6 +68,7 @@ class Search:
     repacks: int = 0  # times the packed-key layout widened (numpy search)
     search_seconds: float = 0.0
     search_cpu_seconds: float = 0.0  # CPU time of the search (wall time misleads on a loaded machine)
+    rss_growth: int = 0  # bytes the search added to this process's peak RSS
     scale_out: dict[str, Any] | None = None  # workers, transport, their peak RSS (`parallel`)
     note: str = ""  # e.g. why the numpy backend gave way to exact Python integers (`explicit_bounds`)
     expanded: int = 0  # frontier states expanded so far, over all levels (progress)

@@ -33,7 +33,7 @@ from ..graph import run_graph
 # instead of silently leaving the engine without its compiled search
 from ..scaling import search_scaled
 from .bounds import Exceeds
-from .common import Progress, Search, peak_rss
+from .common import Progress, Search, current_rss, peak_rss
 from .compile import Compiled, Untranslatable
 from .matrix import search_exactly
 from .tuples import TupleSearch
@@ -101,7 +101,7 @@ def run_explicit(
         except Untranslatable:
             if backend == "numpy":
                 raise
-    search_started, search_cpu = time.monotonic(), time.process_time()
+    search_started, search_cpu, rss_before = time.monotonic(), time.process_time(), current_rss()
     try:
         if compiled is not None:
             search = search_scaled(compiled, search, decision.groups, workers, ray)
@@ -115,6 +115,7 @@ def run_explicit(
         search.stop, search.exhaustive = timeout_reason(current(), exc), False
     search.search_seconds = time.monotonic() - search_started
     search.search_cpu_seconds = time.process_time() - search_cpu
+    search.rss_growth = max(0, peak_rss() - rss_before)  # this process; a partitioned search adds its workers'
     return _results(search, time.monotonic() - started, [t.index for t, _ in enc.fired], decision)
 
 
@@ -142,6 +143,7 @@ def _results(s: Search, seconds: float, live: list[int], decision: SymmetryDecis
         "search_cpu_seconds": round(s.search_cpu_seconds, 4),
         "key_repacks": s.repacks,
         "peak_rss_bytes": peak_rss(),  # this process; a partitioned search adds its workers' (scale_out)
+        "peak_rss_growth_bytes": s.rss_growth,  # the peak above this process's RSS when the search began
         "coverage": coverage,
     }
     if s.note:
@@ -149,6 +151,10 @@ def _results(s: Search, seconds: float, live: list[int], decision: SymmetryDecis
     if s.scale_out:
         extra["scale_out"] = s.scale_out
         extra["peak_rss_bytes"] = s.scale_out["coordinator_peak_rss_bytes"] + sum(s.scale_out["worker_peak_rss_bytes"])
+        extra["peak_rss_growth_bytes"] += s.scale_out["worker_rss_growth_bytes"]
+    # what the search added to the peak, per stored state (the interpreter's and the model's
+    # baseline excluded): the figure issue 15 bounds by 64 B; it depends on the allocator
+    extra["peak_bytes_per_state"] = round(extra["peak_rss_growth_bytes"] / max(s.states, 1), 1)
     out = []
     for name in s.properties:
         kind = s.model.properties[name].kind

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ...lang.model import Instance
-from ...state_store import KeyLayout, VisitedStore
+from ...state_store import KeyLayout, VisitedStore, repack_keys
 from .bounds import Exceeds
 from .common import Search, State, concrete_trace
 from .compile import Compiled, CompiledStep, _broadcast
@@ -27,13 +27,12 @@ from .rows import NextRows, PackedRows, SubRows
 from .symmetry import MatrixCanon
 from .tuples import TupleSearch
 
-CHUNK = 1 << 16  # frontier states stepped at a time: fewer numpy calls per state; the rows are lazy
+CHUNK = 1 << 14  # frontier states stepped at a time: fewer numpy calls per state; the rows are lazy
 
 
 def _repack(keys: np.ndarray, old: KeyLayout, new: KeyLayout) -> np.ndarray:
-    """Keys packed with ``old`` re-packed with ``new``, a chunk at a time."""
-    parts = [new.repack(keys[i : i + CHUNK], old) for i in range(0, keys.shape[0], CHUNK)]
-    return np.concatenate(parts) if parts else new.pack(np.zeros((len(new.lo), 0), dtype=np.int64))
+    """Keys packed with ``old`` re-packed with ``new``, a chunk at a time (in place where they can be)."""
+    return repack_keys(keys, old, new)
 
 
 def _row(value: Any) -> np.ndarray:
@@ -88,7 +87,7 @@ class MatrixSearch:
             self.c.check_state(st)
         S0 = self.vec.matrix(list(inits))
         bounds = [(col.lo, col.hi) for col in self.vec.columns]
-        store = self.store = VisitedStore(KeyLayout.for_columns(bounds, S0))
+        store = self.store = VisitedStore(KeyLayout.for_columns(bounds, S0), len(self.c.model.transitions))
         self._canon(S0)
         # every initial state is a root (no incoming transition, parent -1-k for ``model.inits[k]``)
         # at depth 0; of equal canonical forms the first
@@ -127,10 +126,18 @@ class MatrixSearch:
                 if not self.canon.active:
                     chunk = frontier[start : start + CHUNK]
                     level_keys = [store.layout.derive(chunk[m.where], m.step.changed, m.values) for m in moves]
-                keys += level_keys
-                parents += [m.ids for m in moves]
-                via += [np.full(m.where.size, m.step.transition.index, np.int32) for m in moves]
+                # only this chunk's successors that are new (to the store and to the chunk) are
+                # kept: the level's successors, mostly duplicates, are never held all at once
+                fresh = store.novel(
+                    np.concatenate(level_keys),
+                    np.concatenate([m.ids for m in moves]),
+                    np.concatenate([np.full(m.where.size, m.step.transition.index, store.via.dtype) for m in moves]),
+                )
                 del moves, level_keys
+                keys.append(fresh[0])
+                parents.append(fresh[1])
+                via.append(fresh[2])
+                del fresh
                 s.tick(min(start + CHUNK, frontier.shape[0]), frontier.shape[0])
             if s.stop is not None:
                 break
@@ -157,7 +164,24 @@ class MatrixSearch:
         s.repacks = store.repacks
 
     def _canonical_keys(self, moves: list[_Move]) -> list[np.ndarray]:
-        """Keys of the canonical forms of the moves' successors (the store's layout widened to hold them)."""
+        """Keys of the canonical forms of the moves' successors (the store's layout widened to
+        hold them), built for a few moves at a time: the successor matrix of a whole chunk
+        (every column, every successor) was the largest transient of a symmetric search."""
+        out: list[np.ndarray] = []
+        group: list[_Move] = []
+        for i, move in enumerate(moves):
+            group.append(move)
+            if i + 1 < len(moves) and sum(m.where.size for m in group) + moves[i + 1].where.size <= CHUNK // 4:
+                continue
+            layout = self.store.layout
+            keys = self._canonical_group(group)
+            if self.store.layout is not layout:  # widened: the keys packed so far must follow
+                out = [_repack(k, layout, self.store.layout) for k in out]
+            out.append(keys)
+            group = []
+        return out
+
+    def _canonical_group(self, moves: list[_Move]) -> np.ndarray:
         m = len(self.vec.columns)
         C = np.empty((m, sum(move.where.size for move in moves)), dtype=np.int64)
         at = 0
@@ -172,7 +196,11 @@ class MatrixSearch:
         # again: sorting moves values between replicas' columns, whose fields widen
         # separately, and a value outside its field would corrupt the packed key
         store.ensure_covers(C)
-        return [store.layout.pack(C)]
+        self._canonical_made(C)
+        return store.layout.pack(C)
+
+    def _canonical_made(self, C: np.ndarray) -> None:
+        """Called with each group's canonical successors (a partition hashes them for their owners)."""
 
     def _canon(self, S: np.ndarray) -> None:
         if self.canon.active:
