@@ -8,6 +8,7 @@ known answers (the model's docstring) and the explicit engine's are the referenc
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -144,3 +145,11 @@ def test_twophase_choose_to_abort_fires_within_the_bound(write_spec: WriteSpec) 
         assert "never fired" not in got.stdout, got.output
         assert "every action fired" in got.stdout and "rm.choose_to_abort" in got.stdout, got.output
         assert got.exit_code in (0, 3), got.output  # holds to depth 10 (inconclusive) / proved
+
+
+def test_bmc_coverage_without_time_left_decides_nothing() -> None:
+    """The check's hard stop leaves coverage no time: every action is undecided, none "never fired"."""
+    cov = bmc_coverage(Encoding(DeadEnd.build()), 5, time.monotonic())
+    assert cov["never"] == [] and cov["fired"] == {}
+    assert set(cov["undetermined"]) == {"worker.advance", "worker.crash", "worker.ruin"}
+    assert cov["scope"].startswith("timeout before deciding")

@@ -68,7 +68,9 @@ def bmc_coverage(
         _ask_any(unrolling, keys, todo, fired, deadline)
         todo = [k for k in todo if k not in fired]
     unknown: set[str] = set()
-    if todo:
+    if todo and deadline is not None and time.monotonic() >= deadline:
+        unknown = set(todo)  # no time to ask (the check's hard stop): undecided, never "never fired"
+    elif todo:
         names = unrolling.properties if unrolling is not None else None
         # the fresh unrolling keeps the check's decision on symmetry (the same properties)
         u = Unrolling(enc, symmetry, names, prune=False)
@@ -131,7 +133,7 @@ def _depth_by_depth(
             break
         if todo and not alive and u.query(z3.BoolVal(True), deadline) == z3.unsat:
             return u.depth - 1, True, unknown  # no trace is this long: every behaviour was asked about
-    return (depth if not todo or u.depth >= depth else u.depth), False, unknown
+    return depth, False, unknown
 
 
 def _ask_any(
