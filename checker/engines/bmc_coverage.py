@@ -123,6 +123,8 @@ def _depth_by_depth(
                 continue
             if answer == z3.unknown:  # one action at a time: some may still be decided
                 for key in list(todo):
+                    if key in fired:
+                        continue  # on the trace of an earlier answer
                     one = u.query(z3.Or([last == i for i in keys[key]]), deadline)
                     if one == z3.sat:
                         alive = True
