@@ -114,11 +114,13 @@ def test_bmc_coverage_scope_says_every_behaviour_ends_only_when_it_does() -> Non
         assert alone["never"] == ["worker.ruin"] and alone["scope"] == "every behaviour: all end within 4 steps"
 
 
+@pytest.mark.parametrize("symmetry", [True, False], ids=["sym", "nosym"])
 @pytest.mark.parametrize("shape", [(2, 3), (1, 4)], ids=["w2r3", "w1r4"])
-def test_kind_base_case_finds_violations_on_the_dead_end(shape: tuple[int, int]) -> None:
+def test_kind_base_case_finds_violations_on_the_dead_end(shape: tuple[int, int], symmetry: bool) -> None:
     workers, ruin_at = shape
     model = DeadEnd.build(workers=workers, ruin_at=ruin_at)
-    got = {r.name: r for r in run_kind(model, ["not_ruined", "no_ruin_step"], max_k=6, timeout=60)}
+    names = ["not_ruined", "no_ruin_step"]
+    got = {r.name: r for r in run_kind(model, names, max_k=6, timeout=60, symmetry=symmetry)}
     assert got["not_ruined"].verdict is Verdict.VIOLATED and got["not_ruined"].depth == ruin_at
     assert got["no_ruin_step"].verdict is Verdict.VIOLATED and got["no_ruin_step"].depth == 2
 
