@@ -345,6 +345,9 @@ class Reference:
     orbits: dict[frozenset[str], int] = field(default_factory=dict)
     #: graph properties: name -> (holds, shortest length of a recoverable violation or None)
     graph: dict[str, tuple[bool, int | None]] = field(default_factory=dict)
+    #: the transitions (indices) some behaviour of at most ``bound`` steps fires, also one that
+    #: stops earlier: those leaving a state at distance below the bound
+    fires_within: set[int] = field(default_factory=set)
 
     def __repr__(self) -> str:
         return (
@@ -429,6 +432,7 @@ def explore(pm: PlainModel, bound: int, max_states: int) -> Reference:
             if pm.holds(name, s) == want:
                 ref.shortest[name], ref.paths[name] = ex.dist[s], ex.path(s)
                 break
+    ref.fires_within = {i for s, d in ex.dist.items() if d < bound for i, _ in ex.succ[s]}
     layer = set(ex.inits)
     for k in range(1, bound + 1):
         layer = {t for s in layer for _, t in ex.succ[s]}

@@ -173,6 +173,21 @@ def expect_bmc(pm: PlainModel, model: ModelInstance, r: PropertyResult, ref: Ref
     assert r.depth == reached, (r.name, r.depth, reached)
 
 
+def expect_bmc_coverage(
+    pm: PlainModel, model: ModelInstance, cov: dict[str, Any], ref: Reference, symmetry: bool
+) -> None:
+    """BMC's action coverage is the reference's: an action declaration fired within the bound
+    exactly when one of its transitions fires on some behaviour of at most that many steps."""
+    keys: dict[str, bool] = {}
+    for t in model.transitions:
+        key = f"{t.instance.attr}.{t.action.name}"
+        keys[key] = keys.get(key, False) or pm.find(t.instance.name, t.action.name, dict(t.args)) in ref.fires_within
+    where = ("bmc coverage", symmetry, cov)
+    assert not cov["undetermined"], where
+    assert set(cov["fired"]) == {k for k, fires in keys.items() if fires}, where
+    assert set(cov["never"]) | set(cov["static"]) == {k for k, fires in keys.items() if not fires}, where
+
+
 def explained(r: PropertyResult) -> None:
     """A real violation's report explains it without failing (the stale-read explanation and
     the failing parts of the property: `checker.explain`, what every report prints)."""
@@ -248,11 +263,14 @@ def check_searches(m: RandomModel) -> None:
             with pytest.raises(ModelError):
                 run_bmc(model, props, DEPTH, symmetry=symmetry)
             continue
-        for r in run_bmc(model, props, DEPTH, symmetry=symmetry):
+        results = run_bmc(model, props, DEPTH, symmetry=symmetry, coverage=True)
+        for r in results:
             if "symmetry_reduction" in r.extra:
                 reduced = reduced_components(model, r.extra)
                 assert reduced <= set(ref.symmetric), ("bmc", "reduced by symmetry, but not symmetric:", reduced, ref)
             expect_bmc(pm, model, r, ref, DEPTH)
+        if results:
+            expect_bmc_coverage(pm, model, results[0].extra["coverage"], ref, symmetry)
 
 
 def check_graph(pm: PlainModel, ref: Reference, model: ModelInstance, graph: list[str], backend: str) -> None:
