@@ -386,8 +386,11 @@ class VisitedStore:
         return max(-1 - int(self.parent[state_id]), 0)
 
     def _is_root(self, state_id: int) -> bool:
-        """No incoming transition (via -1), or its own parent (a root stored the old way, as id 0)."""
-        return self.via[state_id] < 0 or int(self.parent[state_id]) == state_id
+        """No incoming transition (via -1, which a uint16 ``via`` holds as its maximum), or its own
+        parent (a root stored the old way, as id 0)."""
+        via = int(self.via[state_id])
+        no_transition = via < 0 if self.via.dtype.kind == "i" else via == np.iinfo(self.via.dtype).max
+        return no_transition or int(self.parent[state_id]) == state_id
 
     @property
     def nbytes(self) -> int:

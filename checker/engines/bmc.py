@@ -227,8 +227,8 @@ def run_bmc(
             # goals no trace of this length meets: true facts of every (reduced) trace from here on
             settled = list(goals.values()) if status == z3.unsat else []
             if status == z3.sat:
-                if checks:
-                    _raise_range_error(enc, u, pending, deadline)
+                if checks and not _raise_range_error(enc, u, pending, deadline):
+                    unknown = True  # a range error not ruled out: never assume the states in range
                 for name, goal in goals.items():
                     answer = u.query(goal, deadline)
                     if answer == z3.sat:
@@ -374,11 +374,15 @@ def _range_violations(enc: Encoding, u: Unrolling, names: list[str]) -> list[z3.
     return found + [enc.step_check(c, x, o) for c in enc.step_checks if within is None or c.transition.index in within]
 
 
-def _raise_range_error(enc: Encoding, u: Unrolling, names: list[str], deadline: float | None) -> None:
+def _raise_range_error(enc: Encoding, u: Unrolling, names: list[str], deadline: float | None) -> bool:
     """A write (or a property's read) outside a declared range at the newest step is a model
-    error, reported at its line."""
-    if u.query(z3.Or(_range_violations(enc, u, names)), deadline) != z3.sat:
-        return  # the joint query was satisfied by a property, not by a range error
+    error, reported at its line. Returns True when there is none, False when the solver could
+    not tell (then nothing may assume the states in range)."""
+    joint = u.query(z3.Or(_range_violations(enc, u, names)), deadline)
+    if joint == z3.unsat:
+        return True  # the joint query was satisfied by a property, not by a range error
+    if joint == z3.unknown:
+        return False
     for name, c, violated in _prop_violations(enc, u, names):
         if u.query(violated, deadline) == z3.sat:
             assert u._model is not None
@@ -389,7 +393,7 @@ def _raise_range_error(enc: Encoding, u: Unrolling, names: list[str], deadline: 
             evaluate(enc.model, CONCRETE, name, *(states[-2:] if kind == "action_invariant" else states[-1:]))
             raise ModelError(f"property '{name}': {c.message}", c.file, c.line)
     if u.depth == 0:
-        return
+        return False  # the joint query found a range error that no single query confirmed
     x, o = u.states[-2], u.oracles[-1]
     for c in enc.step_checks:
         if u.query(enc.step_check(c, x, o), deadline) == z3.sat:
@@ -398,3 +402,4 @@ def _raise_range_error(enc: Encoding, u: Unrolling, names: list[str], deadline: 
             # replaying concretely raises the located ModelError of the offending write
             replay(enc.model, steps, enc.initial_of(u._model, u.states[0]))
             raise ModelError(f"action {c.transition}: {c.check.message}", c.check.file, c.check.line)
+    return False  # as above: possible, not confirmed (an unknown answer)

@@ -66,7 +66,8 @@ class Base:
             if status == z3.unknown:
                 return None
             if status == z3.sat:
-                self._raise_range_error(checks, clock)
+                if not self._raise_range_error(checks, clock):
+                    return None  # a range error not ruled out: never assume the states in range
                 for name, goal in goals.items():
                     answer = u.query(goal, clock.deadline)
                     if answer == z3.unknown:
@@ -98,12 +99,16 @@ class Base:
             out += [(c, enc.step_check(c, u.states[-2], u.oracles[-1])) for c in enc.step_checks]
         return out
 
-    def _raise_range_error(self, checks: list[tuple[Any, z3.BoolRef]], clock: Clock) -> None:
+    def _raise_range_error(self, checks: list[tuple[Any, z3.BoolRef]], clock: Clock) -> bool:
         """A reachable range error is a model error: replaying it concretely raises it at the
-        model's line (or, for the interval encoding's own checks, it is raised here)."""
+        model's line (or, for the interval encoding's own checks, it is raised here). Returns
+        True when there is none, False when the solver could not rule one out."""
         enc, u = self.enc, self.u
         for what, violated in checks:
-            if u.query(violated, clock.deadline) != z3.sat:
+            answer = u.query(violated, clock.deadline)
+            if answer == z3.unknown:
+                return False
+            if answer != z3.sat:
                 continue
             assert u._model is not None
             steps = [enc.decode_oracle(u._model, o) for o in u.oracles]
@@ -113,3 +118,4 @@ class Base:
                 evaluate(enc.model, CONCRETE, what, *(states[-2:] if kind == "action_invariant" else states[-1:]))
                 raise ModelError(f"property '{what}': a read outside its range")
             raise ModelError(f"action {what.transition}: {what.check.message}", what.check.file, what.check.line)
+        return True
