@@ -168,7 +168,10 @@ def test_broken_dns_designs_are_never_proved(variant: str) -> None:
 def test_dns_proof_for_all_agrees_with_exhaustive_search(variant: str) -> None:
     # finite plans and tokens, so that explicit search ends; the proof is for these parameters too
     params = {"variant": variant, "max_plans": 4, "max_tokens": 4, "endpoints": 2}
-    out = prove_for_all(Dns.build(**params), "enactors", DNS_PROPS, 120)
+    # 17-35 s alone; the budget is generous because in a full `-m slow` run PDR at enactors=3
+    # once took over 120 s (see the closing note of session 4: a local engine thread left behind
+    # by an earlier test may still be running z3 in this process)
+    out = prove_for_all(Dns.build(**params), "enactors", DNS_PROPS, 400)
     assert out.proved == (variant != "as_designed"), out.why
     assert out.proved or out.violated_at == 2, out.why
     for n in range(1, 5):
