@@ -168,9 +168,10 @@ def test_broken_dns_designs_are_never_proved(variant: str) -> None:
 def test_dns_proof_for_all_agrees_with_exhaustive_search(variant: str) -> None:
     # finite plans and tokens, so that explicit search ends; the proof is for these parameters too
     params = {"variant": variant, "max_plans": 4, "max_tokens": 4, "endpoints": 2}
-    # 17-35 s alone; the budget is generous because in a full `-m slow` run PDR at enactors=3
-    # once took over 120 s (see the closing note of session 4: a local engine thread left behind
-    # by an earlier test may still be running z3 in this process)
+    # 17-35 s alone. Each size's Spacer run gets a wall-clock share of what is left (a quarter,
+    # at least 15 s: `checker.param.infer._slice`); at 120 s on a loaded machine (load 5-7)
+    # enactors=2 (about 23 s of CPU) ran out of its 26 s share, and so did enactors=3 after it:
+    # "PDR at enactors=3: timeout", reproduced. The budget leaves room for such load.
     out = prove_for_all(Dns.build(**params), "enactors", DNS_PROPS, 400)
     assert out.proved == (variant != "as_designed"), out.why
     assert out.proved or out.violated_at == 2, out.why

@@ -9,8 +9,11 @@ waits for the children does no z3 work while this one runs (one z3 context, one 
 Stopping it (every property decided elsewhere, or the deadline): its clocks count as expired
 (`obligations.stoppable`), z3's context is interrupted until the thread ends (a call that
 was running returns unknown or fails with "canceled", which is read as the stop), and a
-thread still busy in Python code after a while gets the deadline's `Timeout` raised in it; one
-blocked in a system call (model code that sleeps) is left behind after a few seconds.
+thread still busy in Python code after a while gets the deadline's `Timeout` raised in it.
+Only a thread blocked in a system call *outside z3* (model code that sleeps) is left behind
+after a few seconds; one still inside z3 is waited for (interrupted all along), because a
+thread left in z3 would go on using the one z3 context beside whatever this process does
+next (the next spec of a gate, the next test, the pytest plugin's next check).
 A stopped engine's answers are discarded unless conclusive: a proof was re-checked and a
 violation replayed before the stop could touch them.
 
@@ -18,13 +21,20 @@ z3's reference counts are not thread-safe, and Python's cyclic garbage collector
 whichever thread happens to allocate: a collection in the waiting thread could free z3 objects
 (left over from the stages before) while the engine is inside z3. So pending garbage is
 collected before the engine starts, and the cyclic collector is off while it runs (reference
-counting still frees everything else; the engine's own cycles wait until it ends).
+counting still frees everything else; the engine's own cycles wait until it ends). The
+collector is held off by a count of running engines (`_hold_gc`), so that one engine ending
+cannot turn it back on under another, and it is restored to what it was before the first one
+started; it is released when the thread has really ended (by `stop`, or by a thread left
+behind, as it ends), on every path: an error, a stop, a start that failed.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -35,12 +45,44 @@ from ..results import PropertyResult
 from . import phases
 from .obligations import stoppable
 
+_log = logging.getLogger(__name__)
+
 _INTERRUPT_EVERY = 0.05  # seconds between z3 interrupts while the thread has not ended
 _PYTHON_STOP_AFTER = 1.0  # seconds of interrupts before Timeout is raised in the thread itself
 # seconds after which a thread that still has not ended is left behind: it is blocked in a
 # system call (model code sleeping) where nothing can reach it; a daemon, it ends with the
 # process, and its answers are never read
 _GIVE_UP = 5.0
+# ... unless it is inside z3, which the interrupts end: a call that ignores them for this long
+# is left behind too (it ends with its own timeout; it is reported as a warning)
+_GIVE_UP_IN_Z3 = 60.0
+
+_gc_lock = threading.Lock()
+_gc_holds = 0  # engines running (their threads not yet ended) that need the collector off
+_gc_restore = False  # whether it was on before the first of them started
+
+
+def _hold_gc() -> None:
+    global _gc_holds, _gc_restore
+    with _gc_lock:
+        if _gc_holds == 0:
+            _gc_restore = gc.isenabled()
+            gc.disable()
+        _gc_holds += 1
+
+
+def _release_gc() -> None:
+    global _gc_holds
+    with _gc_lock:
+        _gc_holds -= 1
+        if _gc_holds == 0 and _gc_restore:
+            gc.enable()
+
+
+def _in_z3(thread: threading.Thread) -> bool:
+    """Whether ``thread`` is inside a call into z3's C library (its Python wrappers)."""
+    frame = sys._current_frames().get(thread.ident) if thread.ident is not None else None
+    return frame is not None and f"{os.sep}z3{os.sep}" in frame.f_code.co_filename
 
 
 class LocalEngine:
@@ -55,13 +97,29 @@ class LocalEngine:
         # a pipe like the children's, so that one `wait` watches all engines
         self.reader, self._writer = multiprocessing.Pipe(duplex=False)
         self.thread = threading.Thread(target=self._main, name=f"raceproof-{name}", daemon=True)
-        self._gc_was_on = False
+        self._lock = threading.Lock()  # orders the thread's end with `stop` giving up on it
+        self._gc_held = False  # this engine holds the collector off (`_hold_gc`) until its thread ends
+        self._ended = False  # the thread has run its last line that may touch z3
+        self.left_behind = False  # `stop` gave up waiting: the thread releases the collector as it ends
 
     def start(self) -> None:
         gc.collect()
-        self._gc_was_on = gc.isenabled()
-        gc.disable()
-        self.thread.start()
+        with self._lock:
+            _hold_gc()
+            self._gc_held = True
+        try:
+            self.thread.start()
+        except BaseException:
+            self._ended = True  # (never ran)
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        """Release the collector once, whichever of `stop` and the ending thread comes last."""
+        with self._lock:
+            held, self._gc_held = self._gc_held, False
+        if held:
+            _release_gc()
 
     def _main(self) -> None:
         try:
@@ -72,6 +130,11 @@ class LocalEngine:
                 self.error = exc
         finally:
             self._send(("done",))
+            with self._lock:
+                self._ended = True
+                alone = self.left_behind
+            if alone:  # `stop` gave up on this thread: nobody else releases the collector
+                self._release()
 
     def _phase(self, text: str) -> None:
         self._send(("phase", text))
@@ -92,7 +155,10 @@ class LocalEngine:
 
         began = time.monotonic()
         raise_at = began + _PYTHON_STOP_AFTER
-        while self.thread.is_alive() and time.monotonic() - began < _GIVE_UP:
+        while self.thread.is_alive():
+            waited = time.monotonic() - began
+            if waited >= _GIVE_UP_IN_Z3 or (waited >= _GIVE_UP and not _in_z3(self.thread)):
+                break
             try:
                 z3.main_ctx().interrupt()
             except Exception:  # noqa: BLE001, S110 - nothing to interrupt
@@ -103,20 +169,28 @@ class LocalEngine:
                 _set_async_exc(self.thread.ident, Timeout)
                 raise_at += _PYTHON_STOP_AFTER
             self.thread.join(_INTERRUPT_EVERY)
+        in_z3 = self.thread.is_alive() and _in_z3(self.thread)
         if self.thread.is_alive():
-            self._close()
-            return  # (not in z3, or the interrupts would have ended it: the context is left alone)
-        # an interrupt that landed outside a check leaves the context cancelled: clear it
-        try:
-            z3.Solver().check()
-        except Exception:  # noqa: BLE001, S110
-            pass
+            _log.warning(
+                "the %s engine thread did not stop within %.0f s (%s); left behind",
+                self.name,
+                time.monotonic() - began,
+                "inside z3" if in_z3 else "model code blocked in a system call",
+            )
+        if not in_z3:
+            # an interrupt that landed outside a check leaves the context cancelled: clear it
+            try:
+                z3.Solver().check()
+            except Exception:  # noqa: BLE001, S110
+                pass
         self._close()
 
     def _close(self) -> None:
-        if self._gc_was_on:
-            gc.enable()
-            self._gc_was_on = False
+        with self._lock:
+            self.left_behind = not self._ended and self.thread.is_alive()
+            ended = not self.left_behind
+        if ended:  # (else the thread, blocked with a Timeout pending, releases it as it ends)
+            self._release()
         for conn in (self._writer, self.reader):
             try:
                 conn.close()

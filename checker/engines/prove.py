@@ -177,7 +177,6 @@ def _portfolio(
     left = None if child_at is None else max(child_at - time.monotonic(), 0.01)
     local = LocalEngine(_LOCAL, lambda: _run(_LOCAL, model, properties, options | {"timeout": left}))
     readers[_LOCAL] = local.reader
-    local.start()
     engines = (_LOCAL, *procs)  # (a child that could not start is left out)
     best: dict[str, PropertyResult] = {}
     fallback: dict[str, list[PropertyResult]] = {n: [] for n in properties}
@@ -185,6 +184,7 @@ def _portfolio(
     now: dict[str, str] = {}  # each engine's phase, as it announced it
     nice = {_LOCAL: 0}  # each engine's niceness above this process's, as it reported it
     try:
+        local.start()  # in the `try`: a Timeout landing just after it still stops the thread (`_stop_all`)
         while len(done) < len(engines) and not all(n in best for n in properties):
             if {"pdr", "kind"} <= done and timeout is None:
                 break  # BMC alone can refute but never prove, and would run for ever
