@@ -224,11 +224,13 @@ def run_bmc(
             # the depths where nothing happens, which is most of them.
             status = u.query(z3.Or(list(goals.values()) + checks), deadline) if goals or checks else z3.unsat
             unknown = status == z3.unknown
+            range_undecided = ""  # z3's reason, when a range error could not be ruled out at this depth
             # goals no trace of this length meets: true facts of every (reduced) trace from here on
             settled = list(goals.values()) if status == z3.unsat else []
             if status == z3.sat:
                 if checks and not _raise_range_error(enc, u, pending, deadline):
                     unknown = True  # a range error not ruled out: never assume the states in range
+                    range_undecided = u.solver.reason_unknown() or "unknown"
                 for name, goal in goals.items():
                     answer = u.query(goal, deadline)
                     if answer == z3.sat:
@@ -249,6 +251,8 @@ def run_bmc(
                 why = u.solver.reason_unknown() or "timeout"
                 if deadline is not None and time.monotonic() >= deadline and why in ("canceled", "unknown"):
                     why = "timeout"  # z3 interrupted at the deadline (`checker.deadline`), or no time left to ask
+                if range_undecided and why != "timeout":  # no later depth may assume the states in range
+                    why = f"an out-of-range write or read could not be ruled out (z3: {range_undecided})"
                 for name in list(pending):
                     finish(name, Verdict.UNKNOWN, depth=max(u.depth - 1, 0), reason=f"{why} at depth {u.depth}")
                 break

@@ -28,6 +28,8 @@ class Base:
         # ``properties`` (None: none of the model's)
         self.u = Unrolling(enc, symmetry, properties)
         self.checked = -1  # the deepest depth whose states have been checked
+        # z3's reason when a range error could not be ruled out (the search then stopped undecided)
+        self.range_undecided = ""
 
     def advance(self, names: list[str], depth: int, clock: Clock) -> dict[str, tuple[int, Trace]] | None:
         """Check every depth up to ``depth``: {property: (depth, replayed trace)}; None on timeout."""
@@ -67,6 +69,7 @@ class Base:
                 return None
             if status == z3.sat:
                 if not self._raise_range_error(checks, clock):
+                    self.range_undecided = u.solver.reason_unknown() or "unknown"
                     return None  # a range error not ruled out: never assume the states in range
                 for name, goal in goals.items():
                     answer = u.query(goal, clock.deadline)
