@@ -8,6 +8,13 @@ transition the model does *not* allow and checks that the implementation refuses
 Hypothesis explores sequences (seeded: the same seed runs the same sequences), and shrinks any
 divergence to a minimal sequence of steps, which is what the report shows.
 
+With several initial states, the implementation starts in one of them, and the variables the
+adapter does not observe (mapped to None) may not tell which: the machine keeps every model
+state consistent with what was observed so far (as `validate` does with a log), and a
+divergence is reported only when none is. A step is tried when some of them enable it; the
+implementation refusing it keeps those that do not; a step the implementation must refuse is
+one that none of them enables.
+
 From pytest: ``lockstep_machine(session)`` is the state machine class (``.TestCase`` runs it),
 or `check_conformance` runs it and returns a `ConformResult`.
 """
@@ -21,6 +28,7 @@ from typing import Any
 from ..lang.model import ModelInstance, Transition
 from ..lang.runtime import fire
 from .adapter import AdapterFailure
+from .adapter import compare as compare_states
 from .session import Observed, Session, running
 
 
@@ -76,38 +84,46 @@ def lockstep_machine(session: Session, record: list[Run] | None = None) -> type:
         failures.append(self.run)
         raise Divergence(message)
 
-    def compare(self: Any, where: str) -> None:
-        seen = session.observe(self.state)
-        if not seen.agrees:
+    def narrow(self: Any, where: str, states: list[tuple[Any, ...]]) -> None:
+        """Keep the ``states`` the implementation's observed state agrees with; none: a divergence
+        (reported against the first of them)."""
+        states = list(dict.fromkeys(states))
+        seen = session.observe(states[0])  # one observation, compared with each candidate
+        agreeing = [s for s in states if not seen.problems and not compare_states(model, s, seen.obs, session.mapping)]
+        self.state = states[0]
+        if not agreeing:
             parts = [f"{m.var}: model {m.model!r}, implementation {m.real!r}" for m in seen.mismatches]
             fail(self, f"{where}: " + "; ".join(parts + seen.problems), seen)
+        self.states = agreeing
+        self.state = agreeing[0]  # (reported on a later divergence)
 
     def init(self: Any) -> None:
         RuleBasedStateMachine.__init__(self)
         self.run = Run()
         session.reset()
-        # the implementation starts in one state: with several initial states, the first it agrees with
-        self.state = next((st for st in model.inits if session.observe(st).agrees), model.init)
-        compare(self, "initial state")
+        narrow(self, "initial state", list(model.inits))
 
     def make_rule(t: Transition) -> Any:
         def step(self: Any) -> None:
-            nxt = fire(model, t, self.state)
-            assert nxt is not None  # the precondition
+            after = {i: nxt for i, s in enumerate(self.states) if (nxt := fire(model, t, s)) is not None}
+            assert after  # the precondition
             self.run.steps.append(str(t))
             outcome = session.step(t)
-            self.state = nxt
-            if not outcome.fired:
+            if outcome.fired:
+                narrow(self, f"after step {len(self.run.steps)} ({t})", list(after.values()))
+                return
+            refusing = [s for i, s in enumerate(self.states) if i not in after]
+            if not refusing:
                 fail(
                     self,
                     f"step {len(self.run.steps)} ({t}): the model takes it, the implementation did not "
                     f"({outcome.detail})",
                     None,
                 )
-            compare(self, f"after step {len(self.run.steps)} ({t})")
+            narrow(self, f"after refusing step {len(self.run.steps)} ({t})", refusing)
 
         step.__name__ = _rule_name(t)
-        return precondition(lambda self: fire(model, t, self.state) is not None)(rule()(step))
+        return precondition(lambda self: any(fire(model, t, s) is not None for s in self.states))(rule()(step))
 
     free = set(getattr(session.adapter, "environment_actions", ()) or ())
 
@@ -115,7 +131,11 @@ def lockstep_machine(session: Session, record: list[Run] | None = None) -> type:
         # An environment action (the Planner's) is enabled whenever the environment calls it:
         # the model bounds it (max_plans) only to stay finite, so its refusal is not expected.
         # (Drawn from the disabled steps, not filtered with assume: that would discard the example.)
-        disabled = [t for t in model.transitions if t.action.name not in free and fire(model, t, self.state) is None]
+        disabled = [
+            t
+            for t in model.transitions
+            if t.action.name not in free and all(fire(model, t, s) is None for s in self.states)
+        ]
         if not disabled:
             return
         t = data.draw(st.sampled_from(disabled), label="disabled step")
@@ -128,7 +148,7 @@ def lockstep_machine(session: Session, record: list[Run] | None = None) -> type:
                 f"({outcome.detail})",
                 None,
             )
-        compare(self, f"after refusing {t}")
+        narrow(self, f"after refusing {t}", self.states)
 
     namespace: dict[str, Any] = {"__init__": init}
     for t in model.transitions:

@@ -210,3 +210,24 @@ class HugeRange(Store):
 
 class HugeRangeStart(Model):
     store = HugeRange()
+
+
+class Dial(Store):
+    shown = Int(init=0, min=0, max=3)
+    step_by = Int(init={1, 2}, min=1, max=2)  # not observable in the conformance tests' implementation
+
+    @action
+    def turn(self, sys):
+        require(self.shown + self.step_by <= 3)
+        self.shown = self.shown + self.step_by
+
+
+class HiddenStart(Model):
+    """Two initial states that look the same from outside (shown = 0): which one the
+    implementation started in shows only after its first step (shown 1 or 2)."""
+
+    dial = Dial()
+
+    @invariant
+    def in_range(sys):
+        return sys.shown <= 3
