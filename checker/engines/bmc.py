@@ -281,7 +281,8 @@ def run_bmc(
             finish(name, Verdict.UNKNOWN, depth=max(u.depth - 1, 0), reason=f"{why} at depth {u.depth}")
     reached = u.depth - 1 if exhausted else u.depth
     reduced = bool(u.decision.groups)
-    if exhausted and pending and reduced and not _ends_without_reduction(enc, reached, deadline):
+    # (coverage words its scope "every behaviour ..." on it too, even when no property is left)
+    if exhausted and (pending or coverage) and reduced and not _ends_without_reduction(enc, reached, deadline):
         exhausted = False  # only the symmetry-reduced behaviours end there: not a complete answer
     for name in list(pending):
         kind = model.properties[name].kind

@@ -13,7 +13,10 @@ satisfying assignment is a whole trace, replayed concretely before it counts, so
 on it is covered too, and most models need a query or two. Only the actions still uncovered
 are asked depth by depth on a fresh unrolling; an unsatisfiable query at every depth up to
 ``bound`` means no trace of up to ``bound`` steps fires the action. When no trace is longer
-than some depth (every behaviour ends), the depths asked cover every behaviour.
+than some depth (every behaviour ends), the depths asked cover every behaviour. That claim
+(the scope "every behaviour: all end within N steps") never rests on symmetry breaking: where
+the unrolling was reduced, it is re-checked on one without the reduction, and without that
+re-check passing the scope says only "within N steps".
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ def bmc_coverage(
 ) -> dict:
     """The coverage record (`checker.coverage.action_coverage`) of traces of up to ``bound``
     steps. ``unrolling`` is the check's own (its solver reused when it is still satisfiable);
-    ``exhausted_at`` is the length every behaviour ends within, if the check found one."""
+    ``exhausted_at`` is the length every behaviour ends within, if the check found one (without
+    symmetry breaking, or re-checked without it: `run_bmc`)."""
     model = enc.model
     live = [t.index for t, _ in enc.fired]
     live_set = set(live)
@@ -75,6 +79,8 @@ def bmc_coverage(
         # the fresh unrolling keeps the check's decision on symmetry (the same properties)
         u = Unrolling(enc, symmetry, names, prune=False)
         depth, ended, unknown = _depth_by_depth(u, reach, checked, keys, todo, fired, depth, deadline)
+        if ended and u.decision.groups:  # ended in the reduced unrolling: not yet "every behaviour"
+            ended = _ends_unreduced(enc, depth, checked, deadline)
         exhaustive = exhaustive or ended
     unknown -= set(fired)
     if unknown and deadline is not None and time.monotonic() >= deadline:
@@ -136,6 +142,17 @@ def _depth_by_depth(
         if todo and not alive and u.query(z3.BoolVal(True), deadline) == z3.unsat:
             return u.depth - 1, True, unknown  # no trace is this long: every behaviour was asked about
     return depth, False, unknown
+
+
+def _ends_unreduced(enc: Encoding, steps: int, checked: int, deadline: float | None) -> bool:
+    """Whether no behaviour at all, without symmetry breaking, is longer than ``steps`` (with the
+    states assumed in range only up to ``checked``, as the reduced unrolling assumed them)."""
+    u = Unrolling(enc, symmetry=False, prune=False)
+    while u.depth <= steps:
+        if u.depth < checked:
+            u.solver.add(enc.domain(u.states[-1]))
+        u.extend()
+    return u.query(z3.BoolVal(True), deadline) == z3.unsat
 
 
 def _ask_any(
