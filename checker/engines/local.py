@@ -33,14 +33,12 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from ..deadline import Timeout, _set_async_exc
+from ..deadline import Timeout, _in_z3, _set_async_exc
 from ..results import PropertyResult
 from . import phases
 from .obligations import stoppable
@@ -79,10 +77,8 @@ def _release_gc() -> None:
             gc.enable()
 
 
-def _in_z3(thread: threading.Thread) -> bool:
-    """Whether ``thread`` is inside a call into z3's C library (its Python wrappers)."""
-    frame = sys._current_frames().get(thread.ident) if thread.ident is not None else None
-    return frame is not None and f"{os.sep}z3{os.sep}" in frame.f_code.co_filename
+def _thread_in_z3(thread: threading.Thread) -> bool:
+    return thread.ident is not None and _in_z3(thread.ident)
 
 
 class LocalEngine:
@@ -157,7 +153,7 @@ class LocalEngine:
         raise_at = began + _PYTHON_STOP_AFTER
         while self.thread.is_alive():
             waited = time.monotonic() - began
-            if waited >= _GIVE_UP_IN_Z3 or (waited >= _GIVE_UP and not _in_z3(self.thread)):
+            if waited >= _GIVE_UP_IN_Z3 or (waited >= _GIVE_UP and not _thread_in_z3(self.thread)):
                 break
             try:
                 z3.main_ctx().interrupt()
@@ -169,7 +165,7 @@ class LocalEngine:
                 _set_async_exc(self.thread.ident, Timeout)
                 raise_at += _PYTHON_STOP_AFTER
             self.thread.join(_INTERRUPT_EVERY)
-        in_z3 = self.thread.is_alive() and _in_z3(self.thread)
+        in_z3 = self.thread.is_alive() and _thread_in_z3(self.thread)
         if self.thread.is_alive():
             _log.warning(
                 "the %s engine thread did not stop within %.0f s (%s); left behind",
