@@ -18,6 +18,7 @@ import z3
 
 from checker.engines.bmc import Unrolling, run_bmc
 from checker.engines.kind import run_kind
+from checker.engines.pdr import run_pdr
 from checker.results import Verdict
 from tests.conftest import run_cli
 from tests.models.counter import AtomicCounter, NonAtomicCounter
@@ -73,3 +74,11 @@ def test_the_k_induction_base_case_stops_inconclusive(range_queries_unknown: lis
     assert range_queries_unknown == [4]
     assert violated.verdict is Verdict.UNKNOWN and f"{UNDECIDED} (z3: unknown) in the base case" in violated.reason
     assert proved.verdict is Verdict.PROVED and proved.checked
+
+
+def test_pdr_does_not_confirm_a_counterexample_past_an_undecided_range_check(range_queries_unknown: list[int]) -> None:
+    # (violated, replayed, when z3 answers those queries)
+    (r,) = run_pdr(NonAtomicCounter.build(procs=2), ["no_lost_update"])
+    assert range_queries_unknown  # Spacer's counterexample is replayed by the base case's search
+    assert r.verdict is Verdict.UNKNOWN, (r.verdict, r.reason)
+    assert f"{UNDECIDED} (z3: unknown) while replaying Spacer's counterexample" in r.reason, r.reason

@@ -183,9 +183,7 @@ def run_kind(
         announce(f"k-induction: k = {k}")
         violated = base.advance(pending, k - 1, clock)
         if violated is None:
-            why = "timeout" if clock.expired() else base.u.solver.reason_unknown() or "solver gave up"
-            if base.range_undecided and not clock.expired():
-                why = f"an out-of-range write or read could not be ruled out (z3: {base.range_undecided})"
+            why = base.why_undecided(clock)
             run.finish(pending, Verdict.UNKNOWN, reason=f"{why} in the base case at depth {k - 1}", depth=k - 1)
             break
         for name, (depth, trace) in violated.items():

@@ -46,6 +46,14 @@ class Base:
             self.checked += 1
         return found
 
+    def why_undecided(self, clock: Clock) -> str:
+        """Why `advance` or `search` answered None: the time ran out, or z3 gave no answer."""
+        if clock.expired():
+            return "timeout"
+        if self.range_undecided:
+            return f"an out-of-range write or read could not be ruled out (z3: {self.range_undecided})"
+        return self.u.solver.reason_unknown() or "solver gave up"
+
     def search(self, names: list[str], depth: int, clock: Clock) -> dict[str, tuple[int, Trace]] | None:
         """Every violation of ``names`` up to ``depth``; then, while some name has none, on up to
         about twice as deep: BMC finds shallow violations much faster than Spacer does."""

@@ -97,7 +97,8 @@ def run_pdr(
         base = base or Base(enc, symmetry=False)
         violated = base.search(pending, depth + 1, clock)
         if violated is None:
-            finish(pending, Verdict.UNKNOWN, reason=f"timeout while replaying Spacer's counterexample (depth {depth})")
+            why = base.why_undecided(clock)
+            finish(pending, Verdict.UNKNOWN, reason=f"{why} while replaying Spacer's counterexample (depth {depth})")
             break
         if not violated:
             why = f"Spacer reported a counterexample at depth {depth} that BMC did not find"
