@@ -281,8 +281,8 @@ def run_bmc(
             finish(name, Verdict.UNKNOWN, depth=max(u.depth - 1, 0), reason=f"{why} at depth {u.depth}")
     reached = u.depth - 1 if exhausted else u.depth
     reduced = bool(u.decision.groups)
-    # (coverage words its scope "every behaviour ..." on it too, even when no property is left)
-    if exhausted and (pending or coverage) and reduced and not _ends_without_reduction(enc, reached, deadline):
+    rechecked = exhausted and bool(pending) and reduced
+    if rechecked and not _ends_without_reduction(enc, reached, deadline):
         exhausted = False  # only the symmetry-reduced behaviours end there: not a complete answer
     for name in list(pending):
         kind = model.properties[name].kind
@@ -311,7 +311,10 @@ def run_bmc(
         budget = time.monotonic() + max(COVERAGE_SECONDS, time.monotonic() - started)
         cover_by = budget if deadline is None else min(deadline, budget)
         try:
-            record = bmc_coverage(enc, depth, cover_by, symmetry, u, traces, reached if exhausted else None)
+            # the end counts for coverage's "every behaviour" only if it does not rest on the
+            # reduction (else coverage asks, and re-checks, within its own time)
+            ends_at = reached if exhausted and (rechecked or not reduced) else None
+            record = bmc_coverage(enc, depth, cover_by, symmetry, u, traces, ends_at)
         except BaseException as exc:  # the hard stop in coverage: no verdict is lost, coverage is undecided
             if not is_timeout(exc):
                 raise
