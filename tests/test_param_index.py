@@ -179,3 +179,46 @@ def test_dns_proof_for_all_enactors_and_endpoints_agrees_with_search(variant: st
             Dns.build(**params, enactors=n, endpoints=m), DNS_PROPS, max_states=2_000_000, timeout=300
         )
         assert {r.verdict for r in results} == {Verdict.HOLDS}, (n, m, [(r.name, r.verdict) for r in results])
+
+
+def test_a_property_over_every_replica_and_every_index_is_proved(tmp_path: Path) -> None:
+    props = ["painted_below_latest", "cells_bounded"]
+    out = prove_for_all(ps.PaintersAndCells.build(), "painters", props, 60, "cells")
+    assert out.proved, out.why
+    assert "proved for all painters ≥ 1 and cells ≥ 1" in out.why
+    assert "painted_below_latest read for every painter replica" in out.why
+    assert out.certificate_text is not None and _binary(tmp_path, out.certificate_text).ok
+    # the certificate's property is over a replica and an index: without the per-painter lemma it fails
+    tampered, n = re.subn(r"(\(define-fun inv1 \([^\n]*\) Bool\n  ).*?(?=\n\(define-fun )", r"\1true",
+                          out.certificate_text, flags=re.S)  # fmt: skip
+    assert n == 1
+    assert not _binary(tmp_path, tampered).ok
+    for n_painters in (1, 2, 3):
+        for m in (1, 2, 3, 4):
+            found = _search(ps.PaintersAndCells, ["painted_below_latest"], painters=n_painters, cells=m)
+            assert found == {Verdict.HOLDS}, (n_painters, m)
+
+
+@pytest.mark.slow
+def test_over_every_replica_and_index_agrees_with_search_at_four_painters() -> None:
+    for m in (1, 2, 3, 4):
+        assert _search(ps.PaintersAndCells, ["painted_below_latest"], painters=4, cells=m) == {Verdict.HOLDS}, m
+
+
+def test_a_property_over_replicas_and_indices_that_is_not_of_every_replica_is_refused() -> None:
+    out = prove_for_all(ps.SomePainterAbove.build(), "painters", ["some_painter_above"], 60, "cells")
+    assert not out.proved
+    assert "at painters=2, cells=1: property 'some_painter_above' is not the same property of every replica" in out.why
+
+
+@pytest.mark.slow
+def test_dns_property_over_every_enactor_and_endpoint_agrees_with_search() -> None:
+    # finite plans, so that explicit search ends; the proof is for these parameters too
+    params = {"variant": "version_cas", "max_plans": 4}
+    props = ["plans_below_latest", *DNS_PROPS]
+    out = prove_for_all(ps.DnsPlansBelowLatest.build(**params), "enactors", props, 300, "endpoints")
+    assert out.proved, out.why
+    assert "plans_below_latest read for every enactor replica" in out.why and "with every endpoints (1..8)" in out.why
+    for n, m in [(1, 1), (1, 2), (1, 3), (1, 4), (2, 1), (2, 2), (2, 3), (3, 1), (3, 2)]:
+        found = _search(ps.DnsPlansBelowLatest, props, **params, enactors=n, endpoints=m)
+        assert found == {Verdict.HOLDS}, (n, m)

@@ -100,6 +100,7 @@ def prove_for_all(
         checked += (
             f"; {', '.join(sorted(pe.quantified))} read for every {pe.attr} replica, checked equal to the model at "
             f"every {count} it allows ({decl.min or 1}..{decl.max})"
+            + (f" with every {index} ({pe.ix.lo}..{pe.ix.hi})" if pe.ix is not None else "")
         )
     why = (
         f"proved for all {every} ({others}): quantified inductive invariant of "

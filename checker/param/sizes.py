@@ -94,6 +94,8 @@ def _compare(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:
         if not _valid(z3.Implies(z3.And(typed, g_f, z3.Not(v_f)), z3.And(same))):
             return f"{label}: the next state differs"
     for name in pe.properties:
+        if name in pe.quantified:
+            continue  # read for every replica as well: `check_replica_props` checks it at every size pair
         x2 = flat.x_next if flat.model.properties[name].kind == "action_invariant" else None
         checks = [z3.Not(v) for _, v in flat.prop_check_violations(name, flat.x, x2)]
         p_f = z3.And([flat.prop(name, flat.x, x2), *checks])
@@ -150,33 +152,64 @@ def _valid(claim: z3.BoolRef) -> bool:
 def check_replica_props(pe: ParamEncoding, model: ModelInstance) -> str | None:
     """A property that iterates the replicas is read as "for every replica r: P(r)" (it saw
     replica 1 alone). None if that reading equals the property at every replica count the
-    model allows (so the count must declare a maximum); else the first difference."""
+    model allows (so the count must declare a maximum), and with parameter-sized arrays at
+    every pair of a count and an array size (a property may read both); else the first
+    difference."""
     if not pe.quantified:
         return None
     decl = model.model.params().get(pe.count)
     if decl is None or decl.max is None:
         return f"'{pe.count}' declares no maximum: the reading of a property over the replicas is checked at each count"
-    r = pe.prop_replica
+    ix = pe.ix
+    lengths: list[int | None] = list(range(ix.lo, ix.hi + 1)) if ix is not None else [None]
     for n in range(max(decl.min or 1, 1), decl.max + 1):
-        try:
-            flat = Encoding(model.model.build(**(model.param_dict() | {pe.count: n})), sets=pe.enc.sets)
-        except RaceproofError as exc:
-            return f"at {pe.count}={n} the model fails: {exc}"
-        names = {c.decl().name(): c for c in flat.flat(flat.x) + flat.flat(flat.x_next)}
-        typed = z3.And(flat.domain(flat.x), flat.domain(flat.x_next))
-        for name in sorted(pe.quantified):
-            x2 = flat.x_next if flat.model.properties[name].kind == "action_invariant" else None
-            checks = [z3.Not(v) for _, v in flat.prop_check_violations(name, flat.x, x2)]
-            p_f = z3.And([flat.prop(name, flat.x, x2), *checks])
-            every = []
-            for j in range(1, n + 1):
-                pairs = []
-                for key, a0, a1 in zip(pe.local_keys, pe.p0[1], pe.p1[1], strict=True):
-                    for arr, suffix in ((a0, ""), (a1, "'")):
-                        const = names.get(f"{pe.attr}{j}.{key}{suffix}")
-                        if const is not None:
-                            pairs.append((z3.Select(arr, r), const))
-                every.append(substitute(pe.props[name], pairs))
-            if not _valid(z3.Implies(typed, z3.And(every) == p_f)):
-                return f"at {pe.count}={n}: property '{name}' is not the same property of every replica"
+        for k in lengths:
+            values = model.param_dict() | {pe.count: n} | ({} if ix is None else {ix.param: k})
+            at = f"{pe.count}={n}" + ("" if ix is None else f", {ix.param}={k}")
+            try:
+                flat = Encoding(model.model.build(**values), sets=pe.enc.sets)
+            except RaceproofError as exc:
+                return f"at {at} the model fails: {exc}"
+            why = _replica_reading(pe, flat, n, k)
+            if why is not None:
+                return f"at {at}: {why}"
+    return None
+
+
+def _replica_reading(pe: ParamEncoding, flat: Encoding, n: int, k: int | None) -> str | None:
+    """None if each property over the replicas, read at every replica (and every index below
+    ``k``, the arrays' size), equals the property of the instance ``flat``."""
+    names = {c.decl().name(): c for c in flat.flat(flat.x) + flat.flat(flat.x_next)}
+    typed = z3.And(flat.domain(flat.x), flat.domain(flat.x_next))
+    sized: list[tuple[Any, Any]] = []  # the arrays of size k as the instance's elements
+    indices: list[Any] = [None]
+    if pe.ix is not None and k is not None:
+        ix = pe.ix
+        sized.append((ix.size, z3.IntVal(k)))
+        for state, arrays in ((flat.x, ix.now), (flat.x_next, ix.after)):
+            for name, arr in arrays.items():
+                var = flat.model.var_by_name[name]
+                term = z3.K(z3.IntSort(), z3.IntVal(0))  # beyond the size: never read where the range check holds
+                for pos, slot in enumerate(var.slots):
+                    term = z3.Store(term, pos, state[slot])
+                sized.append((arr, term))
+        indices = [z3.IntVal(i) for i in range(k)]
+    r = pe.prop_replica
+    for name in sorted(pe.quantified):
+        x2 = flat.x_next if flat.model.properties[name].kind == "action_invariant" else None
+        checks = [z3.Not(v) for _, v in flat.prop_check_violations(name, flat.x, x2)]
+        p_f = z3.And([flat.prop(name, flat.x, x2), *checks])
+        every = []
+        for j in range(1, n + 1):
+            pairs = []
+            for key, a0, a1 in zip(pe.local_keys, pe.p0[1], pe.p1[1], strict=True):
+                for arr, suffix in ((a0, ""), (a1, "'")):
+                    const = names.get(f"{pe.attr}{j}.{key}{suffix}")
+                    if const is not None:
+                        pairs.append((z3.Select(arr, r), const))
+            at_j = substitute(pe.props[name], pairs)
+            for i in indices:
+                every.append(substitute(at_j, sized + ([] if i is None else [(pe.ix.ix, i)])))  # type: ignore[union-attr]
+        if not _valid(z3.Implies(typed, z3.And(every) == p_f)):
+            return f"property '{name}' is not the same property of every replica"
     return None

@@ -155,8 +155,6 @@ class ParamEncoding:
         self.templates = self._templates()
         self.prop_replica = z3.Const("s!1", self.sort)  # a property over the replicas: at this one
         self.props = {n: self._over_replica(n, t) if n in self.quantified else t for n, t in props.items()}
-        if self.quantified and self.ix is not None:
-            raise Refused("a property over the replicas with arrays of every size is not implemented")
         self.check_props_shared()
         self._trans = self._build_trans()
 

@@ -239,3 +239,37 @@ class SomeWorkerOut(LockedCounter):
     @invariant
     def some_worker_out(sys):
         return any_of(w.pc == "out" for w in sys.worker)
+
+
+# ---------------------------------------------------------------------------- over the replicas and the arrays
+# ``PaintersAndCells``: every painter's value and every cell stay at or below the latest value
+# (``all_of`` over the painters of ``all_of`` over the cells): proved for every number of
+# painters and cells. ``SomePainterAbove``: "some painter's value is at least every cell"
+# (``any_of`` over the painters): not a property of every painter: refused.
+class PaintersAndCells(CasPainting):
+    @invariant
+    def painted_below_latest(sys):
+        return all_of(all_of((c <= sys.latest) & (p.value <= sys.latest) for c in sys.cell) for p in sys.painter)
+
+
+class SomePainterAbove(CasPainting):
+    @invariant
+    def some_painter_above(sys):
+        return any_of(all_of(c <= p.value for c in sys.cell) for p in sys.painter)
+
+
+def _dns() -> type:
+    from models.dns import Dns
+
+    class DnsPlansBelowLatest(Dns):
+        """The DNS model with a property over every Enactor and every endpoint."""
+
+        @invariant
+        def plans_below_latest(sys):
+            return all_of(all_of((p <= sys.planner.latest) & (e.plan <= sys.planner.latest) for p in sys.endpoint_plan)
+                          for e in sys.enactor)  # fmt: skip
+
+    return DnsPlansBelowLatest
+
+
+DnsPlansBelowLatest = _dns()
