@@ -222,3 +222,39 @@ def test_dns_property_over_every_enactor_and_endpoint_agrees_with_search() -> No
     for n, m in [(1, 1), (1, 2), (1, 3), (1, 4), (2, 1), (2, 2), (2, 3), (3, 1), (3, 2)]:
         found = _search(ps.DnsPlansBelowLatest, props, **params, enactors=n, endpoints=m)
         assert found == {Verdict.HOLDS}, (n, m)
+
+
+def test_an_action_per_index_is_a_chosen_index_proved_for_every_size(tmp_path: Path) -> None:
+    out = prove_for_all(ps.TouchUp.build(), "painters", PAINT, 60, "cells")
+    assert out.proved, out.why
+    assert "proved for all painters ≥ 1 and cells ≥ 1" in out.why
+    assert out.certificate_text is not None and _binary(tmp_path, out.certificate_text).ok
+    assert "(declare-fun chosen!0 () Int)" in out.certificate_text  # the step's index: existential
+    # the step over the domain writes the cell it chose: without the lemma over every cell, not inductive
+    tampered, n = re.subn(r"(\(define-fun inv0i \([^\n]*\) Bool\n  ).*?(?=\n\(define-fun )", r"\1true",
+                          out.certificate_text, flags=re.S)  # fmt: skip
+    assert n == 1
+    assert not _binary(tmp_path, tampered).ok
+    for n_painters in (1, 2, 3):
+        for m in (1, 2, 3, 4):
+            assert _search(ps.TouchUp, PAINT, painters=n_painters, cells=m) == {Verdict.HOLDS}, (n_painters, m)
+
+
+@pytest.mark.slow
+def test_an_action_per_index_agrees_with_search_at_four_painters() -> None:
+    for m in (1, 2, 3, 4):
+        assert _search(ps.TouchUp, PAINT, painters=4, cells=m) == {Verdict.HOLDS}, m
+
+
+def test_an_action_per_index_that_breaks_a_property_is_violated_at_a_named_size() -> None:
+    out = prove_for_all(ps.Wipe.build(), "painters", PAINT, 60, "cells")
+    assert not out.proved and out.violated_sizes == {"painters": 1, "cells": 2}, out.why
+    assert "violated with painters=1, cells=2" in out.why
+    assert Verdict.VIOLATED in _search(ps.Wipe, ["never_lowered"], painters=1, cells=2)
+    assert _search(ps.Wipe, ["never_lowered"], painters=1, cells=1) == {Verdict.VIOLATED}  # one cell suffices too
+
+
+def test_an_action_domain_that_is_not_one_step_per_index_is_refused() -> None:
+    out = prove_for_all(ps.TouchUpAllButLast.build(), "painters", PAINT, 60, "cells")
+    assert not out.proved and out.why.startswith("refused: not for all cells:"), out.why
+    assert "depend on 'cells'" in out.why, out.why

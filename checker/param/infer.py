@@ -81,6 +81,8 @@ class Ground:
         if self.iskolem is None or self.size is None:
             return []
         out = [self.iskolem, z3.IntVal(0), self.size - 1]
+        if self.pe.ix is not None and self.pe.ix.families:
+            out.append(self.pe.ix.chosen)  # the index a step over the parameter's domain chose
         for key in self.cursors:
             arr = p[1][self.pe.local_keys.index(key)]
             out += [z3.Select(arr, t) for t in self.terms]

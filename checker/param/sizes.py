@@ -19,6 +19,7 @@ from ..encoding import Encoding, substitute
 from ..errors import RaceproofError
 from ..lang.model import ModelInstance
 from ..lang.types import IntSort
+from .domains import Family, key_of
 from .template import ParamEncoding
 
 CHECK_TIMEOUT_MS = 20_000
@@ -57,27 +58,25 @@ def _compare(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:
     def fl(e: z3.ExprRef) -> z3.ExprRef:
         return substitute(e, to_param)
 
-    def pm(e: z3.ExprRef) -> z3.ExprRef:
-        return substitute(e, at_k)
+    def pm(e: z3.ExprRef, j: int | None = None) -> z3.ExprRef:
+        """The reading at size ``k`` (and, for a step over the parameter's domain, at its index ``j``)."""
+        return substitute(e, at_k + ([(ix.chosen, z3.IntVal(j))] if j is not None else []))
 
     why = _same_slots(pe, flat, k)
     if why is not None:
         return why
     typed = z3.And(fl(flat.domain(flat.x)), fl(flat.domain(flat.x_next)))
-    steps_p = {t.index: (t, s) for t, s in pe.enc.fired}
-    steps_f = {t.index: (t, s) for t, s in flat.fired}
-    if len(flat.model.transitions) != len(pe.model2.transitions):
-        return "the transitions differ"
-    for index in sorted(set(steps_p) | set(steps_f)):
-        label = str((steps_p.get(index) or steps_f[index])[0])
-        sp, sf = steps_p.get(index, (None, None))[1], steps_f.get(index, (None, None))[1]
-        g_p = pm(sp.guard) if sp is not None else z3.BoolVal(False)
+    matched = _matched_steps(pe, flat, k)
+    if isinstance(matched, str):
+        return matched
+    for label, sp, sf, j in matched:
+        g_p = pm(sp.guard, j) if sp is not None else z3.BoolVal(False)
         g_f = fl(sf.guard) if sf is not None else z3.BoolVal(False)
         if not _valid(z3.Implies(typed, g_p == g_f)):
             return f"{label}: the guard differs"
         if sp is None or sf is None:
             continue
-        v_p = z3.Or([z3.Not(pm(c.ok)) for c in sp.checks]) if sp.checks else z3.BoolVal(False)
+        v_p = z3.Or([z3.Not(pm(c.ok, j)) for c in sp.checks]) if sp.checks else z3.BoolVal(False)
         v_f = z3.Or([z3.Not(fl(c.ok)) for c in sf.checks]) if sf.checks else z3.BoolVal(False)
         if not _valid(z3.Implies(z3.And(typed, g_f), v_p == v_f)):
             return f"{label}: the range checks differ"
@@ -88,9 +87,9 @@ def _compare(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:
             var = flat.model.slots[_slot(flat, c)].var
             if var.name in ix.arrays:
                 a = arrays[ix.now[var.name].get_id()]
-                same.append(pm(z3.Select(a, var.slots.index(_slot(flat, c)))) == fl(v))
+                same.append(pm(z3.Select(a, var.slots.index(_slot(flat, c))), j) == fl(v))
             else:
-                same.append(pm(n_p[c.decl().name()]) == fl(v))
+                same.append(pm(n_p[c.decl().name()], j) == fl(v))
         if not _valid(z3.Implies(z3.And(typed, g_f, z3.Not(v_f)), z3.And(same))):
             return f"{label}: the next state differs"
     for name in pe.properties:
@@ -104,6 +103,44 @@ def _compare(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:
         if not _valid(z3.Implies(typed, every == fl(p_f))):
             return f"property '{name}' differs"
     return None
+
+
+def _matched_steps(pe: ParamEncoding, flat: Encoding, k: int) -> list[tuple[str, Any, Any, int | None]] | str:
+    """Each transition of the instance ``flat`` (at size ``k``) with the reading's step it is:
+    (label, the reading's step, the instance's step, the index a member of a family takes).
+    A step is None where its transition never fires. A string: the transitions differ."""
+    ix = pe.ix
+    assert ix is not None
+    fired_p = {id(t): s for t, s in pe.enc.fired}
+    fired_f = {id(t): s for t, s in flat.fired}
+    reading: dict[Any, Any] = {}
+    for t in pe.model2.transitions:
+        key, _ = key_of(t, ix.param)
+        reading[key] = (t, fired_p.get(id(t)))
+    out: list[tuple[str, Any, Any, int | None]] = []
+    members: dict[Family, list[int]] = {}
+    for t in flat.model.transitions:
+        key, j = key_of(t, ix.param)
+        if key not in reading:
+            return f"{t}: no such step in the reading"
+        if isinstance(key, Family):
+            members.setdefault(key, []).append(j)  # type: ignore[arg-type]
+        _, sp = reading[key]
+        out.append((str(t), sp, fired_f.get(id(t)), j))
+    flat_keys = {key_of(t, ix.param)[0] for t in flat.model.transitions}
+    for key in reading:
+        if key not in flat_keys:
+            return f"{key}: a step of the reading that the instance does not have"
+    for key, js in members.items():
+        if sorted(js) != list(range(k)):
+            return f"{key.instance}.{key.action}: not one step per index 0..{k - 1}"
+    # the reading's step over the domain fires only at an index of the arrays (its guard says so)
+    for key, (_, sp) in reading.items():
+        if isinstance(key, Family) and sp is not None:
+            at_k = [(ix.size, z3.IntVal(k))]
+            if not _valid(z3.Implies(substitute(sp.guard, at_k), substitute(ix.in_range(ix.chosen), at_k))):
+                return f"{key.instance}.{key.action}: the reading's step may choose an index outside 0..{k - 1}"
+    return out
 
 
 def _same_slots(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:

@@ -36,6 +36,7 @@ from ..errors import RaceproofError
 from ..lang import views
 from ..lang.model import Instance, ModelInstance
 from ..lang.types import EnumSort, IntSort
+from .domains import choose
 from .index import PROBE, Hooks, Indexed, IndexRefused, SymbolicParams, find, prepare
 from .twins import twin_mismatch
 from .watch import Log, Step, WatchedInstance, WatchedMembers, watched_params
@@ -120,6 +121,9 @@ class ParamEncoding:
             else t
             for t in m2.transitions
         ]
+        if self.ix is not None and self.ix.families:  # one step per index: member 0, at a chosen index
+            ix = self.ix
+            m2.transitions = choose(m2.transitions, ix.param, ix.families, ix.chosen, ix.in_range)
         self.properties = list(properties if properties is not None else m2.properties)
         try:
             with Hooks(self.ix, m2) if self.ix is not None else contextlib.nullcontext():

@@ -273,3 +273,53 @@ def _dns() -> type:
 
 
 DnsPlansBelowLatest = _dns()
+
+
+# ---------------------------------------------------------------------------- actions over a parameter's domain
+# An action per cell (``@action(cell="cells")``), by a painter or by the board itself. ``TouchUp``:
+# an idle painter raises any one cell to its value where that is higher, and the board raises any
+# cell to the latest value: both only raise, so ``never_lowered`` and ``cells_bounded`` hold for
+# every number of painters and cells. ``Wipe``: the board may reset any cell to 0: ``never_lowered``
+# is violated with one painter and two cells.
+class TouchingPainter(CasPainter):
+    @action(cell="cells")
+    def touch_up(self, sys, cell):
+        require(self.pc == "idle")
+        with when(sys.cell[cell] < self.value):
+            sys.cell[cell] = self.value
+
+
+class RefreshingBoard(Board):
+    @action(cell="cells")
+    def refresh(self, sys, cell):
+        require(sys.cell[cell] < sys.latest)
+        sys.cell[cell] = sys.latest
+
+
+class WipingBoard(Board):
+    @action(cell="cells")
+    def wipe(self, sys, cell):
+        require(sys.cell[cell] > 0)
+        sys.cell[cell] = 0
+
+
+class TouchUp(_Painting):
+    board = RefreshingBoard()
+    painter = TouchingPainter(count="painters")
+
+
+class Wipe(_Painting):
+    board = WipingBoard()
+    painter = CasPainter(count="painters")
+
+
+class RefreshingAllButLast(Board):
+    @action(cell=lambda p: range(p.cells - 1))
+    def refresh(self, sys, cell):
+        require(sys.cell[cell] < sys.latest)
+        sys.cell[cell] = sys.latest
+
+
+class TouchUpAllButLast(_Painting):
+    board = RefreshingAllButLast()
+    painter = CasPainter(count="painters")
