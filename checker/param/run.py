@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..engines.obligations import PROVABLE, Clock
 from ..errors import RaceproofError, SpecError
-from ..lang.model import ModelInstance, Transition
+from ..lang.model import ModelInstance
 from ..results import PropertyResult, Verdict
 from ..spec import Spec
 from .certificate import recheck, to_smtlib
@@ -145,18 +145,9 @@ def _replica_count(spec: Spec, model: ModelInstance, given: str) -> tuple[str, s
     counts = {c.count for c in model.model.components().values() if isinstance(c.count, str)}
     chosen = [n for n in names if n in counts]
     if len(chosen) != 1:
-        why = ""
-        if not counts:  # say what the model replicates instead
-            domains = sorted({n for t in model.transitions for n in _domain_params(model, t)} & set(names))
-            why = (
-                f"; {', '.join(domains)} sizes the actions' domains (an action per index): proofs for every value of "
-                "such a parameter are not implemented"
-                if domains
-                else "; proofs for every array size need a replica count as well"
-            )
         raise SpecError(
             f"--for-all: name one replica count (a parameter that is a component's count: "
-            f"{', '.join(sorted(counts)) or 'this model has none'}); got {given!r}{why}",
+            f"{', '.join(sorted(counts)) or 'this model has none'}); got {given!r}",
             str(spec.path),
         )
     rest = list(dict.fromkeys(n for n in names if n != chosen[0]))
@@ -167,9 +158,25 @@ def _replica_count(spec: Spec, model: ModelInstance, given: str) -> tuple[str, s
     return chosen[0], index, f"not for all {', '.join(rest)}: one array size at a time ({shown} kept)"
 
 
-def _domain_params(model: ModelInstance, t: Transition) -> list[str]:
-    """The parameters an action's domain is declared with (``@action(az="azs")``)."""
-    return [d for d in t.action.domains.values() if isinstance(d, str)]
+def _each_size(spec: Spec, model: ModelInstance, given: str) -> list[str] | None:
+    """The parameters to search at every value (`checker.param.each`): those named, when none
+    is a replica count and each declares its range; None: the parameterized proof's case, or
+    bad input that `_replica_count` reports."""
+    from .each import enumerable
+
+    names = list(dict.fromkeys(n.strip() for n in given.split(",") if n.strip()))
+    params = model.model.params()
+    counts = {c.count for c in model.model.components().values() if isinstance(c.count, str)}
+    if not names or any(n not in params for n in names) or any(n in counts for n in names):
+        return None
+    why = enumerable(model, names)
+    if why is not None:
+        raise SpecError(
+            f"--for-all: {', '.join(names)} is not a replica count (the model's: "
+            f"{', '.join(sorted(counts)) or 'none'}), and every value cannot be searched instead: {why}",
+            str(spec.path),
+        )
+    return names
 
 
 def _others(model: ModelInstance, count: str, index: str | None = None) -> str:
@@ -201,6 +208,11 @@ def prove_spec_for_all(
     from ..run import SpecResult, prove_spec, time_limit  # run imports the engines; only this entry needs it
 
     model = spec.build()
+    each = _each_size(spec, model, count)
+    if each is not None:  # no replica count named: every value of bounded parameters, searched
+        from .each import for_each_size
+
+        return for_each_size(spec, model, each, properties, engine, timeout, certificate)
     count, index, skipped = _replica_count(spec, model, count)
     names = properties or spec.properties
     started = time.monotonic()
