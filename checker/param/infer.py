@@ -258,6 +258,7 @@ def search(
                 attempt.violations = {n: d for n, (d, _) in violated.items()}
                 return attempt
             attempt.unknown = f"PDR at {at}: {str(found).splitlines()[0][:200]}"
+            attempt.steps.append(f"{at}: PDR gave no answer in its share of the time")
             if clock.expired():
                 return attempt
             continue  # no lemmas from this size; a larger one may still show a violation

@@ -159,21 +159,21 @@ def _replica_count(spec: Spec, model: ModelInstance, given: str) -> tuple[str, s
 
 
 def _each_size(spec: Spec, model: ModelInstance, given: str) -> list[str] | None:
-    """The parameters to search at every value (`checker.param.each`): those named, when none
-    is a replica count and each declares its range; None: the parameterized proof's case, or
-    bad input that `_replica_count` reports."""
+    """The parameters to search at every value (`checker.param.each`): those named, when the
+    model replicates no component and each declares its range; None: the parameterized
+    proof's case, or bad input that `_replica_count` reports."""
     from .each import enumerable
 
     names = list(dict.fromkeys(n.strip() for n in given.split(",") if n.strip()))
     params = model.model.params()
     counts = {c.count for c in model.model.components().values() if isinstance(c.count, str)}
-    if not names or any(n not in params for n in names) or any(n in counts for n in names):
+    if not names or any(n not in params for n in names) or counts:  # a model with replicas: name their count
         return None
     why = enumerable(model, names)
     if why is not None:
         raise SpecError(
-            f"--for-all: {', '.join(names)} is not a replica count (the model's: "
-            f"{', '.join(sorted(counts)) or 'none'}), and every value cannot be searched instead: {why}",
+            f"--for-all: the model replicates no component (no replica count), and every value of "
+            f"{', '.join(names)} cannot be searched instead: {why}",
             str(spec.path),
         )
     return names
@@ -185,8 +185,16 @@ def _others(model: ModelInstance, count: str, index: str | None = None) -> str:
 
 
 def _failure(attempt: Attempt, count: str) -> str:
-    if attempt.unknown:
+    learned = [s for s in attempt.steps if "∀-lemmas" in s]
+    if attempt.unknown and not learned:
         return f"not proved for all {count}: {attempt.unknown}"
+    if attempt.unknown:  # the ladder ran out of time after sizes whose lemmas did not generalize: say both
+        parts = [f"not proved for all {count}: {attempt.unknown}", f"the ladder: {'; '.join(attempt.steps)}"]
+        if attempt.failure:
+            parts.append(f"after {learned[-1].split(':')[0]}: {attempt.failure}")
+        if attempt.dropped:
+            parts.append("not inductive: " + attempt.dropped[0])
+        return "; ".join(parts)
     parts = [f"no ∀-invariant found at {'; '.join(s.split(':')[0] for s in attempt.steps)}"]
     if attempt.failure:
         parts.append(attempt.failure)
