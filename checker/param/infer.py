@@ -29,7 +29,7 @@ from ..engines.generalize import houdini as houdini_instance
 from ..engines.obligations import Clock, Obligations
 from ..lang.model import ModelInstance
 from .lemmas import MAX_ARITY, Lemma, generalize
-from .template import ParamEncoding, PState
+from .template import ParamEncoding, PState, const_ids
 
 BMC_DEPTH = 12  # where Spacer gives up at a size: BMC to this depth (and on, while time is left)
 SLICE = 0.25  # of the time left: what one Spacer run (or its BMC fallback) may take, at least MIN_SLICE
@@ -219,6 +219,8 @@ def describe(pe: ParamEncoding, zmodel: z3.ModelRef, broken_at: list[z3.ExprRef]
     step = next((t for t in pe.templates if z3.is_int_value(oracle) and t.index == oracle.as_long()), None)
     actor = names.get(str(zmodel.eval(pe.actor, model_completion=True)), "?")
     moved = f"; step {step.label}" + (f" by {actor}" if step.replica else "") if step else ""
+    if step is not None and pe.ix is not None and pe.ix.chosen.get_id() in const_ids(step.guard):
+        moved += f" at i={zmodel.eval(pe.ix.chosen, model_completion=True)}"  # the index the step chose
     if broken_at:
         at = [names.get(str(zmodel.eval(r, model_completion=True)), "?") for r in broken_at]
         moved += f"; after it the lemma fails for {', '.join(at)}"
