@@ -198,6 +198,8 @@ def describe(pe: ParamEncoding, zmodel: z3.ModelRef, broken_at: list[z3.ExprRef]
         size = zmodel.eval(pe.ix.size, model_completion=True)
         n = size.as_long() if z3.is_int_value(size) else 0
         at = [z3.IntVal(0), z3.IntVal(n - 1), zmodel.eval(pe.ix.ix, model_completion=True)]
+        if pe.ix.families:  # the element a step over the domain chose
+            at.append(zmodel.eval(pe.ix.chosen, model_completion=True))
         for arr, slot in zip(pe.p0[1], pe.local_slot, strict=True):
             if pe.model2.slots[slot].var.name in pe.ix.bounded:
                 at += [zmodel.eval(z3.Select(arr, e), model_completion=True) for e in universe]
