@@ -60,3 +60,15 @@ def test_an_unfinished_search_leaves_the_answer_open() -> None:
     found = decide_each(model, ["azs"], ["capacity_covers_load"], 0.0)
     holds, why = verdict_for(found, "capacity_covers_load", model, ["azs"])
     assert not found.decided and not holds and why.startswith("not decided"), why
+
+
+def test_spec_setting_for_all_azs(tmp_path: Path) -> None:
+    spec = tmp_path / "nlb.toml"
+    spec.write_text(
+        'model = "models.nlb:Nlb"\n[params]\nazs = 3\nnodes_per_az = 2\nload = 4\nremoval_budget = 2\nwindow = 2\n'
+        'variant = "velocity_control"\n[prove]\nfor_all = ["azs"]\n[expect]\ncapacity_covers_load = "proved"\n'
+    )
+    res = run_cli("prove", str(spec), "--json")
+    assert res.exit_code == 0, res.stdout + res.stderr
+    (result,) = [r for r in json.loads(res.stdout)["specs"][0]["results"] if r["property"] == "capacity_covers_load"]
+    assert result["reason"].startswith("for all azs: violated at azs=2 "), result["reason"]
