@@ -72,3 +72,48 @@ def test_spec_setting_for_all_azs(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.stdout + res.stderr
     (result,) = [r for r in json.loads(res.stdout)["specs"][0]["results"] if r["property"] == "capacity_covers_load"]
     assert result["reason"].startswith("for all azs: violated at azs=2 "), result["reason"]
+
+
+def _dwfm(spec: str, names: str) -> dict[str, str]:
+    from checker.param.run import prove_spec_for_all
+    from checker.spec import load_spec
+
+    sr = prove_spec_for_all(load_spec(REPO / "specs" / spec), names, None, "auto", 120)
+    return {r.name: r.reason for r in sr.results if "for_all" in r.extra}
+
+
+def test_a_refused_parameterized_proof_searches_every_value_instead() -> None:
+    from models.dwfm import Dwfm
+
+    # DWFM's properties sum over its workers: refused; both parameters declare their range
+    reasons = _dwfm("dwfm_throttled.toml", "workers,droplets")
+    for name in ("queue_bounded", "no_duplicate_lease"):
+        assert "refused:" in reasons[name], reasons[name]
+        assert (
+            "instead, every value searched: holds for every value the model allows (workers 1..2, droplets 1..4): "
+            "exhaustive search at each of 8 instance(s)" in reasons[name]
+        ), reasons[name]
+    params = {"work_time": 2, "timeout": 3, "queue_capacity": 6, "throttle": 1, "variant": "throttled"}
+    for workers in (1, 2):
+        for droplets in (1, 2, 3, 4):
+            model = Dwfm.build(**params, workers=workers, droplets=droplets)
+            results = run_explicit(model, ["queue_bounded", "no_duplicate_lease"], symmetry=False, timeout=60)
+            assert {r.verdict for r in results} == {Verdict.HOLDS}, (workers, droplets)
+
+
+def test_the_search_instead_names_the_sizes_where_it_fails() -> None:
+    from models.dwfm import Dwfm
+
+    reasons = _dwfm("dwfm_collapse.toml", "workers")
+    assert "instead, every value searched: violated at workers=1 (the smallest;" in reasons["queue_bounded"]
+    assert "1 instance(s) violate it (workers 1..1) and 1 hold (workers 2..2)" in reasons["queue_bounded"]
+    params = Dwfm.build().param_dict() | _collapse_params()
+    for workers, verdict in ((1, Verdict.VIOLATED), (2, Verdict.HOLDS)):
+        results = run_explicit(Dwfm.build(**(params | {"workers": workers})), ["queue_bounded"], symmetry=False)
+        assert {r.verdict for r in results} == {verdict}, workers
+
+
+def _collapse_params() -> dict[str, object]:
+    from checker.spec import load_spec
+
+    return dict(load_spec(REPO / "specs" / "dwfm_collapse.toml").params)

@@ -22,6 +22,7 @@ from ..lang.model import ModelInstance
 from ..results import Verdict
 
 MAX_STATES = 2_000_000  # per instance: beyond it the answer at that value is left open
+FALLBACK_SECONDS = 60.0  # at most, for the search after a parameterized proof failed (a bonus, not the answer)
 MAX_SHOWN = 4  # violating instances named in the reason
 MAX_INSTANCES = 400  # values of the parameters together (NLB: azs x nodes_per_az = 80)
 
@@ -55,6 +56,7 @@ def enumerable(model: ModelInstance, names: list[str]) -> str | None:
 def decide_each(model: ModelInstance, names: list[str], properties: list[str], timeout: float | None) -> EachSize:
     """Exhaustive explicit search of ``properties`` at every value of ``names`` the model
     allows (the other parameters as in ``model``), the smallest values first."""
+    from ..engine_choice import unbounded_state
     from ..engines.explicit import run_explicit  # the engines import the language; only this entry needs them
 
     params = model.model.params()
@@ -74,7 +76,12 @@ def decide_each(model: ModelInstance, names: list[str], properties: list[str], t
             out.why = f"not decided: the time ran out before {at}"
             return out
         try:
-            results = run_explicit(model.model.build(**given), properties, max_states=MAX_STATES, timeout=left)
+            instance = model.model.build(**given)
+            infinite = unbounded_state(instance)
+            if infinite:  # breadth-first search would not end
+                out.why = f"not decided: at {at} the instance is infinite ({', '.join(infinite[:3])} unbounded)"
+                return out
+            results = run_explicit(instance, properties, max_states=MAX_STATES, timeout=left)
         except RaceproofError as exc:
             out.why = f"not decided: at {at} the model fails: {exc}"
             return out
@@ -125,6 +132,19 @@ def _span(found: list[dict[str, int]], names: list[str]) -> str:
         vs = sorted({v[n] for v in found})
         parts.append(f"{n} {vs[0]}..{vs[-1]}" if vs == list(range(vs[0], vs[-1] + 1)) else f"{n} in {vs}")
     return ", ".join(parts)
+
+
+def every_value(model: ModelInstance, names: list[str], properties: list[str], timeout: float | None) -> dict[str, str]:
+    """When a parameterized proof is refused or fails: what exhaustive search finds at every
+    value of ``names`` (property -> the finding), where each declares its range and this
+    instance is finite; nothing otherwise (an infinite instance is never searched)."""
+    from ..engine_choice import unbounded_state
+
+    if enumerable(model, names) is not None or unbounded_state(model):
+        return {}
+    found = decide_each(model, names, properties, min(timeout, FALLBACK_SECONDS) if timeout else FALLBACK_SECONDS)
+    return {n: ("every value searched: " if found.decided else "") + verdict_for(found, n, model, names)[1]
+            for n in properties}  # fmt: skip
 
 
 def safety(model: ModelInstance, names: list[str]) -> list[str]:

@@ -221,6 +221,7 @@ def prove_spec_for_all(
         from .each import for_each_size
 
         return for_each_size(spec, model, each, properties, engine, timeout, certificate)
+    named = list(dict.fromkeys(n.strip() for n in count.split(",") if n.strip()))
     count, index, skipped = _replica_count(spec, model, count)
     names = properties or spec.properties
     started = time.monotonic()
@@ -260,12 +261,23 @@ def prove_spec_for_all(
     found = {r.name: r for r in (other.results if other else [])} | proved
     results = [found[n] for n in names]
     this = ", ".join(f"{n}={model.param_dict()[n]}" for n in everyone.split(","))
+    searched: dict[str, str] = {}
+    unproved = [n for n in safety if n not in proved]
+    if unproved and outcome.violated_at is None:  # refused or not found: every value, where the model bounds them
+        from .each import every_value
+
+        left_share = None if share is None else max(share - (time.monotonic() - started), 1.0)
+        searched = every_value(model, named, unproved, left_share)
     for r in results:
         r.expected = spec.expect.get(r.name)
         if r.name in safety and r.name not in proved:
-            r.reason = f"for all {everyone.replace(',', ' and ')}: {outcome.why}; this instance ({this}): {r.reason}"
+            more = f"; instead, {searched[r.name]}" if r.name in searched else ""
+            every = everyone.replace(",", " and ")
+            r.reason = f"for all {every}: {outcome.why}{more}; this instance ({this}): {r.reason}"
             r.extra["for_all"] = everyone
             r.extra["for_all_failure"] = outcome.why
+            if r.name in searched:
+                r.extra["for_all_searched"] = searched[r.name]
     sr = SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove --for-all {everyone}")
     sr.coverage = other.coverage if other else None
     return sr
