@@ -263,7 +263,7 @@ def load_spec(path: str | Path) -> Spec:
 
 def _for_all(prove: dict[str, Any], model: type[Model], fail: Any) -> list[str]:
     """[prove] for_all: a list of the model's parameters, one of them a replica count (a
-    component's count), as `raceproof prove --for-all` takes them."""
+    component's count) where the model has one, as `raceproof prove --for-all` takes them."""
     for key in prove:
         if key not in _PROVE_KEYS:
             raise fail(f"unknown key '{key}' in [prove] (known: {', '.join(sorted(_PROVE_KEYS))})", "prove", key)
@@ -281,7 +281,7 @@ def _for_all(prove: dict[str, Any], model: type[Model], fail: Any) -> list[str]:
                 "for_all",
             )
     counts = sorted({c.count for c in model.components().values() if isinstance(c.count, str)})
-    if names and sum(n in counts for n in names) != 1:
+    if names and counts and sum(n in counts for n in names) != 1:  # without replicas: every value is searched
         raise fail(
             f"for_all must name exactly one replica count (a parameter that is a component's count: "
             f"{', '.join(counts) or 'this model has none'}); got {names!r}",

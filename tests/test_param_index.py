@@ -143,8 +143,10 @@ def test_other_outage_models_are_refused_precisely() -> None:
     out = prove_for_all(model, "workers", safety, 30)
     # the refusal names the line and shows the code: a sum over the workers
     assert out.why.startswith("refused:") and "reads sys.worker" in out.why and "sum(" in out.why, out.why
-    res = run_cli("prove", str(REPO / "specs" / "nlb_failover.toml"), "--for-all", "azs")
-    assert res.exit_code == 2 and "an action per index" in res.stdout + res.stderr, res.stdout + res.stderr
+    # NLB replicates no component: --for-all azs searches every value instead (tests/test_param_each.py);
+    # a parameter without a maximum cannot be searched so
+    res = run_cli("prove", str(REPO / "specs" / "nlb_failover.toml"), "--for-all", "load")
+    assert res.exit_code == 2 and "'load' declares no maximum" in res.stdout + res.stderr, res.stdout + res.stderr
 
 
 def test_a_property_over_every_replica_is_proved_quantified(tmp_path: Path) -> None:
@@ -179,3 +181,82 @@ def test_dns_proof_for_all_enactors_and_endpoints_agrees_with_search(variant: st
             Dns.build(**params, enactors=n, endpoints=m), DNS_PROPS, max_states=2_000_000, timeout=300
         )
         assert {r.verdict for r in results} == {Verdict.HOLDS}, (n, m, [(r.name, r.verdict) for r in results])
+
+
+def test_a_property_over_every_replica_and_every_index_is_proved(tmp_path: Path) -> None:
+    props = ["painted_below_latest", "cells_bounded"]
+    out = prove_for_all(ps.PaintersAndCells.build(), "painters", props, 60, "cells")
+    assert out.proved, out.why
+    assert "proved for all painters ≥ 1 and cells ≥ 1" in out.why
+    assert "painted_below_latest read for every painter replica" in out.why
+    assert out.certificate_text is not None and _binary(tmp_path, out.certificate_text).ok
+    # the certificate's property is over a replica and an index: without the per-painter lemma it fails
+    tampered, n = re.subn(r"(\(define-fun inv1 \([^\n]*\) Bool\n  ).*?(?=\n\(define-fun )", r"\1true",
+                          out.certificate_text, flags=re.S)  # fmt: skip
+    assert n == 1
+    assert not _binary(tmp_path, tampered).ok
+    for n_painters in (1, 2, 3):
+        for m in (1, 2, 3, 4):
+            found = _search(ps.PaintersAndCells, ["painted_below_latest"], painters=n_painters, cells=m)
+            assert found == {Verdict.HOLDS}, (n_painters, m)
+
+
+@pytest.mark.slow
+def test_over_every_replica_and_index_agrees_with_search_at_four_painters() -> None:
+    for m in (1, 2, 3, 4):
+        assert _search(ps.PaintersAndCells, ["painted_below_latest"], painters=4, cells=m) == {Verdict.HOLDS}, m
+
+
+def test_a_property_over_replicas_and_indices_that_is_not_of_every_replica_is_refused() -> None:
+    out = prove_for_all(ps.SomePainterAbove.build(), "painters", ["some_painter_above"], 60, "cells")
+    assert not out.proved
+    assert "at painters=2, cells=1: property 'some_painter_above' is not the same property of every replica" in out.why
+
+
+@pytest.mark.slow
+def test_dns_property_over_every_enactor_and_endpoint_agrees_with_search() -> None:
+    # finite plans, so that explicit search ends; the proof is for these parameters too
+    params = {"variant": "version_cas", "max_plans": 4}
+    props = ["plans_below_latest", *DNS_PROPS]
+    out = prove_for_all(ps.DnsPlansBelowLatest.build(**params), "enactors", props, 300, "endpoints")
+    assert out.proved, out.why
+    assert "plans_below_latest read for every enactor replica" in out.why and "with every endpoints (1..8)" in out.why
+    for n, m in [(1, 1), (1, 2), (1, 3), (1, 4), (2, 1), (2, 2), (2, 3), (3, 1), (3, 2)]:
+        found = _search(ps.DnsPlansBelowLatest, props, **params, enactors=n, endpoints=m)
+        assert found == {Verdict.HOLDS}, (n, m)
+
+
+def test_an_action_per_index_is_a_chosen_index_proved_for_every_size(tmp_path: Path) -> None:
+    out = prove_for_all(ps.TouchUp.build(), "painters", PAINT, 60, "cells")
+    assert out.proved, out.why
+    assert "proved for all painters ≥ 1 and cells ≥ 1" in out.why
+    assert out.certificate_text is not None and _binary(tmp_path, out.certificate_text).ok
+    assert "(declare-fun chosen!0 () Int)" in out.certificate_text  # the step's index: existential
+    # the step over the domain writes the cell it chose: without the lemma over every cell, not inductive
+    tampered, n = re.subn(r"(\(define-fun inv0i \([^\n]*\) Bool\n  ).*?(?=\n\(define-fun )", r"\1true",
+                          out.certificate_text, flags=re.S)  # fmt: skip
+    assert n == 1
+    assert not _binary(tmp_path, tampered).ok
+    for n_painters in (1, 2, 3):
+        for m in (1, 2, 3, 4):
+            assert _search(ps.TouchUp, PAINT, painters=n_painters, cells=m) == {Verdict.HOLDS}, (n_painters, m)
+
+
+@pytest.mark.slow
+def test_an_action_per_index_agrees_with_search_at_four_painters() -> None:
+    for m in (1, 2, 3, 4):
+        assert _search(ps.TouchUp, PAINT, painters=4, cells=m) == {Verdict.HOLDS}, m
+
+
+def test_an_action_per_index_that_breaks_a_property_is_violated_at_a_named_size() -> None:
+    out = prove_for_all(ps.Wipe.build(), "painters", PAINT, 60, "cells")
+    assert not out.proved and out.violated_sizes == {"painters": 1, "cells": 2}, out.why
+    assert "violated with painters=1, cells=2" in out.why
+    assert Verdict.VIOLATED in _search(ps.Wipe, ["never_lowered"], painters=1, cells=2)
+    assert _search(ps.Wipe, ["never_lowered"], painters=1, cells=1) == {Verdict.VIOLATED}  # one cell suffices too
+
+
+def test_an_action_domain_that_is_not_one_step_per_index_is_refused() -> None:
+    out = prove_for_all(ps.TouchUpAllButLast.build(), "painters", PAINT, 60, "cells")
+    assert not out.proved and out.why.startswith("refused: not for all cells:"), out.why
+    assert "depend on 'cells'" in out.why, out.why

@@ -223,3 +223,27 @@ def test_a_failed_generalization_names_the_lemma_and_its_counterexample(monkeypa
     assert "no ∀-invariant found at workers=1" in out.why
     assert re.search(r"not inductive: ∀ w ∈ worker: .*: not inductive; a state with \d+ worker\(s\)", out.why), out.why
     assert "after it the lemma fails for worker#" in out.why
+
+
+def test_a_ladder_that_runs_out_of_time_still_says_why_its_lemmas_did_not_generalize(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import z3
+
+    from checker.engines import pdr
+    from checker.param import run
+
+    real = pdr._spacer
+
+    def spacer(small, properties, clock, cover=None):  # type: ignore[no-untyped-def]
+        if small.model.param_dict()["workers"] > 1:  # as a loaded machine's slice would
+            return z3.unknown, "timeout"
+        return real(small, properties, clock, cover=cover)
+
+    monkeypatch.setattr(pdr, "_spacer", spacer)
+    monkeypatch.setattr(run, "SIZES", (1, 2))
+    out = run.prove_for_all(ps.LockedCounter.build(), "workers", ["inside_at_most_one"], 60)
+    assert not out.proved and out.violated_at is None
+    assert "PDR at workers=2: timeout" in out.why
+    assert "the ladder: workers=1: " in out.why and "workers=2: PDR gave no answer" in out.why, out.why
+    assert re.search(r"not inductive: ∀ w ∈ worker: .*: not inductive; a state with \d+ worker\(s\)", out.why), out.why

@@ -5,7 +5,9 @@ instance, into a transition relation over replica-indexed arrays (refusing, with
 any model whose code could behave differently for another number of replicas); `infer`
 generalizes the lemmas PDR finds on small instances into ∀-lemmas and keeps the inductive
 ones (`lemmas` makes the candidates); `index` reads arrays of a parameter's size as arrays of
-symbolic size and `sizes` checks that reading against the model at every size it allows;
-`certificate` writes and re-checks the SMT-LIB proof; `compact` folds per-replica lines of a
-per-instance invariant; `run` drives a spec.
+symbolic size (`domains`: an action per index as one step at a chosen index) and `sizes`
+checks that reading against the model at every size it allows; `each` searches every value
+of bounded parameters where no parameterized proof applies (NLB, DWFM); `certificate`
+writes and re-checks the SMT-LIB proof; `compact` folds per-replica lines of a per-instance
+invariant; `run` drives a spec.
 """

@@ -42,6 +42,9 @@ def to_smtlib(pe: ParamEncoding, ground: Ground, lemmas: list[Lemma], title: str
     ipar = f" ({i} Int)" if ix is not None else ""  # the index of the parameter-sized arrays
     iprop = f" ({isk} Int)" if ix is not None else ""  # the properties' index (their Skolem index)
     iprop = f" ({s1.sexpr()} {srt}){iprop}"  # and replica (a property over every replica)
+    chosen = ix is not None and bool(ix.families)  # a step over the parameter's domain chooses an index
+    ch = f" ({ix.chosen.sexpr()} Int)" if chosen else ""
+    cha = " chosen!0" if chosen else ""
 
     def conj(arity: int, indexed: bool, p: PState) -> z3.BoolRef:
         at = ground.bound[:arity]
@@ -64,9 +67,9 @@ def to_smtlib(pe: ParamEncoding, ground: Ground, lemmas: list[Lemma], title: str
     defs += [(_part(n, b), part_args(n, b), conj(n, b, p0)) for n, b in parts]
     defs += [
         ("prop", f"{state}{iprop}", pe.state_ok(p0)),
-        ("trans", f"{state} ({o.sexpr()} Int) ({a.sexpr()} {srt}) {state2}", pe.trans(p0, o, a, p1)),
-        ("ranges", f"{state} ({o.sexpr()} Int) ({a.sexpr()} {srt})", pe.ranges(p0, o, a)),
-        ("step_ok", f"{state} ({o.sexpr()} Int) ({a.sexpr()} {srt}) {state2}{iprop}", pe.step_ok(p0, o, a, p1)),
+        ("trans", f"{state} ({o.sexpr()} Int) ({a.sexpr()} {srt}){ch} {state2}", pe.trans(p0, o, a, p1)),
+        ("ranges", f"{state} ({o.sexpr()} Int) ({a.sexpr()} {srt}){ch}", pe.ranges(p0, o, a)),
+        ("step_ok", f"{state} ({o.sexpr()} Int) ({a.sexpr()} {srt}){ch} {state2}{iprop}", pe.step_ok(p0, o, a, p1)),
     ]
     x = " ".join(c.sexpr() for c in pe.flat(p0))
     lines = [
@@ -105,6 +108,8 @@ def to_smtlib(pe: ParamEncoding, ground: Ground, lemmas: list[Lemma], title: str
     if ix is not None:
         lines.append(f"(declare-fun {isk} () Int)")
     lines.append("(declare-fun oracle!0 () Int)")
+    if chosen:
+        lines.append("(declare-fun chosen!0 () Int)")
     x0, x1 = (" ".join(c.sexpr() for c in pe.flat(p)) for p in states)
     # instances of inv at the ground replicas and indices, which inv implies: they spare the
     # solver the search for them
@@ -134,11 +139,14 @@ def to_smtlib(pe: ParamEncoding, ground: Ground, lemmas: list[Lemma], title: str
     pk = f" {s1.sexpr()}" + (f" {isk}" if ix is not None else "")
     blocks = [
         ("initiation", f"(=> (init {x0}) (inv {x0}))"),
-        ("consecution", f"(=> (and {hyp} (ranges {x0} oracle!0 actor!0) (trans {x0} oracle!0 actor!0 {x1})) {goal})"),
+        (
+            "consecution",
+            f"(=> (and {hyp} (ranges {x0} oracle!0 actor!0{cha}) (trans {x0} oracle!0 actor!0{cha} {x1})) {goal})",
+        ),
         (
             "safety",
             f"(and (=> (and {hyp}) (prop {x0}{pk})) "
-            f"(=> (and {hyp} (trans {x0} oracle!0 actor!0 {x1})) (step_ok {x0} oracle!0 actor!0 {x1}{pk})))",
+            f"(=> (and {hyp} (trans {x0} oracle!0 actor!0{cha} {x1})) (step_ok {x0} oracle!0 actor!0{cha} {x1}{pk})))",
         ),
     ]
     for name, body in blocks:
@@ -154,6 +162,8 @@ def _part(n: int, indexed: bool) -> str:
 def _index_terms(pe: ParamEncoding, ground: Ground, p: PState) -> list[str]:
     """`Ground.index_terms` over the renamed state ``p``, as SMT-LIB terms."""
     renamed = [(ground.pe.actor, z3.Const("actor!0", pe.sort))]
+    if pe.ix is not None and pe.ix.families:
+        renamed.append((pe.ix.chosen, z3.Int("chosen!0")))
     return [substitute(t, pe.pairs(p) + renamed).sexpr() for t in ground.index_terms(pe.p0)]
 
 

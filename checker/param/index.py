@@ -32,6 +32,7 @@ from ..lang.frame import Frame, _in_sort
 from ..lang.model import ModelInstance, Var
 from ..lang.terms import Term, lift, sort_kind
 from ..lang.types import IntSort
+from .domains import CHOSEN, Family, FamilyRefused, families
 
 PROBE = (2, 3)  # two sizes whose difference shows which arrays and bounds follow the parameter
 IX = "ix!"  # the bound index of an iterated array ("!": in no state name)
@@ -59,6 +60,8 @@ class Indexed:
     #: per frame (by its state list, which is the step's next state): the arrays' current terms
     frames: dict[int, dict[str, z3.ArrayRef]] = field(default_factory=dict)
     iterated: list[str] = field(default_factory=list)  # where an action iterated an array
+    families: set[Family] = field(default_factory=set)  # actions with an argument over the parameter
+    chosen: z3.ArithRef = field(default_factory=lambda: z3.Int(CHOSEN))  # their step's index
 
     def in_range(self, k: z3.ArithRef) -> z3.BoolRef:
         return z3.And(k >= 0, k < self.size)
@@ -80,10 +83,11 @@ def find(model: ModelInstance, count: str, param: str) -> Indexed:
         raise IndexRefused(f"'{param}' must allow the values {PROBE[0]}..{PROBE[1]} and none below 1")
     built = [model.model.build(**(model.param_dict() | {count: 2, param: k})) for k in PROBE]
     a, b = built
-    labels = [[str(t) for t in m.transitions] for m in built]
-    if labels[0] != labels[1]:
-        raise IndexRefused(f"the actions' domains depend on '{param}' (an action per index is not implemented)")
-    out = Indexed(param, z3.Int(f"{param}!"), lo, decl.max)
+    try:  # actions over the parameter's domain: one step per index, the index chosen by the step
+        chosen = families(built, PROBE, param)
+    except FamilyRefused as exc:
+        raise IndexRefused(exc.reason) from None
+    out = Indexed(param, z3.Int(f"{param}!"), lo, decl.max, families=chosen)
     for va in a.vars:
         vb = b.var_by_name.get(va.name)
         if vb is None:

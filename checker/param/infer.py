@@ -29,7 +29,7 @@ from ..engines.generalize import houdini as houdini_instance
 from ..engines.obligations import Clock, Obligations
 from ..lang.model import ModelInstance
 from .lemmas import MAX_ARITY, Lemma, generalize
-from .template import ParamEncoding, PState
+from .template import ParamEncoding, PState, const_ids
 
 BMC_DEPTH = 12  # where Spacer gives up at a size: BMC to this depth (and on, while time is left)
 SLICE = 0.25  # of the time left: what one Spacer run (or its BMC fallback) may take, at least MIN_SLICE
@@ -81,6 +81,8 @@ class Ground:
         if self.iskolem is None or self.size is None:
             return []
         out = [self.iskolem, z3.IntVal(0), self.size - 1]
+        if self.pe.ix is not None and self.pe.ix.families:
+            out.append(self.pe.ix.chosen)  # the index a step over the parameter's domain chose
         for key in self.cursors:
             arr = p[1][self.pe.local_keys.index(key)]
             out += [z3.Select(arr, t) for t in self.terms]
@@ -196,6 +198,8 @@ def describe(pe: ParamEncoding, zmodel: z3.ModelRef, broken_at: list[z3.ExprRef]
         size = zmodel.eval(pe.ix.size, model_completion=True)
         n = size.as_long() if z3.is_int_value(size) else 0
         at = [z3.IntVal(0), z3.IntVal(n - 1), zmodel.eval(pe.ix.ix, model_completion=True)]
+        if pe.ix.families:  # the element a step over the domain chose
+            at.append(zmodel.eval(pe.ix.chosen, model_completion=True))
         for arr, slot in zip(pe.p0[1], pe.local_slot, strict=True):
             if pe.model2.slots[slot].var.name in pe.ix.bounded:
                 at += [zmodel.eval(z3.Select(arr, e), model_completion=True) for e in universe]
@@ -217,6 +221,8 @@ def describe(pe: ParamEncoding, zmodel: z3.ModelRef, broken_at: list[z3.ExprRef]
     step = next((t for t in pe.templates if z3.is_int_value(oracle) and t.index == oracle.as_long()), None)
     actor = names.get(str(zmodel.eval(pe.actor, model_completion=True)), "?")
     moved = f"; step {step.label}" + (f" by {actor}" if step.replica else "") if step else ""
+    if step is not None and pe.ix is not None and pe.ix.chosen.get_id() in const_ids(step.guard):
+        moved += f" at i={zmodel.eval(pe.ix.chosen, model_completion=True)}"  # the index the step chose
     if broken_at:
         at = [names.get(str(zmodel.eval(r, model_completion=True)), "?") for r in broken_at]
         moved += f"; after it the lemma fails for {', '.join(at)}"
@@ -256,6 +262,7 @@ def search(
                 attempt.violations = {n: d for n, (d, _) in violated.items()}
                 return attempt
             attempt.unknown = f"PDR at {at}: {str(found).splitlines()[0][:200]}"
+            attempt.steps.append(f"{at}: PDR gave no answer in its share of the time")
             if clock.expired():
                 return attempt
             continue  # no lemmas from this size; a larger one may still show a violation

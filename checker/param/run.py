@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..engines.obligations import PROVABLE, Clock
 from ..errors import RaceproofError, SpecError
-from ..lang.model import ModelInstance, Transition
+from ..lang.model import ModelInstance
 from ..results import PropertyResult, Verdict
 from ..spec import Spec
 from .certificate import recheck, to_smtlib
@@ -100,6 +100,7 @@ def prove_for_all(
         checked += (
             f"; {', '.join(sorted(pe.quantified))} read for every {pe.attr} replica, checked equal to the model at "
             f"every {count} it allows ({decl.min or 1}..{decl.max})"
+            + (f" with every {index} ({pe.ix.lo}..{pe.ix.hi})" if pe.ix is not None else "")
         )
     why = (
         f"proved for all {every} ({others}): quantified inductive invariant of "
@@ -144,18 +145,9 @@ def _replica_count(spec: Spec, model: ModelInstance, given: str) -> tuple[str, s
     counts = {c.count for c in model.model.components().values() if isinstance(c.count, str)}
     chosen = [n for n in names if n in counts]
     if len(chosen) != 1:
-        why = ""
-        if not counts:  # say what the model replicates instead
-            domains = sorted({n for t in model.transitions for n in _domain_params(model, t)} & set(names))
-            why = (
-                f"; {', '.join(domains)} sizes the actions' domains (an action per index): proofs for every value of "
-                "such a parameter are not implemented"
-                if domains
-                else "; proofs for every array size need a replica count as well"
-            )
         raise SpecError(
             f"--for-all: name one replica count (a parameter that is a component's count: "
-            f"{', '.join(sorted(counts)) or 'this model has none'}); got {given!r}{why}",
+            f"{', '.join(sorted(counts)) or 'this model has none'}); got {given!r}",
             str(spec.path),
         )
     rest = list(dict.fromkeys(n for n in names if n != chosen[0]))
@@ -166,9 +158,25 @@ def _replica_count(spec: Spec, model: ModelInstance, given: str) -> tuple[str, s
     return chosen[0], index, f"not for all {', '.join(rest)}: one array size at a time ({shown} kept)"
 
 
-def _domain_params(model: ModelInstance, t: Transition) -> list[str]:
-    """The parameters an action's domain is declared with (``@action(az="azs")``)."""
-    return [d for d in t.action.domains.values() if isinstance(d, str)]
+def _each_size(spec: Spec, model: ModelInstance, given: str) -> list[str] | None:
+    """The parameters to search at every value (`checker.param.each`): those named, when the
+    model replicates no component and each declares its range; None: the parameterized
+    proof's case, or bad input that `_replica_count` reports."""
+    from .each import enumerable
+
+    names = list(dict.fromkeys(n.strip() for n in given.split(",") if n.strip()))
+    params = model.model.params()
+    counts = {c.count for c in model.model.components().values() if isinstance(c.count, str)}
+    if not names or any(n not in params for n in names) or counts:  # a model with replicas: name their count
+        return None
+    why = enumerable(model, names)
+    if why is not None:
+        raise SpecError(
+            f"--for-all: the model replicates no component (no replica count), and every value of "
+            f"{', '.join(names)} cannot be searched instead: {why}",
+            str(spec.path),
+        )
+    return names
 
 
 def _others(model: ModelInstance, count: str, index: str | None = None) -> str:
@@ -177,8 +185,16 @@ def _others(model: ModelInstance, count: str, index: str | None = None) -> str:
 
 
 def _failure(attempt: Attempt, count: str) -> str:
-    if attempt.unknown:
+    learned = [s for s in attempt.steps if "∀-lemmas" in s]
+    if attempt.unknown and not learned:
         return f"not proved for all {count}: {attempt.unknown}"
+    if attempt.unknown:  # the ladder ran out of time after sizes whose lemmas did not generalize: say both
+        parts = [f"not proved for all {count}: {attempt.unknown}", f"the ladder: {'; '.join(attempt.steps)}"]
+        if attempt.failure:
+            parts.append(f"after {learned[-1].split(':')[0]}: {attempt.failure}")
+        if attempt.dropped:
+            parts.append("not inductive: " + attempt.dropped[0])
+        return "; ".join(parts)
     parts = [f"no ∀-invariant found at {'; '.join(s.split(':')[0] for s in attempt.steps)}"]
     if attempt.failure:
         parts.append(attempt.failure)
@@ -200,6 +216,12 @@ def prove_spec_for_all(
     from ..run import SpecResult, prove_spec, time_limit  # run imports the engines; only this entry needs it
 
     model = spec.build()
+    each = _each_size(spec, model, count)
+    if each is not None:  # no replica count named: every value of bounded parameters, searched
+        from .each import for_each_size
+
+        return for_each_size(spec, model, each, properties, engine, timeout, certificate)
+    named = list(dict.fromkeys(n.strip() for n in count.split(",") if n.strip()))
     count, index, skipped = _replica_count(spec, model, count)
     names = properties or spec.properties
     started = time.monotonic()
@@ -239,12 +261,23 @@ def prove_spec_for_all(
     found = {r.name: r for r in (other.results if other else [])} | proved
     results = [found[n] for n in names]
     this = ", ".join(f"{n}={model.param_dict()[n]}" for n in everyone.split(","))
+    searched: dict[str, str] = {}
+    unproved = [n for n in safety if n not in proved]
+    if unproved and outcome.violated_at is None:  # refused or not found: every value, where the model bounds them
+        from .each import every_value
+
+        left_share = None if share is None else max(share - (time.monotonic() - started), 1.0)
+        searched = every_value(model, named, unproved, left_share)
     for r in results:
         r.expected = spec.expect.get(r.name)
         if r.name in safety and r.name not in proved:
-            r.reason = f"for all {everyone.replace(',', ' and ')}: {outcome.why}; this instance ({this}): {r.reason}"
+            more = f"; instead, {searched[r.name]}" if r.name in searched else ""
+            every = everyone.replace(",", " and ")
+            r.reason = f"for all {every}: {outcome.why}{more}; this instance ({this}): {r.reason}"
             r.extra["for_all"] = everyone
             r.extra["for_all_failure"] = outcome.why
+            if r.name in searched:
+                r.extra["for_all_searched"] = searched[r.name]
     sr = SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove --for-all {everyone}")
     sr.coverage = other.coverage if other else None
     return sr

@@ -19,6 +19,7 @@ from ..encoding import Encoding, substitute
 from ..errors import RaceproofError
 from ..lang.model import ModelInstance
 from ..lang.types import IntSort
+from .domains import Family, key_of
 from .template import ParamEncoding
 
 CHECK_TIMEOUT_MS = 20_000
@@ -57,27 +58,25 @@ def _compare(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:
     def fl(e: z3.ExprRef) -> z3.ExprRef:
         return substitute(e, to_param)
 
-    def pm(e: z3.ExprRef) -> z3.ExprRef:
-        return substitute(e, at_k)
+    def pm(e: z3.ExprRef, j: int | None = None) -> z3.ExprRef:
+        """The reading at size ``k`` (and, for a step over the parameter's domain, at its index ``j``)."""
+        return substitute(e, at_k + ([(ix.chosen, z3.IntVal(j))] if j is not None else []))
 
     why = _same_slots(pe, flat, k)
     if why is not None:
         return why
     typed = z3.And(fl(flat.domain(flat.x)), fl(flat.domain(flat.x_next)))
-    steps_p = {t.index: (t, s) for t, s in pe.enc.fired}
-    steps_f = {t.index: (t, s) for t, s in flat.fired}
-    if len(flat.model.transitions) != len(pe.model2.transitions):
-        return "the transitions differ"
-    for index in sorted(set(steps_p) | set(steps_f)):
-        label = str((steps_p.get(index) or steps_f[index])[0])
-        sp, sf = steps_p.get(index, (None, None))[1], steps_f.get(index, (None, None))[1]
-        g_p = pm(sp.guard) if sp is not None else z3.BoolVal(False)
+    matched = _matched_steps(pe, flat, k)
+    if isinstance(matched, str):
+        return matched
+    for label, sp, sf, j in matched:
+        g_p = pm(sp.guard, j) if sp is not None else z3.BoolVal(False)
         g_f = fl(sf.guard) if sf is not None else z3.BoolVal(False)
         if not _valid(z3.Implies(typed, g_p == g_f)):
             return f"{label}: the guard differs"
         if sp is None or sf is None:
             continue
-        v_p = z3.Or([z3.Not(pm(c.ok)) for c in sp.checks]) if sp.checks else z3.BoolVal(False)
+        v_p = z3.Or([z3.Not(pm(c.ok, j)) for c in sp.checks]) if sp.checks else z3.BoolVal(False)
         v_f = z3.Or([z3.Not(fl(c.ok)) for c in sf.checks]) if sf.checks else z3.BoolVal(False)
         if not _valid(z3.Implies(z3.And(typed, g_f), v_p == v_f)):
             return f"{label}: the range checks differ"
@@ -88,12 +87,14 @@ def _compare(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:
             var = flat.model.slots[_slot(flat, c)].var
             if var.name in ix.arrays:
                 a = arrays[ix.now[var.name].get_id()]
-                same.append(pm(z3.Select(a, var.slots.index(_slot(flat, c)))) == fl(v))
+                same.append(pm(z3.Select(a, var.slots.index(_slot(flat, c))), j) == fl(v))
             else:
-                same.append(pm(n_p[c.decl().name()]) == fl(v))
+                same.append(pm(n_p[c.decl().name()], j) == fl(v))
         if not _valid(z3.Implies(z3.And(typed, g_f, z3.Not(v_f)), z3.And(same))):
             return f"{label}: the next state differs"
     for name in pe.properties:
+        if name in pe.quantified:
+            continue  # read for every replica as well: `check_replica_props` checks it at every size pair
         x2 = flat.x_next if flat.model.properties[name].kind == "action_invariant" else None
         checks = [z3.Not(v) for _, v in flat.prop_check_violations(name, flat.x, x2)]
         p_f = z3.And([flat.prop(name, flat.x, x2), *checks])
@@ -102,6 +103,44 @@ def _compare(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:
         if not _valid(z3.Implies(typed, every == fl(p_f))):
             return f"property '{name}' differs"
     return None
+
+
+def _matched_steps(pe: ParamEncoding, flat: Encoding, k: int) -> list[tuple[str, Any, Any, int | None]] | str:
+    """Each transition of the instance ``flat`` (at size ``k``) with the reading's step it is:
+    (label, the reading's step, the instance's step, the index a member of a family takes).
+    A step is None where its transition never fires. A string: the transitions differ."""
+    ix = pe.ix
+    assert ix is not None
+    fired_p = {id(t): s for t, s in pe.enc.fired}
+    fired_f = {id(t): s for t, s in flat.fired}
+    reading: dict[Any, Any] = {}
+    for t in pe.model2.transitions:
+        key, _ = key_of(t, ix.param)
+        reading[key] = (t, fired_p.get(id(t)))
+    out: list[tuple[str, Any, Any, int | None]] = []
+    members: dict[Family, list[int]] = {}
+    for t in flat.model.transitions:
+        key, j = key_of(t, ix.param)
+        if key not in reading:
+            return f"{t}: no such step in the reading"
+        if isinstance(key, Family):
+            members.setdefault(key, []).append(j)  # type: ignore[arg-type]
+        _, sp = reading[key]
+        out.append((str(t), sp, fired_f.get(id(t)), j))
+    flat_keys = {key_of(t, ix.param)[0] for t in flat.model.transitions}
+    for key in reading:
+        if key not in flat_keys:
+            return f"{key}: a step of the reading that the instance does not have"
+    for key, js in members.items():
+        if sorted(js) != list(range(k)):
+            return f"{key.instance}.{key.action}: not one step per index 0..{k - 1}"
+    # the reading's step over the domain fires only at an index of the arrays (its guard says so)
+    for key, (_, sp) in reading.items():
+        if isinstance(key, Family) and sp is not None:
+            at_k = [(ix.size, z3.IntVal(k))]
+            if not _valid(z3.Implies(substitute(sp.guard, at_k), substitute(ix.in_range(ix.chosen), at_k))):
+                return f"{key.instance}.{key.action}: the reading's step may choose an index outside 0..{k - 1}"
+    return out
 
 
 def _same_slots(pe: ParamEncoding, flat: Encoding, k: int) -> str | None:
@@ -150,33 +189,64 @@ def _valid(claim: z3.BoolRef) -> bool:
 def check_replica_props(pe: ParamEncoding, model: ModelInstance) -> str | None:
     """A property that iterates the replicas is read as "for every replica r: P(r)" (it saw
     replica 1 alone). None if that reading equals the property at every replica count the
-    model allows (so the count must declare a maximum); else the first difference."""
+    model allows (so the count must declare a maximum), and with parameter-sized arrays at
+    every pair of a count and an array size (a property may read both); else the first
+    difference."""
     if not pe.quantified:
         return None
     decl = model.model.params().get(pe.count)
     if decl is None or decl.max is None:
         return f"'{pe.count}' declares no maximum: the reading of a property over the replicas is checked at each count"
-    r = pe.prop_replica
+    ix = pe.ix
+    lengths: list[int | None] = list(range(ix.lo, ix.hi + 1)) if ix is not None else [None]
     for n in range(max(decl.min or 1, 1), decl.max + 1):
-        try:
-            flat = Encoding(model.model.build(**(model.param_dict() | {pe.count: n})), sets=pe.enc.sets)
-        except RaceproofError as exc:
-            return f"at {pe.count}={n} the model fails: {exc}"
-        names = {c.decl().name(): c for c in flat.flat(flat.x) + flat.flat(flat.x_next)}
-        typed = z3.And(flat.domain(flat.x), flat.domain(flat.x_next))
-        for name in sorted(pe.quantified):
-            x2 = flat.x_next if flat.model.properties[name].kind == "action_invariant" else None
-            checks = [z3.Not(v) for _, v in flat.prop_check_violations(name, flat.x, x2)]
-            p_f = z3.And([flat.prop(name, flat.x, x2), *checks])
-            every = []
-            for j in range(1, n + 1):
-                pairs = []
-                for key, a0, a1 in zip(pe.local_keys, pe.p0[1], pe.p1[1], strict=True):
-                    for arr, suffix in ((a0, ""), (a1, "'")):
-                        const = names.get(f"{pe.attr}{j}.{key}{suffix}")
-                        if const is not None:
-                            pairs.append((z3.Select(arr, r), const))
-                every.append(substitute(pe.props[name], pairs))
-            if not _valid(z3.Implies(typed, z3.And(every) == p_f)):
-                return f"at {pe.count}={n}: property '{name}' is not the same property of every replica"
+        for k in lengths:
+            values = model.param_dict() | {pe.count: n} | ({} if ix is None else {ix.param: k})
+            at = f"{pe.count}={n}" + ("" if ix is None else f", {ix.param}={k}")
+            try:
+                flat = Encoding(model.model.build(**values), sets=pe.enc.sets)
+            except RaceproofError as exc:
+                return f"at {at} the model fails: {exc}"
+            why = _replica_reading(pe, flat, n, k)
+            if why is not None:
+                return f"at {at}: {why}"
+    return None
+
+
+def _replica_reading(pe: ParamEncoding, flat: Encoding, n: int, k: int | None) -> str | None:
+    """None if each property over the replicas, read at every replica (and every index below
+    ``k``, the arrays' size), equals the property of the instance ``flat``."""
+    names = {c.decl().name(): c for c in flat.flat(flat.x) + flat.flat(flat.x_next)}
+    typed = z3.And(flat.domain(flat.x), flat.domain(flat.x_next))
+    sized: list[tuple[Any, Any]] = []  # the arrays of size k as the instance's elements
+    indices: list[Any] = [None]
+    if pe.ix is not None and k is not None:
+        ix = pe.ix
+        sized.append((ix.size, z3.IntVal(k)))
+        for state, arrays in ((flat.x, ix.now), (flat.x_next, ix.after)):
+            for name, arr in arrays.items():
+                var = flat.model.var_by_name[name]
+                term = z3.K(z3.IntSort(), z3.IntVal(0))  # beyond the size: never read where the range check holds
+                for pos, slot in enumerate(var.slots):
+                    term = z3.Store(term, pos, state[slot])
+                sized.append((arr, term))
+        indices = [z3.IntVal(i) for i in range(k)]
+    r = pe.prop_replica
+    for name in sorted(pe.quantified):
+        x2 = flat.x_next if flat.model.properties[name].kind == "action_invariant" else None
+        checks = [z3.Not(v) for _, v in flat.prop_check_violations(name, flat.x, x2)]
+        p_f = z3.And([flat.prop(name, flat.x, x2), *checks])
+        every = []
+        for j in range(1, n + 1):
+            pairs = []
+            for key, a0, a1 in zip(pe.local_keys, pe.p0[1], pe.p1[1], strict=True):
+                for arr, suffix in ((a0, ""), (a1, "'")):
+                    const = names.get(f"{pe.attr}{j}.{key}{suffix}")
+                    if const is not None:
+                        pairs.append((z3.Select(arr, r), const))
+            at_j = substitute(pe.props[name], pairs)
+            for i in indices:
+                every.append(substitute(at_j, sized + ([] if i is None else [(pe.ix.ix, i)])))  # type: ignore[union-attr]
+        if not _valid(z3.Implies(typed, z3.And(every) == p_f)):
+            return f"property '{name}' is not the same property of every replica"
     return None

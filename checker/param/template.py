@@ -36,6 +36,7 @@ from ..errors import RaceproofError
 from ..lang import views
 from ..lang.model import Instance, ModelInstance
 from ..lang.types import EnumSort, IntSort
+from .domains import choose
 from .index import PROBE, Hooks, Indexed, IndexRefused, SymbolicParams, find, prepare
 from .twins import twin_mismatch
 from .watch import Log, Step, WatchedInstance, WatchedMembers, watched_params
@@ -120,6 +121,9 @@ class ParamEncoding:
             else t
             for t in m2.transitions
         ]
+        if self.ix is not None and self.ix.families:  # one step per index: member 0, at a chosen index
+            ix = self.ix
+            m2.transitions = choose(m2.transitions, ix.param, ix.families, ix.chosen, ix.in_range)
         self.properties = list(properties if properties is not None else m2.properties)
         try:
             with Hooks(self.ix, m2) if self.ix is not None else contextlib.nullcontext():
@@ -155,8 +159,6 @@ class ParamEncoding:
         self.templates = self._templates()
         self.prop_replica = z3.Const("s!1", self.sort)  # a property over the replicas: at this one
         self.props = {n: self._over_replica(n, t) if n in self.quantified else t for n, t in props.items()}
-        if self.quantified and self.ix is not None:
-            raise Refused("a property over the replicas with arrays of every size is not implemented")
         self.check_props_shared()
         self._trans = self._build_trans()
 

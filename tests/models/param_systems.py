@@ -239,3 +239,87 @@ class SomeWorkerOut(LockedCounter):
     @invariant
     def some_worker_out(sys):
         return any_of(w.pc == "out" for w in sys.worker)
+
+
+# ---------------------------------------------------------------------------- over the replicas and the arrays
+# ``PaintersAndCells``: every painter's value and every cell stay at or below the latest value
+# (``all_of`` over the painters of ``all_of`` over the cells): proved for every number of
+# painters and cells. ``SomePainterAbove``: "some painter's value is at least every cell"
+# (``any_of`` over the painters): not a property of every painter: refused.
+class PaintersAndCells(CasPainting):
+    @invariant
+    def painted_below_latest(sys):
+        return all_of(all_of((c <= sys.latest) & (p.value <= sys.latest) for c in sys.cell) for p in sys.painter)
+
+
+class SomePainterAbove(CasPainting):
+    @invariant
+    def some_painter_above(sys):
+        return any_of(all_of(c <= p.value for c in sys.cell) for p in sys.painter)
+
+
+def _dns() -> type:
+    from models.dns import Dns
+
+    class DnsPlansBelowLatest(Dns):
+        """The DNS model with a property over every Enactor and every endpoint."""
+
+        @invariant
+        def plans_below_latest(sys):
+            return all_of(all_of((p <= sys.planner.latest) & (e.plan <= sys.planner.latest) for p in sys.endpoint_plan)
+                          for e in sys.enactor)  # fmt: skip
+
+    return DnsPlansBelowLatest
+
+
+DnsPlansBelowLatest = _dns()
+
+
+# ---------------------------------------------------------------------------- actions over a parameter's domain
+# An action per cell (``@action(cell="cells")``), by a painter or by the board itself. ``TouchUp``:
+# an idle painter raises any one cell to its value where that is higher, and the board raises any
+# cell to the latest value: both only raise, so ``never_lowered`` and ``cells_bounded`` hold for
+# every number of painters and cells. ``Wipe``: the board may reset any cell to 0: ``never_lowered``
+# is violated with one painter and two cells.
+class TouchingPainter(CasPainter):
+    @action(cell="cells")
+    def touch_up(self, sys, cell):
+        require(self.pc == "idle")
+        with when(sys.cell[cell] < self.value):
+            sys.cell[cell] = self.value
+
+
+class RefreshingBoard(Board):
+    @action(cell="cells")
+    def refresh(self, sys, cell):
+        require(sys.cell[cell] < sys.latest)
+        sys.cell[cell] = sys.latest
+
+
+class WipingBoard(Board):
+    @action(cell="cells")
+    def wipe(self, sys, cell):
+        require(sys.cell[cell] > 0)
+        sys.cell[cell] = 0
+
+
+class TouchUp(_Painting):
+    board = RefreshingBoard()
+    painter = TouchingPainter(count="painters")
+
+
+class Wipe(_Painting):
+    board = WipingBoard()
+    painter = CasPainter(count="painters")
+
+
+class RefreshingAllButLast(Board):
+    @action(cell=lambda p: range(p.cells - 1))
+    def refresh(self, sys, cell):
+        require(sys.cell[cell] < sys.latest)
+        sys.cell[cell] = sys.latest
+
+
+class TouchUpAllButLast(_Painting):
+    board = RefreshingAllButLast()
+    painter = CasPainter(count="painters")
