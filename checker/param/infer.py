@@ -165,7 +165,7 @@ def implies_properties(pe: ParamEncoding, ground: Ground, lemmas: list[Lemma], c
     p0, p1, o, a = pe.p0, pe.p1, pe.enc.oracle, pe.actor
     solver = z3.Solver()
     solver.add(*ground.domain(p0), *[i for lemma in lemmas for i in ground.instances(lemma, p0)])
-    bad_state, bad_step = z3.Not(pe.state_ok(p0)), z3.And(pe.trans(p0, o, a, p1), z3.Not(pe.step_ok(p0, o, a, p1)))
+    bad_state, bad_step = pe.state_bad(p0), z3.And(pe.trans(p0, o, a, p1), pe.step_bad(p0, o, a, p1))
     solver.add(z3.Or(bad_state, bad_step))
     status = clock.check(solver)
     if status == z3.unsat:

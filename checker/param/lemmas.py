@@ -17,6 +17,7 @@ import z3
 from ..encoding import Encoding, substitute
 from ..engines.generalize import state_consts
 from ..formula import readable
+from .keyed import replica_key
 from .template import ParamEncoding
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: st
     pairs = []
     elements: list[tuple[z3.ExprRef, str, int]] = []
     for name, const in state_consts(lemma).items():
-        m = pattern.match(name)
+        m = _replica_key(pe, pattern, name)
         if m is None:
             em = ELEMENT.match(name) if ix is not None else None
             if em is not None and ix is not None and em.group(1) in ix.arrays:
@@ -62,14 +63,14 @@ def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: st
             if name not in shared or shared[name].sort() != const.sort():
                 return []
             continue
-        if m.group(2) not in pe.local_keys:
+        rid, key = m
+        if key not in pe.local_keys:
             return []
-        rid = int(m.group(1))
         if rid not in ids:
             ids.append(rid)
         if len(ids) > MAX_ARITY:
             return []
-        arr = pe.p0[1][pe.local_keys.index(m.group(2))]
+        arr = pe.p0[1][pe.local_keys.index(key)]
         pairs.append((const, z3.Select(arr, ground.bound[ids.index(rid)])))
     base = substitute(lemma, pairs)
     names = [pe.attr[0], chr(ord(pe.attr[0]) + 1)]
@@ -77,6 +78,12 @@ def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: st
 
     def lemma_of(body: z3.BoolRef, text: str, indexed: bool) -> Lemma:
         text = re.sub(rf"\b{re.escape(pe.attr)}(\d+)\.", lambda m: f"{names[ids.index(int(m.group(1)))]}.", text)
+        if pe.keyed:  # an element of a shared set of replica ids: "r ∈ tm.prepared"
+            text = re.sub(
+                rf"(~?)([\w.]+)\{{{re.escape(pe.attr)}(\d+)\}}",
+                lambda m: f"{names[ids.index(int(m.group(3)))]} {'∉' if m.group(1) else '∈'} {m.group(2)}",
+                text,
+            )
         over = ([f"{bound} ∈ {pe.attr}"] if ids else []) + ([f"i < {ix.param}"] if indexed and ix else [])
         return Lemma(len(ids), body, f"∀ {', '.join(over)}: {text}" if over else text, origin, indexed)
 
@@ -94,6 +101,14 @@ def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: st
             indexed = ground.ibound.get_id() in {c.get_id() for c in state_consts(body).values()}
             out.append(lemma_of(body, _text(pe, ground, small, body, ids), indexed))
     return out
+
+
+def _replica_key(pe: ParamEncoding, pattern: re.Pattern[str], name: str) -> tuple[int, str] | None:
+    """(replica, key) of a replica's state constant (`checker.param.keyed.replica_key` in keyed mode)."""
+    if pe.keyed:
+        return replica_key(name, pe.attr, pe.column_names)
+    m = pattern.match(name)
+    return (int(m.group(1)), m.group(2)) if m is not None else None
 
 
 def _numeral_variants(pe: ParamEncoding, ground: Ground, body: z3.BoolRef, g: int | None, size: int) -> list[Any]:

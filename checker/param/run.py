@@ -21,6 +21,7 @@ from ..lang.model import ModelInstance, Transition
 from ..results import PropertyResult, Verdict
 from ..spec import Spec
 from .certificate import recheck, to_smtlib
+from .counts import check_counts
 from .infer import Attempt, Ground, search
 from .sizes import check_replica_props, check_sizes
 from .template import ParamEncoding, Refused
@@ -56,6 +57,10 @@ def prove_for_all(
         pe = ParamEncoding(model, count, sets=sets, properties=properties, index=index)
     except Refused as exc:
         return ForAll(False, f"refused: {exc.reason}", [])
+    if pe.keyed:  # sets and actions over replica identities: the whole reading, at every count
+        differs = check_counts(pe, model)
+        if differs is not None:
+            return ForAll(False, f"refused: the reading of {pe.attr} identities differs from the model {differs}", [])
     differs = check_replica_props(pe, model)
     if differs is not None:
         where = pe.members.iterated[0] if pe.members.iterated else "model code"
@@ -94,6 +99,12 @@ def prove_for_all(
         checked = (
             f"; the reading of the {index}-sized arrays was checked equal to the model at every {index} the model "
             f"allows ({pe.ix.lo}..{pe.ix.hi})"
+        )
+    if pe.keyed:
+        decl = model.model.params()[count]
+        checked += (
+            f"; the reading of {pe.attr} identities (sets of them, actions over a chosen {pe.attr}, all_of/any_of "
+            f"over {pe.attr}) checked equal to the model at every {count} it allows ({decl.min or 1}..{decl.max})"
         )
     if pe.quantified:
         decl = model.model.params()[count]

@@ -35,8 +35,11 @@ from ..engines.generalize import state_consts
 from ..errors import RaceproofError
 from ..lang import views
 from ..lang.model import Instance, ModelInstance
+from ..lang.refs import uses_refs
 from ..lang.types import EnumSort, IntSort
 from .index import PROBE, Hooks, Indexed, IndexRefused, SymbolicParams, find, prepare
+from .keyed import Capture, KeyedMembers, skolemize_negation
+from .keyed import setup as keyed_setup
 from .twins import twin_mismatch
 from .watch import Log, Step, WatchedInstance, WatchedMembers, watched_params
 
@@ -112,7 +115,12 @@ class ParamEncoding:
         if self.ix is not None:
             prepare(self.ix, m2)
             m2.params = SymbolicParams(m2.params, self.ix.param, self.ix.size)  # type: ignore[assignment]
-        self.members = members = WatchedMembers(views._members(m2), attr, log)
+        self.keyed = attr in uses_refs(model.model)  # replicas named by Ref values: `checker.param.keyed`
+        if self.keyed and self.ix is not None:
+            raise Refused(f"not for all {index}: with sets or actions over {attr} identities (not implemented)")
+        self.sources: dict[int, tuple[str, str, tuple[tuple[str, str], ...], str | None]] = {}
+        self.column_names: set[str] = set()  # shared sets of replica ids, read per replica
+        self.members = members = (KeyedMembers if self.keyed else WatchedMembers)(views._members(m2), attr, log)
         views._MEMBERS[m2] = members
         m2.transitions = [
             Step(t.index, WatchedInstance(t.instance, log), t.action, t.args, str(t))  # type: ignore[arg-type]
@@ -122,7 +130,11 @@ class ParamEncoding:
         ]
         self.properties = list(properties if properties is not None else m2.properties)
         try:
-            with Hooks(self.ix, m2) if self.ix is not None else contextlib.nullcontext():
+            capture = Capture(m2, attr, log) if self.keyed else None
+            with (
+                Hooks(self.ix, m2) if self.ix is not None else contextlib.nullcontext(),
+                capture if capture is not None else contextlib.nullcontext(),
+            ):
                 self.enc = Encoding(m2, sets=sets)
                 props, self.quantified = {}, set()
                 members.quantify = True
@@ -147,6 +159,11 @@ class ParamEncoding:
             raise Refused(f"not for all {param}: model code needs '{param}' as a number ({exc})") from None
         if log:
             raise Refused(f"{log[0]}: a step or property may then differ with the number of replicas")
+        if capture is not None:
+            keyed_setup(self, capture, props)
+            self.quantified = set()
+            self._trans = self._build_trans()
+            return
         self.sort = z3.DeclareSort(attr)
         self._classify()
         self.actor = z3.Const("actor!", self.sort)  # "!": no state name has one
@@ -351,6 +368,16 @@ class ParamEncoding:
         names = [n for n in self.properties if self.model2.properties[n].kind == "action_invariant"]
         props = substitute(z3.And([self.props[n] for n in names]), self.pairs(p, None, p2))
         return z3.And(props, self.ranges(p, o, a))
+
+    def state_bad(self, p: PState) -> z3.BoolRef:
+        """A property fails in ``p``: ``Not(state_ok)``, its outer ∃ at the Skolem replicas."""
+        return skolemize_negation(self.state_ok(p), self._skolems())
+
+    def step_bad(self, p: PState, o: z3.ArithRef, a: z3.ExprRef, p2: PState) -> z3.BoolRef:
+        return skolemize_negation(self.step_ok(p, o, a, p2), self._skolems())
+
+    def _skolems(self) -> list[z3.ExprRef]:
+        return [z3.Const(f"s!{i}", self.sort) for i in (1, 2)]  # `checker.param.infer.Ground.skolem`
 
     def init(self, p: PState) -> z3.BoolRef:
         parts = [c == v for c, v in zip(p[0], self.init_shared, strict=True)]

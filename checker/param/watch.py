@@ -9,6 +9,7 @@ number and name. Each record names the model line (`where`).
 from __future__ import annotations
 
 import linecache
+import sys
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -40,11 +41,26 @@ def watched_params(values: dict[str, Any], name: str, log: Log) -> SimpleNamespa
 
     class WatchedParams(SimpleNamespace):
         def __getattribute__(self, attr: str) -> Any:
-            if attr == name:
+            if attr == name and not _naming_replicas():
                 log.note(f"reads the parameter '{name}'")
             return super().__getattribute__(attr)
 
     return WatchedParams(**values)
+
+
+def _naming_replicas() -> bool:
+    """The count or a replica's number is read to name the replicas (a `Ref` sort, an action
+    domain over replicas, ``self.ref``): the use of them that `checker.param.keyed` reads."""
+    from ..lang.ref_views import ref_of
+    from ..lang.refs import replica_names
+
+    codes = (replica_names.__code__, ref_of.__code__)
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code in codes:
+            return True
+        frame = frame.f_back
+    return False
 
 
 class WatchedMembers(dict[str, Any]):
@@ -78,12 +94,14 @@ class WatchedInstance:
 
     @property
     def id(self) -> int | None:
-        self._log.note("reads self.id")
+        if not _naming_replicas():
+            self._log.note("reads self.id")
         return self._real.id
 
     @property
     def name(self) -> str:
-        self._log.note("reads self.name")
+        if not _naming_replicas():
+            self._log.note("reads self.name")
         return self._real.name
 
 
