@@ -1,0 +1,97 @@
+"""Small systems over replica identities for the keyed proofs for every replica count
+(tests/test_param_keyed.py): sets of replica ids, actions over a chosen replica, and
+all_of/any_of over the replicas. Known answers, for N voters (``voters`` = N):
+
+* ``Ballot``: each voter votes once (its id joins ``ballot.cast``); the tally closes only
+  when every voter has voted; ``closed_after_all`` (every voter voted once the tally is
+  closed) holds for every N.
+* ``HastyBallot``: the tally closes when *some* voter has voted: ``closed_after_all`` holds
+  for N = 1 and is violated for every N >= 2.
+* ``SummingBallot`` counts the votes with ``sum``, ``SizedBallot`` with ``len(sys.voter)``,
+  ``LeaderBallot`` keeps one voter's id in a shared `Ref`: the keyed reading refuses them,
+  each with its reason.
+"""
+
+from __future__ import annotations
+
+from checker import Bool, Enum, Model, Param, Process, Ref, Set, Store, action, all_of, any_of, invariant, ite, require
+
+
+class Tally(Store):
+    cast = Set(Ref("voter"))  # the voters whose vote is in
+    counted = Set(Ref("voter"))  # the votes the clerk has counted
+    closed = Bool()
+
+
+class Voter(Process):
+    state = Enum("idle", "voted")
+
+    @action
+    def vote(self, sys):
+        require(self.state == "idle")
+        self.state = "voted"
+        sys.cast.add(self.ref)
+
+
+class Clerk(Process):
+    @action(voter=Ref("voter"))
+    def count(self, sys, voter):
+        require(sys.cast.contains(voter) & ~sys.counted.contains(voter))
+        sys.counted.add(voter)
+
+    @action
+    def close(self, sys):
+        require(~sys.closed)
+        require(all_of(sys.counted.contains(v.ref) for v in sys.voter))
+        sys.closed = True
+
+
+class HastyClerk(Clerk):
+    @action
+    def close(self, sys):
+        require(~sys.closed)
+        require(any_of(sys.counted.contains(v.ref) for v in sys.voter))
+        sys.closed = True
+
+
+class Ballot(Model):
+    voters = Param(2, min=1, max=5)
+    tally = Tally()
+    clerk = Clerk()
+    voter = Voter(count="voters")
+
+    @invariant
+    def closed_after_all(sys):
+        return ~sys.closed | all_of(v.state == "voted" for v in sys.voter)
+
+
+class HastyBallot(Ballot):
+    clerk = HastyClerk()
+
+
+class SummingBallot(Ballot):
+    @invariant
+    def few_counted(sys):
+        return sum(ite(sys.counted.contains(v.ref), 1, 0) for v in sys.voter) <= 5
+
+
+class SizedBallot(Ballot):
+    @invariant
+    def few_voters(sys):
+        return len(sys.voter) <= 5
+
+
+class Chair(Store):
+    leader = Ref("voter", none=True)
+
+
+class LeaderVoter(Voter):
+    @action
+    def lead(self, sys):
+        require(sys.leader == "none")
+        sys.leader = self.ref
+
+
+class LeaderBallot(Ballot):
+    chair = Chair()
+    voter = LeaderVoter(count="voters")

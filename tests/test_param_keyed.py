@@ -1,0 +1,116 @@
+"""Proofs for every number of replicas over replica identities (`checker.param.keyed`):
+two-phase commit for every number of RMs, sets of replica ids read per replica, actions
+over a chosen replica, all_of/any_of over the replicas as quantifiers; the reading checked
+against the model at every count (`checker.param.counts`), and every "proved for all N"
+checked against exhaustive search at sizes 1-4."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import z3
+
+from checker import certificate as certs
+from checker.engines.explicit import run_explicit
+from checker.param.counts import check_counts
+from checker.param.keyed import skolemize_negation
+from checker.param.run import prove_for_all
+from checker.param.template import ParamEncoding
+from checker.results import Verdict
+from models.twophase import TwoPhase
+from tests.conftest import run_cli
+from tests.models import keyed_systems as ks
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _explicit(model, props: list[str]) -> set[Verdict]:  # type: ignore[no-untyped-def]
+    return {r.verdict for r in run_explicit(model, props, max_states=500_000, timeout=120)}
+
+
+def test_two_phase_commit_is_proved_for_all_rms(tmp_path: Path) -> None:
+    out = prove_for_all(TwoPhase.build(variant="timeout"), "rms", ["consistent"], 120)
+    assert out.proved, out.why
+    assert "proved for all rms ≥ 1" in out.why and "checked equal to the model at every rms it allows (1..8)" in out.why
+    assert any(line.startswith("∀ r ≠ s ∈ rm: ") for line in out.invariant), out.invariant
+    assert any(line.startswith("∀ r ∈ rm: ") for line in out.invariant), out.invariant
+    assert not any("rm1" in line or "{rm" in line for line in out.invariant), out.invariant
+    assert out.certificate_text is not None
+    path = tmp_path / "2pc.smt2"
+    path.write_text(out.certificate_text)
+    check = certs.check_file(path)  # the z3 binary where there is one (the venv has it)
+    assert check.ok, check.answers
+    # the TM commits only once every RM is prepared: drop that guard and the proof must fail
+    weaker = out.certificate_text.replace("(forall ((r!1 rm)) (select |rm.tm.prepared{}| r!1))", "true")
+    assert weaker != out.certificate_text
+    path.write_text(weaker)
+    assert not certs.check_file(path).ok
+
+
+@pytest.mark.parametrize("cls", [ks.Ballot, ks.HastyBallot], ids=lambda c: c.__name__)
+def test_keyed_verdicts_agree_with_exhaustive_search(cls) -> None:  # type: ignore[no-untyped-def]
+    out = prove_for_all(cls.build(), "voters", ["closed_after_all"], 60)
+    found = {n: _explicit(cls.build(voters=n), ["closed_after_all"]) for n in range(1, 5)}
+    assert out.proved == (cls is ks.Ballot), out.why
+    if out.proved:
+        assert all(v == {Verdict.HOLDS} for v in found.values()), found
+        assert '∀ v ∈ voter: ~closed | v.state == "voted"' in out.invariant
+    else:
+        assert out.violated_at == 2 and "violated with voters=2" in out.why, out.why
+        assert found[1] == {Verdict.HOLDS} and Verdict.VIOLATED in found[2], found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["timeout", "no_timeout"])
+def test_two_phase_commit_for_all_agrees_with_exhaustive_search(variant: str) -> None:
+    out = prove_for_all(TwoPhase.build(variant=variant), "rms", ["consistent"], 300)
+    assert out.proved, out.why
+    for n in range(1, 5):
+        assert _explicit(TwoPhase.build(variant=variant, rms=n), ["consistent"]) == {Verdict.HOLDS}, n
+
+
+@pytest.mark.parametrize(
+    ("cls", "prop", "why"),
+    [
+        (ks.SummingBallot, "few_counted", "iterates sys.voter other than in all_of(...)/any_of(...) [return sum("),
+        (ks.SizedBallot, "few_voters", "counts sys.voter (len)"),
+        (ks.LeaderBallot, "closed_after_all", "'leader' holds voter identities other than as a shared set"),
+    ],
+)
+def test_keyed_reading_refuses_what_it_cannot_read(cls, prop: str, why: str) -> None:  # type: ignore[no-untyped-def]
+    out = prove_for_all(cls.build(), "voters", [prop], 60)
+    assert not out.proved and out.why.startswith("refused:") and why in out.why, out.why
+
+
+def test_the_count_check_finds_a_wrong_reading() -> None:
+    model = ks.Ballot.build()
+    pe = ParamEncoding(model, "voters", properties=["closed_after_all"])
+    assert check_counts(pe, model) is None
+    close = next(t for t in pe.templates if t.label == "clerk.close")
+    # read "every voter counted" as "some voter counted": equal with one voter, not with two
+    v = z3.Const("v", pe.sort)
+    counted = pe.p0[1][pe.local_keys.index("counted{}")]
+    close.guard = z3.And(z3.Not(pe.p0[0][0]), z3.Exists([v], z3.Select(counted, v)))
+    assert pe.shared[0].decl().name() == "closed"
+    assert check_counts(pe, model) == "at voters=2: clerk.close: the guard differs"
+
+
+def test_negated_properties_are_skolemized_at_the_given_replicas() -> None:
+    r = z3.DeclareSort("R")
+    a, s1, s2, x = (z3.Const(n, r) for n in ("a", "s1", "s2", "x"))
+    p = z3.Function("p", r, z3.BoolSort())
+    neg = skolemize_negation(z3.Not(z3.And(z3.Exists([x], p(x)), z3.Exists([x], z3.Not(p(x))))), [s1, s2])
+    assert z3.eq(z3.simplify(neg), z3.simplify(z3.And(p(s1), z3.Not(p(s2)))))
+    kept = skolemize_negation(z3.Exists([x], p(x)), [s1])  # negated: ∀ x ¬p(x), no Skolem constant
+    assert z3.is_quantifier(kept.arg(0) if z3.is_not(kept) else kept) and "s1" not in str(kept)
+    del a
+
+
+def test_cli_proves_two_phase_commit_for_all_rms(tmp_path: Path) -> None:
+    cert = tmp_path / "2pc.smt2"
+    spec = str(REPO / "specs" / "twophase_timeout.toml")
+    res = run_cli("prove", spec, "--for-all", "rms", "--property", "consistent", "--certificate", str(cert))
+    assert res.exit_code == 0, res.stdout + res.stderr
+    assert "proved for all rms ≥ 1" in res.stdout and "∀ r ∈ rm:" in res.stdout
+    assert certs.check_file(cert).ok
