@@ -52,26 +52,53 @@ class _At:
     def __init__(self, pe: ParamEncoding, flat: Encoding, n: int):
         self.pe, self.flat = pe, flat
         self.elements = [z3.Const(f"{pe.attr}#e{j}", pe.sort) for j in range(1, n + 1)]
-        keyed_sets = columns(pe)
+        keyed_sets = columns(pe)[0]
         now = {c.decl().name(): c for c in flat.flat(flat.x)}
         nxt = dict(zip(now, flat.flat(flat.x_next), strict=True))
         self.cells: dict[tuple[int, str], tuple[z3.ExprRef, z3.ExprRef]] = {}
-        self.shared_names: list[str] = []
+        self.flat_shared: list[str] = []
         for name, c in now.items():
             found = replica_key(name, pe.attr, keyed_sets)
             if found is None:
-                self.shared_names.append(name)
+                self.flat_shared.append(name)
             else:
                 self.cells[found] = (c, nxt[name])
         self.now, self.nxt = now, nxt
+        ids = flat.interp.enum_ids
+        self.none_id = ids.get("none")
+        self.ids = [ids[f"{pe.attr}{j}"] for j in range(1, n + 1)]
         self.pairs: list[tuple[Any, Any]] = []
         for p, which in ((pe.p0, 0), (pe.p1, 1)):
+            values = now if not which else nxt
             for c in p[0]:
                 name = _base(c.decl().name()) if which else c.decl().name()
                 if name in now:
-                    self.pairs.append((c, (now if not which else nxt)[name]))
+                    self.pairs.append((c, values[name]))
+            for name, (none, who) in pe.ref_pairs.items():  # a Ref variable: its pair from the flat value
+                pos = [k for k, c in enumerate(pe.shared) if c.eq(none) or c.eq(who)]
+                v = values[name]
+                self.pairs += [(p[0][pos[0]], v == self.none_id), (p[0][pos[1]], self.named(v))]
             for key, arr in zip(pe.local_keys, p[1], strict=True):
                 self.pairs.append((arr, self.array(key, which)))
+
+    def named(self, v: z3.ExprRef) -> z3.ExprRef:
+        """The replica an instance's Ref value ``v`` names (element 1 where it names none)."""
+        out = self.elements[0]
+        for j in range(len(self.elements) - 1, 0, -1):
+            out = z3.If(v == self.ids[j], self.elements[j], out)
+        return out
+
+    def shared_names(self) -> list[str]:
+        """The shared variables of the reading in the instance's names (a Ref pair is its variable)."""
+        out: list[str] = []
+        for c in self.pe.shared:
+            name = c.decl().name()
+            owner = name.rsplit(".", 1)[0]
+            if owner in self.pe.ref_pairs:
+                name = owner
+            if name not in out:
+                out.append(name)
+        return out
 
     def array(self, key: str, which: int) -> z3.ExprRef:
         arr = z3.K(self.pe.sort, self.cells[(1, key)][which])  # every element is stored below
@@ -123,7 +150,7 @@ def _valid(claim: z3.BoolRef) -> bool:
 
 def _compare(pe: ParamEncoding, flat: Encoding, n: int) -> str | None:
     at = _At(pe, flat, n)
-    if at.shared_names != [c.decl().name() for c in pe.shared]:
+    if at.flat_shared != at.shared_names():
         return "the shared state variables differ"
     if {k for _, k in at.cells} != set(pe.local_keys) or len(at.cells) != n * len(pe.local_keys):
         return f"the {pe.attr} replicas' state variables differ"
@@ -172,7 +199,13 @@ def _init(pe: ParamEncoding, at: _At, flat: Encoding) -> str | None:
     names = [c.decl().name() for c in flat.flat(flat.x)]
     init = dict(zip(names, flat.flat(flat.const_state(flat.model.init)), strict=True))
     for c, v in zip(pe.shared, pe.init_shared, strict=True):
-        if not _valid(init[c.decl().name()] == v):
+        name = c.decl().name()
+        owner = name.rsplit(".", 1)[0]
+        if owner in pe.ref_pairs:
+            if c.eq(pe.ref_pairs[owner][0]) and not _valid((init[owner] == at.none_id) == v):
+                return f"the initial value of '{owner}' differs"
+            continue  # the replica a none value names is any
+        if not _valid(init[name] == v):
             return f"the initial value of '{c}' differs"
     for (j, key), (c, _) in at.cells.items():
         v = pe.init_local[pe.local_keys.index(key)]
@@ -190,7 +223,18 @@ def _step(pe: ParamEncoding, at: _At, typed: z3.BoolRef, tpl: Any, step: Any, ac
     if not _valid(z3.Implies(z3.And(typed, g_f), v_p == v_f)):
         return "the range checks differ"
     nxt = {c.decl().name(): v for c, v in zip(at.flat.flat(at.flat.x), at.flat.flat(step.next), strict=True)}
-    same = [at.read(e, actor) == nxt[c.decl().name()] for c, e in zip(pe.shared, tpl.next_shared, strict=True)]
+    same = []
+    for c, e in zip(pe.shared, tpl.next_shared, strict=True):
+        name = c.decl().name()
+        owner = name.rsplit(".", 1)[0]
+        if owner not in pe.ref_pairs:
+            same.append(at.read(e, actor) == nxt[name])
+        elif c.eq(pe.ref_pairs[owner][0]):  # the pair against the instance's next value
+            k = [i for i, d in enumerate(pe.shared) if d.eq(pe.ref_pairs[owner][1])][0]
+            none, who = at.read(e, actor), at.read(tpl.next_shared[k], actor)
+            v = nxt[owner]
+            same.append(none == (v == at.none_id))
+            same.append(z3.Or(none, who == at.named(v)))
     for key, new in zip(pe.local_keys, tpl.next_local, strict=True):
         arr = at.array(key, 0)
         if new is not None:

@@ -69,6 +69,8 @@ class Ground:
         self.bound = [z3.Const(f"{pe.attr}#bound{i}", pe.sort) for i in range(1, MAX_ARITY + 1)]
         self.skolem = [z3.Const(f"s!{i}", pe.sort) for i in range(1, MAX_ARITY + 1)]  # "!": in no state name
         self.terms = [pe.actor, *self.skolem]
+        # the replicas a shared Ref names (`checker.param.reader`): a ∀-lemma is needed there too
+        self.terms += [c for c in pe.p0[0] if c.sort() == pe.sort]
         ix = pe.ix
         # the index terms: the Skolem index (also the properties' bound index), endpoint 0,
         # the last one, and each ground replica's bounded slots (a cursor)

@@ -34,14 +34,11 @@ from ..lang.model import ModelInstance
 from ..lang.refs import Ref, RefSort
 from ..lang.terms import Term
 from ..lang.types import SetSort
+from .reader import Reader, RefPair, Unreadable
 from .watch import Log, WatchedMembers
 
 if TYPE_CHECKING:
     from .template import ParamEncoding
-
-
-class Unreadable(Exception):
-    """A term of the two-replica encoding that has no reading over the replica sort."""
 
 
 class KeyedMembers(WatchedMembers):
@@ -148,25 +145,37 @@ def replica_key(name: str, attr: str, columns: set[str]) -> tuple[int, str] | No
     return None
 
 
-def columns(pe: ParamEncoding) -> set[str]:
-    """The shared sets of replica ids (each read as one boolean per replica); any other use
-    of a replica id in the state refuses, naming the variable."""
+def columns(pe: ParamEncoding) -> tuple[set[str], set[str]]:
+    """The shared sets of replica ids (each read as one boolean per replica) and the shared
+    `Ref` variables with a ``none`` value (each a pair: `checker.param.reader`); any other
+    use of a replica id in the state refuses, naming the variable."""
     from .template import Refused
 
-    out: set[str] = set()
+    sets: set[str] = set()
+    refs: set[str] = set()
     for var in pe.model2.vars:
         sort = var.sort
         elem = sort.elem if isinstance(sort, SetSort) else None
-        if isinstance(elem, RefSort) and elem.target == pe.attr and not elem.has_none and var.owner.attr != pe.attr:
-            out.add(var.name)
+        shared = var.owner.attr != pe.attr
+        if isinstance(elem, RefSort) and elem.target == pe.attr and not elem.has_none and shared:
+            sets.add(var.name)
+            continue
+        if isinstance(sort, RefSort) and sort.target == pe.attr and var.shape == "scalar" and shared:
+            if not sort.has_none:
+                raise Refused(
+                    f"'{var.name}' is a Ref('{pe.attr}') without none=True: it always names a replica, and its "
+                    "initial value singles one out"
+                )
+            refs.add(var.name)
             continue
         for s in var.slots:
             if _names(pe.model2.slots[s].sort, pe.attr):
                 raise Refused(
-                    f"'{var.name}' holds {pe.attr} identities other than as a shared set of them "
-                    f"({pe.model2.slots[s].sort.describe()}): not read for every number of replicas (not implemented)"
+                    f"'{var.name}' holds {pe.attr} identities other than as a shared set of them or a shared "
+                    f"Ref ({pe.model2.slots[s].sort.describe()}): not read for every number of replicas "
+                    "(not implemented)"
                 )
-    return out
+    return sets, refs
 
 
 def _names(sort: Any, attr: str) -> bool:
@@ -187,107 +196,31 @@ def ref_argument(pe: ParamEncoding, t: Any) -> str | None:
     return names[0] if names else None
 
 
-# ---------------------------------------------------------------------------- reading terms
-class Reader:
-    """Terms of the two-replica encoding read over the replica sort."""
-
-    def __init__(self, pe: ParamEncoding, capture: Capture):
-        self.pe, self.capture = pe, capture
-        ids = pe.enc.interp.enum_ids
-        self.literal = {ids[f"{pe.attr}{k}"]: k for k in (1, 2) if f"{pe.attr}{k}" in ids}
-        self.cells: dict[int, tuple[int, int, int]] = {}  # const id -> (replica, key index, 0 now / 1 next)
-        nxt = pe.enc.flat(pe.enc.x_next)
-        for pos, c in enumerate(pe.enc.flat(pe.enc.x)):
-            for rid, flat in pe.replica_flat.items():
-                if any(c.eq(f) for f in flat):
-                    k = [f.get_id() for f in flat].index(c.get_id())
-                    self.cells[c.get_id()] = (rid, k, 0)
-                    self.cells[nxt[pos].get_id()] = (rid, k, 1)
-        self.count = 0
-
-    def read(self, term: z3.ExprRef, targets: dict[int, z3.ExprRef]) -> z3.ExprRef:
-        """``term`` with replica ``k``'s state and id read at ``targets[k]`` (absent: refused),
-        and each quantifier placeholder as its quantifier (its body's replica 2 bound)."""
-        memo: dict[int, z3.ExprRef] = {}
-        return self._go(term, targets, memo)
-
-    def _go(self, t: z3.ExprRef, targets: dict[int, z3.ExprRef], memo: dict[int, z3.ExprRef]) -> z3.ExprRef:
-        key = t.get_id()
-        if key in memo:
-            return memo[key]
-        out = self._rebuild(t, targets, memo)
-        memo[key] = out
-        return out
-
-    def _target(self, rid: int, targets: dict[int, z3.ExprRef]) -> z3.ExprRef:
-        if rid not in targets:
-            raise Unreadable(f"{self.pe.attr}{rid}")
-        return targets[rid]
-
-    def _rebuild(self, t: z3.ExprRef, targets: dict[int, z3.ExprRef], memo: dict[int, z3.ExprRef]) -> z3.ExprRef:
-        pe = self.pe
-        if z3.is_quantifier(t):  # a lambda of the encoding (an int set): its constants only
-            pairs = []
-            for c in _consts(t):
-                if c.get_id() in self.cells:
-                    pairs.append((c, self._go(c, targets, memo)))
-            return z3.substitute(t, *pairs) if pairs else t
-        if not z3.is_app(t):
-            return t
-        if z3.is_const(t):
-            cell = self.cells.get(t.get_id())
-            if cell is not None:
-                rid, k, after = cell
-                arr = (pe.p1 if after else pe.p0)[1][k]
-                return z3.Select(arr, self._target(rid, targets))
-            q = self.capture.quantifiers.get(t.get_id())
-            if q is not None:
-                if "v" in targets:
-                    raise Unreadable("a quantifier inside a quantifier")
-                self.count += 1
-                v = z3.Const(f"{pe.attr[0]}!{self.count}", pe.sort)
-                inner = dict(targets) | {2: v, "v": v}  # type: ignore[dict-item]
-                if 1 not in targets:  # a property: replica 1 there is an artefact of a set's elements
-                    inner[1] = v
-                body = self.read(q[1], inner)
-                return z3.ForAll([v], body) if q[0] == "all_of" else z3.Exists([v], body)
-            return t
-        kids = t.children()
-        kind = t.decl().kind()
-        if kind in (z3.Z3_OP_EQ, z3.Z3_OP_DISTINCT) and len(kids) == 2 and all(self._is_literal(k) for k in kids):
-            a, b = (self._target(self.literal[k.as_long()], targets) for k in kids)
-            return a == b if kind == z3.Z3_OP_EQ else a != b
-        new = [self._go(k, targets, memo) for k in kids]
-        if all(n.eq(k) for n, k in zip(new, kids, strict=True)):
-            return t
-        return t.decl()(*new)
-
-    def _is_literal(self, t: z3.ExprRef) -> bool:
-        return z3.is_int_value(t) and t.as_long() in self.literal
-
-
-def _consts(t: z3.ExprRef) -> list[z3.ExprRef]:
-    from ..engines.generalize import state_consts
-
-    return list(state_consts(t).values())
-
-
 def setup(pe: ParamEncoding, capture: Capture, raw_props: dict[str, z3.BoolRef]) -> None:
     """The keyed reading's state layout, templates and properties on ``pe``."""
     from .template import Refused, Template, const_ids
 
     enc, attr = pe.enc, pe.attr
-    keyed_sets = pe.column_names = columns(pe)
+    keyed_sets, ref_vars = columns(pe)
+    pe.column_names = keyed_sets
     pe.sort = z3.DeclareSort(attr)
     pe.shared, pe.shared_slot, pe.local_keys, pe.local_slot = [], [], [], []
     pe.replica_flat = {1: [], 2: []}
+    pe.ref_pairs = {}
     keys: dict[int, list[str]] = {1: [], 2: []}
     for i, sym in enumerate(enc.x):
         for c in enc.flat([sym]):
-            found = replica_key(c.decl().name(), attr, keyed_sets)
+            name = c.decl().name()
+            found = replica_key(name, attr, keyed_sets)
             if found is None:
                 if pe.model2.slots[i].var.owner.attr == attr:
                     raise Refused(f"unexpected state constant {c} of {pe.model2.slots[i].var.owner.name}")
+                if pe.model2.slots[i].var.name in ref_vars:  # the pair (names none, the replica named)
+                    pair = (z3.Bool(f"{name}.none"), z3.Const(f"{name}.who", pe.sort))
+                    pe.ref_pairs[name] = pair
+                    pe.shared += list(pair)
+                    pe.shared_slot += [-1, -1]  # no declared range: every pair is a Ref value
+                    continue
                 pe.shared.append(c)
                 pe.shared_slot.append(i)
                 continue
@@ -300,18 +233,52 @@ def setup(pe: ParamEncoding, capture: Capture, raw_props: dict[str, z3.BoolRef])
     if keys[1] != keys[2]:
         raise Refused(f"{attr}1 and {attr}2 do not have the same state variables")
     if pe.model2.several_inits:
-        raise Refused("the model has several initial states (initial choices or @initial): not implemented with "
-                      f"sets of {attr} identities")  # fmt: skip
+        raise Refused(
+            "the model has several initial states (initial choices or @initial): not implemented with "
+            f"{attr} identities"
+        )
+    ids = enc.interp.enum_ids
+    none_id = ids.get("none")
     init = enc.flat(enc.const_state(pe.model2.init))
-    at = {c.get_id(): v for c, v in zip(enc.flat(enc.x), init, strict=True)}
-    pe.init_shared = [at[c.get_id()] for c in pe.shared]
+    flat_x, flat_next = enc.flat(enc.x), enc.flat(enc.x_next)
+    at = {c.get_id(): v for c, v in zip(flat_x, init, strict=True)}
+    by_name = {c.decl().name(): c for c in flat_x}
+    pe.init_shared = []
+    for c in pe.shared:
+        name = c.decl().name()
+        owner = name.rsplit(".", 1)[0]
+        if owner in pe.ref_pairs and c.eq(pe.ref_pairs[owner][0]):
+            first = at[by_name[owner].get_id()]
+            if not (z3.is_int_value(first) and first.as_long() == none_id):
+                raise Refused(f"'{owner}' starts naming a {attr} replica: that singles one out")
+            pe.init_shared.append(z3.BoolVal(True))
+        elif owner in pe.ref_pairs:
+            pe.init_shared.append(c)  # any replica: a none value names none of them
+        else:
+            pe.init_shared.append(at[c.get_id()])
     pe.init_local = [at[c.get_id()] for c in pe.replica_flat[1]]
     pe.actor = z3.Const("actor!", pe.sort)
     pe.p0 = pe.fresh("")
-    pe.p1 = pe.fresh("'")
-    reader = Reader(pe, capture)
+    nxt = {a.get_id(): b for a, b in zip(flat_x, flat_next, strict=True)}
+    pe.p1 = (
+        [nxt[c.get_id()] if c.get_id() in nxt else z3.Const(f"{c}'", c.sort()) for c in pe.shared],
+        [z3.Array(f"{attr}.{k}'", pe.sort, c.sort()) for k, c in zip(pe.local_keys, pe.replica_flat[1], strict=True)],
+    )
+    pos = {c.get_id(): k for k, c in enumerate(flat_x)}
+    cells: dict[int, tuple[int, z3.ExprRef]] = {}
+    for rid, flat in pe.replica_flat.items():
+        for k, c in enumerate(flat):
+            cells[c.get_id()] = (rid, pe.p0[1][k])
+            cells[flat_next[pos[c.get_id()]].get_id()] = (rid, pe.p1[1][k])
+    refs: dict[int, RefPair] = {}
+    index = {c.get_id(): k for k, c in enumerate(pe.shared)}
+    for name, (none, who) in pe.ref_pairs.items():
+        c = by_name[name]
+        refs[c.get_id()] = (none, who)
+        refs[nxt[c.get_id()].get_id()] = (pe.p1[0][index[none.get_id()]], pe.p1[0][index[who.get_id()]])
+    literal = {ids[f"{attr}{k}"]: k for k in (1, 2) if f"{attr}{k}" in ids}
+    reader = Reader(pe.sort, attr, cells, literal, none_id, refs, capture.quantifiers)
     actor = pe.actor
-    flat_x = enc.flat(enc.x)
     own = pe.replica_flat[1]
     pe.templates, pe.sources = [], {}
     for t, step in enc.fired:
@@ -323,13 +290,12 @@ def setup(pe: ParamEncoding, capture: Capture, raw_props: dict[str, z3.BoolRef])
         elif ref is not None and t.args[ref] != f"{attr}1":
             continue
         acting = inst.attr == attr or ref is not None
-        targets = {1: actor, 2: actor} if acting else {}
+        targets: dict[Any, z3.ExprRef] = {1: actor, 2: actor} if acting else {}
         where = f"{inst.name}.{t.action.name}"
-        nxt = enc.flat(step.next)
-        value = {c.get_id(): v for c, v in zip(flat_x, nxt, strict=True)}
+        value = {c.get_id(): v for c, v in zip(flat_x, enc.flat(step.next), strict=True)}
         try:
             guard = reader.read(z3.simplify(step.guard) if not acting else step.guard, targets)
-            shared_next = [reader.read(value[c.get_id()], targets) for c in pe.shared]
+            shared_next = _shared_next(pe, reader, value, by_name, targets)
             local_next: list[z3.ExprRef | None] = []
             for c in own:
                 v = value[c.get_id()]
@@ -363,6 +329,29 @@ def setup(pe: ParamEncoding, capture: Capture, raw_props: dict[str, z3.BoolRef])
             pe.props[name] = z3.simplify(reader.read(term, {}))
         except Unreadable as exc:
             raise Refused(f"property '{name}' reads {exc} other than inside all_of/any_of over sys.{attr}") from None
+
+
+def _shared_next(
+    pe: ParamEncoding,
+    reader: Reader,
+    value: dict[int, z3.ExprRef],
+    by_name: dict[str, z3.ExprRef],
+    targets: dict[Any, z3.ExprRef],
+) -> list[z3.ExprRef]:
+    """The shared constants' next values; a Ref variable's pair from its flat next value."""
+    out: list[z3.ExprRef] = []
+    pairs: dict[str, tuple[z3.ExprRef, z3.ExprRef]] = {}
+    for c in pe.shared:
+        name = c.decl().name()
+        owner = name.rsplit(".", 1)[0]
+        if owner in pe.ref_pairs:
+            if owner not in pairs:
+                flat = by_name[owner]
+                pairs[owner] = reader.read_ref(value[flat.get_id()], targets, pe.ref_pairs[owner])
+            out.append(pairs[owner][0] if c.eq(pe.ref_pairs[owner][0]) else pairs[owner][1])
+        else:
+            out.append(reader.read(value[c.get_id()], targets))
+    return out
 
 
 def reader_key(pe: ParamEncoding, c: z3.ExprRef) -> str:

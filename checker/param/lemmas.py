@@ -18,6 +18,7 @@ from ..encoding import Encoding, substitute
 from ..engines.generalize import state_consts
 from ..formula import readable
 from .keyed import replica_key
+from .reader import read_lemma
 from .template import ParamEncoding
 
 if TYPE_CHECKING:
@@ -53,7 +54,10 @@ def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: st
     ids: list[int] = []
     pairs = []
     elements: list[tuple[z3.ExprRef, str, int]] = []
-    for name, const in state_consts(lemma).items():
+    keyed = read_lemma(pe, small, lemma, ground.bound, pe.column_names) if pe.keyed else None
+    if pe.keyed and keyed is None:
+        return []
+    for name, const in state_consts(lemma).items() if keyed is None else ():
         m = _replica_key(pe, pattern, name)
         if m is None:
             em = ELEMENT.match(name) if ix is not None else None
@@ -72,13 +76,16 @@ def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: st
             return []
         arr = pe.p0[1][pe.local_keys.index(key)]
         pairs.append((const, z3.Select(arr, ground.bound[ids.index(rid)])))
-    base = substitute(lemma, pairs)
+    base = substitute(lemma, pairs) if keyed is None else keyed[0]
+    if keyed is not None:
+        ids = keyed[1]
     names = [pe.attr[0], chr(ord(pe.attr[0]) + 1)]
     bound = (names[0] if len(ids) == 1 else f"{names[0]} ≠ {names[1]}") if ids else ""
 
     def lemma_of(body: z3.BoolRef, text: str, indexed: bool) -> Lemma:
         text = re.sub(rf"\b{re.escape(pe.attr)}(\d+)\.", lambda m: f"{names[ids.index(int(m.group(1)))]}.", text)
-        if pe.keyed:  # an element of a shared set of replica ids: "r ∈ tm.prepared"
+        if pe.keyed:  # a replica's id: "c"; an element of a shared set of replica ids: "r ∈ tm.prepared"
+            text = re.sub(rf'"{re.escape(pe.attr)}(\d+)"', lambda m: names[ids.index(int(m.group(1)))], text)
             text = re.sub(
                 rf"(~?)([\w.]+)\{{{re.escape(pe.attr)}(\d+)\}}",
                 lambda m: f"{names[ids.index(int(m.group(3)))]} {'∉' if m.group(1) else '∈'} {m.group(2)}",
@@ -88,7 +95,7 @@ def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: st
         return Lemma(len(ids), body, f"∀ {', '.join(over)}: {text}" if over else text, origin, indexed)
 
     if ix is None:
-        return [lemma_of(base, " & ".join(readable(small, lemma)), False)]
+        return [lemma_of(base, " & ".join(readable(small, lemma if keyed is None else keyed[2])), False)]
     nonzero = sorted({k for _, _, k in elements if k != 0})
     if len(nonzero) > 1:
         return []

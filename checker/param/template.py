@@ -120,6 +120,7 @@ class ParamEncoding:
             raise Refused(f"not for all {index}: with sets or actions over {attr} identities (not implemented)")
         self.sources: dict[int, tuple[str, str, tuple[tuple[str, str], ...], str | None]] = {}
         self.column_names: set[str] = set()  # shared sets of replica ids, read per replica
+        self.ref_pairs: dict[str, tuple[z3.ExprRef, z3.ExprRef]] = {}  # shared Ref variables: (none, who)
         self.members = members = (KeyedMembers if self.keyed else WatchedMembers)(views._members(m2), attr, log)
         views._MEMBERS[m2] = members
         m2.transitions = [

@@ -7,6 +7,8 @@ all_of/any_of over the replicas. Known answers, for N voters (``voters`` = N):
   closed) holds for every N.
 * ``HastyBallot``: the tally closes when *some* voter has voted: ``closed_after_all`` holds
   for N = 1 and is violated for every N >= 2.
+* ``Mutex`` keeps "whoever is in the critical section holds the lock" (a shared
+  ``Ref`` holder) for every N; ``GreedyMutex`` takes the lock without looking (N >= 2: violated).
 * ``SummingBallot`` counts the votes with ``sum``, ``SizedBallot`` with ``len(sys.voter)``,
   ``LeaderBallot`` keeps one voter's id in a shared `Ref`: the keyed reading refuses them,
   each with its reason.
@@ -95,3 +97,48 @@ class LeaderVoter(Voter):
 class LeaderBallot(Ballot):
     chair = Chair()
     voter = LeaderVoter(count="voters")
+
+
+# A lock whose holder is a shared Ref: ``Mutex`` keeps "whoever is in the critical section
+# holds the lock" for every N; ``GreedyMutex`` takes the lock without looking: violated for N >= 2.
+class Lock(Store):
+    holder = Ref("client", none=True)
+
+
+class Client(Process):
+    pc = Enum("idle", "critical")
+
+    @action
+    def acquire(self, sys):
+        require(self.pc == "idle")
+        require(sys.holder == "none")
+        sys.holder = self.ref
+        self.pc = "critical"
+
+    @action
+    def release(self, sys):
+        require(self.pc == "critical")
+        sys.holder = "none"
+        self.pc = "idle"
+
+
+class GreedyClient(Client):
+    @action
+    def acquire(self, sys):
+        require(self.pc == "idle")
+        sys.holder = self.ref
+        self.pc = "critical"
+
+
+class Mutex(Model):
+    clients = Param(2, min=1, max=5)
+    lock = Lock()
+    client = Client(count="clients")
+
+    @invariant
+    def critical_holds_lock(sys):
+        return all_of((c.pc != "critical") | (sys.holder == c.ref) for c in sys.client)
+
+
+class GreedyMutex(Mutex):
+    client = GreedyClient(count="clients")
