@@ -231,19 +231,33 @@ def prove_spec_for_all(
     everyone = count if index is None else f"{count},{index}"
     if skipped:
         outcome.why += f"; {skipped}"
-    proved: dict[str, PropertyResult] = {}
-    if outcome.proved:
-        extra = {"invariant": outcome.invariant, "for_all": everyone, "cutoff": outcome.cutoff}
-        if certificate and outcome.certificate_text is not None:
-            Path(certificate).parent.mkdir(parents=True, exist_ok=True)
-            Path(certificate).write_text(outcome.certificate_text)
-            extra["certificate"] = certificate
-        seconds = time.monotonic() - started
+    outcomes = {n: outcome for n in safety}
+    if not outcome.proved and outcome.violated_at is not None and len(safety) > 1:
+        # one of them is violated at a small size: the others may still hold for every size
         for n in safety:
-            proved[n] = PropertyResult(
-                n, model.properties[n].kind, Verdict.PROVED, ENGINE, reason=outcome.why, seconds=seconds,
-                checked=True, extra=dict(extra),
-            )  # fmt: skip
+            left_share = None if share is None else max(share - (time.monotonic() - started), 1.0) / len(safety)
+            alone = prove_for_all(model, count, [n], left_share, index)
+            outcomes[n] = alone if alone.proved or alone.violated_at is not None else outcome
+    proved: dict[str, PropertyResult] = {}
+    written: dict[int, str] = {}
+    for n in safety:
+        one = outcomes[n]
+        if not one.proved:
+            continue
+        extra = {"invariant": one.invariant, "for_all": everyone, "cutoff": one.cutoff}
+        if certificate and one.certificate_text is not None:
+            if id(one) not in written:
+                path = Path(certificate)
+                if one is not outcome:  # proved alone: a certificate per property
+                    path = path.with_name(f"{path.stem}.{n}{path.suffix}")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(one.certificate_text)
+                written[id(one)] = str(path)
+            extra["certificate"] = written[id(one)]
+        proved[n] = PropertyResult(
+            n, model.properties[n].kind, Verdict.PROVED, ENGINE, reason=one.why, seconds=time.monotonic() - started,
+            checked=True, extra=dict(extra),
+        )  # fmt: skip
     rest = [n for n in names if n not in proved]
     left = timeout if limit is None else max(limit - (time.monotonic() - started), 1.0)  # inf stays inf
     other = prove_spec(spec, rest, engine, left, certificate if not proved else None) if rest else None
@@ -253,9 +267,10 @@ def prove_spec_for_all(
     for r in results:
         r.expected = spec.expect.get(r.name)
         if r.name in safety and r.name not in proved:
-            r.reason = f"for all {everyone.replace(',', ' and ')}: {outcome.why}; this instance ({this}): {r.reason}"
+            why = outcomes[r.name].why
+            r.reason = f"for all {everyone.replace(',', ' and ')}: {why}; this instance ({this}): {r.reason}"
             r.extra["for_all"] = everyone
-            r.extra["for_all_failure"] = outcome.why
+            r.extra["for_all_failure"] = why
     sr = SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove --for-all {everyone}")
     sr.coverage = other.coverage if other else None
     return sr

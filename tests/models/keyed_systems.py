@@ -10,7 +10,8 @@ all_of/any_of over the replicas. Known answers, for N voters (``voters`` = N):
 * ``Mutex`` keeps "whoever is in the critical section holds the lock" (a shared
   ``Ref`` holder) for every N; ``GreedyMutex`` takes the lock without looking (N >= 2: violated).
 * ``SummingBallot`` counts the votes with ``sum``, ``SizedBallot`` with ``len(sys.voter)``,
-  ``LeaderBallot`` keeps one voter's id in a shared `Ref`: the keyed reading refuses them,
+  ``LeaderBallot`` keeps a voter's id in a shared `Ref` without ``none`` (it starts naming
+  voter1): the keyed reading refuses them,
   each with its reason.
 """
 
@@ -84,13 +85,13 @@ class SizedBallot(Ballot):
 
 
 class Chair(Store):
-    leader = Ref("voter", none=True)
+    leader = Ref("voter")  # starts naming voter1: singles one out
 
 
 class LeaderVoter(Voter):
     @action
     def lead(self, sys):
-        require(sys.leader == "none")
+        require(self.state == "voted")
         sys.leader = self.ref
 
 
