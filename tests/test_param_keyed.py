@@ -136,3 +136,30 @@ def test_cli_proves_two_phase_commit_for_all_rms(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.stdout + res.stderr
     assert "proved for all rms ≥ 1" in res.stdout and "∀ r ∈ rm:" in res.stdout
     assert certs.check_file(cert).ok
+
+
+INITS = [
+    (ks.Budgets, ["budgets_positive"], True),
+    (ks.BrokeBudgets, ["budgets_positive"], False),
+    (ks.RecordedBudgets, ["budgets_positive", "spenders_started_above_one"], True),
+]
+
+
+@pytest.mark.parametrize(("cls", "props", "holds"), INITS, ids=[c.__name__ for c, *_ in INITS])
+def test_several_initial_states_for_all_workers(cls, props: list[str], holds: bool, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = prove_for_all(cls.build(), "workers", props, 60)
+    found = {n: _explicit(cls.build(workers=n), props) for n in range(1, 5)}
+    assert out.proved == holds, out.why
+    if out.proved:
+        assert all(v == {Verdict.HOLDS} for v in found.values()), found
+        assert out.certificate_text is not None and "(forall" in out.certificate_text
+        path = tmp_path / "c.smt2"
+        path.write_text(out.certificate_text)
+        assert certs.check_file(path).ok
+    else:
+        assert out.violated_at == 1 and Verdict.VIOLATED in found[1], (out.why, found)
+
+
+def test_an_initial_hook_is_refused_with_its_location() -> None:
+    out = prove_for_all(ks.HookedBudgets.build(), "workers", ["budgets_positive"], 60)
+    assert not out.proved and "keyed_systems.py:" in out.why and "@initial hook 'pick'" in out.why, out.why

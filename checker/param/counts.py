@@ -196,6 +196,13 @@ def _compare(pe: ParamEncoding, flat: Encoding, n: int) -> str | None:
 
 
 def _init(pe: ParamEncoding, at: _At, flat: Encoding) -> str | None:
+    if pe.init_pred is not None:  # several initial states: the predicates
+        typed = z3.And(z3.Distinct(*at.elements) if len(at.elements) > 1 else z3.BoolVal(True), flat.domain(flat.x))
+        return (
+            None
+            if _valid(z3.Implies(typed, at.read(pe.init_pred) == flat.init(flat.x)))
+            else "the initial states differ"
+        )
     names = [c.decl().name() for c in flat.flat(flat.x)]
     init = dict(zip(names, flat.flat(flat.const_state(flat.model.init)), strict=True))
     for c, v in zip(pe.shared, pe.init_shared, strict=True):

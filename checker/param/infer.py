@@ -133,11 +133,14 @@ def houdini(
 ) -> list[Lemma] | None:
     """The largest subset of ``cands`` that holds initially and that every step preserves
     (None on timeout). ``dropped`` gets each lemma a step breaks, with the counterexample."""
-    init_state = pe.init_state()
+    init_state, at_init = pe.init_state(), z3.Solver()
+    if pe.init_pred is not None:  # several initial states: the lemma at any of them
+        init_state = pe.p0
+        at_init.add(pe.init(pe.p0), *ground.domain(pe.p0))
     kept = initially_true(
         cands,
         lambda lemma: ground.goal(lemma, init_state),
-        z3.Solver(),
+        at_init,
         clock,
         lambda lemma: dropped.append(f"{lemma.text}: false initially"),
     )

@@ -34,6 +34,7 @@ from ..lang.model import ModelInstance
 from ..lang.refs import Ref, RefSort
 from ..lang.terms import Term
 from ..lang.types import SetSort
+from .inits import several_inits
 from .reader import Reader, RefPair, Unreadable
 from .watch import Log, WatchedMembers
 
@@ -232,11 +233,6 @@ def setup(pe: ParamEncoding, capture: Capture, raw_props: dict[str, z3.BoolRef])
                 pe.local_slot.append(i)
     if keys[1] != keys[2]:
         raise Refused(f"{attr}1 and {attr}2 do not have the same state variables")
-    if pe.model2.several_inits:
-        raise Refused(
-            "the model has several initial states (initial choices or @initial): not implemented with "
-            f"{attr} identities"
-        )
     ids = enc.interp.enum_ids
     none_id = ids.get("none")
     init = enc.flat(enc.const_state(pe.model2.init))
@@ -264,6 +260,7 @@ def setup(pe: ParamEncoding, capture: Capture, raw_props: dict[str, z3.BoolRef])
         [nxt[c.get_id()] if c.get_id() in nxt else z3.Const(f"{c}'", c.sort()) for c in pe.shared],
         [z3.Array(f"{attr}.{k}'", pe.sort, c.sort()) for k, c in zip(pe.local_keys, pe.replica_flat[1], strict=True)],
     )
+    several_inits(pe)
     pos = {c.get_id(): k for k, c in enumerate(flat_x)}
     cells: dict[int, tuple[int, z3.ExprRef]] = {}
     for rid, flat in pe.replica_flat.items():

@@ -38,6 +38,7 @@ from ..lang.model import Instance, ModelInstance
 from ..lang.refs import uses_refs
 from ..lang.types import EnumSort, IntSort
 from .index import PROBE, Hooks, Indexed, IndexRefused, SymbolicParams, find, prepare
+from .inits import several_inits
 from .keyed import Capture, KeyedMembers, skolemize_negation
 from .keyed import setup as keyed_setup
 from .twins import twin_mismatch
@@ -119,6 +120,7 @@ class ParamEncoding:
         if self.keyed and self.ix is not None:
             raise Refused(f"not for all {index}: with sets or actions over {attr} identities (not implemented)")
         self.sources: dict[int, tuple[str, str, tuple[tuple[str, str], ...], str | None]] = {}
+        self.init_pred: z3.BoolRef | None = None  # several initial states, over P0: `checker.param.inits`
         self.column_names: set[str] = set()  # shared sets of replica ids, read per replica
         self.ref_pairs: dict[str, tuple[z3.ExprRef, z3.ExprRef]] = {}  # shared Ref variables: (none, who)
         self.members = members = (KeyedMembers if self.keyed else WatchedMembers)(views._members(m2), attr, log)
@@ -170,6 +172,7 @@ class ParamEncoding:
         self.actor = z3.Const("actor!", self.sort)  # "!": no state name has one
         self.p0 = self.fresh("")
         self.p1 = self.fresh("'")
+        several_inits(self)
         self.templates = self._templates()
         self.prop_replica = z3.Const("s!1", self.sort)  # a property over the replicas: at this one
         self.props = {n: self._over_replica(n, t) if n in self.quantified else t for n, t in props.items()}
@@ -207,8 +210,6 @@ class ParamEncoding:
         keys2 = [pattern.match(c.decl().name()).group(2) for c in self.replica_flat[2]]  # type: ignore[union-attr]
         if keys2 != self.local_keys:
             raise Refused(f"{attr}1 and {attr}2 do not have the same state variables")
-        if self.model2.several_inits:  # the template holds one initial value per replica variable
-            raise Refused("the model has several initial states (initial choices or @initial)")
         init = enc.flat(enc.const_state(self.model2.init))
         flat = enc.flat(enc.x)
         at = {c.get_id(): v for c, v in zip(flat, init, strict=True)}
@@ -381,6 +382,8 @@ class ParamEncoding:
         return [z3.Const(f"s!{i}", self.sort) for i in (1, 2)]  # `checker.param.infer.Ground.skolem`
 
     def init(self, p: PState) -> z3.BoolRef:
+        if self.init_pred is not None:  # several initial states (`checker.param.inits`)
+            return substitute(self.init_pred, self.pairs(p))
         parts = [c == v for c, v in zip(p[0], self.init_shared, strict=True)]
         parts += [arr == z3.K(self.sort, v) for arr, v in zip(p[1], self.init_local, strict=True)]
         return z3.And(parts)

@@ -17,7 +17,24 @@ all_of/any_of over the replicas. Known answers, for N voters (``voters`` = N):
 
 from __future__ import annotations
 
-from checker import Bool, Enum, Model, Param, Process, Ref, Set, Store, action, all_of, any_of, invariant, ite, require
+from checker import (
+    Bool,
+    Enum,
+    Int,
+    Model,
+    Param,
+    Process,
+    Ref,
+    Set,
+    Store,
+    action,
+    all_of,
+    any_of,
+    initial,
+    invariant,
+    ite,
+    require,
+)
 
 
 class Tally(Store):
@@ -143,3 +160,75 @@ class Mutex(Model):
 
 class GreedyMutex(Mutex):
     client = GreedyClient(count="clients")
+
+
+# Several initial states: each worker starts with a budget of 1..3 (its own choice), the pool
+# with 0 or 1 spent. ``Budgets`` keeps every budget positive for every N; ``HookedBudgets``
+# chooses them with an @initial hook, which the reading refuses.
+class Pool(Store):
+    spent = Int(init=range(0, 2), min=0, max=1)
+
+
+class Spender(Process):
+    budget = Int(init=range(1, 4), min=0, max=3)
+
+    @action
+    def spend(self, sys):
+        require(self.budget > 1)
+        self.budget = self.budget - 1
+
+
+class Budgets(Model):
+    workers = Param(2, min=1, max=4)
+    pool = Pool()
+    worker = Spender(count="workers")
+
+    @invariant
+    def budgets_positive(sys):
+        return all_of(w.budget >= 1 for w in sys.worker)
+
+
+class BrokeSpender(Spender):
+    @action
+    def spend(self, sys):
+        require(self.budget > 0)
+        self.budget = self.budget - 1
+
+
+class BrokeBudgets(Budgets):
+    worker = BrokeSpender(count="workers")
+
+
+class HookedSpender(Spender):
+    budget = Int(init=1, min=0, max=3)
+
+    @initial(b=range(1, 3))
+    def pick(self, sys, b):
+        self.budget = b
+
+
+class HookedBudgets(Budgets):
+    worker = HookedSpender(count="workers")
+
+
+class Ledger(Store):
+    spenders = Set(Ref("worker"))  # the workers that have spent
+
+
+class RecordingSpender(Spender):
+    @action
+    def spend(self, sys):
+        require(self.budget > 1)
+        self.budget = self.budget - 1
+        sys.spenders.add(self.ref)
+
+
+class RecordedBudgets(Budgets):
+    """Budgets with a shared set of worker ids (the keyed reading) and several initial states."""
+
+    ledger = Ledger()
+    worker = RecordingSpender(count="workers")
+
+    @invariant
+    def spenders_started_above_one(sys):
+        return all_of(~sys.spenders.contains(w.ref) | (w.budget >= 1) for w in sys.worker)
