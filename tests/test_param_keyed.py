@@ -163,3 +163,19 @@ def test_several_initial_states_for_all_workers(cls, props: list[str], holds: bo
 def test_an_initial_hook_is_refused_with_its_location() -> None:
     out = prove_for_all(ks.HookedBudgets.build(), "workers", ["budgets_positive"], 60)
     assert not out.proved and "keyed_systems.py:" in out.why and "@initial hook 'pick'" in out.why, out.why
+
+
+def test_dwfm_workers_every_allowed_count_instance_by_instance() -> None:
+    # DWFM counts busy workers with sum(...) and its clock tick ages every worker in one step:
+    # no parameterized reading; the model allows workers 1..2, each checked as an instance
+    spec = str(REPO / "specs" / "dwfm_throttled.toml")
+    res = run_cli("prove", spec, "--for-all", "workers", "--property", "no_duplicate_lease", "--timeout", "120")
+    assert res.exit_code == 0, res.stdout + res.stderr
+    text = " ".join(res.stdout.split())
+    assert "for all workers: refused: models/dwfm/model.py:90" in text and "a sum over the replicas is a count" in text
+    assert "clock.tick change(s) every worker replica in one step" in text
+    assert (
+        "holds at every workers the model allows (1..2), instance by instance (workers=1: holds, workers=2: holds;"
+        in text
+    )
+    assert "proved for all workers" not in text

@@ -22,6 +22,7 @@ from ..results import PropertyResult, Verdict
 from ..spec import Spec
 from .certificate import recheck, to_smtlib
 from .counts import check_counts
+from .declared import every_count
 from .infer import Attempt, Ground, search
 from .sizes import check_replica_props, check_sizes
 from .template import ParamEncoding, Refused
@@ -264,6 +265,12 @@ def prove_spec_for_all(
     found = {r.name: r for r in (other.results if other else [])} | proved
     results = [found[n] for n in names]
     this = ", ".join(f"{n}={model.param_dict()[n]}" for n in everyone.split(","))
+    refused = [r.name for r in results if r.name in safety and r.name not in proved]
+    refused = [n for n in refused if outcomes[n].why.startswith("refused") and index is None]
+    every: dict[str, str] = {}
+    if refused:  # a small declared range of counts: each one's verdict (`checker.param.declared`)
+        left = timeout if limit is None else max(limit - (time.monotonic() - started), 1.0)
+        every = every_count(spec, model, count, refused, found, prove_spec, engine, left)
     for r in results:
         r.expected = spec.expect.get(r.name)
         if r.name in safety and r.name not in proved:
@@ -271,6 +278,9 @@ def prove_spec_for_all(
             r.reason = f"for all {everyone.replace(',', ' and ')}: {why}; this instance ({this}): {r.reason}"
             r.extra["for_all"] = everyone
             r.extra["for_all_failure"] = why
+            if every.get(r.name):
+                r.reason += f"; {every[r.name]}"
+                r.extra["for_all_counts"] = every[r.name]
     sr = SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove --for-all {everyone}")
     sr.coverage = other.coverage if other else None
     return sr

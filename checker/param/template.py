@@ -161,7 +161,11 @@ class ParamEncoding:
             param = self.ix.param
             raise Refused(f"not for all {param}: model code needs '{param}' as a number ({exc})") from None
         if log:
-            raise Refused(f"{log[0]}: a step or property may then differ with the number of replicas")
+            why = f"{log.summary()}: a step or property may then differ with the number of replicas"
+            every = self._changes_every_replica()
+            if every:
+                why += f"; {', '.join(every)} change(s) every {attr} replica in one step"
+            raise Refused(why)
         if capture is not None:
             keyed_setup(self, capture, props)
             self.quantified = set()
@@ -180,6 +184,18 @@ class ParamEncoding:
             raise Refused("a property over the replicas with arrays of every size is not implemented")
         self.check_props_shared()
         self._trans = self._build_trans()
+
+    def _changes_every_replica(self) -> list[str]:
+        """The steps that change both replicas' state at once (a clock tick): named in a refusal."""
+        enc, attr = self.enc, self.attr
+        flat = enc.flat(enc.x)
+        out = []
+        for t, step in enc.fired:
+            changed = {c.decl().name().split(".", 1)[0] for c, v in zip(flat, enc.flat(step.next), strict=True)
+                       if not z3.eq(c, v)}  # fmt: skip
+            if {f"{attr}1", f"{attr}2"} <= changed:
+                out.append(f"{t.instance.name}.{t.action.name}")
+        return sorted(set(out))
 
     # -- slots
     def _classify(self) -> None:

@@ -28,6 +28,21 @@ class Log(list[str]):
         at = where()
         self.append(f"{at} {what}{_code(at)}")
 
+    def summary(self) -> str:
+        """The first record, the other model lines recorded, and what a count over the replicas means."""
+        first = self[0]
+        here = first.split(" ", 1)[0]
+        lines = [at for at in dict.fromkeys(r.split(" ", 1)[0] for r in self[1:]) if at != here]
+        if lines:
+            first += f" (also at {', '.join(lines[:4])}{', ...' if len(lines) > 4 else ''})"
+        if any("sum(" in r for r in self):
+            first += (
+                "; a sum over the replicas is a count, which has no reading over a replica sort of unknown size "
+                "(a ghost counter would be sound only if every step changed one replica's term of the sum; a step "
+                "that changes every replica at once, like a clock tick, breaks it)"
+            )
+        return first
+
 
 def _code(at: str) -> str:
     """The model line itself (a refusal shows what the code does there: ``sum(... for w in sys.worker)``)."""
