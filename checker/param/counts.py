@@ -66,7 +66,7 @@ class _At:
         self.now, self.nxt = now, nxt
         ids = flat.interp.enum_ids
         self.none_id = ids.get("none")
-        self.ids = [ids[f"{pe.attr}{j}"] for j in range(1, n + 1)]
+        self.ids = [ids.get(f"{pe.attr}{j}", -1) for j in range(1, n + 1)]  # no Ref: never compared
         self.pairs: list[tuple[Any, Any]] = []
         for p, which in ((pe.p0, 0), (pe.p1, 1)):
             values = now if not which else nxt

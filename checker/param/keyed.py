@@ -62,6 +62,7 @@ class Capture:
     folding: int = 0
     iterated: int = 0
     _saved: tuple[Any, ...] = ()
+    _saved_getitem: Any = None
 
     def __enter__(self) -> Capture:
         had_iter = "__iter__" in views.Replicas.__dict__
@@ -80,6 +81,14 @@ class Capture:
                 capture.log.note(f"counts sys.{capture.attr} (len): the number of replicas")
             return tuple.__len__(rs)
 
+        pick = self._saved_getitem = views.Replicas.__getitem__
+
+        def index(rs: Any, key: Any) -> Any:
+            if mine(rs) and isinstance(key, int | slice):
+                capture.log.note(f"picks sys.{capture.attr}[{key!r}] (a replica by its position)")
+            return pick(rs, key)
+
+        views.Replicas.__getitem__ = index  # type: ignore[method-assign,assignment]
         views.Replicas.__iter__ = iterate  # type: ignore[method-assign,assignment]
         views.Replicas.__len__ = length  # type: ignore[method-assign,assignment]
         terms.FOLD_OBSERVER = self._observe
@@ -88,6 +97,7 @@ class Capture:
     def __exit__(self, *exc: Any) -> None:
         observer, had_iter, had_len = self._saved
         terms.FOLD_OBSERVER = observer
+        views.Replicas.__getitem__ = self._saved_getitem  # type: ignore[method-assign]
         if not had_iter:
             del views.Replicas.__iter__
         if not had_len:

@@ -54,14 +54,26 @@ def prove_for_all(
     arrays: `checker.param.index`), the other parameters as in ``model``."""
     clock = Clock(timeout)
     sets = "auto"
+    first = ""  # why the plain reading refused, when the keyed one is tried instead
     try:
         pe = ParamEncoding(model, count, sets=sets, properties=properties, index=index)
     except Refused as exc:
-        return ForAll(False, f"refused: {exc.reason}", [])
+        if index is not None or " reads sys." not in exc.reason:
+            return ForAll(False, f"refused: {exc.reason}", [])
+        # code that reads the replicas themselves: all_of/any_of over them may be quantifiers
+        # (`checker.param.keyed`), a reading then checked at every count
+        first = exc.reason
+        try:
+            pe = ParamEncoding(model, count, sets=sets, properties=properties, keyed=True)
+        except Refused as again:
+            return ForAll(False, f"refused: {first}; read with quantifiers over the replicas: {again.reason}", [])
     if pe.keyed:  # sets and actions over replica identities: the whole reading, at every count
         differs = check_counts(pe, model)
         if differs is not None:
-            return ForAll(False, f"refused: the reading of {pe.attr} identities differs from the model {differs}", [])
+            why = f"the reading of {pe.attr} identities differs from the model {differs}"
+            return ForAll(
+                False, f"refused: {first}; read with quantifiers instead: {why}" if first else f"refused: {why}", []
+            )
     differs = check_replica_props(pe, model)
     if differs is not None:
         where = pe.members.iterated[0] if pe.members.iterated else "model code"

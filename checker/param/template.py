@@ -78,6 +78,7 @@ class ParamEncoding:
         sets: str = "auto",
         properties: list[str] | None = None,
         index: str | None = None,
+        keyed: bool = False,
     ):
         comps = [a for a, c in model.model.components().items() if c.count == count]
         if len(comps) != 1:
@@ -116,7 +117,8 @@ class ParamEncoding:
         if self.ix is not None:
             prepare(self.ix, m2)
             m2.params = SymbolicParams(m2.params, self.ix.param, self.ix.size)  # type: ignore[assignment]
-        self.keyed = attr in uses_refs(model.model)  # replicas named by Ref values: `checker.param.keyed`
+        # replicas named by Ref values, or read through all_of/any_of: `checker.param.keyed`
+        self.keyed = keyed or attr in uses_refs(model.model)
         if self.keyed and self.ix is not None:
             raise Refused(f"not for all {index}: with sets or actions over {attr} identities (not implemented)")
         self.sources: dict[int, tuple[str, str, tuple[tuple[str, str], ...], str | None]] = {}
