@@ -179,3 +179,15 @@ def test_dwfm_workers_every_allowed_count_instance_by_instance() -> None:
         in text
     )
     assert "proved for all workers" not in text
+
+
+def test_per_instance_invariants_fold_sets_of_replica_ids_and_refs() -> None:
+    from checker.param.compact import compact
+
+    lines = [f'~votes{{rm{i}}} | rm{i}.state != "working"' for i in (1, 2, 3)]
+    lines += [f'holder != "rm{i}" | rm{j}.pc == 1' for i in (1, 2, 3) for j in (1, 2, 3) if i != j]
+    assert compact(lines, "rm", 3) == [
+        '∀ r ∈ rm1..3: ~votes{r} | r.state != "working"',
+        "∀ r ≠ s ∈ rm1..3: holder != r | s.pc == 1",
+    ]
+    assert compact(lines[:2], "rm", 3) == lines[:2]  # rm3's line is missing: nothing folds
