@@ -153,11 +153,15 @@ def replica_key(name: str, attr: str, columns: set[str]) -> tuple[int, str] | No
     m = re.match(rf"^(.*)\{{{re.escape(attr)}(\d+)\}}$", name)
     if m is not None and m.group(1) in columns:
         return int(m.group(2)), f"{m.group(1)}{{}}"
+    m = re.match(rf"^(.*)\[{re.escape(attr)}(\d+)\]$", name)  # a map keyed by replica: hits[rm1]
+    if m is not None and m.group(1) in columns:
+        return int(m.group(2)), f"{m.group(1)}[]"
     return None
 
 
 def columns(pe: ParamEncoding) -> tuple[set[str], set[str]]:
-    """The shared sets of replica ids (each read as one boolean per replica) and the shared
+    """The shared sets of replica ids (each read as one boolean per replica), the shared maps
+    keyed by replica (one value per replica), and the shared
     `Ref` variables with a ``none`` value (each a pair: `checker.param.reader`); any other
     use of a replica id in the state refuses, naming the variable."""
     from .template import Refused
@@ -170,6 +174,10 @@ def columns(pe: ParamEncoding) -> tuple[set[str], set[str]]:
         shared = var.owner.attr != pe.attr
         if isinstance(elem, RefSort) and elem.target == pe.attr and not elem.has_none and shared:
             sets.add(var.name)
+            continue
+        key = getattr(var.decl, "key", None) if var.shape == "map" else None
+        if isinstance(key, Ref) and key.target == pe.attr and not key.none and shared and not _names(sort, pe.attr):
+            sets.add(var.name)  # a map keyed by replica: one value per replica, like a set's element
             continue
         if isinstance(sort, RefSort) and sort.target == pe.attr and var.shape == "scalar" and shared:
             if not sort.has_none:
@@ -333,7 +341,9 @@ def setup(pe: ParamEncoding, capture: Capture, raw_props: dict[str, z3.BoolRef])
     pe.props = {}
     for name, term in raw_props.items():
         try:
-            pe.props[name] = z3.simplify(reader.read(term, {}))
+            # outside the quantifiers a property names no replica: only range checks of a key
+            # that is the generic replica's id (``9 == 9``), which simplification decides
+            pe.props[name] = z3.simplify(reader.read(z3.simplify(term), {}))
         except Unreadable as exc:
             raise Refused(f"property '{name}' reads {exc} other than inside all_of/any_of over sys.{attr}") from None
 

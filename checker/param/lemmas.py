@@ -85,6 +85,7 @@ def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: st
     def lemma_of(body: z3.BoolRef, text: str, indexed: bool) -> Lemma:
         text = re.sub(rf"\b{re.escape(pe.attr)}(\d+)\.", lambda m: f"{names[ids.index(int(m.group(1)))]}.", text)
         if pe.keyed:  # a replica's id: "c"; an element of a shared set of replica ids: "r ∈ tm.prepared"
+            text = re.sub(rf"\[{re.escape(pe.attr)}(\d+)\]", lambda m: f"[{names[ids.index(int(m.group(1)))]}]", text)
             text = re.sub(rf'"{re.escape(pe.attr)}(\d+)"', lambda m: names[ids.index(int(m.group(1)))], text)
             text = re.sub(
                 rf"(~?)([\w.]+)\{{{re.escape(pe.attr)}(\d+)\}}",
