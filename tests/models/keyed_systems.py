@@ -21,6 +21,7 @@ from checker import (
     Bool,
     Enum,
     Int,
+    Map,
     Model,
     Param,
     Process,
@@ -232,3 +233,39 @@ class RecordedBudgets(Budgets):
     @invariant
     def spenders_started_above_one(sys):
         return all_of(~sys.spenders.contains(w.ref) | (w.budget >= 1) for w in sys.worker)
+
+
+# A shared Map keyed by replica: each replica marks its own entry once. ``Hits`` keeps "a
+# marked entry's replica has acted" for every N; ``StrayHits`` lets the store mark any entry.
+class Board(Store):
+    hits = Map(Ref("player"), Int(min=0, max=1))
+
+
+class Player(Process):
+    acted = Bool()
+
+    @action
+    def hit(self, sys):
+        require(sys.hits[self.ref] == 0)
+        sys.hits[self.ref] = 1
+        self.acted = True
+
+
+class StrayBoard(Board):
+    @action(to=Ref("player"))
+    def mark(self, sys, to):
+        sys.hits[to] = 1
+
+
+class Hits(Model):
+    players = Param(2, min=1, max=4)
+    board = Board()
+    player = Player(count="players")
+
+    @invariant
+    def marked_have_acted(sys):
+        return all_of((sys.hits[p.ref] == 0) | p.acted for p in sys.player)
+
+
+class StrayHits(Hits):
+    board = StrayBoard()
