@@ -29,6 +29,7 @@ from ..engines.generalize import houdini as houdini_instance
 from ..engines.obligations import Clock, Obligations
 from ..lang.model import ModelInstance
 from .lemmas import MAX_ARITY, Lemma, generalize
+from .reader import skolemize_negation
 from .template import ParamEncoding, PState
 
 BMC_DEPTH = 12  # where Spacer gives up at a size: BMC to this depth (and on, while time is left)
@@ -170,7 +171,10 @@ def implies_properties(pe: ParamEncoding, ground: Ground, lemmas: list[Lemma], c
     p0, p1, o, a = pe.p0, pe.p1, pe.enc.oracle, pe.actor
     solver = z3.Solver()
     solver.add(*ground.domain(p0), *[i for lemma in lemmas for i in ground.instances(lemma, p0)])
-    bad_state, bad_step = pe.state_bad(p0), z3.And(pe.trans(p0, o, a, p1), pe.step_bad(p0, o, a, p1))
+    # a property's outer ∃ (after negation) at the Skolem replicas, where the lemmas are instantiated
+    sk = ground.skolem
+    bad_state = skolemize_negation(pe.state_ok(p0), sk)
+    bad_step = z3.And(pe.trans(p0, o, a, p1), skolemize_negation(pe.step_ok(p0, o, a, p1), sk))
     solver.add(z3.Or(bad_state, bad_step))
     status = clock.check(solver)
     if status == z3.unsat:

@@ -373,37 +373,3 @@ def _shared_next(
 
 def reader_key(pe: ParamEncoding, c: z3.ExprRef) -> str:
     return pe.local_keys[[f.get_id() for f in pe.replica_flat[1]].index(c.get_id())]
-
-
-# ---------------------------------------------------------------------------- negated properties
-def skolemize_negation(term: z3.BoolRef, skolems: list[z3.ExprRef]) -> z3.BoolRef:
-    """``Not(term)`` with its outermost existential quantifiers (after negation) replaced by
-    the constants ``skolems`` (then fresh ones): satisfiable exactly when ``Not(term)`` is,
-    and the queries' ∀-lemma instances at those constants can refute it."""
-    fresh = iter(skolems)
-    made = [0]
-
-    def next_const(sort: z3.SortRef) -> z3.ExprRef:
-        for s in fresh:
-            if s.sort() == sort:
-                return s
-        made[0] += 1
-        return z3.Const(f"sk!{made[0]}", sort)
-
-    def go(t: z3.ExprRef, positive: bool) -> z3.ExprRef:
-        if z3.is_not(t):
-            return go(t.arg(0), not positive)
-        if z3.is_and(t) or z3.is_or(t):
-            parts = [go(k, positive) for k in t.children()]
-            conj = z3.is_and(t) == positive
-            return z3.And(parts) if conj else z3.Or(parts)
-        if z3.is_implies(t):
-            return go(z3.Or(z3.Not(t.arg(0)), t.arg(1)), positive)
-        if z3.is_quantifier(t) and not t.is_lambda() and t.is_forall() != positive:
-            # an existential in this polarity (∃ kept, or ∀ negated): a Skolem constant
-            consts = [next_const(t.var_sort(i)) for i in range(t.num_vars())]
-            body = z3.substitute_vars(t.body(), *reversed(consts))
-            return go(body, positive)
-        return t if positive else z3.Not(t)
-
-    return go(term, False)

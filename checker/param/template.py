@@ -39,10 +39,10 @@ from ..lang.refs import uses_refs
 from ..lang.types import EnumSort, IntSort
 from .index import PROBE, Hooks, Indexed, IndexRefused, SymbolicParams, find, prepare
 from .inits import several_inits
-from .keyed import Capture, KeyedMembers, skolemize_negation
+from .keyed import Capture, KeyedMembers
 from .keyed import setup as keyed_setup
 from .twins import twin_mismatch
-from .watch import Log, Step, WatchedInstance, WatchedMembers, watched_params
+from .watch import Log, Step, WatchedInstance, WatchedMembers, changes_every_replica, watched_params
 
 PState = tuple[list[z3.ExprRef], list[z3.ArrayRef]]  # shared slots' constants, the replicas' arrays
 
@@ -164,7 +164,7 @@ class ParamEncoding:
             raise Refused(f"not for all {param}: model code needs '{param}' as a number ({exc})") from None
         if log:
             why = f"{log.summary()}: a step or property may then differ with the number of replicas"
-            every = self._changes_every_replica()
+            every = changes_every_replica(self.enc, attr)
             if every:
                 why += f"; {', '.join(every)} change(s) every {attr} replica in one step"
             raise Refused(why)
@@ -186,18 +186,6 @@ class ParamEncoding:
             raise Refused("a property over the replicas with arrays of every size is not implemented")
         self.check_props_shared()
         self._trans = self._build_trans()
-
-    def _changes_every_replica(self) -> list[str]:
-        """The steps that change both replicas' state at once (a clock tick): named in a refusal."""
-        enc, attr = self.enc, self.attr
-        flat = enc.flat(enc.x)
-        out = []
-        for t, step in enc.fired:
-            changed = {c.decl().name().split(".", 1)[0] for c, v in zip(flat, enc.flat(step.next), strict=True)
-                       if not z3.eq(c, v)}  # fmt: skip
-            if {f"{attr}1", f"{attr}2"} <= changed:
-                out.append(f"{t.instance.name}.{t.action.name}")
-        return sorted(set(out))
 
     # -- slots
     def _classify(self) -> None:
@@ -388,16 +376,6 @@ class ParamEncoding:
         names = [n for n in self.properties if self.model2.properties[n].kind == "action_invariant"]
         props = substitute(z3.And([self.props[n] for n in names]), self.pairs(p, None, p2))
         return z3.And(props, self.ranges(p, o, a))
-
-    def state_bad(self, p: PState) -> z3.BoolRef:
-        """A property fails in ``p``: ``Not(state_ok)``, its outer ∃ at the Skolem replicas."""
-        return skolemize_negation(self.state_ok(p), self._skolems())
-
-    def step_bad(self, p: PState, o: z3.ArithRef, a: z3.ExprRef, p2: PState) -> z3.BoolRef:
-        return skolemize_negation(self.step_ok(p, o, a, p2), self._skolems())
-
-    def _skolems(self) -> list[z3.ExprRef]:
-        return [z3.Const(f"s!{i}", self.sort) for i in (1, 2)]  # `checker.param.infer.Ground.skolem`
 
     def init(self, p: PState) -> z3.BoolRef:
         if self.init_pred is not None:  # several initial states (`checker.param.inits`)

@@ -126,3 +126,17 @@ class Step(Transition):
 
     def __str__(self) -> str:  # error messages name the step without reading the watched name
         return self.shown
+
+
+def changes_every_replica(enc: Any, attr: str) -> list[str]:
+    """The steps that change both replicas' state at once (a clock tick): named in a refusal."""
+    import z3
+
+    flat = enc.flat(enc.x)
+    out = []
+    for t, step in enc.fired:
+        changed = {c.decl().name().split(".", 1)[0] for c, v in zip(flat, enc.flat(step.next), strict=True)
+                   if not z3.eq(c, v)}  # fmt: skip
+        if {f"{attr}1", f"{attr}2"} <= changed:
+            out.append(f"{t.instance.name}.{t.action.name}")
+    return sorted(set(out))
