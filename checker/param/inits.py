@@ -32,9 +32,9 @@ def several_inits(pe: ParamEncoding) -> None:
     if hooks:
         d = hooks[0][1]
         raise Refused(
-            f"{d.file}:{d.line} the @initial hook '{d.name}' chooses initial states by its code: its states "
-            "for every number of replicas are not derived (declare the choices on the variables instead: "
-            "Int(init=range(..)))"
+            f"{d.file}:{d.line} several initial states chosen by the @initial hook '{d.name}' (by its code): "
+            "its states for every number of replicas are not derived (declare the choices on the variables "
+            "instead: Int(init=range(..)))"
         )
     enc = pe.enc
     slot_of: dict[int, int] = {}
