@@ -20,19 +20,20 @@ from ..results import PropertyResult
 def compact(lines: list[str], attr: str, count: int) -> list[str]:
     if count < 2:
         return list(lines)
-    pattern = re.compile(rf"\b{re.escape(attr)}(\d+)\.")
+    # a replica's variable (rm1.state), its element of a shared set (votes{rm1}), its id ("rm1")
+    pattern = re.compile(rf"\b{re.escape(attr)}(\d+)\.|\{{{re.escape(attr)}(\d+)\}}|\"{re.escape(attr)}(\d+)\"")
     names = [attr[0], chr(ord(attr[0]) + 1)]
     groups: dict[str, set[tuple[int, ...]]] = {}
     keyed: list[tuple[str, str | None]] = []
     for line in lines:
         ids: list[int] = []
         for m in pattern.finditer(line):
-            if int(m.group(1)) not in ids:
-                ids.append(int(m.group(1)))
+            if _rid(m) not in ids:
+                ids.append(_rid(m))
         if not ids or len(ids) > 2:
             keyed.append((line, None))
             continue
-        key = pattern.sub(lambda m, ids=ids: f"{names[ids.index(int(m.group(1)))]}.", line)
+        key = pattern.sub(lambda m, ids=ids: _bound(m, names[ids.index(_rid(m))]), line)
         groups.setdefault(key, set()).add(tuple(ids))
         keyed.append((line, key))
     everyone = range(1, count + 1)
@@ -52,6 +53,17 @@ def compact(lines: list[str], attr: str, count: int) -> list[str]:
             bound = names[0] if arity == 1 else f"{names[0]} ≠ {names[1]}"
             out.append(f"∀ {bound} ∈ {attr}1..{count}: {key}")
     return out
+
+
+def _rid(m: re.Match[str]) -> int:
+    return int(next(g for g in m.groups() if g is not None))
+
+
+def _bound(m: re.Match[str], name: str) -> str:
+    """The bound name where the replica was: ``r.``, ``{r}``, ``r``."""
+    if m.group(1) is not None:
+        return f"{name}."
+    return f"{{{name}}}" if m.group(2) is not None else name
 
 
 def add_compact(model: ModelInstance, results: list[PropertyResult]) -> None:

@@ -29,6 +29,7 @@ from ..engines.generalize import houdini as houdini_instance
 from ..engines.obligations import Clock, Obligations
 from ..lang.model import ModelInstance
 from .lemmas import MAX_ARITY, Lemma, generalize
+from .reader import skolemize_negation
 from .template import ParamEncoding, PState, const_ids
 
 BMC_DEPTH = 12  # where Spacer gives up at a size: BMC to this depth (and on, while time is left)
@@ -69,6 +70,8 @@ class Ground:
         self.bound = [z3.Const(f"{pe.attr}#bound{i}", pe.sort) for i in range(1, MAX_ARITY + 1)]
         self.skolem = [z3.Const(f"s!{i}", pe.sort) for i in range(1, MAX_ARITY + 1)]  # "!": in no state name
         self.terms = [pe.actor, *self.skolem]
+        # the replicas a shared Ref names (`checker.param.reader`): a ∀-lemma is needed there too
+        self.terms += [c for c in pe.p0[0] if c.sort() == pe.sort]
         ix = pe.ix
         # the index terms: the Skolem index (also the properties' bound index), endpoint 0,
         # the last one, and each ground replica's bounded slots (a cursor)
@@ -133,11 +136,14 @@ def houdini(
 ) -> list[Lemma] | None:
     """The largest subset of ``cands`` that holds initially and that every step preserves
     (None on timeout). ``dropped`` gets each lemma a step breaks, with the counterexample."""
-    init_state = pe.init_state()
+    init_state, at_init = pe.init_state(), z3.Solver()
+    if pe.init_pred is not None:  # several initial states: the lemma at any of them
+        init_state = pe.p0
+        at_init.add(pe.init(pe.p0), *ground.domain(pe.p0))
     kept = initially_true(
         cands,
         lambda lemma: ground.goal(lemma, init_state),
-        z3.Solver(),
+        at_init,
         clock,
         lambda lemma: dropped.append(f"{lemma.text}: false initially"),
     )
@@ -167,7 +173,10 @@ def implies_properties(pe: ParamEncoding, ground: Ground, lemmas: list[Lemma], c
     p0, p1, o, a = pe.p0, pe.p1, pe.enc.oracle, pe.actor
     solver = z3.Solver()
     solver.add(*ground.domain(p0), *[i for lemma in lemmas for i in ground.instances(lemma, p0)])
-    bad_state, bad_step = z3.Not(pe.state_ok(p0)), z3.And(pe.trans(p0, o, a, p1), z3.Not(pe.step_ok(p0, o, a, p1)))
+    # a property's outer ∃ (after negation) at the Skolem replicas, where the lemmas are instantiated
+    sk = ground.skolem
+    bad_state = skolemize_negation(pe.state_ok(p0), sk)
+    bad_step = z3.And(pe.trans(p0, o, a, p1), skolemize_negation(pe.step_ok(p0, o, a, p1), sk))
     solver.add(z3.Or(bad_state, bad_step))
     status = clock.check(solver)
     if status == z3.unsat:

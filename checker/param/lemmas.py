@@ -17,6 +17,8 @@ import z3
 from ..encoding import Encoding, substitute
 from ..engines.generalize import state_consts
 from ..formula import readable
+from .keyed import replica_key
+from .reader import read_lemma
 from .template import ParamEncoding
 
 if TYPE_CHECKING:
@@ -52,8 +54,11 @@ def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: st
     ids: list[int] = []
     pairs = []
     elements: list[tuple[z3.ExprRef, str, int]] = []
-    for name, const in state_consts(lemma).items():
-        m = pattern.match(name)
+    keyed = read_lemma(pe, small, lemma, ground.bound, pe.column_names) if pe.keyed else None
+    if pe.keyed and keyed is None:
+        return []
+    for name, const in state_consts(lemma).items() if keyed is None else ():
+        m = _replica_key(pe, pattern, name)
         if m is None:
             em = ELEMENT.match(name) if ix is not None else None
             if em is not None and ix is not None and em.group(1) in ix.arrays:
@@ -62,26 +67,36 @@ def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: st
             if name not in shared or shared[name].sort() != const.sort():
                 return []
             continue
-        if m.group(2) not in pe.local_keys:
+        rid, key = m
+        if key not in pe.local_keys:
             return []
-        rid = int(m.group(1))
         if rid not in ids:
             ids.append(rid)
         if len(ids) > MAX_ARITY:
             return []
-        arr = pe.p0[1][pe.local_keys.index(m.group(2))]
+        arr = pe.p0[1][pe.local_keys.index(key)]
         pairs.append((const, z3.Select(arr, ground.bound[ids.index(rid)])))
-    base = substitute(lemma, pairs)
+    base = substitute(lemma, pairs) if keyed is None else keyed[0]
+    if keyed is not None:
+        ids = keyed[1]
     names = [pe.attr[0], chr(ord(pe.attr[0]) + 1)]
     bound = (names[0] if len(ids) == 1 else f"{names[0]} ≠ {names[1]}") if ids else ""
 
     def lemma_of(body: z3.BoolRef, text: str, indexed: bool) -> Lemma:
         text = re.sub(rf"\b{re.escape(pe.attr)}(\d+)\.", lambda m: f"{names[ids.index(int(m.group(1)))]}.", text)
+        if pe.keyed:  # a replica's id: "c"; an element of a shared set of replica ids: "r ∈ tm.prepared"
+            text = re.sub(rf"\[{re.escape(pe.attr)}(\d+)\]", lambda m: f"[{names[ids.index(int(m.group(1)))]}]", text)
+            text = re.sub(rf'"{re.escape(pe.attr)}(\d+)"', lambda m: names[ids.index(int(m.group(1)))], text)
+            text = re.sub(
+                rf"(~?)([\w.]+)\{{{re.escape(pe.attr)}(\d+)\}}",
+                lambda m: f"{names[ids.index(int(m.group(3)))]} {'∉' if m.group(1) else '∈'} {m.group(2)}",
+                text,
+            )
         over = ([f"{bound} ∈ {pe.attr}"] if ids else []) + ([f"i < {ix.param}"] if indexed and ix else [])
         return Lemma(len(ids), body, f"∀ {', '.join(over)}: {text}" if over else text, origin, indexed)
 
     if ix is None:
-        return [lemma_of(base, " & ".join(readable(small, lemma)), False)]
+        return [lemma_of(base, " & ".join(readable(small, lemma if keyed is None else keyed[2])), False)]
     nonzero = sorted({k for _, _, k in elements if k != 0})
     if len(nonzero) > 1:
         return []
@@ -94,6 +109,14 @@ def generalize(pe: ParamEncoding, small: Encoding, lemma: z3.BoolRef, origin: st
             indexed = ground.ibound.get_id() in {c.get_id() for c in state_consts(body).values()}
             out.append(lemma_of(body, _text(pe, ground, small, body, ids), indexed))
     return out
+
+
+def _replica_key(pe: ParamEncoding, pattern: re.Pattern[str], name: str) -> tuple[int, str] | None:
+    """(replica, key) of a replica's state constant (`checker.param.keyed.replica_key` in keyed mode)."""
+    if pe.keyed:
+        return replica_key(name, pe.attr, pe.column_names)
+    m = pattern.match(name)
+    return (int(m.group(1)), m.group(2)) if m is not None else None
 
 
 def _numeral_variants(pe: ParamEncoding, ground: Ground, body: z3.BoolRef, g: int | None, size: int) -> list[Any]:

@@ -21,6 +21,8 @@ from ..lang.model import ModelInstance
 from ..results import PropertyResult, Verdict
 from ..spec import Spec
 from .certificate import recheck, to_smtlib
+from .counts import check_counts
+from .declared import every_count
 from .infer import Attempt, Ground, search
 from .sizes import check_replica_props, check_sizes
 from .template import ParamEncoding, Refused
@@ -52,10 +54,26 @@ def prove_for_all(
     arrays: `checker.param.index`), the other parameters as in ``model``."""
     clock = Clock(timeout)
     sets = "auto"
+    first = ""  # why the plain reading refused, when the keyed one is tried instead
     try:
         pe = ParamEncoding(model, count, sets=sets, properties=properties, index=index)
     except Refused as exc:
-        return ForAll(False, f"refused: {exc.reason}", [])
+        if index is not None or " reads sys." not in exc.reason:
+            return ForAll(False, f"refused: {exc.reason}", [])
+        # code that reads the replicas themselves: all_of/any_of over them may be quantifiers
+        # (`checker.param.keyed`), a reading then checked at every count
+        first = exc.reason
+        try:
+            pe = ParamEncoding(model, count, sets=sets, properties=properties, keyed=True)
+        except Refused as again:
+            return ForAll(False, f"refused: {first}; read with quantifiers over the replicas: {again.reason}", [])
+    if pe.keyed:  # sets and actions over replica identities: the whole reading, at every count
+        differs = check_counts(pe, model)
+        if differs is not None:
+            why = f"the reading of {pe.attr} identities differs from the model {differs}"
+            return ForAll(
+                False, f"refused: {first}; read with quantifiers instead: {why}" if first else f"refused: {why}", []
+            )
     differs = check_replica_props(pe, model)
     if differs is not None:
         where = pe.members.iterated[0] if pe.members.iterated else "model code"
@@ -94,6 +112,12 @@ def prove_for_all(
         checked = (
             f"; the reading of the {index}-sized arrays was checked equal to the model at every {index} the model "
             f"allows ({pe.ix.lo}..{pe.ix.hi})"
+        )
+    if pe.keyed:
+        decl = model.model.params()[count]
+        checked += (
+            f"; the reading of {pe.attr} identities (sets of them, actions over a chosen {pe.attr}, all_of/any_of "
+            f"over {pe.attr}) checked equal to the model at every {count} it allows ({decl.min or 1}..{decl.max})"
         )
     if pe.quantified:
         decl = model.model.params()[count]
@@ -242,19 +266,33 @@ def prove_spec_for_all(
     everyone = count if index is None else f"{count},{index}"
     if skipped:
         outcome.why += f"; {skipped}"
-    proved: dict[str, PropertyResult] = {}
-    if outcome.proved:
-        extra = {"invariant": outcome.invariant, "for_all": everyone, "cutoff": outcome.cutoff}
-        if certificate and outcome.certificate_text is not None:
-            Path(certificate).parent.mkdir(parents=True, exist_ok=True)
-            Path(certificate).write_text(outcome.certificate_text)
-            extra["certificate"] = certificate
-        seconds = time.monotonic() - started
+    outcomes = {n: outcome for n in safety}
+    if not outcome.proved and outcome.violated_at is not None and len(safety) > 1:
+        # one of them is violated at a small size: the others may still hold for every size
         for n in safety:
-            proved[n] = PropertyResult(
-                n, model.properties[n].kind, Verdict.PROVED, ENGINE, reason=outcome.why, seconds=seconds,
-                checked=True, extra=dict(extra),
-            )  # fmt: skip
+            left_share = None if share is None else max(share - (time.monotonic() - started), 1.0) / len(safety)
+            alone = prove_for_all(model, count, [n], left_share, index)
+            outcomes[n] = alone if alone.proved or alone.violated_at is not None else outcome
+    proved: dict[str, PropertyResult] = {}
+    written: dict[int, str] = {}
+    for n in safety:
+        one = outcomes[n]
+        if not one.proved:
+            continue
+        extra = {"invariant": one.invariant, "for_all": everyone, "cutoff": one.cutoff}
+        if certificate and one.certificate_text is not None:
+            if id(one) not in written:
+                path = Path(certificate)
+                if one is not outcome:  # proved alone: a certificate per property
+                    path = path.with_name(f"{path.stem}.{n}{path.suffix}")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(one.certificate_text)
+                written[id(one)] = str(path)
+            extra["certificate"] = written[id(one)]
+        proved[n] = PropertyResult(
+            n, model.properties[n].kind, Verdict.PROVED, ENGINE, reason=one.why, seconds=time.monotonic() - started,
+            checked=True, extra=dict(extra),
+        )  # fmt: skip
     rest = [n for n in names if n not in proved]
     left = timeout if limit is None else max(limit - (time.monotonic() - started), 1.0)  # inf stays inf
     other = prove_spec(spec, rest, engine, left, certificate if not proved else None) if rest else None
@@ -262,22 +300,31 @@ def prove_spec_for_all(
     results = [found[n] for n in names]
     this = ", ".join(f"{n}={model.param_dict()[n]}" for n in everyone.split(","))
     searched: dict[str, str] = {}
-    unproved = [n for n in safety if n not in proved]
-    if unproved and outcome.violated_at is None:  # refused or not found: every value, where the model bounds them
+    unproved = [n for n in safety if n not in proved and outcomes[n].violated_at is None]
+    if unproved:  # refused or not found: every value, where the model bounds them (`checker.param.each`)
         from .each import every_value
 
         left_share = None if share is None else max(share - (time.monotonic() - started), 1.0)
         searched = every_value(model, named, unproved, left_share)
+    refused = [r.name for r in results if r.name in safety and r.name not in proved and r.name not in searched]
+    refused = [n for n in refused if outcomes[n].why.startswith("refused") and index is None]
+    every: dict[str, str] = {}
+    if refused:  # a small declared range of counts: each one's verdict (`checker.param.declared`)
+        left = timeout if limit is None else max(limit - (time.monotonic() - started), 1.0)
+        every = every_count(spec, model, count, refused, found, prove_spec, engine, left)
     for r in results:
         r.expected = spec.expect.get(r.name)
         if r.name in safety and r.name not in proved:
+            why = outcomes[r.name].why
             more = f"; instead, {searched[r.name]}" if r.name in searched else ""
-            every = everyone.replace(",", " and ")
-            r.reason = f"for all {every}: {outcome.why}{more}; this instance ({this}): {r.reason}"
+            r.reason = f"for all {everyone.replace(',', ' and ')}: {why}{more}; this instance ({this}): {r.reason}"
             r.extra["for_all"] = everyone
-            r.extra["for_all_failure"] = outcome.why
+            r.extra["for_all_failure"] = why
             if r.name in searched:
                 r.extra["for_all_searched"] = searched[r.name]
+            if every.get(r.name):
+                r.reason += f"; {every[r.name]}"
+                r.extra["for_all_counts"] = every[r.name]
     sr = SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove --for-all {everyone}")
     sr.coverage = other.coverage if other else None
     return sr

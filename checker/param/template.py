@@ -35,11 +35,15 @@ from ..engines.generalize import state_consts
 from ..errors import RaceproofError
 from ..lang import views
 from ..lang.model import Instance, ModelInstance
+from ..lang.refs import uses_refs
 from ..lang.types import EnumSort, IntSort
 from .domains import choose
 from .index import PROBE, Hooks, Indexed, IndexRefused, SymbolicParams, find, prepare
+from .inits import several_inits
+from .keyed import Capture, KeyedMembers
+from .keyed import setup as keyed_setup
 from .twins import twin_mismatch
-from .watch import Log, Step, WatchedInstance, WatchedMembers, watched_params
+from .watch import Log, Step, WatchedInstance, WatchedMembers, changes_every_replica, watched_params
 
 PState = tuple[list[z3.ExprRef], list[z3.ArrayRef]]  # shared slots' constants, the replicas' arrays
 
@@ -75,6 +79,7 @@ class ParamEncoding:
         sets: str = "auto",
         properties: list[str] | None = None,
         index: str | None = None,
+        keyed: bool = False,
     ):
         comps = [a for a, c in model.model.components().items() if c.count == count]
         if len(comps) != 1:
@@ -113,7 +118,15 @@ class ParamEncoding:
         if self.ix is not None:
             prepare(self.ix, m2)
             m2.params = SymbolicParams(m2.params, self.ix.param, self.ix.size)  # type: ignore[assignment]
-        self.members = members = WatchedMembers(views._members(m2), attr, log)
+        # replicas named by Ref values, or read through all_of/any_of: `checker.param.keyed`
+        self.keyed = keyed or attr in uses_refs(model.model)
+        if self.keyed and self.ix is not None:
+            raise Refused(f"not for all {index}: with sets or actions over {attr} identities (not implemented)")
+        self.sources: dict[int, tuple[str, str, tuple[tuple[str, str], ...], str | None]] = {}
+        self.init_pred: z3.BoolRef | None = None  # several initial states, over P0: `checker.param.inits`
+        self.column_names: set[str] = set()  # shared sets of replica ids, read per replica
+        self.ref_pairs: dict[str, tuple[z3.ExprRef, z3.ExprRef]] = {}  # shared Ref variables: (none, who)
+        self.members = members = (KeyedMembers if self.keyed else WatchedMembers)(views._members(m2), attr, log)
         views._MEMBERS[m2] = members
         m2.transitions = [
             Step(t.index, WatchedInstance(t.instance, log), t.action, t.args, str(t))  # type: ignore[arg-type]
@@ -126,7 +139,11 @@ class ParamEncoding:
             m2.transitions = choose(m2.transitions, ix.param, ix.families, ix.chosen, ix.in_range)
         self.properties = list(properties if properties is not None else m2.properties)
         try:
-            with Hooks(self.ix, m2) if self.ix is not None else contextlib.nullcontext():
+            capture = Capture(m2, attr, log) if self.keyed else None
+            with (
+                Hooks(self.ix, m2) if self.ix is not None else contextlib.nullcontext(),
+                capture if capture is not None else contextlib.nullcontext(),
+            ):
                 self.enc = Encoding(m2, sets=sets)
                 props, self.quantified = {}, set()
                 members.quantify = True
@@ -150,12 +167,22 @@ class ParamEncoding:
             param = self.ix.param
             raise Refused(f"not for all {param}: model code needs '{param}' as a number ({exc})") from None
         if log:
-            raise Refused(f"{log[0]}: a step or property may then differ with the number of replicas")
+            why = f"{log.summary()}: a step or property may then differ with the number of replicas"
+            every = changes_every_replica(self.enc, attr)
+            if every:
+                why += f"; {', '.join(every)} change(s) every {attr} replica in one step"
+            raise Refused(why)
+        if capture is not None:
+            keyed_setup(self, capture, props)
+            self.quantified = set()
+            self._trans = self._build_trans()
+            return
         self.sort = z3.DeclareSort(attr)
         self._classify()
         self.actor = z3.Const("actor!", self.sort)  # "!": no state name has one
         self.p0 = self.fresh("")
         self.p1 = self.fresh("'")
+        several_inits(self)
         self.templates = self._templates()
         self.prop_replica = z3.Const("s!1", self.sort)  # a property over the replicas: at this one
         self.props = {n: self._over_replica(n, t) if n in self.quantified else t for n, t in props.items()}
@@ -191,8 +218,6 @@ class ParamEncoding:
         keys2 = [pattern.match(c.decl().name()).group(2) for c in self.replica_flat[2]]  # type: ignore[union-attr]
         if keys2 != self.local_keys:
             raise Refused(f"{attr}1 and {attr}2 do not have the same state variables")
-        if self.model2.several_inits:  # the template holds one initial value per replica variable
-            raise Refused("the model has several initial states (initial choices or @initial)")
         init = enc.flat(enc.const_state(self.model2.init))
         flat = enc.flat(enc.x)
         at = {c.get_id(): v for c, v in zip(flat, init, strict=True)}
@@ -355,6 +380,8 @@ class ParamEncoding:
         return z3.And(props, self.ranges(p, o, a))
 
     def init(self, p: PState) -> z3.BoolRef:
+        if self.init_pred is not None:  # several initial states (`checker.param.inits`)
+            return substitute(self.init_pred, self.pairs(p))
         parts = [c == v for c, v in zip(p[0], self.init_shared, strict=True)]
         parts += [arr == z3.K(self.sort, v) for arr, v in zip(p[1], self.init_local, strict=True)]
         return z3.And(parts)

@@ -9,6 +9,7 @@ number and name. Each record names the model line (`where`).
 from __future__ import annotations
 
 import linecache
+import sys
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -27,6 +28,21 @@ class Log(list[str]):
         at = where()
         self.append(f"{at} {what}{_code(at)}")
 
+    def summary(self) -> str:
+        """The first record, the other model lines recorded, and what a count over the replicas means."""
+        first = self[0]
+        here = first.split(" ", 1)[0]
+        lines = [at for at in dict.fromkeys(r.split(" ", 1)[0] for r in self[1:]) if at != here]
+        if lines:
+            first += f" (also at {', '.join(lines[:4])}{', ...' if len(lines) > 4 else ''})"
+        if any("sum(" in r for r in self):
+            first += (
+                "; a sum over the replicas is a count, which has no reading over a replica sort of unknown size "
+                "(a ghost counter would be sound only if every step changed one replica's term of the sum; a step "
+                "that changes every replica at once, like a clock tick, breaks it)"
+            )
+        return first
+
 
 def _code(at: str) -> str:
     """The model line itself (a refusal shows what the code does there: ``sum(... for w in sys.worker)``)."""
@@ -40,11 +56,26 @@ def watched_params(values: dict[str, Any], name: str, log: Log) -> SimpleNamespa
 
     class WatchedParams(SimpleNamespace):
         def __getattribute__(self, attr: str) -> Any:
-            if attr == name:
+            if attr == name and not _naming_replicas():
                 log.note(f"reads the parameter '{name}'")
             return super().__getattribute__(attr)
 
     return WatchedParams(**values)
+
+
+def _naming_replicas() -> bool:
+    """The count or a replica's number is read to name the replicas (a `Ref` sort, an action
+    domain over replicas, ``self.ref``): the use of them that `checker.param.keyed` reads."""
+    from ..lang.ref_views import ref_of
+    from ..lang.refs import replica_names
+
+    codes = (replica_names.__code__, ref_of.__code__)
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code in codes:
+            return True
+        frame = frame.f_back
+    return False
 
 
 class WatchedMembers(dict[str, Any]):
@@ -78,12 +109,14 @@ class WatchedInstance:
 
     @property
     def id(self) -> int | None:
-        self._log.note("reads self.id")
+        if not _naming_replicas():
+            self._log.note("reads self.id")
         return self._real.id
 
     @property
     def name(self) -> str:
-        self._log.note("reads self.name")
+        if not _naming_replicas():
+            self._log.note("reads self.name")
         return self._real.name
 
 
@@ -93,3 +126,17 @@ class Step(Transition):
 
     def __str__(self) -> str:  # error messages name the step without reading the watched name
         return self.shown
+
+
+def changes_every_replica(enc: Any, attr: str) -> list[str]:
+    """The steps that change both replicas' state at once (a clock tick): named in a refusal."""
+    import z3
+
+    flat = enc.flat(enc.x)
+    out = []
+    for t, step in enc.fired:
+        changed = {c.decl().name().split(".", 1)[0] for c, v in zip(flat, enc.flat(step.next), strict=True)
+                   if not z3.eq(c, v)}  # fmt: skip
+        if {f"{attr}1", f"{attr}2"} <= changed:
+            out.append(f"{t.instance.name}.{t.action.name}")
+    return sorted(set(out))

@@ -8,7 +8,8 @@ Known answers, for N workers (``workers`` = N):
 * ``RacyLock``: the lock is checked in one step and taken in the next: two workers both
   get in; ``inside_at_most_one`` holds for N = 1 and is violated for every N >= 2.
 * ``PeekingWorker``: a worker enters only while *every* worker is outside (it reads the
-  others' state): holds for every N, but the parameterized reading must refuse it.
+  others' state): holds for every N; the guard is read as a quantifier (`checker.param.keyed`),
+  but the invariant needs a count of the workers inside: not proved for every N.
 * ``NumberedWorker`` (reads ``self.id``) and ``CountingWorker`` (reads the count
   parameter): the parameterized reading must refuse them too.
 """
