@@ -215,11 +215,19 @@ class MatrixSearch:
             if not where.size:
                 continue
             sub = SubRows(frontier, where)
-            if step.bad is not None:
-                bad = _broadcast(step.bad(sub), where.size)
-                if bad.any():
-                    self.c._raise_step_error(step.transition, sub[:, int(np.argmax(bad))])
-            values = [_row(v) for v in step.delta(sub)]
+            if step.checked_delta is not None:  # range checks and updates in one call (shared subterms)
+                bad, raw = step.checked_delta(sub)
+                if bad is not False:
+                    bad = _broadcast(bad, where.size)
+                    if bad.any():
+                        self.c._raise_step_error(step.transition, sub[:, int(np.argmax(bad))])
+            else:
+                if step.bad is not None:
+                    bad = _broadcast(step.bad(sub), where.size)
+                    if bad.any():
+                        self.c._raise_step_error(step.transition, sub[:, int(np.argmax(bad))])
+                raw = step.delta(sub)
+            values = [_row(v) for v in raw]
             if step.watch:  # before anything reads them: values beyond the exact range end the numpy search
                 self.c.check_values(step, values)
             self.s.count(step.transition.index, where.size)
