@@ -307,15 +307,34 @@ class VisitedStore:
         self.repacks += 1
 
     def add(
-        self, keys: np.ndarray, parents: np.ndarray, via: np.ndarray, limit: int | None = None
+        self,
+        keys: np.ndarray,
+        parents: np.ndarray,
+        via: np.ndarray,
+        limit: int | None = None,
+        none_stored: bool = False,
+        distinct: bool = False,
     ) -> tuple[np.ndarray, bool]:
         """Store the keys not seen before (the first of equal keys wins). Returns the positions
-        (into ``keys``) of the new states, in the order of their new ids (the keys' order),
-        and whether ``limit`` (a cap on how many are stored) cut some off."""
-        uniq, first = np.unique(keys, return_index=True)
-        fresh = np.flatnonzero(~_seen(self.bulk, uniq)[1])
-        pos, seen = _seen(self.recent, uniq[fresh])
-        fresh, pos = fresh[~seen], pos[~seen]
+        (into ``keys``) of the new states, in the order of their new ids (the keys' sorted
+        order), and whether ``limit`` (a cap on how many are stored) cut some off.
+
+        What the caller vouches for saves work with the same outcome: ``none_stored``, no key
+        is stored yet (each chunk of a level went through `novel`, the store unchanged since);
+        ``distinct`` (with it), no two keys are equal (one `novel` call's answer)."""
+        if distinct and none_stored:
+            # distinct keys: every sort orders them as `np.unique` would, and each is its own first
+            first = np.argsort(keys)
+            uniq = keys[first]
+        else:
+            uniq, first = np.unique(keys, return_index=True)
+        if none_stored:
+            fresh = np.arange(uniq.size)
+            pos = np.searchsorted(self.recent, uniq)
+        else:
+            fresh = np.flatnonzero(~_seen(self.bulk, uniq)[1])
+            pos, seen = _seen(self.recent, uniq[fresh])
+            fresh, pos = fresh[~seen], pos[~seen]
         cut = limit is not None and fresh.size > limit
         if cut:
             fresh, pos = fresh[:limit], pos[:limit]

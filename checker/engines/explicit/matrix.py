@@ -146,9 +146,13 @@ class MatrixSearch:
                 break
             s.level_done(frontier.shape[0])
             base = store.count
-            level = np.concatenate(keys)
+            # every chunk's keys went through `novel` and nothing was stored since: none is stored,
+            # and one chunk's are distinct as well
+            one_chunk = len(keys) == 1
+            level = keys[0] if one_chunk else np.concatenate(keys)
             del keys
-            chosen, cut = store.add(level, np.concatenate(parents), np.concatenate(via), s.limit_left())
+            parents_, via_ = (parents[0], via[0]) if one_chunk else (np.concatenate(parents), np.concatenate(via))
+            chosen, cut = store.add(level, parents_, via_, s.limit_left(), none_stored=True, distinct=one_chunk)
             frontier = level[chosen]  # new ids base, base + 1, ... in this order
             del level
             s.states = store.count
