@@ -89,20 +89,20 @@ class _Emitter:
         return src
 
     def _translate(self, e: z3.ExprRef) -> str:
-        if z3.is_true(e):
+        k = e.decl().kind()  # (asked once: each question is a call into z3)
+        if k == z3.Z3_OP_TRUE:
             return "True"
-        if z3.is_false(e):
+        if k == z3.Z3_OP_FALSE:
             return "False"
-        if z3.is_int_value(e):
+        if k == z3.Z3_OP_ANUM and z3.is_int_value(e):
             return str(e.as_long())
-        k = e.decl().kind()
         if k == z3.Z3_OP_UNINTERPRETED and e.num_args() == 0:
             name = e.decl().name()
             if name not in self.inputs:
                 raise Untranslatable(f"unknown constant {name}")
             arg, row, is_bool = self.inputs[name]
             return f"({arg}[{row}] != 0)" if is_bool else f"{arg}[{row}]"
-        wide = wide_comparison(e)
+        wide = wide_comparison(e, k)
         if wide is not None:  # decided, given the interval analysis that `Compiled` runs afterwards
             return str(wide[0])
         args = [self.expr(c) for c in e.children()]
@@ -129,7 +129,7 @@ class _Emitter:
 
 
 def _is_literal(src: str) -> bool:
-    return src in ("True", "False") or src.lstrip("-").isdigit()
+    return src in ("True", "False") or (src[:1] in "-0123456789" and src.lstrip("-").isdigit())
 
 
 def _compile(name: str, params: str, emitter: _Emitter, body: list[str]) -> Callable[..., Any]:
@@ -149,14 +149,22 @@ def _compile_source(name: str, source: str) -> Callable[..., Any]:
 
 
 class _OnFirstCall:
-    """Generated source compiled on its first call: the search runs each step's fused
-    `CompiledStep.checked_delta`, and the separate functions (a step's whole successor for
-    a trace, its range checks and updates for the swarm simulation) only some runs need;
-    compiling every one up front was a noticeable part of a quick check."""
+    """Generated source, written (``source`` may be a function making it) and compiled on its
+    first call: the search runs each step's fused `CompiledStep.checked_delta`, and the separate
+    functions (a step's whole successor for a trace, its range checks and updates for the swarm
+    simulation) only some runs need; making every one up front was a noticeable part of a quick
+    check. (Translating later is translating the same terms: the interval analysis covers them.)"""
 
-    def __init__(self, name: str, source: str):
-        self.name, self.source = name, source
+    def __init__(self, name: str, source: str | Callable[[], str]):
+        self.name = name
+        self._source = source
         self._fn: Callable[..., Any] | None = None
+
+    @property
+    def source(self) -> str:
+        if callable(self._source):
+            self._source = self._source()
+        return self._source
 
     def __call__(self, *args: Any) -> Any:
         if self._fn is None:
@@ -280,9 +288,7 @@ class Compiled:
         oks = self._oks([c.ok for c in step.checks])
         bad = None
         if oks:
-            checks = _Emitter(self._inputs)
-            parts = " | ".join(f"np.logical_not({checks.expr(ok)})" for ok in oks)
-            bad = _OnFirstCall(f"bad_{t.index}", _source(f"bad_{t.index}", "S", checks, [f"return {parts}"]))
+            bad = _OnFirstCall(f"bad_{t.index}", lambda name=f"bad_{t.index}", oks=oks: self._checks_source(name, oks))
             # fused: the checks' terms translated by the updates' emitter, sharing its temporaries
             fused = " | ".join(f"np.logical_not({em.expr(ok)})" for ok in oks)
         else:
@@ -296,6 +302,11 @@ class Compiled:
         oks = [s for s in (z3.simplify(ok) for ok in oks) if not z3.is_true(s)]
         self._terms += oks
         return oks
+
+    def _checks_source(self, name: str, oks: list[Any]) -> str:
+        em = _Emitter(self._inputs)
+        parts = " | ".join(f"np.logical_not({em.expr(ok)})" for ok in oks)
+        return _source(name, "S", em, [f"return {parts}"])
 
     def _checks(self, name: str, params: str, oks: list[Any], inputs: dict[str, tuple[str, int, bool]]) -> Any:
         oks = self._oks(oks)
