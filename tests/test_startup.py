@@ -118,3 +118,19 @@ def test_the_vouched_adds_store_what_the_plain_add_stores() -> None:
         assert np.array_equal(plain.keys, vouched.keys)
         assert np.array_equal(plain.parent[: plain.count], vouched.parent[: vouched.count])
         assert np.array_equal(plain.via[: plain.count], vouched.via[: vouched.count])
+
+
+def test_unique_first_is_numpy_unique_with_first_positions() -> None:
+    from checker.state_store import unique_first
+
+    rng = np.random.default_rng(11)
+    for trial in range(400):
+        n, top = int(rng.integers(0, 200)), int(rng.choice([2, 9, 1000, 2**63]))
+        keys = rng.integers(0, top, n, dtype=np.uint64)
+        if trial % 4 == 0:  # keys of two or three words (void)
+            w = int(rng.integers(2, 4))
+            wide = rng.integers(0, min(top, 4), (n, w), dtype=np.uint64)
+            keys = np.ascontiguousarray(wide).view(np.dtype((np.void, 8 * w))).ravel()
+        want, got = np.unique(keys, return_index=True), unique_first(keys)
+        assert want[0].dtype == got[0].dtype and np.array_equal(want[0], got[0])
+        assert np.array_equal(want[1], got[1])
