@@ -8,6 +8,7 @@ import json
 import random
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -134,3 +135,26 @@ def test_unique_first_is_numpy_unique_with_first_positions() -> None:
         want, got = np.unique(keys, return_index=True), unique_first(keys)
         assert want[0].dtype == got[0].dtype and np.array_equal(want[0], got[0])
         assert np.array_equal(want[1], got[1])
+
+
+def test_the_replica_sort_by_network_is_the_sort_by_argsort(monkeypatch: Any) -> None:
+    """`MatrixCanon`'s packed sort of replicas' local states: the sorting network (values within
+    their fields) gives the matrix the stable argsort gives, for 2..8 replicas of 1..4 rows."""
+    from checker.engines.explicit import symmetry
+
+    rng = np.random.default_rng(5)
+    for _ in range(150):
+        k, r = int(rng.integers(2, 9)), int(rng.integers(1, 5))
+        m = k * r + int(rng.integers(0, 3))  # and some rows of no replica
+        canon = symmetry.MatrixCanon.__new__(symmetry.MatrixCanon)
+        canon.groups = [np.arange(k * r, dtype=np.intp).reshape(k, r)]
+        canon.perms = []
+        lo = [int(v) for v in rng.integers(-3, 3, m)]
+        width = [int(v) for v in rng.integers(1, 4, m)]
+        top = int(rng.choice([1, 2, 7]))  # small: many replicas with equal local states
+        S = np.array([rng.integers(lo[j], lo[j] + min(top, (1 << width[j]) - 1) + 1, 40) for j in range(m)])
+        monkeypatch.setattr(symmetry, "_NETWORK", 0)
+        want = canon(S.copy(), lo, width)
+        monkeypatch.setattr(symmetry, "_NETWORK", 8)
+        got = canon(S.copy(), lo, width)
+        assert np.array_equal(want, got)
