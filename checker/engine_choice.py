@@ -3,7 +3,7 @@ and, for ``auto``, exhaustive explicit search on a finite instance, else BMC to 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import z3
 
@@ -16,6 +16,9 @@ from .spec import Spec
 class EngineChoice:
     engine: str  # "explicit" or "bmc"
     why: str
+    #: the symbolic encoding built to decide (None if the sorts decided alone): the engine that
+    #: runs next on the same model instance reuses it instead of building it again
+    encoding: Encoding | None = field(default=None, repr=False, compare=False)
 
 
 def unbounded_state(model: ModelInstance, encoding: Encoding | None = None) -> list[str]:
@@ -23,9 +26,14 @@ def unbounded_state(model: ModelInstance, encoding: Encoding | None = None) -> l
     some action writes. Decided from the model's sorts and its actions' writes (a slot no
     action writes keeps its initial value), never from the spec: an empty list means every
     reachable state is drawn from finitely many, so breadth-first search ends."""
+    return _unbounded_state(model, encoding)[0]
+
+
+def _unbounded_state(model: ModelInstance, encoding: Encoding | None = None) -> tuple[list[str], Encoding | None]:
+    """`unbounded_state`, and the encoding it built or was given (None if the sorts decided)."""
     unbounded = [i for i, slot in enumerate(model.slots) if not getattr(slot.sort, "finite", True)]
     if not unbounded:
-        return []
+        return [], encoding
     enc = encoding or Encoding(model)
 
     def written(i: int) -> bool:
@@ -39,7 +47,7 @@ def unbounded_state(model: ModelInstance, encoding: Encoding | None = None) -> l
                 return True
         return False
 
-    return [f"{model.slots[i].name} ({model.slots[i].sort.describe()})" for i in unbounded if written(i)]
+    return [f"{model.slots[i].name} ({model.slots[i].sort.describe()})" for i in unbounded if written(i)], enc
 
 
 def choose_engine(model: ModelInstance, requested: str, depth: int) -> EngineChoice:
@@ -50,18 +58,18 @@ def choose_engine(model: ModelInstance, requested: str, depth: int) -> EngineCho
     engine is run as asked, with a note where it cannot give a complete answer."""
     if requested == "bmc":
         return EngineChoice("bmc", f"bmc (requested): behaviours of up to {depth} steps (a bounded answer)")
-    infinite = unbounded_state(model)
+    infinite, enc = _unbounded_state(model)
     shown = ", ".join(infinite[:3]) + (f" and {len(infinite) - 3} more" if len(infinite) > 3 else "")
     if requested == "explicit":
         if infinite:
             return EngineChoice(
                 "explicit", f"explicit (requested): unbounded state {shown}; the search ends only if finitely "
-                "many states are reachable (else at max_states or the timeout, inconclusive)"
+                "many states are reachable (else at max_states or the timeout, inconclusive)", enc
             )  # fmt: skip
-        return EngineChoice("explicit", "explicit (requested): exhaustive search of this finite instance")
+        return EngineChoice("explicit", "explicit (requested): exhaustive search of this finite instance", enc)
     if infinite:
-        return EngineChoice("bmc", f"bmc (auto): unbounded state {shown}; behaviours of up to {depth} steps")
-    return EngineChoice("explicit", "explicit (auto): every state variable is bounded: exhaustive search")
+        return EngineChoice("bmc", f"bmc (auto): unbounded state {shown}; behaviours of up to {depth} steps", enc)
+    return EngineChoice("explicit", "explicit (auto): every state variable is bounded: exhaustive search", enc)
 
 
 def requested_engine(spec: Spec, engine: str | None, max_states: int | None, max_counterexamples: int = 1) -> str:

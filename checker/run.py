@@ -1,4 +1,8 @@
-"""Running a spec: build the model, pick the engine (`checker.engine_choice`), attach the expectations."""
+"""Running a spec: build the model, pick the engine (`checker.engine_choice`), attach the expectations.
+
+The engines other than the explicit search (BMC, the proof engines, the state graph) are
+imported where they run: a check that the explicit search decides never loads them, which
+is a good part of the time to a first answer on a small instance."""
 
 from __future__ import annotations
 
@@ -12,17 +16,10 @@ from .coverage import spec_coverage
 from .deadline import Deadline, doing, is_timeout, limit_of, run_within, timeout_reason
 from .encoding import Encoding
 from .engine_choice import choose_engine, requested_engine
-from .engines.bmc import run_bmc
-from .engines.bmc_coverage import bmc_coverage
 from .engines.explicit import run_explicit
-from .engines.first_look import first_look
-from .engines.graph import run_graph
-from .engines.graph_build import DEFAULT_GRAPH_STATES
-from .engines.prove import prove
 from .errors import ModelError, SpecError
 from .lang.declare import GRAPH_KINDS
 from .lang.model import ModelInstance
-from .param.compact import add_compact
 from .results import ExitCode, PropertyResult, Verdict, exit_code
 from .spec import Spec
 
@@ -151,9 +148,13 @@ def _check(
     choice = choose_engine(model, requested, bound)
     if choice.engine == "explicit":
         doing("the explicit search")
-        results = run_explicit(model, names, cap, dl.left(), symmetry=symmetry, progress=progress)
+        results = run_explicit(
+            model, names, cap, dl.left(), symmetry=symmetry, progress=progress, encoding=choice.encoding
+        )
         bound = max((r.extra.get("depth", 0) for r in results), default=0)
     else:
+        from .engines.bmc import run_bmc
+
         doing(f"BMC (bound {bound})")
         results = run_bmc(
             model,
@@ -214,6 +215,12 @@ def _prove(
     coverage: bool,
     progress: Callable[[str], None],
 ) -> SpecResult:
+    from .engines.bmc import run_bmc
+    from .engines.bmc_coverage import bmc_coverage
+    from .engines.first_look import first_look
+    from .engines.prove import prove
+    from .param.compact import add_compact
+
     doing("building the model")
     model = spec.build()
     _check_names(spec, model, names)
@@ -312,6 +319,8 @@ def _explicit_answers(
 ) -> list[PropertyResult]:
     """The explicit engine's conclusive answers for ``names`` (a HOLDS only from an exhaustive
     search); nothing if the instance cannot be searched (e.g. a step the engine cannot run)."""
+    from .engines.graph_build import DEFAULT_GRAPH_STATES
+
     doing(f"the explicit search ({why}) for {', '.join(names)}")
 
     def tell(depth: int, states: int, pending: list[str], frontier: int, *_: int) -> None:
@@ -354,6 +363,8 @@ def _graph_results(
     model: ModelInstance, names: list[str], cap: int | None, limit: float | None, engine: str
 ) -> list[PropertyResult]:
     """recoverable/eventually on the explicit state graph, noting when the spec asked for another engine."""
+    from .engines.graph import run_graph
+
     results = run_graph(model, names, cap, limit)
     for r in results:
         r.extra["requested_engine"] = engine

@@ -236,6 +236,23 @@ def _seen(keys: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return pos, seen
 
 
+def unique_first(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_index=True)``: the distinct keys, sorted, and the position of
+    each one's first occurrence. The same answer, about ten times faster on one-word keys:
+    `np.unique` finds first occurrences with a stable argsort, a merge sort, while numpy's
+    default argsort is a vectorised quicksort; it finds the runs of equal keys just as well,
+    and a run's smallest position is where its key first occurs."""
+    if keys.shape[0] == 0 or keys.dtype.kind == "V":  # (keys of several words: numpy sorts voids one way only)
+        return np.unique(keys, return_index=True)
+    order = np.argsort(keys)
+    ordered = keys[order]
+    starts = np.empty(ordered.shape[0], dtype=bool)
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    runs = np.flatnonzero(starts)
+    return ordered[runs], np.minimum.reduceat(order, runs)
+
+
 def via_dtype(transitions: int | None) -> np.dtype:
     """The narrowest dtype holding every transition index below ``transitions`` and the
     root's -1 (stored as the dtype's maximum, never read back: a trace stops at the root)."""
@@ -273,7 +290,7 @@ class VisitedStore:
         per chunk, instead of every successor of the level, bounds the level's memory."""
         if keys.shape[0] == 0:
             return (keys, *aligned)
-        uniq, first = np.unique(keys, return_index=True)
+        uniq, first = unique_first(keys)
         keep = ~_seen(self.bulk, uniq)[1]
         if len(self.recent):
             keep[keep] = ~_seen(self.recent, uniq[keep])[1]
@@ -307,15 +324,34 @@ class VisitedStore:
         self.repacks += 1
 
     def add(
-        self, keys: np.ndarray, parents: np.ndarray, via: np.ndarray, limit: int | None = None
+        self,
+        keys: np.ndarray,
+        parents: np.ndarray,
+        via: np.ndarray,
+        limit: int | None = None,
+        none_stored: bool = False,
+        distinct: bool = False,
     ) -> tuple[np.ndarray, bool]:
         """Store the keys not seen before (the first of equal keys wins). Returns the positions
-        (into ``keys``) of the new states, in the order of their new ids (the keys' order),
-        and whether ``limit`` (a cap on how many are stored) cut some off."""
-        uniq, first = np.unique(keys, return_index=True)
-        fresh = np.flatnonzero(~_seen(self.bulk, uniq)[1])
-        pos, seen = _seen(self.recent, uniq[fresh])
-        fresh, pos = fresh[~seen], pos[~seen]
+        (into ``keys``) of the new states, in the order of their new ids (the keys' sorted
+        order), and whether ``limit`` (a cap on how many are stored) cut some off.
+
+        What the caller vouches for saves work with the same outcome: ``none_stored``, no key
+        is stored yet (each chunk of a level went through `novel`, the store unchanged since);
+        ``distinct`` (with it), no two keys are equal (one `novel` call's answer)."""
+        if distinct and none_stored:
+            # distinct keys: every sort orders them as `unique_first` would, and each is its own first
+            first = np.argsort(keys)
+            uniq = keys[first]
+        else:
+            uniq, first = unique_first(keys)
+        if none_stored:
+            fresh = np.arange(uniq.size)
+            pos = np.searchsorted(self.recent, uniq)
+        else:
+            fresh = np.flatnonzero(~_seen(self.bulk, uniq)[1])
+            pos, seen = _seen(self.recent, uniq[fresh])
+            fresh, pos = fresh[~seen], pos[~seen]
         cut = limit is not None and fresh.size > limit
         if cut:
             fresh, pos = fresh[:limit], pos[:limit]

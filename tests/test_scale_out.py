@@ -92,10 +92,10 @@ def test_auto_workers_stay_in_process_for_small_instances() -> None:
 
 
 def test_auto_workers_restart_on_all_cores_once_the_search_outgrows_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    from checker.engines import parallel, scaling
+    from checker.engines import scaling
 
     monkeypatch.setattr(scaling, "AUTO_THRESHOLD", 500)
-    monkeypatch.setattr(parallel, "available_cores", lambda: 2)
+    monkeypatch.setattr(scaling, "available_cores", lambda: 2)
     one = summary(searched(Dns.build(variant="as_designed", max_plans=3), workers=1))
     auto = searched(Dns.build(variant="as_designed", max_plans=3), workers="auto")
     assert summary(auto) == one

@@ -1,14 +1,27 @@
-"""`python -m checker.cli`."""
+"""`python -m checker.cli`, and the `raceproof` script (`run`)."""
 
+import gc
 import os
 import sys
 from pathlib import Path
 
-from .app import main
+from . import GC_YOUNG_THRESHOLD
 
-# `python -m checker.cli` put the working directory first on the import path; models are
-# found from each spec's own project, never from wherever the command happens to run
-here = os.path.realpath(sys.path[0] or ".") if sys.path else ""
-if here == os.path.realpath(os.getcwd()) and here != str(Path(__file__).resolve().parents[2]):
-    del sys.path[0]  # (kept when it is raceproof's own checkout: worker processes import checker from it)
-main()
+
+def run() -> None:
+    """The command line as a process: Python's young-generation threshold raised before the
+    command line's own imports (click, rich), not only for the command (`app._Cli.main`)."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], GC_YOUNG_THRESHOLD), *thresholds[1:])
+    from .app import main
+
+    main()
+
+
+if __name__ == "__main__":
+    # `python -m checker.cli` put the working directory first on the import path; models are
+    # found from each spec's own project, never from wherever the command happens to run
+    here = os.path.realpath(sys.path[0] or ".") if sys.path else ""
+    if here == os.path.realpath(os.getcwd()) and here != str(Path(__file__).resolve().parents[2]):
+        del sys.path[0]  # (kept when it is raceproof's own checkout: worker processes import checker from it)
+    run()

@@ -5,6 +5,7 @@ Exit codes (stable): 0 holds/proved, 1 violated, 2 bad input or usage, 3 inconcl
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Any
 
@@ -12,6 +13,7 @@ import click
 
 from .. import __version__
 from ..results import ExitCode
+from . import GC_YOUNG_THRESHOLD
 from .check import check, prove
 from .common import error_json
 from .conform import register as register_conform
@@ -29,6 +31,14 @@ class _Cli(click.Group):
     also a JSON object on stdout, like every other error."""
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+        thresholds = gc.get_threshold()
+        gc.set_threshold(max(thresholds[0], GC_YOUNG_THRESHOLD), *thresholds[1:])
+        try:
+            return self._main(args, prog_name, **extra)
+        finally:  # (in-process callers, e.g. tests, get theirs back)
+            gc.set_threshold(*thresholds)
+
+    def _main(self, args: Any, prog_name: str | None, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         if "--json" not in argv or extra.get("standalone_mode") is False:
             return super().main(args, prog_name, **extra)

@@ -44,15 +44,9 @@ from .explicit.common import Search, peak_rss
 from .explicit.compile import Compiled
 from .explicit.matrix import MatrixSearch
 from .partition import Batch, Finding, LevelReport, Partition
+from .scaling import available_cores  # noqa: F401  (here too: `raceproof simulate` asks this module)
 
 _PR_SET_PDEATHSIG = 1
-
-
-def available_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 class Transport(ABC):

@@ -16,7 +16,7 @@ exactly a partitioned search's.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import os
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -81,12 +81,15 @@ def search_scaled(
     workers = parse_workers(setting.workers if workers is None else workers)
     ray = setting.ray if ray is None else ray
     from .explicit.matrix import search_exactly
-    from .parallel import available_cores, search_partitioned
 
+    # `parallel` (and multiprocessing) is imported only where a search is partitioned: most
+    # searches run in this process, and the import is a noticeable part of a quick check
     if ray is not None:
+        from .parallel import search_partitioned
+
         count = 2 if workers == "auto" else int(workers)
         return search_partitioned(compiled, search, groups, max(count, 1), ray)
-    if "fork" not in multiprocessing.get_all_start_methods():  # workers inherit the compiled model by fork
+    if not hasattr(os, "fork"):  # workers inherit the compiled model by fork (multiprocessing offers it iff os does)
         workers = 1
     if workers == "auto":
         cores = available_cores()
@@ -102,7 +105,19 @@ def search_scaled(
             return trial
         if trial.backend != "numpy":  # exact Python integers (`explicit_bounds`): one process, the real cap
             return search_exactly(None, search.restart(trial.note), groups, trial.note)
+        from .parallel import search_partitioned
+
         return search_partitioned(compiled, search, groups, cores)
     if workers == 1:
         return search_exactly(compiled, search, groups)
+    from .parallel import search_partitioned
+
     return search_partitioned(compiled, search, groups, int(workers))
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)

@@ -88,17 +88,30 @@ _COMPARE = {
 }
 
 
-def wide_comparison(e: z3.ExprRef) -> tuple[bool, z3.ExprRef] | None:
+def wide_comparison(e: z3.ExprRef, kind: int | None = None) -> tuple[bool, z3.ExprRef] | None:
     """For ``t op C`` (or ``C op t``) with a constant ``C`` beyond the int64 range: its value
     whenever ``t`` is within that range (the same for every such ``t``: 0 stands for them),
     and ``t``. The compiler emits the value; `Ranges` proves ``t`` within the range, or the
-    model is not compiled. ``x < 10**30`` is then exact in 64 bits, not a reason to give up."""
-    if not z3.is_app(e) or e.num_args() != 2 or e.decl().kind() not in _COMPARE:
+    model is not compiled. ``x < 10**30`` is then exact in 64 bits, not a reason to give up.
+    ``kind``: ``e.decl().kind()`` where the caller has it (``e`` an application)."""
+    if kind is None:
+        if not z3.is_app(e):
+            return None
+        kind = e.decl().kind()
+    # the kind first: it rules out nearly every term without asking z3 for its arguments
+    if kind not in _COMPARE or e.num_args() != 2:
+        return None
+    # one side a numeral and the other not, else nothing to decide: asked of z3's own terms,
+    # without wrapping both arguments as Python objects first (most comparisons end here)
+    ctx, ast = e.ctx_ref(), e.as_ast()
+    if z3.Z3_is_numeral_ast(ctx, z3.Z3_get_app_arg(ctx, ast, 0)) == z3.Z3_is_numeral_ast(
+        ctx, z3.Z3_get_app_arg(ctx, ast, 1)
+    ):
         return None
     a, b = e.children()
     if not (z3.is_int(a) and z3.is_int(b)):
         return None
-    compare = _COMPARE[e.decl().kind()]
+    compare = _COMPARE[kind]
     if z3.is_int_value(b) and not z3.is_int_value(a) and not _fits((b.as_long(), b.as_long())):
         return bool(compare(0, b.as_long())), a
     if z3.is_int_value(a) and not z3.is_int_value(b) and not _fits((a.as_long(), a.as_long())):
@@ -129,10 +142,11 @@ class Ranges:
         return iv
 
     def _interval(self, e: z3.ExprRef) -> Interval | None:
-        if z3.is_int_value(e):
+        k = e.decl().kind() if z3.is_app(e) else None  # (asked once: each question is a call into z3)
+        if k == z3.Z3_OP_ANUM and z3.is_int_value(e):
             v = e.as_long()
             return v, v
-        wide = wide_comparison(e)
+        wide = wide_comparison(e, k) if k is not None else None
         if wide is not None:
             self.of(wide[1])  # the other side must fit: then the comparison is decided
             return None
@@ -141,7 +155,6 @@ class Ranges:
             if not z3.is_bool(e):
                 raise _Unsafe(e, None)  # (not translated either: the emitter says why)
             return None
-        k = e.decl().kind()
         if k == z3.Z3_OP_UNINTERPRETED and e.num_args() == 0:
             iv = self.inputs.get(e.decl().name())
             if iv is None:

@@ -89,20 +89,20 @@ class _Emitter:
         return src
 
     def _translate(self, e: z3.ExprRef) -> str:
-        if z3.is_true(e):
+        k = e.decl().kind()  # (asked once: each question is a call into z3)
+        if k == z3.Z3_OP_TRUE:
             return "True"
-        if z3.is_false(e):
+        if k == z3.Z3_OP_FALSE:
             return "False"
-        if z3.is_int_value(e):
+        if k == z3.Z3_OP_ANUM and z3.is_int_value(e):
             return str(e.as_long())
-        k = e.decl().kind()
         if k == z3.Z3_OP_UNINTERPRETED and e.num_args() == 0:
             name = e.decl().name()
             if name not in self.inputs:
                 raise Untranslatable(f"unknown constant {name}")
             arg, row, is_bool = self.inputs[name]
             return f"({arg}[{row}] != 0)" if is_bool else f"{arg}[{row}]"
-        wide = wide_comparison(e)
+        wide = wide_comparison(e, k)
         if wide is not None:  # decided, given the interval analysis that `Compiled` runs afterwards
             return str(wide[0])
         args = [self.expr(c) for c in e.children()]
@@ -129,16 +129,47 @@ class _Emitter:
 
 
 def _is_literal(src: str) -> bool:
-    return src in ("True", "False") or src.lstrip("-").isdigit()
+    return src in ("True", "False") or (src[:1] in "-0123456789" and src.lstrip("-").isdigit())
 
 
 def _compile(name: str, params: str, emitter: _Emitter, body: list[str]) -> Callable[..., Any]:
-    source = "\n".join([f"def {name}({params}):", *("    " + line for line in emitter.lines + body)])
+    return _compile_source(name, _source(name, params, emitter, body))
+
+
+def _source(name: str, params: str, emitter: _Emitter, body: list[str]) -> str:
+    return "\n".join([f"def {name}({params}):", *("    " + line for line in emitter.lines + body)])
+
+
+def _compile_source(name: str, source: str) -> Callable[..., Any]:
     namespace: dict[str, Any] = {"np": np, "_div": _div, "_mod": _mod}
     exec(compile(source, f"<explicit:{name}>", "exec"), namespace)  # noqa: S102 - our own generated source
     fn = namespace[name]
     fn.source = source  # for debugging a miscompiled step
     return fn
+
+
+class _OnFirstCall:
+    """Generated source, written (``source`` may be a function making it) and compiled on its
+    first call: the search runs each step's fused `CompiledStep.checked_delta`, and the separate
+    functions (a step's whole successor for a trace, its range checks and updates for the swarm
+    simulation) only some runs need; making every one up front was a noticeable part of a quick
+    check. (Translating later is translating the same terms: the interval analysis covers them.)"""
+
+    def __init__(self, name: str, source: str | Callable[[], str]):
+        self.name = name
+        self._source = source
+        self._fn: Callable[..., Any] | None = None
+
+    @property
+    def source(self) -> str:
+        if callable(self._source):
+            self._source = self._source()
+        return self._source
+
+    def __call__(self, *args: Any) -> Any:
+        if self._fn is None:
+            self._fn = _compile_source(self.name, self.source)
+        return self._fn(*args)
 
 
 def _broadcast(value: Any, n: int) -> np.ndarray:
@@ -163,6 +194,10 @@ class CompiledStep:
     #: new values may leave the range the compiled code is exact on (`Compiled.check_values`);
     #: a side the update cannot cross is None
     watch: list[tuple[int, int | None, int | None]]
+    #: ``bad`` and ``delta`` in one function, ``S -> (bad or False, values)``: the range checks and
+    #: the updates read the same subterms (the value written, the index it is written at), which
+    #: it computes once. A state where ``bad`` holds is an error: its values are never used.
+    checked_delta: Callable[[Any], tuple[Any, tuple[Any, ...]]] | None = None
 
 
 class Compiled:
@@ -246,18 +281,37 @@ class Compiled:
                 updates.append(z3.simplify(nxt))
                 values.append(em.expr(updates[-1]))
                 body.append(f"N[{j}] = {values[-1]}")
-        nxt_fn = _compile(f"next_{t.index}", "S", em, [*body, "return N"])
+        nxt_fn = _OnFirstCall(f"next_{t.index}", _source(f"next_{t.index}", "S", em, [*body, "return N"]))
         # the same updates, without the copy of the unchanged rows (the search derives keys)
-        delta = _compile(f"delta_{t.index}", "S", em, [f"return ({''.join(v + ', ' for v in values)})"])
-        bad = self._checks(f"bad_{t.index}", "S", [c.ok for c in step.checks], self._inputs)
+        returned = f"({''.join(v + ', ' for v in values)})"
+        delta = _OnFirstCall(f"delta_{t.index}", _source(f"delta_{t.index}", "S", em, [f"return {returned}"]))
+        oks = self._oks([c.ok for c in step.checks])
+        bad = None
+        if oks:
+            bad = _OnFirstCall(f"bad_{t.index}", lambda name=f"bad_{t.index}", oks=oks: self._checks_source(name, oks))
+            # fused: the checks' terms translated by the updates' emitter, sharing its temporaries
+            fused = " | ".join(f"np.logical_not({em.expr(ok)})" for ok in oks)
+        else:
+            fused = "False"
+        checked_delta = _compile(f"checked_delta_{t.index}", "S", em, [f"return {fused}, {returned}"])
         self._terms += updates
-        return CompiledStep(t, guard, nxt_fn, bad, changed, delta, updates, [])
+        return CompiledStep(t, guard, nxt_fn, bad, changed, delta, updates, [], checked_delta)
+
+    def _oks(self, oks: list[Any]) -> list[Any]:
+        """The range checks that are not trivially true (simplified), each among the translated terms."""
+        oks = [s for s in (z3.simplify(ok) for ok in oks) if not z3.is_true(s)]
+        self._terms += oks
+        return oks
+
+    def _checks_source(self, name: str, oks: list[Any]) -> str:
+        em = _Emitter(self._inputs)
+        parts = " | ".join(f"np.logical_not({em.expr(ok)})" for ok in oks)
+        return _source(name, "S", em, [f"return {parts}"])
 
     def _checks(self, name: str, params: str, oks: list[Any], inputs: dict[str, tuple[str, int, bool]]) -> Any:
-        oks = [s for s in (z3.simplify(ok) for ok in oks) if not z3.is_true(s)]
+        oks = self._oks(oks)
         if not oks:
             return None
-        self._terms += oks
         em = _Emitter(inputs)
         parts = [f"np.logical_not({em.expr(ok)})" for ok in oks]
         return _compile(name, params, em, [f"return {' | '.join(parts)}"])

@@ -27,7 +27,6 @@ from ...lang.runtime import CONCRETE, evaluate
 from ...results import PropertyResult, Verdict
 from ...symmetry import SymmetryDecision, no_symmetry
 from ...symmetry import decide as decide_symmetry
-from ..graph import run_graph
 
 # numpy is a dependency: these imports are unconditional, so that an import cycle fails loudly
 # instead of silently leaving the engine without its compiled search
@@ -49,6 +48,7 @@ def run_explicit(
     backend: str = "auto",
     workers: int | str | None = None,
     ray: str | None = None,
+    encoding: Encoding | None = None,
 ) -> list[PropertyResult]:
     """Check ``properties`` by exhaustive breadth-first search (engine ``"explicit"``).
 
@@ -63,6 +63,7 @@ def run_explicit(
     ``workers`` (an int, or ``"auto"``: all cores once the search outgrows one process) and
     ``ray`` (``"auto"`` or a cluster address) partition the search (`checker.engines.scaling`);
     None takes the setting of the enclosing `scaling.scale_out` (one process by default).
+    ``encoding``: `Encoding(model)` if the caller built it already (`engine_choice`), else it is built here.
     """
     if backend not in ("auto", "numpy", "python"):
         raise ValueError(f"backend must be auto, numpy or python, not {backend!r}")
@@ -75,6 +76,8 @@ def run_explicit(
             raise ModelError(f"the model has no property '{name}' (it has: {known})")
     graph = [n for n in properties if model.properties[n].kind in GRAPH_KINDS]
     if graph:  # recoverable/eventually: the whole state graph, built by `graph_build`
+        from ..graph import run_graph  # (only here: most searches never build the graph)
+
         rest = [n for n in properties if n not in graph]
         found = run_graph(model, graph, max_states, timeout, backend)
         if rest:
@@ -82,7 +85,7 @@ def run_explicit(
         return [next(r for r in found if r.name == n) for n in properties]
     # Every action and property once, symbolically and on the initial state: located model
     # errors before any search, and the encoding that decides symmetry (`checker.symmetry`).
-    enc = Encoding(model)
+    enc = encoding if encoding is not None and encoding.model is model and encoding.sets == "array" else Encoding(model)
     for name in properties:
         enc.prop(name, enc.x, enc.x_next)
         kind = model.properties[name].kind

@@ -146,9 +146,13 @@ class MatrixSearch:
                 break
             s.level_done(frontier.shape[0])
             base = store.count
-            level = np.concatenate(keys)
+            # every chunk's keys went through `novel` and nothing was stored since: none is stored,
+            # and one chunk's are distinct as well
+            one_chunk = len(keys) == 1
+            level = keys[0] if one_chunk else np.concatenate(keys)
             del keys
-            chosen, cut = store.add(level, np.concatenate(parents), np.concatenate(via), s.limit_left())
+            parents_, via_ = (parents[0], via[0]) if one_chunk else (np.concatenate(parents), np.concatenate(via))
+            chosen, cut = store.add(level, parents_, via_, s.limit_left(), none_stored=True, distinct=one_chunk)
             frontier = level[chosen]  # new ids base, base + 1, ... in this order
             del level
             s.states = store.count
@@ -215,11 +219,19 @@ class MatrixSearch:
             if not where.size:
                 continue
             sub = SubRows(frontier, where)
-            if step.bad is not None:
-                bad = _broadcast(step.bad(sub), where.size)
-                if bad.any():
-                    self.c._raise_step_error(step.transition, sub[:, int(np.argmax(bad))])
-            values = [_row(v) for v in step.delta(sub)]
+            if step.checked_delta is not None:  # range checks and updates in one call (shared subterms)
+                bad, raw = step.checked_delta(sub)
+                if bad is not False:
+                    bad = _broadcast(bad, where.size)
+                    if bad.any():
+                        self.c._raise_step_error(step.transition, sub[:, int(np.argmax(bad))])
+            else:
+                if step.bad is not None:
+                    bad = _broadcast(step.bad(sub), where.size)
+                    if bad.any():
+                        self.c._raise_step_error(step.transition, sub[:, int(np.argmax(bad))])
+                raw = step.delta(sub)
+            values = [_row(v) for v in raw]
             if step.watch:  # before anything reads them: values beyond the exact range end the numpy search
                 self.c.check_values(step, values)
             self.s.count(step.transition.index, where.size)

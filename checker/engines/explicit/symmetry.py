@@ -32,6 +32,9 @@ import numpy as np
 from ...lang.model import Instance, ModelInstance
 from ...replica_perm import SlotAction, all_permutations, referenced
 
+#: replicas per group up to which the packed sort is a sorting network (k(k-1)/2 min/max pairs)
+_NETWORK = 8
+
 
 def _group_slots(groups: list[list[Instance]]) -> list[list[list[int]]]:
     """Per symmetry group, per replica, the model slots of its variables (same order for all)."""
@@ -162,8 +165,14 @@ class MatrixCanon:
             bits = [max(1, hi - low).bit_length() for low, hi in zip(lows, highs, strict=True)]
             if packed and sum(bits) <= 63:
                 key = np.zeros((k, n), dtype=np.int64)
+                outside = np.zeros((k, n), dtype=np.int64)  # nonzero where a value leaves its field
                 for i in range(rows.shape[1]):
-                    key = (key << bits[i]) | (local[:, i, :] - lows[i])
+                    v = local[:, i, :] - lows[i]
+                    outside |= v >> bits[i]
+                    key = (key << bits[i]) | v
+                if k <= _NETWORK and not outside.any():
+                    self._sorted_by_network(S, rows, key, lows, bits)
+                    continue
                 order = np.argsort(key, axis=0, kind="stable")
             else:  # too wide for one number: least significant row first, stable sorts
                 order = np.broadcast_to(np.arange(k)[:, None], (k, n)).copy()
@@ -172,6 +181,24 @@ class MatrixCanon:
                     order = np.take_along_axis(order, np.argsort(vals, axis=0, kind="stable"), axis=0)
             S[rows] = np.take_along_axis(local, order[:, None, :], axis=0)
         return S
+
+    @staticmethod
+    def _sorted_by_network(S: np.ndarray, rows: np.ndarray, key: np.ndarray, lows: list[int], bits: list[int]) -> None:
+        """The replicas' local states (``rows``) of ``S`` sorted by their packed keys ``key``,
+        every value within its field: a sorting network of row-wise min/max over all states at
+        once, then each local row unpacked from the sorted keys. A key holds its local state
+        exactly, so this is the sort by argsort and gather, in a few array operations instead
+        of one small sort per state (equal keys are equal local states: no order among them)."""
+        ordered = list(key)
+        for top in range(len(ordered) - 1, 0, -1):  # bubble network: the largest left reaches ``top``
+            for j in range(top):
+                a, b = ordered[j], ordered[j + 1]
+                ordered[j], ordered[j + 1] = np.minimum(a, b), np.maximum(a, b)
+        packed = np.stack(ordered)
+        shift = 0
+        for i in range(rows.shape[1] - 1, -1, -1):  # the last local row is in the lowest bits
+            S[rows[:, i]] = ((packed >> shift) & ((1 << bits[i]) - 1)) + lows[i]
+            shift += bits[i]
 
 
 def _row_action(
