@@ -25,6 +25,7 @@ from ..results import PropertyResult, Verdict
 from ..symmetry import SymmetryDecision, no_symmetry
 from ..symmetry import decide as decide_symmetry
 from ..trace import Trace, normalize, replay
+from .bmc_finite import FiniteBounds, finite_bounds
 from .bmc_reach import EnabledSteps
 from .bmc_stats import DepthLog
 from .phases import announce
@@ -40,6 +41,9 @@ class Unrolling:
     properties: list[str] | None = None
     #: step k a disjunction over only the transitions that can be enabled at depth k (`bmc_reach`)
     prune: bool = True
+    #: bit-blast to SAT when every value is bounded (`bmc_finite`); only for callers that assert
+    #: each state's declared ranges before extending from it (as `run_bmc` does after its range checks)
+    finite: bool = False
     solver: z3.Solver = field(init=False)
     reach: EnabledSteps | None = field(init=False, default=None)
     #: which replicas may be reduced (`checker.symmetry`); reduced only where the check passed
@@ -51,28 +55,72 @@ class Unrolling:
     #: per step k, the transitions its disjunction ranges over (None: all)
     within: list[frozenset[int] | None] = field(default_factory=list)
     stats: DepthLog = field(default_factory=DepthLog)
+    #: the finite-domain bounds in use (None: the arithmetic solver)
+    bounds: FiniteBounds | None = field(init=False, default=None)
+    _asserted: list[z3.BoolRef] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
-        # Without arrays the whole unrolling is linear integer arithmetic; z3's solver for
-        # that logic was 1.7x faster than the default one on the DNS model.
-        # Lambdas (bulk deletes from unbounded sets) are outside QF_AUFLIA: let z3 choose.
-        if self.enc.logic == "QF_LIA":
-            self.solver = z3.SolverFor("QF_LIA")
-            # The older simplex arithmetic solver answered the DNS unrollings' UNSAT queries
-            # 2-3x faster than z3's default one (benchmarks/bench_bmc.py); with arrays and
-            # lambdas it made z3 answer unknown, so it is set for pure arithmetic only.
-            self.solver.set("arith.solver", 2)
-        else:
-            self.solver = z3.Solver()
         if self.symmetry:
             self.decision = decide_symmetry(self.enc, self.properties)
         else:
             self.decision = no_symmetry(self.enc.model, "symmetry reduction turned off for this run")
+        self.bounds = finite_bounds(self.enc, self._templates()) if self.finite else None
+        self.solver = z3.SolverFor("QF_FD") if self.bounds is not None else self._arith_solver()
         self.reach = EnabledSteps(self.enc) if self.prune else None
         self.stats.start(0, None)
         x0 = self.enc.fresh_state("@0")
         self.states.append(x0)
-        self.solver.add(self.enc.init(x0))
+        self.add(self.enc.init(x0))
+        if self.bounds is not None:
+            self.add(self.bounds.first(x0))
+
+    def add(self, *formulas: z3.BoolRef) -> None:
+        """Assert ``formulas`` for good (outside any query's scope)."""
+        self.solver.add(*formulas)
+        if self.bounds is not None:
+            self._asserted += formulas
+
+    def assertions(self) -> list[z3.BoolRef]:
+        """The solver's assertions as they were asserted. The finite-domain solver reports its
+        own rewriting of them (over bit-vectors), which another solver cannot take over: for it,
+        those `add` recorded (outside any query's scope)."""
+        return list(self._asserted) if self.bounds is not None else list(self.solver.assertions())
+
+    def _templates(self) -> list[z3.ExprRef]:
+        """What this unrolling's assertions and queries instantiate (the finite-domain solver
+        is used only if all of it is in its fragment, `bmc_finite.in_fragment`): the step
+        relation, its range checks, the symmetry breaking, and the properties to check."""
+        enc = self.enc
+        out: list[z3.ExprRef] = [enc.trans(enc.x, enc.oracle, enc.x_next)]
+        out += [c.violated for c in enc.step_checks]
+        if self.decision.groups:
+            out.append(enc.symmetry_breaking(enc.x, enc.oracle, self.decision.groups))
+        for name in self.properties or []:
+            out.append(enc.prop(name, enc.x, enc.x_next))
+            out += [v for _, v in enc.prop_check_violations(name, enc.x, enc.x_next)]
+        return out
+
+    def _arith_solver(self) -> z3.Solver:
+        # Without arrays the whole unrolling is linear integer arithmetic; z3's solver for
+        # that logic was 1.7x faster than the default one on the DNS model.
+        # Lambdas (bulk deletes from unbounded sets) are outside QF_AUFLIA: let z3 choose.
+        if self.enc.logic == "QF_LIA":
+            solver = z3.SolverFor("QF_LIA")
+            # The older simplex arithmetic solver answered the DNS unrollings' UNSAT queries
+            # 2-3x faster than z3's default one (benchmarks/bench_bmc.py); with arrays and
+            # lambdas it made z3 answer unknown, so it is set for pure arithmetic only.
+            solver.set("arith.solver", 2)
+            return solver
+        return z3.Solver()
+
+    def _leave_finite(self) -> None:
+        """The finite-domain solver gave up (not a timeout): the same assertions, less the
+        current query's scope, go to the arithmetic solver for the rest of the run."""
+        self.solver.pop()
+        solver = self._arith_solver()
+        solver.add(self._asserted)
+        self.solver, self.bounds = solver, None
+        self.solver.push()
 
     @property
     def depth(self) -> int:
@@ -84,10 +132,14 @@ class Unrolling:
         self.stats.start(k + 1, len(within) if within is not None else len(self.enc.fired))
         o = z3.Int(f"oracle@{k}")
         x = self.enc.fresh_state(f"@{k + 1}")
-        self.solver.add(self.enc.trans(self.states[-1], o, x, within))
+        if self.bounds is not None:
+            # the wider bounds of the next state follow from the declared ranges of this one
+            # (`bmc_finite`): the caller asserted them already; said again, they are implied
+            self.add(self.enc.domain(self.states[-1]), self.bounds.after_step(x, o))
+        self.add(self.enc.trans(self.states[-1], o, x, within))
         self.within.append(within)
         if self.decision.groups:
-            self.solver.add(self.enc.symmetry_breaking(self.states[-1], o, self.decision.groups))
+            self.add(self.enc.symmetry_breaking(self.states[-1], o, self.decision.groups))
         self.oracles.append(o)
         self.states.append(x)
 
@@ -102,10 +154,16 @@ class Unrolling:
             self.solver.add(goal)
             started = time.monotonic()
             status = self.solver.check()
+            if status == z3.unknown and self.bounds is not None and self._incomplete():
+                self._leave_finite()
+                self.solver.add(goal)
+                if deadline is not None:
+                    self.solver.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
+                status = self.solver.check()
             self._model = self.solver.model() if status == z3.sat else None
             self.stats.record(self.solver, time.monotonic() - started)
             if status == z3.unknown and self._incomplete():
-                status = self._retry(deadline)
+                status = self._retry(goal, deadline)
             self.solver_seconds += time.monotonic() - started
             return status
         finally:
@@ -117,7 +175,7 @@ class Unrolling:
         reason = self.solver.reason_unknown()
         return "timeout" not in reason and "cancel" not in reason
 
-    def _retry(self, deadline: float | None) -> z3.CheckSatResult:
+    def _retry(self, goal: z3.BoolRef, deadline: float | None) -> z3.CheckSatResult:
         """The same query on fresh solvers with other random seeds: one of them usually decides it
         (the order-dependent 'incomplete quantifiers' seen when specs run one after another)."""
         status = z3.unknown
@@ -129,7 +187,8 @@ class Unrolling:
                 if remaining <= 0:
                     break
                 fresh.set("timeout", max(1, int(remaining * 1000)))
-            fresh.add(self.solver.assertions())
+            fresh.add(self.assertions())
+            fresh.add(goal)
             status = fresh.check()
             if status != z3.unknown:
                 self._model = fresh.model() if status == z3.sat else None
@@ -179,6 +238,7 @@ def run_bmc(
     progress: Callable[[int, list[str]], None] | None = None,
     coverage: bool = False,
     max_counterexamples: int = 1,
+    finite: bool = True,
 ) -> list[PropertyResult]:
     """Check ``properties`` on every trace of at most ``depth`` steps.
 
@@ -186,7 +246,8 @@ def run_bmc(
     each result's ``extra["coverage"]`` tells which actions can fire within ``depth`` steps
     (`bmc_coverage`, on the same solver). With ``max_counterexamples`` N > 1, a violated
     property gets up to N-1 more shortest counterexamples in ``extra["more_traces"]``, each
-    with a different sequence of steps.
+    with a different sequence of steps. ``finite``: bit-blast a model whose values are all
+    bounded (`bmc_finite`); False keeps the arithmetic solver (the same answers, slower).
     """
     started = time.monotonic()
     deadline = started + timeout if timeout else None
@@ -200,7 +261,7 @@ def run_bmc(
                 prop.line,
             )
         enc.prop(name, enc.x, enc.x_next)
-    u = Unrolling(enc, symmetry, list(properties))
+    u = Unrolling(enc, symmetry, list(properties), finite=finite)
     results: dict[str, PropertyResult] = {}
     pending = list(properties)
 
@@ -254,14 +315,14 @@ def run_bmc(
                 break
             # Every write so far is within its declared range, so the states are too: telling
             # the solver so helps it and loses nothing.
-            u.solver.add(enc.domain(u.states[-1]))
+            u.add(enc.domain(u.states[-1]))
             # Likewise each property that held at this depth: no trace of this length violates
             # (or witnesses) it, and every longer trace passes through such a prefix (symmetry
             # breaking and the per-depth pruning are prefix-closed), so the property holds at this
             # state of every trace the solver will consider. Asserting it loses no trace and hands
             # the deeper queries the earlier depths' answers.
             for goal in settled:
-                u.solver.add(z3.Not(goal))
+                u.add(z3.Not(goal))
             if not pending or u.depth >= depth:
                 break
             u.extend()
@@ -277,7 +338,7 @@ def run_bmc(
             finish(name, Verdict.UNKNOWN, depth=max(u.depth - 1, 0), reason=f"{why} at depth {u.depth}")
     reached = u.depth - 1 if exhausted else u.depth
     reduced = bool(u.decision.groups)
-    if exhausted and pending and reduced and not _ends_without_reduction(enc, reached, deadline):
+    if exhausted and pending and reduced and not _ends_without_reduction(enc, reached, deadline, finite):
         exhausted = False  # only the symmetry-reduced behaviours end there: not a complete answer
     for name in list(pending):
         kind = model.properties[name].kind
@@ -316,13 +377,13 @@ def run_bmc(
     return [results[n] for n in properties]
 
 
-def _ends_without_reduction(enc: Encoding, steps: int, deadline: float | None) -> bool:
+def _ends_without_reduction(enc: Encoding, steps: int, deadline: float | None, finite: bool) -> bool:
     """Whether no behaviour at all (without symmetry breaking) is longer than ``steps``: the
     reduced unrolling ran out of behaviours, and "every behaviour ends" must not rest on the
     reduction (a wrong symmetry would make it a wrong complete answer)."""
-    u = Unrolling(enc, symmetry=False)
+    u = Unrolling(enc, symmetry=False, finite=finite)
     for _ in range(steps + 1):
-        u.solver.add(enc.domain(u.states[-1]))
+        u.add(enc.domain(u.states[-1]))
         u.extend()
     return u.query(z3.BoolVal(True), deadline) == z3.unsat
 
