@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from checker import Int, Model, Process, action, invariant, require
 from checker.encoding import Encoding
 from checker.engines.bmc import Unrolling, run_bmc
-from checker.engines.bmc_finite import finite_bounds
+from checker.engines.bmc_finite import finite_bounds, in_fragment
 from checker.engines.explicit.engine import run_explicit
 from checker.errors import ModelError
 from checker.results import Verdict
@@ -168,3 +168,16 @@ def test_a_finite_domain_solver_that_gives_up_hands_over_to_arithmetic() -> None
     u.extend()
     assert u.query(z3.BoolVal(True), None) == z3.sat
     assert [str(t) for t in u.trace(u.depth, None, "witness").transitions] == ["p.inc", "p.inc"]
+
+
+def test_the_fragment_is_linear_arithmetic_over_the_template() -> None:
+    x, y, fresh = z3.Int("x"), z3.Int("y"), z3.Int("fresh")
+    b = z3.Bool("b")
+    template = {x.get_id(), y.get_id()}
+    assert in_fragment([z3.And(b, x + 2 * y - 3 <= z3.If(b, x, -y), z3.Distinct(x, y))], template)
+    assert not in_fragment([x * y == 2], template)  # non-linear
+    assert not in_fragment([x % 2 == 0], template)  # what the finite-domain solver mishandled
+    assert not in_fragment([x / 2 == 0], template)
+    assert not in_fragment([fresh == 0], template)  # an int with no bounds
+    assert not in_fragment([z3.ForAll([fresh], fresh >= x)], template)
+    assert not in_fragment([z3.Select(z3.Array("a", z3.IntSort(), z3.BoolSort()), x)], template)

@@ -288,10 +288,16 @@ def run_bmc(
             # goals no trace of this length meets: true facts of every (reduced) trace from here on
             settled = list(goals.values()) if status == z3.unsat else []
             if status == z3.sat:
+                found = u._model  # a trace of this depth that meets some goal or fails a range check
                 if checks and not _raise_range_error(enc, u, pending, deadline):
                     unknown = True  # a range error not ruled out: never assume the states in range
                 for name, goal in goals.items():
-                    answer = u.query(goal, deadline)
+                    if found is not None and z3.is_true(found.eval(goal, model_completion=True)):
+                        # the joint query's trace meets this goal already: asking again would
+                        # solve the deepest query twice (it is replayed and confirmed all the same)
+                        u._model, answer = found, z3.sat
+                    else:
+                        answer = u.query(goal, deadline)
                     if answer == z3.sat:
                         kind = model.properties[name].kind
                         raw = u.trace(u.depth, name, "witness" if kind == "reachable" else "violation")

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import z3
 
-from ..encoding import Encoding, State
+from ..encoding import Encoding, State, substitute
 from ..lang.types import BoolSort, IntSort, SetSort
 
 Interval = tuple[int, int]
@@ -40,17 +41,28 @@ Interval = tuple[int, int]
 @dataclass(frozen=True)
 class FiniteBounds:
     """Per slot (None: a bool or a set of bools, bounded by nature) the bounds asserted on
-    the first state (``initial``) and on every later one (``later``), and the oracle's."""
+    the first state (``initial``) and on every later one (``later``), and the oracle's;
+    ``first`` and ``after_step`` give them as formulas over a state (and oracle)."""
 
+    enc: Encoding
     initial: tuple[Interval | None, ...]
     later: tuple[Interval | None, ...]
     oracle: Interval
 
     def first(self, x: State) -> z3.BoolRef:
-        return _within(x, self.initial)
+        return substitute(self._first, self.enc.substitution(x))
 
     def after_step(self, x: State, o: z3.ArithRef) -> z3.BoolRef:
-        return z3.And(_within(x, self.later), o >= self.oracle[0], o <= self.oracle[1])
+        return substitute(self._later, self.enc.substitution(x, o))
+
+    @cached_property
+    def _first(self) -> z3.BoolRef:
+        return _within(self.enc.x, self.initial)
+
+    @cached_property
+    def _later(self) -> z3.BoolRef:
+        o = self.enc.oracle
+        return z3.And(_within(self.enc.x, self.later), o >= self.oracle[0], o <= self.oracle[1])
 
 
 def _within(x: State, bounds: tuple[Interval | None, ...]) -> z3.BoolRef:
@@ -111,7 +123,7 @@ def finite_bounds(enc: Encoding, formulas: list[z3.ExprRef] | None = None) -> Fi
         values = [_int(enc, v) for v in enc.model.init_choices[i]] + [_int(enc, s[i]) for s in enc.model.inits]
         initial.append((min([b[0], *values]), max([b[1], *values])))
     indices = [t.index for t, _ in enc.fired]
-    return FiniteBounds(tuple(initial), tuple(later), (min(indices), max(indices)))
+    return FiniteBounds(enc, tuple(initial), tuple(later), (min(indices), max(indices)))
 
 
 #: what z3's finite-domain solver is given here: linear arithmetic over bounded ints and
@@ -139,39 +151,48 @@ _INT_OPS = {z3.Z3_OP_ANUM, z3.Z3_OP_ADD, z3.Z3_OP_SUB, z3.Z3_OP_UMINUS, z3.Z3_OP
 
 def in_fragment(formulas: list[z3.ExprRef], template: set[int]) -> bool:
     """Whether ``formulas`` use only booleans, the template's int constants (``template``: ids),
-    numerals, ``+ - ite``, products with at most one non-numeral factor, and comparisons."""
+    int numerals, ``+ - ite``, products with at most one non-numeral factor, and comparisons.
+    Walks z3's terms through its C API: the step relation of a large model has many thousand
+    nodes, and a Python object per node cost more than the rest of the check."""
+    if not formulas:
+        return True
+    ctx = formulas[0].ctx_ref()
     seen: set[int] = set()
-    todo = list(formulas)
+    todo = [f.as_ast() for f in formulas]
     while todo:
-        e = todo.pop()
-        key = e.get_id()
+        a = todo.pop()
+        key = z3.Z3_get_ast_id(ctx, a)
         if key in seen:
             continue
         seen.add(key)
-        if not z3.is_app(e):
+        ast_kind = z3.Z3_get_ast_kind(ctx, a)
+        sort = z3.Z3_get_sort_kind(ctx, z3.Z3_get_sort(ctx, a))
+        if ast_kind == z3.Z3_NUMERAL_AST:
+            if sort != z3.Z3_INT_SORT:
+                return False
+            continue
+        if ast_kind != z3.Z3_APP_AST:
             return False  # a quantifier or a bound variable
-        kind = e.decl().kind()
-        sort = e.sort().kind()
+        op = z3.Z3_get_decl_kind(ctx, z3.Z3_get_app_decl(ctx, a))
+        args = [z3.Z3_get_app_arg(ctx, a, i) for i in range(z3.Z3_get_app_num_args(ctx, a))]
+        if op == z3.Z3_OP_UNINTERPRETED:
+            if args or sort not in (z3.Z3_INT_SORT, z3.Z3_BOOL_SORT):
+                return False
+            if sort == z3.Z3_INT_SORT and key not in template:
+                return False
+            continue
         if sort == z3.Z3_BOOL_SORT:
-            if kind == z3.Z3_OP_UNINTERPRETED:
-                if e.num_args():
-                    return False
-                continue
-            if kind not in _BOOL_OPS:
+            if op not in _BOOL_OPS:
                 return False
         elif sort == z3.Z3_INT_SORT:
-            if kind == z3.Z3_OP_UNINTERPRETED:
-                if e.num_args() or key not in template:
+            if op == z3.Z3_OP_MUL:
+                if sum(z3.Z3_get_ast_kind(ctx, c) != z3.Z3_NUMERAL_AST for c in args) > 1:
                     return False
-                continue
-            if kind == z3.Z3_OP_MUL:
-                if sum(not z3.is_int_value(c) for c in e.children()) > 1:
-                    return False
-            elif kind not in _INT_OPS:
+            elif op not in _INT_OPS:
                 return False
         else:
             return False
-        todo.extend(e.children())
+        todo.extend(args)
     return True
 
 
