@@ -14,7 +14,6 @@ from checker import Int, Model, Process, action, invariant, require
 from checker.encoding import Encoding
 from checker.engines.bmc import Unrolling, run_bmc
 from checker.engines.bmc_finite import finite_bounds, in_fragment
-from checker.engines.explicit.engine import run_explicit
 from checker.errors import ModelError
 from checker.results import Verdict
 from checker.spec import load_spec
@@ -87,7 +86,7 @@ def test_finite_and_arithmetic_bmc_agree(m: RandomModel, symmetry: bool) -> None
     assert outcomes[0] == outcomes[1]
 
 
-def test_the_fine_grained_dns_race_is_bit_blasted_and_found_at_its_shortest_depth() -> None:
+def test_the_fine_grained_dns_race_is_bit_blasted() -> None:
     spec = load_spec(FINE)
     spec.params.update({"enactors": 2, "endpoints": 1, "max_plans": 3, "cleanup_age": 0})
     model = spec.build()
@@ -95,10 +94,9 @@ def test_the_fine_grained_dns_race_is_bit_blasted_and_found_at_its_shortest_dept
     assert finite_bounds(enc) is not None
     assert Unrolling(enc, finite=True).bounds is not None
     assert Unrolling(enc).bounds is None  # opt-in: a caller must assert the ranges before extending
-    bmc = run_bmc(model, ["endpoint_never_empty"], 16)[0]
-    explicit = run_explicit(spec.build(), ["endpoint_never_empty"], None, 120)[0]
-    assert bmc.verdict is explicit.verdict is Verdict.VIOLATED
-    assert bmc.depth == len(bmc.trace.transitions) == len(explicit.trace.transitions)  # the shortest
+    # its verdicts and depths against the explicit engine's: tests/test_bmc_deep.py
+    bmc = run_bmc(model, ["plan_never_regresses"], 16)[0]
+    assert bmc.verdict is Verdict.VIOLATED
     depths = bmc.extra["bmc_depths"]
     assert sum(d["conflicts"] for d in depths) > 0  # the SAT solver's counters are read
 
