@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from checker import Int, Model, Process, action, invariant, require
 from checker.encoding import Encoding
-from checker.engines.bmc import Unrolling, run_bmc
+from checker.engines.bmc import run_bmc
 from checker.engines.bmc_finite import finite_bounds, in_fragment
+from checker.engines.bmc_unroll import Unrolling
 from checker.errors import ModelError
 from checker.results import Verdict
 from checker.spec import load_spec
