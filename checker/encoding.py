@@ -103,6 +103,7 @@ class Encoding(StateDecoding):
         self._prop_cache: dict[str, z3.BoolRef] = {}
         self.prop_checks: dict[str, list[RangeCheck]] = {}
         self._symmetry: dict[tuple[tuple[str, ...], ...], z3.BoolRef] = {}
+        self._domain: dict[bool, z3.BoolRef] = {}  # per enum_bounds: over the template state
 
     def _fire_all(self) -> list[tuple[Transition, Any]]:
         fired: list[tuple[Transition, Any]] = []  # (transition, SymbolicStep)
@@ -238,7 +239,13 @@ class Encoding(StateDecoding):
         ``enum_bounds``: an enum whose ids are consecutive becomes ``lo <= v <= hi`` instead of
         a disjunction of equalities (the same set of values). Spacer is markedly faster with
         bounds (half the solving time on the DNS model); the other engines keep the disjunction.
+        Built once over the template state, then instantiated (BMC asks for it at every depth).
         """
+        if enum_bounds not in self._domain:
+            self._domain[enum_bounds] = self._build_domain(self.x, enum_bounds)
+        return substitute(self._domain[enum_bounds], self.substitution(state))
+
+    def _build_domain(self, state: State, enum_bounds: bool) -> z3.BoolRef:
         parts = []
         for slot, v in zip(self.model.slots, state, strict=True):
             sort = slot.sort

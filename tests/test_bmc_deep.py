@@ -62,7 +62,6 @@ def test_bmc_shortest_depths_equal_explicit_on_the_fine_model(symmetry: bool) ->
         assert bmc[name].depth == explicit[name].depth == len(bmc[name].trace.transitions)
 
 
-@pytest.mark.slow
 def test_bmc_finds_the_deep_empty_endpoint_at_the_explicit_depth() -> None:
     model = fine_model(**SMALL)
     explicit = run_explicit(model, ["endpoint_never_empty"], None, 300)[0]

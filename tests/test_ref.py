@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from checker.encoding import Encoding
-from checker.engines import bmc
+from checker.engines import bmc_unroll as bmc  # where the unrolling decides on symmetry
 from checker.engines.bmc import run_bmc
 from checker.engines.explicit import engine as explicit
 from checker.engines.explicit import run_explicit

@@ -19,7 +19,7 @@ import pytest
 
 from checker import Model
 from checker.encoding import Encoding
-from checker.engines import bmc
+from checker.engines import bmc_unroll as bmc  # where the unrolling decides on symmetry
 from checker.engines.bmc import run_bmc
 from checker.engines.explicit import engine as explicit
 from checker.engines.explicit import run_explicit

@@ -10,146 +10,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import z3
 
 from ..deadline import current, is_timeout, timeout_reason
-from ..encoding import Encoding, State
-from ..errors import InternalError, ModelError
+from ..encoding import Encoding
+from ..errors import ModelError
 from ..lang.declare import GRAPH_KINDS
 from ..lang.frame import RangeCheck
 from ..lang.model import ModelInstance
 from ..lang.runtime import CONCRETE, evaluate
 from ..results import PropertyResult, Verdict
-from ..symmetry import SymmetryDecision, no_symmetry
-from ..symmetry import decide as decide_symmetry
 from ..trace import Trace, normalize, replay
-from .bmc_reach import EnabledSteps
-from .bmc_stats import DepthLog
+from .bmc_unroll import Unrolling
 from .phases import announce
-
-
-@dataclass
-class Unrolling:
-    """States x_0..x_k and oracles o_0..o_{k-1} asserted on one solver."""
-
-    enc: Encoding
-    symmetry: bool = True
-    #: the properties the run checks (their symmetry matters); None: all of the model's
-    properties: list[str] | None = None
-    #: step k a disjunction over only the transitions that can be enabled at depth k (`bmc_reach`)
-    prune: bool = True
-    solver: z3.Solver = field(init=False)
-    reach: EnabledSteps | None = field(init=False, default=None)
-    #: which replicas may be reduced (`checker.symmetry`); reduced only where the check passed
-    decision: SymmetryDecision = field(init=False)
-    states: list[State] = field(default_factory=list)
-    oracles: list[z3.ArithRef] = field(default_factory=list)
-    _model: z3.ModelRef | None = None
-    solver_seconds: float = 0.0  # time inside z3 check() so far; results record the running total
-    #: per step k, the transitions its disjunction ranges over (None: all)
-    within: list[frozenset[int] | None] = field(default_factory=list)
-    stats: DepthLog = field(default_factory=DepthLog)
-
-    def __post_init__(self) -> None:
-        # Without arrays the whole unrolling is linear integer arithmetic; z3's solver for
-        # that logic was 1.7x faster than the default one on the DNS model.
-        # Lambdas (bulk deletes from unbounded sets) are outside QF_AUFLIA: let z3 choose.
-        if self.enc.logic == "QF_LIA":
-            self.solver = z3.SolverFor("QF_LIA")
-            # The older simplex arithmetic solver answered the DNS unrollings' UNSAT queries
-            # 2-3x faster than z3's default one (benchmarks/bench_bmc.py); with arrays and
-            # lambdas it made z3 answer unknown, so it is set for pure arithmetic only.
-            self.solver.set("arith.solver", 2)
-        else:
-            self.solver = z3.Solver()
-        if self.symmetry:
-            self.decision = decide_symmetry(self.enc, self.properties)
-        else:
-            self.decision = no_symmetry(self.enc.model, "symmetry reduction turned off for this run")
-        self.reach = EnabledSteps(self.enc) if self.prune else None
-        self.stats.start(0, None)
-        x0 = self.enc.fresh_state("@0")
-        self.states.append(x0)
-        self.solver.add(self.enc.init(x0))
-
-    @property
-    def depth(self) -> int:
-        return len(self.oracles)
-
-    def extend(self) -> None:
-        k = self.depth
-        within = self.reach.at(k) if self.reach is not None else None
-        self.stats.start(k + 1, len(within) if within is not None else len(self.enc.fired))
-        o = z3.Int(f"oracle@{k}")
-        x = self.enc.fresh_state(f"@{k + 1}")
-        self.solver.add(self.enc.trans(self.states[-1], o, x, within))
-        self.within.append(within)
-        if self.decision.groups:
-            self.solver.add(self.enc.symmetry_breaking(self.states[-1], o, self.decision.groups))
-        self.oracles.append(o)
-        self.states.append(x)
-
-    def query(self, goal: z3.BoolRef, deadline: float | None) -> z3.CheckSatResult:
-        if deadline is not None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return z3.unknown
-            self.solver.set("timeout", max(1, int(remaining * 1000)))
-        self.solver.push()
-        try:
-            self.solver.add(goal)
-            started = time.monotonic()
-            status = self.solver.check()
-            self._model = self.solver.model() if status == z3.sat else None
-            self.stats.record(self.solver, time.monotonic() - started)
-            if status == z3.unknown and self._incomplete():
-                status = self._retry(deadline)
-            self.solver_seconds += time.monotonic() - started
-            return status
-        finally:
-            self.solver.pop()
-
-    def _incomplete(self) -> bool:
-        """z3 gave up (not a timeout): with lambdas over arrays its quantifier instantiation
-        is incomplete, and whether it gives up depends on its heuristics' state."""
-        reason = self.solver.reason_unknown()
-        return "timeout" not in reason and "cancel" not in reason
-
-    def _retry(self, deadline: float | None) -> z3.CheckSatResult:
-        """The same query on fresh solvers with other random seeds: one of them usually decides it
-        (the order-dependent 'incomplete quantifiers' seen when specs run one after another)."""
-        status = z3.unknown
-        for seed in (1, 2, 3):
-            fresh = z3.Solver()
-            fresh.set("random_seed", seed)
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                fresh.set("timeout", max(1, int(remaining * 1000)))
-            fresh.add(self.solver.assertions())
-            status = fresh.check()
-            if status != z3.unknown:
-                self._model = fresh.model() if status == z3.sat else None
-                break
-        return status
-
-    def trace(self, upto: int, prop: str | None, kind: str) -> Trace:
-        """Decode the last satisfying assignment (of a query at depth ``upto``) into a replayed trace."""
-        zmodel = self._model
-        if zmodel is None:  # pragma: no cover - only called after sat
-            raise InternalError("no model to decode")
-        transitions = [self.enc.decode_oracle(zmodel, o) for o in self.oracles[:upto]]
-        states = replay(self.enc.model, transitions, self.enc.initial_of(zmodel, self.states[0]))
-        for k, (sym, concrete) in enumerate(zip(self.states, states, strict=False)):
-            bad = self.enc.agrees(zmodel, sym, concrete)
-            if bad:
-                raise InternalError(f"solver and concrete replay disagree at step {k} on {', '.join(bad)}")
-        trace = Trace(self.enc.model, states, transitions, prop, kind)
-        trace.confirm()
-        return trace
 
 
 def _goal(enc: Encoding, u: Unrolling, name: str) -> z3.BoolRef | None:
@@ -179,6 +53,7 @@ def run_bmc(
     progress: Callable[[int, list[str]], None] | None = None,
     coverage: bool = False,
     max_counterexamples: int = 1,
+    finite: bool = True,
 ) -> list[PropertyResult]:
     """Check ``properties`` on every trace of at most ``depth`` steps.
 
@@ -186,7 +61,8 @@ def run_bmc(
     each result's ``extra["coverage"]`` tells which actions can fire within ``depth`` steps
     (`bmc_coverage`, on the same solver). With ``max_counterexamples`` N > 1, a violated
     property gets up to N-1 more shortest counterexamples in ``extra["more_traces"]``, each
-    with a different sequence of steps.
+    with a different sequence of steps. ``finite``: bit-blast a model whose values are all
+    bounded (`bmc_finite`); False keeps the arithmetic solver (the same answers, slower).
     """
     started = time.monotonic()
     deadline = started + timeout if timeout else None
@@ -200,7 +76,7 @@ def run_bmc(
                 prop.line,
             )
         enc.prop(name, enc.x, enc.x_next)
-    u = Unrolling(enc, symmetry, list(properties))
+    u = Unrolling(enc, symmetry, list(properties), finite=finite)
     results: dict[str, PropertyResult] = {}
     pending = list(properties)
 
@@ -228,11 +104,17 @@ def run_bmc(
             # goals no trace of this length meets: true facts of every (reduced) trace from here on
             settled = list(goals.values()) if status == z3.unsat else []
             if status == z3.sat:
+                found = u._model  # a trace of this depth that meets some goal or fails a range check
                 if checks and not _raise_range_error(enc, u, pending, deadline):
                     unknown = True  # a range error not ruled out: never assume the states in range
                     range_undecided = u.solver.reason_unknown() or "unknown"
                 for name, goal in goals.items():
-                    answer = u.query(goal, deadline)
+                    if found is not None and z3.is_true(found.eval(goal, model_completion=True)):
+                        # the joint query's trace meets this goal already: asking again would
+                        # solve the deepest query twice (it is replayed and confirmed all the same)
+                        u._model, answer = found, z3.sat
+                    else:
+                        answer = u.query(goal, deadline)
                     if answer == z3.sat:
                         kind = model.properties[name].kind
                         raw = u.trace(u.depth, name, "witness" if kind == "reachable" else "violation")
@@ -258,14 +140,14 @@ def run_bmc(
                 break
             # Every write so far is within its declared range, so the states are too: telling
             # the solver so helps it and loses nothing.
-            u.solver.add(enc.domain(u.states[-1]))
+            u.add(enc.domain(u.states[-1]))
             # Likewise each property that held at this depth: no trace of this length violates
             # (or witnesses) it, and every longer trace passes through such a prefix (symmetry
             # breaking and the per-depth pruning are prefix-closed), so the property holds at this
             # state of every trace the solver will consider. Asserting it loses no trace and hands
             # the deeper queries the earlier depths' answers.
             for goal in settled:
-                u.solver.add(z3.Not(goal))
+                u.add(z3.Not(goal))
             if not pending or u.depth >= depth:
                 break
             u.extend()
@@ -282,7 +164,7 @@ def run_bmc(
     reached = u.depth - 1 if exhausted else u.depth
     reduced = bool(u.decision.groups)
     rechecked = exhausted and bool(pending) and reduced
-    if rechecked and not _ends_without_reduction(enc, reached, deadline):
+    if rechecked and not _ends_without_reduction(enc, reached, deadline, finite):
         exhausted = False  # only the symmetry-reduced behaviours end there: not a complete answer
     for name in list(pending):
         kind = model.properties[name].kind
@@ -324,13 +206,13 @@ def run_bmc(
     return [results[n] for n in properties]
 
 
-def _ends_without_reduction(enc: Encoding, steps: int, deadline: float | None) -> bool:
+def _ends_without_reduction(enc: Encoding, steps: int, deadline: float | None, finite: bool) -> bool:
     """Whether no behaviour at all (without symmetry breaking) is longer than ``steps``: the
     reduced unrolling ran out of behaviours, and "every behaviour ends" must not rest on the
     reduction (a wrong symmetry would make it a wrong complete answer)."""
-    u = Unrolling(enc, symmetry=False)
+    u = Unrolling(enc, symmetry=False, finite=finite)
     for _ in range(steps + 1):
-        u.solver.add(enc.domain(u.states[-1]))
+        u.add(enc.domain(u.states[-1]))
         u.extend()
     return u.query(z3.BoolVal(True), deadline) == z3.unsat
 

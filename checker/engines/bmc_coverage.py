@@ -28,8 +28,8 @@ import z3
 from ..coverage import action_coverage, action_key, action_keys
 from ..encoding import Encoding
 from ..trace import Trace
-from .bmc import Unrolling
 from .bmc_reach import EnabledSteps
+from .bmc_unroll import Unrolling
 
 
 def bmc_coverage(

@@ -76,6 +76,9 @@ class EnabledSteps:
             self._reads[t.index] = tuple(sorted({positions[c] for c in _constants(exprs) if c in positions}))
             self._writes[t.index] = [p for p, i in enumerate(self.tracked) if not z3.eq(step.next[i], enc.x[i])]
         self._post: dict[tuple[int, Abstract], tuple[bool, list[frozenset[int]]]] = {}
+        self._in_values: dict[tuple[int, frozenset[int]], z3.BoolRef] = {}
+        # per tracked slot: value (as z3 hash-conses it: equal values are one term) -> its index
+        self._index = [{z3.simplify(c).get_id(): v for v, c in enumerate(vals)} for vals in self._values]
         self.levels: list[Abstract | None] = []  # A_0, A_1, ...; None: gave up (everything possible)
         self.gave_up = ""  # why every transition is kept from some depth on ("" if never)
 
@@ -154,15 +157,22 @@ class EnabledSteps:
         s = self._solver
         s.push()
         try:
-            for p, i in enumerate(self.tracked):
-                if p in self._reads[t]:
-                    s.add(z3.Or([self.enc.x[i] == self._values[p][v] for v in sorted(level[p])]))
+            for p in self._reads[t]:
+                s.add(self._one_of(p, level[p]))
             s.add(step.guard)
             if s.check() == z3.unsat:  # unknown: possibly enabled
                 return False, []
             return True, [self._values_of(step.next[self.tracked[p]], p) for p in self._writes[t]]
         finally:
             s.pop()
+
+    def _one_of(self, p: int, values: frozenset[int]) -> z3.BoolRef:
+        """Tracked slot ``p`` holds one of ``values`` (built once: the levels repeat)."""
+        key = (p, values)
+        if key not in self._in_values:
+            x = self.enc.x[self.tracked[p]]
+            self._in_values[key] = z3.Or([x == self._values[p][v] for v in sorted(values)])
+        return self._in_values[key]
 
     def _values_of(self, expr: z3.ExprRef, p: int) -> frozenset[int]:
         """The declared values ``expr`` can take under the solver's assertions (`_GiveUp` if z3
@@ -179,7 +189,7 @@ class EnabledSteps:
                 if status != z3.sat:
                     raise _GiveUp(f"z3 did not decide the values of {self.enc.model.slots[self.tracked[p]].name}")
                 value = s.model().eval(expr, model_completion=True)
-                index = next((v for v, c in enumerate(self._values[p]) if z3.eq(z3.simplify(c), value)), None)
+                index = self._index[p].get(value.get_id())
                 if index is not None:
                     found.add(index)
                 s.add(expr != value)

@@ -70,14 +70,24 @@ class DepthLog:
         return out
 
 
+#: z3's counter names: the arithmetic (SMT) solver's, then the finite-domain (SAT) solver's
+_KEYS = {
+    "conflicts": ("conflicts", "sat conflicts"),
+    "mk bool var": ("mk bool var", "sat mk var"),
+    "mk clause": ("mk clause", "sat mk clause nary"),
+    "mk clause binary": ("mk clause binary", "sat mk clause 2ary"),
+}
+
+
 def _counts(solver: z3.Solver) -> dict[str, int]:
     stats = solver.statistics()
+    present = set(stats.keys())
     out = {}
-    for key in ("conflicts", "mk bool var", "mk clause", "mk clause binary"):
-        try:
-            out[key] = int(stats.get_key_value(key))
-        except z3.Z3Exception:  # z3 reports a counter only once it is non-zero
-            pass
+    for key, names in _KEYS.items():
+        for name in names:
+            if name in present:  # z3 reports a counter only once it is non-zero
+                out[key] = int(stats.get_key_value(name))
+                break
     return out
 
 

@@ -15,7 +15,7 @@ from ..encoding import Encoding
 from ..errors import ModelError
 from ..lang.runtime import CONCRETE, evaluate
 from ..trace import Trace, replay
-from .bmc import Unrolling
+from .bmc_unroll import Unrolling
 from .obligations import Clock
 
 
