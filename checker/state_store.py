@@ -26,7 +26,10 @@ import numpy as np
 WORD = 64
 #: the largest magnitude a field holds: offsets from ``lo`` then stay below 2**62
 VALUE_LIMIT = 2**61
-_CHUNK = 1 << 16  # states re-packed at a time when the layout widens (bounds the spike in memory)
+_CHUNK = 1 << 16  # keys merged at a time (`VisitedStore._merge`): bounds the merge's extra memory
+#: int64 cells (columns x states) a multi-word re-pack unpacks at a time: 2 MB. A fixed 65,536
+#: states of a 35-column model were an 18 MB matrix, the largest transient of a widening
+_REPACK_CELLS = 1 << 18
 
 
 def _check_value(column: int, value: int | None) -> None:
@@ -222,8 +225,10 @@ def repack_keys(keys: np.ndarray, old: KeyLayout, new: KeyLayout) -> np.ndarray:
     key size stays (and the array is writable), so a widening never holds two copies."""
     in_place = old.words == new.words and keys.flags.writeable and keys.flags.owndata
     out = keys if in_place else np.empty(keys.shape[0], dtype=new.pack(np.zeros((len(new.lo), 0), np.int64)).dtype)
-    for i in range(0, keys.shape[0], _CHUNK):
-        out[i : i + _CHUNK] = new.repack(keys[i : i + _CHUNK], old)
+    # a one-word re-pack shifts whole keys (a few arrays of the chunk's size); any other unpacks every column
+    step = _CHUNK if old.words == new.words == 1 else max(1024, _REPACK_CELLS // max(len(new.lo), 1))
+    for i in range(0, keys.shape[0], step):
+        out[i : i + step] = new.repack(keys[i : i + step], old)
     return out
 
 

@@ -1,0 +1,75 @@
+"""How the partitioned search moves and holds its data (issue 15 §4): successor batches pass
+between worker processes through anonymous memory files, whole and unaltered, and a
+multi-word widening re-packs the store in small pieces (its transient was the largest
+allocation of a symmetric search)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from checker.engines.partition import Batch
+from checker.engines.processes import receive_batch, send_batch
+from checker.state_store import KeyLayout, repack_keys
+
+
+def _batch(n: int, words: int) -> Batch:
+    rng = np.random.default_rng(n + words)
+    layout = KeyLayout([0] * (2 * words), [40] * (2 * words), [False] * (2 * words))
+    keys = layout.pack(rng.integers(0, 2**40, size=(2 * words, n)))
+    return Batch(
+        keys,
+        rng.integers(0, 2**31, n).astype(np.int32),
+        rng.integers(0, 60, n).astype(np.uint16),
+        rng.integers(0, 2**63, n).astype(np.uint64),
+        tuple(layout.lo),
+        tuple(layout.width),
+    )
+
+
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="memfd_create is Linux's")
+@pytest.mark.parametrize(("n", "words"), [(0, 1), (1, 1), (100_000, 1), (70_000, 2)])
+def test_a_batch_arrives_whole_through_an_anonymous_memory_file(n: int, words: int) -> None:
+    inbox, outbox = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        sent = _batch(n, words)
+        before = _fds()
+        send_batch(outbox, 1, sent)
+        source, got = receive_batch(inbox)
+        assert source == 1 and got is not None
+        assert (got.lo, got.width) == (sent.lo, sent.width)
+        pairs = [(got.keys, sent.keys), (got.parents, sent.parents), (got.via, sent.via), (got.hashes, sent.hashes)]
+        assert all(a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b) for a, b in pairs)
+        del got, pairs
+        assert _fds() == before  # the mapping (and its descriptor) goes with the batch: nothing left behind
+        send_batch(outbox, 0, None)  # a failed sender still sends, so that its peers never wait
+        assert receive_batch(inbox) == (0, None)
+    finally:
+        inbox.close()
+        outbox.close()
+
+
+def test_multi_word_repack_is_exact_and_unpacks_a_few_columns_of_states_at_a_time() -> None:
+    rng = np.random.default_rng(3)
+    m, n = 40, 150_000  # 40 columns: a 65,536-state piece would unpack into a 21 MB matrix
+    S = rng.integers(0, 50, size=(m, n))
+    old = KeyLayout([0] * m, [6] * m, [False] * m)
+    new = old.widened([(0, 0, 2**20)])
+    assert old.words != new.words or old.words > 1
+    keys = old.pack(S)
+    tracemalloc.start()
+    try:
+        out = repack_keys(keys, old, new)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal(new.unpack(out), S)
+    assert peak < out.nbytes + 8 * 2**20  # the new keys plus a few MB, not the 21 MB matrix
