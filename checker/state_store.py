@@ -126,9 +126,18 @@ class KeyLayout:
             if self.shift[j]:
                 field_ <<= np.uint64(self.shift[j])
             words[self.word[j]] |= field_
+        return self._keys(words)
+
+    def _keys(self, words: np.ndarray) -> np.ndarray:
+        """Keys from their ``(words, n)`` native words: uint64 if one word, else each key's words
+        big-endian, first word first, so that the keys' byte order (how numpy sorts and
+        searches void keys) is their words' numeric order, lexicographically: a widening that
+        keeps every field in its word keeps the keys' order (`VisitedStore.widen`)."""
         if self.words == 1:
             return words[0]
-        return np.ascontiguousarray(words.T).view(np.dtype((np.void, 8 * self.words))).ravel()
+        out = np.empty((words.shape[1], self.words), dtype=">u8")
+        out[...] = words.T
+        return out.view(np.dtype((np.void, 8 * self.words))).ravel()
 
     def repack(self, keys: np.ndarray, old: KeyLayout) -> np.ndarray:
         """Keys packed with ``old`` packed with this layout instead (a widening of ``old``)."""
@@ -158,9 +167,11 @@ class KeyLayout:
         return out
 
     def words_of(self, keys: np.ndarray) -> np.ndarray:
-        """The keys as a ``(words, n)`` uint64 array (a view, no copy, when one word)."""
+        """The keys as a ``(words, n)`` native uint64 array (a view when one word, else a copy)."""
         n = keys.shape[0]
-        return keys.reshape(1, n) if self.words == 1 else keys.view(np.uint64).reshape(n, self.words).T
+        if self.words == 1:
+            return keys.reshape(1, n)
+        return keys.view(">u8").reshape(n, self.words).T.astype(np.uint64, order="C")
 
     def unpack_row(self, words: np.ndarray, j: int) -> np.ndarray:
         """Flat column ``j`` of the states whose keys are ``words`` (from `words_of`)."""
@@ -197,7 +208,7 @@ class KeyLayout:
         and re-filled, so the columns a step leaves alone are never unpacked and packed again.
         The values must fit (`outside`)."""
         n = parents.shape[0]
-        words = self.words_of(parents).copy() if self.words > 1 else parents.reshape(1, n).copy()
+        words = self.words_of(parents) if self.words > 1 else parents.reshape(1, n).copy()  # a copy either way
         clear, const = [0] * self.words, [0] * self.words
         for j, v in zip(changed, values, strict=True):
             clear[self.word[j]] |= ((1 << self.width[j]) - 1) << self.shift[j]
@@ -215,9 +226,7 @@ class KeyLayout:
             if self.shift[j]:
                 field_ <<= np.uint64(self.shift[j])
             words[self.word[j]] |= field_
-        if self.words == 1:
-            return words[0]
-        return np.ascontiguousarray(words.T).view(np.dtype((np.void, 8 * self.words))).ravel()
+        return self._keys(words)
 
 
 def repack_keys(keys: np.ndarray, old: KeyLayout, new: KeyLayout) -> np.ndarray:
@@ -302,10 +311,12 @@ class VisitedStore:
             return
         new = self.layout.widened(outside)
         self.bulk, self.recent = repack_keys(self.bulk, self.layout, new), repack_keys(self.recent, self.layout, new)
-        # Fields are laid out in column order, lowest first, so a one-word key's numeric order
-        # is the order of its (value - lo) fields from the last column down: a widening (which
-        # maps every value monotonically and keeps the fields' order) preserves it.
-        if not self.layout.words == new.words == 1:
+        # Fields are laid out in column order, lowest first, so a word's numeric order is the
+        # order of its (value - lo) fields from the last column down, and a key's order is its
+        # words' in turn (`KeyLayout._keys`). A widening maps every value monotonically and
+        # keeps the fields' order, so it preserves the keys' order unless a field moves to
+        # another word. Re-sorting (void keys sort slowly) was a third of a search's time.
+        if new.word != self.layout.word:
             self.bulk.sort()
             self.recent.sort()
         self.layout = new

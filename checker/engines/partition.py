@@ -219,14 +219,12 @@ class Partition:
                 np.concatenate(level_hashes),
             )
             del level_keys, level_hashes, moves
-            # a chunk's repeats go nowhere (the first stays, as its owner's `add` would keep it);
-            # the states this partition owns and has stored go nowhere either
-            parts = self._unsent(*parts)
-            to = owner_of(parts[3], self.count)
+            to = self._destinations(parts[0], parts[3])
             for q in range(self.count):
-                pick = np.flatnonzero(to == q) if self.count > 1 else slice(None)
+                pick = np.flatnonzero(to == q)
                 for i, part in enumerate(parts):
                     out[q][i].append(part[pick])
+            del parts, to
         self.frontier = frontier
         findings = [f for f in s.found.values() if isinstance(f, Finding)]
         s.found.clear()
@@ -245,24 +243,24 @@ class Partition:
             del pieces
         return batches, report
 
-    def _unsent(self, keys: np.ndarray, *aligned: np.ndarray) -> tuple[np.ndarray, ...]:
-        """A chunk's successors (``aligned[-1]``: their hashes) worth sending: each key's first
-        occurrence (the one its owner's `add` would keep), and of the states this partition
-        owns, those it has not stored; in their order."""
-        if keys.shape[0] == 0:
-            return (keys, *aligned)
+    def _destinations(self, keys: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+        """Where each of a chunk's successors goes: its owner, for the first occurrence of each
+        key (the one its owner's `add` would keep), else ``count``: a repeat goes nowhere, and
+        neither does a state this partition owns and has stored."""
         from ..state_store import _seen
 
         uniq, first = np.unique(keys, return_index=True)
-        mine = np.flatnonzero(owner_of(aligned[-1][first], self.count) == self.index)
+        owner = owner_of(hashes[first], self.count)  # each state's hash is mixed once
+        to = np.full(keys.shape[0], self.count, dtype=owner.dtype)
+        mine = np.flatnonzero(owner == self.index)
         if mine.size:  # uniq[mine] is sorted, as `_seen` wants
             store = self.store
-            known = _seen(store.bulk, uniq[mine])[1] | _seen(store.recent, uniq[mine])[1]
-            keep = np.ones(first.shape[0], dtype=bool)
-            keep[mine[known]] = False
-            first = first[keep]
-        first.sort()
-        return tuple(a[first] for a in (keys, *aligned))
+            known = _seen(store.bulk, uniq[mine])[1]
+            if len(store.recent):
+                known |= _seen(store.recent, uniq[mine])[1]
+            owner[mine[known]] = self.count
+        to[first] = owner
+        return to
 
     def _derived_hashes(self, parent_hash: np.ndarray, moves: list[_Move]) -> list[np.ndarray]:
         """`linear_hash` of the moves' successors: the parents' plus the change of each
@@ -304,8 +302,12 @@ class Partition:
                     self.frontier = _repack(self.frontier, layout, store.layout)
                     keys = [_repack(x, layout, store.layout) for x in keys]
                 k = store.layout.pack(S)
-            # only what is new here is kept (`VisitedStore.novel`, first occurrence first)
-            k, p, v, h = store.novel(k, b.parents, b.via, b.hashes)
+            # only what is new here is kept (`VisitedStore.novel`, first occurrence first); this
+            # partition's own successors were filtered against the store already (`_destinations`),
+            # and the repeats among them `add` drops
+            k, p, v, h = (
+                (k, b.parents, b.via, b.hashes) if i == self.index else store.novel(k, b.parents, b.via, b.hashes)
+            )
             del b
             keys.append(k)
             parents.append(p)
