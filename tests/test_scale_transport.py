@@ -73,3 +73,28 @@ def test_multi_word_repack_is_exact_and_unpacks_a_few_columns_of_states_at_a_tim
         tracemalloc.stop()
     assert np.array_equal(new.unpack(out), S)
     assert peak < out.nbytes + 8 * 2**20  # the new keys plus a few MB, not the 21 MB matrix
+
+
+def test_a_ray_actor_keeps_its_own_successors_out_of_the_object_store() -> None:
+    """`PartitionActor` (driven here as a plain object) returns None for its own partition, so
+    only what goes to a peer passes through Ray's shared memory; the search still stores
+    exactly one process's states."""
+    from checker.engines.explicit import run_explicit
+    from checker.engines.ray_search import PartitionActor
+    from models.dns.model import Dns
+
+    params = {"variant": "fencing_token", "max_plans": 3}
+    model = Dns.build(**params)
+    props = [n for n, p in model.properties.items() if p.kind == "invariant"]
+    actors = [PartitionActor(Dns, model.params, props, [], i, 2, None, False) for i in range(2)]
+    for a in actors:
+        a.start()
+    frontier = 1
+    while frontier:
+        out = [a.expand(props) for a in actors]
+        assert all(out[i][i] is None and isinstance(out[i][1 - i], Batch) for i in range(2))
+        for q, a in enumerate(actors):
+            a.receive(*[out[p][q] for p in range(2)])
+        frontier = sum(a.commit(None).frontier for a in actors)
+    one = run_explicit(Dns.build(**params), props, symmetry=False)[0].extra["states"]
+    assert sum(a.part.store.count for a in actors) == one

@@ -64,6 +64,10 @@ class Transport(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    #: whether each page of shared memory the workers hold is resident in two of them (a sender's
+    #: and a receiver's), so that the sum of their RSS counts it twice
+    shared_counted_twice = False
+
     @property
     def label(self) -> str:
         return f"{self.count} worker processes"
@@ -79,6 +83,7 @@ class Coordinator:
         self.ms.store = self  # type: ignore[assignment]  (only `path` and `root_init` are used)
         self.worker_rss: list[int] = [0] * transport.count
         self.worker_start_rss: list[int] = [0] * transport.count
+        self.worker_shared: list[int] = [0] * transport.count
 
     def run(self) -> None:
         s, t = self.s, self.t
@@ -123,6 +128,7 @@ class Coordinator:
         s.repacks = max(r.repacks for r in reports)
         self.worker_rss = [max(a, r.peak_rss) for a, r in zip(self.worker_rss, reports, strict=True)]
         self.worker_start_rss = [r.start_rss for r in reports]
+        self.worker_shared = [max(a, r.shared_rss) for a, r in zip(self.worker_shared, reports, strict=True)]
         self._findings(reports)
 
     def _findings(self, reports: list[LevelReport]) -> None:
@@ -204,9 +210,13 @@ def search_partitioned(
         "transport": "ray" if ray is not None else "processes",
         "worker_peak_rss_bytes": coordinator.worker_rss,
         "coordinator_peak_rss_bytes": peak_rss(),
-        # each worker's peak above its RSS at its start (for a forked worker, mostly pages shared with this process)
-        "worker_rss_growth_bytes": sum(
-            max(0, p - s) for p, s in zip(coordinator.worker_rss, coordinator.worker_start_rss, strict=True)
+        "worker_shared_rss_bytes": coordinator.worker_shared,
+        # each worker's peak above its RSS at its start (a forked worker's start counts the pages it
+        # shares with this process), less what is counted twice: `transport.shared_counted_twice`
+        "worker_rss_growth_bytes": max(
+            0,
+            sum(max(0, p - s) for p, s in zip(coordinator.worker_rss, coordinator.worker_start_rss, strict=True))
+            - (sum(coordinator.worker_shared) // 2 if transport.shared_counted_twice else 0),
         ),
         "setup_and_search_seconds": round(time.monotonic() - started, 4),
     }
