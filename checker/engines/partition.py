@@ -23,6 +23,7 @@ canonical form, computed where that form is built.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,6 +123,7 @@ class LevelReport:
     peak_rss: int = 0  # bytes (ru_maxrss of this process)
     start_rss: int = 0  # bytes resident when the partition was made (a forked worker shares its parent's pages)
     shared_rss: int = 0  # bytes of shared memory resident now (Ray's object store: also in its peer's RSS)
+    cpu_seconds: float = 0.0  # CPU time of this process since the partition was made
 
 
 class _PartitionSearch(MatrixSearch):
@@ -153,6 +155,7 @@ class Partition:
         """``count_fresh``: `receive` counts the new states (for a ``max_states`` cap)."""
         self.index, self.count = index, count
         self.start_rss = current_rss()
+        self.start_cpu = time.process_time()
         self.search = Search(compiled.model, list(properties), None, deadline, None)
         self.ms = _PartitionSearch(compiled, self.search, groups)
         self.ms.part = self
@@ -397,4 +400,5 @@ class Partition:
             peak_rss=peak_rss(),
             start_rss=self.start_rss,
             shared_rss=shared_rss(),
+            cpu_seconds=time.process_time() - self.start_cpu,
         )
