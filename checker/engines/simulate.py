@@ -43,8 +43,8 @@ from .explicit.bounds import Exceeds
 from .explicit.common import peak_rss
 from .explicit.compile import Compiled, Untranslatable, _broadcast
 from .explicit.rows import NextRows
-from .partition import _GOLDEN, mix64
 from .shorten import shorten
+from .state_hash import _GOLDEN, mix64
 
 BLOCK = 256  # walks run in lockstep (and sharing `bias="rare"` counts)
 SHORTEN_STATES = 200_000  # the breadth-first search's budget when shortening a finding
