@@ -72,19 +72,37 @@ class KeyLayout:
                 fixed.append(False)
         return cls(lo, width, fixed)
 
-    def _place(self) -> None:
-        """Pack fields into words; a field never straddles two words."""
-        self.word, self.shift = [], []
-        w, used = 0, 0
+    def _place(self, prefer: list[int] | None = None) -> None:
+        """Pack fields into words; a field never straddles two words. ``prefer``: each field's
+        word in the layout this one widens, kept while every word still holds its fields, so
+        that the keys keep their order (`VisitedStore.widen` re-sorts the store otherwise).
+        When the fields must move, the fewest words are filled evenly, in column order, so that
+        each keeps room for its fields to widen into: packed full, every later widening of a
+        field in a full word pushed a field into the next word and re-sorted the whole store."""
         for width in self.width:
             if width > WORD:
                 raise ValueError(f"a field of {width} bits does not fit a {WORD}-bit word")
-            if used + width > WORD:
-                w, used = w + 1, 0
-            self.word.append(w)
-            self.shift.append(used)
-            used += width
-        self.words = w + 1
+        if prefer is not None and len(prefer) == len(self.width):
+            used: dict[int, int] = {}
+            for w, width in zip(prefer, self.width, strict=True):
+                used[w] = used.get(w, 0) + width
+            if max(used.values(), default=0) <= WORD:
+                self._shifts(list(prefer))
+                return
+        fewest = len(set(_fill(self.width, WORD)))
+        cap = -(-sum(self.width) // fewest)  # ceil: the even share of a word
+        while len(set(words := _fill(self.width, cap))) > fewest:  # cap reaches WORD at worst: the fewest
+            cap += 1
+        self._shifts(words)
+
+    def _shifts(self, words: list[int]) -> None:
+        """Each field at the next free bit of its word, in column order."""
+        self.word, self.shift = words, []
+        used: dict[int, int] = {}
+        for w, width in zip(words, self.width, strict=True):
+            self.shift.append(used.get(w, 0))
+            used[w] = used.get(w, 0) + width
+        self.words = max(words, default=0) + 1
 
     def covers(self, S: np.ndarray) -> list[tuple[int, int, int]]:
         """Columns whose values in ``S`` fall outside their field: (column, min, max)."""
@@ -112,7 +130,9 @@ class KeyLayout:
             # exactly wide enough: a spare bit per field would have cost the DNS model a
             # second key word (69 bits instead of 63), and each widening adds a bit anyway
             width[j] = _bits(hi - lo[j])
-        return KeyLayout(lo, width, list(self.fixed))
+        out = KeyLayout(lo, width, list(self.fixed))
+        out._place(prefer=self.word)
+        return out
 
     def pack(self, S: np.ndarray) -> np.ndarray:
         """Keys of the states (columns of ``S``): uint64 if one word, else a void of 8*words bytes."""
@@ -224,6 +244,18 @@ class KeyLayout:
                 field_ <<= np.uint64(self.shift[j])
             words[self.word[j]] |= field_
         return self._keys(words)
+
+
+def _fill(widths: list[int], cap: int) -> list[int]:
+    """Each field's word when fields fill words in column order up to ``cap`` bits (a field
+    wider than ``cap`` gets a word of its own)."""
+    out, w, used = [], 0, 0
+    for width in widths:
+        if used and used + width > cap:
+            w, used = w + 1, 0
+        out.append(w)
+        used += width
+    return out
 
 
 def repack_keys(keys: np.ndarray, old: KeyLayout, new: KeyLayout) -> np.ndarray:

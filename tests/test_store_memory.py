@@ -117,3 +117,19 @@ def test_widening_multi_word_keys_keeps_the_store_sorted_and_exact() -> None:
         novel = store.novel(store.layout.pack(probe))[0]
         assert {tuple(c) for c in store.layout.unpack(novel).T.tolist()} == {tuple(c) for c in probe.T.tolist()} - seen
     assert store.layout.words > 1 and 0 < resorted < store.repacks  # both kinds of widening happened
+
+
+def test_fields_fill_the_fewest_words_evenly_and_stay_in_them_while_they_fit() -> None:
+    """Room in every word (not one full word and a near-empty one) lets fields widen without
+    moving, so the store keeps its order and is not re-sorted (`KeyLayout._place`)."""
+    layout = KeyLayout([0] * 10, [7] * 10, [False] * 10)  # 70 bits: two words of 35
+    assert layout.words == 2 and layout.word == [0] * 5 + [1] * 5
+    wider = layout.widened([(2, 0, 2**20 - 1)])  # field 2 takes 20 bits: word 0 holds 48
+    assert wider.width[2] == 20 and wider.word == layout.word
+    moved = wider.widened([(3, 0, 2**30 - 1)])  # field 3 takes 30 bits: word 0 would hold 78, so fields move
+    assert moved.words == 2 and moved.word != wider.word  # 108 bits still fit two words, spread anew
+    for lay in (layout, wider, moved):
+        per_word = [sum(w for w, at in zip(lay.width, lay.word, strict=True) if at == k) for k in range(lay.words)]
+        assert max(per_word) <= 64 and sorted(set(lay.word)) == list(range(lay.words))
+        S = np.array([[(1 << b) - 1 for b in lay.width], [0] * 10]).T
+        assert np.array_equal(lay.unpack(lay.pack(S)), S)
