@@ -6,14 +6,13 @@ allocation of a symmetric search)."""
 from __future__ import annotations
 
 import os
-import socket
 import tracemalloc
 
 import numpy as np
 import pytest
 
 from checker.engines.partition import Batch
-from checker.engines.processes import receive_batch, send_batch
+from checker.engines.processes import inbox_pair, receive_batch, send_batch
 from checker.state_store import KeyLayout, repack_keys
 
 
@@ -35,10 +34,17 @@ def _fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-@pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="memfd_create is Linux's")
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
+@pytest.mark.parametrize("memfd", [True, False], ids=["memfd", "unlinked-temporary-file"])  # Linux; macOS
 @pytest.mark.parametrize(("n", "words"), [(0, 1), (1, 1), (100_000, 1), (70_000, 2)])
-def test_a_batch_arrives_whole_through_an_anonymous_memory_file(n: int, words: int) -> None:
-    inbox, outbox = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+def test_a_batch_arrives_whole_through_an_anonymous_memory_file(
+    n: int, words: int, memfd: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not memfd:
+        monkeypatch.delattr(os, "memfd_create", raising=False)
+    elif not hasattr(os, "memfd_create"):
+        pytest.skip("memfd_create is Linux's")
+    inbox, outbox = inbox_pair()
     try:
         sent = _batch(n, words)
         before = _fds()

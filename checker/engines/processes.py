@@ -24,6 +24,7 @@ import os
 import pickle
 import signal
 import socket
+import tempfile
 import time
 from multiprocessing.connection import Connection
 from typing import Any
@@ -66,7 +67,7 @@ def send_batch(inbox: socket.socket, source: int, batch: Batch | None) -> None:
     if total == 0:
         inbox.sendmsg([pickle.dumps(header)])
         return
-    fd = os.memfd_create("raceproof-batch", os.MFD_CLOEXEC)
+    fd = _anonymous_file()
     try:
         at = 0
         for a in arrays:
@@ -78,6 +79,26 @@ def send_batch(inbox: socket.socket, source: int, batch: Batch | None) -> None:
         inbox.sendmsg([pickle.dumps(header)], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
     finally:
         os.close(fd)
+
+
+def _anonymous_file() -> int:
+    """A descriptor of a file with no name: a memfd on Linux, else a temporary file unlinked
+    at once (macOS has no memfd)."""
+    if hasattr(os, "memfd_create"):
+        return os.memfd_create("raceproof-batch", os.MFD_CLOEXEC)
+    fd, path = tempfile.mkstemp(prefix="raceproof-batch-")
+    os.unlink(path)
+    return fd
+
+
+def inbox_pair() -> tuple[socket.socket, socket.socket]:
+    """A worker's inbox: (its reading end, the end its peers write to). Datagrams keep each
+    header whole: SOCK_SEQPACKET where there is one (Linux), else SOCK_DGRAM."""
+    kind = getattr(socket, "SOCK_SEQPACKET", socket.SOCK_DGRAM)
+    try:
+        return socket.socketpair(socket.AF_UNIX, kind)
+    except OSError:  # pragma: no cover - a platform without Unix seqpacket sockets
+        return socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
 
 
 def receive_batch(inbox: socket.socket) -> tuple[int, Batch | None]:
@@ -192,7 +213,7 @@ class ProcessTransport(Transport):
         ends = [ctx.Pipe() for _ in range(count)]
         self.conns = [mine for mine, _ in ends]
         # one inbox per worker for its successors: a datagram socket keeps each header whole
-        inboxes = [socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(count)]
+        inboxes = [inbox_pair() for _ in range(count)]
         self.procs = []
         try:
             for i, (_, theirs) in enumerate(ends):
