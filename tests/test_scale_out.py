@@ -130,7 +130,7 @@ sys.path.insert(0, {repo!r})
 from models.dns.model import Dns
 from checker.encoding import Encoding
 from checker.engines.explicit.compile import Compiled
-from checker.engines.parallel import ProcessTransport
+from checker.engines.processes import ProcessTransport
 m = Dns.build(max_plans=3)
 c = Compiled(m, [], Encoding(m))
 t = ProcessTransport(c, [], [], 2, None)

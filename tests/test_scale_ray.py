@@ -47,6 +47,9 @@ def test_ray_search_matches_one_process(ray_cluster: Any) -> None:
     assert summary(on_ray) == one
     scale = next(iter(on_ray.values())).extra["scale_out"]
     assert scale["transport"] == "ray" and scale["workers"] == 2 and all(scale["worker_peak_rss_bytes"])
+    # the actors are not this process's children: they report their own CPU and shared memory
+    assert len(scale["worker_cpu_seconds"]) == 2 and all(c > 0 for c in scale["worker_cpu_seconds"])
+    assert len(scale["worker_shared_rss_bytes"]) == 2
 
 
 @pytest.mark.slow

@@ -88,3 +88,48 @@ def test_check_stats_prints_peak_rss_and_bytes_per_state(tmp_path: Any) -> None:
     res = run_cli("check", str(spec), "--property", "endpoint_never_empty", "--json")
     search = json.loads(res.stdout)["specs"][0]["search"]
     assert search["bytes_per_state"] <= 64 and search["peak_bytes_per_state"] >= 0
+
+
+def test_widening_multi_word_keys_keeps_the_store_sorted_and_exact() -> None:
+    """Multi-word keys are re-sorted only when a field changes word (`VisitedStore.widen`): after
+    every widening the store must still be sorted, hold each key once, and answer membership
+    exactly (a mis-sorted store would miss states and make a search claim fewer)."""
+    rng = np.random.default_rng(11)
+    m = 9
+    S0 = rng.integers(0, 4, size=(m, 10))
+    layout = KeyLayout.for_columns([(None, None)] * m, S0)
+    store, seen = VisitedStore(layout, 16), set()
+    resorted = 0
+    for level in range(40):
+        top = 4 << (level // 3)  # the values grow: the fields widen, and some move to another word
+        S = rng.integers(-(level // 5), top, size=(m, int(rng.integers(1, 1500))))
+        S[0] = rng.integers(0, 3, size=S.shape[1])  # repeats, so that `add` has keys it stored already
+        words_before = list(store.layout.word)
+        store.ensure_covers(S)
+        resorted += store.layout.word != words_before
+        store.add(store.layout.pack(S), np.zeros(S.shape[1], np.int32), np.zeros(S.shape[1], np.uint16))
+        seen |= {tuple(col) for col in S.T.tolist()}
+        keys = store.keys
+        assert np.array_equal(np.sort(keys), keys) and len(np.unique(keys)) == len(keys) == store.count
+        assert {tuple(col) for col in store.layout.unpack(keys).T.tolist()} == seen
+        probe = rng.integers(-(level // 5), top, size=(m, 500))
+        store.ensure_covers(probe)
+        novel = store.novel(store.layout.pack(probe))[0]
+        assert {tuple(c) for c in store.layout.unpack(novel).T.tolist()} == {tuple(c) for c in probe.T.tolist()} - seen
+    assert store.layout.words > 1 and 0 < resorted < store.repacks  # both kinds of widening happened
+
+
+def test_fields_fill_the_fewest_words_evenly_and_stay_in_them_while_they_fit() -> None:
+    """Room in every word (not one full word and a near-empty one) lets fields widen without
+    moving, so the store keeps its order and is not re-sorted (`KeyLayout._place`)."""
+    layout = KeyLayout([0] * 10, [7] * 10, [False] * 10)  # 70 bits: two words of 35
+    assert layout.words == 2 and layout.word == [0] * 5 + [1] * 5
+    wider = layout.widened([(2, 0, 2**20 - 1)])  # field 2 takes 20 bits: word 0 holds 48
+    assert wider.width[2] == 20 and wider.word == layout.word
+    moved = wider.widened([(3, 0, 2**30 - 1)])  # field 3 takes 30 bits: word 0 would hold 78, so fields move
+    assert moved.words == 2 and moved.word != wider.word  # 108 bits still fit two words, spread anew
+    for lay in (layout, wider, moved):
+        per_word = [sum(w for w, at in zip(lay.width, lay.word, strict=True) if at == k) for k in range(lay.words)]
+        assert max(per_word) <= 64 and sorted(set(lay.word)) == list(range(lay.words))
+        S = np.array([[(1 << b) - 1 for b in lay.width], [0] * 10]).T
+        assert np.array_equal(lay.unpack(lay.pack(S)), S)

@@ -1,8 +1,8 @@
 """Parallel explicit search on one machine: partitions (`partition`) in worker processes.
 
 The coordinator (this process) drives the levels; a *transport* runs the partitions'
-work: `ProcessTransport` here (forked worker processes, one pipe each), `ray_search`'s
-over Ray actors. One level is three rounds:
+work: `processes.ProcessTransport` (forked worker processes) or `ray_search`'s (Ray
+actors). One level is three rounds:
 
 1. every partition expands its frontier and groups the successors by owner;
 2. each batch goes to its owner, which counts the successors it has not stored
@@ -17,36 +17,23 @@ and the search stops after the same levels. The trace may be another shortest on
 the partitions that found a property at a level, the lowest-numbered one's first state
 wins, so it is deterministic for a given number of partitions. Only a ``max_states`` cut
 differs in *which* states of the last, partial level are kept (the count is the same).
-
-Workers die with this process: they are daemons (terminated at exit), they ask the
-kernel for SIGKILL when their parent dies (``PR_SET_PDEATHSIG``, Linux) and they exit
-when their command pipe closes.
 """
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
-import os
-import signal
 import time
 from abc import ABC, abstractmethod
-from multiprocessing.connection import Connection
-from typing import Any
 
 import numpy as np
 
-from ..errors import InternalError
 from ..lang.model import Instance
 from ..state_store import KeyLayout
 from .explicit.bounds import Exceeds
 from .explicit.common import Search, peak_rss
 from .explicit.compile import Compiled
 from .explicit.matrix import MatrixSearch
-from .partition import Batch, Finding, LevelReport, Partition
+from .partition import Finding, LevelReport
 from .scaling import available_cores  # noqa: F401  (here too: `raceproof simulate` asks this module)
-
-_PR_SET_PDEATHSIG = 1
 
 
 class Transport(ABC):
@@ -70,6 +57,10 @@ class Transport(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    #: whether each page of shared memory the workers hold is resident in two of them (a sender's
+    #: and a receiver's), so that the sum of their RSS counts it twice
+    shared_counted_twice = False
+
     @property
     def label(self) -> str:
         return f"{self.count} worker processes"
@@ -85,6 +76,8 @@ class Coordinator:
         self.ms.store = self  # type: ignore[assignment]  (only `path` and `root_init` are used)
         self.worker_rss: list[int] = [0] * transport.count
         self.worker_start_rss: list[int] = [0] * transport.count
+        self.worker_shared: list[int] = [0] * transport.count
+        self.worker_cpu: list[float] = [0.0] * transport.count
 
     def run(self) -> None:
         s, t = self.s, self.t
@@ -129,6 +122,8 @@ class Coordinator:
         s.repacks = max(r.repacks for r in reports)
         self.worker_rss = [max(a, r.peak_rss) for a, r in zip(self.worker_rss, reports, strict=True)]
         self.worker_start_rss = [r.start_rss for r in reports]
+        self.worker_shared = [max(a, r.shared_rss) for a, r in zip(self.worker_shared, reports, strict=True)]
+        self.worker_cpu = [r.cpu_seconds for r in reports]
         self._findings(reports)
 
     def _findings(self, reports: list[LevelReport]) -> None:
@@ -171,200 +166,6 @@ class _TraceBuilder(MatrixSearch):
             self.canon(S, layout.lo, layout.width)
 
 
-# ---------------------------------------------------------------------------- worker processes
-def _die_with_parent(parent: int) -> None:
-    """Ask the kernel to SIGKILL this process when its parent dies (Linux; elsewhere the
-    closed pipe ends it at its next command)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
-
-
-def _serve(conn: Connection, others: list[Connection], inboxes: list[Any], parent: int, args: tuple[Any, ...]) -> None:
-    """A worker process: build the partition, then answer commands until told to stop."""
-    _die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
-    for other in others:  # the coordinator's ends: only the coordinator may hold them open
-        other.close()
-    part = Partition(*args)
-    while True:
-        try:
-            command, payload = conn.recv()
-        except (EOFError, OSError):
-            os._exit(0)
-        try:
-            if command == "stop":
-                conn.send(("ok", None))
-                return
-            if command == "exchange":
-                result: Any = _exchange(part, inboxes, payload)
-            else:
-                result = getattr(part, command)(*payload)
-            conn.send(("ok", result))
-        except BaseException as exc:  # noqa: BLE001 - every failure goes to the coordinator
-            conn.send(("error", _portable(exc)))
-
-
-def _exchange(part: Partition, inboxes: list[Any], pending: list[str]) -> tuple[LevelReport, int]:
-    """Expand, send each other partition its successors directly (their inbox queues, whose
-    feeder threads never block this one), take this partition's from every other, and
-    count the new ones. A failed expansion still sends (nothing), so no peer waits forever."""
-    me, count = part.index, part.count
-    failure: BaseException | None = None
-    try:
-        batches, report = part.expand(pending)
-    except BaseException as exc:  # noqa: BLE001 - re-raised once the peers are served
-        batches, failure = [None] * count, exc  # type: ignore[list-item]
-    got: dict[int, Batch | None] = {me: batches[me]}
-    for q in range(count):
-        if q != me:
-            inboxes[q].put((me, batches[q]))
-            batches[q] = None  # type: ignore[call-overload]  (the queue's feeder holds it until sent, then lets go)
-    del batches  # memory: what went out is not held while what came in is stored
-    while len(got) < count:
-        source, batch = inboxes[me].get()
-        got[source] = batch
-    if failure is not None:
-        raise failure
-    arrived = [got.pop(p) for p in range(count)]  # `receive` lets go of each batch as it takes it
-    return report, part.receive(arrived)
-
-
-def _portable(exc: BaseException) -> BaseException:
-    """``exc`` if it survives pickling, else an `InternalError` with its text."""
-    import pickle
-
-    try:
-        pickle.loads(pickle.dumps(exc))
-        return exc
-    except Exception:  # noqa: BLE001
-        return InternalError(f"worker: {type(exc).__name__}: {exc}")
-
-
-class ProcessTransport(Transport):
-    """Partitions in forked worker processes (the compiled model is inherited, not sent)."""
-
-    def __init__(
-        self,
-        compiled: Compiled,
-        properties: list[str],
-        groups: list[list[Instance]],
-        count: int,
-        deadline: float | None,
-        count_fresh: bool = False,
-    ):
-        self.count = count
-        ctx = multiprocessing.get_context("fork")
-        ends = [ctx.Pipe() for _ in range(count)]
-        self.conns = [mine for mine, _ in ends]
-        inboxes = [ctx.Queue() for _ in range(count)]  # successors, worker to worker
-        self.procs = []
-        for i, (_, theirs) in enumerate(ends):
-            args = (compiled, properties, groups, i, count, deadline, count_fresh)
-            p = ctx.Process(target=_serve, args=(theirs, self.conns, inboxes, os.getpid(), args), daemon=True)
-            p.start()
-            self.procs.append(p)
-        for _, theirs in ends:
-            theirs.close()
-
-    def _all(self, command: str, payloads: list[Any]) -> list[Any]:
-        for conn, payload in zip(self.conns, payloads, strict=True):
-            conn.send((command, payload))
-        return [self._answer(conn) for conn in self.conns]
-
-    def _answer(self, conn: Connection) -> Any:
-        try:
-            while not conn.poll(0.5):  # a dead worker would leave its peers waiting for its successors
-                if not all(p.is_alive() for p in self.procs):
-                    raise InternalError("a search worker process died")
-            status, value = conn.recv()
-        except (EOFError, OSError) as exc:
-            raise InternalError("a search worker process died") from exc
-        if status == "error":
-            raise value
-        return value
-
-    def start(self) -> list[LevelReport]:
-        return self._all("start", [()] * self.count)
-
-    def expand(self, pending: list[str]) -> tuple[list[LevelReport], list[int]]:
-        out = self._all("exchange", [pending] * self.count)
-        return [report for report, _ in out], [fresh for _, fresh in out]
-
-    def commit(self, quotas: list[int | None]) -> list[LevelReport]:
-        return self._all("commit", [(q,) for q in quotas])
-
-    def parent_of(self, gid: int) -> tuple[int, int]:
-        conn = self.conns[gid % self.count]
-        conn.send(("parent_of", (gid,)))
-        return self._answer(conn)
-
-    def close(self) -> None:
-        for conn, proc in zip(self.conns, self.procs, strict=True):
-            try:
-                if proc.is_alive():
-                    conn.send(("stop", None))
-            except OSError:
-                pass
-        deadline = time.monotonic() + 2
-        for proc in self.procs:
-            proc.join(max(0.0, deadline - time.monotonic()))
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
-        for conn in self.conns:
-            conn.close()
-
-
-def _run_task(conn: Connection, others: list[Connection], parent: int, fn: Any, args: tuple[Any, ...]) -> None:
-    _die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for other in others:
-        other.close()
-    try:
-        conn.send(("ok", fn(*args)))
-    except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent
-        conn.send(("error", _portable(exc)))
-
-
-def map_forked(fn: Any, tasks: list[tuple[Any, ...]]) -> list[Any]:
-    """``[fn(*t) for t in tasks]``, each task in its own forked worker process (which dies
-    with this one, like the search's workers), in the order of ``tasks``."""
-    ctx = multiprocessing.get_context("fork")
-    ends = [ctx.Pipe() for _ in tasks]
-    mine = [a for a, _ in ends]
-    procs = []
-    try:
-        for (_, theirs), task in zip(ends, tasks, strict=True):
-            p = ctx.Process(target=_run_task, args=(theirs, mine, os.getpid(), fn, task), daemon=True)
-            p.start()
-            procs.append(p)
-        for _, theirs in ends:
-            theirs.close()
-        out = []
-        for conn in mine:
-            try:
-                status, value = conn.recv()
-            except (EOFError, OSError) as exc:
-                raise InternalError("a worker process died") from exc
-            if status == "error":
-                raise value
-            out.append(value)
-        return out
-    finally:
-        for p in procs:
-            p.join(1)
-            if p.is_alive():
-                p.kill()
-                p.join()
-        for conn in mine:
-            conn.close()
-
-
 def search_partitioned(
     compiled: Compiled,
     search: Search,
@@ -384,6 +185,8 @@ def search_partitioned(
 
         transport: Transport = RayTransport(compiled, search, groups, workers, ray)
     else:
+        from .processes import ProcessTransport
+
         capped = search.max_states is not None
         transport = ProcessTransport(compiled, search.properties, groups, workers, search.deadline, capped)
     coordinator = Coordinator(compiled, search, groups, transport)
@@ -402,9 +205,15 @@ def search_partitioned(
         "transport": "ray" if ray is not None else "processes",
         "worker_peak_rss_bytes": coordinator.worker_rss,
         "coordinator_peak_rss_bytes": peak_rss(),
-        # each worker's peak above its RSS at its start (for a forked worker, mostly pages shared with this process)
-        "worker_rss_growth_bytes": sum(
-            max(0, p - s) for p, s in zip(coordinator.worker_rss, coordinator.worker_start_rss, strict=True)
+        "worker_shared_rss_bytes": coordinator.worker_shared,
+        # each worker's (or actor's) CPU from its partition's start to its last commit
+        "worker_cpu_seconds": [round(c, 3) for c in coordinator.worker_cpu],
+        # each worker's peak above its RSS at its start (a forked worker's start counts the pages it
+        # shares with this process), less what is counted twice: `transport.shared_counted_twice`
+        "worker_rss_growth_bytes": max(
+            0,
+            sum(max(0, p - s) for p, s in zip(coordinator.worker_rss, coordinator.worker_start_rss, strict=True))
+            - (sum(coordinator.worker_shared) // 2 if transport.shared_counted_twice else 0),
         ),
         "setup_and_search_seconds": round(time.monotonic() - started, 4),
     }

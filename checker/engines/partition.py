@@ -15,16 +15,16 @@ checks); what differs is where the successors go and how findings are reported (
 `Finding`s, global ids, rebuilt into traces by the coordinator).
 
 The hash must not depend on the key layout (each partition widens its own layout when an
-unbounded column grows), so it is computed from the column values: a linear combination
-(`linear_hash`), so that a successor's hash is its parent's plus the change of the few
-columns a step writes, then mixed (`owner_of`). With symmetry on, it is the hash of the
-canonical form, computed where that form is built.
+unbounded column grows), so it is computed from the column values (`state_hash`): a
+linear combination, so that a successor's hash is its parent's plus the change of the few
+columns a step writes, then mixed. With symmetry on, it is the hash of the canonical form,
+computed where that form is built.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -35,41 +35,22 @@ from .explicit.common import Search, current_rss, peak_rss
 from .explicit.compile import Compiled
 from .explicit.matrix import CHUNK, MatrixSearch, _Move, _repack
 from .explicit.rows import PackedRows
+from .state_hash import _multipliers, linear_hash, owner_of
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
 #: global ids are stored in the int32 parent arrays of `VisitedStore`
 ID_LIMIT = 2**31
 
 
-def mix64(h: np.ndarray) -> np.ndarray:
-    """splitmix64's finalizer: every input bit affects every output bit (uint64, wraps by design)."""
-    with np.errstate(over="ignore"):
-        h = (h ^ (h >> np.uint64(30))) * _MIX1
-        h = (h ^ (h >> np.uint64(27))) * _MIX2
-        return h ^ (h >> np.uint64(31))
-
-
-def _multipliers(m: int) -> np.ndarray:
-    """One fixed odd 64-bit multiplier per flat column (the same in every process)."""
-    return mix64(np.arange(1, m + 1, dtype=np.uint64) * _GOLDEN) | np.uint64(1)
-
-
-def linear_hash(rows: Any, mult: np.ndarray, n: int) -> np.ndarray:
-    """sum_j rows[j] * mult[j] (mod 2**64) over the flat columns: linear, so a successor's
-    hash is its parent's plus the change in the columns a step writes."""
-    h = np.zeros(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(len(mult)):
-            h += np.asarray(rows[j], dtype=np.int64).view(np.uint64) * mult[j]
-    return h
-
-
-def owner_of(h: np.ndarray, count: int) -> np.ndarray:
-    """The partition (0..count-1) owning each state of linear hash ``h``: a function of the
-    state's values alone, whatever key layout a partition packs them with."""
-    return (mix64(h) % np.uint64(count)).astype(np.uint16 if count < 2**16 else np.int64)
+def shared_rss() -> int:
+    """Bytes of shared memory this process has resident (``RssShmem``; 0 where /proc is missing)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("RssShmem:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        pass
+    return 0
 
 
 @dataclass
@@ -109,6 +90,8 @@ class LevelReport:
     repacks: int = 0
     peak_rss: int = 0  # bytes (ru_maxrss of this process)
     start_rss: int = 0  # bytes resident when the partition was made (a forked worker shares its parent's pages)
+    shared_rss: int = 0  # bytes of shared memory resident now (Ray's object store: also in its peer's RSS)
+    cpu_seconds: float = 0.0  # CPU time of this process since the partition was made
 
 
 class _PartitionSearch(MatrixSearch):
@@ -140,9 +123,13 @@ class Partition:
         """``count_fresh``: `receive` counts the new states (for a ``max_states`` cap)."""
         self.index, self.count = index, count
         self.start_rss = current_rss()
+        self.start_cpu = time.process_time()
         self.search = Search(compiled.model, list(properties), None, deadline, None)
         self.ms = _PartitionSearch(compiled, self.search, groups)
         self.ms.part = self
+        # frontier states expanded at a time: a fixed transient paid by every worker, so halved
+        # where it is largest (the symmetric expansion's successor matrices; ~+5% CPU there)
+        self.chunk = CHUNK // 2 if self.ms.canon.active else CHUNK
         self.c = compiled
         S0 = compiled.vectors.matrix(list(compiled.model.inits))
         self.mult = _multipliers(len(compiled.vectors.columns))
@@ -187,10 +174,10 @@ class Partition:
         # per destination partition: pieces of (keys, parents, via, hashes), a chunk's worth each,
         # so that the level's successors are held about once (plus one chunk), not twice
         out: list[list[list[np.ndarray]]] = [[[], [], [], []] for _ in range(self.count)]
-        frontier = self.frontier
-        for start in range(0, frontier.shape[0], CHUNK):
+        frontier, chunk_size = self.frontier, self.chunk
+        for start in range(0, frontier.shape[0], chunk_size):
             layout = store.layout
-            rows = PackedRows(frontier[start : start + CHUNK], layout)
+            rows = PackedRows(frontier[start : start + chunk_size], layout)
             moves = ms._expand(rows, self.base + start)
             if s.stop is not None:
                 break
@@ -204,13 +191,13 @@ class Partition:
                     for j, v in zip(move.step.changed, move.values, strict=True):
                         new.setdefault(j, []).append(v)
                 store.widen(layout.outside(new))
-                level_hashes = self._derived_hashes(self.frontier_hash[start : start + CHUNK], moves)
+                level_hashes = self._derived_hashes(self.frontier_hash[start : start + chunk_size], moves)
             if store.layout is not layout:
                 frontier = _repack(frontier, layout, store.layout)
                 for pieces in out:
                     pieces[0] = [_repack(k, layout, store.layout) for k in pieces[0]]
             if not ms.canon.active:
-                chunk = frontier[start : start + CHUNK]
+                chunk = frontier[start : start + chunk_size]
                 level_keys = [store.layout.derive(chunk[m.where], m.step.changed, m.values) for m in moves]
             parts = (
                 np.concatenate(level_keys),
@@ -219,14 +206,12 @@ class Partition:
                 np.concatenate(level_hashes),
             )
             del level_keys, level_hashes, moves
-            # a chunk's repeats go nowhere (the first stays, as its owner's `add` would keep it);
-            # the states this partition owns and has stored go nowhere either
-            parts = self._unsent(*parts)
-            to = owner_of(parts[3], self.count)
+            to = self._destinations(parts[0], parts[3])
             for q in range(self.count):
-                pick = np.flatnonzero(to == q) if self.count > 1 else slice(None)
+                pick = np.flatnonzero(to == q)
                 for i, part in enumerate(parts):
                     out[q][i].append(part[pick])
+            del parts, to
         self.frontier = frontier
         findings = [f for f in s.found.values() if isinstance(f, Finding)]
         s.found.clear()
@@ -245,24 +230,24 @@ class Partition:
             del pieces
         return batches, report
 
-    def _unsent(self, keys: np.ndarray, *aligned: np.ndarray) -> tuple[np.ndarray, ...]:
-        """A chunk's successors (``aligned[-1]``: their hashes) worth sending: each key's first
-        occurrence (the one its owner's `add` would keep), and of the states this partition
-        owns, those it has not stored; in their order."""
-        if keys.shape[0] == 0:
-            return (keys, *aligned)
+    def _destinations(self, keys: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+        """Where each of a chunk's successors goes: its owner, for the first occurrence of each
+        key (the one its owner's `add` would keep), else ``count``: a repeat goes nowhere, and
+        neither does a state this partition owns and has stored."""
         from ..state_store import _seen
 
         uniq, first = np.unique(keys, return_index=True)
-        mine = np.flatnonzero(owner_of(aligned[-1][first], self.count) == self.index)
+        owner = owner_of(hashes[first], self.count)  # each state's hash is mixed once
+        to = np.full(keys.shape[0], self.count, dtype=owner.dtype)
+        mine = np.flatnonzero(owner == self.index)
         if mine.size:  # uniq[mine] is sorted, as `_seen` wants
             store = self.store
-            known = _seen(store.bulk, uniq[mine])[1] | _seen(store.recent, uniq[mine])[1]
-            keep = np.ones(first.shape[0], dtype=bool)
-            keep[mine[known]] = False
-            first = first[keep]
-        first.sort()
-        return tuple(a[first] for a in (keys, *aligned))
+            known = _seen(store.bulk, uniq[mine])[1]
+            if len(store.recent):
+                known |= _seen(store.recent, uniq[mine])[1]
+            owner[mine[known]] = self.count
+        to[first] = owner
+        return to
 
     def _derived_hashes(self, parent_hash: np.ndarray, moves: list[_Move]) -> list[np.ndarray]:
         """`linear_hash` of the moves' successors: the parents' plus the change of each
@@ -304,8 +289,12 @@ class Partition:
                     self.frontier = _repack(self.frontier, layout, store.layout)
                     keys = [_repack(x, layout, store.layout) for x in keys]
                 k = store.layout.pack(S)
-            # only what is new here is kept (`VisitedStore.novel`, first occurrence first)
-            k, p, v, h = store.novel(k, b.parents, b.via, b.hashes)
+            # only what is new here is kept (`VisitedStore.novel`, first occurrence first); this
+            # partition's own successors were filtered against the store already (`_destinations`),
+            # and the repeats among them `add` drops
+            k, p, v, h = (
+                (k, b.parents, b.via, b.hashes) if i == self.index else store.novel(k, b.parents, b.via, b.hashes)
+            )
             del b
             keys.append(k)
             parents.append(p)
@@ -378,4 +367,6 @@ class Partition:
             repacks=store.repacks,
             peak_rss=peak_rss(),
             start_rss=self.start_rss,
+            shared_rss=shared_rss(),
+            cpu_seconds=time.process_time() - self.start_cpu,
         )

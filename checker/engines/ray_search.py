@@ -62,16 +62,22 @@ class PartitionActor:
         groups = [[by_name[n] for n in names] for names in group_names]
         deadline = time.monotonic() + seconds_left if seconds_left is not None else None
         self.part = Partition(Compiled(model, properties, enc), properties, groups, index, count, deadline, count_fresh)
+        self.own: Batch | None = None
 
     def start(self) -> LevelReport:
         return self.part.start()
 
     def expand(self, pending: list[str]) -> tuple[Any, ...]:
+        """One object per partition (this one's stays here: through the object store it was a
+        second copy, mapped by this actor alone), then the report."""
         batches, report = self.part.expand(pending)
+        self.own, batches[self.part.index] = batches[self.part.index], None  # type: ignore[call-overload]
         return (*batches, report)
 
-    def receive(self, *batches: Batch) -> int:
-        return self.part.receive(list(batches))
+    def receive(self, *batches: Batch | None) -> int:
+        arrived = list(batches)
+        arrived[self.part.index], self.own = self.own, None
+        return self.part.receive(arrived)
 
     def commit(self, quota: int | None) -> LevelReport:
         return self.part.commit(quota)
@@ -152,6 +158,9 @@ def ray_blocks(
 
 
 class RayTransport(Transport):
+    # a batch is written into the object store by its sender and mapped by its receiver
+    shared_counted_twice = True
+
     def __init__(self, compiled: Compiled, search: Search, groups: list[list[Instance]], count: int, address: str):
         ray = self.ray = _ray()
         self.count = count

@@ -43,8 +43,8 @@ from .explicit.bounds import Exceeds
 from .explicit.common import peak_rss
 from .explicit.compile import Compiled, Untranslatable, _broadcast
 from .explicit.rows import NextRows
-from .partition import _GOLDEN, mix64
 from .shorten import shorten
+from .state_hash import _GOLDEN, mix64
 
 BLOCK = 256  # walks run in lockstep (and sharing `bias="rare"` counts)
 SHORTEN_STATES = 200_000  # the breadth-first search's budget when shortening a finding
@@ -339,7 +339,7 @@ def simulate(
             hits, notes, rss = ray_blocks(model, walked, walks, depth, seed, bias, blocks, max(workers, 1), ray)
             sim.transport, sim.workers = "ray", max(workers, 1)
         elif workers > 1 and len(blocks) > 1 and "fork" in multiprocessing.get_all_start_methods():
-            from .parallel import map_forked
+            from .processes import map_forked
 
             parts = [blocks[i::workers] for i in range(min(workers, len(blocks)))]
             out = map_forked(run_blocks, [(model, walked, walks, depth, seed, bias, p) for p in parts])
