@@ -38,15 +38,16 @@ def test_a_finite_instance_is_proved_by_its_reachable_set(tmp_path: Path) -> Non
 
 def test_a_violated_property_is_not_proved_and_the_portfolio_finds_it() -> None:
     model = Peterson.build(variant="turn_first")
-    assert prove_finite(model, ["mutex"], None) == []  # the safety block of the certificate fails
+    assert prove_finite(model, ["mutex"], None) == []  # false in a reachable state: left to the portfolio
     (r,) = prove(model, ["mutex"], engine="auto", timeout=120)
     assert_replayed_violation(model, r)
 
 
 def test_a_reachable_set_missing_a_state_fails_the_re_check() -> None:
     model = Peterson.build()
-    states = reachable_states(model, 10_000, None)
-    assert states is not None and len(states) > 2
+    found = reachable_states(model, 10_000, None)
+    assert found is not None and len(found[0]) > 2
+    states = found[0]
     enc = Encoding(model, sets="array")
     enc.prop("mutex", enc.x, enc.x_next)
 
