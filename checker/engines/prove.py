@@ -94,8 +94,7 @@ def prove(
         tell = progress or (lambda _: None)
         started = time.monotonic()
         # a finite instance small enough to enumerate: its reachable set is the invariant
-        tell("exhaustive: enumerating the reachable states")
-        proved = {r.name: r for r in prove_finite(model, list(properties), timeout)}
+        proved = {r.name: r for r in prove_finite(model, list(properties), timeout, progress=tell)}
         left = [n for n in properties if n not in proved]
         if timeout is not None:
             options["timeout"] = max(timeout - (time.monotonic() - started), 0.01)
