@@ -148,7 +148,7 @@ def test_the_portfolio_proves_with_pdr_in_this_process(monkeypatch: pytest.Monke
     from tests.models.proof_systems import Peterson
 
     # Peterson is finite: its reachable set would prove it before the portfolio starts
-    monkeypatch.setattr(portfolio, "prove_finite", lambda *_: [])
+    monkeypatch.setattr(portfolio, "prove_finite", lambda *_, **__: [])
     (r,) = portfolio.prove(Peterson.build(), ["mutex"], "auto", timeout=240)
     assert r.verdict is Verdict.PROVED and r.checked and "re-checked" in r.reason
     assert r.extra["portfolio_nice"]["pdr"] == 0

@@ -107,13 +107,15 @@ def prove_finite(
     timeout: float | None,
     cap: int = FINITE_STATES,
     progress: Callable[[str], None] | None = None,
+    encoding: Encoding | None = None,
 ) -> list[PropertyResult]:
     """PROVED results for ``names`` if the reachable set of this instance is small enough to
     enumerate and, as an invariant, passes the certificate re-check; else nothing.
-    ``progress(text)`` is told when the enumeration starts."""
+    ``progress(text)`` is told when the enumeration starts; ``encoding``: the model's, if the
+    caller has one (to decide finiteness; the certificate gets its own, with every set an array)."""
     started = time.monotonic()
     names = [n for n in dict.fromkeys(names) if unsupported_reason(model, n) is None]
-    if not names or unbounded_state(model):
+    if not names or unbounded_state(model, encoding):
         return []
     deadline = None if timeout is None else started + timeout / 4
     if progress is not None:

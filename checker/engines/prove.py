@@ -57,7 +57,7 @@ _CHILDREN = ("kind", "bmc")  # ... and those it runs in child processes
 # CPU seconds PDR runs alone before the children start (at most a quarter of the timeout): PDR
 # proves the DNS fixes at 3 Enactors x 2 endpoints in 0.3-1.3 s of CPU.
 _CHILDREN_AFTER = 2.0
-_CHILDREN_WALL = 10  # ... and at the latest after this many times as many seconds of the wall clock
+_CHILDREN_WALL = 30  # ... and at the latest after this many times as many seconds of the wall clock
 _CHILDREN_POLL = 0.1  # seconds between looks at PDR's CPU time until then
 
 
@@ -94,11 +94,12 @@ def prove(
         tell = progress or (lambda _: None)
         started = time.monotonic()
         # a finite instance small enough to enumerate: its reachable set is the invariant
-        proved = {r.name: r for r in prove_finite(model, list(properties), timeout, progress=tell)}
+        enc = _encoding(model, sets)  # built once: for the finite check, then for PDR
+        proved = {r.name: r for r in prove_finite(model, list(properties), timeout, progress=tell, encoding=enc)}
         left = [n for n in properties if n not in proved]
         if timeout is not None:
             options["timeout"] = max(timeout - (time.monotonic() - started), 0.01)
-        found = {r.name: r for r in _portfolio(model, left, options, tell)} if left else {}
+        found = {r.name: r for r in _portfolio(model, left, options, tell, enc)} if left else {}
         results = [proved.get(n) or found[n] for n in properties]
     else:
         with phases.listening(progress):
@@ -107,9 +108,23 @@ def prove(
     return results
 
 
-def _run(engine: str, model: ModelInstance, properties: list[str], options: dict[str, Any]) -> list[PropertyResult]:
+def _encoding(model: ModelInstance, sets: str) -> Encoding | None:
     try:
-        return _run_with(engine, model, properties, options, options["sets"])
+        return Encoding(model, sets=sets)
+    except ModelError:  # reported by the engine that builds it again (or the encoding falls back to arrays)
+        return None
+
+
+def _run(
+    engine: str,
+    model: ModelInstance,
+    properties: list[str],
+    options: dict[str, Any],
+    encoding: Encoding | None = None,
+) -> list[PropertyResult]:
+    """``encoding``: the model's, with ``options["sets"]``, if the caller has it already."""
+    try:
+        return _run_with(engine, model, properties, options, options["sets"], encoding)
     except ModelError as exc:
         if options["sets"] != "auto" or not is_gap_error(exc.message):
             raise
@@ -122,9 +137,14 @@ def _run(engine: str, model: ModelInstance, properties: list[str], options: dict
 
 
 def _run_with(
-    engine: str, model: ModelInstance, properties: list[str], options: dict[str, Any], sets: str
+    engine: str,
+    model: ModelInstance,
+    properties: list[str],
+    options: dict[str, Any],
+    sets: str,
+    encoding: Encoding | None = None,
 ) -> list[PropertyResult]:
-    enc = Encoding(model, sets=sets)
+    enc = encoding or Encoding(model, sets=sets)
     timeout = options["timeout"]
     if engine == "kind":
         return run_kind(model, properties, options["max_k"], timeout, options["strengthen"], enc)
@@ -160,7 +180,11 @@ def _write_certificates(results: list[PropertyResult], path: str | Path | None) 
 
 # ---------------------------------------------------------------------------- portfolio
 def _portfolio(
-    model: ModelInstance, properties: list[str], options: dict[str, Any], progress: Callable[[str], None]
+    model: ModelInstance,
+    properties: list[str],
+    options: dict[str, Any],
+    progress: Callable[[str], None],
+    encoding: Encoding | None = None,
 ) -> list[PropertyResult]:
     started = time.monotonic()
     timeout = options["timeout"]
@@ -173,7 +197,7 @@ def _portfolio(
     procs: dict[str, Any] = {}
     # PDR, the engine that usually proves first, here: no process to start (`checker.engines.local`)
     left = None if child_at is None else max(child_at - time.monotonic(), 0.01)
-    local = LocalEngine(_LOCAL, lambda: _run(_LOCAL, model, properties, options | {"timeout": left}))
+    local = LocalEngine(_LOCAL, lambda: _run(_LOCAL, model, properties, options | {"timeout": left}, encoding))
     readers[_LOCAL] = local.reader
     local.start()
     # The other engines start only when PDR has not answered soon: a child costs a fresh
