@@ -233,7 +233,7 @@ def _finish(
     default="auto",
     show_default=True,
     help="kind: k-induction; pdr: IC3/PDR (z3 Spacer); auto: a small finite instance by its reachable set, "
-    "else PDR, joined by k-induction and BMC in parallel processes if it takes more than 2 s; first answer wins.",
+    "else PDR, joined by k-induction and BMC in child processes after 3 s of CPU; first answer wins.",
 )
 @click.option(
     "--property",

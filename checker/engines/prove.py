@@ -54,10 +54,11 @@ _NICE = 10
 _NICED = ("kind",)  # the engines that run at `nice _NICE` (see `_worker`)
 _LOCAL = "pdr"  # the engine the portfolio runs in its own process (`checker.engines.local`)
 _CHILDREN = ("kind", "bmc")  # ... and those it runs in child processes
-# CPU seconds PDR runs alone before the children start (at most a quarter of the timeout): PDR
-# proves the DNS fixes at 3 Enactors x 2 endpoints in 0.3-1.3 s of CPU.
-_CHILDREN_AFTER = 2.0
-_CHILDREN_WALL = 30  # ... and at the latest after this many times as many seconds of the wall clock
+# CPU seconds PDR runs alone before the children start (at most a tenth of the timeout): PDR
+# proves the DNS fixes at 3 Enactors x 2 endpoints in 0.3-1.3 s of CPU on a quiet machine, up
+# to twice that on a loaded one (where 2 s started them, only to be stopped again at once).
+_CHILDREN_AFTER = 3.0
+_CHILDREN_WALL = 20  # ... and at the latest after this many times as many seconds of the wall clock
 _CHILDREN_POLL = 0.1  # seconds between looks at PDR's CPU time until then
 
 
@@ -205,7 +206,7 @@ def _portfolio(
     # as much as PDR's whole proof of the DNS fixes, and on two cores they would slow it down.
     # PDR's time is counted in CPU seconds of this process (this thread only waits), so that a
     # loaded machine does not start the children early; the wall clock starts them at the latest.
-    delay = min(_CHILDREN_AFTER, timeout / 4 if timeout else _CHILDREN_AFTER)
+    delay = min(_CHILDREN_AFTER, timeout / 10 if timeout else _CHILDREN_AFTER)
     cpu_at, spawn_at = time.process_time() + delay, started + delay * _CHILDREN_WALL
     spawned = False
     engines: tuple[str, ...] = (_LOCAL, *_CHILDREN)  # (a child that could not start is dropped)
