@@ -12,9 +12,11 @@ from checker.encoding import Encoding
 from checker.engines.finite_proof import ENGINE, prove_finite, reachable_states
 from checker.engines.graph_build import build_graph
 from checker.engines.prove import prove
+from checker.lang.runtime import CONCRETE, evaluate
 from checker.results import Verdict
 from checker.run import prove_spec
 from checker.spec import load_spec
+from checker.trace import replay
 from models.dns import Dns
 from tests.models.counter import AtomicCounter
 from tests.models.proof_systems import CopyCounter, Peterson
@@ -36,11 +38,14 @@ def test_a_finite_instance_is_proved_by_its_reachable_set(tmp_path: Path) -> Non
     assert certs.check_file(cert).ok  # the file stands on its own (the z3 binary, if there is one)
 
 
-def test_a_violated_property_is_not_proved_and_the_portfolio_finds_it() -> None:
+def test_a_violated_property_gets_the_explicit_engines_trace() -> None:
     model = Peterson.build(variant="turn_first")
-    assert prove_finite(model, ["mutex"], None) == []  # false in a reachable state: left to the portfolio
+    (found,) = prove_finite(model, ["mutex"], None)  # false in a reachable state: no certificate
+    assert found.engine == "explicit" and "certificate_text" not in found.extra
+    assert_replayed_violation(model, found)
     (r,) = prove(model, ["mutex"], engine="auto", timeout=120)
     assert_replayed_violation(model, r)
+    assert r.engine == "explicit" and r.depth == found.depth  # shortest, as `check` finds it
 
 
 def test_a_reachable_set_missing_a_state_fails_the_re_check() -> None:
@@ -76,3 +81,21 @@ def test_prove_of_the_alternating_bit_spec_uses_its_reachable_set() -> None:
     assert safety and all(r.verdict is Verdict.PROVED and r.engine == ENGINE for r in safety)
     assert all(r.expected is None or r.verdict.value in ("proved", "witnessed") for r in sr.results)
     assert sr.exit_code == 0
+
+
+def test_proved_and_violated_properties_of_one_instance_are_told_apart() -> None:
+    spec = load_spec(ROOT / "specs" / "lease_fencing.toml")
+    model = spec.build()
+    names = ["writes_in_lease_order", "writes_under_live_lease", "written_token_was_granted"]
+    by_name = {r.name: r for r in prove_finite(model, names, 120)}
+    bad = by_name["writes_under_live_lease"]  # an action invariant: its last step breaks it
+    assert bad.verdict is Verdict.VIOLATED and bad.checked and bad.trace is not None
+    assert (
+        bad.trace.states[0] in model.inits
+        and replay(model, bad.trace.transitions, bad.trace.states[0]) == bad.trace.states
+    )
+    assert evaluate(model, CONCRETE, bad.name, bad.trace.states[-2], bad.trace.states[-1]) is False
+    for n in ("writes_in_lease_order", "written_token_was_granted"):  # one certificate for both
+        assert by_name[n].verdict is Verdict.PROVED and by_name[n].checked and by_name[n].engine == ENGINE
+    text = by_name["writes_in_lease_order"].extra["certificate_text"]
+    assert "; properties: writes_in_lease_order, written_token_was_granted\n" in text

@@ -4,7 +4,10 @@ When every reachable state of an instance can be enumerated (breadth-first, conc
 the initial states), the disjunction "the state is one of them" is an inductive invariant by
 construction: it contains the initial states, and the successors of its states are its
 states. If the properties hold in all of them, that is a proof, and a cheap one: the
-alternating-bit protocol (84 states) took PDR about 20 s, this well under a second.
+alternating-bit protocol (84 states) took PDR about 20 s, this well under a second. A
+property false in one of them is violated: the explicit engine, on an instance now known to
+be this small, finds its shortest trace as `check` would (the portfolio's BMC would start
+only after PDR had had its time).
 
 It is no more trusted than Spacer's invariants: the disjunction becomes the same SMT-LIB2
 certificate (`checker.certificate`), re-checked by a fresh solver against the *symbolic*
@@ -97,6 +100,23 @@ def _one_of(enc: Encoding, states: list[State]) -> z3.BoolRef:
     return level(states, 0)
 
 
+def _violations(model: ModelInstance, names: list[str], states: int, timeout: float | None) -> list[PropertyResult]:
+    """The shortest, replayed counterexamples to ``names`` (false in some reachable state), by
+    the explicit engine, as `check` finds them: the instance is known to be this small. (Its
+    VIOLATED results only; anything else is left to the proof engines.)"""
+    from .explicit import run_explicit  # (loaded by `prove`'s first look anyway)
+
+    try:
+        results = run_explicit(model, names, max(states, 1) * 2, timeout)
+    except ModelError:
+        return []
+    kept = [r for r in results if r.verdict is Verdict.VIOLATED and r.checked]
+    for r in kept:
+        r.engine = "explicit"
+        r.reason = f"{r.reason}; explicit search (finite instance)" if r.reason else "explicit search (finite instance)"
+    return kept
+
+
 def _holds(model: ModelInstance, name: str, *states: State) -> bool:
     return evaluate(model, CONCRETE, name, *states) is True
 
@@ -110,7 +130,8 @@ def prove_finite(
     encoding: Encoding | None = None,
 ) -> list[PropertyResult]:
     """PROVED results for ``names`` if the reachable set of this instance is small enough to
-    enumerate and, as an invariant, passes the certificate re-check; else nothing.
+    enumerate and, as an invariant, passes the certificate re-check; VIOLATED ones, with the
+    explicit engine's shortest replayed trace, for those false in a reachable state; else nothing.
     ``progress(text)`` is told when the enumeration starts; ``encoding``: the model's, if the
     caller has one (to decide finiteness; the certificate gets its own, with every set an array)."""
     started = time.monotonic()
@@ -126,13 +147,14 @@ def prove_finite(
         if found is None:
             return []
         states, broken = found
-        # a property false somewhere is not proved here (the other engines report the
-        # violation with its trace); the certificate covers the others
-        names = [n for n in names if n not in broken and (n in steps or all(_holds(model, n, s) for s in states))]
+        # a property false somewhere is not proved here; the certificate covers the others
+        false = [n for n in names if n in broken or (n not in steps and not all(_holds(model, n, s) for s in states))]
     except ModelError:  # a property that cannot be evaluated in some state (a range check)
         return []
+    violated = _violations(model, false, len(states), timeout) if false else []
+    names = [n for n in names if n not in false]
     if not names:
-        return []
+        return violated
     enc = Encoding(model, sets="array")  # every set value has a constant (no interval required)
     for n in names:
         enc.prop(n, enc.x, enc.x_next)
@@ -140,8 +162,8 @@ def prove_finite(
     cert = certs.Certificate(enc, invariant, names, k=1, engine=ENGINE)
     left = None if timeout is None else max(timeout - (time.monotonic() - started), 0.01)
     check = certs.check(cert, left)
-    if not check.ok:  # e.g. a property false in some reachable state: the other engines say which
-        return []
+    if not check.ok:  # the symbolic step relation disagrees with the concrete one: no proof here
+        return violated
     seconds = time.monotonic() - started
     what = f"the {len(states):,} reachable states of this instance (enumerated exhaustively)"
     reason = f"inductive invariant: {what}, one disjunct each; {check.describe()}"
@@ -158,4 +180,4 @@ def prove_finite(
             extra={"invariant": lines, "certificate_text": cert.to_smtlib(), "k": 1, "reachable_states": len(states)},
         )
         for n in names
-    ]
+    ] + violated

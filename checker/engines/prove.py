@@ -94,14 +94,15 @@ def prove(
     if engine == "auto":
         tell = progress or (lambda _: None)
         started = time.monotonic()
-        # a finite instance small enough to enumerate: its reachable set is the invariant
+        # a finite instance small enough to enumerate: its reachable set is the invariant (and
+        # a property false in it gets the explicit engine's trace, as from `check`)
         enc = _encoding(model, sets)  # built once: for the finite check, then for PDR
-        proved = {r.name: r for r in prove_finite(model, list(properties), timeout, progress=tell, encoding=enc)}
-        left = [n for n in properties if n not in proved]
+        decided = {r.name: r for r in prove_finite(model, list(properties), timeout, progress=tell, encoding=enc)}
+        left = [n for n in properties if n not in decided]
         if timeout is not None:
             options["timeout"] = max(timeout - (time.monotonic() - started), 0.01)
         found = {r.name: r for r in _portfolio(model, left, options, tell, enc)} if left else {}
-        results = [proved.get(n) or found[n] for n in properties]
+        results = [decided.get(n) or found[n] for n in properties]
     else:
         with phases.listening(progress):
             results = _run(engine, model, list(properties), options)
