@@ -155,10 +155,13 @@ def prove_finite(
     names = [n for n in names if n not in false]
     if not names:
         return violated
-    enc = Encoding(model, sets="array")  # every set value has a constant (no interval required)
-    for n in names:
-        enc.prop(n, enc.x, enc.x_next)
-    invariant = _one_of(enc, states)
+    try:
+        enc = Encoding(model, sets="array")  # every set value has a constant (no interval required)
+        for n in names:
+            enc.prop(n, enc.x, enc.x_next)
+        invariant = _one_of(enc, states)
+    except (ModelError, ValueError):  # something the encoding cannot say: the proof engines will
+        return violated
     cert = certs.Certificate(enc, invariant, names, k=1, engine=ENGINE)
     left = None if timeout is None else max(timeout - (time.monotonic() - started), 0.01)
     check = certs.check(cert, left)
