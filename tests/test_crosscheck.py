@@ -50,6 +50,7 @@ from hypothesis import HealthCheck, Phase, assume, given, note, seed, settings
 from checker.engines.bmc import run_bmc
 from checker.engines.explicit import run_explicit
 from checker.engines.explicit.compile import Untranslatable
+from checker.engines.finite_proof import prove_finite
 from checker.engines.prove import prove
 from checker.errors import ModelError
 from checker.explain import explain
@@ -374,6 +375,28 @@ def check_proofs(m: RandomModel) -> None:
                     replay_in_reference(pm, model, r)
                 else:
                     assert r.verdict is Verdict.UNKNOWN, (where, r.verdict)
+        check_finite_proof(m, pm, ref, provable, tmp)
+
+
+def check_finite_proof(m: RandomModel, pm: PlainModel, ref: Reference, provable: list[str], tmp: str) -> None:
+    """The reachable set as the invariant (`checker.engines.finite_proof`), against the reference."""
+    model = m.build_class().build()
+    try:
+        found = prove_finite(model, provable, PROVE_TIMEOUT)
+    except ModelError:
+        return
+    for r in found:
+        length = ref.shortest[r.name]
+        if r.verdict is Verdict.PROVED:
+            assert ref.error_step is None and length is None, (r.name, "proved, but violated at", length)
+            path = os.path.join(tmp, "finite.smt2")
+            Path(path).write_text(r.extra["certificate_text"])
+            check_certificate(path)
+            COVERAGE["finite proofs (reachable set) checked by the z3 binary"] += 1
+        else:
+            assert r.verdict is Verdict.VIOLATED and r.trace is not None and r.checked, (r.name, r.verdict)
+            assert length is not None and len(r.trace) >= length, (r.name, "violated, but shortest is", length)
+            replay_in_reference(pm, model, r)
 
 
 @settings(max_examples=PROVE_EXAMPLES, **_FIXED)

@@ -232,7 +232,8 @@ def _finish(
     type=click.Choice(["auto", "kind", "pdr"]),
     default="auto",
     show_default=True,
-    help="kind: k-induction; pdr: IC3/PDR (z3 Spacer); auto: both and BMC in parallel processes, first answer wins.",
+    help="kind: k-induction; pdr: IC3/PDR (z3 Spacer); auto: a small finite instance by its reachable set, "
+    "else PDR, joined by k-induction and BMC in child processes after 3 s of CPU; first answer wins.",
 )
 @click.option(
     "--property",

@@ -38,6 +38,11 @@ from .obligations import Clock, Obligations, new_solver, unsupported_reason
 from .phases import announce
 
 ENGINE = "pdr"
+# Spacer's options, measured on the DNS fixes (CPU of the whole ladder, medians of 3): lemmas
+# generalized from plain unsat cores rather than interpolating ones (IUC) and proof
+# obligations left ungrounded took fencing_token 3x2 from 2.2 s to 1.3 s, version_cas 3x2
+# from 0.45 to 0.33 s, fencing_token 8x3 from 3.6 to 2.8 s, and were no slower elsewhere.
+SPACER_OPTIONS: dict[str, bool] = {"spacer.use_iuc": False, "spacer.ground_pobs": False}
 
 
 def run_pdr(
@@ -214,6 +219,8 @@ def _spacer(
     # which the certificate re-check rightly rejects, leaving a true property unproved.
     fp.set("xform.inline_linear", False)
     fp.set("xform.inline_eager", False)
+    for key, value in SPACER_OPTIONS.items():
+        fp.set(key, value)
     ms = clock.remaining_ms()
     if ms is not None:
         fp.set("timeout", ms)

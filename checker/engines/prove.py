@@ -1,11 +1,14 @@
 """`prove`: the proof engines behind one call, alone or side by side.
 
 ``engine="kind"`` and ``engine="pdr"`` run one engine in this process. ``engine="auto"``
-runs PDR, k-induction and BMC at once: PDR in a thread of this process, on the model it
+runs PDR, k-induction and BMC side by side: PDR in a thread of this process, on the model it
 already has (`checker.engines.local`: no process start-up before the engine that usually
 proves first), the others each in a child process (z3 gives no speed-up from threads, and z3
 objects cannot cross processes, so each child rebuilds the model from its class and
-parameters). PDR and BMC (which finds violations) run at normal priority, BMC beyond the
+parameters), started only when PDR has not answered within ``_CHILDREN_AFTER`` seconds (or
+has given up): most proofs need no child at all.
+
+PDR and BMC (which finds violations) run at normal priority, BMC beyond the
 spec's bound (``bound``) and k-induction at ``nice 10``. Per property the first conclusive
 answer wins (proved, with a re-checked certificate; or violated, with a replayed trace);
 once every property has one, the other engines are stopped. A violation found in a child is
@@ -35,6 +38,7 @@ from ..results import PropertyResult, Verdict
 from ..trace import Trace, replay
 from . import phases
 from .bmc import run_bmc
+from .finite_proof import prove_finite
 from .kind import DEFAULT_MAX_K, run_kind
 from .local import LocalEngine
 from .pdr import run_pdr
@@ -50,6 +54,12 @@ _NICE = 10
 _NICED = ("kind",)  # the engines that run at `nice _NICE` (see `_worker`)
 _LOCAL = "pdr"  # the engine the portfolio runs in its own process (`checker.engines.local`)
 _CHILDREN = ("kind", "bmc")  # ... and those it runs in child processes
+# CPU seconds PDR runs alone before the children start (at most a tenth of the timeout): PDR
+# proves the DNS fixes at 3 Enactors x 2 endpoints in 0.3-1.3 s of CPU on a quiet machine, up
+# to twice that on a loaded one (where 2 s started them, only to be stopped again at once).
+_CHILDREN_AFTER = 3.0
+_CHILDREN_WALL = 20  # ... and at the latest after this many times as many seconds of the wall clock
+_CHILDREN_POLL = 0.1  # seconds between looks at PDR's CPU time until then
 
 
 def prove(
@@ -82,7 +92,17 @@ def prove(
             raise ModelError(f"unknown property '{name}' (this model has: {', '.join(model.properties)})")
     options = {"timeout": timeout, "strengthen": tuple(strengthen), "max_k": max_k, "sets": sets, "bound": bound}
     if engine == "auto":
-        results = _portfolio(model, list(properties), options, progress or (lambda _: None))
+        tell = progress or (lambda _: None)
+        started = time.monotonic()
+        # a finite instance small enough to enumerate: its reachable set is the invariant (and
+        # a property false in it gets the explicit engine's trace, as from `check`)
+        enc = _encoding(model, sets)  # built once: for the finite check, then for PDR
+        decided = {r.name: r for r in prove_finite(model, list(properties), timeout, progress=tell, encoding=enc)}
+        left = [n for n in properties if n not in decided]
+        if timeout is not None:
+            options["timeout"] = max(timeout - (time.monotonic() - started), 0.01)
+        found = {r.name: r for r in _portfolio(model, left, options, tell, enc)} if left else {}
+        results = [decided.get(n) or found[n] for n in properties]
     else:
         with phases.listening(progress):
             results = _run(engine, model, list(properties), options)
@@ -90,9 +110,23 @@ def prove(
     return results
 
 
-def _run(engine: str, model: ModelInstance, properties: list[str], options: dict[str, Any]) -> list[PropertyResult]:
+def _encoding(model: ModelInstance, sets: str) -> Encoding | None:
     try:
-        return _run_with(engine, model, properties, options, options["sets"])
+        return Encoding(model, sets=sets)
+    except ModelError:  # reported by the engine that builds it again (or the encoding falls back to arrays)
+        return None
+
+
+def _run(
+    engine: str,
+    model: ModelInstance,
+    properties: list[str],
+    options: dict[str, Any],
+    encoding: Encoding | None = None,
+) -> list[PropertyResult]:
+    """``encoding``: the model's, with ``options["sets"]``, if the caller has it already."""
+    try:
+        return _run_with(engine, model, properties, options, options["sets"], encoding)
     except ModelError as exc:
         if options["sets"] != "auto" or not is_gap_error(exc.message):
             raise
@@ -105,9 +139,14 @@ def _run(engine: str, model: ModelInstance, properties: list[str], options: dict
 
 
 def _run_with(
-    engine: str, model: ModelInstance, properties: list[str], options: dict[str, Any], sets: str
+    engine: str,
+    model: ModelInstance,
+    properties: list[str],
+    options: dict[str, Any],
+    sets: str,
+    encoding: Encoding | None = None,
 ) -> list[PropertyResult]:
-    enc = Encoding(model, sets=sets)
+    enc = encoding or Encoding(model, sets=sets)
     timeout = options["timeout"]
     if engine == "kind":
         return run_kind(model, properties, options["max_k"], timeout, options["strengthen"], enc)
@@ -143,7 +182,11 @@ def _write_certificates(results: list[PropertyResult], path: str | Path | None) 
 
 # ---------------------------------------------------------------------------- portfolio
 def _portfolio(
-    model: ModelInstance, properties: list[str], options: dict[str, Any], progress: Callable[[str], None]
+    model: ModelInstance,
+    properties: list[str],
+    options: dict[str, Any],
+    progress: Callable[[str], None],
+    encoding: Encoding | None = None,
 ) -> list[PropertyResult]:
     started = time.monotonic()
     timeout = options["timeout"]
@@ -152,32 +195,21 @@ def _portfolio(
     at = started + timeout if timeout else None
     # the engines stop a little earlier, so that what they found arrives before ``at``
     child_at = None if at is None else at - min(_SLACK, timeout / 2)
-    ctx = multiprocessing.get_context("spawn")
     readers: dict[str, Any] = {}
     procs: dict[str, Any] = {}
-    for e in _CHILDREN:
-        # a pipe per engine, not a Queue: no semaphores, so nothing for the resource tracker to
-        # clean up when it is stopped (`children.stop_tracker`)
-        reader, writer = ctx.Pipe(duplex=False)
-        procs[e] = ctx.Process(
-            target=_worker,
-            args=(e, model.model, model.param_dict(), properties, options, writer, os.getpid(), child_at),
-            name=f"raceproof-{e}",
-            daemon=True,
-        )
-        try:
-            procs[e].start()
-        except Exception:  # noqa: BLE001 - e.g. a model class a fresh process cannot import by name
-            del procs[e]
-            reader.close()
-        else:
-            readers[e] = reader
-        writer.close()  # the child holds the other end: EOF here when it exits
     # PDR, the engine that usually proves first, here: no process to start (`checker.engines.local`)
     left = None if child_at is None else max(child_at - time.monotonic(), 0.01)
-    local = LocalEngine(_LOCAL, lambda: _run(_LOCAL, model, properties, options | {"timeout": left}))
+    local = LocalEngine(_LOCAL, lambda: _run(_LOCAL, model, properties, options | {"timeout": left}, encoding))
     readers[_LOCAL] = local.reader
-    engines = (_LOCAL, *procs)  # (a child that could not start is left out)
+    # The other engines start only when PDR has not answered soon: a child costs a fresh
+    # Python, its imports and the model rebuilt (0.3-0.5 s of CPU each on a quiet machine),
+    # as much as PDR's whole proof of the DNS fixes, and on two cores they would slow it down.
+    # PDR's time is counted in CPU seconds of this process (this thread only waits), so that a
+    # loaded machine does not start the children early; the wall clock starts them at the latest.
+    delay = min(_CHILDREN_AFTER, timeout / 10 if timeout else _CHILDREN_AFTER)
+    cpu_at, spawn_at = time.process_time() + delay, started + delay * _CHILDREN_WALL
+    spawned = False
+    engines: tuple[str, ...] = (_LOCAL, *_CHILDREN)  # (a child that could not start is dropped)
     best: dict[str, PropertyResult] = {}
     fallback: dict[str, list[PropertyResult]] = {n: [] for n in properties}
     done: set[str] = set()
@@ -186,12 +218,18 @@ def _portfolio(
     try:
         local.start()  # in the `try`: a Timeout landing just after it still stops the thread (`_stop_all`)
         while len(done) < len(engines) and not all(n in best for n in properties):
+            if not spawned and (_LOCAL in done or time.process_time() >= cpu_at or time.monotonic() >= spawn_at):
+                spawned = True
+                _spawn(model, properties, options, child_at, procs, readers)
+                engines = (_LOCAL, *procs)
             if {"pdr", "kind"} <= done and timeout is None:
                 break  # BMC alone can refute but never prove, and would run for ever
             if at is not None and time.monotonic() >= at:
                 break  # the engines had their deadline (and its hard stop): no more waiting
             wait = 1.0 if at is None else min(1.0, max(at - time.monotonic(), 0.0))
-            running = [e for e in engines if e not in done]
+            if not spawned:
+                wait = min(wait, _CHILDREN_POLL)
+            running = [e for e in engines if e not in done and e in readers]
             doing = " · ".join(now.get(e, f"{e} running") for e in running)
             progress(f"{doing} ({len(best)}/{len(properties)} decided)")
             for conn in mp_connection.wait([readers[e] for e in running], timeout=wait):
@@ -243,6 +281,36 @@ def _portfolio(
         r.extra["portfolio_nice"] = dict(nice)
         out.append(r)
     return out
+
+
+def _spawn(
+    model: ModelInstance,
+    properties: list[str],
+    options: dict[str, Any],
+    child_at: float | None,
+    procs: dict[str, Any],
+    readers: dict[str, Any],
+) -> None:
+    """Start the portfolio's child engines (`_CHILDREN`), each answering on a pipe of its own."""
+    ctx = multiprocessing.get_context("spawn")
+    for e in _CHILDREN:
+        # a pipe per engine, not a Queue: no semaphores, so nothing for the resource tracker to
+        # clean up when it is stopped (`children.stop_tracker`)
+        reader, writer = ctx.Pipe(duplex=False)
+        procs[e] = ctx.Process(
+            target=_worker,
+            args=(e, model.model, model.param_dict(), properties, options, writer, os.getpid(), child_at),
+            name=f"raceproof-{e}",
+            daemon=True,
+        )
+        try:
+            procs[e].start()
+        except Exception:  # noqa: BLE001 - e.g. a model class a fresh process cannot import by name
+            del procs[e]
+            reader.close()
+        else:
+            readers[e] = reader
+        writer.close()  # the child holds the other end: EOF here when it exits
 
 
 def _stop_all(local: LocalEngine, procs: dict[str, Any], readers: dict[str, Any]) -> None:
