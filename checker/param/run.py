@@ -273,6 +273,7 @@ def prove_spec_for_all(
         if r.name in safety and r.name not in proved:
             more = f"; instead, {searched[r.name]}" if r.name in searched else ""
             every = everyone.replace(",", " and ")
+            r.extra["for_all_instance"] = {"at": this, "reason": r.reason}  # the terminal shows the two apart
             r.reason = f"for all {every}: {outcome.why}{more}; this instance ({this}): {r.reason}"
             r.extra["for_all"] = everyone
             r.extra["for_all_failure"] = outcome.why
