@@ -35,6 +35,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests.random_domains import OWN_PARAM, OWN_STORE, domain_part
 from tests.random_parts import BIG_INITS, ENUM_POOL, PARAM_PREFIX, PX, CompInfo, Pair, VarInfo, Writer, spec_of
 from tests.random_properties import asymmetric_atom, init_atom, step_formula
 from tests.random_refs import ref_part
@@ -234,6 +235,8 @@ FEATURES = (
     "unguarded",
     "ref",
     "ref_asym",
+    "param_domain",
+    "param_domain_range",
 )
 
 
@@ -254,6 +257,7 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
     p = Writer()  # the plain model
     transitions: list[str] = []
     counter = itertools.count()
+    class_end: dict[str, int] = {}
     for comp in comps:
         w.line()
         w.line()
@@ -296,14 +300,17 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
         if refs is not None and comp is refs.target:
             refs.emit_process(w, p, transitions)
         w.indent -= 1
+        class_end[comp.attr] = len(w.lines)  # where actions drawn last go (`tests.random_domains`)
     if refs is not None:
         refs.emit_store(w, p, transitions)
 
     class_name = "Random"
     w.line()
     w.line()
+    model_at = len(w.lines)
     w.line(f"class {class_name}(Model):")
     w.indent += 1
+    params_at = len(w.lines)
     for comp in comps:
         if comp.count_param:
             w.line(f"{PARAM_PREFIX}{comp.attr} = Param({comp.count}, min=1)")
@@ -374,6 +381,22 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
         features.add(kind)
         prop(kind, "sys", gen.bool_expr(None, 1) if draw(st.booleans()) else init_atom(gen, False))
     w.indent -= 1
+    params = {f"{PARAM_PREFIX}{c.attr}": c.count for c in comps if c.count_param}
+    params |= {f"{PARAM_PREFIX}{v.name}": v.size for c in comps for v in c.vars if v.size_param}
+    domains = domain_part(draw, gen, comps, features)  # drawn last: the earlier draws keep their seeds' models
+    if domains is not None:
+        if domains.own_array is not None:  # `cells` and its store, after the parameters
+            w.lines.insert(params_at, f"    {OWN_STORE} = {OWN_STORE.capitalize()}()")
+        if domains.own_param is not None:
+            w.lines.insert(params_at, f"    {OWN_PARAM} = Param({domains.own_param}, min=1)")
+            params[OWN_PARAM] = domains.own_param
+        if domains.own_array is not None:
+            w.lines[model_at:model_at] = domains.own_store()
+        for comp in reversed(comps):  # from the bottom: the earlier positions stay put
+            w.lines[class_end[comp.attr] : class_end[comp.attr]] = [
+                "    " + x if x else x for x in domains.actions.get(comp.attr, [])
+            ]
+        p.lines += domains.plain
 
     init = {}
     specs = {}
@@ -384,6 +407,9 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
                 key = v.name if comp.store else f"{inst}.{v.name}"
                 init[key], specs[key] = _plain_init(v), spec_of(v)
                 local.setdefault(inst, []).append(key)
+    if domains is not None and domains.own_array is not None:
+        cells = domains.own_array
+        init[cells.name], specs[cells.name] = _plain_init(cells), spec_of(cells)
     if refs is not None:
         init |= refs.init()
         specs |= refs.specs()
@@ -404,6 +430,9 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
     p.line(f"REPLICAS = { ({c.attr: c.instances for c in comps if c.replicated})!r}")
     p.line(f"LOCAL = { ({k: v for k, v in local.items() if any(k in c.instances for c in comps if c.replicated)})!r}")
     p.line(f"TRANSITIONS = [{', '.join(transitions)}]")
+    if domains is not None:  # the reference expands each domain at the parameters' values itself
+        p.line(f"PARAMS = {params!r}")
+        p.line(f"DOMAIN_ACTIONS = [{', '.join(domains.entries)}]")
     p.line(f"PROPERTIES = {{{', '.join(f'{n!r}: ({k!r}, q_{n})' for n, k in props.items())}}}")
     return RandomModel(w.text(), p.text(), class_name, props, unguarded, features)
 
