@@ -188,6 +188,14 @@ def expect_bmc_coverage(
     assert set(cov["never"]) | set(cov["static"]) == {k for k, fires in keys.items() if not fires}, where
 
 
+def expect_transitions(pm: PlainModel, model: ModelInstance) -> None:
+    """The model has exactly the reference's steps: one per instance, action and argument value
+    (the reference expands parameter-sized domains from the parameters' values itself)."""
+    mine = Counter((t.instance.name, t.action.name, tuple(sorted(t.args.items()))) for t in model.transitions)
+    theirs = Counter((i, a, tuple(sorted(g.items()))) for i, a, g, _, _ in pm.transitions)
+    assert mine == theirs, ("transitions differ", mine - theirs, theirs - mine)
+
+
 def explained(r: PropertyResult) -> None:
     """A real violation's report explains it without failing (the stale-read explanation and
     the failing parts of the property: `checker.explain`, what every report prints)."""
@@ -220,6 +228,7 @@ def check_searches(m: RandomModel) -> None:
     if ref.asymmetric:
         COVERAGE["asymmetric replicas"] += 1
     cls = m.build_class()
+    expect_transitions(pm, cls.build())
     props = [n for n, k in m.properties.items() if k not in GRAPH_KINDS]
     graph = [n for n, k in m.properties.items() if k in GRAPH_KINDS]
     for backend in ("numpy", "python"):
