@@ -18,7 +18,9 @@ bottom with `discard_if`: the interval encoding; or with gaps: the array encodin
 with arguments, `require`, assignments, `ite`, nested `when`, set updates, reads at state keys
 and divisions (guarded, or not: a model error every engine must report), first-match scans
 over replicas; fair actions; process identities (`Ref`s held by a store, a Set and a Map of
-them, Ref arguments, reads and writes through ``sys.P[ref]``, ``self.ref``: tests/random_refs.py).
+them, Ref arguments, reads and writes through ``sys.P[ref]``, ``self.ref``: tests/random_refs.py);
+actions with a step per index of a parameter-sized domain (``@action(k="n")``, often a cell of
+a parameter-sized array: tests/random_domains.py). The components' variables: tests/random_vars.py.
 Properties: invariants, action invariants, reachables,
 `recoverable` and `eventually`; aggregates over replicas, and properties and actions that tell
 replicas apart in many ways (indexing, `list(...)[i]`, tuple unpacking, `zip`, `enumerate`,
@@ -35,10 +37,12 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tests.random_parts import BIG_INITS, ENUM_POOL, PARAM_PREFIX, PX, CompInfo, Pair, VarInfo, Writer, spec_of
+from tests.random_domains import OWN_PARAM, OWN_STORE, domain_part
+from tests.random_parts import PARAM_PREFIX, PX, Pair, Writer, spec_of
 from tests.random_properties import asymmetric_atom, init_atom, step_formula
 from tests.random_refs import ref_part
 from tests.random_statements import Gen
+from tests.random_vars import component, decl, plain_init
 
 
 @dataclass
@@ -57,139 +61,6 @@ class RandomModel:
 
     def __repr__(self) -> str:  # hypothesis prints the falsifying example with this
         return f"RandomModel(unguarded={self.unguarded}, features={sorted(self.features)}):\n{self.source}"
-
-
-# ---------------------------------------------------------------------------- components
-@st.composite
-def _component(draw: Any, index: int, features: set[str]) -> CompInfo:
-    # the first one is a process (someone acts); stores hold the collections: draw them often
-    store = draw(st.sampled_from([True, True, False])) if index > 0 else False
-    attr = f"st{index}" if store else f"p{index}"
-    count = None if store else draw(st.sampled_from([None, 1, 2, 2, 3]))
-    comp = CompInfo(attr, store, count, count_param=count is not None and draw(st.booleans()))
-    if comp.count_param:
-        features.add("param_count")
-    for j in range(draw(st.integers(1, 2))):
-        name = f"{attr}_v{j}" if store else f"v{j}"  # store variables carry global names
-        if store:
-            kinds = ["int", "bool", "enum", "uint", "array", "array", "set", "set", "map", "map", "uset", "uset"]
-            kinds += ["seq", "seq"]
-        else:
-            kinds = ["int", "int", "bool", "enum", "uint", "big"]
-        var = VarInfo(name, draw(st.sampled_from(kinds)), comp)
-        k = var.kind
-        if k == "set" and draw(st.booleans()):
-            var.lo, var.hi = 0, 2  # often the same element type, so that set operations combine two sets
-        elif k in ("int", "array", "set", "map", "seq"):
-            var.lo = draw(st.sampled_from([0, 0, -1]))
-            var.hi = var.lo + draw(st.integers(1, 3 if k == "int" else 2))
-        elif k == "uint":
-            var.lo, var.hi = 0, None
-            if draw(st.integers(0, 3)) == 0:
-                var.lo = None  # neither bound
-        elif k in ("big", "uset"):
-            var.lo, var.hi = (0, None) if k == "big" else (None, None)
-        if k == "array":
-            var.size = draw(st.sampled_from([2, 2, 3]))
-            var.size_param = draw(st.booleans())
-            if var.size_param:
-                features.add("param_array")
-        if k == "seq":
-            var.size = draw(st.sampled_from([1, 2, 2, 3]))  # the capacity
-        if k == "enum":
-            var.names = tuple(draw(st.sampled_from([ENUM_POOL[:2], ENUM_POOL, ("b", "c"), ("a", "c")])))
-        if k == "map":
-            var.names = tuple(draw(st.sampled_from([ENUM_POOL[:2], ENUM_POOL])))
-        var.init = _initial(var, draw)
-        if k in ("int", "bool", "enum") and draw(st.integers(0, 4)) == 0:
-            var.choice = _choice(var, draw)
-            features.add("init_choice")
-        features.add(k)
-        comp.vars.append(var)
-    if store and draw(st.integers(0, 3)) == 0:
-        # two sets of one element type: set operations (union, move_if, ...) combine them
-        comp.vars = []
-        for j in range(2):
-            var = VarInfo(f"{attr}_v{j}", "set", comp, 0, 2)
-            var.init = _initial(var, draw)
-            comp.vars.append(var)
-        features.add("set")
-    return comp
-
-
-def _initial(v: VarInfo, draw: Any) -> Any:
-    if v.kind == "int":
-        return draw(st.integers(v.lo, v.hi))
-    if v.kind == "uint":
-        return draw(st.integers(0, 1))
-    if v.kind == "big":
-        return draw(st.sampled_from(BIG_INITS))
-    if v.kind == "bool":
-        return draw(st.booleans())
-    if v.kind == "enum":
-        return draw(st.sampled_from(v.names))
-    if v.kind == "array":
-        if v.size_param:
-            return draw(st.integers(v.lo, v.hi))  # one value for every element
-        return [draw(st.integers(v.lo, v.hi)) for _ in range(v.size)]
-    if v.kind == "map":
-        return {n: draw(st.integers(v.lo, v.hi)) for n in v.names}
-    if v.kind == "uset":
-        return sorted(draw(st.sets(st.integers(0, 2), max_size=2)))
-    if v.kind == "seq":
-        return draw(st.lists(st.integers(v.lo, v.hi), max_size=v.size))
-    return sorted(draw(st.sets(st.integers(v.lo, v.hi), max_size=2)))
-
-
-def _choice(v: VarInfo, draw: Any) -> tuple[Any, ...]:
-    """Initial values to choose from, ``v.init`` first (the engines' ``init=`` choice forms)."""
-    if v.kind == "bool":
-        return (v.init, not v.init)  # Bool(init=any)
-    if v.kind == "enum":
-        return (v.init, *(n for n in v.names if n != v.init))  # Enum(..., init=any)
-    extra = draw(st.sets(st.integers(v.lo, v.hi), min_size=1, max_size=2)) - {v.init}
-    return (v.init, *sorted(extra))
-
-
-def _decl(v: VarInfo) -> str:
-    if v.choice is not None:
-        if v.kind == "bool":
-            return "Bool(init=any)"
-        if v.kind == "enum":
-            return f"Enum({', '.join(repr(n) for n in v.names)}, init=any)"
-        return f"Int(init={set(v.choice)!r}, min={v.lo}, max={v.hi})"
-    if v.kind == "int":
-        return f"Int(init={v.init}, min={v.lo}, max={v.hi})"
-    if v.kind == "uint":
-        return f"Int(init={v.init}, min=0)" if v.lo == 0 else f"Int(init={v.init})"
-    if v.kind == "big":
-        return f"Int(init={v.init}, min=0)"
-    if v.kind == "bool":
-        return f"Bool(init={v.init})"
-    if v.kind == "enum":
-        return f"Enum({', '.join(repr(n) for n in v.names)}, init={v.init!r})"
-    if v.kind == "array":
-        size = f'"{PARAM_PREFIX}{v.name}"' if v.size_param else str(v.size)
-        return f"Array(Int(min={v.lo}, max={v.hi}), size={size}, init={v.init})"
-    if v.kind == "map":
-        return f"Map(Enum({', '.join(repr(n) for n in v.names)}), Int(min={v.lo}, max={v.hi}), init={v.init!r})"
-    if v.kind == "uset":
-        return f"Set(Int(), init={v.init})"
-    if v.kind == "seq":
-        return f"Seq(Int(min={v.lo}, max={v.hi}), capacity={v.size}, init={v.init})"
-    return f"Set(Int(min={v.lo}, max={v.hi}), init={v.init})"
-
-
-def _plain_init(v: VarInfo) -> Any:
-    if v.kind == "array":
-        return list(v.init) if isinstance(v.init, list) else [v.init] * v.size
-    if v.kind == "seq":
-        return list(v.init)
-    if v.kind == "map":
-        return dict(v.init)
-    if v.kind in ("set", "uset"):
-        return frozenset(v.init)
-    return v.init
 
 
 # ---------------------------------------------------------------------------- the model
@@ -234,6 +105,8 @@ FEATURES = (
     "unguarded",
     "ref",
     "ref_asym",
+    "param_domain",
+    "param_domain_range",
 )
 
 
@@ -243,7 +116,7 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
     if unguarded is None:
         unguarded = draw(st.integers(0, 3)) == 0
     features: set[str] = {"unguarded"} if unguarded else set()
-    comps = [draw(_component(i, features)) for i in range(draw(st.sampled_from([2, 2, 3, 1])))]
+    comps = [draw(component(i, features)) for i in range(draw(st.sampled_from([2, 2, 3, 1])))]
     gen = Gen(draw, comps, unguarded, features)
     refs = draw(ref_part(comps, features))  # a store of Refs to one process's replicas, or None
     w = Writer()
@@ -254,13 +127,14 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
     p = Writer()  # the plain model
     transitions: list[str] = []
     counter = itertools.count()
+    class_end: dict[str, int] = {}
     for comp in comps:
         w.line()
         w.line()
         w.line(f"class {comp.attr.capitalize()}({'Store' if comp.store else 'Process'}):")
         w.indent += 1
         for v in comp.vars:
-            w.line(f"{v.name} = {_decl(v)}")
+            w.line(f"{v.name} = {decl(v)}")
         for _ in range(draw(st.integers(0 if comp.store else 1, 4))):
             w.line()
             nargs = draw(st.sampled_from([0, 0, 0, 2]))
@@ -296,14 +170,17 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
         if refs is not None and comp is refs.target:
             refs.emit_process(w, p, transitions)
         w.indent -= 1
+        class_end[comp.attr] = len(w.lines)  # where actions drawn last go (`tests.random_domains`)
     if refs is not None:
         refs.emit_store(w, p, transitions)
 
     class_name = "Random"
     w.line()
     w.line()
+    model_at = len(w.lines)
     w.line(f"class {class_name}(Model):")
     w.indent += 1
+    params_at = len(w.lines)
     for comp in comps:
         if comp.count_param:
             w.line(f"{PARAM_PREFIX}{comp.attr} = Param({comp.count}, min=1)")
@@ -374,6 +251,22 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
         features.add(kind)
         prop(kind, "sys", gen.bool_expr(None, 1) if draw(st.booleans()) else init_atom(gen, False))
     w.indent -= 1
+    params = {f"{PARAM_PREFIX}{c.attr}": c.count for c in comps if c.count_param}
+    params |= {f"{PARAM_PREFIX}{v.name}": v.size for c in comps for v in c.vars if v.size_param}
+    domains = domain_part(draw, gen, comps, features)  # drawn last: the earlier draws keep their seeds' models
+    if domains is not None:
+        if domains.own_array is not None:  # `cells` and its store, after the parameters
+            w.lines.insert(params_at, f"    {OWN_STORE} = {OWN_STORE.capitalize()}()")
+        if domains.own_param is not None:
+            w.lines.insert(params_at, f"    {OWN_PARAM} = Param({domains.own_param}, min=1)")
+            params[OWN_PARAM] = domains.own_param
+        if domains.own_array is not None:
+            w.lines[model_at:model_at] = domains.own_store()
+        for comp in reversed(comps):  # from the bottom: the earlier positions stay put
+            w.lines[class_end[comp.attr] : class_end[comp.attr]] = [
+                "    " + x if x else x for x in domains.actions.get(comp.attr, [])
+            ]
+        p.lines += domains.plain
 
     init = {}
     specs = {}
@@ -382,8 +275,11 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
         for inst in comp.instances:
             for v in comp.vars:
                 key = v.name if comp.store else f"{inst}.{v.name}"
-                init[key], specs[key] = _plain_init(v), spec_of(v)
+                init[key], specs[key] = plain_init(v), spec_of(v)
                 local.setdefault(inst, []).append(key)
+    if domains is not None and domains.own_array is not None:
+        cells = domains.own_array
+        init[cells.name], specs[cells.name] = plain_init(cells), spec_of(cells)
     if refs is not None:
         init |= refs.init()
         specs |= refs.specs()
@@ -404,6 +300,9 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
     p.line(f"REPLICAS = { ({c.attr: c.instances for c in comps if c.replicated})!r}")
     p.line(f"LOCAL = { ({k: v for k, v in local.items() if any(k in c.instances for c in comps if c.replicated)})!r}")
     p.line(f"TRANSITIONS = [{', '.join(transitions)}]")
+    if domains is not None:  # the reference expands each domain at the parameters' values itself
+        p.line(f"PARAMS = {params!r}")
+        p.line(f"DOMAIN_ACTIONS = [{', '.join(domains.entries)}]")
     p.line(f"PROPERTIES = {{{', '.join(f'{n!r}: ({k!r}, q_{n})' for n, k in props.items())}}}")
     return RandomModel(w.text(), p.text(), class_name, props, unguarded, features)
 

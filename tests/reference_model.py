@@ -251,12 +251,29 @@ class PlainModel:
     ref_keyed: dict[str, str] = field(default_factory=dict)
     #: every initial state, when there are several (``INIT`` is then the first's shape)
     inits: list[dict[str, Any]] = field(default_factory=list)
+    #: the model's parameters (name -> value), for the domains of ``domain_actions``
+    params: dict[str, int] = field(default_factory=dict)
+    #: actions with one step per index of a parameter-sized domain, not yet in ``transitions``:
+    #: (instance, action, argument, (parameter, lo, offset), fair, fn): the indices are
+    #: ``lo .. params[parameter] + offset - 1``
+    domain_actions: list[tuple[str, str, str, tuple[str, int, int], bool, Callable[..., None]]] = field(
+        default_factory=list
+    )
+
+    def __post_init__(self) -> None:
+        for inst, action, arg, (param, lo, offset), fair, fn in self.domain_actions:
+            size = self.params[param]
+            assert isinstance(size, int) and not isinstance(size, bool), (param, size)
+            for k in range(lo, size + offset):
+                self.transitions.append((inst, action, {arg: k}, fair, fn))
+        self.domain_actions = []  # expanded once
 
     @classmethod
     def from_source(cls, source: str) -> PlainModel:
         namespace: dict[str, Any] = dict(RUNTIME)
         exec(compile(source, "<plain reference model>", "exec"), namespace)  # noqa: S102
-        optional = {"refs", "ref_keyed", "inits"}  # sources that do not use them leave them out
+        # sources that do not use them leave them out
+        optional = {"refs", "ref_keyed", "inits", "params", "domain_actions"}
         given = [k for k in cls.__dataclass_fields__ if k.upper() in namespace or k not in optional]
         return cls(**{k: namespace[k.upper()] for k in given})
 

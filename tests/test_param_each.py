@@ -117,3 +117,46 @@ def _collapse_params() -> dict[str, object]:
     from checker.spec import load_spec
 
     return dict(load_spec(REPO / "specs" / "dwfm_collapse.toml").params)
+
+
+# ---------------------------------------------------------------------------- the terminal report
+def _flat(text: str) -> str:
+    return " ".join(text.split())  # rich wraps long lines at the console's width
+
+
+def test_terminal_report_says_at_which_size_for_all_fails() -> None:
+    """Without --json too: the verdict line is the spec's instance, and the line under it says
+    that the property fails for all azs, at which size and how that was found."""
+    res = run_cli("prove", str(REPO / "specs" / "nlb_failover.toml"), "--for-all", "azs")
+    out = _flat(res.stdout)
+    assert res.exit_code == 1, res.stdout + res.stderr
+    instance = out.index("capacity_covers_load violated this instance (azs=3): in 4 steps (shortest;")
+    for_all = out.index("✗ for all azs: violated at azs=2 (the smallest; exhaustive search, a replayed counterexample)")
+    assert instance < for_all < out.index("az_failed_over witnessed"), out
+    assert "5 instance(s) violate it (azs 2..6) and 0 hold" in out, out
+
+
+def test_terminal_report_of_a_proof_for_this_instance_only(tmp_path: Path) -> None:
+    """Proved at the spec's one worker, violated for every count from 2 (the parameterized
+    proof's counterexample): the ✓ line is the instance's, the ✗ line under it the count's."""
+    spec = tmp_path / "racy.toml"
+    spec.write_text('model = "tests.models.param_systems:RacyLock"\n[params]\nworkers = 1\n')
+    res = run_cli("prove", str(spec), "--for-all", "workers", "--property", "inside_at_most_one", "--timeout", "60")
+    out = _flat(res.stdout)
+    assert res.exit_code == 0, res.stdout + res.stderr  # this instance is proved
+    assert "✓ inside_at_most_one proved this instance (workers=1): inductive invariant" in out, out
+    assert "✗ for all workers: violated with workers=2 (a replayed counterexample: inside_at_most_one in" in out, out
+    assert out.count("for all workers") == 1, out  # not repeated on the verdict line
+
+
+def test_terminal_report_of_a_refused_proof_and_the_search_instead() -> None:
+    """The parameterized proof is refused (DWFM sums over its workers): one line says why, the
+    next what the exhaustive search at every worker count found (violated at workers=1)."""
+    res = run_cli(
+        "prove", str(REPO / "specs" / "dwfm_collapse.toml"), "--for-all", "workers", "--property", "queue_bounded"
+    )
+    out = _flat(res.stdout)
+    assert res.exit_code == 1, res.stdout + res.stderr
+    refused = out.index("✗ for all workers: refused: models/dwfm/model.py:90 reads sys.worker")
+    searched = out.index("instead, every value searched: violated at workers=1 (the smallest;")
+    assert out.index("queue_bounded violated this instance (workers=1): in 16 steps") < refused < searched, out

@@ -112,7 +112,7 @@ def run_bmc(
                     if found is not None and z3.is_true(found.eval(goal, model_completion=True)):
                         # the joint query's trace meets this goal already: asking again would
                         # solve the deepest query twice (it is replayed and confirmed all the same)
-                        u._model, answer = found, z3.sat
+                        u._model, u._goal, answer = found, goal, z3.sat
                     else:
                         answer = u.query(goal, deadline)
                     if answer == z3.sat:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import z3
 
 from ..encoding import Encoding, State
 from ..errors import InternalError
+from ..lang.model import Transition
 from ..symmetry import SymmetryDecision, no_symmetry
 from ..symmetry import decide as decide_symmetry
 from ..trace import Trace, replay
@@ -43,6 +45,7 @@ class Unrolling:
     states: list[State] = field(default_factory=list)
     oracles: list[z3.ArithRef] = field(default_factory=list)
     _model: z3.ModelRef | None = None
+    _goal: z3.BoolRef | None = None  # the goal of the last query (to ask fresh solvers again: `trace`)
     solver_seconds: float = 0.0  # time inside z3 check() so far; results record the running total
     #: per step k, the transitions its disjunction ranges over (None: all)
     within: list[frozenset[int] | None] = field(default_factory=list)
@@ -144,6 +147,7 @@ class Unrolling:
         self.solver.push()
         try:
             self.solver.add(goal)
+            self._goal = goal
             started = time.monotonic()
             status = self.solver.check()
             if status == z3.unknown and self.bounds is not None and self._incomplete():
@@ -192,12 +196,44 @@ class Unrolling:
         zmodel = self._model
         if zmodel is None:  # pragma: no cover - only called after sat
             raise InternalError("no model to decode")
-        transitions = [self.enc.decode_oracle(zmodel, o) for o in self.oracles[:upto]]
-        states = replay(self.enc.model, transitions, self.enc.initial_of(zmodel, self.states[0]))
-        for k, (sym, concrete) in enumerate(zip(self.states, states, strict=False)):
-            bad = self.enc.agrees(zmodel, sym, concrete)
-            if bad:
-                raise InternalError(f"solver and concrete replay disagree at step {k} on {', '.join(bad)}")
+        found = self._replayed(zmodel, upto)
+        if isinstance(found, str):
+            # With lambdas (bulk deletes from unbounded sets) z3 has answered sat with a model
+            # whose set members the concrete replay contradicts, depending on its heuristics'
+            # state (seen in the cross-check after other queries in the same process): the same
+            # query on fresh solvers with other seeds; a trace is still only one that replays.
+            for seed in (1, 2, 3):
+                fresh = z3.Solver()
+                fresh.set("random_seed", seed)
+                fresh.set("timeout", RETRY_MS)
+                fresh.add(self.assertions())
+                if self._goal is not None:
+                    fresh.add(self._goal)
+                if fresh.check() == z3.sat:
+                    again = self._replayed(fresh.model(), upto)
+                    if not isinstance(again, str):
+                        found = again
+                        break
+            else:
+                raise InternalError(f"solver and concrete replay disagree {found}")
+        transitions, states = found
         trace = Trace(self.enc.model, states, transitions, prop, kind)
         trace.confirm()
         return trace
+
+    def _replayed(self, zmodel: z3.ModelRef, upto: int) -> tuple[list[Transition], list[tuple[Any, ...]]] | str:
+        """The model's steps and their concrete replay, or where the two disagree."""
+        transitions = [self.enc.decode_oracle(zmodel, o) for o in self.oracles[:upto]]
+        try:
+            states = replay(self.enc.model, transitions, self.enc.initial_of(zmodel, self.states[0]))
+        except InternalError as exc:  # a step the model takes is disabled in the concrete one
+            return f"({exc})"
+        for k, (sym, concrete) in enumerate(zip(self.states, states, strict=False)):
+            bad = self.enc.agrees(zmodel, sym, concrete)
+            if bad:
+                return f"at step {k} on {', '.join(bad)}"
+        return transitions, states
+
+
+#: each fresh solver's limit when a model does not replay concretely (`Unrolling.trace`)
+RETRY_MS = 10_000

@@ -171,6 +171,7 @@ def for_each_size(spec: Any, model: ModelInstance, names: list[str], properties:
         if found is None or r.name not in checked:
             continue
         holds, why = verdict_for(found, r.name, model, names)
+        r.extra["for_all_instance"] = {"at": this, "reason": r.reason}  # the terminal shows the two apart
         r.reason = f"for all {everyone.replace(',', ' and ')}: {why}; this instance ({this}): {r.reason}"
         r.extra["for_all"] = everyone
         r.extra["for_all_holds" if holds else "for_all_failure"] = True if holds else why

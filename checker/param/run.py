@@ -317,6 +317,7 @@ def prove_spec_for_all(
         if r.name in safety and r.name not in proved:
             why = outcomes[r.name].why
             more = f"; instead, {searched[r.name]}" if r.name in searched else ""
+            r.extra["for_all_instance"] = {"at": this, "reason": r.reason}  # the terminal shows the two apart
             r.reason = f"for all {everyone.replace(',', ' and ')}: {why}{more}; this instance ({this}): {r.reason}"
             r.extra["for_all"] = everyone
             r.extra["for_all_failure"] = why

@@ -31,6 +31,9 @@ MARKS = {
 
 
 def verdict_line(r: PropertyResult, bound: int) -> Text:
+    # `prove --for-all`: this line is the spec's instance; `for_all_lines` say what holds for every size
+    instance = r.extra.get("for_all_instance")
+    reason = instance["reason"] if instance else r.reason
     mark, style = MARKS[r.verdict]
     line = Text(f"  {mark} ", style=style)
     line.append(f"{r.name:<28}", style="bold")
@@ -42,17 +45,19 @@ def verdict_line(r: PropertyResult, bound: int) -> Text:
         else:
             detail = f"lasso: {loop}-step prefix, {len(r.trace) - loop}-step cycle (replayed concretely)"
     elif r.verdict in (Verdict.VIOLATED, Verdict.WITNESSED) and r.trace is not None and r.engine == "simulate":
-        detail = f"in {len(r.trace)} steps ({r.reason}; replayed concretely)"  # shortest only where proved
+        detail = f"in {len(r.trace)} steps ({reason}; replayed concretely)"  # shortest only where proved
     elif r.verdict in (Verdict.VIOLATED, Verdict.WITNESSED) and r.trace is not None:
         detail = f"in {len(r.trace)} steps (shortest; replayed concretely)"
     elif r.verdict is Verdict.HOLDS and r.engine == "explicit":
-        detail = r.reason + (f", reachable diameter {r.diameter}" if r.diameter is not None else "")
+        detail = reason + (f", reachable diameter {r.diameter}" if r.diameter is not None else "")
     elif r.verdict is Verdict.HOLDS:
-        detail = f"complete: {r.reason}" if r.reason else "complete"
+        detail = f"complete: {reason}" if reason else "complete"
     elif r.verdict is Verdict.HOLDS_TO_DEPTH:
         detail = f"no violation in any behaviour of up to {r.depth} steps (bounded: longer ones not checked)"
     else:
-        detail = r.reason
+        detail = reason
+    if instance:
+        detail = f"this instance ({instance['at']}): {detail}"
     line.append(f" {detail}")
     if r.expected is not None:
         ok = r.meets_expectation
@@ -62,6 +67,33 @@ def verdict_line(r: PropertyResult, bound: int) -> Text:
         else:
             line.append("ok" if ok else "MISMATCH", style="green" if ok else "bold red")
     return line
+
+
+def for_all_lines(r: PropertyResult) -> list[Text]:
+    """`prove --for-all` where this instance's verdict is not a proof for every size: the answer
+    for every size (violated at which size and how it was found, held at every value searched,
+    or why it is open), one or two lines under the verdict line (which shows the instance)."""
+    instance = r.extra.get("for_all_instance")
+    if not instance or not r.extra.get("for_all"):
+        return []
+    every = str(r.extra["for_all"]).replace(",", " and ")
+    whole = r.reason.removesuffix(f"; this instance ({instance['at']}): {instance['reason']}")
+    whole = whole.removeprefix(f"for all {every}: ")
+    failure, searched = r.extra.get("for_all_failure"), r.extra.get("for_all_searched")
+    first = failure if isinstance(failure, str) and searched else whole  # the search's finding: a line of its own
+    answer = searched or first
+    if first.startswith("violated") or "violated at" in answer:
+        mark, style = "✗", "bold red"
+    elif r.extra.get("for_all_holds") or answer.startswith("every value searched: holds"):
+        mark, style = "✓", "green"
+    else:  # refused, not found or not decided: no answer for every size
+        mark, style = "?", "yellow"
+    line = Text(f"      {mark} for all {every}: ", style=style)
+    line.append(first)
+    lines = [line]
+    if searched:
+        lines.append(Text(f"        instead, {searched}"))
+    return lines
 
 
 def coverage_lines(cov: dict[str, Any]) -> list[Text]:
@@ -258,6 +290,8 @@ def print_spec_result(console: Console, sr: SpecResult, all_vars: bool = False, 
         )
     for r in sr.results:
         console.print(verdict_line(r, sr.depth))
+        for line in for_all_lines(r):
+            console.print(line)
     # a found trace's line shows its length, not its reason: say there how the search computed
     for note in dict.fromkeys(r.reason for r in sr.results if r.trace is not None and r.extra.get("backend_note")):
         console.print(Text(f"  note: {note}", style="dim"))
