@@ -250,6 +250,8 @@ def search(
         cands.setdefault(g.body.get_id(), g)
     # an optional bound set (max_plans = 6): the lemmas of the model without it, as candidates
     relaxed, origin, cutoff = relaxed_candidates(pe, ground, model, properties, clock, sizes)
+    if not relaxed and cutoff is None and origin != "no bound to lift":
+        attempt.steps.append(f"no lemmas from the model {origin}")
     if relaxed:
         for g in relaxed:
             cands.setdefault(g.body.get_id(), g)

@@ -30,7 +30,8 @@ from .template import ParamEncoding, Refused
 if TYPE_CHECKING:
     from .infer import Ground
 
-RELAX_SHARE = 0.3  # of the time left: what the search on the model with bounds lifted may take
+RELAX_SHARE = 0.5  # of the time left: what the search on the model with bounds lifted may take (it is
+# the quick route: on the bounded instances PDR is slow, and what is left is theirs)
 
 
 def lifted(model: ModelInstance, keep: set[str]) -> dict[str, Any]:
