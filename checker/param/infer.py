@@ -30,7 +30,7 @@ from ..engines.obligations import Clock, Obligations
 from ..lang.model import ModelInstance
 from .lemmas import MAX_ARITY, Lemma, generalize
 from .membership import candidates as membership_candidates
-from .membership import instance_facts
+from .membership import instance_facts, without_implied
 from .relax import relaxed_candidates
 from .template import ParamEncoding, PState, const_ids
 
@@ -259,7 +259,7 @@ def search(
         failure = None if kept is None else implies_properties(pe, ground, kept, clock)
         attempt.steps.append(f"{origin}: {len(relaxed)} ∀-lemmas, {len(kept or [])} of {len(cands)} inductive")
         if kept is not None and failure is None:
-            attempt.lemmas, attempt.implied, attempt.cutoff, attempt.at = kept, True, cutoff, origin
+            attempt.lemmas, attempt.implied, attempt.cutoff, attempt.at = without_implied(kept), True, cutoff, origin
             return attempt
     for size in sizes:
         k, at = size[pe.count], ", ".join(f"{n}={v}" for n, v in size.items())
@@ -303,7 +303,7 @@ def search(
         attempt.steps.append(f"{at}: {fresh} new ∀-lemmas, {len(kept)} of {len(cands)} inductive")
         attempt.dropped, attempt.failure = dropped, failure or ""
         if failure is None:
-            attempt.lemmas, attempt.implied, attempt.cutoff, attempt.at = kept, True, k, at
+            attempt.lemmas, attempt.implied, attempt.cutoff, attempt.at = without_implied(kept), True, k, at
             return attempt
         if clock.expired():
             attempt.unknown = "timeout"

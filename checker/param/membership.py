@@ -114,16 +114,16 @@ def _bodies(
         return z3.Or([z3.And(t == v, b) for v, b in bits])
 
     for t in terms:
-        out.append((contains(read(t)), f"contains({t.text})", {t.kind}))
+        out.append((contains(read(t)), f".contains({t.text})", {t.kind}))
         if t.kind == "shared":
             body = z3.And([z3.Implies(b, read(t) >= v) for v, b in bits])
-            out.append((body, f"⊆ [.., {t.text}]", {t.kind}))
+            out.append((body, f" ⊆ [.., {t.text}]", {t.kind}))
     for t1, t2 in itertools.permutations(terms, 2):
         if t1.kind == t2.kind == "indexed":
             continue  # one bound index per lemma
         a, b = read(t1), read(t2)
         body = z3.And([z3.Implies(z3.And(a <= v, v <= b), bit) for v, bit in bits])
-        out.append((body, f"⊇ [{t1.text}, {t2.text}]", {t1.kind, t2.kind}))
+        out.append((body, f" ⊇ [{t1.text}, {t2.text}]", {t1.kind, t2.kind}))
     return out
 
 
@@ -154,12 +154,12 @@ def candidates(pe: ParamEncoding, bound: list[z3.ExprRef], ibound: z3.ArithRef, 
             )
             prefix = f"∀ {', '.join(over)}: " if over else ""
             arity = 1 if "local" in kinds else 0
-            out.append(Lemma(arity, body, f"{prefix}{name} {text}", origin, indexed))
+            out.append(Lemma(arity, body, f"{prefix}{name}{text}", origin, indexed))
             if arity:
                 for key, ident, value in _guards(pe):
                     guarded = z3.Implies(z3.Select(local[key], e) == ident, body)
                     out.append(
-                        Lemma(1, guarded, f'{prefix}{pe.attr[0]}.{key} == "{value}" → {name} {text}', origin, indexed)
+                        Lemma(1, guarded, f'{prefix}{pe.attr[0]}.{key} == "{value}" → {name}{text}', origin, indexed)
                     )
     return out[:MAX_CANDIDATES]
 
@@ -214,3 +214,11 @@ def _bodies_safe(
             continue
         present.append(t)
     return _bodies(bits, present, read)
+
+
+def without_implied(lemmas: list[Lemma]) -> list[Lemma]:
+    """``lemmas`` without each ``c → B`` (a guarded candidate) where ``B`` is itself one of
+    them over the same bound replicas and index: implied by it, so the conjunction is the
+    same invariant, printed shorter. (The certificate is written from what is left and re-checked.)"""
+    kept = {(m.arity, m.indexed, m.body.get_id()) for m in lemmas}
+    return [m for m in lemmas if not (z3.is_implies(m.body) and (m.arity, m.indexed, m.body.arg(1).get_id()) in kept)]
