@@ -199,7 +199,7 @@ def instance_facts(pe: ParamEncoding, small: Encoding) -> list[z3.BoolRef]:
                             if pc is not None:
                                 out.append(z3.Implies(pc == ident, body))
     unique = {f.get_id(): f for f in out}
-    return list(unique.values())
+    return list(unique.values())[:MAX_CANDIDATES]
 
 
 def _bodies_safe(
