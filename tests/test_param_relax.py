@@ -29,34 +29,32 @@ def test_only_optional_bounds_that_are_set_are_lifted() -> None:
     assert "cleanup_age" not in lifted(model, set())
 
 
-def test_bounded_fencing_is_proved_for_all_enactors_and_endpoints(tmp_path: Path) -> None:
+def test_bounded_fencing_is_proved_for_all_and_lifted_lemmas_are_rechecked(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A lemma the model without the bound hands over is a guess: one that is false on the
+    bounded model (no plan beyond generation 2 is ever created) is dropped, not trusted; the
+    rest prove the bounded model for all Enactors and endpoints, and the z3 binary agrees."""
+    real = infer.relaxed_candidates
+
+    def with_a_false_one(pe, ground, model, properties, clock, sizes):  # type: ignore[no-untyped-def]
+        lemmas, origin, cutoff = real(pe, ground, model, properties, clock, sizes)
+        latest = next(c for c in pe.p0[0] if c.decl().name() == "planner.latest")
+        return [*lemmas, Lemma(0, latest <= 2, "planner.latest <= 2 (planted)", origin)], origin, cutoff
+
+    monkeypatch.setattr(infer, "relaxed_candidates", with_a_false_one)
     out = prove_for_all(Dns.build(variant="fencing_token", max_plans=6), "enactors", DNS_PROPS, 240, "endpoints")
     assert out.proved, out.why
     assert "proved for all enactors ≥ 1 and endpoints ≥ 1" in out.why and "max_plans=none" in out.why
     assert "max_plans=6" in out.why  # proved for the bounded model, not the one without the bound
+    assert "planner.latest <= 2 (planted)" not in out.invariant
+    assert "∀ i < endpoints: plans.contains(endpoint_plan[i])" in out.invariant  # a membership template
     assert out.certificate_text is not None and "plans{6}" in out.certificate_text
     path = tmp_path / "cert.smt2"
     path.write_text(out.certificate_text)
     check = certs.check_file(path)
     assert check.ok, check.answers
     assert certs.z3_binary() is None or "z3 binary" in check.how
-
-
-def test_lemmas_of_the_unbounded_model_are_rechecked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A lemma the model without the bound hands over is a guess: one that is false on the
-    bounded model (no plan beyond generation 2 is ever created) is dropped, not trusted."""
-    real = infer.relaxed_candidates
-
-    def with_a_false_one(pe, ground, model, properties, clock, sizes):  # type: ignore[no-untyped-def]
-        lemmas, origin, cutoff = real(pe, ground, model, properties, clock, sizes)
-        latest = next(c for c in pe.p0[0] if c.decl().name() == "planner.latest")
-        false = Lemma(0, latest <= 2, "planner.latest <= 2 (planted)", origin)
-        return [*lemmas, false], origin, cutoff
-
-    monkeypatch.setattr(infer, "relaxed_candidates", with_a_false_one)
-    out = prove_for_all(Dns.build(variant="fencing_token", max_plans=6), "enactors", DNS_PROPS, 240, "endpoints")
-    assert out.proved, out.why
-    assert "planner.latest <= 2 (planted)" not in out.invariant
 
 
 @pytest.mark.slow
