@@ -29,7 +29,10 @@ from ..engines.generalize import houdini as houdini_instance
 from ..engines.obligations import Clock, Obligations
 from ..lang.model import ModelInstance
 from .lemmas import MAX_ARITY, Lemma, generalize
+from .membership import candidates as membership_candidates
+from .membership import instance_facts, without_implied
 from .reader import skolemize_negation
+from .relax import relaxed_candidates
 from .template import ParamEncoding, PState, const_ids
 
 BMC_DEPTH = 12  # where Spacer gives up at a size: BMC to this depth (and on, while time is left)
@@ -250,13 +253,31 @@ def search(
     attempt = Attempt()
     cands: dict[int, Lemma] = {}
     learned: list[z3.BoolRef] = []  # the previous size's lemmas, as PDR found them
+    # sets of bounded integers: "contains the value a variable holds" cannot be generalized
+    # from lemmas about concrete values, so it is proposed directly (`checker.param.membership`)
+    for g in membership_candidates(pe, ground.bound, ground.ibound, "a template"):
+        cands.setdefault(g.body.get_id(), g)
+    # an optional bound set (max_plans = 6): the lemmas of the model without it, as candidates
+    relaxed, origin, cutoff = relaxed_candidates(pe, ground, model, properties, clock, sizes)
+    if not relaxed and cutoff is None and origin != "no bound to lift":
+        attempt.steps.append(f"no lemmas from the model {origin}")
+    if relaxed:
+        for g in relaxed:
+            cands.setdefault(g.body.get_id(), g)
+        kept = houdini(pe, ground, list(cands.values()), clock, attempt.dropped)
+        failure = None if kept is None else implies_properties(pe, ground, kept, clock)
+        attempt.steps.append(f"{origin}: {len(relaxed)} ∀-lemmas, {len(kept or [])} of {len(cands)} inductive")
+        if kept is not None and failure is None:
+            attempt.lemmas, attempt.implied, attempt.cutoff, attempt.at = without_implied(kept), True, cutoff, origin
+            return attempt
     for size in sizes:
         k, at = size[pe.count], ", ".join(f"{n}={v}" for n, v in size.items())
         attempt.sizes = dict(size)
         small = Encoding(model.model.build(**(model.param_dict() | size)), sets=sets)
         # as the per-instance ladder does: the smaller size's lemmas that are inductive here
         # start Spacer off (it returns only what it adds; they are kept as candidates too)
-        cover = houdini_instance(small, Obligations(small, properties), instantiate(learned, small), clock) or []
+        guesses = instantiate(learned, small) + instance_facts(pe, small)
+        cover = houdini_instance(small, Obligations(small, properties), guesses, clock) or []
         status, found = _spacer(small, properties, _slice(clock), cover=cover)
         attempt.small = small
         if status == z3.sat:
@@ -291,7 +312,7 @@ def search(
         attempt.steps.append(f"{at}: {fresh} new ∀-lemmas, {len(kept)} of {len(cands)} inductive")
         attempt.dropped, attempt.failure = dropped, failure or ""
         if failure is None:
-            attempt.lemmas, attempt.implied, attempt.cutoff, attempt.at = kept, True, k, at
+            attempt.lemmas, attempt.implied, attempt.cutoff, attempt.at = without_implied(kept), True, k, at
             return attempt
         if clock.expired():
             attempt.unknown = "timeout"
