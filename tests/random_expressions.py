@@ -140,7 +140,8 @@ class Expressions:
             c = self.bool_expr(me, depth + 1, sysname)
             a = self.int_expr(me, depth + 1, sysname, args, near)
             b = self.int_expr(me, depth + 1, sysname, args, near)
-            return f"ite({c[0]}, {a[0]}, {b[0]})", f"ite({c[1]}, {a[1]}, {b[1]})"
+            # lazy branches in the plain model: the untaken one reads nothing (a guarded read)
+            return f"ite({c[0]}, {a[0]}, {b[0]})", f"ite({c[1]}, lambda: {a[1]}, lambda: {b[1]})"
         (rp, py), _ = self.pick(refs)
         return {"ref": (rp, py), "succ": (f"{rp} + 1", f"{py} + 1"), "pred": (f"{rp} - 1", f"{py} - 1")}[choice]
 
@@ -304,8 +305,9 @@ class Expressions:
             rp, py = self.bool_expr(me, depth + 1, sysname)
             return f"~{rp}", f"(not {py})"
         a, b = self.bool_expr(me, depth + 1, sysname), self.bool_expr(me, depth + 1, sysname)
+        # `&`/`|` discharge an undefined operand where the other, defined one decides
         if choice == "and":
-            return f"({a[0]} & {b[0]})", f"land({a[1]}, {b[1]})"
-        return f"({a[0]} | {b[0]})", f"lor({a[1]}, {b[1]})"
+            return f"({a[0]} & {b[0]})", f"c.dand(lambda: {a[1]}, lambda: {b[1]})"
+        return f"({a[0]} | {b[0]})", f"c.dor(lambda: {a[1]}, lambda: {b[1]})"
 
     # -- statements

@@ -124,6 +124,31 @@ class Ctx:
     def get(self, key: str, k: Any, default: Any) -> Any:
         return self.s[key][k] if self._inside(key, k) else default
 
+    def _defined(self, part: Callable[[], Any]) -> tuple[bool, list[str]]:
+        """Evaluate one operand of `&`/`|`, keeping apart the errors (undefined reads) it made."""
+        before = len(self.errors)
+        value = _truth(part())
+        made = self.errors[before:]
+        del self.errors[before:]
+        return value, made
+
+    def dand(self, *parts: Callable[[], Any]) -> bool:
+        """`&` of operands that may be undefined (a division by 0 ...): where a defined operand
+        is false the result is false whatever the others are, so their errors do not count."""
+        return self._decide(parts, False)
+
+    def dor(self, *parts: Callable[[], Any]) -> bool:
+        """`|`, likewise: a defined true operand decides."""
+        return self._decide(parts, True)
+
+    def _decide(self, parts: tuple[Callable[[], Any], ...], decisive: bool) -> bool:
+        evaluated = [self._defined(p) for p in parts]
+        if any(v is decisive and not made for v, made in evaluated):
+            return decisive
+        for _, made in evaluated:
+            self.errors.extend(made)
+        return all(v for v, _ in evaluated) if not decisive else any(v for v, _ in evaluated)
+
     def div(self, a: int, b: int) -> int:
         if b == 0:
             self.err("// by 0")
@@ -212,7 +237,11 @@ def _truth(value: Any) -> bool:
 
 
 def ite(c: Any, a: Any, b: Any) -> Any:
-    return a if _truth(c) else b
+    """A zero-argument callable is a branch evaluated only if taken: what the language's
+    `ite` means for an operand that may be undefined (a division by 0 in the other branch is
+    no error)."""
+    taken = a if _truth(c) else b
+    return taken() if callable(taken) else taken
 
 
 def implies(a: Any, b: Any) -> bool:

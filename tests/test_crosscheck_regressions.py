@@ -185,3 +185,75 @@ def test_pdr_proves_a_property_that_no_step_changes() -> None:
     property that holds. With inlining off it returns a real invariant."""
     (r,) = run_pdr(_model(IDENTITY_STEP), ["all_or_none"], timeout=PROVE_TIMEOUT, generalize=False)
     assert r.verdict is Verdict.PROVED and r.checked, r.reason
+
+
+# A division by 0 in the branch of `ite` that is not taken, or in an operand of `&`/`|` that a
+# defined operand decides, is no model error (README "Guarded reads", `checker.lang.lazy`); the
+# same division where its value is used is one. Every engine had it right; the reference's plain
+# model evaluated both branches of `ite` (and both operands of `&`/`|`) and reported `// by 0`
+# (seed 725356862, tests/models/xcheck_div_untaken_branch.py).
+DIVISION_BRANCH = """
+from checker import Bool, Int, Model, Process, action, invariant, ite, require
+
+class P(Process):
+    v = Int(init=0, min=0, max=2)
+    b = Bool(init=False)
+
+    @action
+    def step(self, sys):
+        require(self.v < 2)
+        self.b = {cond}
+        self.v = {value}
+
+class Regression(Model):
+    p = P()
+
+    @invariant
+    def v_stays_0(sys):
+        return sys.p.v == 0
+"""
+UNDEFINED_UNUSED = {
+    "ite_untaken_div": ("False", "ite(self.v == 0, 1, 7 // self.v)"),
+    "ite_untaken_mod": ("False", "ite(~(self.v <= self.v), 7 % self.v, self.v + 1)"),
+    "and_decided": ("(self.v != 0) & (7 % self.v == 1)", "self.v + 1"),
+    "or_decided": ("(self.v == 0) | (7 // self.v == 1)", "self.v + 1"),
+}
+UNDEFINED_USED = {
+    "ite_taken_mod": ("False", "ite(self.v == 0, 7 % self.v, 1)"),
+    "ite_taken_div": ("False", "ite(self.v <= self.v, (7 // self.v) * 0 + 1, 2)"),
+    "and_not_decided": ("(self.v == 0) & (7 % self.v == 0)", "self.v + 1"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNDEFINED_UNUSED))
+def test_division_by_zero_where_the_result_does_not_depend_on_it(case: str) -> None:
+    cond, value = UNDEFINED_UNUSED[case]
+    source = DIVISION_BRANCH.format(cond=cond, value=value)
+    for backend in ("numpy", "python"):
+        (r,) = run_explicit(_model(source), ["v_stays_0"], backend=backend)
+        assert r.verdict is Verdict.VIOLATED and r.depth == 1, (backend, r.verdict, r.reason)
+    (r,) = run_bmc(_model(source), ["v_stays_0"], DEPTH)
+    assert r.verdict is Verdict.VIOLATED and r.depth == 1
+
+
+@pytest.mark.parametrize("case", sorted(UNDEFINED_USED))
+def test_division_by_zero_where_the_result_is_used(case: str) -> None:
+    cond, value = UNDEFINED_USED[case]
+    source = DIVISION_BRANCH.format(cond=cond, value=value)
+    for backend in ("numpy", "python"):
+        with pytest.raises(ModelError, match="by"):
+            run_explicit(_model(source), ["v_stays_0"], backend=backend)
+    with pytest.raises(ModelError):
+        run_bmc(_model(source), ["v_stays_0"], DEPTH)
+
+
+def test_reference_discharges_like_the_language() -> None:
+    """The reference (independent of `checker`) follows the same rule: a lazy `ite` branch or a
+    decided `&`/`|` operand records no error; a division whose value decides still does."""
+    from tests.reference_model import Ctx, ite
+
+    c = Ctx({}, {})
+    assert ite(False, lambda: c.div(7, 0), lambda: 1) == 1 and not c.errors
+    assert c.dand(lambda: False, lambda: c.mod(7, 0) == 0) is False and not c.errors
+    assert c.dor(lambda: c.div(7, 0) == 1, lambda: True) is True and not c.errors
+    assert c.dand(lambda: True, lambda: c.mod(7, 0) == 0) is False and c.errors == ["% by 0"]
