@@ -96,8 +96,12 @@ def prove(
         started = time.monotonic()
         # a finite instance small enough to enumerate: its reachable set is the invariant (and
         # a property false in it gets the explicit engine's trace, as from `check`)
-        enc = _encoding(model, sets)  # built once: for the finite check, then for PDR
-        decided = {r.name: r for r in prove_finite(model, list(properties), timeout, progress=tell, encoding=enc)}
+        try:  # under the deadline: building the encoding and enumerating run model code here
+            enc, decided = run_within(timeout, _finite_first, model, list(properties), timeout, tell, sets)
+        except BaseException as exc:  # model code that never returns: the portfolio says "timeout"
+            if not is_timeout(exc):
+                raise
+            enc, decided = None, {}
         left = [n for n in properties if n not in decided]
         if timeout is not None:
             options["timeout"] = max(timeout - (time.monotonic() - started), 0.01)
@@ -108,6 +112,20 @@ def prove(
             results = _run(engine, model, list(properties), options)
     _write_certificates(results, certificate)
     return results
+
+
+def _finite_first(
+    _deadline: Deadline,
+    model: ModelInstance,
+    properties: list[str],
+    timeout: float | None,
+    tell: Callable[[str], None],
+    sets: str,
+) -> tuple[Encoding | None, dict[str, PropertyResult]]:
+    """The encoding, built once (for the finite check, then for PDR), and what the finite
+    instance's reachable set decides (`checker.engines.finite_proof`)."""
+    enc = _encoding(model, sets)
+    return enc, {r.name: r for r in prove_finite(model, properties, timeout, progress=tell, encoding=enc)}
 
 
 def _encoding(model: ModelInstance, sets: str) -> Encoding | None:
