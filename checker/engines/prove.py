@@ -114,6 +114,15 @@ def prove(
     return results
 
 
+def _children_after() -> float:
+    """Seconds of PDR's CPU before the child engines start: ``RACEPROOF_CHILDREN_AFTER`` (0:
+    every engine at once, as on a machine with cores to spare), else `_CHILDREN_AFTER`."""
+    try:
+        return max(float(os.environ.get("RACEPROOF_CHILDREN_AFTER", _CHILDREN_AFTER)), 0.0)
+    except ValueError:  # not a number: the default (a tuning knob, not worth stopping a proof for)
+        return _CHILDREN_AFTER
+
+
 def _finite_first(
     _deadline: Deadline,
     model: ModelInstance,
@@ -224,7 +233,8 @@ def _portfolio(
     # as much as PDR's whole proof of the DNS fixes, and on two cores they would slow it down.
     # PDR's time is counted in CPU seconds of this process (this thread only waits), so that a
     # loaded machine does not start the children early; the wall clock starts them at the latest.
-    delay = min(_CHILDREN_AFTER, timeout / 10 if timeout else _CHILDREN_AFTER)
+    after = _children_after()
+    delay = min(after, timeout / 10 if timeout else after)
     cpu_at, spawn_at = time.process_time() + delay, started + delay * _CHILDREN_WALL
     spawned = False
     engines: tuple[str, ...] = (_LOCAL, *_CHILDREN)  # (a child that could not start is dropped)

@@ -84,3 +84,9 @@ class Sleepy(Model):
     @invariant
     def never_negative(sys):
         return sys.value >= 0
+
+    @invariant
+    def never_far(sys):
+        # true for ~10**9 steps: PDR works on it (CPU-bound) while the engine processes doze,
+        # so the command stays up (its encoding is built, without dozing, in the main thread)
+        return sys.value != 10**9
