@@ -141,8 +141,10 @@ class LocalEngine:
         except (OSError, ValueError):  # the portfolio has stopped listening
             pass
 
-    def stop(self) -> None:
-        """Stop the thread and wait for it to end (z3's context is usable again after)."""
+    def stop(self, in_z3_patience: float = _GIVE_UP_IN_Z3) -> None:
+        """Stop the thread and wait for it to end (z3's context is usable again after).
+        ``in_z3_patience``: how long to keep interrupting a thread inside z3 (Spacer can ignore
+        interrupts for a long time); short when the process is about to exit anyway (Ctrl-C)."""
         if not self.thread.is_alive():
             self._close()
             return
@@ -153,7 +155,7 @@ class LocalEngine:
         raise_at = began + _PYTHON_STOP_AFTER
         while self.thread.is_alive():
             waited = time.monotonic() - began
-            if waited >= _GIVE_UP_IN_Z3 or (waited >= _GIVE_UP and not _thread_in_z3(self.thread)):
+            if waited >= in_z3_patience or (waited >= _GIVE_UP and not _thread_in_z3(self.thread)):
                 break
             try:
                 z3.main_ctx().interrupt()

@@ -59,6 +59,7 @@ _CHILDREN = ("kind", "bmc")  # ... and those it runs in child processes
 # to twice that on a loaded one (where 2 s started them, only to be stopped again at once).
 _CHILDREN_AFTER = 3.0
 _CHILDREN_WALL = 20  # ... and at the latest after this many times as many seconds of the wall clock
+_LEAVING_PATIENCE = 2.0  # seconds of interrupting a PDR thread inside z3 after Ctrl-C
 _CHILDREN_POLL = 0.1  # seconds between looks at PDR's CPU time until then
 
 
@@ -243,6 +244,7 @@ def _portfolio(
     done: set[str] = set()
     now: dict[str, str] = {}  # each engine's phase, as it announced it
     nice = {_LOCAL: 0}  # each engine's niceness above this process's, as it reported it
+    leaving = False
     try:
         local.start()  # in the `try`: a Timeout landing just after it still stops the thread (`_stop_all`)
         while len(done) < len(engines) and not all(n in best for n in properties):
@@ -287,12 +289,13 @@ def _portfolio(
                         best[r.name] = r
                     fallback[r.name].append(r)
     except BaseException as exc:  # the caller's deadline (`checker.deadline`): the answers so far stand
+        leaving = isinstance(exc, KeyboardInterrupt)
         if not is_timeout(exc):
             raise
     finally:
         while True:  # a last Timeout landing in the clean-up must not leave an engine running
             try:
-                _stop_all(local, procs, readers)
+                _stop_all(local, procs, readers, leaving)
                 break
             except BaseException as exc:
                 if not is_timeout(exc):
@@ -341,8 +344,10 @@ def _spawn(
         writer.close()  # the child holds the other end: EOF here when it exits
 
 
-def _stop_all(local: LocalEngine, procs: dict[str, Any], readers: dict[str, Any]) -> None:
-    local.stop()
+def _stop_all(local: LocalEngine, procs: dict[str, Any], readers: dict[str, Any], leaving: bool = False) -> None:
+    # ``leaving``: interrupted by the user, the process exits next: a PDR thread that z3 does not
+    # let go of soon is left to die with it rather than waited for
+    local.stop(_LEAVING_PATIENCE) if leaving else local.stop()
     children.stop(procs.values())
     for conn in readers.values():
         conn.close()
