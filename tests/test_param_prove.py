@@ -241,10 +241,10 @@ def test_a_ladder_that_runs_out_of_time_still_says_why_its_lemmas_did_not_genera
 
     real = pdr._spacer
 
-    def spacer(small, properties, clock, cover=None):  # type: ignore[no-untyped-def]
+    def spacer(small, properties, clock, cover=None, options=None):  # type: ignore[no-untyped-def]
         if small.model.param_dict()["workers"] > 1:  # as a loaded machine's slice would
             return z3.unknown, "timeout"
-        return real(small, properties, clock, cover=cover)
+        return real(small, properties, clock, cover=cover, options=options)
 
     monkeypatch.setattr(pdr, "_spacer", spacer)
     monkeypatch.setattr(run, "SIZES", (1, 2))

@@ -201,9 +201,15 @@ def _proved(  # type: ignore[no-untyped-def]
 
 
 def _spacer(
-    enc: Encoding, names: list[str], clock: Clock, cover: list[z3.BoolRef] | None = None
+    enc: Encoding,
+    names: list[str],
+    clock: Clock,
+    cover: list[z3.BoolRef] | None = None,
+    options: dict[str, bool] | None = None,
 ) -> tuple[z3.CheckSatResult, object]:
     """(unsat, invariant over enc.x) | (sat, derivation depth) | (unknown, reason).
+    ``options``: Spacer's settings (None: `SPACER_OPTIONS`; {}: z3's own, whose interpolated
+    lemmas generalize over replicas better, `checker.param.infer`).
 
     ``cover``: lemmas already shown inductive (Houdini), given to Spacer as known facts; the
     invariant returned is Spacer's own lemmas, which the caller conjoins with them.
@@ -219,7 +225,7 @@ def _spacer(
     # which the certificate re-check rightly rejects, leaving a true property unproved.
     fp.set("xform.inline_linear", False)
     fp.set("xform.inline_eager", False)
-    for key, value in SPACER_OPTIONS.items():
+    for key, value in (SPACER_OPTIONS if options is None else options).items():
         fp.set(key, value)
     ms = clock.remaining_ms()
     if ms is not None:

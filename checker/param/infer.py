@@ -278,7 +278,9 @@ def search(
         # start Spacer off (it returns only what it adds; they are kept as candidates too)
         guesses = instantiate(learned, small) + instance_facts(pe, small)
         cover = houdini_instance(small, Obligations(small, properties), guesses, clock) or []
-        status, found = _spacer(small, properties, _slice(clock), cover=cover)
+        # z3's own Spacer settings: the faster ones of `prove` (no IUC) learned lemmas at 2 workers
+        # that generalized less (the 2-replica lemma of tests/test_param_prove.py needed 3)
+        status, found = _spacer(small, properties, _slice(clock), cover=cover, options={})
         attempt.small = small
         if status == z3.sat:
             attempt.violated_at, attempt.at, attempt.depth = k, at, int(found)  # type: ignore[call-overload]
