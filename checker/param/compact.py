@@ -25,15 +25,19 @@ def compact(lines: list[str], attr: str, count: int) -> list[str]:
     names = [attr[0], chr(ord(attr[0]) + 1)]
     groups: dict[str, set[tuple[int, ...]]] = {}
     keyed: list[tuple[str, str | None]] = []
+    shows: dict[str, str] = {}  # a key's line as the first of its group reads (its own disjunct order)
     for line in lines:
+        ordered = _ordered(line, pattern)  # the key: disjuncts in one order
         ids: list[int] = []
-        for m in pattern.finditer(line):
+        for m in pattern.finditer(ordered):
             if _rid(m) not in ids:
                 ids.append(_rid(m))
         if not ids or len(ids) > 2:
             keyed.append((line, None))
             continue
-        key = pattern.sub(lambda m, ids=ids: _bound(m, names[ids.index(_rid(m))]), line)
+        key = pattern.sub(lambda m, ids=ids: _bound(m, names[ids.index(_rid(m))]), ordered)
+        seen = list(dict.fromkeys(_rid(m) for m in pattern.finditer(line)))  # named in the line's own order
+        shows.setdefault(key, pattern.sub(lambda m, seen=seen: _bound(m, names[seen.index(_rid(m))]), line))
         groups.setdefault(key, set()).add(tuple(ids))
         keyed.append((line, key))
     everyone = range(1, count + 1)
@@ -51,8 +55,29 @@ def compact(lines: list[str], attr: str, count: int) -> list[str]:
             shown.add(key)
             arity = len(next(iter(groups[key])))
             bound = names[0] if arity == 1 else f"{names[0]} ≠ {names[1]}"
-            out.append(f"∀ {bound} ∈ {attr}1..{count}: {key}")
+            out.append(f"∀ {bound} ∈ {attr}1..{count}: {shows[key]}")
     return out
+
+
+def _ordered(line: str, pattern: re.Pattern[str]) -> str:
+    """``line`` with its top-level disjuncts in one order (by their text with the replicas
+    masked): z3 prints a lemma's disjuncts in an order that varies with its state, and the same
+    lemma about two replicas must read alike to fold. A disjunction is the same in any order."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in "([{":
+            depth += 1
+        elif not quoted and ch in ")]}":
+            depth -= 1
+        elif not quoted and depth == 0 and line.startswith(" | ", i):
+            parts.append(line[start:i])
+            start = i + 3
+    parts.append(line[start:])
+    if len(parts) < 2 or depth != 0 or quoted:
+        return line
+    return " | ".join(sorted(parts, key=lambda d: (pattern.sub("@", d), d)))
 
 
 def _rid(m: re.Match[str]) -> int:
