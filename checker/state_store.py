@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .key_layout import VALUE_LIMIT, WORD, KeyLayout, repack_keys
+from .key_layout import _REPACK_CELLS, VALUE_LIMIT, WORD, KeyLayout, repack_keys
 
 __all__ = ["VALUE_LIMIT", "WORD", "KeyLayout", "VisitedStore", "repack_keys", "via_dtype"]
 
@@ -105,7 +105,9 @@ class VisitedStore:
         if not outside:
             return
         new = self.layout.widened(outside)
-        self.bulk, self.recent = repack_keys(self.bulk, self.layout, new), repack_keys(self.recent, self.layout, new)
+        if not (new.words > self.layout.words and self._grow_keys_in_place(new)):
+            self.bulk = repack_keys(self.bulk, self.layout, new)
+        self.recent = repack_keys(self.recent, self.layout, new)
         # Fields are laid out in column order, lowest first, so a word's numeric order is the
         # order of its (value - lo) fields from the last column down, and a key's order is its
         # words' in turn (`KeyLayout._keys`). A widening maps every value monotonically and
@@ -116,6 +118,38 @@ class VisitedStore:
             self.recent.sort()
         self.layout = new
         self.repacks += 1
+
+    def _grow_keys_in_place(self, new: KeyLayout) -> bool:
+        """Re-pack the bulk into the longer keys of ``new`` inside its own buffer: grown in place
+        (``ndarray.resize``, a ``realloc``), then filled from its end a chunk at a time, so a
+        widening that adds a key word holds the keys once, in the new size, plus a chunk, instead
+        of in both sizes (at two words, 8 + 16 bytes per stored state: the search's peak when it
+        came late). False, with nothing changed, where the bulk cannot be resized (it is shared).
+
+        Key i moves from byte ``i * old`` to ``i * new`` (``new > old``): working down from the
+        end, a chunk's new place covers only its own old keys (copied out first) and those above
+        it (already moved), never a key still to move."""
+        old, n = self.layout, self.bulk.shape[0]
+        size_old, size_new = 8 * old.words, 8 * new.words
+        items = -(-n * size_new // size_old)  # elements of the old dtype holding n new keys...
+        while (items * size_old) % size_new:  # ...and a whole number of them
+            items += 1
+        try:
+            self.bulk.resize(items, refcheck=True)  # raises if anything else holds the array
+        except ValueError:
+            return False
+        raw = self.bulk.view(np.uint8)
+        step = max(1024, _REPACK_CELLS // max(len(new.lo), 1))
+        b = n
+        while b > 0:
+            a = max(b - step, 0)
+            chunk = raw[a * size_old : b * size_old].view(self.bulk.dtype).copy()
+            raw[a * size_new : b * size_new] = new.repack(chunk, old).view(np.uint8)
+            b = a
+        del raw
+        self.bulk.dtype = np.dtype((np.void, size_new))  # the same buffer, read as the new keys
+        self.bulk.resize(n, refcheck=True)
+        return True
 
     def add(
         self,

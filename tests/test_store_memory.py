@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from checker.engines.explicit import run_explicit
-from checker.state_store import KeyLayout, VisitedStore, via_dtype
+from checker.state_store import KeyLayout, VisitedStore, repack_keys, via_dtype
 from models.dns.model import Dns
 from tests.conftest import run_cli
 
@@ -133,3 +133,37 @@ def test_fields_fill_the_fewest_words_evenly_and_stay_in_them_while_they_fit() -
         assert max(per_word) <= 64 and sorted(set(lay.word)) == list(range(lay.words))
         S = np.array([[(1 << b) - 1 for b in lay.width], [0] * 10]).T
         assert np.array_equal(lay.unpack(lay.pack(S)), S)
+
+
+@pytest.mark.parametrize("fields", [3, 12])  # one word growing to two, and two growing to three or more
+def test_a_widening_that_adds_key_words_repacks_the_bulk_in_its_own_buffer_exactly(fields: int) -> None:
+    """The bulk is grown in place and re-packed from its end (`VisitedStore._grow_keys_in_place`):
+    byte for byte what the copying re-pack gives, still owning its buffer (so later merges stay in
+    place), and the store still answers membership exactly."""
+    rng = np.random.default_rng(5)
+    S = rng.integers(0, 2**10, size=(fields, 70_000))
+    layout = KeyLayout.for_columns([(None, None)] * fields, S)
+    store = VisitedStore(layout, 16)
+    store.add(layout.pack(S), np.zeros(S.shape[1], np.int32), np.zeros(S.shape[1], np.uint16))
+    store._merge()
+    before, old = store.bulk.copy(), store.layout
+    outside = [(j, 0, 2**40) for j in range(0, fields, 2)]  # every other field needs 41 bits
+    new = old.widened(outside)
+    assert new.words > old.words
+    expected = repack_keys(before, old, new)
+    assert store._grow_keys_in_place(new)
+    assert store.bulk.flags.owndata and store.bulk.dtype == expected.dtype
+    assert store.bulk.tobytes() == expected.tobytes()
+    # and through `widen`, on a fresh store: sorted, exact
+    store2 = VisitedStore(layout, 16)
+    store2.add(layout.pack(S), np.zeros(S.shape[1], np.int32), np.zeros(S.shape[1], np.uint16))
+    store2._merge()
+    store2.widen(outside)
+    assert store2.layout.words == new.words and store2.bulk.flags.owndata
+    keys = store2.keys
+    assert np.array_equal(np.sort(keys), keys)
+    assert {tuple(c) for c in store2.layout.unpack(keys).T.tolist()} == {tuple(c) for c in S.T.tolist()}
+    fresh = [2**40 if j % 2 == 0 else 0 for j in range(fields)]  # within the widened fields
+    probe = np.concatenate([S[:, :100], np.array([fresh] * 5).T], axis=1)
+    novel = store2.novel(store2.layout.pack(probe))[0]
+    assert store2.layout.unpack(novel).T.tolist() == [fresh]
