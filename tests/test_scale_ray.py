@@ -66,3 +66,31 @@ def test_ray_simulation_is_the_local_one(ray_cluster: Any) -> None:
     local = _found(simulate(Dns.build(max_plans=5), props, 2 * BLOCK, 30, seed=11)[0])
     remote = _found(simulate(Dns.build(max_plans=5), props, 2 * BLOCK, 30, seed=11, workers=2, ray="auto")[0])
     assert remote == local
+
+
+def test_ray_actors_report_their_pids_and_import_only_what_the_search_needs(ray_cluster: Any) -> None:
+    """An actor's fixed memory: numpy and z3 (to compile the steps), not the CLI's libraries."""
+    from checker.engines.ray_search import PartitionActor
+
+    on_ray = searched(Dns.build(variant="as_designed", max_plans=2), workers=2, ray="auto")
+    pids = next(iter(on_ray.values())).extra["scale_out"]["worker_pids"]
+    assert len(set(pids)) == 2 and os.getpid() not in pids and all(p > 0 for p in pids)
+    params = Dns.build(max_plans=2).params
+    actor = ray_cluster.remote(num_cpus=1)(PartitionActor).remote(Dns, params, [], [], 0, 1, None, False)
+    try:
+        packages = set(ray_cluster.get(actor.packages.remote()))
+    finally:
+        ray_cluster.kill(actor)
+    assert {"numpy", "checker", "models"} <= packages
+    assert not packages & {"rich", "networkx", "jinja2", "matplotlib", "pandas"}
+
+
+def test_a_local_cluster_gets_a_small_object_store(monkeypatch: Any) -> None:
+    from checker.engines.ray_search import LOCAL_OBJECT_STORE_MB, local_object_store_bytes
+
+    monkeypatch.delenv("RACEPROOF_RAY_OBJECT_STORE_MB", raising=False)
+    assert local_object_store_bytes() == LOCAL_OBJECT_STORE_MB * 2**20
+    monkeypatch.setenv("RACEPROOF_RAY_OBJECT_STORE_MB", "512")
+    assert local_object_store_bytes() == 512 * 2**20
+    monkeypatch.setenv("RACEPROOF_RAY_OBJECT_STORE_MB", "10")  # below Ray's minimum: the minimum
+    assert local_object_store_bytes() == 75 * 2**20

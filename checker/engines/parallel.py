@@ -78,6 +78,7 @@ class Coordinator:
         self.worker_start_rss: list[int] = [0] * transport.count
         self.worker_shared: list[int] = [0] * transport.count
         self.worker_cpu: list[float] = [0.0] * transport.count
+        self.worker_pids: list[int] = [0] * transport.count
 
     def run(self) -> None:
         s, t = self.s, self.t
@@ -124,6 +125,7 @@ class Coordinator:
         self.worker_start_rss = [r.start_rss for r in reports]
         self.worker_shared = [max(a, r.shared_rss) for a, r in zip(self.worker_shared, reports, strict=True)]
         self.worker_cpu = [r.cpu_seconds for r in reports]
+        self.worker_pids = [r.pid for r in reports]
         self._findings(reports)
 
     def _findings(self, reports: list[LevelReport]) -> None:
@@ -208,6 +210,7 @@ def search_partitioned(
         "worker_shared_rss_bytes": coordinator.worker_shared,
         # each worker's (or actor's) CPU from its partition's start to its last commit
         "worker_cpu_seconds": [round(c, 3) for c in coordinator.worker_cpu],
+        "worker_pids": coordinator.worker_pids,
         # each worker's peak above its RSS at its start (a forked worker's start counts the pages it
         # shares with this process), less what is counted twice: `transport.shared_counted_twice`
         "worker_rss_growth_bytes": max(

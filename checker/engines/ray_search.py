@@ -85,6 +85,11 @@ class PartitionActor:
     def parent_of(self, gid: int) -> tuple[int, int]:
         return self.part.parent_of(gid)
 
+    def packages(self) -> list[str]:
+        """The top-level packages imported in this actor: its fixed memory beyond Ray's own
+        (numpy, and z3 to compile the steps; not the CLI's rich, networkx or jinja2)."""
+        return sorted({name.partition(".")[0] for name in sys.modules})
+
 
 def connect(address: str, cpus: int) -> bool:
     """Start a private local cluster on loopback (``"auto"``) or connect to ``address``,
@@ -99,6 +104,7 @@ def connect(address: str, cpus: int) -> bool:
             include_dashboard=False,
             log_to_driver=False,
             runtime_env=env,
+            object_store_memory=local_object_store_bytes(),
             _node_ip_address="127.0.0.1",
         )
     else:
@@ -108,6 +114,23 @@ def connect(address: str, cpus: int) -> bool:
         except (ConnectionError, ValueError, RuntimeError) as exc:
             raise RaceproofError(f"cannot connect to the Ray cluster at {address}: {exc}") from None
     return True
+
+
+#: the smallest object store Ray accepts (``ray_constants.OBJECT_STORE_MINIMUM_MEMORY_BYTES``)
+_OBJECT_STORE_MINIMUM = 75 * 2**20
+#: a local cluster's object store, MB: a level's batches are a few MB at millions of states, and
+#: Ray's default (30% of RAM) let its allocator touch fresh pages for every level's batches: 29 MB
+#: of shared memory resident per actor at 1.77M states, against 7-12 MB in an 80 MB store. A
+#: larger batch than fits is still exact: Ray then writes it to disk (fallback allocation)
+LOCAL_OBJECT_STORE_MB = 80
+
+
+def local_object_store_bytes() -> int:
+    """The object store of a local cluster (``--ray auto``): ``RACEPROOF_RAY_OBJECT_STORE_MB``
+    or `LOCAL_OBJECT_STORE_MB`, at least Ray's minimum."""
+    raw = os.environ.get("RACEPROOF_RAY_OBJECT_STORE_MB", "")
+    mb = int(raw) if raw.strip().isdigit() else LOCAL_OBJECT_STORE_MB
+    return max(mb * 2**20, _OBJECT_STORE_MINIMUM)
 
 
 def _reachable(address: str) -> None:
