@@ -147,7 +147,12 @@ class VisitedStore:
             raw[a * size_new : b * size_new] = new.repack(chunk, old).view(np.uint8)
             b = a
         del raw
-        self.bulk.dtype = np.dtype((np.void, size_new))  # the same buffer, read as the new keys
+        keys = np.dtype((np.void, size_new))
+        try:
+            self.bulk.dtype = keys  # the same buffer, read as the new keys
+        except (AttributeError, TypeError, DeprecationWarning):  # a numpy that no longer lets it: a copy
+            self.bulk = self.bulk.view(keys)[:n].copy()
+            return True
         self.bulk.resize(n, refcheck=True)
         return True
 
