@@ -28,11 +28,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import z3
 
 from ..engines.obligations import Clock
 
+T = TypeVar("T")
 POLL = 0.02  # seconds between two looks of the watchdog at the worker's CPU clock
 # the innermost z3 functions that an interrupt ends with an answer ("unknown", or Spacer's
 # "canceled" exception, which `checker.engines.pdr._spacer` reads as a timeout)
@@ -122,7 +124,11 @@ class CpuClock(Clock):
 
     def check(self, solver: z3.Solver, *assumptions: z3.BoolRef) -> z3.CheckSatResult:
         with self.watch():
-            return super().check(solver, *assumptions)
+            try:
+                return super().check(solver, *assumptions)
+            finally:
+                if self.spent():  # perhaps interrupted: the caller's next push must not fail
+                    clear_interrupt()
 
     @contextlib.contextmanager
     def watch(self) -> Iterator[None]:
@@ -142,14 +148,46 @@ class CpuClock(Clock):
             self._watching -= 1
 
     def _watchdog(self, done: threading.Event) -> None:
+        seen = None  # the check the thread was in at the last look
         while not done.wait(POLL):
             if not self.spent():
                 continue
             frame = sys._current_frames().get(self._tid)
-            if frame is not None and frame.f_code.co_name in _INTERRUPTIBLE:
+            if frame is None or frame.f_code.co_name not in _INTERRUPTIBLE:
+                seen = None
+                continue
+            # the same check at two looks: a long one. A short one ends by itself (and the engine
+            # sees the budget spent after it); interrupting it could land just after it returned
+            if frame is seen:
                 with contextlib.suppress(Exception):
                     z3.main_ctx().interrupt()
                     self.interrupted = True
+            seen = frame
+
+
+def clear_interrupt() -> None:
+    """An interrupt leaves z3's context cancelled until the next check begins: a ``push`` or a
+    ``pop`` in between fails with "canceled". A trivial check clears it."""
+    with contextlib.suppress(z3.Z3Exception):
+        z3.Solver().check()
+
+
+def within(clock: CpuClock, work: Callable[[], T]) -> T | None:
+    """``work()`` with ``clock``'s budget enforced; None if it failed after the budget's watchdog
+    interrupted z3: the interrupt may land just after the check it was meant for returned, and
+    then fails the next z3 call ("canceled", "model is not available"; an engine may wrap that
+    in an error of its own). The budget was spent either way, and the caller reads None as no
+    answer: an error read so can only cost a verdict, never make one."""
+    try:
+        with clock.watch():
+            return work()
+    except Exception:  # a z3 error, or an error made of one
+        if clock.interrupted:
+            return None
+        raise
+    finally:
+        if clock.interrupted:
+            clear_interrupt()
 
 
 @dataclass

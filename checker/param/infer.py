@@ -28,7 +28,7 @@ from ..engines.generalize import conjuncts, drop_until_inductive, initially_true
 from ..engines.generalize import houdini as houdini_instance
 from ..engines.obligations import Clock, Obligations
 from ..lang.model import ModelInstance
-from .budget import Policy, SizeBudget
+from .budget import Policy, SizeBudget, within
 from .lemmas import MAX_ARITY, Lemma, generalize
 from .membership import candidates as membership_candidates
 from .membership import instance_facts, without_implied
@@ -281,8 +281,8 @@ def search(
             # z3's own Spacer settings: the faster ones of `prove` (no IUC) learned lemmas at 2 workers
             # that generalized less (the 2-replica lemma of tests/test_param_prove.py needed 3)
             tried = budget.clock()
-            with tried.watch():
-                status, found = _spacer(small, properties, tried, cover=cover, options={})
+            answer = within(tried, lambda: _spacer(small, properties, tried, cover=cover, options={}))  # noqa: B023
+            status, found = answer or (z3.unknown, "timeout")
             if status == z3.sat:
                 attempt.violated_at, attempt.at, attempt.depth = k, at, int(found)  # type: ignore[call-overload]
                 attempt.budgets += budget.notes
@@ -294,8 +294,7 @@ def search(
             violated = None
             if k > 1:
                 bmc = budget.clock()
-                with bmc.watch():
-                    violated = Base(small).search(properties, BMC_DEPTH, bmc)
+                violated = within(bmc, lambda: Base(small).search(properties, BMC_DEPTH, bmc))  # noqa: B023
             if violated:
                 attempt.violated_at, attempt.at = k, at
                 attempt.violations = {n: d for n, (d, _) in violated.items()}

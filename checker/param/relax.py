@@ -24,7 +24,7 @@ from ..engines.generalize import state_consts
 from ..engines.obligations import Clock
 from ..errors import RaceproofError
 from ..lang.model import ModelInstance
-from .budget import sub_budget
+from .budget import sub_budget, within
 from .lemmas import Lemma
 from .template import ParamEncoding, Refused
 
@@ -81,10 +81,14 @@ def relaxed_candidates(
         return [], f"with {where} the model is not read: {exc}", None
     if rpe.enc.interp.enum_names != pe.enc.interp.enum_names or not set(properties) <= set(rpe.props):
         return [], f"with {where} the model names its values differently", None
-    try:  # in CPU time, as each size's budget is (`checker.param.budget`): the deadline stays the hard limit
-        attempt = search(rpe, relaxed, properties, sub_budget(clock, RELAX_SHARE), sizes, "auto")
+    # in CPU time, as each size's budget is (`checker.param.budget`): the deadline stays the hard limit
+    budget = sub_budget(clock, RELAX_SHARE)
+    try:
+        attempt = within(budget, lambda: search(rpe, relaxed, properties, budget, sizes, "auto"))
     except RaceproofError as exc:  # an error of the model without the bound is not this model's
         return [], f"with {where} the search failed: {exc}", None
+    if attempt is None:
+        return [], f"with {where}: no answer in its budget", None
     if notes is not None:
         notes += [f"{n} with {where}" for n in attempt.budgets]
     if not attempt.implied:
