@@ -230,10 +230,10 @@ class SizeBudget:
         """What happened, for the output: "size 2: budget spent (1.0 s CPU), retried with 2.0 s"."""
         if not self.spent:
             return []
-        retried = [_seconds(b) for b in self.spent[1:]]
+        retried = [seconds(b) for b in self.spent[1:]]
         if not self.gave_up:
-            retried.append(_seconds(self.budget or 0.0))
-        text = f"{self.at}: budget spent ({_seconds(self.spent[0])} CPU)"
+            retried.append(seconds(self.budget or 0.0))
+        text = f"{self.at}: budget spent ({seconds(self.spent[0])} CPU)"
         if retried:
             text += f", retried with {', '.join(retried)}"
         if self.gave_up:
@@ -241,7 +241,8 @@ class SizeBudget:
         return [text]
 
 
-def _seconds(value: float) -> str:
+def seconds(value: float) -> str:
+    """``value`` seconds for the output: one decimal, or two significant digits below 1 s."""
     return f"{value:.1f} s" if value >= 0.95 else f"{value:.2g} s"
 
 

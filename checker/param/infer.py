@@ -28,7 +28,7 @@ from ..engines.generalize import conjuncts, drop_until_inductive, initially_true
 from ..engines.generalize import houdini as houdini_instance
 from ..engines.obligations import Clock, Obligations
 from ..lang.model import ModelInstance
-from .budget import Policy, SizeBudget, within
+from .budget import Policy, SizeBudget, seconds, within
 from .lemmas import MAX_ARITY, Lemma, generalize
 from .membership import candidates as membership_candidates
 from .membership import instance_facts, without_implied
@@ -305,7 +305,7 @@ def search(
         attempt.budgets += budget.notes
         if status != z3.unsat:
             attempt.unknown = f"PDR at {at}: {str(found).splitlines()[0][:200]}"
-            spent = f" ({budget.budget:.1f} s CPU)" if budget.budget is not None and tried.spent() else ""
+            spent = f" ({seconds(budget.budget)} CPU)" if budget.budget is not None and tried.spent() else ""
             attempt.steps.append(f"{at}: PDR gave no answer in its budget{spent}")
             if clock.expired():
                 return attempt
