@@ -174,13 +174,12 @@ def test_broken_dns_designs_are_never_proved(variant: str) -> None:
 def test_dns_proof_for_all_agrees_with_exhaustive_search(variant: str) -> None:
     # finite plans and tokens, so that explicit search ends; the proof is for these parameters too
     params = {"variant": variant, "max_plans": 4, "max_tokens": 4, "endpoints": 2}
-    # 17-35 s alone. Each size's Spacer run gets a wall-clock share of what is left (a quarter,
-    # at least 15 s: `checker.param.infer._slice`); at 120 s on a loaded machine (load 5-7)
-    # enactors=2 (about 23 s of CPU) ran out of its 26 s share, and so did enactors=3 after it:
-    # "PDR at enactors=3: timeout", reproduced. The budget leaves room for such load: at 1200 s
-    # enactors=2 gets about 300 s, enough while this process gets a thirteenth of a core. (The
-    # broken design is refuted by BMC once Spacer's share at enactors=2 runs out: a larger
-    # budget would only make it wait longer.)
+    # 17-35 s alone. Each size's Spacer run gets a budget of CPU time (a quarter of what is
+    # left, at least 15 s: `checker.param.budget`), retried larger when it runs out; when it was
+    # a wall-clock share, at 120 s on a loaded machine (load 5-7) enactors=2 (about 23 s of CPU)
+    # ran out of its 26 s share, and so did enactors=3 after it. The wall limit stays generous
+    # for such load. (The broken design is refuted by BMC once Spacer's budget at enactors=2
+    # runs out: a larger budget would only make it wait longer.)
     out = prove_for_all(Dns.build(**params), "enactors", DNS_PROPS, 400 if variant == "as_designed" else 1200)
     assert out.proved == (variant != "as_designed"), out.why
     assert out.proved or out.violated_at == 2, out.why

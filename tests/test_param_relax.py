@@ -37,8 +37,8 @@ def test_bounded_fencing_is_proved_for_all_and_lifted_lemmas_are_rechecked(
     rest prove the bounded model for all Enactors and endpoints, and the z3 binary agrees."""
     real = infer.relaxed_candidates
 
-    def with_a_false_one(pe, ground, model, properties, clock, sizes):  # type: ignore[no-untyped-def]
-        lemmas, origin, cutoff = real(pe, ground, model, properties, clock, sizes)
+    def with_a_false_one(pe, ground, model, properties, clock, sizes, *notes):  # type: ignore[no-untyped-def]
+        lemmas, origin, cutoff = real(pe, ground, model, properties, clock, sizes, *notes)
         latest = next(c for c in pe.p0[0] if c.decl().name() == "planner.latest")
         return [*lemmas, Lemma(0, latest <= 2, "planner.latest <= 2 (planted)", origin)], origin, cutoff
 

@@ -28,6 +28,7 @@ from ..engines.generalize import conjuncts, drop_until_inductive, initially_true
 from ..engines.generalize import houdini as houdini_instance
 from ..engines.obligations import Clock, Obligations
 from ..lang.model import ModelInstance
+from .budget import Policy, SizeBudget, seconds, within
 from .lemmas import MAX_ARITY, Lemma, generalize
 from .membership import candidates as membership_candidates
 from .membership import instance_facts, without_implied
@@ -36,14 +37,9 @@ from .relax import relaxed_candidates
 from .template import ParamEncoding, PState, const_ids
 
 BMC_DEPTH = 12  # where Spacer gives up at a size: BMC to this depth (and on, while time is left)
-SLICE = 0.25  # of the time left: what one Spacer run (or its BMC fallback) may take, at least MIN_SLICE
-MIN_SLICE = 15.0
-
-
-def _slice(clock: Clock) -> Clock:
-    """A clock for one sub-search: a share of what is left, so that one size cannot use it all."""
-    ms = clock.remaining_ms()
-    return Clock(None if ms is None else min(ms / 1000, max(MIN_SLICE, SLICE * ms / 1000)))
+# each size's Spacer run (and its BMC fallback): a budget of CPU time, retried larger when it
+# runs out before the deadline (`checker.param.budget`)
+POLICY = Policy()
 
 
 @dataclass
@@ -62,6 +58,7 @@ class Attempt:
     unknown: str = ""
     steps: list[str] = field(default_factory=list)
     at: str = ""  # the instance of the cutoff or the violation: "enactors=2, endpoints=2"
+    budgets: list[str] = field(default_factory=list)  # budgets that ran out, and the retries
     sizes: dict[str, int] = field(default_factory=dict)  # the same, as parameter values
 
 
@@ -258,7 +255,7 @@ def search(
     for g in membership_candidates(pe, ground.bound, ground.ibound, "a template"):
         cands.setdefault(g.body.get_id(), g)
     # an optional bound set (max_plans = 6): the lemmas of the model without it, as candidates
-    relaxed, origin, cutoff = relaxed_candidates(pe, ground, model, properties, clock, sizes)
+    relaxed, origin, cutoff = relaxed_candidates(pe, ground, model, properties, clock, sizes, attempt.budgets)
     if not relaxed and cutoff is None and origin != "no bound to lift":
         attempt.steps.append(f"no lemmas from the model {origin}")
     if relaxed:
@@ -278,23 +275,38 @@ def search(
         # start Spacer off (it returns only what it adds; they are kept as candidates too)
         guesses = instantiate(learned, small) + instance_facts(pe, small)
         cover = houdini_instance(small, Obligations(small, properties), guesses, clock) or []
-        # z3's own Spacer settings: the faster ones of `prove` (no IUC) learned lemmas at 2 workers
-        # that generalized less (the 2-replica lemma of tests/test_param_prove.py needed 3)
-        status, found = _spacer(small, properties, _slice(clock), cover=cover, options={})
         attempt.small = small
-        if status == z3.sat:
-            attempt.violated_at, attempt.at, attempt.depth = k, at, int(found)  # type: ignore[call-overload]
-            return attempt
-        if status != z3.unsat:
+        budget = SizeBudget(POLICY, clock, at)
+        while True:
+            # z3's own Spacer settings: the faster ones of `prove` (no IUC) learned lemmas at 2 workers
+            # that generalized less (the 2-replica lemma of tests/test_param_prove.py needed 3)
+            tried = budget.clock()
+            answer = within(tried, lambda: _spacer(small, properties, tried, cover=cover, options={}))  # noqa: B023
+            status, found = answer or (z3.unknown, "timeout")
+            if status == z3.sat:
+                attempt.violated_at, attempt.at, attempt.depth = k, at, int(found)  # type: ignore[call-overload]
+                attempt.budgets += budget.notes
+                return attempt
+            if status == z3.unsat:
+                break
             # Spacer is slow to refute (the broken fencing variant: minutes at 2 Enactors);
             # BMC finds such a violation in seconds, and replays it
-            violated = Base(small).search(properties, BMC_DEPTH, _slice(clock)) if k > 1 else None
+            violated = None
+            if k > 1:
+                bmc = budget.clock()
+                violated = within(bmc, lambda: Base(small).search(properties, BMC_DEPTH, bmc))  # noqa: B023
             if violated:
                 attempt.violated_at, attempt.at = k, at
                 attempt.violations = {n: d for n, (d, _) in violated.items()}
+                attempt.budgets += budget.notes
                 return attempt
+            if not budget.retry(tried):  # slow is no reason to grow the instance: the same size, longer
+                break
+        attempt.budgets += budget.notes
+        if status != z3.unsat:
             attempt.unknown = f"PDR at {at}: {str(found).splitlines()[0][:200]}"
-            attempt.steps.append(f"{at}: PDR gave no answer in its share of the time")
+            spent = f" ({seconds(budget.budget)} CPU)" if budget.budget is not None and tried.spent() else ""
+            attempt.steps.append(f"{at}: PDR gave no answer in its budget{spent}")
             if clock.expired():
                 return attempt
             continue  # no lemmas from this size; a larger one may still show a violation

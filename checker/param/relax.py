@@ -24,6 +24,7 @@ from ..engines.generalize import state_consts
 from ..engines.obligations import Clock
 from ..errors import RaceproofError
 from ..lang.model import ModelInstance
+from .budget import sub_budget, within
 from .lemmas import Lemma
 from .template import ParamEncoding, Refused
 
@@ -61,9 +62,11 @@ def relaxed_candidates(
     properties: list[str],
     clock: Clock,
     sizes: list[dict[str, int]],
+    notes: list[str] | None = None,
 ) -> tuple[list[Lemma], str, int | None]:
     """The ∀-lemmas the search keeps on ``model`` with its optional bounds lifted, over
-    ``pe``'s state; where they were generalized (or why there are none); the cutoff there."""
+    ``pe``'s state; where they were generalized (or why there are none); the cutoff there.
+    ``notes`` gets the budgets that ran out there (`checker.param.budget`)."""
     from .infer import Ground as RelaxedGround  # infer imports this module; the search is its own
     from .infer import search
 
@@ -78,13 +81,16 @@ def relaxed_candidates(
         return [], f"with {where} the model is not read: {exc}", None
     if rpe.enc.interp.enum_names != pe.enc.interp.enum_names or not set(properties) <= set(rpe.props):
         return [], f"with {where} the model names its values differently", None
-    ms = clock.remaining_ms()
+    # in CPU time, as each size's budget is (`checker.param.budget`): the deadline stays the hard limit
+    budget = sub_budget(clock, RELAX_SHARE)
     try:
-        attempt = search(
-            rpe, relaxed, properties, Clock(None if ms is None else RELAX_SHARE * ms / 1000), sizes, "auto"
-        )
+        attempt = within(budget, lambda: search(rpe, relaxed, properties, budget, sizes, "auto"))
     except RaceproofError as exc:  # an error of the model without the bound is not this model's
         return [], f"with {where} the search failed: {exc}", None
+    if attempt is None:
+        return [], f"with {where}: no answer in its budget", None
+    if notes is not None:
+        notes += [f"{n} with {where}" for n in attempt.budgets]
     if not attempt.implied:
         return [], f"with {where}: not proved ({attempt.failure or attempt.unknown or 'no invariant'})", None
     rground = RelaxedGround(rpe)

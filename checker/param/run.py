@@ -129,7 +129,7 @@ def prove_for_all(
     why = (
         f"proved for all {every} ({others}): quantified inductive invariant of "
         f"{len(lemmas)} lemma(s) generalized from {attempt.at} (the cutoff); {check.describe()}{checked}"
-    )
+    ) + "".join(f"; {note}" for note in attempt.budgets)  # budgets that ran out (`checker.param.budget`)
     return ForAll(True, why, lines, text, attempt.cutoff)
 
 
@@ -209,6 +209,10 @@ def _others(model: ModelInstance, count: str, index: str | None = None) -> str:
 
 
 def _failure(attempt: Attempt, count: str) -> str:
+    return _why_not(attempt, count) + "".join(f"; {note}" for note in attempt.budgets)
+
+
+def _why_not(attempt: Attempt, count: str) -> str:
     learned = [s for s in attempt.steps if "∀-lemmas" in s]
     if attempt.unknown and not learned:
         return f"not proved for all {count}: {attempt.unknown}"

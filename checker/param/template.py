@@ -25,51 +25,28 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass
-from typing import Any
 
 import z3
 
 from ..encoding import Encoding, substitute
-from ..engines.generalize import state_consts
 from ..errors import RaceproofError
 from ..lang import views
-from ..lang.model import Instance, ModelInstance
+from ..lang.model import ModelInstance
 from ..lang.refs import uses_refs
-from ..lang.types import EnumSort, IntSort
 from .domains import choose
 from .index import PROBE, Hooks, Indexed, IndexRefused, SymbolicParams, find, prepare
 from .inits import several_inits
 from .keyed import Capture, KeyedMembers
 from .keyed import setup as keyed_setup
-from .twins import twin_mismatch
+from .reading import PState, Refused, const_ids
+from .states import StateFormulas
+from .steps import Template, build_trans, templates
 from .watch import Log, Step, WatchedInstance, WatchedMembers, changes_every_replica, watched_params
 
-PState = tuple[list[z3.ExprRef], list[z3.ArrayRef]]  # shared slots' constants, the replicas' arrays
+__all__ = ["PState", "ParamEncoding", "Refused", "Template", "const_ids"]  # what the other modules import from here
 
 
-class Refused(Exception):
-    """The model cannot be read for every number of replicas; ``reason`` says where and why."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass
-class Template:
-    """One transition, over the template state ``P0 -> P1``, acting replica ``actor``."""
-
-    index: int  # the oracle's value for this transition
-    label: str  # "enactor.pick", "planner.plan"
-    replica: bool  # run by the acting replica
-    guard: z3.BoolRef
-    next_shared: list[z3.ExprRef]
-    next_local: list[z3.ExprRef | None]  # the actor's new values (None: unchanged)
-    violations: list[tuple[str, z3.BoolRef]]  # range checks: (message at line, guard & ~ok)
-
-
-class ParamEncoding:
+class ParamEncoding(StateFormulas):
     """The transition relation of the model for any number of replicas of ``attr``."""
 
     def __init__(
@@ -175,7 +152,7 @@ class ParamEncoding:
         if capture is not None:
             keyed_setup(self, capture, props)
             self.quantified = set()
-            self._trans = self._build_trans()
+            self._trans = build_trans(self)
             return
         self.sort = z3.DeclareSort(attr)
         self._classify()
@@ -183,11 +160,11 @@ class ParamEncoding:
         self.p0 = self.fresh("")
         self.p1 = self.fresh("'")
         several_inits(self)
-        self.templates = self._templates()
+        self.templates = templates(self)
         self.prop_replica = z3.Const("s!1", self.sort)  # a property over the replicas: at this one
         self.props = {n: self._over_replica(n, t) if n in self.quantified else t for n, t in props.items()}
         self.check_props_shared()
-        self._trans = self._build_trans()
+        self._trans = build_trans(self)
 
     # -- slots
     def _classify(self) -> None:
@@ -232,98 +209,6 @@ class ParamEncoding:
         if any(not z3.eq(at[c.get_id()], v) for c, v in zip(self.replica_flat[2], self.init_local, strict=True)):
             raise Refused(f"{attr}1 and {attr}2 start in different states")
 
-    def fresh(self, suffix: str) -> PState:
-        if suffix == "":
-            shared = list(self.shared)
-        elif suffix == "'":
-            nxt = {
-                a.get_id(): b for a, b in zip(self.enc.flat(self.enc.x), self.enc.flat(self.enc.x_next), strict=True)
-            }
-            shared = [nxt[c.get_id()] if c.get_id() in nxt else self._array_after(c) for c in self.shared]
-        else:
-            shared = [z3.Const(f"{c}{suffix}", c.sort()) for c in self.shared]
-        local = [
-            z3.Array(f"{self.attr}.{k}{suffix}", self.sort, c.sort())
-            for k, c in zip(self.local_keys, self.replica_flat[1], strict=True)
-        ]
-        return shared, local
-
-    def _array_after(self, c: z3.ExprRef) -> z3.ExprRef:
-        assert self.ix is not None
-        return next(self.ix.after[n] for n, a in self.ix.now.items() if a.eq(c))
-
-    def arrays_next(self, step: Any) -> dict[int, z3.ExprRef]:
-        """The parameter-sized arrays after a step (by the id of the array's constant)."""
-        if self.ix is None:
-            return {}
-        terms = self.ix.frames.get(id(step.next), {})
-        return {a.get_id(): terms.get(n, a) for n, a in self.ix.now.items()}
-
-    @staticmethod
-    def flat(p: PState) -> list[z3.ExprRef]:
-        return [*p[0], *p[1]]
-
-    def pairs(self, p: PState, a: z3.ExprRef | None = None, p2: PState | None = None) -> list[tuple[Any, Any]]:
-        out = list(zip(self.flat(self.p0), self.flat(p), strict=True))
-        if a is not None:
-            out.append((self.actor, a))
-        if p2 is not None:
-            out += list(zip(self.flat(self.p1), self.flat(p2), strict=True))
-        return out
-
-    def at(self, p: PState, r: z3.ExprRef) -> list[tuple[Any, Any]]:
-        """Replica 1's constants read as replica ``r``'s array elements of ``p``."""
-        return [(c, z3.Select(arr, r)) for c, arr in zip(self.replica_flat[1], p[1], strict=True)]
-
-    # -- the transition relation
-    def _templates(self) -> list[Template]:
-        enc, attr = self.enc, self.attr
-        own, other = self.replica_flat[1], self.replica_flat[2]
-        own_ids = {c.get_id() for c in own}
-        other_ids = {c.get_id() for c in other}
-        flat_x = enc.flat(enc.x)
-        twins: dict[tuple[str, str], tuple[Any, Any]] = {}
-        out: list[Template] = []
-        for t, step in enc.fired:
-            inst: Instance = getattr(t.instance, "_real", t.instance)
-            nxt = enc.flat(step.next)
-            changed = {c.get_id() for c, v in zip(flat_x, nxt, strict=True) if not z3.eq(c, v)}
-            arrays = self.arrays_next(step)
-            changed |= {i for i, v in arrays.items() if v.get_id() != i}
-            new = [v for c, v in zip(flat_x, nxt, strict=True) if c.get_id() in changed]
-            new += [v for i, v in arrays.items() if v.get_id() != i]
-            used = set().union(*(const_ids(e) for e in [step.guard, *[c.ok for c in step.checks], *new]))
-            where = f"{inst.name}.{t.label}"
-            if inst.attr == attr and inst.id == 2:
-                twins[(t.label, "2")] = (t, step)
-                continue
-            if inst.attr == attr:
-                twins[(t.label, "1")] = (t, step)
-                if used & other_ids or changed & other_ids:
-                    raise Refused(f"{where} reads or writes {attr}2's state: replicas must only use their own")
-            elif used & (own_ids | other_ids) or changed & (own_ids | other_ids):
-                raise Refused(f"{where} reads or writes a replica's state (a quantified reading is not implemented)")
-            pairs = self.at(self.p0, self.actor)
-            value = {c.get_id(): v for c, v in zip(flat_x, nxt, strict=True)} | arrays
-            out.append(
-                Template(
-                    t.index,
-                    f"{inst.attr}.{t.label}",
-                    inst.attr == attr,
-                    substitute(step.guard, pairs),
-                    [substitute(value[c.get_id()], pairs) for c in self.shared],
-                    [substitute(value[c.get_id()], pairs) if c.get_id() in changed else None for c in own],
-                    [
-                        (f"{c.message} ({c.file}:{c.line})", substitute(z3.And(step.guard, z3.Not(c.ok)), pairs))
-                        for c in step.checks
-                    ],
-                )
-            )
-        mismatch = twin_mismatch(self.enc, self.attr, self.replica_flat, twins, self.arrays_next)
-        if mismatch is not None:
-            raise Refused(mismatch)
-        return out
-
     def _property(self, name: str) -> z3.BoolRef:
         enc = self.enc
         x2 = enc.x_next if self.model2.properties[name].kind == "action_invariant" else None
@@ -331,17 +216,6 @@ class ParamEncoding:
         if self.ix is not None and self.ix.ix.get_id() in const_ids(term):  # at every index 0 <= ix < E
             term = z3.Implies(self.ix.in_range(self.ix.ix), term)
         return term
-
-    def _build_trans(self) -> z3.BoolRef:
-        o, l0, (g1, l1) = self.enc.oracle, self.p0[1], self.p1
-        cases = []
-        for t in self.templates:
-            parts = [o == t.index, t.guard]
-            parts += [n == v for n, v in zip(g1, t.next_shared, strict=True)]
-            for cur, new, v in zip(l0, l1, t.next_local, strict=True):
-                parts.append(new == (z3.Store(cur, self.actor, v) if v is not None else cur))
-            cases.append(z3.And(parts))
-        return z3.Or(cases) if cases else z3.BoolVal(False)
 
     def _over_replica(self, name: str, term: z3.BoolRef) -> z3.BoolRef:
         """A property that iterated the replicas (it saw replica 1 alone), at the replica ``s!1``."""
@@ -361,65 +235,3 @@ class ParamEncoding:
         for name, term in self.props.items():
             if const_ids(term) & replica:
                 raise Refused(f"property '{name}' reads replica state other than as a property of every replica")
-
-    # -- formulas over given states
-    def trans(self, p: PState, o: z3.ArithRef, a: z3.ExprRef, p2: PState) -> z3.BoolRef:
-        return substitute(self._trans, self.pairs(p, a, p2) + [(self.enc.oracle, o)])
-
-    def ranges(self, p: PState, o: z3.ArithRef, a: z3.ExprRef) -> z3.BoolRef:
-        bad = [z3.And(self.enc.oracle == t.index, v) for t in self.templates for _, v in t.violations]
-        return substitute(z3.Not(z3.Or(bad)) if bad else z3.BoolVal(True), self.pairs(p, a) + [(self.enc.oracle, o)])
-
-    def state_ok(self, p: PState) -> z3.BoolRef:
-        names = [n for n in self.properties if self.model2.properties[n].kind == "invariant"]
-        return substitute(z3.And([self.props[n] for n in names]), self.pairs(p))
-
-    def step_ok(self, p: PState, o: z3.ArithRef, a: z3.ExprRef, p2: PState) -> z3.BoolRef:
-        names = [n for n in self.properties if self.model2.properties[n].kind == "action_invariant"]
-        props = substitute(z3.And([self.props[n] for n in names]), self.pairs(p, None, p2))
-        return z3.And(props, self.ranges(p, o, a))
-
-    def init(self, p: PState) -> z3.BoolRef:
-        if self.init_pred is not None:  # several initial states (`checker.param.inits`)
-            return substitute(self.init_pred, self.pairs(p))
-        parts = [c == v for c, v in zip(p[0], self.init_shared, strict=True)]
-        parts += [arr == z3.K(self.sort, v) for arr, v in zip(p[1], self.init_local, strict=True)]
-        return z3.And(parts)
-
-    def init_state(self) -> PState:
-        return list(self.init_shared), [z3.K(self.sort, v) for v in self.init_local]
-
-    def dom_shared(self, p: PState) -> z3.BoolRef:
-        return z3.And([d for c, i in zip(p[0], self.shared_slot, strict=True) for d in self._dom(i, c)])
-
-    def dom_local(self, p: PState, r: z3.ExprRef) -> z3.BoolRef:
-        return z3.And(
-            [d for arr, i in zip(p[1], self.local_slot, strict=True) for d in self._dom(i, z3.Select(arr, r))]
-        )
-
-    def dom_index(self, p: PState, k: z3.ArithRef) -> z3.BoolRef:
-        """The declared type of element ``k`` of each parameter-sized array, where ``k`` is an index."""
-        if self.ix is None:
-            return z3.BoolVal(True)
-        parts = []
-        slot_of = {self.ix.now[n].get_id(): v.slots[0] for n, v in self.ix.arrays.items()}
-        for pos, (c, i) in enumerate(zip(p[0], self.shared_slot, strict=True)):
-            if i == -1:
-                parts += self._dom(slot_of[self.shared[pos].get_id()], z3.Select(c, k))
-        return z3.Implies(self.ix.in_range(k), z3.And(parts)) if parts else z3.BoolVal(True)
-
-    def _dom(self, slot: int, v: z3.ExprRef) -> list[z3.BoolRef]:
-        """The declared type of a scalar slot, as `Encoding.domain` states it."""
-        if slot == -1:
-            return []  # a parameter-sized array: `dom_index`
-        sort = self.model2.slots[slot].sort
-        if isinstance(sort, IntSort) and z3.is_int(v):
-            return ([v >= sort.lo] if sort.lo is not None else []) + ([v <= sort.hi] if sort.hi is not None else [])
-        if isinstance(sort, EnumSort):
-            return [z3.Or([v == self.enc.interp.const(n) for n in sort.names])]
-        return []
-
-
-def const_ids(e: z3.ExprRef) -> set[int]:
-    """The ids of the uninterpreted constants in ``e``, inside quantifiers and lambdas too."""
-    return {c.get_id() for c in state_consts(e).values()}
