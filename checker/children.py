@@ -29,6 +29,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from . import interrupts
+
 _PR_SET_PDEATHSIG = 1
 _POLL = 0.5  # seconds between the fallback's parent checks
 
@@ -43,8 +45,10 @@ def pdeathsig() -> None:
 
 
 def die_with_parent(parent: int) -> None:
-    """In a child process: be killed as soon as ``parent`` (its parent's pid) is gone."""
+    """In a child process: be killed as soon as ``parent`` (its parent's pid) is gone; leave
+    Ctrl-C to the parent, which stops its children (`checker.interrupts.ignore_in_child`)."""
     pdeathsig()
+    interrupts.ignore_in_child()
     if os.getppid() != parent:  # the parent died before the prctl took effect
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent,), name="raceproof-parent-watch", daemon=True).start()
@@ -58,8 +62,13 @@ def _watch_parent(parent: int) -> None:
 
 
 def stop(processes: Iterable[Any], wait: float = 2.0) -> None:
-    """Terminate, then kill, and reap ``processes`` (multiprocessing.Process objects)."""
-    procs = list(processes)
+    """Terminate, then kill, and reap ``processes`` (multiprocessing.Process objects; one that
+    never started is skipped)."""
+    procs = []
+    for p in processes:
+        with contextlib.suppress(ValueError):  # (closed already)
+            if p.pid is not None:
+                procs.append(p)
     for p in procs:
         if p.is_alive():
             with contextlib.suppress(OSError, ValueError):

@@ -13,6 +13,9 @@ def run() -> None:
     command line's own imports (click, rich), not only for the command (`app._Cli.main`)."""
     thresholds = gc.get_threshold()
     gc.set_threshold(max(thresholds[0], GC_YOUNG_THRESHOLD), *thresholds[1:])
+    from ..interrupts import install
+
+    install()  # Ctrl-C reaches Python (not z3's own handler) and stops a main thread inside z3
     from .app import main
 
     main()

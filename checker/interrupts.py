@@ -1,0 +1,164 @@
+"""Ctrl-C (SIGINT) stops the command at once, whatever z3 is doing in which thread.
+
+Why this module exists: z3 installs a SIGINT handler of its own around every solver check and
+fixedpoint (Spacer) query, its ``ctrl_c`` parameter, on by default, replacing Python's until
+the call returns (seen with ``strace -e rt_sigaction``). A Ctrl-C in that window never reaches
+Python: z3 cancels the call it is running, the engine reads that as "unknown", and the command
+goes on as if nothing had happened. `prove` lost Ctrl-C that way whenever PDR's thread was in
+Spacer: PDR ended "unknown", and the portfolio went on waiting for its other engines until the
+timeout. z3 even installs its handler over ``SIG_IGN``, so a child that ignores SIGINT did not.
+
+So the command line (`install`, from ``checker.cli.__main__``):
+
+* turns z3's ``ctrl_c`` off as soon as z3 is imported (`quiet_z3`): SIGINT always reaches
+  Python's handler, which raises KeyboardInterrupt in the main thread (`handle_errors` reports
+  "interrupted: no verdict", exit 3; every engine stops on the way out, in ``finally`` blocks);
+* and, because Python runs that handler only between two bytecodes of the main thread, wakes a
+  watcher thread through `signal.set_wakeup_fd`, which interrupts z3 while the main thread is
+  inside a z3 call (BMC in `check`, the ``--for-all`` ladder, a certificate check): the call
+  returns and the KeyboardInterrupt is raised.
+
+Child processes (`checker.children.die_with_parent`) ignore SIGINT, with z3's ``ctrl_c`` off too:
+a Ctrl-C in a terminal reaches the whole process group, and the parent, which stops them, is
+the one that handles it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.abc
+import importlib.machinery
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from types import ModuleType
+from typing import Any
+
+_INTERRUPT_EVERY = 0.05  # seconds between z3 interrupts while the main thread is still inside z3
+_PATIENCE = 10.0  # seconds of interrupting before the watcher gives up (z3 ignoring it)
+
+_wakeup_read: int | None = None  # the watcher's end of the wakeup pipe (installed once)
+
+
+def quiet_z3() -> None:
+    """z3's ``ctrl_c`` off in this process: now if z3 is loaded, else as it is imported."""
+    z3 = sys.modules.get("z3")
+    if z3 is not None and hasattr(z3, "set_param"):
+        _quiet(z3)
+    elif not any(isinstance(f, _Z3Finder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Z3Finder())
+
+
+def _quiet(z3: Any) -> None:
+    with contextlib.suppress(Exception):  # (a z3 without the parameter has no handler to turn off)
+        z3.set_param("ctrl_c", False)
+
+
+class _Z3Finder(importlib.abc.MetaPathFinder):
+    """Finds ``z3`` as the other finders would, and sets its parameter once it has loaded."""
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None) -> Any:
+        if fullname != "z3":
+            return None
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(self)  # once: z3 is imported once per process
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        loader = getattr(spec, "loader", None)
+        if spec is None or loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        load = loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            load(module)
+            _quiet(module)
+
+        loader.exec_module = exec_module  # this spec's own loader object, used for this import only
+        return spec
+
+
+def install() -> None:
+    """In the command line's main thread, before the command runs (see the module's text)."""
+    global _wakeup_read
+    quiet_z3()
+    if _wakeup_read is not None or threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return  # SIGINT ignored (started in the background) or handled by an embedding program
+    read, write = os.pipe()
+    os.set_blocking(write, False)  # required by set_wakeup_fd: a signal handler never blocks
+    try:
+        signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+    except (ValueError, OSError):
+        os.close(read)
+        os.close(write)
+        return
+    _wakeup_read = read
+    os.register_at_fork(after_in_child=_forget_in_child)
+    threading.Thread(target=_watch, args=(read,), name="raceproof-sigint", daemon=True).start()
+
+
+def _forget_in_child() -> None:
+    """A forked child's signals must not wake the parent's watcher through the inherited pipe."""
+    with contextlib.suppress(ValueError, OSError):
+        signal.set_wakeup_fd(-1)
+
+
+def _watch(fd: int) -> None:
+    main = threading.main_thread().ident
+    while True:
+        try:
+            data = os.read(fd, 64)
+        except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for safety
+            continue
+        except OSError:
+            return
+        if not data:
+            return
+        if int(signal.SIGINT) in data and main is not None:
+            _interrupt_z3_in(main)
+
+
+def _interrupt_z3_in(tid: int) -> None:
+    """Interrupt z3 while thread ``tid`` is inside a z3 call, so that it returns to Python and
+    the KeyboardInterrupt pending there is raised (z3 may ignore an interrupt for a while)."""
+    from .deadline import _in_z3
+
+    ends = time.monotonic() + _PATIENCE
+    while time.monotonic() < ends and _in_z3(tid):
+        z3 = sys.modules.get("z3")
+        if z3 is None:
+            return
+        with contextlib.suppress(Exception):
+            z3.main_ctx().interrupt()
+        time.sleep(_INTERRUPT_EVERY)
+
+
+def ignore_in_child() -> None:
+    """In a child process's main thread: Ctrl-C is its parent's to handle (see the module's text)."""
+    quiet_z3()
+    if threading.current_thread() is threading.main_thread():
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Hold a Ctrl-C back until the block is done, then raise it (main thread; elsewhere a no-op).
+
+    For steps that must not stop half way: a KeyboardInterrupt inside `multiprocessing`'s
+    ``Process.start`` leaves a child started that its parent does not know of (or a Process
+    object that cannot be joined), and the half-fed child prints a traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if held:
+            signal.raise_signal(signal.SIGINT)  # to the handler it had: KeyboardInterrupt, as it would have been
