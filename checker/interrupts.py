@@ -40,7 +40,12 @@ from typing import Any
 _INTERRUPT_EVERY = 0.05  # seconds between z3 interrupts while the main thread is still inside z3
 _PATIENCE = 10.0  # seconds of interrupting before the watcher gives up (z3 ignoring it)
 
-_wakeup_read: int | None = None  # the watcher's end of the wakeup pipe (installed once)
+_AGAIN = b"\0"  # written to the wakeup pipe (no signal has number 0): deliver a lost Ctrl-C again
+_AGAIN_AT_MOST = 100  # ... that many times at most (each one lost in yet another ``__del__``)
+
+_wakeup_write: int | None = None  # the wakeup pipe's end that signals write to (installed once)
+_previous_unraisable_hook: Any = None
+_interrupted = False
 
 
 def quiet_z3() -> None:
@@ -81,9 +86,9 @@ class _Z3Finder(importlib.abc.MetaPathFinder):
 
 def install() -> None:
     """In the command line's main thread, before the command runs (see the module's text)."""
-    global _wakeup_read
+    global _wakeup_write
     quiet_z3()
-    if _wakeup_read is not None or threading.current_thread() is not threading.main_thread():
+    if _wakeup_write is not None or threading.current_thread() is not threading.main_thread():
         return
     if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         return  # SIGINT ignored (started in the background) or handled by an embedding program
@@ -95,29 +100,62 @@ def install() -> None:
         os.close(read)
         os.close(write)
         return
-    _wakeup_read = read
+    _wakeup_write = write
+    signal.signal(signal.SIGINT, _on_sigint)
+    global _previous_unraisable_hook
+    _previous_unraisable_hook = sys.unraisablehook
+    sys.unraisablehook = _unraisable
     os.register_at_fork(after_in_child=_forget_in_child)
     threading.Thread(target=_watch, args=(read,), name="raceproof-sigint", daemon=True).start()
 
 
+def interrupted() -> bool:
+    """Whether the user has pressed Ctrl-C in this process (an error after it is its consequence)."""
+    return _interrupted
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
+def _unraisable(unraisable: Any) -> None:
+    """A KeyboardInterrupt that Python could not raise (it landed in a ``__del__``, such as z3's
+    ``AstRef.__del__``, or in a ctypes callback, such as z3's error handler) is lost, and the
+    command would go on: the watcher delivers it again."""
+    exc_type = unraisable.exc_type
+    if exc_type is not None and issubclass(exc_type, KeyboardInterrupt) and _wakeup_write is not None:
+        with contextlib.suppress(OSError):
+            os.write(_wakeup_write, _AGAIN)
+        return
+    if _previous_unraisable_hook is not None:
+        _previous_unraisable_hook(unraisable)
+
+
 def _forget_in_child() -> None:
     """A forked child's signals must not wake the parent's watcher through the inherited pipe."""
+    global _wakeup_write
+    _wakeup_write = None
     with contextlib.suppress(ValueError, OSError):
         signal.set_wakeup_fd(-1)
 
 
 def _watch(fd: int) -> None:
     main = threading.main_thread().ident
-    while True:
+    again = 0
+    while main is not None:
         try:
             data = os.read(fd, 64)
-        except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for safety
-            continue
         except OSError:
             return
         if not data:
             return
-        if int(signal.SIGINT) in data and main is not None:
+        if _AGAIN in data and again < _AGAIN_AT_MOST:
+            again += 1
+            with contextlib.suppress(OSError, ValueError):  # (the main thread has ended)
+                signal.pthread_kill(main, signal.SIGINT)  # a real signal: it also ends a system call
+        elif int(signal.SIGINT) in data:
             _interrupt_z3_in(main)
 
 
