@@ -33,7 +33,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -42,6 +42,8 @@ _PATIENCE = 10.0  # seconds of interrupting before the watcher gives up (z3 igno
 
 _AGAIN = b"\0"  # written to the wakeup pipe (no signal has number 0): deliver a lost Ctrl-C again
 _AGAIN_AT_MOST = 100  # ... that many times at most (each one lost in yet another ``__del__``)
+_AGAIN_AFTER = 0.01  # seconds before it is delivered again
+_EXIT_WITHIN = 20.0  # seconds after Ctrl-C before the process exits whatever it is doing
 
 _wakeup_write: int | None = None  # the wakeup pipe's end that signals write to (installed once)
 _previous_unraisable_hook: Any = None
@@ -84,8 +86,10 @@ class _Z3Finder(importlib.abc.MetaPathFinder):
         return spec
 
 
-def install() -> None:
-    """In the command line's main thread, before the command runs (see the module's text)."""
+def install(last_words: Callable[[], None] | None = None) -> None:
+    """In the command line's main thread, before the command runs (see the module's text).
+    ``last_words``: what to print if the command has still not ended `_EXIT_WITHIN` seconds
+    after Ctrl-C, as the process exits with 3 (no verdict) regardless."""
     global _wakeup_write
     quiet_z3()
     if _wakeup_write is not None or threading.current_thread() is not threading.main_thread():
@@ -106,7 +110,7 @@ def install() -> None:
     _previous_unraisable_hook = sys.unraisablehook
     sys.unraisablehook = _unraisable
     os.register_at_fork(after_in_child=_forget_in_child)
-    threading.Thread(target=_watch, args=(read,), name="raceproof-sigint", daemon=True).start()
+    threading.Thread(target=_watch, args=(read, last_words), name="raceproof-sigint", daemon=True).start()
 
 
 def interrupted() -> bool:
@@ -117,7 +121,17 @@ def interrupted() -> bool:
 def _on_sigint(signum: int, frame: Any) -> None:
     global _interrupted
     _interrupted = True
+    if frame is not None and frame.f_code is _unraisable.__code__:
+        # inside the hook, whose own exception Python drops too (it ran while the hook wrote)
+        _again()
+        return
     raise KeyboardInterrupt
+
+
+def _again() -> None:
+    if _wakeup_write is not None:
+        with contextlib.suppress(OSError):
+            os.write(_wakeup_write, _AGAIN)
 
 
 def _unraisable(unraisable: Any) -> None:
@@ -126,8 +140,7 @@ def _unraisable(unraisable: Any) -> None:
     command would go on: the watcher delivers it again."""
     exc_type = unraisable.exc_type
     if exc_type is not None and issubclass(exc_type, KeyboardInterrupt) and _wakeup_write is not None:
-        with contextlib.suppress(OSError):
-            os.write(_wakeup_write, _AGAIN)
+        _again()
         return
     if _previous_unraisable_hook is not None:
         _previous_unraisable_hook(unraisable)
@@ -141,9 +154,10 @@ def _forget_in_child() -> None:
         signal.set_wakeup_fd(-1)
 
 
-def _watch(fd: int) -> None:
+def _watch(fd: int, last_words: Callable[[], None] | None) -> None:
     main = threading.main_thread().ident
     again = 0
+    deadline: threading.Timer | None = None
     while main is not None:
         try:
             data = os.read(fd, 64)
@@ -151,12 +165,26 @@ def _watch(fd: int) -> None:
             return
         if not data:
             return
+        if deadline is None and (int(signal.SIGINT) in data or _AGAIN in data):
+            # the last resort, should a Ctrl-C still be lost (or the clean-up hang): files are
+            # written by renaming a complete one (`checker.atomic`) and children die with this process
+            deadline = threading.Timer(_EXIT_WITHIN, _force_exit, (last_words,))
+            deadline.daemon = True
+            deadline.start()
         if _AGAIN in data and again < _AGAIN_AT_MOST:
             again += 1
+            time.sleep(_AGAIN_AFTER)  # let the main thread leave the ``__del__`` (or callback) first
             with contextlib.suppress(OSError, ValueError):  # (the main thread has ended)
                 signal.pthread_kill(main, signal.SIGINT)  # a real signal: it also ends a system call
         elif int(signal.SIGINT) in data:
             _interrupt_z3_in(main)
+
+
+def _force_exit(last_words: Callable[[], None] | None) -> None:
+    with contextlib.suppress(Exception):
+        if last_words is not None:
+            last_words()
+    os._exit(3)  # ExitCode.INCONCLUSIVE (this module imports nothing of the command line)
 
 
 def _interrupt_z3_in(tid: int) -> None:
