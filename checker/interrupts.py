@@ -118,6 +118,15 @@ def interrupted() -> bool:
     return _interrupted
 
 
+def leaving() -> None:
+    """The command is exiting because of Ctrl-C: another Ctrl-C (users press it twice) must not
+    cut that short (a process killed by SIGINT instead of exit 3: Python puts back the default
+    action of a signal it handles as it finalizes, not of an ignored one). The last resort holds."""
+    if _wakeup_write is not None and threading.current_thread() is threading.main_thread():
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _on_sigint(signum: int, frame: Any) -> None:
     global _interrupted
     _interrupted = True
