@@ -9,7 +9,9 @@ z3's state must not be shared). A parent can end without cleaning up: SIGKILL, S
   goes, even while the child is deep in z3's C code;
 * then it compares ``getppid()`` with the pid the parent passed (the parent may have died
   before the prctl), and a daemon thread keeps comparing (other systems; and PDEATHSIG
-  follows the parent *thread* that spawned the child, not the process).
+  follows the parent *thread* that spawned the child, not the process);
+* and it ignores Ctrl-C, which a terminal sends to the whole process group: the parent
+  handles it and stops its children (`checker.interrupts`).
 
 Grandchildren (a gate worker running a `prove` portfolio) do the same with their own parent,
 so a kill anywhere takes the whole subtree down. The parent, for its part, terminates and

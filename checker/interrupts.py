@@ -16,7 +16,15 @@ So the command line (`install`, from ``checker.cli.__main__``):
 * and, because Python runs that handler only between two bytecodes of the main thread, wakes a
   watcher thread through `signal.set_wakeup_fd`, which interrupts z3 while the main thread is
   inside a z3 call (BMC in `check`, the ``--for-all`` ladder, a certificate check): the call
-  returns and the KeyboardInterrupt is raised.
+  returns and the KeyboardInterrupt is raised;
+* delivers a Ctrl-C again when Python dropped it: raised in a ``__del__`` (z3's ``AstRef``
+  objects die all the time) or in a ctypes callback (z3's error handler), a KeyboardInterrupt
+  is printed as "Exception ignored" and lost (`sys.unraisablehook`, `_unraisable`);
+* and, as a last resort, exits 3 if the command still runs `_EXIT_WITHIN` seconds after Ctrl-C.
+
+An error after Ctrl-C (a z3 call it cancelled fails before the KeyboardInterrupt is raised) is
+reported as the interruption (`interrupted`), and a second Ctrl-C does not cut the exit short
+(`leaving`).
 
 Child processes (`checker.children.die_with_parent`) ignore SIGINT, with z3's ``ctrl_c`` off too:
 a Ctrl-C in a terminal reaches the whole process group, and the parent, which stops them, is
