@@ -123,3 +123,32 @@ def test_a_ctrl_c_lost_in_a_destructor_is_delivered_again() -> None:
     assert out.stdout.strip() == "interrupted True", out.stderr
     assert "Exception ignored" not in out.stderr  # the hook took it, and said nothing
     assert time.monotonic() - started < 9
+
+
+DEFERRED = """
+import signal
+from checker import interrupts
+interrupts.install()
+steps = []
+try:
+    with interrupts.deferred():  # e.g. a child process being started
+        signal.raise_signal(signal.SIGINT)
+        steps.append("finished")
+    steps.append("after")
+except KeyboardInterrupt:
+    steps.append("interrupted")
+print(" ".join(steps))
+"""
+
+
+def test_a_ctrl_c_during_a_deferred_step_comes_after_it() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", DEFERRED],
+        cwd=REPO,
+        env=script_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=sigint_default,  # noqa: PLW1509 - one signal() call
+    )
+    assert out.stdout.strip() == "finished interrupted", out.stderr
