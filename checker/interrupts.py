@@ -56,6 +56,7 @@ _EXIT_WITHIN = 20.0  # seconds after Ctrl-C before the process exits whatever it
 _wakeup_write: int | None = None  # the wakeup pipe's end that signals write to (installed once)
 _previous_unraisable_hook: Any = None
 _interrupted = False
+_contexts: set[Any] = set()  # `interruptible`
 
 
 def quiet_z3() -> None:
@@ -127,9 +128,9 @@ def interrupted() -> bool:
 
 
 def leaving() -> None:
-    """The command is exiting because of Ctrl-C: another Ctrl-C (users press it twice) must not
-    cut that short (a process killed by SIGINT instead of exit 3: Python puts back the default
-    action of a signal it handles as it finalizes, not of an ignored one). The last resort holds."""
+    """The command is exiting (because of Ctrl-C, or done): another Ctrl-C (users press it twice)
+    must not cut that short (a process killed by SIGINT instead of its exit code: Python puts back
+    the default action of a signal it handles as it finalizes, not of an ignored one)."""
     if _wakeup_write is not None and threading.current_thread() is threading.main_thread():
         with contextlib.suppress(ValueError, OSError):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -159,6 +160,8 @@ def _unraisable(unraisable: Any) -> None:
     if exc_type is not None and issubclass(exc_type, KeyboardInterrupt) and _wakeup_write is not None:
         _again()
         return
+    if _interrupted:
+        return  # an object half built or half torn down by the interrupt (z3's Context): noise
     if _previous_unraisable_hook is not None:
         _previous_unraisable_hook(unraisable)
 
@@ -204,6 +207,17 @@ def _force_exit(last_words: Callable[[], None] | None) -> None:
     os._exit(3)  # ExitCode.INCONCLUSIVE (this module imports nothing of the command line)
 
 
+@contextlib.contextmanager
+def interruptible(ctx: Any) -> Iterator[None]:
+    """A z3 context of its own (not z3's main one) that the main thread works in, in the block:
+    Ctrl-C interrupts it too (a certificate re-checked in a fresh context)."""
+    _contexts.add(ctx)
+    try:
+        yield
+    finally:
+        _contexts.discard(ctx)
+
+
 def _interrupt_z3_in(tid: int) -> None:
     """Interrupt z3 while thread ``tid`` is inside a z3 call, so that it returns to Python and
     the KeyboardInterrupt pending there is raised (z3 may ignore an interrupt for a while)."""
@@ -214,8 +228,9 @@ def _interrupt_z3_in(tid: int) -> None:
         z3 = sys.modules.get("z3")
         if z3 is None:
             return
-        with contextlib.suppress(Exception):
-            z3.main_ctx().interrupt()
+        for ctx in [z3.main_ctx(), *_contexts]:
+            with contextlib.suppress(Exception):
+                ctx.interrupt()
         time.sleep(_INTERRUPT_EVERY)
 
 

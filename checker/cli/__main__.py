@@ -13,13 +13,16 @@ def run() -> None:
     command line's own imports (click, rich), not only for the command (`app._Cli.main`)."""
     thresholds = gc.get_threshold()
     gc.set_threshold(max(thresholds[0], GC_YOUNG_THRESHOLD), *thresholds[1:])
-    from ..interrupts import install
+    from ..interrupts import install, leaving
 
     # Ctrl-C reaches Python (not z3's own handler) and stops a main thread inside z3
     install(_interrupted_for_good)
     from .app import main
 
-    main()
+    try:
+        main()
+    finally:  # the command has ended and chosen its exit code: a Ctrl-C now must not change it
+        leaving()
 
 
 def _interrupted_for_good() -> None:
