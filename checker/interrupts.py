@@ -139,11 +139,21 @@ def leaving() -> None:
 def _on_sigint(signum: int, frame: Any) -> None:
     global _interrupted
     _interrupted = True
-    if frame is not None and frame.f_code is _unraisable.__code__:
-        # inside the hook, whose own exception Python drops too (it ran while the hook wrote)
+    if _in_hook(frame):  # whose own exception Python drops too (it ran while the hook wrote)
         _again()
         return
     raise KeyboardInterrupt
+
+
+def _in_hook(frame: Any) -> bool:
+    """Whether ``frame`` is the unraisable hook or a call it made (`_again`, `contextlib`)."""
+    for _ in range(6):
+        if frame is None:
+            return False
+        if frame.f_code is _unraisable.__code__:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _again() -> None:
