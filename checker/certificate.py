@@ -35,6 +35,7 @@ from .atomic import write_text_atomic
 from .children import pdeathsig
 from .encoding import Encoding, State
 from .engines.obligations import Obligations, stop_signal
+from .interrupts import interruptible
 
 BLOCKS = ("initiation", "consecution", "safety")
 
@@ -86,7 +87,8 @@ def check_text(text: str, timeout: float | None = 120) -> CheckResult:
     if timeout or stop is not None:
         threading.Thread(target=_interrupt_when, args=(ctx, stop, finished, timeout), daemon=True).start()
     try:
-        output = z3.Z3_eval_smtlib2_string(ctx.ref(), text)
+        with interruptible(ctx):  # by Ctrl-C too
+            output = z3.Z3_eval_smtlib2_string(ctx.ref(), text)
     except z3.Z3Exception as exc:
         output = f"error {exc}"
     finally:

@@ -9,7 +9,9 @@ z3's state must not be shared). A parent can end without cleaning up: SIGKILL, S
   goes, even while the child is deep in z3's C code;
 * then it compares ``getppid()`` with the pid the parent passed (the parent may have died
   before the prctl), and a daemon thread keeps comparing (other systems; and PDEATHSIG
-  follows the parent *thread* that spawned the child, not the process).
+  follows the parent *thread* that spawned the child, not the process);
+* and it ignores Ctrl-C, which a terminal sends to the whole process group: the parent
+  handles it and stops its children (`checker.interrupts`).
 
 Grandchildren (a gate worker running a `prove` portfolio) do the same with their own parent,
 so a kill anywhere takes the whole subtree down. The parent, for its part, terminates and
@@ -29,6 +31,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from . import interrupts
+
 _PR_SET_PDEATHSIG = 1
 _POLL = 0.5  # seconds between the fallback's parent checks
 
@@ -43,8 +47,10 @@ def pdeathsig() -> None:
 
 
 def die_with_parent(parent: int) -> None:
-    """In a child process: be killed as soon as ``parent`` (its parent's pid) is gone."""
+    """In a child process: be killed as soon as ``parent`` (its parent's pid) is gone; leave
+    Ctrl-C to the parent, which stops its children (`checker.interrupts.ignore_in_child`)."""
     pdeathsig()
+    interrupts.ignore_in_child()
     if os.getppid() != parent:  # the parent died before the prctl took effect
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent,), name="raceproof-parent-watch", daemon=True).start()
@@ -58,8 +64,13 @@ def _watch_parent(parent: int) -> None:
 
 
 def stop(processes: Iterable[Any], wait: float = 2.0) -> None:
-    """Terminate, then kill, and reap ``processes`` (multiprocessing.Process objects)."""
-    procs = list(processes)
+    """Terminate, then kill, and reap ``processes`` (multiprocessing.Process objects; one that
+    never started is skipped)."""
+    procs = []
+    for p in processes:
+        with contextlib.suppress(ValueError):  # (closed already)
+            if p.pid is not None:
+                procs.append(p)
     for p in procs:
         if p.is_alive():
             with contextlib.suppress(OSError, ValueError):

@@ -13,9 +13,26 @@ def run() -> None:
     command line's own imports (click, rich), not only for the command (`app._Cli.main`)."""
     thresholds = gc.get_threshold()
     gc.set_threshold(max(thresholds[0], GC_YOUNG_THRESHOLD), *thresholds[1:])
+    from ..interrupts import install, leaving
+
+    # Ctrl-C reaches Python (not z3's own handler) and stops a main thread inside z3
+    install(_interrupted_for_good)
     from .app import main
 
-    main()
+    try:
+        main()
+    finally:  # the command has ended and chosen its exit code: a Ctrl-C now must not change it
+        leaving()
+
+
+def _interrupted_for_good() -> None:
+    """Printed from another thread as the process exits, when the command has not ended in time
+    after Ctrl-C (`checker.interrupts`): what `handle_errors` would have printed."""
+    message = "interrupted: no verdict (the clean-up did not end in time)"
+    os.write(2, f"{message}\n".encode())
+    common = sys.modules.get("checker.cli.common")
+    if common is not None and "--json" in sys.argv[1:]:
+        os.write(1, (common.error_json(common.ExitCode.INCONCLUSIVE, [message]) + "\n").encode())
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from rich.console import Console
 
 from .. import __version__
 from ..errors import InternalError, RaceproofError, SpecError
+from ..interrupts import interrupted, leaving
 from ..results import ExitCode
 
 if TYPE_CHECKING:  # imported where used: `raceproof gate` with every verdict cached never loads z3
@@ -75,21 +76,33 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except RaceproofError as exc:
+            _after_ctrl_c()
             if debug:
                 traceback.print_exc()
             fail(ExitCode.BAD_INPUT, f"error: {exc}", [exc])
         except InternalError as exc:
+            _after_ctrl_c()
             if debug:
                 traceback.print_exc()
             fail(ExitCode.INCONCLUSIVE, f"internal error (no verdict): {exc}")
         except KeyboardInterrupt:
+            leaving()
             fail(ExitCode.INCONCLUSIVE, "interrupted: no verdict")
         except Exception as exc:  # a bug in raceproof: report it, never a verdict
+            _after_ctrl_c()
             if debug:
                 traceback.print_exc()
             fail(ExitCode.INCONCLUSIVE, f"internal error (no verdict): {type(exc).__name__}: {exc}; rerun with --debug")
 
     return wrapper
+
+
+def _after_ctrl_c() -> None:
+    """An error after Ctrl-C is its consequence (a z3 call it cancelled failed before the
+    KeyboardInterrupt was raised): the run was interrupted (`checker.interrupts`)."""
+    if interrupted():
+        leaving()
+        fail(ExitCode.INCONCLUSIVE, "interrupted: no verdict")
 
 
 def load_all(

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .. import children
+from .. import children, interrupts
 from ..atomic import write_text_atomic
 from ..deadline import Deadline, current, is_timeout, run_within
 from ..encoding import Encoding
@@ -335,7 +335,8 @@ def _spawn(
             daemon=True,
         )
         try:
-            procs[e].start()
+            with interrupts.deferred():  # a Ctrl-C halfway through would leave a child unknown to `_stop_all`
+                procs[e].start()
         except Exception:  # noqa: BLE001 - e.g. a model class a fresh process cannot import by name
             del procs[e]
             reader.close()
