@@ -186,3 +186,7 @@ def test_the_process_exit_leaves_to_python_what_it_cannot_do_as_python_would() -
     waiting = "threading.Thread(target=lambda: (__import__('time').sleep(0.3), print('waited for'))).start()\n"
     proc = _exiting(waiting + "_exit(SystemExit(2))\nprint('returned')\nsys.exit(2)")
     assert proc.returncode == 2 and proc.stdout.split() == ["returned", "waited", "for"]
+    # a profiler reports after the command returns (`python -m cProfile -m checker.cli ...`)
+    profiled = "import cProfile\nprofile = cProfile.Profile()\nprofile.enable()\n_exit(SystemExit(0))\n"
+    proc = _exiting(profiled + "profile.disable()\nprint('returned')")
+    assert proc.returncode == 0 and proc.stdout == "returned\n"

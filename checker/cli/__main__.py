@@ -36,10 +36,14 @@ def _exit(how: SystemExit) -> None:
     stops its children, logging flushes) and the standard streams flushed. Returns (and the
     caller exits as usual) when that is not clearly safe: a non-daemon thread still running
     (the usual exit waits for it), an exit code Python would print (``sys.exit("message")``),
-    or a stream that fails to flush (the usual exit reports it and its exit status says so).
+    a stream that fails to flush (the usual exit reports it and its exit status says so), a
+    profiler or tracer watching (``python -m cProfile -m checker.cli``: it reports after the
+    command returns), or ``python -i`` (the session goes on).
     """
     code = how.code
     if code is not None and not isinstance(code, int):
+        return
+    if sys.getprofile() is not None or sys.gettrace() is not None or sys.flags.inspect:
         return
     if any(t is not threading.main_thread() and not t.daemon and t.is_alive() for t in threading.enumerate()):
         return
