@@ -128,6 +128,10 @@ def main() -> None:
         return
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; repeat {args.repeat}")
     if args.mode in ("whole", "both"):
+        # as `pip install` does (and bench_summary.py): with PYTHONDONTWRITEBYTECODE set, every run
+        # would compile raceproof's modules again, a cost no installed copy pays
+        cmd = [sys.executable, "-m", "compileall", "-q", "checker", "models"]
+        subprocess.run(cmd, cwd=REPO, check=True, capture_output=True)
         whole_table(args)
     if args.mode == "whole":
         return

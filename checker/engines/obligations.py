@@ -54,10 +54,13 @@ class Obligations:
     def range_ok(self, x: State, o: z3.ArithRef) -> z3.BoolRef:
         return z3.And([z3.Not(self.enc.step_check(c, x, o)) for c in self.enc.step_checks])
 
-    def step_ok(self, x: State, o: z3.ArithRef, x2: State, names: list[str] | None = None) -> z3.BoolRef:
-        """The step's own obligations: action invariants and range checks."""
+    def step_ok(
+        self, x: State, o: z3.ArithRef, x2: State, names: list[str] | None = None, ranges: z3.BoolRef | None = None
+    ) -> z3.BoolRef:
+        """The step's own obligations: action invariants and range checks (``ranges``: `range_ok`
+        of the same ``x`` and ``o``, when the caller has it already)."""
         props = self.step_props if names is None else names
-        return z3.And([self.holds(n, x, x2) for n in props] + [self.range_ok(x, o)])
+        return z3.And([self.holds(n, x, x2) for n in props] + [self.range_ok(x, o) if ranges is None else ranges])
 
     def broken_by(self, zmodel: z3.ModelRef, x: State, o: z3.ArithRef, x2: State) -> list[str]:
         """Which obligations a solver model breaks on the step ``x -o-> x2`` (``"ranges"`` for range checks)."""

@@ -27,15 +27,15 @@ from ...lang.runtime import CONCRETE, evaluate
 from ...results import PropertyResult, Verdict
 from ...symmetry import SymmetryDecision, no_symmetry
 from ...symmetry import decide as decide_symmetry
-
-# numpy is a dependency: these imports are unconditional, so that an import cycle fails loudly
-# instead of silently leaving the engine without its compiled search
-from ..scaling import search_scaled
-from .bounds import Exceeds
 from .common import Progress, Search, current_rss, peak_rss
-from .compile import Compiled, Untranslatable
-from .matrix import search_exactly
 from .tuples import TupleSearch
+from .vectors import Vectors
+
+# The compiled search (`compile`, `matrix`, `scaling`) and numpy with it are imported where a
+# model has a numeric form (`Vectors.numeric`): one with an unbounded set, such as the DNS
+# model's plan store, is searched in plain Python, and `prove`'s first look at it never loads
+# numpy (a tenth of such a proof's CPU). An import cycle in them still fails loudly, at the
+# first search of a model that compiles (every test of the numpy backend).
 
 
 def run_explicit(
@@ -96,7 +96,11 @@ def run_explicit(
         decision = no_symmetry(model, "symmetry reduction turned off for this run")
     search = Search(model, list(properties), max_states, started + timeout if timeout else None, progress)
     compiled, note = None, ""
-    if backend != "python":
+    # (no numeric form: `Compiled` would raise Untranslatable first thing, as it still does for "numpy")
+    if backend == "numpy" or (backend == "auto" and Vectors(model).numeric):
+        from .bounds import Exceeds
+        from .compile import Compiled, Untranslatable
+
         try:
             compiled = Compiled(model, list(properties), enc)
         except Exceeds as err:  # int64 would not be exact: exact Python integers, and say so
@@ -107,8 +111,12 @@ def run_explicit(
     search_started, search_cpu, rss_before = time.monotonic(), time.process_time(), current_rss()
     try:
         if compiled is not None:
+            from ..scaling import search_scaled
+
             search = search_scaled(compiled, search, decision.groups, workers, ray)
         elif note:
+            from .matrix import search_exactly
+
             search = search_exactly(compiled, search, decision.groups, note)
         else:
             TupleSearch(search, decision.groups).run()

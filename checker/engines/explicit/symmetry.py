@@ -25,12 +25,13 @@ state tuples (the fallback engine).
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ...lang.model import Instance, ModelInstance
 from ...replica_perm import SlotAction, all_permutations, referenced
+
+if TYPE_CHECKING:  # imported where the matrix form runs: the tuple form (`TupleCanon`) needs no numpy
+    import numpy as np
 
 #: replicas per group up to which the packed sort is a sorting network (k(k-1)/2 min/max pairs)
 _NETWORK = 8
@@ -108,6 +109,8 @@ class MatrixCanon:
     ``vectors`` (the numeric layout) is needed where `Ref`s point at a group."""
 
     def __init__(self, groups: list[list[Instance]], columns: list[range], vectors: Any = None):
+        import numpy as np
+
         plain, permuted = _split(groups, vectors.model if vectors is not None else None)
         self.groups: list[np.ndarray] = []  # per group: (replicas, local rows) of flat row numbers
         for replicas in _group_slots(plain):
@@ -129,6 +132,8 @@ class MatrixCanon:
         layout's fields: if a replica's local state fits in 63 bits, replicas are sorted by
         that packed number, whose order is the lexicographic order of the values whatever
         the layout (so canonical forms never change when the layout widens)."""
+        import numpy as np
+
         if S.shape[1] == 0 or not self.perms:
             return self._sort(S, lo, width, packed=True)
         cols = np.arange(S.shape[1])
@@ -152,6 +157,8 @@ class MatrixCanon:
         return S
 
     def _sort(self, S: np.ndarray, lo: list[int], width: list[int], packed: bool) -> np.ndarray:
+        import numpy as np
+
         n = S.shape[1]
         if n == 0:
             return S
@@ -189,6 +196,8 @@ class MatrixCanon:
         once, then each local row unpacked from the sorted keys. A key holds its local state
         exactly, so this is the sort by argsort and gather, in a few array operations instead
         of one small sort per state (equal keys are equal local states: no order among them)."""
+        import numpy as np
+
         ordered = list(key)
         for top in range(len(ordered) - 1, 0, -1):  # bubble network: the largest left reaches ``top``
             for j in range(top):
@@ -206,6 +215,8 @@ def _row_action(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One permutation of the Ref groups on flat rows: (target row of each row, the rows whose
     values are Ref ids to rename, the renaming as a lookup table over enum ids)."""
+    import numpy as np
+
     m = sum(len(c) for c in columns)
     target = np.arange(m, dtype=np.intp)
     ref_rows: list[int] = []

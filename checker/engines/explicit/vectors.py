@@ -5,13 +5,14 @@ matrix with one column per state (`checker.engines.explicit.compile`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ...lang.finite import finite_values
 from ...lang.model import ModelInstance
 from ...lang.types import BoolSort, EnumSort, IntSort, SetSort
+
+if TYPE_CHECKING:  # numpy where states become matrices (`matrix`): `Vectors.numeric` is asked without it
+    import numpy as np
 
 
 @dataclass
@@ -91,6 +92,8 @@ class Vectors:
 
     def matrix(self, states: list[tuple[Any, ...]]) -> np.ndarray:
         """States as an ``(m, n)`` matrix (one column per state)."""
+        import numpy as np
+
         rows = np.array([self.encode(s) for s in states], dtype=np.int64).reshape(len(states), self.width)
         return np.ascontiguousarray(rows.T)  # each slot's values contiguous: the ops run along rows
 
