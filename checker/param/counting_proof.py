@@ -1,0 +1,139 @@
+"""`--for-all` with counters: the counter system (`checker.param.counting_system`), checked
+against the model at fixed sizes (`checker.param.counting_check`), proved by Spacer for
+every size from some ``K`` on.
+
+The initial states are the counters' with ``Σ N ≥ K``: a proof there holds for every size
+``≥ K`` at once (the counters' sum is the size, and no step changes it). The ladder starts
+at the parameter's minimum; where Spacer finds a violation from ``K`` on, the size ``K``
+alone is asked: violated there (a size to report, confirmed by exhaustive search of the
+model at that size by the caller) or not, and the ladder goes on at ``K + 1``. The
+invariant Spacer finds is re-checked as an SMT-LIB2 script (three queries, each unsat) and
+printed in the model's names: ``#{az : ¬az_in_dns ∧ …}`` is how many units are in that
+local state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import z3
+
+from ..certificate import check_text
+from ..engines.obligations import Clock
+from ..lang.model import ModelInstance
+from .counting import CountRefused
+from .counting_check import check_sizes
+from .counting_system import CounterSystem, read
+
+LADDER = 6  # sizes past the minimum the ladder may climb before it gives up
+CHECKED = (1, 2, 3, 4)  # sizes the reading is compared with the model at (and every declared size)
+
+
+@dataclass
+class Counted:
+    """The outcome for some properties: proved for every size ``≥ from_size``, violated at ``violated``."""
+
+    proved: bool
+    why: str
+    from_size: int | None = None
+    violated: list[int] = field(default_factory=list)
+    invariant: list[str] = field(default_factory=list)
+    certificate_text: str | None = None
+
+
+def _spacer(cs: CounterSystem, properties: list[str], size: z3.BoolRef, clock: Clock) -> tuple[str, z3.ExprRef | None]:
+    fp = z3.Fixedpoint()
+    fp.set(engine="spacer")
+    left = clock.remaining_ms()
+    if left is not None:
+        fp.set(timeout=left)
+    x, x2 = cs.state(), cs.primed()
+    inv = z3.Function("Inv", *[c.sort() for c in x], z3.BoolSort())
+    fp.register_relation(inv)
+    fp.declare_var(*x, *x2)
+    fp.rule(inv(*x), [cs.init, size, cs.dom])
+    fp.rule(inv(*x2), [inv(*x), cs.dom, z3.Not(cs.bad(properties)), cs.trans(x2)])
+    try:
+        answer = fp.query(z3.And(inv(*x), cs.dom, cs.bad(properties)))
+    except z3.Z3Exception:  # canceled at the deadline
+        return "unknown", None
+    if answer == z3.unsat:
+        found = fp.get_cover_delta(-1, inv)
+        return "proved", z3.substitute_vars(found, *x)
+    return ("violated", None) if answer == z3.sat else ("unknown", None)
+
+
+def certificate(cs: CounterSystem, properties: list[str], inv: z3.ExprRef, lo: int, title: str) -> str:
+    """The three queries, each unsat: initiation, consecution (of ``inv ∧ dom``) and safety."""
+    x, x2 = cs.state(), cs.primed()
+    lines = [
+        f"; raceproof counting certificate: {title}",
+        f"; the state: the shared slots and one counter per local state of a {cs.units.param} unit "
+        f"(their sum is {cs.units.param}, any value >= {lo})",
+    ]
+    lines += [f";   {c.sexpr()} = #{{{_unit(cs)} : {cs.class_text(k)}}}" for k, c in enumerate(cs.counts)]
+    lines.append("; re-check: z3 THIS_FILE  -- the three (check-sat) answers must all be unsat")
+    lines += [f"(declare-fun {c.sexpr()} () {c.sort().sexpr()})" for c in [*x, *x2]]
+    nxt = [(a, b) for a, b in zip(x, x2, strict=True)]
+    bad = cs.bad(properties)
+    blocks = [
+        ("initiation", z3.And(cs.init, cs.size >= lo, cs.dom, z3.Not(inv))),
+        ("consecution", z3.And(inv, cs.dom, z3.Not(bad), cs.trans(x2),
+                               z3.Not(z3.And(z3.substitute(inv, *nxt), z3.substitute(cs.dom, *nxt))))),
+        ("safety", z3.And(inv, cs.dom, bad)),
+    ]  # fmt: skip
+    for name, body in blocks:
+        lines += ["", f"; {name}", "(push 1)", f"(assert {body.sexpr()})", "(check-sat)", "(pop 1)"]
+    return "\n".join(lines) + "\n"
+
+
+def _unit(cs: CounterSystem) -> str:
+    return cs.units.attr or next(iter(cs.units.args.values()), cs.units.param)
+
+
+def shown(cs: CounterSystem, inv: z3.ExprRef) -> list[str]:
+    """The invariant's conjuncts in the model's names."""
+    names = [(c, z3.Int(f"#{{{_unit(cs)} : {cs.class_text(k)}}}")) for k, c in enumerate(cs.counts)]
+    body = z3.simplify(z3.substitute(inv, *names))
+    parts = body.children() if z3.is_and(body) else [body]
+    return [str(p).replace("\n", " ") for p in parts]
+
+
+def count_for_all(
+    model: ModelInstance, param: str, properties: list[str], timeout: float | None, start: int | None = None
+) -> Counted:
+    """``properties`` for every value of ``param`` from ``start`` on (default: its minimum), with
+    counters; where they fail from some size on, the next sizes, up to LADDER more. Which
+    sizes are violated is the caller's to find (exhaustive search: a replayed trace)."""
+    clock = Clock(timeout)
+    try:
+        cs = read(model, param, properties)
+    except CountRefused as exc:
+        return Counted(False, f"refused: {exc.reason}")
+    decl = model.model.params()[param]
+    lo = decl.min if decl.min is not None else 1
+    sizes = sorted({n for n in CHECKED if n >= lo} | set(range(lo, (decl.max or lo) + 1)))
+    differs = check_sizes(cs, model, sizes)
+    if differs is not None:
+        return Counted(False, f"refused: the counter reading differs from the model {differs}")
+    violated: list[int] = []
+    first = max(lo, start or lo)
+    for k in range(first, first + LADDER + 1):
+        status, inv = _spacer(cs, properties, cs.size >= k, clock)
+        if status == "unknown":
+            return Counted(False, f"not proved with counters: Spacer gave no answer for {param} ≥ {k} in time",
+                           violated=violated)  # fmt: skip
+        if status == "proved":
+            assert inv is not None
+            title = f"{model.model.__module__}:{model.model.__qualname__}, {', '.join(properties)}; {param} >= {k}"
+            text = certificate(cs, properties, inv, k, title)
+            check = check_text(text, None if clock.remaining_ms() is None else max(clock.remaining_ms() or 0, 10_000) / 1000)
+            if not check.ok:
+                return Counted(False, f"the counting invariant failed the re-check: {check.describe()}")
+            why = (
+                f"proved for all {param} ≥ {k} with counters (one per local state of a {_unit(cs)}: "
+                f"{len(cs.classes)}); the counter reading was checked equal to the model at {param} = "
+                f"{', '.join(map(str, sizes))}; {check.describe()}"
+            )
+            return Counted(True, why, k, violated, shown(cs, inv), text)
+    return Counted(False, f"not proved with counters: Spacer finds a violation for some {param} ≥ {first + LADDER}")
