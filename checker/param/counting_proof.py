@@ -14,6 +14,7 @@ local state.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import z3
@@ -92,11 +93,88 @@ def _unit(cs: CounterSystem) -> str:
 
 
 def shown(cs: CounterSystem, inv: z3.ExprRef) -> list[str]:
-    """The invariant's conjuncts in the model's names."""
-    names = [(c, z3.Int(f"#{{{_unit(cs)} : {cs.class_text(k)}}}")) for k, c in enumerate(cs.counts)]
-    body = z3.simplify(z3.substitute(inv, *names))
+    """The invariant's conjuncts in the model's names: a sum of counters is how many units
+    satisfy a condition, ``#{az : ¬az_in_dns}`` (a few such conditions where one does not cover it)."""
+    index = {c.get_id(): k for k, c in enumerate(cs.counts)}
+    preds = _predicates(cs)
+
+    def named(ks: frozenset[int]) -> list[z3.ArithRef]:
+        out, left = [], set(ks)
+        while left:
+            text, cover = max(((t, c) for t, c in preds if c <= left), key=lambda tc: (len(tc[1]), -len(tc[0])))
+            out.append(z3.Int(f"#{{{_unit(cs)} : {text}}}"))
+            left -= cover
+        return out
+
+    def atom(c: z3.ExprRef) -> tuple[int, int] | None:
+        """``#k`` or ``coef * #k``: (coef, k)."""
+        if c.get_id() in index:
+            return 1, index[c.get_id()]
+        if z3.is_mul(c) and c.num_args() == 2 and z3.is_int_value(c.arg(0)) and c.arg(1).get_id() in index:
+            return c.arg(0).as_long(), index[c.arg(1).get_id()]
+        return None
+
+    flip = {z3.Z3_OP_GE: lambda a, b: a < b, z3.Z3_OP_LE: lambda a, b: a > b,
+            z3.Z3_OP_GT: lambda a, b: a <= b, z3.Z3_OP_LT: lambda a, b: a >= b}  # fmt: skip
+
+    def walk(e: z3.ExprRef) -> z3.ExprRef:
+        if e.get_id() in index:
+            return named(frozenset({index[e.get_id()]}))[0]
+        if z3.is_add(e):
+            coefs: dict[int, set[int]] = {}
+            rest = []
+            for c in e.children():
+                found = atom(c)
+                if found is None:
+                    rest.append(walk(c))
+                else:
+                    coefs.setdefault(found[0], set()).add(found[1])
+            for coef, ks in sorted(coefs.items(), key=lambda kv: -kv[0]):
+                rest += [t if coef == 1 else coef * t for t in named(frozenset(ks))]
+            return z3.Sum(rest)
+        if z3.is_not(e) and e.arg(0).decl().kind() in flip:
+            inner = e.arg(0)
+            return flip[inner.decl().kind()](walk(inner.arg(0)), walk(inner.arg(1)))
+        if z3.is_app(e) and e.num_args() > 0:
+            return e.decl()(*[walk(c) for c in e.children()])
+        return e
+
+    body = walk(z3.simplify(inv))
     parts = body.children() if z3.is_and(body) else [body]
-    return [str(p).replace("\n", " ") for p in parts]
+    return [" ".join(str(p).split()) for p in parts]
+
+
+def _predicates(cs: CounterSystem) -> list[tuple[str, frozenset[int]]]:
+    """Conditions on a unit's slots (each slot: any value, one value, or a range of ints) and the classes they hold in."""
+    per_slot: list[list[tuple[str, object]]] = []
+    for j, name in enumerate(cs.unit_names):
+        values = sorted({c[j].as_long() if z3.is_int_value(c[j]) else z3.is_true(c[j]) for c in cs.classes})
+        opts: list[tuple[str, object]] = [("", None)]
+        if all(isinstance(v, bool) for v in values):
+            opts += [(name, True), (f"¬{name}", False)]
+        else:
+            for a in range(len(values)):
+                for b in range(a, len(values)):
+                    lo, hi = values[a], values[b]
+                    if (a, b) != (0, len(values) - 1):
+                        text = f"{name}={lo}" if a == b else f"{lo}≤{name}≤{hi}"
+                        opts.append((text, (lo, hi)))
+        per_slot.append(opts)
+    out = []
+    for combo in itertools.product(*per_slot):
+        cover = frozenset(k for k, c in enumerate(cs.classes) if all(_fits(c[j], want) for j, (_, want) in enumerate(combo)))
+        if cover:
+            out.append((" ∧ ".join(t for t, _ in combo if t) or "any state", cover))
+    return out
+
+
+def _fits(v: z3.ExprRef, want: object) -> bool:
+    if want is None:
+        return True
+    if isinstance(want, bool):
+        return z3.is_true(v) == want
+    lo, hi = want  # type: ignore[misc]
+    return bool(lo <= v.as_long() <= hi)
 
 
 def count_for_all(
@@ -131,8 +209,8 @@ def count_for_all(
             if not check.ok:
                 return Counted(False, f"the counting invariant failed the re-check: {check.describe()}")
             why = (
-                f"proved for all {param} ≥ {k} with counters (one per local state of a {_unit(cs)}: "
-                f"{len(cs.classes)}); the counter reading was checked equal to the model at {param} = "
+                f"proved for all {param} ≥ {k} with counters ({len(cs.classes)}, one per local state of one "
+                f"{_unit(cs)}); the counter reading was checked equal to the model at {param} = "
                 f"{', '.join(map(str, sizes))}; {check.describe()}"
             )
             return Counted(True, why, k, violated, shown(cs, inv), text)
