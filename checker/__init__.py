@@ -65,7 +65,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Array", "Bool", "Enum", "Int", "Map", "Model", "Param", "Process", "Ref", "Seq", "Set", "Store",
-    "action", "action_invariant", "all_of", "any_of", "choose", "eventually", "implies", "initial", "invariant",
-    "ite",
-    "max_", "min_", "reachable", "recoverable", "require", "when",
+    "action", "action_invariant", "all_of", "any_of", "choose", "count_of", "eventually", "implies", "initial",
+    "invariant", "ite",
+    "max_", "min_", "reachable", "recoverable", "require", "sum_of", "when",
 ]  # fmt: skip

@@ -112,7 +112,7 @@ class Units:
 
 
 def build(model: ModelInstance, param: str, n: int) -> ModelInstance:
-    """The model with ``param`` = ``n`` (outside its declared range too: the reading's checks need sizes it excludes)."""
+    """The model with ``param`` = ``n``, outside its declared range too (the checks use sizes it excludes)."""
     return ModelInstance(model.model, SimpleNamespace(**(model.param_dict() | {param: n})))
 
 

@@ -145,7 +145,7 @@ def shown(cs: CounterSystem, inv: z3.ExprRef) -> list[str]:
 
 
 def _predicates(cs: CounterSystem) -> list[tuple[str, frozenset[int]]]:
-    """Conditions on a unit's slots (each slot: any value, one value, or a range of ints) and the classes they hold in."""
+    """Conditions on a unit's slots (each: any value, one value, or a range of ints) and the classes they hold in."""
     per_slot: list[list[tuple[str, object]]] = []
     for j, name in enumerate(cs.unit_names):
         values = sorted({c[j].as_long() if z3.is_int_value(c[j]) else z3.is_true(c[j]) for c in cs.classes})
@@ -162,7 +162,9 @@ def _predicates(cs: CounterSystem) -> list[tuple[str, frozenset[int]]]:
         per_slot.append(opts)
     out = []
     for combo in itertools.product(*per_slot):
-        cover = frozenset(k for k, c in enumerate(cs.classes) if all(_fits(c[j], want) for j, (_, want) in enumerate(combo)))
+        cover = frozenset(
+            k for k, c in enumerate(cs.classes) if all(_fits(c[j], want) for j, (_, want) in enumerate(combo))
+        )
         if cover:
             out.append((" ∧ ".join(t for t, _ in combo if t) or "any state", cover))
     return out
@@ -205,7 +207,9 @@ def count_for_all(
             assert inv is not None
             title = f"{model.model.__module__}:{model.model.__qualname__}, {', '.join(properties)}; {param} >= {k}"
             text = certificate(cs, properties, inv, k, title)
-            check = check_text(text, None if clock.remaining_ms() is None else max(clock.remaining_ms() or 0, 10_000) / 1000)
+            check = check_text(
+                text, None if clock.remaining_ms() is None else max(clock.remaining_ms() or 0, 10_000) / 1000
+            )
             if not check.ok:
                 return Counted(False, f"the counting invariant failed the re-check: {check.describe()}")
             why = (

@@ -75,7 +75,7 @@ def note_on(r: Any, c: Counted, lo: int, holds_before: bool, certificate: str | 
 def liveness_note(r: Any, param: str, this: str) -> None:
     """A liveness property under --for-all: its verdict is this instance's only; say so."""
     why = (f"not attempted: {r.kind} properties are not read with counters (only invariants are proved for every "
-           f"{param})")  # fmt: skip
+           f"value of {param})")  # fmt: skip
     r.extra["for_all_instance"] = {"at": this, "reason": r.reason}
     r.reason = f"for all {param}: {why}; this instance ({this}): {r.reason}"
     r.extra["for_all"] = param

@@ -98,7 +98,7 @@ def _mentions(e: z3.ExprRef, names: set[str], seen: set[int] | None = None) -> b
 
 
 def read(model: ModelInstance, param: str, properties: list[str]) -> CounterSystem:
-    """The counter system of ``model`` over ``param``'s units; CountRefused with the model line where it cannot be read."""
+    """The counter system of ``model`` over ``param``'s units; CountRefused with the model line where not."""
     units = find_units(model, param)
     two = build(model, param, 2)
     for t in two.transitions:
@@ -163,7 +163,9 @@ def read(model: ModelInstance, param: str, properties: list[str]) -> CounterSyst
                 pairs = list(zip(actor, a, strict=True))
                 succ = [substitute(v, pairs) for v in actor_next]
                 into = [z3.And([p == q for p, q in zip(succ, c, strict=True)]) for c in classes]
-                cnt = [z3.simplify(counts[j] - (1 if j == k else 0) + z3.If(into[j], 1, 0)) for j in range(len(classes))]
+                cnt = [
+                    z3.simplify(counts[j] - (1 if j == k else 0) + z3.If(into[j], 1, 0)) for j in range(len(classes))
+                ]
                 cs.steps.append(CStep(label, k, z3.simplify(z3.And(counts[k] > 0, substitute(step.guard, pairs))),
                                       [z3.simplify(substitute(v, pairs)) for v in shared_next], cnt,
                                       z3.simplify(z3.And(counts[k] > 0, substitute(bad, pairs)))))  # fmt: skip
@@ -190,26 +192,25 @@ def read(model: ModelInstance, param: str, properties: list[str]) -> CounterSyst
         raise CountRefused(reader.notes["model"][0])
     _initial(cs, two, x, shared_ix, actor_slots, rep_slots)
     dom = enc.domain(enc.x)
-    cs.dom = z3.simplify(z3.And(substitute(dom, list(zip(actor, classes[0], strict=True))
-                                           + list(zip(rep, classes[0], strict=True))), *[c >= 0 for c in counts]))  # fmt: skip
+    fixed = list(zip(actor, classes[0], strict=True)) + list(zip(rep, classes[0], strict=True))
+    cs.dom = z3.simplify(z3.And(substitute(dom, fixed), *[c >= 0 for c in counts]))  # units' ranges: their classes
     return cs
 
 
 def _initial(cs: CounterSystem, two: ModelInstance, x: list[Any], shared_ix: list[int], actor_slots: list[int],
              rep_slots: list[int]) -> None:  # fmt: skip
     init = two.init
-    first = tuple(init[i] for i in actor_slots)
-    if first != tuple(init[i] for i in rep_slots):
+
+    def value(v: Any) -> z3.ExprRef:
+        return z3.BoolVal(v) if isinstance(v, bool) else z3.IntVal(two.enum_ids[v] if isinstance(v, str) else v)
+
+    first = [value(init[i]) for i in actor_slots]
+    if any(init[i] != init[j] for i, j in zip(actor_slots, rep_slots, strict=True)):
         raise CountRefused("the units start in different states (the counters start with every unit alike)")
-    interp_vals = [z3.BoolVal(v) if isinstance(v, bool) else z3.IntVal(v) if isinstance(v, int) else None for v in first]
-    if any(v is None for v in interp_vals):
-        interp_vals = [z3.IntVal(two.enum_ids[v]) if isinstance(v, str) else v for v in interp_vals]  # type: ignore[misc]
-    start = next(k for k, c in enumerate(cs.classes) if all(z3.eq(z3.simplify(a == b), z3.BoolVal(True))
-                                                              for a, b in zip(c, interp_vals, strict=True)))  # fmt: skip
+    start = next(k for k, c in enumerate(cs.classes) if all(z3.eq(a, b) for a, b in zip(c, first, strict=True)))
     parts = []
     for i, c in zip(shared_ix, cs.shared, strict=True):
-        v = init[i]
-        parts.append(c == (v if not isinstance(v, str) else two.enum_ids[v]))
+        parts.append(c == value(init[i]))
     parts += [c == 0 for k, c in enumerate(cs.counts) if k != start]
     cs.init = z3.And(parts)
     cs.start = start  # type: ignore[attr-defined]
