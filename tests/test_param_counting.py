@@ -182,3 +182,45 @@ def test_a_symmetric_model_is_proved(tmp_path: Path) -> None:
     assert out.proved and out.from_size == 1, out.why
     for n in (1, 2, 3, 4):
         assert run_explicit(cls.build(n=n), ["few"])[0].verdict is Verdict.HOLDS
+
+
+# ---------------------------------------------------------------------------- cross-check with search
+SYMMETRIC = {
+    # one at a time: proved for every n
+    "mutex": ("    @action\n    def enter(self, sys):\n        require(count_of(x.on for x in sys.w) == 0)\n"
+              "        self.on = True\n    @action\n    def leave(self, sys):\n        require(self.on)\n"
+              "        self.on = False\n", "count_of(x.on for x in sys.w) <= 1"),
+    # no guard: violated from n = 2 on, never proved
+    "race": ("    @action\n    def enter(self, sys):\n        self.on = True\n", "count_of(x.on for x in sys.w) <= 1"),
+    # someone is always off: violated at n = 1 only, proved from 2
+    "one_off": ("    @action\n    def enter(self, sys):\n        require(~any_of(x.on for x in sys.w))\n"
+                "        self.on = True\n", "count_of(~x.on for x in sys.w) >= 1"),
+    # a store's for-all update and a sum: the ks stay within what the steps allow
+    "reset": ("    @action\n    def inc(self, sys):\n        require(self.k < 2)\n        self.k = self.k + 1\n"
+              "        self.on = self.k == 2\n", "all_of(implies(x.on, x.k == 2) for x in sys.w)"),
+}  # fmt: skip
+RESET_STORE = """
+class C(Store):
+    @action
+    def reset(self, sys):
+        for x in sys.w:
+            x.k = 0
+            x.on = False
+"""
+
+
+@pytest.mark.parametrize("case", sorted(SYMMETRIC))
+def test_counting_proofs_agree_with_exhaustive_search_at_sizes_1_to_4(tmp_path: Path, case: str) -> None:
+    body, prop = SYMMETRIC[case]
+    head = HEAD.replace("from checker import", "from checker import Store, all_of, any_of, implies, require,")
+    tail = TAIL.replace("count_of(x.on for x in sys.w) <= 4", prop)
+    if case == "reset":
+        tail = RESET_STORE + tail.replace('    w = W(count="n")', '    w = W(count="n")\n    c = C()')
+    cls = _load(tmp_path, head + body + tail)
+    out = count_for_all(cls.build(), "n", ["few"], 60)
+    verdicts = {n: run_explicit(cls.build(n=n), ["few"])[0].verdict for n in (1, 2, 3, 4)}
+    if out.proved:
+        assert out.from_size is not None
+        assert all(v is Verdict.HOLDS for n, v in verdicts.items() if n >= out.from_size), (out.why, verdicts)
+    expected = {"mutex": 1, "race": None, "one_off": 2, "reset": 1}[case]  # what the models are built to show
+    assert out.from_size == expected, out.why

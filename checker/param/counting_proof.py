@@ -21,6 +21,7 @@ import z3
 
 from ..certificate import check_text
 from ..engines.obligations import Clock
+from ..errors import RaceproofError
 from ..lang.model import ModelInstance
 from .counting import CountRefused
 from .counting_check import check_sizes
@@ -186,14 +187,16 @@ def count_for_all(
     counters; where they fail from some size on, the next sizes, up to LADDER more. Which
     sizes are violated is the caller's to find (exhaustive search: a replayed trace)."""
     clock = Clock(timeout)
-    try:
-        cs = read(model, param, properties)
-    except CountRefused as exc:
-        return Counted(False, f"refused: {exc.reason}")
     decl = model.model.params()[param]
     lo = decl.min if decl.min is not None else 1
     sizes = sorted({n for n in CHECKED if n >= lo} | set(range(lo, (decl.max or lo) + 1)))
-    differs = check_sizes(cs, model, sizes)
+    try:
+        cs = read(model, param, properties)
+        differs = check_sizes(cs, model, sizes)
+    except CountRefused as exc:
+        return Counted(False, f"refused: {exc.reason}")
+    except RaceproofError as exc:  # the model fails while it is read (a model error at size 2)
+        return Counted(False, f"not read with counters: {exc}")
     if differs is not None:
         return Counted(False, f"refused: the counter reading differs from the model {differs}")
     violated: list[int] = []
