@@ -148,8 +148,10 @@ class Asym(Model):
          "without writing their state"),
         ("    @action\n    def go(self, sys):\n        self.on = len(sys.w) > 1\n", "counts the units with len"),
         ("    @action\n    def go(self, sys):\n        self.on = sys.params.n > 1\n", "reads the parameter 'n'"),
+        ("    @action\n    def go(self, sys):\n        self.on = True\n        for x in sys.w:\n            x.k = 0\n",
+         "changes another unit's state"),
     ],
-    ids=["index", "id", "builtin-sum", "len", "param"],
+    ids=["index", "id", "builtin-sum", "len", "param", "loop-in-a-replica-step"],
 )  # fmt: skip
 def test_code_that_singles_a_unit_out_is_refused_with_its_line(tmp_path: Path, body: str, why: str) -> None:
     cls = _load(tmp_path, HEAD + body + TAIL)

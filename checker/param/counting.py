@@ -162,6 +162,7 @@ def classes_of(model: ModelInstance, units: Units, interp: Any) -> list[tuple[z3
 class _Aggregate:
     name: str
     frame: Any = None  # the frame it read a unit in: set when it iterates the units
+    before: list[Any] | None = None  # the frame's state then (an aggregate writes nothing)
 
 
 @dataclass
@@ -193,14 +194,19 @@ class Reader:
         if self.stack and self.stack[-1].frame is not None or self.loop is not None:
             self.note("iterates the units inside another iteration over them")
         if self.stack and self.stack[-1].frame is None:
-            self.stack[-1].frame = frame
+            self.stack[-1].frame, self.stack[-1].before = frame, list(frame.state)
             if not self._unwritten(frame):
                 self.note("reads an aggregate over the units after a unit's state was written in this step")
             yield value
             return
         self.loop = frame
+        before = list(frame.state)
         yield value
         self.loop = None
+        if any(
+            not z3.eq(a, b) for k, (a, b) in enumerate(zip(before, frame.state, strict=True)) if k not in self.rep_slots
+        ):
+            self.note("writes state other than the units' own inside a loop over them (once per unit at any size)")
         if all(z3.eq(frame.read(s), c) for s, c in zip(self.rep_slots, self.rep, strict=True)):
             self.note("loops over the units without writing their state: use sum_of/count_of/any_of/all_of")
 
@@ -210,6 +216,9 @@ class Reader:
             values = list(items)
         finally:
             agg = self.stack.pop()
+        if agg.frame is not None and agg.before is not None:
+            if any(not z3.eq(a, b) for a, b in zip(agg.before, agg.frame.state, strict=True)):
+                self.note("writes state inside an aggregate over the units")
         if agg.frame is None:  # not over the units: the ordinary fold
             if name in ("any_of", "all_of"):
                 return tuple(values)

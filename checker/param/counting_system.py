@@ -83,6 +83,13 @@ class CounterSystem:
         return False
 
 
+def _at(t: Any) -> str:
+    """Where the step's action is declared (a refusal names the model line)."""
+    from ..errors import _relative
+
+    return f"{_relative(t.action.file)}:{t.action.line} "
+
+
 def _mentions(e: z3.ExprRef, names: set[str], seen: set[int] | None = None) -> bool:
     seen = set() if seen is None else seen
     todo = [e]
@@ -154,11 +161,11 @@ def read(model: ModelInstance, param: str, properties: list[str]) -> CounterSyst
                          for k, s in enumerate(classes)])  # fmt: skip
         outside.append(bad)
         if any(_mentions(e, rep_names) for e in [*outside, *actor_next]):
-            raise CountRefused(f"step {t} reads one unit's state outside an aggregate over them (e.g. a builtin sum)")
+            raise CountRefused(f"{_at(t)}step {t} reads one unit's state outside an aggregate over them (e.g. a builtin sum)")
         label = units.label(t)
         if u == 0:
             if any(not z3.eq(a, b) for a, b in zip(rep_next, rep, strict=True)):
-                raise CountRefused(f"step {t} of one unit changes another unit's state")
+                raise CountRefused(f"{_at(t)}step {t} of one unit changes another unit's state")
             for k, a in enumerate(classes):
                 pairs = list(zip(actor, a, strict=True))
                 succ = [substitute(v, pairs) for v in actor_next]
@@ -173,7 +180,7 @@ def read(model: ModelInstance, param: str, properties: list[str]) -> CounterSyst
         if any(_mentions(e, actor_names) for e in [*outside, *rep_next]) or any(
             not z3.eq(a, b) for a, b in zip(actor_next, actor, strict=True)
         ):
-            raise CountRefused(f"step {t} reads or writes one particular unit (the first)")
+            raise CountRefused(f"{_at(t)}step {t} reads or writes one particular unit (the first)")
         if all(z3.eq(a, b) for a, b in zip(rep_next, rep, strict=True)):
             cnt = list(counts)
         else:  # a for-all update: each unit's class moves by the same function

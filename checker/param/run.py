@@ -292,7 +292,8 @@ def prove_spec_for_all(
             left_share = None if share is None else max(share - (time.monotonic() - started), 1.0) / len(safety)
             alone = prove_for_all(model, count, [n], left_share, index)
             outcomes[n] = alone if alone.proved or alone.violated_at is not None else outcome
-    refused_now = [n for n in safety if not outcomes[n].proved and outcomes[n].why.startswith("refused") and not index]
+    refused_now = [n for n in safety if not outcomes[n].proved and outcomes[n].why.startswith("refused")]
+    refused_now = refused_now if named == [count] else []  # the count alone: counters cover no array size
     if refused_now:  # aggregates over the replicas: counters, one per local state (`checker.param.counting_proof`)
         left_share = None if share is None else max(share - (time.monotonic() - started), 1.0)
         _counted(model, count, refused_now, outcomes, left_share)
