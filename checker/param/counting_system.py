@@ -161,7 +161,7 @@ def read(model: ModelInstance, param: str, properties: list[str]) -> CounterSyst
                          for k, s in enumerate(classes)])  # fmt: skip
         outside.append(bad)
         if any(_mentions(e, rep_names) for e in [*outside, *actor_next]):
-            raise CountRefused(f"{_at(t)}step {t} reads one unit's state outside an aggregate over them (e.g. a builtin sum)")
+            raise CountRefused(f"{_at(t)}step {t} reads a unit's state outside an aggregate over them (a builtin sum?)")
         label = units.label(t)
         if u == 0:
             if any(not z3.eq(a, b) for a, b in zip(rep_next, rep, strict=True)):
