@@ -165,9 +165,10 @@ def test_position_dependent_python_is_caught_by_the_comparison_with_the_model(tm
     position 0); the comparison with the model at size 2 refuses it."""
     body = (
         "    @action\n    def go(self, sys):\n"
-        "        self.on = sum_of(ite(i == 0, 1, 0) for i, x in enumerate(sys.w)) > 1\n"
+        "        self.on = sum_of(ite(i == 0, 1, 0) for i, x in enumerate(sys.w)) == 1\n"
     )
-    cls = _load(tmp_path, HEAD + body + TAIL)
+    # read wrongly, `on` could be set only with one unit: "nobody is on" would be proved from 2
+    cls = _load(tmp_path, HEAD + body + TAIL.replace("<= 4", "== 0"))
     out = count_for_all(cls.build(), "n", ["few"], 60)
     assert not out.proved and "the counter reading differs from the model at n=2" in out.why, out.why
 

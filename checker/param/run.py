@@ -141,7 +141,7 @@ def _counted(
     from its minimum replaces the refusal; anything else is added to its reason."""
     from .counting_proof import count_for_all
 
-    found = count_for_all(model, count, names, share)
+    found = count_for_all(model, count, names, share, ladder=0)  # only a proof from the minimum replaces a refusal
     lowest = model.model.params()[count].min or 1
     if found.proved and found.from_size is not None and found.from_size <= lowest:
         refused = outcomes[names[0]].why.split(" [", 1)[0]  # where the quantified reading refused
