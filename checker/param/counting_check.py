@@ -67,6 +67,9 @@ def _compare(cs: CounterSystem, conc: ModelInstance, n: int) -> str | None:
     dom = enc.domain(x)
     if not _valid(z3.Implies(dom, at(cs.dom))):
         return "the declared ranges differ from the reading's"
+    classed = [z3.Or([z3.And([x[s] == v for s, v in zip(u, c, strict=True)]) for c in cs.classes]) for u in unit_slots]
+    if not _valid(z3.Implies(dom, z3.And(classed))):  # a unit's range grows with the size: states no counter sees
+        return "a unit's declared range differs from the reading's"
     by_label: dict[tuple[str, int | None], object] = {(s.label, s.cls): s for s in cs.steps}
     for t, step in enc.fired:
         u = units.unit_of(t)
