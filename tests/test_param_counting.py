@@ -232,9 +232,9 @@ def test_counting_proofs_agree_with_exhaustive_search_at_sizes_1_to_4(tmp_path: 
 def test_a_unit_range_that_grows_with_the_size_is_caught(tmp_path: Path) -> None:
     """``max="n"`` (and the action reading n): read at size 2 a unit's k stays below 3, so "no k
     reaches 3" would be proved; refused (the parameter's value is read)."""
-    source = (HEAD.replace('k = Int(init=0, min=0, max=2)', 'k = Int(init=0, min=0, max="n")')
-              + "    @action\n    def inc(self, sys):\n        require(self.k < sys.params.n)\n        self.k += 1\n"
-              + TAIL.replace("count_of(x.on for x in sys.w) <= 4", "count_of(x.k >= 3 for x in sys.w) == 0"))  # fmt: skip
+    head = HEAD.replace("k = Int(init=0, min=0, max=2)", 'k = Int(init=0, min=0, max="n")')
+    body = "    @action\n    def inc(self, sys):\n        require(self.k < sys.params.n)\n        self.k += 1\n"
+    source = head + body + TAIL.replace("count_of(x.on for x in sys.w) <= 4", "count_of(x.k >= 3 for x in sys.w) == 0")
     cls = _load(tmp_path, source.replace("from checker import", "from checker import require,"))
     out = count_for_all(cls.build(), "n", ["few"], 60)
     assert not out.proved and out.why.startswith("refused:"), out.why
