@@ -170,7 +170,6 @@ def test_an_initial_hook_is_refused_with_its_location() -> None:
     assert not out.proved and "keyed_systems.py:" in out.why and "@initial hook 'pick'" in out.why, out.why
 
 
-@pytest.mark.slow
 def test_dwfm_workers_every_allowed_count_instance_by_instance() -> None:
     # DWFM counts busy workers with count_of(...) and its clock tick ages every worker in one step:
     # no quantified reading; the counting proof (`checker.param.counting_proof`) covers every count
