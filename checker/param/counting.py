@@ -250,15 +250,19 @@ def hooks(reader: Reader, model: ModelInstance, units: Units) -> Iterator[None]:
 
     class CountedReplicas(views.Replicas):  # type: ignore[misc,valid-type]
         def __iter__(self) -> Iterator[Any]:
+            if self._attr != units.attr:  # another component's replicas: as they are
+                return tuple.__iter__(self)
             rep = next(v for v in tuple.__iter__(self) if v._inst is rep_inst)
             return reader.iterate(rep, self._frame)
 
         def __len__(self) -> int:
-            reader.note("counts the units with len(...)")
+            if self._attr == units.attr:
+                reader.note("counts the units with len(...)")
             return tuple.__len__(self)
 
         def __getitem__(self, index: Any) -> Any:
-            reader.note("picks one unit by its number or reference")
+            if self._attr == units.attr:
+                reader.note("picks one unit by its number or reference")
             return super().__getitem__(index)
 
     def array_iter(self: ArrayView) -> Iterator[Any]:
