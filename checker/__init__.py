@@ -3,7 +3,7 @@
 The model API, re-exported for model authors::
 
     from checker import Model, Process, Store, Param, Int, Bool, Enum, Array, Map, Set, Seq, Ref
-    from checker import action, initial, require, when, ite, all_of, any_of, implies
+    from checker import action, initial, require, when, ite, all_of, any_of, sum_of, count_of, implies
     from checker import invariant, action_invariant, reachable, recoverable, eventually
 """
 
@@ -11,6 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .lang.aggregates import count_of, sum_of
     from .lang.declare import (
         Param,
         Process,
@@ -47,6 +48,7 @@ _EXPORTS = {
     "Seq": ".lang.seqdecl",
     "Ref": ".lang.refs",
     "choose": ".lang.choice",
+    **dict.fromkeys(("sum_of", "count_of"), ".lang.aggregates"),
 }  # fmt: skip
 
 
@@ -63,7 +65,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Array", "Bool", "Enum", "Int", "Map", "Model", "Param", "Process", "Ref", "Seq", "Set", "Store",
-    "action", "action_invariant", "all_of", "any_of", "choose", "eventually", "implies", "initial", "invariant",
-    "ite",
-    "max_", "min_", "reachable", "recoverable", "require", "when",
+    "action", "action_invariant", "all_of", "any_of", "choose", "count_of", "eventually", "implies", "initial",
+    "invariant", "ite",
+    "max_", "min_", "reachable", "recoverable", "require", "sum_of", "when",
 ]  # fmt: skip

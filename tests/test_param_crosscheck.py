@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, assume, given, note, settings
 
 from checker.engines.explicit import run_explicit
 from checker.errors import ModelError
+from checker.param.counting_proof import count_for_all
 from checker.param.run import prove_for_all
 from checker.results import Verdict
 from tests.random_models import RandomModel, models
@@ -87,6 +88,37 @@ def test_proofs_for_all_agree_with_search(m: RandomModel) -> None:
     check(m)
 
 
+def check_counting(m: RandomModel) -> None:
+    """The counting route (`checker.param.counting_proof`): an invariant proved for every count
+    from K on holds in exhaustive search at every count 1-4 from K on. Few random models fit
+    it (sets, several initial states and unbounded ints are refused), so it runs only with
+    ``-m crosscheck``; `tests.test_param_counting` cross-checks hand-written symmetric models."""
+    note(m.source)
+    cls = m.build_class()
+    counts = sorted({c.count for c in cls.components().values() if isinstance(c.count, str)})
+    assume(counts)
+    model = cls.build()
+    for count in counts:
+        for name, kind in m.properties.items():
+            if kind != "invariant":
+                continue
+            out = count_for_all(model, count, [name], TIMEOUT)
+            note(f"{name} for all {count} with counters: {out.proved} ({out.why[:200]})")
+            if out.proved:
+                assert out.from_size is not None
+                for n in SIZES:
+                    if n >= out.from_size:
+                        found = _search(cls, count, n, name)
+                        assert found in (Verdict.HOLDS, Verdict.UNKNOWN), (name, count, n, found, out.invariant)
+
+
+@pytest.mark.crosscheck
+@settings(max_examples=_MANY, **_SETTINGS)
+@given(models())
+def test_counting_proofs_agree_with_search_many(m: RandomModel) -> None:
+    check_counting(m)
+
+
 @pytest.mark.crosscheck
 @settings(max_examples=_MANY, **_SETTINGS)
 @given(models())
@@ -123,6 +155,11 @@ def test_models_that_single_a_replica_out_are_never_proved_wrongly(path: Path) -
             assert _search(cls, "n", out.violated_at, name) is Verdict.VIOLATED, (path.stem, name)
         if name != "invariant0":  # `True` is proved whatever the code does; the others single a replica out
             assert out.why.startswith("refused:") and str(path.name) in out.why, (name, out.why)
+        if prop.kind == "invariant":  # with counters: refused, or it holds at every count it is proved for
+            counted = count_for_all(model, "n", [name], TIMEOUT)
+            if counted.proved:
+                for n in SIZES:
+                    assert _search(cls, "n", n, name) in (Verdict.HOLDS, Verdict.UNKNOWN), (path.stem, name, n)
 
 
 @pytest.mark.parametrize("path", SYM_MODELS, ids=[p.stem for p in SYM_MODELS])

@@ -157,6 +157,6 @@ def test_terminal_report_of_a_refused_proof_and_the_search_instead() -> None:
     )
     out = _flat(res.stdout)
     assert res.exit_code == 1, res.stdout + res.stderr
-    refused = out.index("✗ for all workers: refused: models/dwfm/model.py:90 reads sys.worker")
+    refused = out.index("✗ for all workers: refused: models/dwfm/model.py:92 reads sys.worker")
     searched = out.index("instead, every value searched: violated at workers=1 (the smallest;")
     assert out.index("queue_bounded violated this instance (workers=1): in 16 steps") < refused < searched, out

@@ -163,6 +163,13 @@ def for_each_size(spec: Any, model: ModelInstance, names: list[str], properties:
     limit = time_limit(timeout, spec)
     started = time.monotonic()
     found = decide_each(model, names, checked, None if limit is None else limit / 2) if checked else None
+    counted: dict[str, Any] = {}
+    if found is not None and found.decided and len(names) == 1:  # for every size, not only those declared
+        from .counting_run import after_search
+
+        violated = {n: [v[names[0]] for v, props in found.violated if n in props] for n in checked}
+        share = None if limit is None else max(limit / 2 - (time.monotonic() - started), 1.0)
+        counted = after_search(model, names[0], checked, violated, share)
     left = timeout if limit is None else max(limit - (time.monotonic() - started), 1.0)
     result = prove_spec(spec, wanted, engine, left, certificate)
     everyone = ",".join(names)
@@ -175,5 +182,9 @@ def for_each_size(spec: Any, model: ModelInstance, names: list[str], properties:
         r.reason = f"for all {everyone.replace(',', ' and ')}: {why}; this instance ({this}): {r.reason}"
         r.extra["for_all"] = everyone
         r.extra["for_all_holds" if holds else "for_all_failure"] = True if holds else why
+        if r.name in counted:
+            from .counting_run import note_on
+
+            note_on(r, counted[r.name], model.model.params()[names[0]].min or 1, holds, certificate)
     result.seconds = time.monotonic() - started
     return result

@@ -21,6 +21,7 @@ from ..lang.model import ModelInstance
 from ..results import PropertyResult, Verdict
 from ..spec import Spec
 from .certificate import recheck, to_smtlib
+from .counting_run import LIVENESS, liveness_note
 from .counts import check_counts
 from .declared import every_count
 from .infer import Attempt, Ground, search
@@ -131,6 +132,24 @@ def prove_for_all(
         f"{len(lemmas)} lemma(s) generalized from {attempt.at} (the cutoff); {check.describe()}{checked}"
     ) + "".join(f"; {note}" for note in attempt.budgets)  # budgets that ran out (`checker.param.budget`)
     return ForAll(True, why, lines, text, attempt.cutoff)
+
+
+def _counted(
+    model: ModelInstance, count: str, names: list[str], outcomes: dict[str, ForAll], share: float | None
+) -> None:
+    """The properties the quantified reading refused, with counters: proved for every count
+    from its minimum replaces the refusal; anything else is added to its reason."""
+    from .counting_proof import count_for_all
+
+    found = count_for_all(model, count, names, share, ladder=0)  # only a proof from the minimum replaces a refusal
+    lowest = model.model.params()[count].min or 1
+    if found.proved and found.from_size is not None and found.from_size <= lowest:
+        refused = outcomes[names[0]].why.split(" [", 1)[0]  # where the quantified reading refused
+        done = ForAll(True, f"{found.why} (the quantified reading {refused})", found.invariant, found.certificate_text)
+        outcomes.update(dict.fromkeys(names, done))
+        return
+    for n in names:
+        outcomes[n] = ForAll(False, f"{outcomes[n].why}; with counters: {found.why}", [])
 
 
 def _violated(attempt: Attempt, count: str, properties: list[str], clock: Clock) -> ForAll:
@@ -277,6 +296,11 @@ def prove_spec_for_all(
             left_share = None if share is None else max(share - (time.monotonic() - started), 1.0) / len(safety)
             alone = prove_for_all(model, count, [n], left_share, index)
             outcomes[n] = alone if alone.proved or alone.violated_at is not None else outcome
+    refused_now = [n for n in safety if not outcomes[n].proved and outcomes[n].why.startswith("refused")]
+    refused_now = refused_now if named == [count] else []  # the count alone: counters cover no array size
+    if refused_now:  # aggregates over the replicas: counters, one per local state (`checker.param.counting_proof`)
+        left_share = None if share is None else max(share - (time.monotonic() - started), 1.0)
+        _counted(model, count, refused_now, outcomes, left_share)
     proved: dict[str, PropertyResult] = {}
     written: dict[int, str] = {}
     for n in safety:
@@ -318,6 +342,8 @@ def prove_spec_for_all(
         every = every_count(spec, model, count, refused, found, prove_spec, engine, left)
     for r in results:
         r.expected = spec.expect.get(r.name)
+        if model.properties[r.name].kind in LIVENESS and index is None:  # not read for every count: say so
+            liveness_note(r, count, this)
         if r.name in safety and r.name not in proved:
             why = outcomes[r.name].why
             more = f"; instead, {searched[r.name]}" if r.name in searched else ""

@@ -60,6 +60,9 @@ def result_json(r: PropertyResult) -> dict[str, Any]:
         "invariant": r.extra.get("invariant") if r.verdict is Verdict.PROVED else None,
         "invariant_compact": r.extra.get("invariant_compact") if r.verdict is Verdict.PROVED else None,
         "for_all": r.extra.get("for_all"),  # prove --for-all: the replica count proved for every value of
+        # prove --for-all with counters (`checker.param.counting_run`): proved for every size from this one on
+        "for_all_from": r.extra.get("for_all_from"),
+        "for_all_invariant": r.extra.get("for_all_invariant"),
     }
 
 

@@ -93,6 +93,12 @@ def for_all_lines(r: PropertyResult) -> list[Text]:
     lines = [line]
     if searched:
         lines.append(Text(f"        instead, {searched}"))
+    if r.extra.get("for_all_invariant"):  # the counting proof's invariant, for every size from `for_all_from`
+        lines.append(Text(f"        invariant for every {every} ≥ {r.extra.get('for_all_from')} (#{{...}}: how many "
+                          "units are in that local state; re-checked):", style="bold"))  # fmt: skip
+        lines += [Text(f"          {c}") for c in r.extra["for_all_invariant"]]
+        if r.extra.get("for_all_certificate"):
+            lines.append(Text(f"        certificate: {r.extra['for_all_certificate']}", style="dim"))
     return lines
 
 

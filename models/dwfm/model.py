@@ -54,6 +54,8 @@ from checker import (
     Process,
     Store,
     action,
+    any_of,
+    count_of,
     eventually,
     invariant,
     ite,
@@ -87,13 +89,13 @@ def fresh_waiting(sys) -> Any:
 
 def live_requests(sys) -> Any:
     """Droplets with a request that can still succeed: fresh queued items and fresh work in progress."""
-    in_progress = sum(ite(w.busy & (w.age <= sys.params.timeout), 1, 0) for w in sys.worker)
+    in_progress = count_of(w.busy & (w.age <= sys.params.timeout) for w in sys.worker)
     return fresh_waiting(sys) + in_progress
 
 
 def backlog(sys) -> Any:
     """Work DWFM holds: waiting items plus items a worker is on."""
-    return sys.queued + sum(ite(w.busy, 1, 0) for w in sys.worker)
+    return sys.queued + count_of(w.busy for w in sys.worker)
 
 
 def can_request(sys) -> Any:
@@ -128,10 +130,7 @@ def can_finish(sys, worker) -> Any:
 
 
 def anything_urgent(sys) -> Any:
-    urgent = can_request(sys) | can_drop(sys)
-    for w in sys.worker:
-        urgent = urgent | can_take(sys, w) | can_finish(sys, w)
-    return urgent
+    return can_request(sys) | can_drop(sys) | any_of(can_take(sys, w) | can_finish(sys, w) for w in sys.worker)
 
 
 # ---------------------------------------------------------------------------- components
