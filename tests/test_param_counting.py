@@ -160,17 +160,25 @@ def test_code_that_singles_a_unit_out_is_refused_with_its_line(tmp_path: Path, b
     assert why in out.why and "asym_model.py:" in out.why, out.why
 
 
-def test_position_dependent_python_is_caught_by_the_comparison_with_the_model(tmp_path: Path) -> None:
-    """``enumerate`` inside ``sum_of`` is invisible to the hooks (the representative is always
-    position 0); the comparison with the model at size 2 refuses it."""
-    body = (
-        "    @action\n    def go(self, sys):\n"
-        "        self.on = sum_of(ite(i == 0, 1, 0) for i, x in enumerate(sys.w)) == 1\n"
-    )
-    # read wrongly, `on` could be set only with one unit: "nobody is on" would be proved from 2
-    cls = _load(tmp_path, HEAD + body + TAIL.replace("<= 4", "== 0"))
+@pytest.mark.parametrize(
+    ("loop", "holder"),
+    [
+        ("sum_of(ite(i == 0, 1, 0) for i, x in enumerate(sys.w)) == 1", "enumerate"),
+        ("sum_of(ite(i == 5, 1, 0) for i, x in enumerate(sys.w)) == 1", "enumerate"),
+        # (zip keeps its iterators in a tuple)
+        ("sum_of(ite(x.on & (i == 5), 1, 0) for x, i in zip(sys.w, range(9))) == 0", "tuple"),
+    ],
+    ids=["enumerate-0", "enumerate-5", "zip"],
+)
+def test_a_position_carried_into_the_code_is_refused(tmp_path: Path, loop: str, holder: str) -> None:
+    """``enumerate``/``zip`` around the units carry a position the representative cannot stand
+    for; with ``i == 5`` the model differs from the counter reading only from 6 units on, past
+    the comparison at sizes 1..4, so the hooks must refuse it themselves."""
+    body = f"    @action\n    def go(self, sys):\n        self.on = {loop}\n"
+    cls = _load(tmp_path, HEAD + body + TAIL.replace("<= 4", "== 0").replace("max=4", "max=9"))
     out = count_for_all(cls.build(), "n", ["few"], 60)
-    assert not out.proved and "the counter reading differs from the model at n=2" in out.why, out.why
+    assert not out.proved and out.why.startswith("refused:"), out.why
+    assert f"through {holder}(...)" in out.why and "asym_model.py:" in out.why, out.why
 
 
 def test_a_symmetric_model_is_proved(tmp_path: Path) -> None:

@@ -38,9 +38,10 @@ one unit that changes another, a value of ``w`` escaping an aggregate or loop (a
 ``sum`` or a hand-written accumulation), a loop over the units that writes nothing, nested
 iterations over the units, an aggregate read after a unit's state was written in the same
 step, non-uniform initial states, and a model whose shared state, actions or initial
-values change with the size beyond the units (compared at sizes 2 and 3). Residual: Python
-state carried across iterations (``enumerate``, a counter in a closure) is invisible to
-these checks; `checker.param.counting_check` therefore also compares the counter system with
+values change with the size beyond the units (compared at sizes 2 and 3). The units must be iterated directly
+(`_Direct`: an ``enumerate``/``zip`` around them, which would carry a position, is refused).
+Residual: Python state carried across iterations by other means (a counter in a closure)
+is invisible to these checks; `checker.param.counting_check` therefore also compares the counter system with
 the model's own encoding, transition by transition, at sizes 1..4 and every size the model
 declares, and refuses on any difference.
 """
@@ -48,7 +49,9 @@ declares, and refuses on any difference.
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -237,6 +240,38 @@ class Reader:
         return (Term(interp, z3.And([z3.Implies(n[k] > 0, per[k]) for k in range(len(per))]), "bool"),)
 
 
+class _Direct:
+    """Iterating the units, consumed by a loop or generator expression and nothing between.
+
+    ``enumerate(sys.worker)``, ``zip(...)`` and the like carry a unit's *position* into the
+    code, which the representative (always the first position) cannot stand for; code that
+    compares that position with a number k differs from the model only at sizes above k, past
+    any comparison at small sizes. So, on the first step, whatever holds this iterator is
+    looked at (the garbage collector's referrers: a ``for`` statement holds it on its frame's
+    stack, which no object reports; a generator expression is a generator object); any other
+    holder (an enumerate, zip, map, itertools or container object) is refused."""
+
+    def __init__(self, inner: Iterator[Any], reader: Reader) -> None:
+        self.inner, self.reader, self.looked = inner, reader, False
+
+    def __iter__(self) -> _Direct:
+        return self
+
+    def __next__(self) -> Any:
+        if not self.looked:
+            self.looked = True
+            holders = {type(h).__name__ for h in gc.get_referrers(self) if not isinstance(h, _LOOPS)}
+            if holders:
+                self.reader.note(
+                    f"iterates the units through {', '.join(sorted(holders))}(...), which could carry a unit's "
+                    "position: iterate them directly"
+                )
+        return next(self.inner)
+
+
+_LOOPS = (types.GeneratorType, types.FrameType)
+
+
 @contextlib.contextmanager
 def hooks(reader: Reader, model: ModelInstance, units: Units) -> Iterator[None]:
     """The language's views and folds read through ``reader`` (restored on exit)."""
@@ -253,7 +288,7 @@ def hooks(reader: Reader, model: ModelInstance, units: Units) -> Iterator[None]:
             if self._attr != units.attr:  # another component's replicas: as they are
                 return tuple.__iter__(self)
             rep = next(v for v in tuple.__iter__(self) if v._inst is rep_inst)
-            return reader.iterate(rep, self._frame)
+            return _Direct(reader.iterate(rep, self._frame), reader)
 
         def __len__(self) -> int:
             if self._attr == units.attr:
@@ -267,7 +302,7 @@ def hooks(reader: Reader, model: ModelInstance, units: Units) -> Iterator[None]:
 
     def array_iter(self: ArrayView) -> Iterator[Any]:
         if self._var.name in units.arrays:
-            return reader.iterate(self._at(1), self._frame)
+            return _Direct(reader.iterate(self._at(1), self._frame), reader)
         return old_iter(self)
 
     def array_len(self: ArrayView) -> int:
