@@ -107,6 +107,11 @@ FEATURES = (
     "ref_asym",
     "param_domain",
     "param_domain_range",
+    "sum_of",
+    "count_of",
+    "sum_of_array",
+    "sum_of_listed",
+    "forall_update",
 )
 
 
@@ -122,7 +127,8 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
     w = Writer()
     w.line("from checker import (")
     w.line("    Array, Bool, Enum, Int, Map, Model, Param, Process, Ref, Seq, Set, Store, action, action_invariant,")
-    w.line("    all_of, any_of, choose, eventually, implies, invariant, ite, reachable, recoverable, require, when,")
+    w.line("    all_of, any_of, choose, count_of, eventually, implies, invariant, ite, reachable, recoverable,")
+    w.line("    require, sum_of, when,")
     w.line(")")
     p = Writer()  # the plain model
     transitions: list[str] = []
