@@ -257,14 +257,16 @@ class Gen(Expressions):
         w.pop()
         self.features.add("first_match_scan")
 
-    def forall_update(self, w: Pair, me: CompInfo) -> None:
+    def forall_update(self, w: Pair, me: CompInfo, args: tuple[str, ...]) -> None:
         """``for r in sys.p: r.v = f(r, ...)``: every replica's variable at once, the value kept
         within its range; it may read aggregates over the replicas, which then see the writes
         to the replicas before (the loop runs in order, top to bottom)."""
-        comp = self.pick([c for c in self.comps if c.replicated])
-        var = self.pick(comp.vars)
-        if var.kind == "big":
+        comps = [c for c in self.comps if c.replicated and any(v.kind != "big" for v in c.vars)]
+        if not comps:  # every replica holds big ints only: an ordinary assignment instead
+            self.assignment(w, me, args)
             return
+        comp = self.pick(comps)
+        var = self.pick([v for v in comp.vars if v.kind != "big"])
         names = tuple(comp.instances)
         rp, py = f"r.{var.name}", f's[r + ".{var.name}"]'
         cond = self.pick([self.local_test(self.pick(comp.vars), "r"), self.bool_expr(me, 1)])
@@ -324,7 +326,7 @@ class Gen(Expressions):
             elif choice == "scan":
                 self.scan(sub, me)
             elif choice == "forall":
-                self.forall_update(sub, me)
+                self.forall_update(sub, me, args)
             else:
                 if choice == "name":
                     who = self.pick(me.instances)
