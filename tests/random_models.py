@@ -22,7 +22,9 @@ them, Ref arguments, reads and writes through ``sys.P[ref]``, ``self.ref``: test
 actions with a step per index of a parameter-sized domain (``@action(k="n")``, often a cell of
 a parameter-sized array: tests/random_domains.py). The components' variables: tests/random_vars.py.
 Properties: invariants, action invariants, reachables,
-`recoverable` and `eventually`; aggregates over replicas, and properties and actions that tell
+`recoverable` and `eventually`; aggregates over replicas (`all_of`, `any_of`, `sum_of`,
+`count_of`; also over arrays and listed operands, and before/after in action invariants), for-all
+updates of every replica (``for r in sys.p: r.v = ...``), and properties and actions that tell
 replicas apart in many ways (indexing, `list(...)[i]`, tuple unpacking, `zip`, `enumerate`,
 `.name`, iteration order), which no engine may reduce by symmetry.
 """
@@ -112,6 +114,7 @@ FEATURES = (
     "sum_of_array",
     "sum_of_listed",
     "forall_update",
+    "aggregate_step",
 )
 
 
