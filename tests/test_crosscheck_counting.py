@@ -10,6 +10,10 @@ For each random model and each invariant:
 * the explicit engine at n = 1, 2, 3 has the reference's verdict there (a violation it reports
   at n is one the reference finds at n, and no violation is missed): the sizes that the
   counting ladder starts above;
+* the route of `prove --for-all n` for a size of arrays (with a maximum of 3 declared):
+  exhaustive search at every declared n, then counters from the size after the largest violated
+  one: the sizes it reports violated are the reference's, and its proof holds in the
+  reference from its K to 4;
 * proved / refused / not proved are counted, and a floor on *proved* keeps the check from
   passing vacuously (every model refused would prove nothing).
 
@@ -27,6 +31,8 @@ from hypothesis import HealthCheck, Phase, given, note, seed, settings
 
 from checker.engines.explicit import run_explicit
 from checker.param.counting_proof import count_for_all
+from checker.param.counting_run import after_search
+from checker.param.each import decide_each
 from checker.results import Verdict
 from tests.random_counting import CountingModel, counting_models
 from tests.random_models import crosscheck_seed
@@ -36,7 +42,7 @@ SIZES = (1, 2, 3, 4)
 SEARCHED = (1, 2, 3)  # the explicit engine's sizes
 TIMEOUT = 20.0
 MAX_STATES = 20_000
-EXAMPLES = 25
+EXAMPLES = 18
 _MANY = int(os.environ.get("RACEPROOF_CROSSCHECK_EXAMPLES", "2000")) // 10
 _SETTINGS = {
     "deadline": None,
@@ -75,6 +81,7 @@ def check(m: CountingModel) -> None:
             want = Verdict.VIOLATED if found[n] == "violated" else Verdict.HOLDS
             assert r.verdict is want, (name, n, r.verdict, r.reason, found)
             TALLY["explicit verdicts confirmed"] += 1
+        declared(m, name, found)
         holds = all(found[n] is None for n in SIZES)
         TALLY["holding at n = 1..4 in the reference"] += holds
         out = count_for_all(model, "n", [name], TIMEOUT)
@@ -95,6 +102,32 @@ def check(m: CountingModel) -> None:
         else:
             TALLY["not proved"] += 1
             TALLY[f"not proved: {out.why[:60]}"] += 1
+
+
+def declared(m: CountingModel, name: str, found: dict[int, str | None]) -> None:
+    """What `prove --for-all n` does where ``n`` sizes arrays (`checker.param.each.for_each_size`),
+    with a maximum of 3 declared: exhaustive search at every declared n, then counters from the
+    size after the largest violated one (`checker.param.counting_run.after_search`). Every size
+    it reports violated is violated in the reference, every other declared size holds there, and
+    a proof from K holds in the reference at K..4."""
+    cls = m.build_class()
+    cls.params()["n"].max = max(SEARCHED)
+    model = cls.build()
+    each = decide_each(model, ["n"], [name], TIMEOUT)
+    if not each.decided:
+        TALLY["declared sizes not decided"] += 1
+        return
+    violated = [v["n"] for v, props in each.violated if name in props]
+    for n in SEARCHED:
+        if found[n] not in ("too large", "model error"):
+            assert (n in violated) == (found[n] == "violated"), (name, n, violated, found)
+            TALLY["declared sizes' verdicts confirmed by the reference"] += 1
+    counted = after_search(model, "n", [name], {name: violated}, TIMEOUT)[name]
+    note(f"{name} after the search (violated at {violated}): {counted.proved} from {counted.from_size}")
+    if counted.proved:
+        assert counted.from_size is not None and counted.from_size > max(violated, default=0), counted.why
+        assert all(found[n] in (None, "too large") for n in SIZES if n >= counted.from_size), (name, found)
+        TALLY["proved after the declared sizes' search"] += 1
 
 
 def sweep(test: object, floor: float) -> None:
