@@ -42,7 +42,7 @@ SIZES = (1, 2, 3, 4)
 SEARCHED = (1, 2, 3)  # the explicit engine's sizes
 TIMEOUT = 20.0
 MAX_STATES = 20_000
-EXAMPLES = 18
+EXAMPLES = 12
 _MANY = int(os.environ.get("RACEPROOF_CROSSCHECK_EXAMPLES", "2000")) // 10
 _SETTINGS = {
     "deadline": None,
