@@ -37,6 +37,7 @@ from checker.results import Verdict
 from tests.random_counting import CountingModel, counting_models
 from tests.random_models import crosscheck_seed
 from tests.reference_model import Explorer, PlainModel, TooLarge
+from tests.test_crosscheck import COVERAGE
 
 SIZES = (1, 2, 3, 4)
 SEARCHED = (1, 2, 3)  # the explicit engine's sizes
@@ -134,6 +135,9 @@ def sweep(test: object, floor: float) -> None:
     TALLY.clear()
     test()  # type: ignore[operator]
     print(f"counting cross-check: {dict(TALLY)}")
+    # in the session's cross-check summary line (tests/conftest.py)
+    shown = ("models", "proved", "refused", "not proved", "proofs confirmed by the reference at a size")
+    COVERAGE.update({f"counting {k}": TALLY[k] for k in shown})
     holding = TALLY["holding at n = 1..4 in the reference"]
     assert TALLY["proved, of those holding at n = 1..4"] >= floor * holding, ("too few proofs", dict(TALLY))
     assert TALLY["proofs confirmed by the reference at a size"] > 0, dict(TALLY)
