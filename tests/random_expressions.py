@@ -22,6 +22,7 @@ class Expressions:
         #: conditions keeping the reads of the statement being drawn defined (a state key within
         #: the keys, a divisor not 0): `statements` turns them into `require`s
         self.pending: list[PX] = []
+        self._in_listed = False  # drawing a listed count_of's operands (`_listed`)
 
     def d(self, strategy: Any) -> Any:
         return self.draw(strategy)
@@ -82,11 +83,14 @@ class Expressions:
         options += (["array"] if arrays else []) + (["map"] if maps else [])
         if depth < 1:
             options.append("ite")
+            options += ["sum"] if self.summable(me, sysname) else []
         if me is not None and refs:  # reads that can be undefined: in actions only
             options += ["div"] + (["index"] if arrays else [])
         if me is not None and maps and self.refs_of(("enum",), me):
             options.append("map_key")
         choice = self.pick(options)
+        if choice == "sum":
+            return self.pick(self.summable(me, sysname))()
         if choice == "index":
             arr = self.pick(arrays)
             (krp, kpy), _ = self.pick(refs)
@@ -192,7 +196,14 @@ class Expressions:
             options.append("big")
         if any(c.replicated for c in self.comps):
             options.append("aggregate")
+        if self.summable(me, sysname):
+            options.append("sum")
         choice = self.pick(options)
+        if choice == "sum":
+            a = self.pick(self.summable(me, sysname))()
+            op = self.pick(["==", "!=", "<=", ">="])
+            c = self.int_const(0, 3)
+            return f"({a[0]} {op} {c})", f"({a[1]} {op} {c})"
         if choice == "int_cmp":
             op = self.pick(["==", "!=", "<", "<=", ">", ">="])
             a = self.state_int_expr(me, sysname)
@@ -296,6 +307,62 @@ class Expressions:
         else:
             c = self.int_const(0 if var.lo is None else var.lo, 2 if var.hi is None else var.hi)
         return f"({rp} {op} {c})", f"({py} {op} {c})"
+
+    def summable(self, me: CompInfo | None, sysname: str = "sys") -> list[Any]:
+        """Ways to draw a `sum_of`/`count_of` here (each a callable returning the pair): over
+        the replicas of a component, over a (parameter-sized) array, or of listed operands."""
+        s = {"sys": "s", "old": "o", "new": "n"}[sysname]
+        out: list[Any] = []
+        if self._in_listed:  # no aggregate inside a listed count_of's operands
+            return out
+        for comp in self.comps:
+            if not comp.replicated:
+                continue
+            names = tuple(comp.instances)
+            ints = [v for v in comp.vars if v.kind in ("int", "uint")]
+            scalars = [v for v in comp.vars if v.scalar]
+            if ints:
+                out.append(lambda comp=comp, ints=ints, names=names: self._sum_replicas(comp, ints, names, sysname, s))
+            if scalars:
+                out.append(lambda comp=comp, vs=scalars, names=names: self._count_replicas(comp, vs, names, sysname, s))
+        for arr in self.collections("array"):
+            out.append(lambda arr=arr: self._over_array(arr, sysname))
+        if len(self.small_ints(me, sysname)) >= 1:
+            out.append(lambda: self._listed(me, sysname))
+        return out
+
+    def _sum_replicas(self, comp: CompInfo, ints: list[VarInfo], names: tuple[str, ...], sysname: str, s: str) -> PX:
+        var = self.pick(ints)
+        self.features.add("sum_of")
+        py = f'sum_of([{s}[r + ".{var.name}"] for r in {names!r}])'
+        return f"sum_of(r.{var.name} for r in {sysname}.{comp.attr})", py
+
+    def _count_replicas(self, comp: CompInfo, vs: list[VarInfo], names: tuple[str, ...], sysname: str, s: str) -> PX:
+        t_rp, t_py = self.local_test(self.pick(vs), "r", s)
+        self.features.add("count_of")
+        return f"count_of({t_rp} for r in {sysname}.{comp.attr})", f"count_of([{t_py} for r in {names!r}])"
+
+    def _over_array(self, arr: VarInfo, sysname: str) -> PX:
+        a_rp, a_py = self.coll(arr, sysname)
+        self.features.add("sum_of_array")
+        if self.d(st.booleans()):
+            return f"sum_of({a_rp})", f"sum_of({a_py})"
+        op, c = self.pick(["==", "!=", "<", ">="]), self.int_const(arr.lo, arr.hi)
+        return f"count_of(x {op} {c} for x in {a_rp})", f"count_of([x {op} {c} for x in {a_py}])"
+
+    def _listed(self, me: CompInfo | None, sysname: str) -> PX:
+        """``sum_of(a, b)`` or ``count_of(c1, c2)``: operands listed, not iterated."""
+        self.features.add("sum_of_listed")
+        if self.d(st.booleans()):
+            (a, _), (b, _) = self.pick(self.small_ints(me, sysname)), self.pick(self.small_ints(me, sysname))
+            k = self.int_const(0, 2)
+            return f"sum_of({a[0]}, {b[0]}, {k})", f"sum_of({a[1]}, {b[1]}, {k})"
+        self._in_listed = True
+        try:
+            conds = [self.atom(me, sysname) for _ in range(self.d(st.integers(1, 3)))]
+        finally:
+            self._in_listed = False
+        return f"count_of({', '.join(c[0] for c in conds)})", f"count_of({', '.join(c[1] for c in conds)})"
 
     def bool_expr(self, me: CompInfo | None, depth: int = 0, sysname: str = "sys") -> PX:
         choice = self.pick(["atom", "atom", "atom", "and", "or", "not"] if depth < 2 else ["atom"])

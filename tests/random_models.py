@@ -22,7 +22,9 @@ them, Ref arguments, reads and writes through ``sys.P[ref]``, ``self.ref``: test
 actions with a step per index of a parameter-sized domain (``@action(k="n")``, often a cell of
 a parameter-sized array: tests/random_domains.py). The components' variables: tests/random_vars.py.
 Properties: invariants, action invariants, reachables,
-`recoverable` and `eventually`; aggregates over replicas, and properties and actions that tell
+`recoverable` and `eventually`; aggregates over replicas (`all_of`, `any_of`, `sum_of`,
+`count_of`; also over arrays and listed operands, and before/after in action invariants), for-all
+updates of every replica (``for r in sys.p: r.v = ...``), and properties and actions that tell
 replicas apart in many ways (indexing, `list(...)[i]`, tuple unpacking, `zip`, `enumerate`,
 `.name`, iteration order), which no engine may reduce by symmetry.
 """
@@ -107,6 +109,12 @@ FEATURES = (
     "ref_asym",
     "param_domain",
     "param_domain_range",
+    "sum_of",
+    "count_of",
+    "sum_of_array",
+    "sum_of_listed",
+    "forall_update",
+    "aggregate_step",
 )
 
 
@@ -122,7 +130,8 @@ def models(draw: Any, *, unguarded: bool | None = None) -> RandomModel:
     w = Writer()
     w.line("from checker import (")
     w.line("    Array, Bool, Enum, Int, Map, Model, Param, Process, Ref, Seq, Set, Store, action, action_invariant,")
-    w.line("    all_of, any_of, choose, eventually, implies, invariant, ite, reachable, recoverable, require, when,")
+    w.line("    all_of, any_of, choose, count_of, eventually, implies, invariant, ite, reachable, recoverable,")
+    w.line("    require, sum_of, when,")
     w.line(")")
     p = Writer()  # the plain model
     transitions: list[str] = []

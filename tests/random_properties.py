@@ -167,6 +167,15 @@ def step_formula(gen: Gen) -> PX:
     if not comp.replicated:
         key = f'["{comp.attr}.{var.name}"]'
         return change((f"old.{comp.attr}.{var.name}", f"o{key}"), (f"new.{comp.attr}.{var.name}", f"n{key}"))
-    c_rp, c_py = change((f"a.{var.name}", f'o[r + ".{var.name}"]'), (f"b.{var.name}", f'n[r + ".{var.name}"]'))
     names = tuple(comp.instances)
+    if var.kind in ("int", "uint", "bool") and d(st.integers(0, 2)) == 0:  # an aggregate before and after
+        fold = "count_of" if var.kind == "bool" else "sum_of"
+        op = gen.pick(["<=", ">=", "==", "!="])
+        gen.features.add("aggregate_step")
+        after, before = (f'{fold}([{x}[r + ".{var.name}"] for r in {names!r}])' for x in ("n", "o"))
+        return (
+            f"({fold}(b.{var.name} for b in new.{comp.attr}) {op} {fold}(a.{var.name} for a in old.{comp.attr}))",
+            f"({after} {op} {before})",
+        )
+    c_rp, c_py = change((f"a.{var.name}", f'o[r + ".{var.name}"]'), (f"b.{var.name}", f'n[r + ".{var.name}"]'))
     return (f"all_of({c_rp} for a, b in zip(old.{comp.attr}, new.{comp.attr}))", f"all([{c_py} for r in {names!r}])")

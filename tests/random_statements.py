@@ -257,6 +257,38 @@ class Gen(Expressions):
         w.pop()
         self.features.add("first_match_scan")
 
+    def forall_update(self, w: Pair, me: CompInfo, args: tuple[str, ...]) -> None:
+        """``for r in sys.p: r.v = f(r, ...)``: every replica's variable at once, the value kept
+        within its range; it may read aggregates over the replicas, which then see the writes
+        to the replicas before (the loop runs in order, top to bottom)."""
+        comps = [c for c in self.comps if c.replicated and any(v.kind != "big" for v in c.vars)]
+        if not comps:  # every replica holds big ints only: an ordinary assignment instead
+            self.assignment(w, me, args)
+            return
+        comp = self.pick(comps)
+        var = self.pick([v for v in comp.vars if v.kind != "big"])
+        names = tuple(comp.instances)
+        rp, py = f"r.{var.name}", f's[r + ".{var.name}"]'
+        cond = self.pick([self.local_test(self.pick(comp.vars), "r"), self.bool_expr(me, 1)])
+        if var.kind == "bool":
+            value = self.pick([cond, (f"~{rp}", f"(not {py})"), (f"({rp} | {cond[0]})", f"lor({py}, {cond[1]})")])
+        elif var.kind == "enum":
+            n = repr(self.pick(list(var.names)))
+            value = f"ite({cond[0]}, {n}, {rp})", f"ite({cond[1]}, {n}, {py})"
+        elif var.hi is None:  # unbounded: a reset keeps it finite
+            c = str(self.d(st.integers(0, 1)))
+            value = f"ite({cond[0]}, {c}, {rp})", f"ite({cond[1]}, {c}, {py})"
+        else:  # a bounded counter: up (wrapping to the bottom), or set
+            lo, hi = var.lo, var.hi
+            up = f"ite({rp} < {hi}, {rp} + 1, {lo})", f"ite({py} < {hi}, {py} + 1, {lo})"
+            c = str(self.d(st.integers(lo, hi)))
+            value = self.pick([up, (f"ite({cond[0]}, {c}, {rp})", f"ite({cond[1]}, {c}, {py})")])
+        w.line(f"for r in sys.{comp.attr}:", f"for r in {names!r}:")
+        w.push()
+        w.line(f"{rp} = {value[0]}", f'c.w(r + ".{var.name}", {value[1]})')
+        w.pop()
+        self.features.add("forall_update")
+
     def statements(self, w: Pair, me: CompInfo, args: tuple[str, ...], depth: int = 0) -> None:
         for _ in range(self.d(st.integers(1, 2))):
             kinds = ["assign", "assign", "assign", "require"] + (["when"] if depth < 2 else [])
@@ -264,6 +296,8 @@ class Gen(Expressions):
                 kinds.append("scan")  # rarely: it makes the replicas asymmetric
             if me.replicated and depth == 0 and self.d(st.integers(0, 4)) == 0:
                 kinds.append("name")
+            if any(c.replicated for c in self.comps) and self.d(st.integers(0, 3)) == 0:
+                kinds.append("forall")
             choice = self.pick(kinds)
             self.pending = []
             sub = Pair()
@@ -291,6 +325,8 @@ class Gen(Expressions):
                 self.assignment(sub, me, args)
             elif choice == "scan":
                 self.scan(sub, me)
+            elif choice == "forall":
+                self.forall_update(sub, me, args)
             else:
                 if choice == "name":
                     who = self.pick(me.instances)

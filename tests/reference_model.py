@@ -23,7 +23,8 @@ where the `when` holds); writes inside a false `when` do nothing; a write outsid
 range, a state key outside an array's keys, a division by 0 and an element added outside a
 finite set's type are model errors only on a step that fires (the step goes on with a
 don't-care value: the last slot for a read, nothing written, quotient 0, remainder the
-dividend); `&`, `|` and `ite` evaluate every operand.
+dividend); `&`, `|` and `ite` evaluate every operand; `sum_of` and `count_of` are the integer
+total of their operands and the number of their true operands.
 """
 
 from __future__ import annotations
@@ -257,7 +258,28 @@ def lor(*parts: Any) -> bool:
     return any(_truth(p) for p in parts)
 
 
-RUNTIME = {"ite": ite, "implies": implies, "land": land, "lor": lor}
+def _spread(values: tuple[Any, ...]) -> list[Any]:
+    """The operands of an aggregate: given one by one, or as a single list (or generator)."""
+    if len(values) == 1 and not isinstance(values[0], int | bool):
+        return list(values[0])
+    return list(values)
+
+
+def sum_of(*values: Any) -> int:
+    """The language's ``sum_of``: the integer total of the operands (0 when there are none)."""
+    total = 0
+    for v in _spread(values):
+        assert isinstance(v, int) and not isinstance(v, bool), f"the plain model sums a non-integer {v!r}"
+        total += v
+    return total
+
+
+def count_of(*values: Any) -> int:
+    """The language's ``count_of``: how many of the conditions are true."""
+    return len([b for b in _spread(values) if _truth(b)])
+
+
+RUNTIME = {"ite": ite, "implies": implies, "land": land, "lor": lor, "sum_of": sum_of, "count_of": count_of}
 
 
 # ---------------------------------------------------------------------------- the plain model

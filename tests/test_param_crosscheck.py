@@ -92,7 +92,9 @@ def check_counting(m: RandomModel) -> None:
     """The counting route (`checker.param.counting_proof`): an invariant proved for every count
     from K on holds in exhaustive search at every count 1-4 from K on. Few random models fit
     it (sets, several initial states and unbounded ints are refused), so it runs only with
-    ``-m crosscheck``; `tests.test_param_counting` cross-checks hand-written symmetric models."""
+    ``-m crosscheck``; `tests.test_param_counting` cross-checks hand-written symmetric models,
+    and `tests.test_crosscheck_counting` random models drawn for the counting route (against
+    the independent reference, with a floor on the proofs)."""
     note(m.source)
     cls = m.build_class()
     counts = sorted({c.count for c in cls.components().values() if isinstance(c.count, str)})
