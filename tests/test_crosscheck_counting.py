@@ -175,13 +175,6 @@ def test_an_array_sum_written_with_a_generator_is_proved_with_counters() -> None
         assert run_explicit(Generator.build(n=n), ["at_most_two"])[0].verdict is Verdict.HOLDS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checker/param/counting.py Reader.aggregate runs list(items): list() asks an ArrayView passed "
-    "itself (sum_of(self.lit)) for its length hint, which the counting hooks (array_len) report as "
-    "'counts the units with len(...)', so a symmetric sum_of/count_of over a parameter-sized array is "
-    "refused; the generator form sum_of(x for x in self.lit) is proved (the test above)",
-)
 def test_an_array_passed_itself_to_sum_of_is_proved_with_counters() -> None:
     from tests.models.counting_array_sums import PassedItself
 
@@ -191,13 +184,6 @@ def test_an_array_passed_itself_to_sum_of_is_proved_with_counters() -> None:
     assert out.proved and out.from_size == 1, out.why
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checker/param/counting_proof.py _spacer: where no step is ever enabled Spacer answers unsat, but "
-    "fp.get_cover_delta(-1, inv) is True, so the certificate's safety query is sat and the re-check rejects the "
-    "proof ('the counting invariant failed the re-check: certificate rejected: safety is sat'): a property "
-    "that holds for every n is reported not proved (no wrong verdict)",
-)
 def test_a_model_that_never_steps_is_proved_with_counters() -> None:
     from tests.models.counting_frozen import NeverSteps
 

@@ -216,7 +216,9 @@ class Reader:
     def aggregate(self, name: str, items: Any) -> Any:
         self.stack.append(_Aggregate(name))
         try:
-            values = list(items)
+            # (not list(items): it asks an array passed whole, `sum_of(self.lit)`, for its length,
+            # which would read as model code counting the units)
+            values = [v for v in items]  # noqa: C416
         finally:
             agg = self.stack.pop()
         if agg.frame is not None and agg.before is not None:

@@ -48,6 +48,10 @@ class Counted:
 def _spacer(cs: CounterSystem, properties: list[str], size: z3.BoolRef, clock: Clock) -> tuple[str, z3.ExprRef | None]:
     fp = z3.Fixedpoint()
     fp.set(engine="spacer")
+    # otherwise z3 may inline `Inv` away (no step is ever enabled) and answer with the cover
+    # "True", which the certificate's safety query rightly rejects (as in `engines.pdr`)
+    fp.set("xform.inline_linear", False)
+    fp.set("xform.inline_eager", False)
     left = clock.remaining_ms()
     if left is not None:
         fp.set(timeout=left)
