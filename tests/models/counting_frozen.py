@@ -1,10 +1,10 @@
 """A model whose only step is never enabled (found by tests/test_crosscheck_counting.py):
 nothing ever changes, so "no cell is 2" holds for every ``n``.
 
-With counters, Spacer answers unsat (proved), but the invariant `checker.param.counting_proof`
-takes from it, ``get_cover_delta(-1, Inv)``, is ``True``: the certificate's safety query
-(``inv ∧ dom ∧ bad``) is then sat, the re-check rejects it, and the property is reported not
-proved. No wrong verdict (the re-check is what it is for), but a true property is lost.
+With counters, Spacer answered unsat (proved) but, inlining ``Inv`` away, gave the cover
+``True``, whose certificate's safety query is sat: the re-check rejected it and a true property
+was reported not proved. `checker.param.counting_proof._spacer` now keeps ``Inv`` (as
+`checker.engines.pdr` does); the regression test asserts the proof.
 """
 
 from __future__ import annotations
