@@ -79,6 +79,8 @@ class Coordinator:
         self.worker_shared: list[int] = [0] * transport.count
         self.worker_cpu: list[float] = [0.0] * transport.count
         self.worker_pids: list[int] = [0] * transport.count
+        self.worker_waited: list[float] = [0.0] * transport.count
+        self.worker_run_delay: list[float] = [0.0] * transport.count
 
     def run(self) -> None:
         s, t = self.s, self.t
@@ -126,6 +128,8 @@ class Coordinator:
         self.worker_shared = [max(a, r.shared_rss) for a, r in zip(self.worker_shared, reports, strict=True)]
         self.worker_cpu = [r.cpu_seconds for r in reports]
         self.worker_pids = [r.pid for r in reports]
+        self.worker_waited = [r.waited for r in reports]
+        self.worker_run_delay = [r.run_delay for r in reports]
         self._findings(reports)
 
     def _findings(self, reports: list[LevelReport]) -> None:
@@ -211,6 +215,11 @@ def search_partitioned(
         # each worker's (or actor's) CPU from its partition's start to its last commit
         "worker_cpu_seconds": [round(c, 3) for c in coordinator.worker_cpu],
         "worker_pids": coordinator.worker_pids,
+        # each worker's wall seconds blocked at the level barriers (its coordinator's next command, its
+        # peers' batches), and waiting runnable for a core while other processes ran (Linux; 0 elsewhere):
+        # wall = CPU + waited + run queue (roughly); a large run queue means the machine was busy
+        "worker_wait_seconds": [round(w, 3) for w in coordinator.worker_waited],
+        "worker_runqueue_seconds": [round(w, 3) for w in coordinator.worker_run_delay],
         # each worker's peak above its RSS at its start (a forked worker's start counts the pages it
         # shares with this process), less what is counted twice: `transport.shared_counted_twice`
         "worker_rss_growth_bytes": max(

@@ -56,6 +56,16 @@ def shared_rss() -> int:
     return 0
 
 
+def run_delay() -> float:
+    """Seconds this process has spent runnable but waiting for a core (Linux ``schedstat``; 0 elsewhere):
+    what a busy machine costs a search, apart from its own waits."""
+    try:
+        with open("/proc/self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux, or no schedstats
+        return 0.0
+
+
 def _malloc_trim() -> Any:
     try:
         return ctypes.CDLL(None).malloc_trim  # glibc
@@ -117,6 +127,10 @@ class LevelReport:
     shared_rss: int = 0  # bytes of shared memory resident now (Ray's object store: also in its peer's RSS)
     cpu_seconds: float = 0.0  # CPU time of this process since the partition was made
     pid: int = field(default_factory=os.getpid)  # the process (a Ray actor's is not this process's child)
+    # wall seconds this worker spent blocked on its coordinator's next command or its peers' batches
+    # (the level barriers), and waiting runnable for a core (``run_delay``: other processes on its cores)
+    waited: float = 0.0
+    run_delay: float = 0.0
 
 
 class _PartitionSearch(MatrixSearch):
@@ -149,6 +163,7 @@ class Partition:
         self.index, self.count = index, count
         self.start_rss = current_rss()
         self.start_cpu = time.process_time()
+        self.start_delay = run_delay()
         self.search = Search(compiled.model, list(properties), None, deadline, None)
         self.ms = _PartitionSearch(compiled, self.search, groups)
         self.ms.part = self
