@@ -22,4 +22,5 @@ def search_stats(extra: dict[str, Any]) -> str | None:
         f"store {extra['bytes_per_state']} B per state; peak RSS {extra['peak_rss_bytes'] / MB:.0f} MB"
         f"{' (all processes)' if scale else ''}, of which the search added "
         f"{extra.get('peak_rss_growth_bytes', 0) / MB:.0f} MB = {extra.get('peak_bytes_per_state')} B per state"
+        + (f"; --workers auto: {extra['workers_choice']}" if extra.get("workers_choice") else "")
     )
