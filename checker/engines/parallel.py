@@ -51,6 +51,12 @@ class Transport(ABC):
     @abstractmethod
     def commit(self, quotas: list[int | None]) -> list[LevelReport]: ...
 
+    def level(self, pending: list[str]) -> tuple[list[LevelReport], list[LevelReport]]:
+        """A whole level with no ``max_states`` cap: expand, deliver and commit everything
+        (expand reports, commit reports). A transport may do it in one round per partition."""
+        expanded, _ = self.expand(pending)
+        return expanded, self.commit([None] * self.count)
+
     @abstractmethod
     def parent_of(self, gid: int) -> tuple[int, int]: ...
 
@@ -89,7 +95,13 @@ class Coordinator:
         frontier = sum(r.frontier for r in reports)
         while s.going and frontier and not s.timed_out():
             s.report(frontier)
-            expanded, fresh = t.expand(list(s.pending))
+            if s.max_states is None:
+                # no cap to split: each worker stores what it receives without waiting for this
+                # process (one barrier a level fewer); the reports are read in the same order
+                expanded, committed = t.level(list(s.pending))
+                fresh: list[int] = []
+            else:
+                (expanded, fresh), committed = t.expand(list(s.pending)), []
             for r in expanded:
                 for k, v in r.fired_by.items():
                     s.count(k, v)
@@ -106,7 +118,7 @@ class Coordinator:
                 for p, f in enumerate(fresh):
                     quotas[p] = min(f, left)
                     left -= quotas[p]  # type: ignore[operator]
-            reports = t.commit(quotas)
+            reports = committed or t.commit(quotas)
             self._absorb_states(reports)
             frontier = sum(r.frontier for r in reports)
             if cut:

@@ -190,9 +190,12 @@ def _serve(conn: Connection, others: list[Connection], inboxes: list[socket.sock
                 return
             if command == "exchange":
                 result: Any = _exchange(part, inboxes, payload)
+            elif command == "level":  # with no cap: store at once (`Transport.level`)
+                expanded, _ = _exchange(part, inboxes, payload)
+                result = expanded, part.commit(None)
             else:
                 result = getattr(part, command)(*payload)
-            report = result[0] if command == "exchange" else result
+            report = result[-1] if isinstance(result, tuple) else result
             if isinstance(report, LevelReport):
                 report.waited, report.run_delay = _Waits.blocked, run_delay() - part.start_delay
             conn.send(("ok", result))
@@ -268,6 +271,10 @@ class ProcessTransport(Transport):
 
     def commit(self, quotas: list[int | None]) -> list[LevelReport]:
         return self._all("commit", [(q,) for q in quotas])
+
+    def level(self, pending: list[str]) -> tuple[list[LevelReport], list[LevelReport]]:
+        out = self._all("level", [pending] * self.count)
+        return [expanded for expanded, _ in out], [committed for _, committed in out]
 
     def parent_of(self, gid: int) -> tuple[int, int]:
         conn = self.conns[gid % self.count]
