@@ -17,12 +17,14 @@ are exactly a partitioned search's, having spent about a second); otherwise the 
 is lifted and the search goes on in this process, losing nothing. Where the idle cores
 cannot be measured, it partitions from `BLIND_MIN_CORES` cores up.
 
-Measured (issue 15 §4, fencing_token 3x2, 8 plans, 4,332,914 states, 2 cores): one process
-5.7 CPU s; 2 workers 8.6 CPU s before and ~7.2-7.9 after the work of commit was cut (a
-factor ~1.3). With both cores free that bounds the speed-up at ~1.5; with another process
-busy on one core, 2 workers took 8.2 s against 5.8 s (0.7x): their level barriers wait for
-whichever worker the scheduler left waiting. So on 2 cores `auto` partitions only when the
-second core was idle during the trial.
+Measured (issue 15 §4, fencing_token 3x2, 8 plans, 2 cores): without symmetry (4,332,914
+states) one process takes 4.9-5.7 CPU s, 2 workers 7.2-8.6 (a factor ~1.45: hashing, routing
+and exchanging each successor); with symmetry (722,432 states) 1.4-1.6 against 2.1-2.7 (~1.7).
+On two free cores that bounds the speed-up at ~1.4 and ~1.2, less the level barriers, so on 2
+cores `auto` partitions only a search without symmetry, and only if the other core was idle:
+with another process busy on it, 2 workers took 8.2 s against one process's 5.8 s (0.7x),
+their barriers waiting for whichever worker the scheduler left waiting (`--stats` of a
+partitioned search shows each worker's barrier and run-queue seconds).
 """
 
 from __future__ import annotations
@@ -44,10 +46,11 @@ if TYPE_CHECKING:  # numpy only where a search runs: the CLI imports this module
 
 #: states searched in one process before ``workers="auto"`` goes parallel
 AUTO_THRESHOLD = 1_000_000
-#: CPU seconds of a partitioned search over one process's (measured: see above)
-PARTITION_CPU_FACTOR = 1.35
-#: the least expected wall speed-up for which ``workers="auto"`` partitions (margin for the barriers)
-MIN_GAIN = 1.15
+#: CPU seconds of a partitioned search over one process's (measured: see above), without and with symmetry
+PARTITION_CPU_FACTOR = 1.45
+PARTITION_CPU_FACTOR_SYMMETRY = 1.7
+#: the least expected wall speed-up for which ``workers="auto"`` partitions (margin for the level barriers)
+MIN_GAIN = 1.2
 #: where idle cores cannot be measured, ``workers="auto"`` partitions from this many cores up
 BLIND_MIN_CORES = 4
 #: wall seconds of the trial over which its idle cores are measured before deciding
@@ -131,7 +134,7 @@ def search_scaled(
             trial.workers_choice = decision.choice if lifted else f"1 process (under {AUTO_THRESHOLD:,} states)"
             return trial
         if not decision.choice:  # outgrew before the idle window closed (a very fast machine)
-            decision.decide()
+            decision.decide(trial.symmetry)
         if trial.backend != "numpy":  # exact Python integers (`explicit_bounds`): one process, the real cap
             fresh = search.restart(trial.note)
             fresh.workers_choice = "1 process (exact integers)"
@@ -208,11 +211,11 @@ class AutoDecision:
     def __call__(self, search: Search) -> None:
         if self.choice or time.monotonic() - self.started < IDLE_WINDOW:
             return
-        self.decide()
+        self.decide(search.symmetry)
         if not self.workers:
             search.max_states = self.cap
 
-    def decide(self) -> None:
+    def decide(self, symmetry: bool) -> None:
         free = self.idle.since()
         if free is None:
             if self.cores >= BLIND_MIN_CORES:
@@ -222,7 +225,7 @@ class AutoDecision:
                 self.choice = f"1 process ({self.cores} cores, idle not measurable: partitions from {BLIND_MIN_CORES})"
             return
         usable = min(float(self.cores), 1.0 + free)
-        gain = usable / PARTITION_CPU_FACTOR
+        gain = usable / (PARTITION_CPU_FACTOR_SYMMETRY if symmetry else PARTITION_CPU_FACTOR)
         why = f"{free:.1f} of {self.cores - 1} other cores idle, expected speed-up {gain:.2f}"
         if gain > MIN_GAIN:
             self.workers = max(2, min(self.cores, int(usable + 0.5)))

@@ -15,6 +15,11 @@ def search_stats(extra: dict[str, Any]) -> str | None:
     mode = "1 process"
     if scale:
         mode = f"{scale['workers']} {'Ray actors' if scale['transport'] == 'ray' else 'worker processes'}"
+        if scale.get("worker_wait_seconds"):  # where the workers' wall time went besides their CPU
+            mode += (
+                f" (each blocked at the level barriers up to {max(scale['worker_wait_seconds']):.2f} s, "
+                f"waiting for a core up to {max(scale.get('worker_runqueue_seconds') or [0.0]):.2f} s)"
+            )
     seconds = extra.get("search_seconds")
     speed = f", {extra['states_per_second']:,} states/s" if extra.get("states_per_second") else ""
     return (
