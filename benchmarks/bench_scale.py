@@ -83,6 +83,15 @@ def _peak_rss(pid: int) -> tuple[int, str]:
     return int(fields.get("VmHWM", "0 kB").split()[0]) * 1024, name
 
 
+def _run_delay() -> float:
+    """Seconds this process waited runnable for a core (Linux schedstat; 0 elsewhere)."""
+    try:
+        with open("/proc/self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def one(args: argparse.Namespace) -> dict[str, Any]:
     """One configuration, in this (fresh) process."""
     from checker.engines.explicit import run_explicit
@@ -108,7 +117,7 @@ def one(args: argparse.Namespace) -> dict[str, Any]:
     else:
         model = Dns.build(variant="fencing_token", enactors=3, endpoints=2, max_plans=args.max_plans)
         props = [n for n, p in model.properties.items() if p.kind not in ("recoverable", "eventually")]
-        t, c = time.monotonic(), time.process_time()
+        t, c, q = time.monotonic(), time.process_time(), _run_delay()
         rs = run_explicit(model, props, symmetry=args.symmetry, workers=args.one_workers, ray=args.ray_address)
         e = rs[0].extra
         out.update(states=e["states"], bytes_per_state=e["bytes_per_state"], peak_rss=e["peak_rss_bytes"])
@@ -126,6 +135,11 @@ def one(args: argparse.Namespace) -> dict[str, Any]:
                     peak, name = _peak_rss(pid)
                     system[name] = system.get(name, 0) + peak
         out["peak_rss_ray_system"] = system
+        # per process (this one alone, or each worker): seconds blocked at the level barriers, and
+        # runnable but waiting for a core (other processes on the machine: the wall figures' noise)
+        n = max(len(scale.get("worker_pids", [])), 1)
+        out["barrier_wait"] = sum(scale.get("worker_wait_seconds", [0.0])) / n
+        out["run_queue"] = sum(scale["worker_runqueue_seconds"]) / n if scale else _run_delay() - q
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     out["wall"] = time.monotonic() - t
     out["cpu_self"] = time.process_time() - c
@@ -213,7 +227,8 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall figures need a quiet machine)")
     print(f"\nexhaustive search, fencing_token 3x2, max_plans {' '.join(map(str, args.max_plans))}")
     print(f"{'mode':<22}{'plans':>6}{'states':>11}{'wall s':>9}{'CPU s':>14}", end="")
-    print(f"{'speed-up':>10}{'CPU bound':>10}{'B/state':>9}{'peak B/st':>10}{'RSS MB':>8}")
+    print(f"{'speed-up':>10}{'CPU bound':>10}{'barrier s':>10}{'runq s':>8}", end="")
+    print(f"{'B/state':>9}{'peak B/st':>10}{'RSS MB':>8}")
     memory: list[tuple[str, int, dict[str, Any]]] = []
     symmetries = {"off": [False], "on": [True], "both": [False, True]}[args.symmetry_modes]
     for symmetry in symmetries:
@@ -241,10 +256,15 @@ def main() -> None:
                 )
                 print(
                     f"{label:<22}{plans:>6}{r['states']:>11,}{r['wall']:>9.2f}{r['cpu_self']:>7.2f}+{r['cpu_workers']:<6.2f}"
-                    f"{speed:>10}{bound:>10}{r['bytes_per_state']:>9}{r['peak_bytes_per_state']:>10}"
+                    f"{speed:>10}{bound:>10}{r.get('barrier_wait', 0):>10.2f}{r.get('run_queue', 0):>8.2f}"
+                    f"{r['bytes_per_state']:>9}{r['peak_bytes_per_state']:>10}"
                     f"{total_peak(r) / 2**20:>8.0f}{note}",
                     flush=True,
                 )
+    print("barrier s: wall seconds per worker blocked at the level barriers (the coordinator's next command,")
+    print("the peers' batches); runq s: per process, runnable but waiting for a core while other processes ran")
+    print("(large: the machine was busy and the wall figures mean little; compare the CPU bound)")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
     memory.sort(key=lambda row: (row[0], row[1]))
     memory_table(memory)
     if args.memory_only:

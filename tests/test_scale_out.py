@@ -96,10 +96,63 @@ def test_auto_workers_restart_on_all_cores_once_the_search_outgrows_one(monkeypa
 
     monkeypatch.setattr(scaling, "AUTO_THRESHOLD", 500)
     monkeypatch.setattr(scaling, "available_cores", lambda: 2)
+    monkeypatch.setattr(scaling.IdleCores, "since", lambda self: 1.0)  # the other core was idle
+    monkeypatch.setattr(scaling, "PARTITION_CPU_FACTOR_SYMMETRY", 1.3)  # as without symmetry: this model is tiny
     one = summary(searched(Dns.build(variant="as_designed", max_plans=3), workers=1))
     auto = searched(Dns.build(variant="as_designed", max_plans=3), workers="auto")
     assert summary(auto) == one
-    assert next(iter(auto.values())).extra["scale_out"]["workers"] == 2
+    extra = next(iter(auto.values())).extra
+    assert extra["scale_out"]["workers"] == 2
+    assert extra["workers_choice"].startswith("2 worker processes (1.0 of 1 other cores idle")
+
+
+@pytest.mark.parametrize("window", [0.0, 3600.0])  # decided during the trial (cap lifted), or after it
+def test_auto_workers_stay_in_one_process_when_no_other_core_is_idle(
+    monkeypatch: pytest.MonkeyPatch, window: float
+) -> None:
+    from checker.engines import scaling
+
+    monkeypatch.setattr(scaling, "AUTO_THRESHOLD", 500)
+    monkeypatch.setattr(scaling, "IDLE_WINDOW", window)
+    monkeypatch.setattr(scaling, "available_cores", lambda: 2)
+    monkeypatch.setattr(scaling.IdleCores, "since", lambda self: 0.1)  # another process kept the other core busy
+    one = summary(searched(Dns.build(variant="as_designed", max_plans=3), workers=1))
+    auto = searched(Dns.build(variant="as_designed", max_plans=3), workers="auto")
+    assert summary(auto) == one
+    extra = next(iter(auto.values())).extra
+    assert "scale_out" not in extra and extra["states"] > 500
+    assert extra["workers_choice"].startswith("1 process (0.1 of 1 other cores idle, expected speed-up 0.")
+
+
+def test_auto_workers_expect_the_measured_speed_up() -> None:
+    """On 2 free cores the measured CPU factors bound the speed-up at ~1.4 without symmetry
+    (worth it) and ~1.2 with (not, once the level barriers are paid); 4 free cores pay both."""
+    from checker.engines.scaling import AutoDecision
+
+    def choose(cores: int, free: float, symmetry: bool) -> int:
+        decision = AutoDecision(cores, None)
+        decision.idle.since = lambda: free  # type: ignore[method-assign]
+        decision.decide(symmetry)
+        assert decision.choice
+        return decision.workers
+
+    assert choose(2, 1.0, symmetry=False) == 2
+    assert choose(2, 1.0, symmetry=True) == 0
+    assert choose(2, 0.5, symmetry=False) == 0  # half the other core busy: slower than one process
+    assert choose(4, 3.0, symmetry=True) == 4
+    assert choose(4, 1.0, symmetry=False) == 2  # only two cores' worth free: two workers
+
+
+def test_idle_cores_are_measured_from_proc_stat() -> None:
+    from checker.engines.scaling import IdleCores, available_cores
+
+    idle = IdleCores()
+    time.sleep(0.05)
+    free = idle.since()
+    if not os.path.exists("/proc/stat"):
+        assert free is None
+    else:
+        assert free is not None and 0.0 <= free <= available_cores()
 
 
 def test_scale_out_setting_reaches_the_engine() -> None:

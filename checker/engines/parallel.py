@@ -51,6 +51,12 @@ class Transport(ABC):
     @abstractmethod
     def commit(self, quotas: list[int | None]) -> list[LevelReport]: ...
 
+    def level(self, pending: list[str]) -> tuple[list[LevelReport], list[LevelReport]]:
+        """A whole level with no ``max_states`` cap: expand, deliver and commit everything
+        (expand reports, commit reports). A transport may do it in one round per partition."""
+        expanded, _ = self.expand(pending)
+        return expanded, self.commit([None] * self.count)
+
     @abstractmethod
     def parent_of(self, gid: int) -> tuple[int, int]: ...
 
@@ -79,6 +85,8 @@ class Coordinator:
         self.worker_shared: list[int] = [0] * transport.count
         self.worker_cpu: list[float] = [0.0] * transport.count
         self.worker_pids: list[int] = [0] * transport.count
+        self.worker_waited: list[float] = [0.0] * transport.count
+        self.worker_run_delay: list[float] = [0.0] * transport.count
 
     def run(self) -> None:
         s, t = self.s, self.t
@@ -87,7 +95,13 @@ class Coordinator:
         frontier = sum(r.frontier for r in reports)
         while s.going and frontier and not s.timed_out():
             s.report(frontier)
-            expanded, fresh = t.expand(list(s.pending))
+            if s.max_states is None:
+                # no cap to split: each worker stores what it receives without waiting for this
+                # process (one barrier a level fewer); the reports are read in the same order
+                expanded, committed = t.level(list(s.pending))
+                fresh: list[int] = []
+            else:
+                (expanded, fresh), committed = t.expand(list(s.pending)), []
             for r in expanded:
                 for k, v in r.fired_by.items():
                     s.count(k, v)
@@ -104,7 +118,7 @@ class Coordinator:
                 for p, f in enumerate(fresh):
                     quotas[p] = min(f, left)
                     left -= quotas[p]  # type: ignore[operator]
-            reports = t.commit(quotas)
+            reports = committed or t.commit(quotas)
             self._absorb_states(reports)
             frontier = sum(r.frontier for r in reports)
             if cut:
@@ -126,6 +140,8 @@ class Coordinator:
         self.worker_shared = [max(a, r.shared_rss) for a, r in zip(self.worker_shared, reports, strict=True)]
         self.worker_cpu = [r.cpu_seconds for r in reports]
         self.worker_pids = [r.pid for r in reports]
+        self.worker_waited = [r.waited for r in reports]
+        self.worker_run_delay = [r.run_delay for r in reports]
         self._findings(reports)
 
     def _findings(self, reports: list[LevelReport]) -> None:
@@ -211,6 +227,11 @@ def search_partitioned(
         # each worker's (or actor's) CPU from its partition's start to its last commit
         "worker_cpu_seconds": [round(c, 3) for c in coordinator.worker_cpu],
         "worker_pids": coordinator.worker_pids,
+        # each worker's wall seconds blocked at the level barriers (its coordinator's next command, its
+        # peers' batches), and waiting runnable for a core while other processes ran (Linux; 0 elsewhere):
+        # wall = CPU + waited + run queue (roughly); a large run queue means the machine was busy
+        "worker_wait_seconds": [round(w, 3) for w in coordinator.worker_waited],
+        "worker_runqueue_seconds": [round(w, 3) for w in coordinator.worker_run_delay],
         # each worker's peak above its RSS at its start (a forked worker's start counts the pages it
         # shares with this process), less what is counted twice: `transport.shared_counted_twice`
         "worker_rss_growth_bytes": max(

@@ -56,6 +56,16 @@ def shared_rss() -> int:
     return 0
 
 
+def run_delay() -> float:
+    """Seconds this process has spent runnable but waiting for a core (Linux ``schedstat``; 0 elsewhere):
+    what a busy machine costs a search, apart from its own waits."""
+    try:
+        with open("/proc/self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux, or no schedstats
+        return 0.0
+
+
 def _malloc_trim() -> Any:
     try:
         return ctypes.CDLL(None).malloc_trim  # glibc
@@ -117,6 +127,10 @@ class LevelReport:
     shared_rss: int = 0  # bytes of shared memory resident now (Ray's object store: also in its peer's RSS)
     cpu_seconds: float = 0.0  # CPU time of this process since the partition was made
     pid: int = field(default_factory=os.getpid)  # the process (a Ray actor's is not this process's child)
+    # wall seconds this worker spent blocked on its coordinator's next command or its peers' batches
+    # (the level barriers), and waiting runnable for a core (``run_delay``: other processes on its cores)
+    waited: float = 0.0
+    run_delay: float = 0.0
 
 
 class _PartitionSearch(MatrixSearch):
@@ -149,6 +163,7 @@ class Partition:
         self.index, self.count = index, count
         self.start_rss = current_rss()
         self.start_cpu = time.process_time()
+        self.start_delay = run_delay()
         self.search = Search(compiled.model, list(properties), None, deadline, None)
         self.ms = _PartitionSearch(compiled, self.search, groups)
         self.ms.part = self
@@ -259,9 +274,9 @@ class Partition:
         """Where each of a chunk's successors goes: its owner, for the first occurrence of each
         key (the one its owner's `add` would keep), else ``count``: a repeat goes nowhere, and
         neither does a state this partition owns and has stored."""
-        from ..state_store import _seen
+        from ..state_store import _seen, unique_first
 
-        uniq, first = np.unique(keys, return_index=True)
+        uniq, first = unique_first(keys)
         owner = owner_of(hashes[first], self.count)  # each state's hash is mixed once
         to = np.full(keys.shape[0], self.count, dtype=owner.dtype)
         mine = np.flatnonzero(owner == self.index)
@@ -342,7 +357,10 @@ class Partition:
         store, s = self.store, self.search
         s.fired_by = {}
         self.base = store.count
-        chosen, _ = store.add(level, parents, via, quota)
+        # every staged key was checked against the store when it was staged (this partition's
+        # own in `_destinations`, the others' by `novel`) and nothing was stored since: none is
+        # stored, so `add` only drops the repeats (several senders may reach one state)
+        chosen, _ = store.add(level, parents, via, quota, none_stored=True)
         self.frontier, self.frontier_hash = level[chosen], hashes[chosen]
         if (store.count - 1) * self.count + self.index >= ID_LIMIT:
             raise InternalError(f"more than {ID_LIMIT} states: the state ids do not fit")
@@ -364,13 +382,9 @@ class Partition:
 
     # -- helpers
     def _fresh(self, level: np.ndarray) -> int:
-        """How many distinct keys of ``level`` are not stored yet."""
-        from ..state_store import _seen
-
-        store = self.store
-        uniq = np.unique(level)
-        fresh = uniq[~_seen(store.bulk, uniq)[1]]
-        return int((~_seen(store.recent, fresh)[1]).sum())
+        """How many distinct keys of ``level`` are not stored yet: all of them (each was checked
+        against the store as it was staged: `commit`)."""
+        return int(np.unique(level).size)
 
     def _batch(self, keys: np.ndarray, parents: np.ndarray, via: np.ndarray, hashes: np.ndarray) -> Batch:
         layout = self.store.layout

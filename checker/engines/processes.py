@@ -35,7 +35,7 @@ from ..errors import InternalError
 from ..lang.model import Instance
 from .explicit.compile import Compiled
 from .parallel import Transport
-from .partition import Batch, LevelReport, Partition
+from .partition import Batch, LevelReport, Partition, run_delay
 
 _PR_SET_PDEATHSIG = 1
 #: a batch's header (its source, layout and array shapes) is far smaller than this
@@ -136,6 +136,12 @@ def receive_batch(inbox: socket.socket) -> tuple[int, Batch | None]:
     return source, Batch(keys, parents, via, hashes, lo, width)
 
 
+class _Waits:
+    """Wall seconds a worker spent blocked (its coordinator's commands, its peers' batches)."""
+
+    blocked = 0.0
+
+
 def _exchange(part: Partition, inboxes: list[socket.socket], pending: list[str]) -> tuple[LevelReport, int]:
     """Expand, send each other partition its successors directly, take this partition's
     from every other, and count the new ones. A failed expansion still sends (a None), so
@@ -153,8 +159,10 @@ def _exchange(part: Partition, inboxes: list[socket.socket], pending: list[str])
             send_batch(inboxes[q], me, batch)
             del batch  # memory: what went out is not held while what came in is stored
     del batches
+    waiting = time.monotonic()
     while len(got) < count:
         source, got[source] = receive_batch(inboxes[me])
+    _Waits.blocked += time.monotonic() - waiting
     if failure is not None:
         raise failure
     arrived = [got.pop(p) for p in range(count)]  # `receive` lets go of each batch as it takes it
@@ -170,18 +178,26 @@ def _serve(conn: Connection, others: list[Connection], inboxes: list[socket.sock
         other.close()
     part = Partition(*args)
     while True:
+        waiting = time.monotonic()
         try:
             command, payload = conn.recv()
         except (EOFError, OSError):
             os._exit(0)
+        _Waits.blocked += time.monotonic() - waiting
         try:
             if command == "stop":
                 conn.send(("ok", None))
                 return
             if command == "exchange":
                 result: Any = _exchange(part, inboxes, payload)
+            elif command == "level":  # with no cap: store at once (`Transport.level`)
+                expanded, _ = _exchange(part, inboxes, payload)
+                result = expanded, part.commit(None)
             else:
                 result = getattr(part, command)(*payload)
+            report = result[-1] if isinstance(result, tuple) else result
+            if isinstance(report, LevelReport):
+                report.waited, report.run_delay = _Waits.blocked, run_delay() - part.start_delay
             conn.send(("ok", result))
         except BaseException as exc:  # noqa: BLE001 - every failure goes to the coordinator
             conn.send(("error", _portable(exc)))
@@ -255,6 +271,10 @@ class ProcessTransport(Transport):
 
     def commit(self, quotas: list[int | None]) -> list[LevelReport]:
         return self._all("commit", [(q,) for q in quotas])
+
+    def level(self, pending: list[str]) -> tuple[list[LevelReport], list[LevelReport]]:
+        out = self._all("level", [pending] * self.count)
+        return [expanded for expanded, _ in out], [committed for _, committed in out]
 
     def parent_of(self, gid: int) -> tuple[int, int]:
         conn = self.conns[gid % self.count]

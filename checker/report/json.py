@@ -101,4 +101,5 @@ _SEARCH = (
     "peak_bytes_per_state",
     "backend",
     "scale_out",
+    "workers_choice",
 )

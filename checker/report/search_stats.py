@@ -15,6 +15,11 @@ def search_stats(extra: dict[str, Any]) -> str | None:
     mode = "1 process"
     if scale:
         mode = f"{scale['workers']} {'Ray actors' if scale['transport'] == 'ray' else 'worker processes'}"
+        if scale.get("worker_wait_seconds"):  # where the workers' wall time went besides their CPU
+            mode += (
+                f" (each blocked at the level barriers up to {max(scale['worker_wait_seconds']):.2f} s, "
+                f"waiting for a core up to {max(scale.get('worker_runqueue_seconds') or [0.0]):.2f} s)"
+            )
     seconds = extra.get("search_seconds")
     speed = f", {extra['states_per_second']:,} states/s" if extra.get("states_per_second") else ""
     return (
@@ -22,4 +27,5 @@ def search_stats(extra: dict[str, Any]) -> str | None:
         f"store {extra['bytes_per_state']} B per state; peak RSS {extra['peak_rss_bytes'] / MB:.0f} MB"
         f"{' (all processes)' if scale else ''}, of which the search added "
         f"{extra.get('peak_rss_growth_bytes', 0) / MB:.0f} MB = {extra.get('peak_bytes_per_state')} B per state"
+        + (f"; --workers auto: {extra['workers_choice']}" if extra.get("workers_choice") else "")
     )

@@ -71,6 +71,9 @@ class Search:
     rss_growth: int = 0  # bytes the search added to this process's peak RSS
     scale_out: dict[str, Any] | None = None  # workers, transport, their peak RSS (`parallel`)
     note: str = ""  # e.g. why the numpy backend gave way to exact Python integers (`explicit_bounds`)
+    workers_choice: str = ""  # ``--workers auto``: how many processes it chose, and why (`scaling`)
+    # asked once a level, before the level is stored: may change ``max_states`` (`scaling`'s trial)
+    on_level: Callable[[Search], None] | None = None
     expanded: int = 0  # frontier states expanded so far, over all levels (progress)
     _last_report: float = 0.0
 
@@ -125,6 +128,8 @@ class Search:
         self.fired_by[transition] = self.fired_by.get(transition, 0) + n
 
     def limit_left(self) -> int | None:
+        if self.on_level is not None:
+            self.on_level(self)
         return None if self.max_states is None else self.max_states - self.states
 
 

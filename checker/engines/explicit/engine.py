@@ -159,6 +159,8 @@ def _results(s: Search, seconds: float, live: list[int], decision: SymmetryDecis
     }
     if s.note:
         extra["backend_note"] = s.note
+    if s.workers_choice:
+        extra["workers_choice"] = s.workers_choice
     if s.scale_out:
         extra["scale_out"] = s.scale_out
         extra["peak_rss_bytes"] = s.scale_out["coordinator_peak_rss_bytes"] + sum(s.scale_out["worker_peak_rss_bytes"])
