@@ -109,10 +109,10 @@ else:
 """
 
 
-def test_a_ctrl_c_lost_in_a_destructor_is_delivered_again() -> None:
-    started = time.monotonic()
-    out = subprocess.run(
-        [sys.executable, "-c", LOST],
+def _script(code: str) -> subprocess.CompletedProcess[str]:
+    """``python -c code`` with Ctrl-C's default action (a test runner may ignore SIGINT)."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         cwd=REPO,
         env=script_env(),
         capture_output=True,
@@ -120,6 +120,11 @@ def test_a_ctrl_c_lost_in_a_destructor_is_delivered_again() -> None:
         timeout=60,
         preexec_fn=sigint_default,  # noqa: PLW1509 - one signal() call
     )
+
+
+def test_a_ctrl_c_lost_in_a_destructor_is_delivered_again() -> None:
+    started = time.monotonic()
+    out = _script(LOST)
     assert out.stdout.strip() == "interrupted True", out.stderr
     assert "Exception ignored" not in out.stderr  # the hook took it, and said nothing
     assert time.monotonic() - started < 9
@@ -142,13 +147,5 @@ print(" ".join(steps))
 
 
 def test_a_ctrl_c_during_a_deferred_step_comes_after_it() -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", DEFERRED],
-        cwd=REPO,
-        env=script_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        preexec_fn=sigint_default,  # noqa: PLW1509 - one signal() call
-    )
+    out = _script(DEFERRED)
     assert out.stdout.strip() == "finished interrupted", out.stderr

@@ -27,21 +27,19 @@ def _items(values: tuple[Any, ...]) -> Any:
 
 def sum_of(*values: Any) -> Any:
     """The sum of the values (terms or ints); takes them, or one iterable of them."""
-    items = _items(values)
-    if HOOK is not None:
-        return HOOK("sum_of", items)
-    total: Any = 0
-    for v in items:
-        total = total + v
-    return total
+    return _fold("sum_of", values, lambda v: v)
 
 
 def count_of(*values: Any) -> Any:
     """How many of the conditions hold; takes them, or one iterable of them."""
+    return _fold("count_of", values, lambda b: ite(b, 1, 0))
+
+
+def _fold(name: str, values: tuple[Any, ...], each: Any) -> Any:
     items = _items(values)
-    if HOOK is not None:
-        return HOOK("count_of", items)
+    if HOOK is not None:  # the counting reading (`checker.param.counting`) takes the items
+        return HOOK(name, items)
     total: Any = 0
-    for b in items:
-        total = total + ite(b, 1, 0)
+    for v in items:
+        total = total + each(v)
     return total
