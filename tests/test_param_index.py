@@ -141,9 +141,10 @@ def test_other_outage_models_are_refused_precisely() -> None:
     model = Dwfm.build()
     safety = [n for n, p in model.properties.items() if p.kind == "invariant"]
     out = prove_for_all(model, "workers", safety, 30)
-    # the refusal names the line and shows the code: a sum over the workers
-    assert out.why.startswith("refused:") and "reads sys.worker" in out.why and "sum(" in out.why, out.why
-    # NLB replicates no component: --for-all azs searches every value instead (tests/test_param_each.py);
+    # the quantified reading's refusal names the line and shows the code: a count over the workers
+    # (the CLI then proves them with counters: tests/test_param_counting.py)
+    assert out.why.startswith("refused:") and "reads sys.worker" in out.why and "count_of(" in out.why, out.why
+    # NLB replicates no component: --for-all azs searches every value first (tests/test_param_each.py);
     # a parameter without a maximum cannot be searched so
     res = run_cli("prove", str(REPO / "specs" / "nlb_failover.toml"), "--for-all", "load")
     assert res.exit_code == 2 and "'load' declares no maximum" in res.stdout + res.stderr, res.stdout + res.stderr
