@@ -22,6 +22,7 @@ from ..errors import RaceproofError
 from ..lang.model import ModelInstance
 from .counting import build
 from .counting_system import CounterSystem
+from .valid import valid
 
 CHECK_TIMEOUT_MS = 30_000
 
@@ -39,10 +40,7 @@ def check_sizes(cs: CounterSystem, model: ModelInstance, sizes: list[int]) -> st
 
 
 def _valid(claim: z3.BoolRef) -> bool:
-    s = z3.Solver()
-    s.set("timeout", CHECK_TIMEOUT_MS)
-    s.add(z3.Not(claim))
-    return s.check() == z3.unsat
+    return valid(claim, CHECK_TIMEOUT_MS)
 
 
 def _compare(cs: CounterSystem, conc: ModelInstance, n: int) -> str | None:

@@ -23,6 +23,7 @@ from ..lang.model import ModelInstance
 from ..lang.refs import Ref
 from .keyed import columns, replica_key
 from .template import ParamEncoding
+from .valid import valid
 
 CHECK_TIMEOUT_MS = 20_000
 
@@ -142,10 +143,7 @@ def _expand(pe: ParamEncoding, t: z3.ExprRef, elements: list[z3.ExprRef]) -> z3.
 
 
 def _valid(claim: z3.BoolRef) -> bool:
-    solver = z3.Solver()
-    solver.set("timeout", CHECK_TIMEOUT_MS)
-    solver.add(z3.Not(claim))
-    return solver.check() == z3.unsat
+    return valid(claim, CHECK_TIMEOUT_MS)
 
 
 def _compare(pe: ParamEncoding, flat: Encoding, n: int) -> str | None:

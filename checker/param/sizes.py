@@ -21,6 +21,7 @@ from ..lang.model import ModelInstance
 from ..lang.types import IntSort
 from .domains import Family, key_of
 from .template import ParamEncoding
+from .valid import valid
 
 CHECK_TIMEOUT_MS = 20_000
 
@@ -180,10 +181,7 @@ def _slot(enc: Encoding, c: z3.ExprRef) -> int:
 
 
 def _valid(claim: z3.BoolRef) -> bool:
-    solver = z3.Solver()
-    solver.set("timeout", CHECK_TIMEOUT_MS)
-    solver.add(z3.Not(claim))
-    return solver.check() == z3.unsat
+    return valid(claim, CHECK_TIMEOUT_MS)
 
 
 def check_replica_props(pe: ParamEncoding, model: ModelInstance) -> str | None:

@@ -10,6 +10,7 @@ from typing import Any
 import z3
 
 from ..encoding import Encoding, substitute
+from .valid import valid
 
 SAME_TIMEOUT_MS = 10_000  # per pair of terms that are not the same syntactically
 
@@ -51,7 +52,4 @@ def _same(a: z3.ExprRef, b: z3.ExprRef) -> bool:
     after simplification, or (e.g. lambdas whose bound variables are named apart) by z3."""
     if z3.eq(a, b) or z3.eq(z3.simplify(a), z3.simplify(b)):
         return True
-    solver = z3.Solver()
-    solver.set("timeout", SAME_TIMEOUT_MS)
-    solver.add(z3.Distinct(a, b))
-    return solver.check() == z3.unsat  # unknown: not shown equal, so not the same
+    return valid(a == b, SAME_TIMEOUT_MS)  # unknown: not shown equal, so not the same
