@@ -14,6 +14,7 @@
 
     [prove]                            # optional: what `raceproof prove` does by default
     for_all = ["enactors"]             # as --for-all: prove for every value >= 1 of this replica count
+    for_all_strict = false             # as --for-all-strict: exit 1 on a violation at any size searched
 
     [expect]                           # the verdict each property should get
     endpoint_never_empty = "violated"  # holds (complete), holds_to_depth (bounded), proved, witnessed, ...
@@ -40,7 +41,7 @@ from .registry import ModelSource, load, model_file, resolve
 from .results import EXPECTATIONS
 
 _TOP_KEYS = {"model", "description", "params", "check", "prove", "expect"}
-_PROVE_KEYS = {"for_all"}
+_PROVE_KEYS = {"for_all", "for_all_strict"}
 _CHECK_KEYS = {"depth", "timeout", "properties", "engine", "max_states"}
 #: auto: a proof for what the spec expects `proved`, else exhaustive explicit search of a
 #: finite instance, else BMC to the depth bound (`checker.engine_choice.choose_engine`)
@@ -68,6 +69,8 @@ class Spec:
     overrides: dict[str, Override] = field(default_factory=dict)
     #: [prove] for_all: the parameters `raceproof prove` proves for every value of (as --for-all)
     for_all: list[str] = field(default_factory=list)
+    #: [prove] for_all_strict: a violation at any size the for-all search looked at exits 1 (as --for-all-strict)
+    for_all_strict: bool = False
 
     def model_origin(self) -> str | None:
         """The file whose code defines the model class (named in the output: which code ran)."""
@@ -206,7 +209,9 @@ def load_spec(path: str | Path) -> Spec:
     if max_states is not None and (isinstance(max_states, bool) or not isinstance(max_states, int) or max_states < 1):
         raise fail(f"max_states must be a positive integer, got {max_states!r}", "check", "max_states")
 
-    for_all = _for_all(_table(data, "prove", fail), model, fail)
+    prove = _table(data, "prove", fail)
+    for_all = _for_all(prove, model, fail)
+    for_all_strict = _for_all_strict(prove, for_all, fail)
 
     known = model.property_decls()
     expect = _table(data, "expect", fail)
@@ -258,6 +263,7 @@ def load_spec(path: str | Path) -> Spec:
         lines=lines,
         source=source,
         for_all=for_all,
+        for_all_strict=for_all_strict,
     )
 
 
@@ -289,6 +295,21 @@ def _for_all(prove: dict[str, Any], model: type[Model], fail: Any) -> list[str]:
             "for_all",
         )
     return list(names)
+
+
+def _for_all_strict(prove: dict[str, Any], for_all: list[str], fail: Any) -> bool:
+    """[prove] for_all_strict: true or false; true only with for_all (it is about the sizes
+    that search looks at: without one, it would silently mean nothing)."""
+    strict = prove.get("for_all_strict", False)
+    if not isinstance(strict, bool):
+        raise fail(f"for_all_strict must be true or false, got {strict!r}", "prove", "for_all_strict")
+    if strict and not for_all:
+        raise fail(
+            "for_all_strict = true needs for_all (the sizes it is about are those the for-all search looks at)",
+            "prove",
+            "for_all_strict",
+        )
+    return strict
 
 
 def _table(data: dict[str, Any], name: str, fail: Any) -> dict[str, Any]:

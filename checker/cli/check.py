@@ -14,6 +14,7 @@ from rich.console import Console
 from .. import __version__
 from ..results import ExitCode
 from .common import complete_properties, fail, handle_errors, load_all, make_console, progress_line, status_line
+from .exit_rule import for_all_strict_messages, run_rule, spec_exit, worst
 from .options import SECONDS, Outputs, param_option, writable
 from .report import report_option, write_reports
 
@@ -194,15 +195,22 @@ def _finish(
     outputs: Outputs,
     strict: bool = False,
     stats: bool = False,
+    for_all_strict: list[bool] | None = None,
 ) -> None:
     """Write the ITF traces, print the JSON object if asked, and exit with the worst verdict's code
     (with ``strict``, coverage problems count: see `checker.coverage.strict_exit_code`); an output
     that could not be written turns a pass into exit 2, never a violation into anything else."""
-    from ..coverage import strict_exit_code, strict_problems
+    from ..coverage import strict_problems
 
     written = _write_itf(itf_path, results, outputs) if itf_path else []
-    codes = [strict_exit_code(sr.exit_code, sr.coverage) if strict else sr.exit_code for sr in results]
-    code = outputs.exit_code(max(codes, default=ExitCode.OK))
+    strict_for = for_all_strict or [False] * len(results)  # per spec: the flag, else its [prove] for_all_strict
+    exits = [spec_exit(sr, strict, on) for sr, on in zip(results, strict_for, strict=True)]
+    codes = [e.code for e in exits]
+    for sr, e, on in zip(results, exits, strict_for, strict=True):
+        if on:
+            for_all_strict_messages(sr, e)
+    before = worst(codes)
+    code = outputs.exit_code(before)
     if as_json:
         from ..report.json import spec_json
 
@@ -210,11 +218,22 @@ def _finish(
         if stats:  # per depth of the BMC run (null: another engine answered)
             for obj, sr in zip(specs, results, strict=True):
                 obj["bmc_stats"] = bmc_depths(sr)
+        for obj, e, on in zip(specs, exits, strict_for, strict=True):
+            obj["exit_code_rule"] = e.rule  # which rule gave this spec's part of the run's exit code
+            if for_all_strict is not None:  # prove: "exit_code" stays the instance's; this is the spec's under the rule
+                violated = [{"property": name, "at": sizes} for name, sizes in e.violated]
+                obj["for_all_strict"] = {"on": on, "exit_code": int(e.code), "violated": violated}
         if strict:
             for obj, sr, spec_code in zip(specs, results, codes, strict=True):
                 failures, undecided = strict_problems(sr.coverage)
                 obj["strict"] = {"exit_code": int(spec_code), "failures": failures, "undecided": undecided}
-        out = {"raceproof": __version__, "exit_code": int(code), "specs": specs}
+        out = {
+            "raceproof": __version__,
+            "exit_code": int(code),
+            # instance | coverage_strict | for_all_strict | output_error: `checker.cli.exit_rule`
+            "exit_code_rule": run_rule(exits, before, code),
+            "specs": specs,
+        }
         if itf_path:
             out["itf"] = written
         if outputs.failures:
@@ -258,6 +277,14 @@ def _finish(
     help="Prove for every value >= 1 of this replica count (e.g. enactors), with a quantified invariant; "
     "falls back to the spec's instance, saying why, where that fails. Default: the spec's [prove] for_all.",
 )
+@click.option(
+    "--for-all-strict/--no-for-all-strict",
+    "for_all_strict",
+    default=None,
+    help="With --for-all: exit 1 if a property is violated at any size the for-all search looked at (a replayed "
+    "counterexample), even where the spec's own instance holds. Default: the spec's [prove] for_all_strict, else "
+    "off (the exit code is the spec's instance's verdicts, which its [expect] is about).",
+)
 @report_option
 @param_option
 @handle_errors
@@ -270,6 +297,7 @@ def prove(
     itf_path: str | None,
     as_json: bool,
     for_all: str | None,
+    for_all_strict: bool | None,
     reports: list[tuple[str, str]],
     params: list[Override],
 ) -> None:
@@ -278,11 +306,21 @@ def prove(
     A proof prints its inductive invariant in the model's names, re-checked by a fresh
     solver; `--certificate FILE` writes it as an SMT-LIB2 script that `z3 FILE` re-checks
     (every query answers unsat). A violation is a replayed counterexample (exit 1); a
-    failed induction is a counterexample to induction, not a violation (exit 3).
+    failed induction is a counterexample to induction, not a violation (exit 3). With
+    --for-all the exit code is the spec's instance's; --for-all-strict also fails (exit 1)
+    on a violation at any other size the for-all search looked at.
     """
     from ..run import prove_spec
 
     loaded = load_all(specs, properties, params)
+    strict_for = [for_all_strict if for_all_strict is not None else spec.for_all_strict for spec in loaded]
+    for spec, strict in zip(loaded, strict_for, strict=True):
+        if strict and not (for_all or spec.for_all):  # it would silently mean nothing: refused
+            fail(
+                ExitCode.BAD_INPUT,
+                f"error: {spec.path}: --for-all-strict needs --for-all PARAM (or [prove] for_all in the spec): it is "
+                "about the sizes the for-all search looks at",
+            )
     console = make_console()
     results: list[SpecResult] = []
     for n, spec in enumerate(loaded):
@@ -305,7 +343,7 @@ def prove(
         r.extra["certificate_error"] for sr in results for r in sr.results if r.extra.get("certificate_error")
     ]
     write_reports(console, results, reports, as_json, outputs=outputs)
-    _finish(console, results, as_json, itf_path, outputs)
+    _finish(console, results, as_json, itf_path, outputs, for_all_strict=strict_for)
 
 
 def _write_itf(path: str, results: list[SpecResult], outputs: Outputs) -> list[str]:

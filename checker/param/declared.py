@@ -42,9 +42,11 @@ def every_count(
     prove: Callable[..., Any],
     engine: str,
     timeout: float | None,
+    violated: dict[str, dict[str, int]] | None = None,
 ) -> dict[str, str]:
     """Per property of ``names``: its verdict at every count the model allows ("" if that is
-    not a small declared range), ``here`` holding the results at the spec's own count."""
+    not a small declared range), ``here`` holding the results at the spec's own count. Each
+    property violated at some count gets the smallest in ``violated`` (unless it has one)."""
     sizes = allowed_counts(model, count)
     if sizes is None:
         return {}
@@ -60,6 +62,9 @@ def every_count(
     out = {}
     for name in names:
         verdicts = {n: found[n][name].verdict for n in sizes}
+        bad = [n for n in sizes if verdicts[n] is Verdict.VIOLATED]  # a replayed counterexample (prove_spec)
+        if bad and violated is not None:
+            violated.setdefault(name, {count: bad[0]})
         shown = ", ".join(f"{count}={n}: {v.value}" for n, v in verdicts.items())
         if all(v in (Verdict.HOLDS, Verdict.PROVED) for v in verdicts.values()):
             head = f"holds at every {count} the model allows ({sizes[0]}..{sizes[-1]}), instance by instance"

@@ -125,6 +125,12 @@ def verdict_for(found: EachSize, name: str, model: ModelInstance, names: list[st
     return False, why
 
 
+def smallest_violated(found: EachSize, name: str) -> dict[str, int] | None:
+    """The first values (the smallest: `decide_each` searches them in that order) where the
+    search found ``name`` violated, with a replayed counterexample; None if it found none."""
+    return next((dict(v) for v, props in found.violated if name in props), None)
+
+
 def _span(found: list[dict[str, int]], names: list[str]) -> str:
     """The values where it holds, per parameter (``azs 3..6``)."""
     parts = []
@@ -134,15 +140,27 @@ def _span(found: list[dict[str, int]], names: list[str]) -> str:
     return ", ".join(parts)
 
 
-def every_value(model: ModelInstance, names: list[str], properties: list[str], timeout: float | None) -> dict[str, str]:
+def every_value(
+    model: ModelInstance,
+    names: list[str],
+    properties: list[str],
+    timeout: float | None,
+    violated: dict[str, dict[str, int]] | None = None,
+) -> dict[str, str]:
     """When a parameterized proof is refused or fails: what exhaustive search finds at every
     value of ``names`` (property -> the finding), where each declares its range and this
-    instance is finite; nothing otherwise (an infinite instance is never searched)."""
+    instance is finite; nothing otherwise (an infinite instance is never searched). Each
+    property violated at some value gets its smallest one in ``violated`` (unless it has one)."""
     from ..engine_choice import unbounded_state
 
     if enumerable(model, names) is not None or unbounded_state(model):
         return {}
     found = decide_each(model, names, properties, min(timeout, FALLBACK_SECONDS) if timeout else FALLBACK_SECONDS)
+    if violated is not None:
+        for n in properties:
+            at = smallest_violated(found, n)
+            if at is not None:
+                violated.setdefault(n, at)
     return {n: ("every value searched: " if found.decided else "") + verdict_for(found, n, model, names)[1]
             for n in properties}  # fmt: skip
 
@@ -182,6 +200,9 @@ def for_each_size(spec: Any, model: ModelInstance, names: list[str], properties:
         r.reason = f"for all {everyone.replace(',', ' and ')}: {why}; this instance ({this}): {r.reason}"
         r.extra["for_all"] = everyone
         r.extra["for_all_holds" if holds else "for_all_failure"] = True if holds else why
+        at = smallest_violated(found, r.name)
+        if at is not None:  # where `--for-all-strict` fails the run
+            r.extra["for_all_violated_at"] = at
         if r.name in counted:
             from .counting_run import note_on
 

@@ -45,6 +45,7 @@ class ForAll:
     cutoff: int | None = None
     violated_at: int | None = None
     violated_sizes: dict[str, int] | None = None  # where it is violated: the replica count, and the array size
+    violated_properties: list[str] | None = None  # the properties the replayed counterexamples violate there
 
 
 def prove_for_all(
@@ -172,7 +173,18 @@ def _violated(attempt: Attempt, count: str, properties: list[str], clock: Clock)
         [],
         violated_at=attempt.violated_at,
         violated_sizes=dict(attempt.sizes),
+        violated_properties=sorted(depths),
     )
+
+
+def _violated_at(outcome: ForAll, name: str) -> dict[str, int] | None:
+    """Where ``outcome`` has a replayed counterexample to ``name`` (None: it has none for it;
+    a joint attempt's violation is another property's when its counterexamples do not name this one)."""
+    if outcome.proved or outcome.violated_sizes is None:
+        return None
+    if outcome.violated_properties is not None and name not in outcome.violated_properties:
+        return None
+    return dict(outcome.violated_sizes)
 
 
 def _replica_count(spec: Spec, model: ModelInstance, given: str) -> tuple[str, str | None, str]:
@@ -328,18 +340,20 @@ def prove_spec_for_all(
     results = [found[n] for n in names]
     this = ", ".join(f"{n}={model.param_dict()[n]}" for n in everyone.split(","))
     searched: dict[str, str] = {}
+    # property -> the smallest size found violated with a replayed counterexample (`--for-all-strict`)
+    violated: dict[str, dict[str, int]] = {n: at for n in safety if (at := _violated_at(outcomes[n], n))}
     unproved = [n for n in safety if n not in proved and outcomes[n].violated_at is None]
     if unproved:  # refused or not found: every value, where the model bounds them (`checker.param.each`)
         from .each import every_value
 
         left_share = None if share is None else max(share - (time.monotonic() - started), 1.0)
-        searched = every_value(model, named, unproved, left_share)
+        searched = every_value(model, named, unproved, left_share, violated)
     refused = [r.name for r in results if r.name in safety and r.name not in proved and r.name not in searched]
     refused = [n for n in refused if outcomes[n].why.startswith("refused") and index is None]
     every: dict[str, str] = {}
     if refused:  # a small declared range of counts: each one's verdict (`checker.param.declared`)
         left = timeout if limit is None else max(limit - (time.monotonic() - started), 1.0)
-        every = every_count(spec, model, count, refused, found, prove_spec, engine, left)
+        every = every_count(spec, model, count, refused, found, prove_spec, engine, left, violated)
     for r in results:
         r.expected = spec.expect.get(r.name)
         if model.properties[r.name].kind in LIVENESS and index is None:  # not read for every count: say so
@@ -356,6 +370,8 @@ def prove_spec_for_all(
             if every.get(r.name):
                 r.reason += f"; {every[r.name]}"
                 r.extra["for_all_counts"] = every[r.name]
+            if r.name in violated:
+                r.extra["for_all_violated_at"] = violated[r.name]
     sr = SpecResult(spec, results, time.monotonic() - started, spec.depth, f"prove --for-all {everyone}")
     sr.coverage = other.coverage if other else None
     return sr

@@ -63,6 +63,9 @@ def result_json(r: PropertyResult) -> dict[str, Any]:
         # prove --for-all with counters (`checker.param.counting_run`): proved for every size from this one on
         "for_all_from": r.extra.get("for_all_from"),
         "for_all_invariant": r.extra.get("for_all_invariant"),
+        # prove --for-all: the smallest size found violated (a replayed counterexample), e.g. {"azs": 2}; null: none
+        # found. --for-all-strict exits 1 on it; without, this spec's own instance decides the exit code
+        "for_all_violated_at": r.extra.get("for_all_violated_at"),
     }
 
 
