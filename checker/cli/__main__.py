@@ -16,21 +16,44 @@ def run() -> None:
     the process ended without the interpreter's teardown (`_exit`)."""
     thresholds = gc.get_threshold()
     gc.set_threshold(max(thresholds[0], GC_YOUNG_THRESHOLD), *thresholds[1:])
-    from ..interrupts import install, leaving
+    try:
+        from ..interrupts import install, leaving
 
-    # Ctrl-C reaches Python (not z3's own handler) and stops a main thread inside z3
-    install(_interrupted_for_good)
-    from .app import main
-
+        # Ctrl-C reaches Python (not z3's own handler) and stops a main thread inside z3
+        install(_interrupted_for_good)
+        from .app import main
+    except KeyboardInterrupt:  # Ctrl-C while the command line loads (click, rich): no verdict either
+        _interrupted_early()
     try:
         main()
     except SystemExit as exc:
         leaving()  # the command has ended and chosen its exit code: a Ctrl-C now must not change it
         _exit(exc)
         raise
+    except KeyboardInterrupt:  # past click's handlers (`app._Cli`), e.g. as it restored its settings
+        leaving()
+        _interrupted_early()
     finally:
         leaving()
     _exit(SystemExit(None))
+
+
+def _interrupted_early() -> None:
+    """Ctrl-C outside the command (before it, or after click let go of it): what `handle_errors`
+    says, exit 3 (no verdict), never Python's traceback and its exit status (130, or 1)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the exit short
+    message = "interrupted: no verdict"
+    os.write(2, f"{message}\n".encode())
+    if "--json" in sys.argv[1:]:  # stdout holds one JSON object whatever happened (as `common.error_json`)
+        import json
+
+        from .. import __version__
+
+        error = {"raceproof": __version__, "exit_code": 3, "error": "no_verdict", "errors": [{"message": message}]}
+        os.write(1, (json.dumps(error, indent=2) + "\n").encode())
+    os._exit(3)  # (nothing of the command ran: nothing to clean up)
 
 
 def _interrupted_for_good() -> None:

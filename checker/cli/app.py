@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from .. import __version__
+from ..interrupts import leaving
 from ..results import ExitCode
 from . import GC_YOUNG_THRESHOLD
 from .check import check, prove
@@ -27,8 +28,16 @@ from .sweep import sweep
 
 
 class _Cli(click.Group):
-    """The `raceproof` group: a usage error (an unknown option, a bad value) in a --json run is
-    also a JSON object on stdout, like every other error."""
+    """The `raceproof` group, with click's own error handling (its ``standalone_mode``) replaced
+    by ours, so that every exit is typed (0 holds, 1 violated, 2 bad input, 3 no verdict):
+
+    - Ctrl-C while click still parses the command line (an option's callback or type, the
+      group's own callback), before `handle_errors` runs the command body: click would print
+      "Aborted!" and exit 1, which reads as "violated"; here it is "interrupted: no verdict",
+      exit 3, as everywhere else.
+    - A usage error (an unknown option, a bad value) exits 2, and in a --json run is also a
+      JSON object on stdout, like every other error.
+    """
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         thresholds = gc.get_threshold()
@@ -40,18 +49,49 @@ class _Cli(click.Group):
 
     def _main(self, args: Any, prog_name: str | None, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
-        if "--json" not in argv or extra.get("standalone_mode") is False:
+        if extra.get("standalone_mode") is False:  # the caller handles click's exceptions itself
             return super().main(args, prog_name, **extra)
+        extra.pop("standalone_mode", None)
+        as_json = "--json" in argv
         try:
-            return super().main(argv, prog_name, standalone_mode=False, **extra)
-        except click.exceptions.Abort:
-            click.echo("interrupted: no verdict", err=True)
-            click.echo(error_json(ExitCode.INCONCLUSIVE, ["interrupted: no verdict"]))
-            sys.exit(int(ExitCode.INCONCLUSIVE))
+            # click raises what it would have handled; the command bodies exit themselves (SystemExit)
+            done = super().main(argv, prog_name, standalone_mode=False, **extra)
+        except (click.exceptions.Abort, KeyboardInterrupt) as exc:  # click turns KeyboardInterrupt into Abort
+            chosen = _exit_in_flight(exc)
+            if chosen is not None:  # Ctrl-C as click closed the context of a command that had exited
+                raise chosen from None  # its exit code stands (its verdict is printed)
+            interrupted_exit(as_json)
         except click.ClickException as exc:
             exc.show()
-            click.echo(error_json(ExitCode.BAD_INPUT, [exc.format_message()]))
-            sys.exit(int(ExitCode.BAD_INPUT))
+            if as_json:
+                click.echo(error_json(ExitCode.BAD_INPUT, [exc.format_message()]))
+            # a usage error is 2 (a plain ClickException would be click's 1: "violated" here)
+            sys.exit(exc.exit_code if exc.exit_code in (0, int(ExitCode.BAD_INPUT)) else int(ExitCode.BAD_INPUT))
+        # --help, --version (click's Exit: its code) or a command that returned instead of exiting (0)
+        sys.exit(done if isinstance(done, int) else 0)
+
+
+def _exit_in_flight(exc: BaseException) -> SystemExit | None:
+    """The command's own exit, if the interrupt came while it was on its way out of click."""
+    seen: BaseException | None = exc
+    for _ in range(4):  # Abort <- KeyboardInterrupt <- SystemExit, at most
+        if seen is None:
+            return None
+        if isinstance(seen, SystemExit):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def interrupted_exit(as_json: bool) -> None:
+    """Ctrl-C outside a command body (where `handle_errors` says the same): no verdict, exit 3.
+    Also EOFError, which click reads as an abort too (a prompt at the end of its input: the
+    command line asks none)."""
+    leaving()  # a second Ctrl-C must not cut the exit short
+    click.echo("interrupted: no verdict", err=True)
+    if as_json:  # stdout holds one JSON object whatever happened
+        click.echo(error_json(ExitCode.INCONCLUSIVE, ["interrupted: no verdict"]))
+    sys.exit(int(ExitCode.INCONCLUSIVE))
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
