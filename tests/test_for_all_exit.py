@@ -49,7 +49,7 @@ def test_strict_flag_exits_1_naming_the_violated_size() -> None:
     res = run_cli("prove", NLB, "--for-all", "azs", "--for-all-strict")
     assert res.exit_code == 1, res.output
     assert "for-all strict:" in res.stderr and "capacity_covers_load violated at azs=2" in res.stderr, res.stderr
-    assert "this spec's instance holds" in res.stderr
+    assert "this spec's instance (azs=3) holds" in res.stderr
     assert "violated at azs=2" in res.stdout  # the report itself is unchanged
     assert "proved for all azs ≥ 3" in " ".join(res.stdout.split())
 
@@ -77,6 +77,24 @@ def test_spec_setting_is_the_flag_and_the_flag_overrides_it(tmp_path: Path) -> N
     off = run_cli("prove", str(spec), "--no-for-all-strict")
     assert off.exit_code == 0, off.output
     assert "for-all strict" not in off.stderr
+
+
+def test_replica_count_violated_at_a_larger_size_than_the_instance(tmp_path: Path) -> None:
+    # the parameterized proof's ladder (not exhaustive search at declared values): RacyLock
+    # holds with its one worker and is violated with two (a BMC-confirmed, replayed trace)
+    spec = tmp_path / "racy.toml"
+    spec.write_text(
+        'model = "tests.models.param_systems:RacyLock"\n[params]\nworkers = 1\n'
+        '[prove]\nfor_all = ["workers"]\n[expect]\ninside_at_most_one = "proved"\n'
+    )
+    default = run_cli("prove", str(spec), "--json")
+    assert default.exit_code == 0, default.output
+    result = json.loads(default.stdout)["specs"][0]["results"][0]
+    assert result["verdict"] == "proved" and result["for_all_violated_at"] == {"workers": 2}
+    strict = run_cli("prove", str(spec), "--for-all-strict")
+    assert strict.exit_code == 1, strict.output
+    assert "inside_at_most_one violated at workers=2" in strict.stderr
+    assert "this spec's instance (workers=1) holds" in strict.stderr
 
 
 @pytest.mark.parametrize(
@@ -108,3 +126,17 @@ def test_a_violation_in_one_spec_outranks_another_spec_inconclusive() -> None:
     assert worst([ExitCode.INCONCLUSIVE, ExitCode.VIOLATED, ExitCode.OK]) is ExitCode.VIOLATED
     assert worst([ExitCode.OK, ExitCode.INCONCLUSIVE]) is ExitCode.INCONCLUSIVE
     assert worst([]) is ExitCode.OK
+
+
+def test_strict_passes_where_no_size_is_violated(tmp_path: Path) -> None:
+    spec = tmp_path / "locked.toml"  # proved for every number of workers
+    spec.write_text(
+        'model = "tests.models.param_systems:LockedCounter"\n[params]\nworkers = 2\n'
+        '[prove]\nfor_all = ["workers"]\nfor_all_strict = true\n[expect]\ninside_at_most_one = "proved"\n'
+    )
+    res = run_cli("prove", str(spec), "--json", "--timeout", "60")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["exit_code_rule"] == "instance"
+    assert out["specs"][0]["for_all_strict"] == {"on": True, "exit_code": 0, "violated": []}
+    assert "no violation at any size the for-all search looked at" in res.stderr

@@ -94,10 +94,12 @@ def for_all_strict_messages(sr: SpecResult, exit_: SpecExit) -> None:
         instance = {int(ExitCode.OK): "holds", int(ExitCode.INCONCLUSIVE): "is inconclusive"}.get(
             int(sr.exit_code), "is violated"
         )
+        here = {r.name: (r.extra.get("for_all_instance") or {}).get("at") for r in sr.results}
         for name, sizes in exit_.violated:
+            this = f" ({here[name]})" if here.get(name) else ""
             click.echo(
                 f"for-all strict: {where}: {name} violated at {at(sizes)} (a size the for-all search looked at; "
-                f"a replayed counterexample): exit 1 (this spec's instance {instance})",
+                f"a replayed counterexample): exit 1 (this spec's instance{this} {instance})",
                 err=True,
             )
         return
