@@ -140,3 +140,17 @@ def test_strict_passes_where_no_size_is_violated(tmp_path: Path) -> None:
     assert out["exit_code_rule"] == "instance"
     assert out["specs"][0]["for_all_strict"] == {"on": True, "exit_code": 0, "violated": []}
     assert "no violation at any size the for-all search looked at" in res.stderr
+
+
+def test_gate_checks_the_instance_and_says_it_does_not_apply_for_all_strict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    spec = tmp_path / "locked.toml"
+    spec.write_text(
+        'model = "tests.models.param_systems:LockedCounter"\n[params]\nworkers = 2\n'
+        '[prove]\nfor_all = ["workers"]\nfor_all_strict = true\n[expect]\ninside_at_most_one = "holds_to_depth"\n'
+    )
+    res = run_cli("gate", str(spec), "--no-cache", "--artifacts", str(tmp_path / "reports"))
+    assert res.exit_code == 0, res.output
+    assert "[prove] for_all_strict is `raceproof prove`'s setting" in res.stderr, res.stderr

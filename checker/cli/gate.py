@@ -68,6 +68,9 @@ if TYPE_CHECKING:
 def gate(**options: Any) -> None:
     """Check every spec in PATHS (default: specs/) against its expected verdicts.
 
+    Each spec's instance (its parameters) is checked against its [expect]; `[prove] for_all`
+    and `for_all_strict` are `raceproof prove`'s (a spec that sets for_all_strict is warned of).
+
     Verdicts are cached by a hash of each spec's inputs (the spec, the project modules its
     model imports, raceproof and z3): unchanged specs are not checked again. Exit 0 if every
     expectation is met, 1 if one failed (reports in --artifacts), 2 on bad input, 3 if a
@@ -119,6 +122,11 @@ def _gate(
         cache = None if no_cache else VerdictCache(_cache_folder(cache_dir), warn)
         if changed_since:
             specs = _changed(specs, changed_since, cache)
+        for path in _for_all_strict(specs):  # a setting this verb does not apply: said, not silently ignored
+            warn(
+                f"{path}: [prove] for_all_strict is `raceproof prove`'s setting; the gate holds the spec's instance "
+                f"to its [expect] (for the for-all rule, also run: raceproof prove {path})"
+            )
         if artifacts == DEFAULT_ARTIFACTS:
             _ignore_itself(Path(artifacts).parent)
         options = GateOptions(Path(artifacts), cache, strict, jobs, timeout)
@@ -161,6 +169,23 @@ def _gate(
     else:
         _footer(console, run.records, code, strict, time.monotonic() - started, specs_seen=len(specs))
     sys.exit(outputs.finish(code))
+
+
+def _for_all_strict(specs: list[Path]) -> list[Path]:
+    """The specs that set ``[prove] for_all_strict = true`` (read as TOML only: a spec that does
+    not parse is the gate's own error to report, with its line)."""
+    import tomllib
+
+    found = []
+    for path in specs:
+        try:
+            data = tomllib.loads(path.read_text())
+        except (OSError, ValueError, UnicodeDecodeError):
+            continue
+        prove = data.get("prove")
+        if isinstance(prove, dict) and prove.get("for_all_strict") is True:
+            found.append(path)
+    return found
 
 
 def _cache_folder(cache_dir: str | None) -> Path:
