@@ -1,6 +1,7 @@
 """`python -m checker.cli`, and the `raceproof` script (`run`)."""
 
 import atexit
+import contextlib
 import gc
 import os
 import sys
@@ -21,39 +22,47 @@ def run() -> None:
 
         # Ctrl-C reaches Python (not z3's own handler) and stops a main thread inside z3
         install(_interrupted_for_good)
-        from .app import main
+        from .app import exit_in_flight, main
     except KeyboardInterrupt:  # Ctrl-C while the command line loads (click, rich): no verdict either
-        _interrupted_early()
+        how = _interrupted()
+        _exit(how)
+        raise how from None
     try:
         main()
     except SystemExit as exc:
         leaving()  # the command has ended and chosen its exit code: a Ctrl-C now must not change it
         _exit(exc)
         raise
-    except KeyboardInterrupt:  # past click's handlers (`app._Cli`), e.g. as it restored its settings
+    except KeyboardInterrupt as exc:  # past click's handlers (`app._Cli`), e.g. as it restored its settings
         leaving()
-        _interrupted_early()
+        how = exit_in_flight(exc) or _interrupted()  # a command that had exited keeps its exit code
+        _exit(how)
+        raise how from None
     finally:
         leaving()
     _exit(SystemExit(None))
 
 
-def _interrupted_early() -> None:
+def _interrupted() -> SystemExit:
     """Ctrl-C outside the command (before it, or after click let go of it): what `handle_errors`
-    says, exit 3 (no verdict), never Python's traceback and its exit status (130, or 1)."""
+    says, and exit 3 (no verdict), never Python's traceback and its exit status (130, or 1)."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the exit short
+    with contextlib.suppress(ValueError, OSError):  # a second Ctrl-C must not cut the exit short
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     message = "interrupted: no verdict"
-    os.write(2, f"{message}\n".encode())
-    if "--json" in sys.argv[1:]:  # stdout holds one JSON object whatever happened (as `common.error_json`)
-        import json
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.write(f"{message}\n")
+        sys.stderr.flush()
+        if "--json" in sys.argv[1:]:  # stdout holds one JSON object whatever happened (as `common.error_json`)
+            import json
 
-        from .. import __version__
+            from .. import __version__
 
-        error = {"raceproof": __version__, "exit_code": 3, "error": "no_verdict", "errors": [{"message": message}]}
-        os.write(1, (json.dumps(error, indent=2) + "\n").encode())
-    os._exit(3)  # (nothing of the command ran: nothing to clean up)
+            error = {"raceproof": __version__, "exit_code": 3, "error": "no_verdict", "errors": [{"message": message}]}
+            sys.stdout.write(json.dumps(error, indent=2) + "\n")
+            sys.stdout.flush()
+    return SystemExit(3)
 
 
 def _interrupted_for_good() -> None:

@@ -57,7 +57,7 @@ class _Cli(click.Group):
             # click raises what it would have handled; the command bodies exit themselves (SystemExit)
             done = super().main(argv, prog_name, standalone_mode=False, **extra)
         except (click.exceptions.Abort, KeyboardInterrupt) as exc:  # click turns KeyboardInterrupt into Abort
-            chosen = _exit_in_flight(exc)
+            chosen = exit_in_flight(exc)
             if chosen is not None:  # Ctrl-C as click closed the context of a command that had exited
                 raise chosen from None  # its exit code stands (its verdict is printed)
             interrupted_exit(as_json)
@@ -71,7 +71,7 @@ class _Cli(click.Group):
         sys.exit(done if isinstance(done, int) else 0)
 
 
-def _exit_in_flight(exc: BaseException) -> SystemExit | None:
+def exit_in_flight(exc: BaseException) -> SystemExit | None:
     """The command's own exit, if the interrupt came while it was on its way out of click."""
     seen: BaseException | None = exc
     for _ in range(4):  # Abort <- KeyboardInterrupt <- SystemExit, at most
