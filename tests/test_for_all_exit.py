@@ -43,6 +43,7 @@ def test_default_exit_code_is_the_instances_and_json_names_the_violated_size() -
     assert capacity["verdict"] == "proved"  # at the spec's azs=3
     assert capacity["for_all_violated_at"] == {"azs": 2}  # found either way; only the rule differs
     assert "for-all strict" not in res.stderr
+    assert "capacity_covers_load is violated at azs=2; the exit code is this spec's instance's verdict" in res.stderr
 
 
 def test_strict_flag_exits_1_naming_the_violated_size() -> None:

@@ -14,7 +14,7 @@ from rich.console import Console
 from .. import __version__
 from ..results import ExitCode
 from .common import complete_properties, fail, handle_errors, load_all, make_console, progress_line, status_line
-from .exit_rule import for_all_strict_messages, run_rule, spec_exit, worst
+from .exit_rule import for_all_note, for_all_strict_messages, run_rule, spec_exit, worst
 from .options import SECONDS, Outputs, param_option, writable
 from .report import report_option, write_reports
 
@@ -209,6 +209,8 @@ def _finish(
     for sr, e, on in zip(results, exits, strict_for, strict=True):
         if on:
             for_all_strict_messages(sr, e)
+        elif for_all_strict is not None and e.code is not ExitCode.VIOLATED:
+            for_all_note(sr)
     before = worst(codes)
     code = outputs.exit_code(before)
     if as_json:

@@ -111,3 +111,14 @@ def for_all_strict_messages(sr: SpecResult, exit_: SpecExit) -> None:
         else ""
     )
     click.echo(f"for-all strict: {where}: no violation at any size the for-all search looked at{tail}", err=True)
+
+
+def for_all_note(sr: SpecResult) -> None:
+    """Without --for-all-strict, where the for-all search found a violation at another size:
+    the exit code is the instance's, said on stderr so that a CI log shows which rule applied."""
+    for name, sizes in for_all_violations(sr):
+        click.echo(
+            f"note: {sr.spec.path}: {name} is violated at {at(sizes)}; the exit code is this spec's instance's "
+            f"verdict (--for-all-strict, or [prove] for_all_strict = true, fails the run on it)",
+            err=True,
+        )
