@@ -102,10 +102,16 @@ def test_a_refused_parameterized_proof_searches_every_value_instead() -> None:
 
 
 def test_the_search_instead_names_the_sizes_where_it_fails() -> None:
+    from checker.param.run import prove_spec_for_all
+    from checker.spec import load_spec
     from models.dwfm import Dwfm
 
-    reasons = _dwfm("dwfm_collapse.toml", "workers")
+    sr = prove_spec_for_all(load_spec(REPO / "specs" / "dwfm_collapse.toml"), "workers", None, "auto", 120)
+    reasons = {r.name: r.reason for r in sr.results if "for_all" in r.extra}
     assert "instead, every value searched: violated at workers=1 (the smallest;" in reasons["queue_bounded"]
+    # where --for-all-strict fails the run (`checker.cli.exit_rule`): the smallest violated size
+    (queue,) = [r for r in sr.results if r.name == "queue_bounded"]
+    assert queue.extra["for_all_violated_at"] == {"workers": 1}
     assert "1 instance(s) violate it (workers 1..1) and 1 hold (workers 2..2)" in reasons["queue_bounded"]
     params = Dwfm.build().param_dict() | _collapse_params()
     for workers, verdict in ((1, Verdict.VIOLATED), (2, Verdict.HOLDS)):
