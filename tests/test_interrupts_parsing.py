@@ -106,17 +106,22 @@ run()
 """
 
 
-@pytest.mark.parametrize("as_json", [False, True])
-def test_a_real_sigint_while_click_parses_exits_3(as_json: bool) -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", PARSING, *(["--json"] if as_json else [])],
+def _run_script(source: str, as_json: bool) -> subprocess.CompletedProcess[str]:
+    """``source`` in a fresh Python with SIGINT at its default (a test runner may ignore it)."""
+    return subprocess.run(
+        [sys.executable, "-c", source, *(["--json"] if as_json else [])],
         cwd=REPO,
         env=script_env(),
         capture_output=True,
         text=True,
         timeout=60,
-        preexec_fn=sigint_default,  # noqa: PLW1509 - one signal() call (a test runner may ignore SIGINT)
+        preexec_fn=sigint_default,  # noqa: PLW1509 - one signal() call
     )
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_real_sigint_while_click_parses_exits_3(as_json: bool) -> None:
+    out = _run_script(PARSING, as_json)
     assert out.returncode == 3, (out.returncode, out.stdout, out.stderr)
     assert "interrupted: no verdict" in out.stderr and "Aborted!" not in out.stderr, out.stderr
     assert "Traceback" not in out.stderr
@@ -144,15 +149,7 @@ run()
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_a_real_sigint_while_the_command_line_loads_exits_3(as_json: bool) -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", LOADING, *(["--json"] if as_json else [])],
-        cwd=REPO,
-        env=script_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        preexec_fn=sigint_default,  # noqa: PLW1509 - one signal() call (a test runner may ignore SIGINT)
-    )
+    out = _run_script(LOADING, as_json)
     assert out.returncode == 3, (out.returncode, out.stdout, out.stderr)
     assert out.stderr.strip() == "interrupted: no verdict", out.stderr
     if as_json:
