@@ -179,7 +179,8 @@ def test_race_prints_a_trace_to_a_deleted_plan(runs: dict[str, SpecRun]) -> None
 def test_race_json_is_one_object(runs: dict[str, SpecRun]) -> None:
     run = runs[RACE]
     data = json.loads(run.result.stdout)
-    assert set(data) == {"raceproof", "exit_code", "specs", "itf"}
+    assert set(data) == {"raceproof", "exit_code", "exit_code_rule", "specs", "itf"}
+    assert data["exit_code"] == 1 and data["exit_code_rule"] == "instance"  # the spec's own instance decided it
     (spec,) = data["specs"]
     assert spec["spec"] == f"specs/{RACE}" and spec["model"] == "dns"
     trace = run.results["endpoint_never_empty"]["trace"]
