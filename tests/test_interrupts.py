@@ -109,10 +109,10 @@ else:
 """
 
 
-def _script(code: str) -> subprocess.CompletedProcess[str]:
-    """``python -c code`` with Ctrl-C's default action (a test runner may ignore SIGINT)."""
+def _script(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -c code args...`` with Ctrl-C's default action (a test runner may ignore SIGINT)."""
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", code, *args],
         cwd=REPO,
         env=script_env(),
         capture_output=True,

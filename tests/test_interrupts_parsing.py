@@ -10,7 +10,6 @@ SIGINT through the handler `checker.interrupts.install` puts in place.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from typing import Any
 
@@ -19,8 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from checker.cli.app import _Cli
-from tests.conftest import REPO, script_env
-from tests.test_interrupts import sigint_default
+from tests.test_interrupts import _script
 
 
 def _ctrl_c(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -106,22 +104,9 @@ run()
 """
 
 
-def _run_script(source: str, as_json: bool) -> subprocess.CompletedProcess[str]:
-    """``source`` in a fresh Python with SIGINT at its default (a test runner may ignore it)."""
-    return subprocess.run(
-        [sys.executable, "-c", source, *(["--json"] if as_json else [])],
-        cwd=REPO,
-        env=script_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        preexec_fn=sigint_default,  # noqa: PLW1509 - one signal() call
-    )
-
-
 @pytest.mark.parametrize("as_json", [False, True])
 def test_a_real_sigint_while_click_parses_exits_3(as_json: bool) -> None:
-    out = _run_script(PARSING, as_json)
+    out = _script(PARSING, *(["--json"] if as_json else []))
     assert out.returncode == 3, (out.returncode, out.stdout, out.stderr)
     assert "interrupted: no verdict" in out.stderr and "Aborted!" not in out.stderr, out.stderr
     assert "Traceback" not in out.stderr
@@ -149,7 +134,7 @@ run()
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_a_real_sigint_while_the_command_line_loads_exits_3(as_json: bool) -> None:
-    out = _run_script(LOADING, as_json)
+    out = _script(LOADING, *(["--json"] if as_json else []))
     assert out.returncode == 3, (out.returncode, out.stdout, out.stderr)
     assert out.stderr.strip() == "interrupted: no verdict", out.stderr
     if as_json:
