@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,17 @@ class ExitCode(enum.IntEnum):
     VIOLATED = 1
     BAD_INPUT = 2
     INCONCLUSIVE = 3
+
+
+#: a violation outranks everything: one violated run fails the whole, whatever the others say
+_RANK = {ExitCode.VIOLATED: 3, ExitCode.BAD_INPUT: 2, ExitCode.INCONCLUSIVE: 1, ExitCode.OK: 0}
+
+
+def worst(codes: Iterable[ExitCode]) -> ExitCode:
+    """The exit code of several runs (specs of `check`/`prove`, combinations of `sweep`): 1 if any
+    is violated, else 2, else 3, else 0 (not the largest number: a violation in one run must not
+    read as inconclusive because another is)."""
+    return max(codes, key=_RANK.__getitem__, default=ExitCode.OK)
 
 
 FAILING = {Verdict.VIOLATED, Verdict.UNREACHABLE}

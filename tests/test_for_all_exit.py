@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli.exit_rule import worst
-from checker.results import ExitCode
+from checker.results import ExitCode, worst
 from tests.conftest import REPO, marker_line, run_cli
 
 NLB = str(REPO / "specs" / "nlb_velocity_control.toml")

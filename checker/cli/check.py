@@ -12,9 +12,9 @@ import click
 from rich.console import Console
 
 from .. import __version__
-from ..results import ExitCode
+from ..results import ExitCode, worst
 from .common import complete_properties, fail, handle_errors, load_all, make_console, progress_line, status_line
-from .exit_rule import for_all_note, for_all_strict_messages, run_rule, spec_exit, worst
+from .exit_rule import for_all_note, for_all_strict_messages, run_rule, spec_exit
 from .options import SECONDS, Outputs, param_option, writable
 from .report import report_option, write_reports
 

@@ -19,7 +19,6 @@ violation stays 1: `checker.cli.options.Outputs`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -35,9 +34,6 @@ COVERAGE_STRICT = "coverage_strict"
 FOR_ALL_STRICT = "for_all_strict"
 OUTPUT_ERROR = "output_error"
 
-#: a violation outranks everything: one violated spec fails the run, whatever the others say
-_RANK = {ExitCode.VIOLATED: 3, ExitCode.BAD_INPUT: 2, ExitCode.INCONCLUSIVE: 1, ExitCode.OK: 0}
-
 
 @dataclass
 class SpecExit:
@@ -47,12 +43,6 @@ class SpecExit:
     rule: str
     #: (property, the smallest size found violated): what --for-all-strict counts
     violated: list[tuple[str, dict[str, int]]] = field(default_factory=list)
-
-
-def worst(codes: Iterable[ExitCode]) -> ExitCode:
-    """The run's code from its specs': 1 if any is violated, else 2, else 3, else 0 (not the
-    largest number: a violation in one spec must not read as inconclusive because another is)."""
-    return max(codes, key=_RANK.__getitem__, default=ExitCode.OK)
 
 
 def for_all_violations(sr: SpecResult) -> list[tuple[str, dict[str, int]]]:

@@ -20,7 +20,7 @@ from rich.text import Text
 from .. import __version__
 from ..lang.declare import GRAPH_KINDS
 from ..params import Sweep, minimal, show_params, show_value
-from ..results import FAILING, ExitCode, PropertyResult, Verdict
+from ..results import FAILING, ExitCode, PropertyResult, Verdict, worst
 from ..run import SpecResult
 from ..spec import Spec
 from .text import MARKS
@@ -164,8 +164,8 @@ def summary(rows: list[Row], properties: list[str]) -> list[Text]:
 
 
 def exit_code(rows: list[Row]) -> ExitCode:
-    """The worst run's, as `raceproof check` combines several specs: the highest code."""
-    return max((row.exit_code for row in rows), default=ExitCode.OK)
+    """The worst run's, as `raceproof check` combines several specs (a violation outranks the rest)."""
+    return worst(row.exit_code for row in rows)
 
 
 def _result_json(r: PropertyResult) -> dict[str, Any]:
