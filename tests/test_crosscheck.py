@@ -62,6 +62,7 @@ from tests.reference_graph import is_fair_lasso
 from tests.reference_model import PlainModel, Reference, TooLarge, explore
 
 DEPTH = 5  # the BMC bound: most generated state spaces are deeper than that, some are not
+BMC_SECONDS = 60  # per BMC run of one random model: a timeout is reported and not compared, never a hang
 SEARCH_EXAMPLES = 50  # per default run: the fixed set, and as many fresh ones
 PROVE_EXAMPLES = 6
 MAX_REFERENCE_STATES = 3_000  # larger generated models are skipped (rare, and slow here)
@@ -280,7 +281,13 @@ def check_searches(m: RandomModel) -> None:
             with pytest.raises(ModelError):
                 run_bmc(model, props, DEPTH, symmetry=symmetry)
             continue
-        results = run_bmc(model, props, DEPTH, symmetry=symmetry, coverage=True)
+        results = run_bmc(model, props, DEPTH, BMC_SECONDS, symmetry=symmetry, coverage=True)
+        if any(r.verdict is Verdict.UNKNOWN and "timeout" in (r.reason or "") for r in results):
+            # a random model's unrolling can be hard for z3 (products, division): no answer is no
+            # disagreement; without a limit one such model hung the whole suite
+            COVERAGE["bmc timed out (not compared)"] += 1
+            _note(f"bmc (symmetry {symmetry}) timed out after {BMC_SECONDS} s: not compared")
+            continue
         for r in results:
             if "symmetry_reduction" in r.extra:
                 reduced = reduced_components(model, r.extra)
