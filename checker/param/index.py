@@ -57,14 +57,28 @@ class Indexed:
     now: dict[str, z3.ArrayRef] = field(default_factory=dict)
     after: dict[str, z3.ArrayRef] = field(default_factory=dict)
     ix: z3.ArithRef = field(default_factory=lambda: z3.Int(IX))
-    #: per frame (by its state list, which is the step's next state): the arrays' current terms
-    frames: dict[int, dict[str, z3.ArrayRef]] = field(default_factory=dict)
+    #: per frame (by its state list, which is the step's next state): the list itself, kept so that
+    #: its id is not reused (a property's frame is dropped after reading; a later list at the same
+    #: address was read as that frame, its primed arrays as the unprimed ones), and the arrays' terms
+    frames: dict[int, tuple[object, dict[str, z3.ArrayRef]]] = field(default_factory=dict)
     iterated: list[str] = field(default_factory=list)  # where an action iterated an array
     families: set[Family] = field(default_factory=set)  # actions with an argument over the parameter
     chosen: z3.ArithRef = field(default_factory=lambda: z3.Int(CHOSEN))  # their step's index
 
     def in_range(self, k: z3.ArithRef) -> z3.BoolRef:
         return z3.And(k >= 0, k < self.size)
+
+    def terms(self, state: object) -> dict[str, z3.ArrayRef]:
+        """The arrays' current terms in the frame over ``state`` (new: empty)."""
+        entry = self.frames.get(id(state))
+        if entry is None or entry[0] is not state:
+            entry = self.frames[id(state)] = (state, {})
+        return entry[1]
+
+    def terms_after(self, state: object) -> dict[str, z3.ArrayRef]:
+        """The arrays' terms a frame over ``state`` wrote (none: empty), without adding one."""
+        entry = self.frames.get(id(state))
+        return entry[1] if entry is not None and entry[0] is state else {}
 
 
 def find(model: ModelInstance, count: str, param: str) -> Indexed:
@@ -137,7 +151,7 @@ class SymbolicArray:
 
     def __init__(self, ix: Indexed, frame: Frame, var: Var):
         self._ix, self._frame, self._var = ix, frame, var
-        terms = ix.frames.setdefault(id(frame.state), {})
+        terms = ix.terms(frame.state)
         if var.name not in terms:
             # element 0's state constant says which state the frame reads (the arrays are never
             # written to the frame: its elements keep the constants it started with)

@@ -68,7 +68,7 @@ class StateFormulas:
         """The parameter-sized arrays after a step (by the id of the array's constant)."""
         if self.ix is None:
             return {}
-        terms = self.ix.frames.get(id(step.next), {})
+        terms = self.ix.terms_after(step.next)
         return {a.get_id(): terms.get(n, a) for n, a in self.ix.now.items()}
 
     @staticmethod
