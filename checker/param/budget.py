@@ -18,12 +18,20 @@ z3's own ``timeout`` is wall-clock, so a CPU budget is enforced by a watchdog th
 (`CpuClock.watch`) that reads the worker thread's CPU clock and interrupts z3 when the budget
 is spent. It interrupts only while the thread is inside a check or a Spacer query (which
 answer "unknown"/"canceled" to it), never inside another z3 call, which would fail.
+
+The watchdog learns that from `_INSIDE`, which the worker writes as it enters and leaves those
+calls (`_announce_checks`), not by reading the worker's frames: a frame the watchdog held
+past its return kept its caller's locals (solvers, terms) alive, and dropping it freed them in
+the watchdog's thread -- a z3 ``dec_ref`` on the main context while the worker was inside z3,
+which corrupted the context (seen: "invalid argument" from a numeral, a segfault in a check,
+``Z3_del_context`` spinning at exit). For the same reason the watchdog's loop allocates nothing
+the garbage collector tracks: a collection it set off would run z3 finalizers in its thread.
 """
 
 from __future__ import annotations
 
 import contextlib
-import sys
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -38,7 +46,35 @@ T = TypeVar("T")
 POLL = 0.02  # seconds between two looks of the watchdog at the worker's CPU clock
 # the innermost z3 functions that an interrupt ends with an answer ("unknown", or Spacer's
 # "canceled" exception, which `checker.engines.pdr._spacer` reads as a timeout)
-_INTERRUPTIBLE = {"Z3_solver_check", "Z3_solver_check_assumptions", "Z3_fixedpoint_query"}
+_INTERRUPTIBLE = ("Z3_solver_check", "Z3_solver_check_assumptions", "Z3_fixedpoint_query")
+# thread id -> the serial number of the interruptible call it is inside (written by that thread)
+_INSIDE: dict[int, int] = {}
+_SERIALS = itertools.count(1)
+_announced = threading.Lock()
+
+
+def _announcing(real: Callable[..., T]) -> Callable[..., T]:
+    def call(*args: object) -> T:
+        tid = threading.get_ident()
+        _INSIDE[tid] = next(_SERIALS)
+        try:
+            return real(*args)
+        finally:
+            _INSIDE.pop(tid, None)
+
+    call.__wrapped__ = real  # type: ignore[attr-defined]
+    return call
+
+
+def _announce_checks() -> None:
+    """Wrap the z3 functions in `_INTERRUPTIBLE` where z3's Python API calls them (the module
+    globals of ``z3.z3``: `Solver.check`, `Fixedpoint.query`), once per process. The wrapper
+    only records the call in `_INSIDE`; what the call does and returns is unchanged."""
+    with _announced:
+        for name in _INTERRUPTIBLE:
+            real = getattr(z3.z3, name, None)
+            if real is not None and not hasattr(real, "__wrapped__"):
+                setattr(z3.z3, name, _announcing(real))
 
 
 @dataclass(frozen=True)
@@ -136,6 +172,7 @@ class CpuClock(Clock):
         if self._watching or (self.budget is None and not isinstance(self.parent, CpuClock)):
             yield
             return
+        _announce_checks()
         self._watching += 1
         done = threading.Event()
         dog = threading.Thread(target=self._watchdog, args=(done,), daemon=True, name="cpu-budget")
@@ -148,21 +185,25 @@ class CpuClock(Clock):
             self._watching -= 1
 
     def _watchdog(self, done: threading.Event) -> None:
-        seen = None  # the check the thread was in at the last look
+        # (no frames, no new containers here: see the module's text)
+        seen = None  # the serial of the check the thread was in at the last look
         while not done.wait(POLL):
             if not self.spent():
                 continue
-            frame = sys._current_frames().get(self._tid)
-            if frame is None or frame.f_code.co_name not in _INTERRUPTIBLE:
-                seen = None
-                continue
+            serial = _INSIDE.get(self._tid)
             # the same check at two looks: a long one. A short one ends by itself (and the engine
             # sees the budget spent after it); interrupting it could land just after it returned
-            if frame is seen:
-                with contextlib.suppress(Exception):
-                    z3.main_ctx().interrupt()
-                    self.interrupted = True
-            seen = frame
+            if serial is not None and serial == seen:
+                _interrupt_main_context()
+                self.interrupted = True
+            seen = serial
+
+
+def _interrupt_main_context() -> None:
+    """``z3.main_ctx().interrupt()``: a ctypes call on objects that exist already (nothing for the
+    collector to count; the collector is the process's, and an engine thread may hold it off)."""
+    with contextlib.suppress(Exception):
+        z3.main_ctx().interrupt()
 
 
 def clear_interrupt() -> None:
