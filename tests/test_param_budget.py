@@ -16,7 +16,7 @@ import pytest
 import z3
 
 from checker.engines.obligations import Clock
-from checker.param import infer
+from checker.param import budget, infer
 from checker.param.budget import CpuClock, Policy, SizeBudget
 from checker.param.run import prove_for_all
 from models.dns import Dns
@@ -199,3 +199,29 @@ def test_fencing_token_for_all_is_proved_on_a_loaded_machine() -> None:
         res = run_cli("prove", str(REPO / "specs" / "dns_fencing_token.toml"), "--for-all", "enactors,endpoints")
     assert res.exit_code == 0, res.stdout + res.stderr
     assert "proved for all enactors ≥ 1 and endpoints ≥ 1" in res.stdout, res.stdout
+
+
+def test_the_watchdog_ends_a_spacer_query_and_reads_no_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the watchdog must not hold the worker's frames (it freed z3 objects in its own thread while
+    # the worker was inside z3): without `sys._current_frames` it still stops a Spacer query
+    monkeypatch.setattr(sys, "_current_frames", lambda: pytest.fail("the watchdog read the worker's frames"))
+    fp = z3.Fixedpoint()
+    fp.set(engine="spacer")
+    n = z3.Int("n")
+    reach = z3.Function("reach", z3.IntSort(), z3.BoolSort())
+    fp.register_relation(reach)
+    fp.declare_var(n)
+    fp.rule(reach(0))
+    fp.rule(reach(n + 1), [reach(n), n < 10**6])  # a counterexample of a million steps: minutes
+    fp.set(timeout=30_000)  # (wall-clock: a watchdog that does not interrupt fails the test, not hangs it)
+    clock = CpuClock(Clock(600), 0.3)
+    started = time.monotonic()
+    with clock.watch():
+        try:
+            fp.query(z3.And(reach(n), n == 10**6))
+        except z3.Z3Exception as exc:
+            assert "canceled" in str(exc)
+    assert clock.interrupted and clock.cpu_spent() >= 0.3
+    assert time.monotonic() - started < 60
+    assert not budget._INSIDE  # every announced call left it
+    assert z3.Solver().check() == z3.sat  # and z3's context is usable
