@@ -64,6 +64,7 @@ class Deadline:
     delivered: bool = False  # ... and raised in the thread (it was not stuck in C code)
     signal: bool = False  # `_on_signal` is installed (main thread only)
     z3_interrupted: bool = False  # z3's context was interrupted (and must be reset after)
+    frames: list[object] = field(default_factory=list, repr=False)  # read by the watchdog (`_in_z3`)
     _active: bool = field(default=True, repr=False)
 
     def left(self) -> float | None:
@@ -158,12 +159,21 @@ def _close(d: Deadline, tid: int, stop: threading.Event, watchdog: threading.Thr
         d.signal = False
     if d.z3_interrupted:
         _reset_z3()
+    d.frames.clear()  # (in thread ``tid``, the watchdog ended: see `_in_z3`)
     _current.pop(tid, None)
 
 
-def _in_z3(tid: int) -> bool:
-    """Whether thread ``tid`` is inside a call into z3's C library (its Python wrappers)."""
-    frame = sys._current_frames().get(tid)
+def _in_z3(tid: int, keep: list[object]) -> bool:
+    """Whether thread ``tid`` is inside a call into z3's C library (its Python wrappers).
+
+    The frames read are appended to ``keep``, which the caller drops only once thread ``tid``
+    can no longer be inside z3 (it ended, or it is the thread dropping them): a frame that
+    returns while held here keeps its locals, and the last reference dropped in this thread
+    would free z3 objects (a ``dec_ref`` on the main context) while ``tid`` is inside z3,
+    which corrupts the context (`checker.param.budget` had that crash)."""
+    frames = sys._current_frames()
+    keep.append(frames)
+    frame = frames.get(tid)
     return frame is not None and f"{os.sep}z3{os.sep}" in frame.f_code.co_filename
 
 
@@ -200,7 +210,7 @@ def _watch(d: Deadline, tid: int, stop: threading.Event, grace: float) -> None:
         with _lock:
             z3 = sys.modules.get("z3")
             if d._active and not d.delivered:
-                if z3 is not None and _in_z3(tid):  # stuck in z3: it returns `unknown` at once
+                if z3 is not None and _in_z3(tid, d.frames):  # stuck in z3: it returns `unknown` at once
                     with contextlib.suppress(Exception):
                         z3.main_ctx().interrupt()
                         d.z3_interrupted = True

@@ -47,6 +47,7 @@ from typing import Any
 
 _INTERRUPT_EVERY = 0.05  # seconds between z3 interrupts while the main thread is still inside z3
 _PATIENCE = 10.0  # seconds of interrupting before the watcher gives up (z3 ignoring it)
+_FRAMES: list[object] = []  # the frames `_interrupt_z3_in` read: kept, the process is leaving (`deadline._in_z3`)
 
 _AGAIN = b"\0"  # written to the wakeup pipe (no signal has number 0): deliver a lost Ctrl-C again
 _AGAIN_AT_MOST = 100  # ... that many times at most (each one lost in yet another ``__del__``)
@@ -234,7 +235,7 @@ def _interrupt_z3_in(tid: int) -> None:
     from .deadline import _in_z3
 
     ends = time.monotonic() + _PATIENCE
-    while time.monotonic() < ends and _in_z3(tid):
+    while time.monotonic() < ends and _in_z3(tid, _FRAMES):
         z3 = sys.modules.get("z3")
         if z3 is None:
             return

@@ -79,8 +79,9 @@ def _release_gc() -> None:
             gc.enable()
 
 
-def _thread_in_z3(thread: threading.Thread) -> bool:
-    return thread.ident is not None and _in_z3(thread.ident)
+def _thread_in_z3(thread: threading.Thread, keep: list[object]) -> bool:
+    """``keep``: dropped only once ``thread`` has ended (see `checker.deadline._in_z3`)."""
+    return thread.ident is not None and _in_z3(thread.ident, keep)
 
 
 class LocalEngine:
@@ -99,6 +100,7 @@ class LocalEngine:
         self._gc_held = False  # this engine holds the collector off (`_hold_gc`) until its thread ends
         self._ended = False  # the thread has run its last line that may touch z3
         self.left_behind = False  # `stop` gave up waiting: the thread releases the collector as it ends
+        self._frames: list[object] = []  # read while stopping the thread: dropped once it has ended
 
     def start(self) -> None:
         with self._lock:
@@ -156,7 +158,7 @@ class LocalEngine:
         raise_at = began + _PYTHON_STOP_AFTER
         while self.thread.is_alive():
             waited = time.monotonic() - began
-            if waited >= in_z3_patience or (waited >= _GIVE_UP and not _thread_in_z3(self.thread)):
+            if waited >= in_z3_patience or (waited >= _GIVE_UP and not _thread_in_z3(self.thread, self._frames)):
                 break
             try:
                 z3.main_ctx().interrupt()
@@ -168,7 +170,7 @@ class LocalEngine:
                 _set_async_exc(self.thread.ident, Timeout)
                 raise_at += _PYTHON_STOP_AFTER
             self.thread.join(_INTERRUPT_EVERY)
-        in_z3 = self.thread.is_alive() and _thread_in_z3(self.thread)
+        in_z3 = self.thread.is_alive() and _thread_in_z3(self.thread, self._frames)
         if self.thread.is_alive():
             _log.warning(
                 "the %s engine thread did not stop within %.0f s (%s); left behind",
@@ -190,6 +192,7 @@ class LocalEngine:
             ended = not self.left_behind
         if ended:  # (else the thread, blocked with a Timeout pending, releases it as it ends)
             self._release()
+            self._frames.clear()  # (past its last z3 call: see `checker.deadline._in_z3`)
         for conn in (self._writer, self.reader):
             try:
                 conn.close()
