@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+import z3
 
 from checker import certificate as certs
 from checker.engines.explicit import run_explicit
@@ -261,3 +262,21 @@ def test_an_action_domain_that_is_not_one_step_per_index_is_refused() -> None:
     out = prove_for_all(ps.TouchUpAllButLast.build(), "painters", PAINT, 60, "cells")
     assert not out.proved and out.why.startswith("refused: not for all cells:"), out.why
     assert "depend on 'cells'" in out.why, out.why
+
+
+def test_a_frames_array_terms_never_go_to_a_later_state_at_the_same_address() -> None:
+    # the terms were cached by id(state) alone: once a property's frame was dropped, a later
+    # state list at the same address read its (unprimed) arrays as its own
+    from checker.param.index import Indexed
+
+    ix = Indexed(param="endpoints", size=z3.Int("E"), lo=1, hi=3)
+    primed, later = z3.Int("endpoint_plan[0]'"), []
+    state = [z3.Int("endpoint_plan[0]")]
+    ix.terms(state)["endpoint_plan"] = z3.Array("endpoint_plan", z3.IntSort(), z3.IntSort())
+    address = id(state)
+    del state
+    for _ in range(200):  # CPython gives a new list a freed list's address (the old cache hit here)
+        later.append([primed])
+    assert all(ix.terms_after(s) == {} for s in later)
+    assert all(ix.terms(s) == {} for s in later)
+    assert address in ix.frames  # the first state is kept, so no later one can take its id
