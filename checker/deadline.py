@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import math
 import os
 import signal
@@ -196,28 +197,67 @@ def _on_signal(signum: int, frame: Any) -> None:
         raise Timeout
 
 
+_gc_lock = threading.Lock()
+_gc_holds = 0  # threads holding the collector off (`hold_gc`)
+_gc_restore = False  # whether it was on before the first hold
+
+
+def hold_gc() -> None:
+    """Hold the garbage collector off until the matching `release_gc` (holds nest, from any
+    thread). A collection runs in whichever thread allocates and finalizes the z3 objects it
+    frees there; while another thread is inside z3 that corrupts the main context, which is
+    not thread-safe. So a thread that runs beside one inside z3 holds it off: a local engine
+    for its whole run (`checker.engines.local`), a watchdog while it acts."""
+    global _gc_holds, _gc_restore
+    with _gc_lock:
+        if _gc_holds == 0:
+            _gc_restore = gc.isenabled()
+            gc.disable()
+        _gc_holds += 1
+
+
+def release_gc() -> None:
+    global _gc_holds
+    with _gc_lock:
+        _gc_holds -= 1
+        if _gc_holds == 0 and _gc_restore:
+            gc.enable()
+
+
 def _watch(d: Deadline, tid: int, stop: threading.Event, grace: float) -> None:
     assert d.at is not None
     wait = d.at + grace - time.monotonic()
     while not stop.wait(max(wait, 0.0)):
-        with _lock:
-            if not d._active:
+        hold_gc()  # (while it acts, beside a thread perhaps inside z3: see `hold_gc`)
+        try:
+            if not _fire(d, tid, stop):
                 return
-            d.fired, d.delivered = True, False
-            _set_async_exc(tid, Timeout)
-        if stop.wait(_STUCK):
-            return
-        with _lock:
-            z3 = sys.modules.get("z3")
-            if d._active and not d.delivered:
-                if z3 is not None and _in_z3(tid, d.frames):  # stuck in z3: it returns `unknown` at once
-                    with contextlib.suppress(Exception):
-                        z3.main_ctx().interrupt()
-                        d.z3_interrupted = True
-                if d.signal:  # stuck in a system call: interrupted, the handler raises
-                    with contextlib.suppress(Exception):
-                        signal.pthread_kill(tid, _SIGNAL)
+        finally:
+            release_gc()
         wait = grace
+
+
+def _fire(d: Deadline, tid: int, stop: threading.Event) -> bool:
+    """The hard stop, once: a Timeout raised in thread ``tid``, then, if it is still stuck, z3
+    interrupted or the system call ended. False: nothing left to watch."""
+    with _lock:
+        if not d._active:
+            return False
+        d.fired, d.delivered = True, False
+        _set_async_exc(tid, Timeout)
+    if stop.wait(_STUCK):
+        return False
+    with _lock:
+        z3 = sys.modules.get("z3")
+        if d._active and not d.delivered:
+            if z3 is not None and _in_z3(tid, d.frames):  # stuck in z3: it returns `unknown` at once
+                with contextlib.suppress(Exception):
+                    z3.main_ctx().interrupt()
+                    d.z3_interrupted = True
+            if d.signal:  # stuck in a system call: interrupted, the handler raises
+                with contextlib.suppress(Exception):
+                    signal.pthread_kill(tid, _SIGNAL)
+    return True
 
 
 def is_timeout(exc: BaseException) -> bool:

@@ -232,17 +232,21 @@ def interruptible(ctx: Any) -> Iterator[None]:
 def _interrupt_z3_in(tid: int) -> None:
     """Interrupt z3 while thread ``tid`` is inside a z3 call, so that it returns to Python and
     the KeyboardInterrupt pending there is raised (z3 may ignore an interrupt for a while)."""
-    from .deadline import _in_z3
+    from .deadline import _in_z3, hold_gc, release_gc
 
     ends = time.monotonic() + _PATIENCE
-    while time.monotonic() < ends and _in_z3(tid, _FRAMES):
-        z3 = sys.modules.get("z3")
-        if z3 is None:
-            return
-        for ctx in [z3.main_ctx(), *_contexts]:
-            with contextlib.suppress(Exception):
-                ctx.interrupt()
-        time.sleep(_INTERRUPT_EVERY)
+    hold_gc()  # (no collection in this thread while ``tid`` is inside z3: see `hold_gc`)
+    try:
+        while time.monotonic() < ends and _in_z3(tid, _FRAMES):
+            z3 = sys.modules.get("z3")
+            if z3 is None:
+                return
+            for ctx in [z3.main_ctx(), *_contexts]:
+                with contextlib.suppress(Exception):
+                    ctx.interrupt()
+            time.sleep(_INTERRUPT_EVERY)
+    finally:
+        release_gc()
 
 
 def ignore_in_child() -> None:

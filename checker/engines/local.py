@@ -24,7 +24,7 @@ off while it runs (reference counting still frees everything else; cycles, the e
 and those left over from before, wait until it ends, when no other thread is inside z3). No
 collection is forced before the start: with the collector off none can run meanwhile, and a
 full one scans every object of the process (0.02-0.03 s of CPU before each DNS proof). The
-collector is held off by a count of running engines (`_hold_gc`), so that one engine ending
+collector is held off by a count of running engines (`checker.deadline.hold_gc`), so that one engine ending
 cannot turn it back on under another, and it is restored to what it was before the first one
 started; it is released when the thread has really ended (by `stop`, or by a thread left
 behind, as it ends), on every path: an error, a stop, a start that failed.
@@ -32,7 +32,6 @@ behind, as it ends), on every path: an error, a stop, a start that failed.
 
 from __future__ import annotations
 
-import gc
 import logging
 import multiprocessing
 import threading
@@ -40,7 +39,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..deadline import Timeout, _in_z3, _set_async_exc
+from ..deadline import Timeout, _in_z3, _set_async_exc, hold_gc, release_gc
 from ..results import PropertyResult
 from . import phases
 from .obligations import stoppable
@@ -56,27 +55,6 @@ _GIVE_UP = 5.0
 # ... unless it is inside z3, which the interrupts end: a call that ignores them for this long
 # is left behind too (it ends with its own timeout; it is reported as a warning)
 _GIVE_UP_IN_Z3 = 60.0
-
-_gc_lock = threading.Lock()
-_gc_holds = 0  # engines running (their threads not yet ended) that need the collector off
-_gc_restore = False  # whether it was on before the first of them started
-
-
-def _hold_gc() -> None:
-    global _gc_holds, _gc_restore
-    with _gc_lock:
-        if _gc_holds == 0:
-            _gc_restore = gc.isenabled()
-            gc.disable()
-        _gc_holds += 1
-
-
-def _release_gc() -> None:
-    global _gc_holds
-    with _gc_lock:
-        _gc_holds -= 1
-        if _gc_holds == 0 and _gc_restore:
-            gc.enable()
 
 
 def _thread_in_z3(thread: threading.Thread, keep: list[object]) -> bool:
@@ -97,14 +75,14 @@ class LocalEngine:
         self.reader, self._writer = multiprocessing.Pipe(duplex=False)
         self.thread = threading.Thread(target=self._main, name=f"raceproof-{name}", daemon=True)
         self._lock = threading.Lock()  # orders the thread's end with `stop` giving up on it
-        self._gc_held = False  # this engine holds the collector off (`_hold_gc`) until its thread ends
+        self._gc_held = False  # this engine holds the collector off (`checker.deadline.hold_gc`) until its thread ends
         self._ended = False  # the thread has run its last line that may touch z3
         self.left_behind = False  # `stop` gave up waiting: the thread releases the collector as it ends
         self._frames: list[object] = []  # read while stopping the thread: dropped once it has ended
 
     def start(self) -> None:
         with self._lock:
-            _hold_gc()
+            hold_gc()
             self._gc_held = True
         try:
             self.thread.start()
@@ -118,7 +96,7 @@ class LocalEngine:
         with self._lock:
             held, self._gc_held = self._gc_held, False
         if held:
-            _release_gc()
+            release_gc()
 
     def _main(self) -> None:
         try:
