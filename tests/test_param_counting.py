@@ -108,6 +108,25 @@ def test_dwfm_safety_is_proved_for_every_worker_count_and_liveness_is_not_claime
     assert certs and all(check_file(c, binary=z3_binary()).ok for c in certs)
 
 
+def test_a_violation_where_the_proof_would_start_is_found_by_search_not_spacer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DWFM's collapse overflows the queue with one worker: breadth-first search at the size
+    the counting proof would start from shows it (a replayed trace), so Spacer, which took two
+    minutes to its limit there, is not run; nothing is claimed proved."""
+    from checker.param import counting_proof
+
+    def no_spacer(*args: object) -> None:
+        raise AssertionError("Spacer ran")
+
+    monkeypatch.setattr(counting_proof, "_spacer", no_spacer)
+    model = _model("dwfm_collapse.toml")
+    out = count_for_all(model, "workers", ["queue_bounded"], 60, ladder=0)
+    assert not out.proved and out.from_size is None
+    found_by = "breadth-first search finds queue_bounded violated at workers=1 (replayed)"
+    assert out.why == f"not proved with counters: {found_by}", out.why
+    found = run_explicit(model.model.build(**(model.param_dict() | {"workers": 1})), ["queue_bounded"])
+    assert found[0].verdict is Verdict.VIOLATED and found[0].trace is not None
+
+
 def test_dwfm_reading_moves_one_worker_per_step_and_all_on_a_tick() -> None:
     from checker.param.counting_check import check_sizes
     from checker.param.counting_system import read

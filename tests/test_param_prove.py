@@ -107,6 +107,40 @@ def test_broken_lock_is_never_proved_and_the_size_is_named() -> None:
     assert out.violated_at == 2 and "violated with workers=2" in out.why and "replayed" in out.why
 
 
+def test_a_broken_fix_is_refuted_by_breadth_first_search_before_any_spacer_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stale-snapshot CAS: the ladder's first look (`checker.param.look`) finds the race at
+    two Enactors, with a replayed trace, before Spacer (a minute there) or the relaxed model's
+    search runs; one Enactor is searched too, and is not where it fails."""
+    from checker.engines import pdr
+
+    def no_spacer(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("Spacer ran")
+
+    monkeypatch.setattr(pdr, "_spacer", no_spacer)
+    params = {"variant": "cas_stale_snapshot", "max_plans": 4}
+    out = prove_for_all(Dns.build(**params), "enactors", DNS_PROPS, 60)
+    assert not out.proved and out.violated_at == 2, out.why
+    assert "found by breadth-first search of" in out.why and "replayed counterexample" in out.why, out.why
+    assert out.violated_properties and set(out.violated_properties) <= set(DNS_PROPS)
+    for n, expected in ((1, {Verdict.HOLDS}), (2, None)):
+        verdicts = {r.name: r.verdict for r in run_explicit(Dns.build(**params, enactors=n), DNS_PROPS, timeout=60)}
+        if expected is not None:
+            assert set(verdicts.values()) == expected, (n, verdicts)
+        else:  # what the look reported violated is violated there
+            assert all(verdicts[p] is Verdict.VIOLATED for p in out.violated_properties), verdicts
+
+
+def test_without_the_first_look_pdr_or_bmc_still_refute_the_broken_lock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ladder's own refutation (Spacer's `sat` confirmed by BMC, or BMC once Spacer's budget
+    runs out) stays covered: with the look finding nothing, the same size is named."""
+    from checker.param import infer
+
+    monkeypatch.setattr(infer, "look", lambda *args: None)
+    out = prove_for_all(ps.RacyLock.build(), "workers", ["inside_at_most_one"], 60)
+    assert not out.proved and out.violated_at == 2, out.why
+    assert "found by PDR, confirmed by BMC" in out.why or "found by BMC" in out.why, out.why
+
+
 def _explicit(cls, count: str, size: int, props: list[str]) -> dict[str, Verdict]:  # type: ignore[no-untyped-def]
     model = cls.build(**{count: size})
     return {r.name: r.verdict for r in run_explicit(model, props, max_states=200_000, timeout=60)}

@@ -27,6 +27,7 @@ from ..lang.model import ModelInstance
 from .counting import CountRefused
 from .counting_check import check_sizes
 from .counting_system import CounterSystem, read
+from .look import look
 
 LADDER = 6  # sizes past the minimum the ladder may climb before it gives up
 MAX_SECONDS = 120.0  # at most, whatever the caller's limit: the per-instance fallback still needs its time
@@ -209,7 +210,14 @@ def count_for_all(
         return Counted(False, f"not read with counters: {exc}")
     violated: list[int] = []
     first = max(lo, start or lo)
+    last = ""  # why the last size tried is not where the proof starts
     for k in range(first, first + ladder + 1):
+        # violated at k itself (breadth-first search, a replayed trace): no proof from k on, and
+        # Spacer is slow to say so (DWFM's collapse at workers=1: two minutes, to its limit)
+        found = look(model, {param: k}, properties, clock)
+        if found is not None:
+            last = f"breadth-first search finds {', '.join(sorted(found.depths))} violated at {param}={k} (replayed)"
+            continue
         status, inv = _spacer(cs, properties, cs.size >= k, clock)
         if status == "unknown":
             return Counted(False, f"not proved with counters: Spacer gave no answer for {param} ≥ {k} in time",
@@ -235,4 +243,5 @@ def count_for_all(
                 f"{', '.join(map(str, sizes))}; {check.describe()}"
             )
             return Counted(True, why, k, violated, shown(cs, inv), text)
-    return Counted(False, f"not proved with counters: Spacer finds a violation for some {param} ≥ {first + ladder}")
+        last = f"Spacer finds a violation for some {param} ≥ {k}"
+    return Counted(False, f"not proved with counters: {last}")

@@ -30,6 +30,7 @@ from ..engines.obligations import Clock, Obligations
 from ..lang.model import ModelInstance
 from .budget import Policy, SizeBudget, seconds, within
 from .lemmas import MAX_ARITY, Lemma, generalize
+from .look import EARLY, look
 from .membership import candidates as membership_candidates
 from .membership import instance_facts, without_implied
 from .reader import skolemize_negation
@@ -40,6 +41,11 @@ BMC_DEPTH = 12  # where Spacer gives up at a size: BMC to this depth (and on, wh
 # each size's Spacer run (and its BMC fallback): a budget of CPU time, retried larger when it
 # runs out before the deadline (`checker.param.budget`)
 POLICY = Policy()
+# Spacer's settings on the ladder: z3's own, but for `prove`'s projection (`pdr.SPACER_OPTIONS`:
+# fencing_token for all enactors and endpoints 5.5-6.0 s to 4.6 s whole process). Not `prove`'s
+# others: without interpolating cores (IUC) the lemmas learned at 2 workers generalized less
+# (the 2-replica lemma of tests/test_param_prove.py needed 3).
+SPACER = {"spacer.native_mbp": False}
 
 
 @dataclass
@@ -54,6 +60,7 @@ class Attempt:
     violated_at: int | None = None  # the smallest size where Spacer finds the property violated
     depth: int = 0  # the length of Spacer's derivation there
     violations: dict[str, int] | None = None  # found by BMC there (replayed): property -> steps
+    found_by: str = ""  # what found the violation: breadth-first search, BMC, or PDR
     small: Encoding | None = None  # the last instance tried
     unknown: str = ""
     steps: list[str] = field(default_factory=list)
@@ -239,15 +246,28 @@ def describe(pe: ParamEncoding, zmodel: z3.ModelRef, broken_at: list[z3.ExprRef]
 
 
 def search(
-    pe: ParamEncoding, model: ModelInstance, properties: list[str], clock: Clock, sizes: list[dict[str, int]], sets: str
+    pe: ParamEncoding,
+    model: ModelInstance,
+    properties: list[str],
+    clock: Clock,
+    sizes: list[dict[str, int]],
+    sets: str,
+    looks: bool = True,
 ) -> Attempt:
     """Climb the instance sizes, generalizing each one's PDR invariant, until the ∀-lemmas
-    kept by Houdini imply the properties (the cutoff) or the sizes run out."""
+    kept by Houdini imply the properties (the cutoff) or the sizes run out. With ``looks``,
+    a short breadth-first search at each size first (`checker.param.look`): a violation it
+    replays ends the climb there."""
     from ..engines.kind_base import Base  # the BMC search PDR confirms its counterexamples with
     from ..engines.pdr import _spacer  # PDR imports nothing from here; the lazy import keeps layers apart
 
     ground = Ground(pe)
     attempt = Attempt()
+    looked: set[int] = set()  # the sizes looked at
+    # the smallest sizes first, before the relaxed model's search spends its share on a broken fix
+    for i, size in enumerate(sizes):
+        if looks and size[pe.count] <= EARLY and _seen(attempt, pe, model, size, properties, clock, looked, i):
+            return attempt
     cands: dict[int, Lemma] = {}
     learned: list[z3.BoolRef] = []  # the previous size's lemmas, as PDR found them
     # sets of bounded integers: "contains the value a variable holds" cannot be generalized
@@ -269,6 +289,8 @@ def search(
             return attempt
     for size in sizes:
         k, at = size[pe.count], ", ".join(f"{n}={v}" for n, v in size.items())
+        if looks and _seen(attempt, pe, model, size, properties, clock, looked, sizes.index(size)):
+            return attempt
         attempt.sizes = dict(size)
         small = Encoding(model.model.build(**(model.param_dict() | size)), sets=sets)
         # as the per-instance ladder does: the smaller size's lemmas that are inductive here
@@ -278,13 +300,12 @@ def search(
         attempt.small = small
         budget = SizeBudget(POLICY, clock, at)
         while True:
-            # z3's own Spacer settings: the faster ones of `prove` (no IUC) learned lemmas at 2 workers
-            # that generalized less (the 2-replica lemma of tests/test_param_prove.py needed 3)
             tried = budget.clock()
-            answer = within(tried, lambda: _spacer(small, properties, tried, cover=cover, options={}))  # noqa: B023
+            answer = within(tried, lambda: _spacer(small, properties, tried, cover=cover, options=SPACER))  # noqa: B023
             status, found = answer or (z3.unknown, "timeout")
             if status == z3.sat:
                 attempt.violated_at, attempt.at, attempt.depth = k, at, int(found)  # type: ignore[call-overload]
+                attempt.found_by = "PDR, confirmed by BMC"
                 attempt.budgets += budget.notes
                 return attempt
             if status == z3.unsat:
@@ -298,6 +319,7 @@ def search(
             if violated:
                 attempt.violated_at, attempt.at = k, at
                 attempt.violations = {n: d for n, (d, _) in violated.items()}
+                attempt.found_by = "BMC, after PDR's budget ran out"
                 attempt.budgets += budget.notes
                 return attempt
             if not budget.retry(tried):  # slow is no reason to grow the instance: the same size, longer
@@ -332,3 +354,29 @@ def search(
             attempt.unknown = "timeout"
             return attempt
     return attempt
+
+
+def _seen(
+    attempt: Attempt,
+    pe: ParamEncoding,
+    model: ModelInstance,
+    size: dict[str, int],
+    properties: list[str],
+    clock: Clock,
+    looked: set[int],
+    i: int,
+) -> bool:
+    """Look at ``size`` (the ``i``-th of the ladder) once; True, with ``attempt`` saying where,
+    if breadth-first search found a property violated there (a replayed counterexample)."""
+    if i in looked:
+        return False
+    looked.add(i)
+    seen = look(model, size, properties, clock)
+    if seen is None:
+        return False
+    attempt.violated_at, attempt.sizes = size[pe.count], dict(size)
+    attempt.at = ", ".join(f"{n}={v}" for n, v in size.items())
+    attempt.violations = dict(seen.depths)
+    attempt.found_by = f"breadth-first search of {seen.states} states"
+    attempt.steps.append(f"{attempt.at}: breadth-first search found a violation in {seen.states} states")
+    return True

@@ -94,7 +94,7 @@ def prove_for_all(
     everyone = count if index is None else f"{count} and {index}"
     try:
         attempt = search(pe, model, properties, clock, sizes, pe.enc.sets)
-        if attempt.violated_at is not None and attempt.small is not None:
+        if attempt.violated_at is not None and (attempt.small is not None or attempt.violations is not None):
             return _violated(attempt, count, properties, clock)
     except RaceproofError as exc:  # a model error (a reachable write out of range) at a small size
         return ForAll(False, f"not proved for all {everyone}: {exc}", [])
@@ -154,14 +154,15 @@ def _counted(
 
 
 def _violated(attempt: Attempt, count: str, properties: list[str], clock: Clock) -> ForAll:
-    """Spacer's violation at a small size, confirmed by BMC with a concretely replayed trace."""
+    """A violation at a small size, with a concretely replayed trace: found by breadth-first search
+    or BMC, or Spacer's, confirmed by BMC."""
     from ..engines.kind_base import Base  # the BMC search that PDR uses to confirm its counterexamples
 
     at = attempt.at
-    assert attempt.small is not None
-    if attempt.violations is not None:
+    if attempt.violations is not None:  # found by BMC or breadth-first search there, replayed
         depths = attempt.violations
     else:
+        assert attempt.small is not None
         found = Base(attempt.small, symmetry=False).search(properties, attempt.depth + 1, clock) or {}
         depths = {n: d for n, (d, _) in found.items()}
     if not depths:
@@ -169,7 +170,8 @@ def _violated(attempt: Attempt, count: str, properties: list[str], clock: Clock)
     shown = ", ".join(f"{n} in {d} steps" for n, d in sorted(depths.items()))
     return ForAll(
         False,
-        f"violated with {at} (a replayed counterexample: {shown})",
+        f"violated with {at} (a replayed counterexample: {shown}"
+        + (f"; found by {attempt.found_by})" if attempt.found_by else ")"),
         [],
         violated_at=attempt.violated_at,
         violated_sizes=dict(attempt.sizes),
