@@ -57,7 +57,7 @@ class Attempt:
     cutoff: int | None = None
     dropped: list[str] = field(default_factory=list)  # "lemma: counterexample to induction"
     failure: str = ""  # why the kept lemmas do not imply the properties
-    violated_at: int | None = None  # the smallest size where Spacer finds the property violated
+    violated_at: int | None = None  # the smallest size where a property was found violated
     depth: int = 0  # the length of Spacer's derivation there
     violations: dict[str, int] | None = None  # found by BMC there (replayed): property -> steps
     found_by: str = ""  # what found the violation: breadth-first search, BMC, or PDR
