@@ -74,12 +74,14 @@ class VisitedStore:
         self.count = 0
         self.repacks = 0
 
-    def novel(self, keys: np.ndarray, *aligned: np.ndarray) -> tuple[np.ndarray, ...]:
+    def novel(self, keys: np.ndarray, *aligned: np.ndarray, key_order: bool = False) -> tuple[np.ndarray, ...]:
         """``keys`` (and the arrays ``aligned`` with them) without the keys stored already and
-        without repeats (the first of equal keys stays), in their order. `add` of the result
-        stores exactly what `add` of the input would, with the same parents: a level filtered
-        a chunk at a time, in order, keeps each key's first occurrence. Holding only these
-        per chunk, instead of every successor of the level, bounds the level's memory."""
+        without repeats (the first of equal keys stays), in their order (with ``key_order``:
+        sorted by key). `add` of the result stores exactly what `add` of the input would, with
+        the same parents: a level filtered a chunk at a time, in order, keeps each key's first
+        occurrence (a key occurs at most once per filtered chunk, so the chunks' order decides
+        which occurrence is first, whatever the order inside each). Holding only these per
+        chunk, instead of every successor of the level, bounds the level's memory."""
         if keys.shape[0] == 0:
             return (keys, *aligned)
         uniq, first = unique_first(keys)
@@ -87,6 +89,8 @@ class VisitedStore:
         if len(self.recent):
             keep[keep] = ~_seen(self.recent, uniq[keep])[1]
         first = first[keep]
+        if key_order:  # `add(..., ordered=True)` then needs no sort of its own
+            return (uniq[keep], *(a[first] for a in aligned))
         first.sort()  # back to the input's order
         return tuple(a[first] for a in (keys, *aligned))
 
@@ -164,6 +168,7 @@ class VisitedStore:
         limit: int | None = None,
         none_stored: bool = False,
         distinct: bool = False,
+        ordered: bool = False,
     ) -> tuple[np.ndarray, bool]:
         """Store the keys not seen before (the first of equal keys wins). Returns the positions
         (into ``keys``) of the new states, in the order of their new ids (the keys' sorted
@@ -171,8 +176,12 @@ class VisitedStore:
 
         What the caller vouches for saves work with the same outcome: ``none_stored``, no key
         is stored yet (each chunk of a level went through `novel`, the store unchanged since);
-        ``distinct`` (with it), no two keys are equal (one `novel` call's answer)."""
-        if distinct and none_stored:
+        ``distinct`` (with it), no two keys are equal (one `novel` call's answer); ``ordered``
+        (with both), they are sorted too (`novel` with ``key_order``)."""
+        if ordered and distinct and none_stored:  # sorted and distinct: each key is its own run
+            first = np.arange(keys.shape[0])
+            uniq = keys
+        elif distinct and none_stored:
             # distinct keys: every sort orders them as `unique_first` would, and each is its own first
             first = np.argsort(keys)
             uniq = keys[first]

@@ -132,6 +132,7 @@ class MatrixSearch:
                     np.concatenate(level_keys),
                     np.concatenate([m.ids for m in moves]),
                     np.concatenate([np.full(m.where.size, m.step.transition.index, store.via.dtype) for m in moves]),
+                    key_order=True,  # sorted: a level of one chunk is then stored without sorting it again
                 )
                 del moves, level_keys
                 keys.append(fresh[0])
@@ -152,7 +153,9 @@ class MatrixSearch:
             level = keys[0] if one_chunk else np.concatenate(keys)
             del keys
             parents_, via_ = (parents[0], via[0]) if one_chunk else (np.concatenate(parents), np.concatenate(via))
-            chosen, cut = store.add(level, parents_, via_, s.limit_left(), none_stored=True, distinct=one_chunk)
+            chosen, cut = store.add(
+                level, parents_, via_, s.limit_left(), none_stored=True, distinct=one_chunk, ordered=one_chunk
+            )
             frontier = level[chosen]  # new ids base, base + 1, ... in this order
             del level
             s.states = store.count
