@@ -36,6 +36,19 @@ def unique_first(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     and a run's smallest position is where its key first occurs."""
     if keys.shape[0] == 0 or keys.dtype.kind == "V":  # (keys of several words: numpy sorts voids one way only)
         return np.unique(keys, return_index=True)
+    n = keys.shape[0]
+    bits = (n - 1).bit_length()  # a position's bits
+    if keys.dtype == np.uint64 and int(keys.max()) < 1 << (64 - bits):
+        # key and position in one word: a plain sort (a third faster than argsort here) orders by
+        # key, then position, so each run of equal keys starts at its key's first occurrence
+        both = (keys << np.uint64(bits)) | np.arange(n, dtype=np.uint64)
+        both.sort()
+        ordered = both >> np.uint64(bits)
+        starts = np.empty(n, dtype=bool)
+        starts[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+        runs = np.flatnonzero(starts)
+        return ordered[runs], (both[runs] & np.uint64((1 << bits) - 1)).astype(np.intp)
     order = np.argsort(keys)
     ordered = keys[order]
     starts = np.empty(ordered.shape[0], dtype=bool)
