@@ -17,7 +17,10 @@ fail (and the proof engines then run as before), never yield a wrong proof.
 
 Only instances the engine-choice rules call finite are tried (`engine_choice.unbounded_state`:
 no unbounded slot that an action writes), and the enumeration is capped (`FINITE_STATES`),
-so on a large or infinite instance this costs at most a moment before the proof engines.
+so on a large or infinite instance this costs at most a moment before the proof engines. A
+finite instance past the cap is searched for violations by the explicit engine instead
+(`SEARCH_STATES`, a share of the time): its counterexamples, shortest and replayed, are
+reported; a property that held in every state it saw goes on to the proof engines.
 The invariant is reported as what it is (the reachable states, listed in the certificate),
 not as conjuncts: a list of states is not an explanation.
 """
@@ -43,6 +46,16 @@ ENGINE = "exhaustive"
 # Concrete states enumerated at most (no symmetry reduction: the certificate speaks of the
 # concrete states); each is one disjunct of the certificate's invariant.
 FINITE_STATES = 2_000
+# Past that cap the instance is still finite, so the explicit engine (with symmetry reduction)
+# looks for violations before the proof engines start: `check` finds the broken DNS designs'
+# deeper races (9-12 steps, 1,000-3,000 canonical states) in a fraction of a second, where the
+# portfolio's BMC started only after PDR had had its time (5 s to minutes). At most this many
+# canonical states and `SEARCH_SHARE` of the time: a violation is reported with its replayed
+# shortest trace, and a property that held in every state searched goes on to the proof engines
+# (a search is no proof: nothing else is concluded from it).
+SEARCH_STATES = 200_000
+SEARCH_SHARE = 1 / 4
+SEARCH_SECONDS = 5.0  # without a time limit
 
 State = tuple[Any, ...]
 
@@ -100,14 +113,21 @@ def _one_of(enc: Encoding, states: list[State]) -> z3.BoolRef:
     return level(states, 0)
 
 
-def _violations(model: ModelInstance, names: list[str], states: int, timeout: float | None) -> list[PropertyResult]:
-    """The shortest, replayed counterexamples to ``names`` (false in some reachable state), by
-    the explicit engine, as `check` finds them: the instance is known to be this small. (Its
-    VIOLATED results only; anything else is left to the proof engines.)"""
+def _search_time(timeout: float | None, started: float) -> float:
+    """The explicit search's seconds past the enumeration's cap: a share of what is left."""
+    if timeout is None:
+        return SEARCH_SECONDS
+    return max(SEARCH_SHARE * (timeout - (time.monotonic() - started)), 0.01)
+
+
+def _violations(model: ModelInstance, names: list[str], cap: int, timeout: float | None) -> list[PropertyResult]:
+    """The shortest, replayed counterexamples to ``names`` by the explicit engine (at most ``cap``
+    canonical states), as `check` finds them. (Its VIOLATED results only; anything else is left
+    to the proof engines.)"""
     from .explicit import run_explicit  # (loaded by `prove`'s first look anyway)
 
     try:
-        results = run_explicit(model, names, max(states, 1) * 2, timeout)
+        results = run_explicit(model, names, cap, timeout)
     except ModelError:
         return []
     kept = [r for r in results if r.verdict is Verdict.VIOLATED and r.checked]
@@ -131,7 +151,9 @@ def prove_finite(
 ) -> list[PropertyResult]:
     """PROVED results for ``names`` if the reachable set of this instance is small enough to
     enumerate and, as an invariant, passes the certificate re-check; VIOLATED ones, with the
-    explicit engine's shortest replayed trace, for those false in a reachable state; else nothing.
+    explicit engine's shortest replayed trace, for those false in a reachable state. A finite
+    instance past ``cap`` gets the explicit engine's search for violations instead (VIOLATED
+    results only; `SEARCH_STATES`); an infinite one nothing.
     ``progress(text)`` is told when the enumeration starts; ``encoding``: the model's, if the
     caller has one (to decide finiteness; the certificate gets its own, with every set an array)."""
     started = time.monotonic()
@@ -144,14 +166,17 @@ def prove_finite(
     steps = [n for n in names if model.properties[n].kind == "action_invariant"]
     try:
         found = reachable_states(model, cap, deadline, steps)
-        if found is None:
-            return []
+    except ModelError:  # a property that cannot be evaluated in some state (a range check)
+        return []
+    if found is None:  # past the cap or the deadline: a finite instance all the same
+        return _violations(model, names, SEARCH_STATES, _search_time(timeout, started))
+    try:
         states, broken = found
         # a property false somewhere is not proved here; the certificate covers the others
         false = [n for n in names if n in broken or (n not in steps and not all(_holds(model, n, s) for s in states))]
     except ModelError:  # a property that cannot be evaluated in some state (a range check)
         return []
-    violated = _violations(model, false, len(states), timeout) if false else []
+    violated = _violations(model, false, max(len(states), 1) * 2, timeout) if false else []
     names = [n for n in names if n not in false]
     if not names:
         return violated
