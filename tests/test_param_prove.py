@@ -194,6 +194,20 @@ def test_cli_for_all_falls_back_and_says_why(tmp_path: Path) -> None:
     assert "for all workers: no ∀-invariant found" in text and "this instance (workers=2)" in text
 
 
+def test_the_first_look_goes_further_on_a_finite_instance() -> None:
+    """With bounded tokens the late-fencing design is finite; its race on an endpoint needs 11
+    steps at 2 Enactors, past the 500 states looked at on an infinite instance (Spacer then
+    spent about 75 s before BMC found it). The look there goes on and finds it, replayed."""
+    from checker.engines.obligations import Clock
+    from checker.param.look import LOOK_STATES, look
+
+    model = Dns.build(variant="fencing_token_late", max_plans=5, max_tokens=6)
+    seen = look(model, {"enactors": 2, "endpoints": 2}, ["endpoint_never_empty"], Clock(30))
+    assert seen is not None and seen.depths == {"endpoint_never_empty": 11} and seen.states > LOOK_STATES
+    small = model.model.build(**(model.param_dict() | {"enactors": 2}))
+    assert run_explicit(small, ["endpoint_never_empty"])[0].trace is not None  # the same, by the engine itself
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "variant", ["as_designed", "cas_stale_snapshot", "fencing_token_late", "cleanup_guard", "recheck_each_endpoint"]

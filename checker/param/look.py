@@ -15,12 +15,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..engine_choice import unbounded_state
 from ..engines.obligations import Clock
 from ..errors import RaceproofError
 from ..lang.model import ModelInstance
 from ..results import Verdict
 
 LOOK_STATES = 500  # per size: 0.05-0.1 s CPU on the DNS models (3 Enactors x 3 endpoints at most)
+# A finite instance (no unbounded slot an action writes: `engine_choice.unbounded_state`) is
+# looked at further: the broken DNS designs' deeper races (11-12 steps at 2 Enactors, about
+# 1,300 states) lie past 500 states, and Spacer then spent its budget (about 75 s) before the
+# ladder's BMC found them. On an infinite instance the look would only use its whole second.
+LOOK_FINITE_STATES = 20_000
 LOOK_SECONDS = 1.0  # per size, at most (the clock's deadline stays the hard limit)
 EARLY = 2  # the sizes looked at before anything else (the relaxed model's search) runs: replica counts up to this
 
@@ -36,7 +42,8 @@ class Seen:
 def look(model: ModelInstance, size: dict[str, int], properties: list[str], clock: Clock) -> Seen | None:
     """The properties breadth-first search finds violated at ``size`` (the other parameters
     as in ``model``) within `LOOK_STATES` states, each with a replayed counterexample; None if
-    it finds none (nothing is concluded from that)."""
+    it finds none (nothing is concluded from that). On a finite instance the look goes on to
+    `LOOK_FINITE_STATES` states."""
     from ..engines.first_look import first_look  # the engines import the language; only this entry needs them
 
     left = clock.remaining_ms()
@@ -50,7 +57,8 @@ def look(model: ModelInstance, size: dict[str, int], properties: list[str], cloc
         instance = model.model.build(**given)
     except RaceproofError:  # the model fails at this size: the ladder's own engines report that
         return None
-    kept, _, _ = first_look(instance, properties, timeout, LOOK_STATES)
+    cap = LOOK_STATES if unbounded_state(instance) else LOOK_FINITE_STATES
+    kept, _, _ = first_look(instance, properties, timeout, cap)
     bad = {r.name: len(r.trace) for r in kept if r.verdict is Verdict.VIOLATED and r.checked and r.trace is not None}
     if not bad:
         return None
