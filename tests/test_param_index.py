@@ -136,6 +136,20 @@ def test_stale_snapshot_falls_back_to_every_enactor_count_and_is_violated() -> N
     assert "not for all endpoints" in result["reason"] and "violated with enactors=2" in result["reason"], result
 
 
+def test_each_property_says_the_array_size_was_not_read_for_every_value() -> None:
+    """Two properties, each refuted alone at 2 Enactors once the endpoints-sized arrays were
+    refused (cleanup_guard loops over them): each answer still says that endpoints stayed 2."""
+    spec = str(REPO / "specs" / "dns_cleanup_guard.toml")
+    props = ["--property", "endpoint_never_empty", "--property", "plan_never_regresses"]
+    res = run_cli("prove", spec, "--for-all", "enactors,endpoints", *props, "--json")
+    assert res.exit_code == 1, res.stdout
+    for r in json.loads(res.stdout)["specs"][0]["results"]:
+        assert r["verdict"] == "violated" and r["for_all_violated_at"] == {"enactors": 2}, r
+        assert "violated with enactors=2" in r["reason"] and "not for all endpoints" in r["reason"], r["reason"]
+        assert "(endpoints=2 kept)" in r["reason"] and "models/dns/model.py:" in r["reason"], r["reason"]
+        assert not r["reason"].endswith(": "), r["reason"]  # the instance's own answer is said too
+
+
 def test_other_outage_models_are_refused_precisely() -> None:
     from models.dwfm import Dwfm
 

@@ -9,7 +9,8 @@
   ``count_of``/``any_of`` over the replicas and a clock's for-all update): the safety
   properties with counters, for every count from its minimum.
 
-Liveness (``eventually``, ``recoverable``) is not read with counters: said in the output.
+Liveness (``eventually``, ``recoverable``) is checked on the spec's instance only, by either reading: said
+in the output.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def after_search(
         found = count_for_all(model, param, names, share, start)
         if not found.proved and len(names) > 1:  # one may hold where another does not: each alone
             for n in names:
-                out[n] = count_for_all(model, param, [n], share, start)
+                out[n] = count_for_all(model, param, [n], share, start, helpers=names)
         else:
             out |= dict.fromkeys(names, found)
     return out
@@ -74,8 +75,8 @@ def note_on(r: Any, c: Counted, lo: int, holds_before: bool, certificate: str | 
 
 def liveness_note(r: Any, param: str, this: str) -> None:
     """A liveness property under --for-all: its verdict is this instance's only; say so."""
-    why = (f"not attempted: {r.kind} properties are not read with counters (only invariants are proved for every "
-           f"value of {param})")  # fmt: skip
+    why = (f"not attempted: {r.kind} properties are checked on this instance only (--for-all proves invariants "
+           f"and action invariants for every value of {param})")  # fmt: skip
     r.extra["for_all_instance"] = {"at": this, "reason": r.reason}
     r.reason = f"for all {param}: {why}; this instance ({this}): {r.reason}"
     r.extra["for_all"] = param

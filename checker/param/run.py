@@ -139,18 +139,33 @@ def _counted(
     model: ModelInstance, count: str, names: list[str], outcomes: dict[str, ForAll], share: float | None
 ) -> None:
     """The properties the quantified reading refused, with counters: proved for every count
-    from its minimum replaces the refusal; anything else is added to its reason."""
+    from its minimum replaces the refusal; anything else is added to its reason. When they
+    are not proved together, each is tried alone: one violated property (DWFM's collapse
+    breaks `queue_bounded` at one worker) must not keep the others from their proofs."""
     from .counting_proof import count_for_all
 
-    found = count_for_all(model, count, names, share, ladder=0)  # only a proof from the minimum replaces a refusal
+    started = time.monotonic()
     lowest = model.model.params()[count].min or 1
-    if found.proved and found.from_size is not None and found.from_size <= lowest:
-        refused = outcomes[names[0]].why.split(" [", 1)[0]  # where the quantified reading refused
-        done = ForAll(True, f"{found.why} (the quantified reading {refused})", found.invariant, found.certificate_text)
-        outcomes.update(dict.fromkeys(names, done))
+    refused = {n: outcomes[n].why.split(" [", 1)[0] for n in names}  # where the quantified reading refused
+
+    def attempt(group: list[str], budget: float | None) -> bool:
+        # only a proof from the minimum replaces a refusal; the other properties may serve as lemmas
+        found = count_for_all(model, count, group, budget, ladder=0, helpers=names)
+        if found.proved and found.from_size is not None and found.from_size <= lowest:
+            why = f"{found.why} (the quantified reading {refused[group[0]]})"
+            outcomes.update(dict.fromkeys(group, ForAll(True, why, found.invariant, found.certificate_text)))
+            return True
+        for n in group:
+            outcomes[n] = ForAll(False, f"{outcomes[n].why}; with counters: {found.why}", [])
+        return False
+
+    if attempt(names, share) or len(names) == 1:
         return
-    for n in names:
-        outcomes[n] = ForAll(False, f"{outcomes[n].why}; with counters: {found.why}", [])
+    for i, n in enumerate(names):
+        left = None if share is None else max(share - (time.monotonic() - started), 1.0) / (len(names) - i)
+        # the joint attempt's note goes: this property's own attempt says what counters found
+        outcomes[n] = ForAll(False, outcomes[n].why.split("; with counters: ", 1)[0], [])
+        attempt([n], left)
 
 
 def _violated(attempt: Attempt, count: str, properties: list[str], clock: Clock) -> ForAll:
@@ -291,18 +306,17 @@ def prove_spec_for_all(
     # at most half the time: the per-instance proof must still have time to give its verdict
     share = PARAM_SHARE * limit if limit is not None else None
     outcome = ForAll(False, "no invariant to prove", [])
+    notes: list[str] = []  # what was not read for every size (said with each property's answer)
     if safety:
         outcome = prove_for_all(model, count, safety, share, index)
     if safety and index is not None and not outcome.proved and outcome.why.startswith(f"refused: not for all {index}"):
         # the arrays cannot be read for every size: for every replica count at this size, then
         left_share = None if share is None else max(share - (time.monotonic() - started), 1.0)
-        why = outcome.why.removeprefix("refused: ")
+        notes.append(f"{outcome.why.removeprefix('refused: ')} ({index}={model.param_dict()[index]!r} kept)")
         outcome = prove_for_all(model, count, safety, left_share)
-        outcome.why += f"; {why} ({index}={model.param_dict()[index]!r} kept)"
         index = None
     everyone = count if index is None else f"{count},{index}"
-    if skipped:
-        outcome.why += f"; {skipped}"
+    notes += [skipped] if skipped else []
     outcomes = {n: outcome for n in safety}
     if not outcome.proved and outcome.violated_at is not None and len(safety) > 1:
         # one of them is violated at a small size: the others may still hold for every size
@@ -315,6 +329,8 @@ def prove_spec_for_all(
     if refused_now:  # aggregates over the replicas: counters, one per local state (`checker.param.counting_proof`)
         left_share = None if share is None else max(share - (time.monotonic() - started), 1.0)
         _counted(model, count, refused_now, outcomes, left_share)
+    for one in {id(o): o for o in outcomes.values()}.values():  # (several properties may share one)
+        one.why += "".join(f"; {note}" for note in notes)
     proved: dict[str, PropertyResult] = {}
     written: dict[int, str] = {}
     for n in safety:
@@ -358,8 +374,10 @@ def prove_spec_for_all(
         every = every_count(spec, model, count, refused, found, prove_spec, engine, left, violated)
     for r in results:
         r.expected = spec.expect.get(r.name)
-        if model.properties[r.name].kind in LIVENESS and index is None:  # not read for every count: say so
-            liveness_note(r, count, this)
+        if not r.reason and r.trace is not None:  # (BMC's counterexamples carry their evidence, not a reason)
+            r.reason = f"{r.verdict.value} in {len(r.trace)} steps (shortest; replayed concretely)"
+        if model.properties[r.name].kind in LIVENESS:  # not read for every count: say so
+            liveness_note(r, everyone.replace(",", " and "), this)
         if r.name in safety and r.name not in proved:
             why = outcomes[r.name].why
             more = f"; instead, {searched[r.name]}" if r.name in searched else ""
