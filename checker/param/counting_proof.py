@@ -7,7 +7,10 @@ The initial states are the counters' with ``Σ N ≥ K``: a proof there holds fo
 at the caller's ``K`` (the parameter's minimum, or the size after the largest one that
 exhaustive search found violated); where Spacer finds a violation from ``K`` on, it goes on
 at ``K + 1``, a few times. Which sizes are violated is not claimed from Spacer's answer: the
-caller's exhaustive search of the model finds them, with replayed traces. The
+caller's exhaustive search of the model finds them, with replayed traces. Where Spacer alone
+gives no answer in `ALONE_SECONDS`, it runs again from lemmas guessed from small instances'
+states and kept by Houdini because they are inductive for every size
+(`checker.param.counting_houdini`). The
 invariant Spacer finds is re-checked as an SMT-LIB2 script (three queries, each unsat) and
 printed in the model's names: ``#{az : ¬az_in_dns ∧ …}`` is how many units are in that
 local state.
@@ -26,11 +29,15 @@ from ..errors import RaceproofError
 from ..lang.model import ModelInstance
 from .counting import CountRefused
 from .counting_check import check_sizes
+from .counting_houdini import SAMPLE_SIZES, candidates, houdini, sample
 from .counting_system import CounterSystem, read
 from .look import look
 
 LADDER = 6  # sizes past the minimum the ladder may climb before it gives up
-MAX_SECONDS = 120.0  # at most, whatever the caller's limit: the per-instance fallback still needs its time
+MAX_SECONDS = 60.0  # at most, whatever the caller's limit: the per-instance fallback still needs its time
+# Spacer alone first, for at most this long (NLB's and DWFM's throttled proofs take 1-3 s);
+# then with lemmas guessed from small instances (DWFM's drop-expired design needs them)
+ALONE_SECONDS = 8.0
 CHECKED = (1, 2, 3, 4)  # sizes the reading is compared with the model at (and every declared size)
 
 
@@ -46,7 +53,12 @@ class Counted:
     certificate_text: str | None = None
 
 
-def _spacer(cs: CounterSystem, properties: list[str], size: z3.BoolRef, clock: Clock) -> tuple[str, z3.ExprRef | None]:
+def _spacer(
+    cs: CounterSystem, properties: list[str], size: z3.BoolRef, clock: Clock, known: z3.BoolRef | None = None
+) -> tuple[str, z3.ExprRef | None]:
+    """Spacer on the counter system from the initial states with ``size``; ``known``: lemmas
+    already shown inductive there (`checker.param.counting_houdini`), which every reachable
+    state satisfies, so the steps are taken between such states and the invariant includes them."""
     fp = z3.Fixedpoint()
     fp.set(engine="spacer")
     # otherwise z3 may inline `Inv` away (no step is ever enabled) and answer with the cover
@@ -60,16 +72,44 @@ def _spacer(cs: CounterSystem, properties: list[str], size: z3.BoolRef, clock: C
     inv = z3.Function("Inv", *[c.sort() for c in x], z3.BoolSort())
     fp.register_relation(inv)
     fp.declare_var(*x, *x2)
-    fp.rule(inv(*x), [cs.init, size, cs.dom])
-    fp.rule(inv(*x2), [inv(*x), cs.dom, z3.Not(cs.bad(properties)), cs.trans(x2)])
+    held = z3.BoolVal(True) if known is None else known
+    fp.rule(inv(*x), [cs.init, size, cs.dom, held])
+    fp.rule(inv(*x2), [inv(*x), cs.dom, held, z3.Not(cs.bad(properties)), cs.trans(x2)])
     try:
-        answer = fp.query(z3.And(inv(*x), cs.dom, cs.bad(properties)))
+        answer = fp.query(z3.And(inv(*x), cs.dom, held, cs.bad(properties)))
     except z3.Z3Exception:  # canceled at the deadline
         return "unknown", None
     if answer == z3.unsat:
-        found = fp.get_cover_delta(-1, inv)
-        return "proved", z3.substitute_vars(found, *x)
+        found = z3.substitute_vars(fp.get_cover_delta(-1, inv), *x)
+        return "proved", found if known is None else z3.And(found, known)
     return ("violated", None) if answer == z3.sat else ("unknown", None)
+
+
+def _read(model: ModelInstance, param: str, properties: list[str], helpers: list[str]) -> CounterSystem:
+    """The counter system of ``properties``, with the helpers' readings too where they can be read."""
+    more = [h for h in dict.fromkeys(helpers) if h not in properties]
+    if more:
+        try:
+            return read(model, param, [*properties, *more])
+        except (CountRefused, RaceproofError):
+            pass
+    return read(model, param, properties)
+
+
+def _seconds(clock: Clock, most: float) -> float:
+    left = clock.remaining_ms()
+    return most if left is None else max(min(most, left / 1000), 0.001)
+
+
+def _guessed(
+    cs: CounterSystem, model: ModelInstance, properties: list[str], k: int, clock: Clock
+) -> list[z3.BoolRef] | None:
+    """Lemmas guessed from the reachable states at sizes ``k``.. and kept by Houdini on the
+    counter system (`checker.param.counting_houdini`); None or [] if there are none."""
+    seen = sample(cs, model, k, clock)
+    if not seen:
+        return None
+    return houdini(cs, properties, k, candidates(cs, seen), clock)
 
 
 def certificate(cs: CounterSystem, properties: list[str], inv: z3.ExprRef, lo: int, title: str) -> str:
@@ -194,16 +234,18 @@ def count_for_all(
     timeout: float | None,
     start: int | None = None,
     ladder: int = LADDER,
+    helpers: list[str] | None = None,
 ) -> Counted:
     """``properties`` for every value of ``param`` from ``start`` on (default: its minimum), with
     counters; where they fail from some size on, the next sizes, up to LADDER more. Which
-    sizes are violated is the caller's to find (exhaustive search: a replayed trace)."""
+    sizes are violated is the caller's to find (exhaustive search: a replayed trace).
+    ``helpers``: other properties whose readings may serve as lemmas (only if inductive)."""
     clock = Clock(MAX_SECONDS if timeout is None else min(timeout, MAX_SECONDS))
     decl = model.model.params()[param]
     lo = decl.min if decl.min is not None else 1
     sizes = sorted({n for n in CHECKED if n >= lo} | set(range(lo, (decl.max or lo) + 1)))
     try:
-        cs = read(model, param, properties)
+        cs = _read(model, param, properties, helpers or [])
     except CountRefused as exc:
         return Counted(False, f"refused: {exc.reason}")
     except RaceproofError as exc:  # the model fails while it is read (a model error at size 2)
@@ -218,7 +260,15 @@ def count_for_all(
         if found is not None:
             last = f"breadth-first search finds {', '.join(sorted(found.depths))} violated at {param}={k} (replayed)"
             continue
-        status, inv = _spacer(cs, properties, cs.size >= k, clock)
+        status, inv = "unknown", None
+        if ALONE_SECONDS > 0:  # (0: straight to the guessed lemmas, as the cross-check runs it)
+            status, inv = _spacer(cs, properties, cs.size >= k, Clock(_seconds(clock, ALONE_SECONDS)))
+        guessed = 0
+        if status == "unknown" and not clock.expired():  # lemmas from small instances' states first
+            known = _guessed(cs, model, properties, k, clock)
+            if known:
+                guessed = len(known)
+                status, inv = _spacer(cs, properties, cs.size >= k, clock, z3.And(known))
         if status == "unknown":
             return Counted(False, f"not proved with counters: Spacer gave no answer for {param} ≥ {k} in time",
                            violated=violated)  # fmt: skip
@@ -242,6 +292,10 @@ def count_for_all(
                 f"{_unit(cs)}); the counter reading was checked equal to the model at {param} = "
                 f"{', '.join(map(str, sizes))}; {check.describe()}"
             )
+            if guessed:
+                upto = k + SAMPLE_SIZES - 1
+                why += (f"; with {guessed} lemma(s) guessed from the reachable states at {param} = {k}..{upto} and "
+                        "kept by Houdini because they are inductive for every size")  # fmt: skip
             return Counted(True, why, k, violated, shown(cs, inv), text)
         last = f"Spacer finds a violation for some {param} ≥ {k}"
     return Counted(False, f"not proved with counters: {last}")
