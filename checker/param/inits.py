@@ -47,13 +47,13 @@ def several_inits(pe: ParamEncoding) -> None:
         return z3.Or([term == _value(pe, slot, v) for v in values])
 
     parts: list[z3.BoolRef] = []
-    for c, pc in zip(pe.shared, pe.p0[0], strict=True):
+    # by position: `list.index` would compare z3 terms with `==`, which raises on a sort mismatch
+    # (an interval's bounds beside an array) instead of answering False
+    for k, (c, pc) in enumerate(zip(pe.shared, pe.p0[0], strict=True)):
         slot = slot_of.get(c.get_id())
         if slot is None:  # a Ref pair or an array: one initial value, as the reading has it
             continue
-        parts.append(
-            member(pc, slot) if len(model.init_choices[slot]) > 1 else pc == pe.init_shared[pe.shared.index(c)]
-        )
+        parts.append(member(pc, slot) if len(model.init_choices[slot]) > 1 else pc == pe.init_shared[k])
     local: list[z3.BoolRef] = []
     r = z3.Const(f"{pe.attr[0]}!init", pe.sort)
     for k, (c1, c2) in enumerate(zip(pe.replica_flat[1], pe.replica_flat[2], strict=True)):
