@@ -197,7 +197,7 @@ def test_per_instance_invariants_fold_sets_of_replica_ids_and_refs() -> None:
 def test_several_initial_states_beside_an_interval_held_set_are_read(name: str) -> None:
     """A reproducer of the random cross-check: it crashed with z3's "sort mismatch"; now each
     property gets an answer that exhaustive search at 1..4 replicas agrees with."""
-    from tests.models.xcheck_keyed_interval_init import IntervalInit
+    from tests.models.keyed_interval_init import IntervalInit
 
     out = prove_for_all(IntervalInit.build(), "n_p0", [name], 60)
     found = {n: run_explicit(IntervalInit.build(n_p0=n), [name])[0].verdict for n in (1, 2, 3, 4)}
